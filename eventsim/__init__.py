@@ -1,0 +1,31 @@
+"""eventsim: a discrete-event model of an Apache Kafka cluster, built on SimPy, for teaching and what-ifs.
+
+``eventsim.simulate(scenario, seed=0, horizon_ms=None) -> Result`` is the one entry point; a scenario is a
+``Scenario``, a dict, a YAML path or a preset name (``"reference"``). Time is in milliseconds.
+"""
+
+from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
+from eventsim.core.errors import InvalidConfigurationError, KafkaError, RecordTooLargeError
+from eventsim.metrics.result import Result
+from eventsim.runner import build, simulate
+from eventsim.scenarios import Scenario
+from eventsim.structs import RecordMetadata, TopicPartition
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "simulate",
+    "build",
+    "Result",
+    "Scenario",
+    "ProducerConfig",
+    "ConsumerConfig",
+    "BrokerConfig",
+    "TopicConfig",
+    "ClusterConfig",
+    "InvalidConfigurationError",
+    "KafkaError",
+    "RecordTooLargeError",
+    "TopicPartition",
+    "RecordMetadata",
+]

@@ -1,0 +1,1 @@
+"""The broker: request path (network threads, request queue, I/O threads), disks, purgatory."""

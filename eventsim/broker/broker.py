@@ -1,0 +1,229 @@
+"""``Broker``: the request path from socket to log and back.
+
+What Kafka does (``core/.../network/SocketServer.scala``, ``RequestChannel``, ``KafkaRequestHandler``,
+``ReplicaManager``): each connection belongs to one of ``num.network.threads`` processors, which read
+requests off the socket and put them on one bounded request queue (``queued.max.requests``; a full
+queue blocks the processor). ``num.io.threads`` request-handler threads take requests in order and
+run them: a produce request validates and appends its batches to the partitions' logs (the OS page
+cache; ``log.flush.interval.messages``/``ms`` force an fsync, off by default); a fetch reads from the
+log and, below ``fetch.min.bytes``, parks in the fetch purgatory. Responses go back through the
+processor that owns the connection and out through the NIC.
+
+What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
+with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
+append/validation CPU (plus decompression to validate compressed batches), and per-disk sequential
+write bandwidth. The page cache absorbs writes; a disk writes back in the background, and when its
+backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
+way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
+cost a disk read.
+
+Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1),
+quotas, request types other than produce and fetch, and the JVM (GC pauses).
+"""
+
+from __future__ import annotations
+
+from eventsim.broker.purgatory import DelayedFetchPurgatory
+from eventsim.core.stations import BoundedQueue, Station
+from eventsim.log.compression import CODECS
+from eventsim.log.log import Log
+from eventsim.network import Host
+
+__all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
+
+MIB = 1024.0 * 1024.0
+DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
+FETCH_RESPONSE_OVERHEAD = 60
+PRODUCE_RESPONSE_BYTES = 60
+
+
+class FetchRequest:
+    __slots__ = ("client", "node", "partitions", "min_bytes", "max_wait_ms", "max_bytes", "max_partition_bytes",
+                 "send_ms", "arrive_ms", "parked", "conn", "host", "replica")
+
+    def __init__(self, client, node, partitions, cfg, send_ms, conn, host):
+        self.client = client
+        self.node = node
+        self.partitions = partitions  # list of (tp, fetch offset)
+        self.min_bytes = cfg.fetch_min_bytes
+        self.max_wait_ms = cfg.fetch_max_wait_ms
+        self.max_bytes = cfg.fetch_max_bytes
+        self.max_partition_bytes = cfg.max_partition_fetch_bytes
+        self.send_ms = send_ms
+        self.arrive_ms = send_ms
+        self.parked = False
+        self.conn = conn
+        self.host = host
+        self.replica = False
+
+
+class Broker:
+    def __init__(self, env, broker_id: int, config, profile, cluster, recorder, window_ms: float):
+        self.env = env
+        self.id = broker_id
+        self.config = config
+        self.profile = profile
+        self.cluster = cluster
+        self.recorder = recorder
+        self.host = Host(f"broker-{broker_id}", profile.nic_bytes_per_ms, window_ms)
+        self.processors = [Station(f"broker-{broker_id}.network-thread-{i}", 1, window_ms)
+                           for i in range(config.num_network_threads)]
+        self.request_queue = BoundedQueue(config.queued_max_requests)
+        self.handlers = Station(f"broker-{broker_id}.io-threads", config.num_io_threads, window_ms)
+        self.disks = [Station(f"broker-{broker_id}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
+        self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
+        self.logs: dict = {}
+        self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
+        self._connections = 0
+        self.produce_requests = 0
+        self.fetch_requests = 0
+        self.disk_reads = 0
+
+    # ------------------------------------------------------------------ setup
+    def add_log(self, tp, topic_config) -> Log:
+        disk = sum(1 for _ in self.logs) % len(self.disks)  # Kafka picks the log dir with fewest partitions
+        log = Log(tp, topic_config, self.env.now, disk)
+        self.logs[tp] = log
+        return log
+
+    def connect(self) -> int:
+        """A new client connection; returns its id (which processor owns it)."""
+        self._connections += 1
+        return self._connections - 1
+
+    def start(self) -> None:
+        self.env.process(self.log_retention_loop())
+
+    # ------------------------------------------------------------------ front door
+    def _admit(self, conn: int, now: float, service_ms: float) -> tuple[float, float, float]:
+        """NIC → processor → request queue → handler; returns (queued_ms, start_ms, end_ms)."""
+        proc = self.processors[conn % len(self.processors)]
+        _, parsed = proc.reserve(now, self.profile.network_thread_cpu_ms)
+        queued = self.request_queue.admit(parsed)
+        start, end = self.handlers.reserve(queued, service_ms)
+        self.request_queue.started(start)
+        self.handlers.waiting_depth_hint = None
+        return queued, start, end
+
+    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float) -> float:
+        now = self.env.now
+        proc = self.processors[conn % len(self.processors)]
+        _, sent = proc.reserve(now, cpu_ms)
+        _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes)
+        return delivered
+
+    # ------------------------------------------------------------------ produce
+    def handle_produce(self, req) -> None:
+        """A produce request has arrived (called at its arrival time)."""
+        self.produce_requests += 1
+        prof = self.profile
+        wire = req.wire_bytes
+        cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
+        for b in req.batches:
+            codec = req.producer.codec
+            if codec.name != "none":  # LogValidator decompresses to validate
+                cpu += b.size_bytes / codec.decompress_bytes_per_ms
+        if not hasattr(req, "conn_id"):
+            pass
+        conn = req.producer.connection(self.id)
+        queued, start, end = self._admit(conn, self.env.now, cpu)
+        # Page cache write-back: throttle when the disk's dirty backlog exceeds the limit.
+        for b in req.batches:
+            log = self.logs[b.tp]
+            disk = self.disks[log.disk]
+            rate = prof.disk_write_bytes_per_ms
+            backlog = (disk.free_at() - end) * rate
+            if backlog > self.dirty_limit_bytes:
+                end += (backlog - self.dirty_limit_bytes) / rate
+            _, written = disk.reserve(end, b.wire_bytes / rate)
+            cfg = log.config
+            if (log.unflushed_messages + b.count >= cfg.flush_messages
+                    or end - log.last_flush_ms >= cfg.flush_ms):
+                end = max(end, written)  # fsync: wait for the disk
+                log.unflushed_messages = -b.count
+                log.last_flush_ms = end
+        req.queue_ms, req.start_ms, req.done_ms = queued, start, end
+        self.env.call_at(end, self._append, req)
+
+    def _append(self, req) -> None:
+        now = self.env.now
+        errors = None
+        for i, b in enumerate(req.batches):
+            log = self.logs[b.tp]
+            if b.wire_bytes > log.config.max_message_bytes:
+                errors = errors or [None] * len(req.batches)
+                errors[i] = "RECORD_TOO_LARGE"
+                continue
+            b.base_offset = log.append(b, now)
+            self.recorder.appended(b, now)
+            self.purgatory.check(b.tp, self._available_bytes)
+        req.errors = errors
+        if req.acks != 0:
+            delivered = self._send_response(req.producer.connection(self.id), req.producer.host,
+                                             PRODUCE_RESPONSE_BYTES, self.profile.network_thread_cpu_ms)
+            self.env.call_at(delivered, req.producer.sender.complete, req)
+
+    # ------------------------------------------------------------------ fetch
+    def handle_fetch(self, fetch: FetchRequest) -> None:
+        self.fetch_requests += 1
+        _, _, end = self._admit(fetch.conn, self.env.now, self.profile.request_cpu_ms)
+        self.env.call_at(end, self._read, fetch)
+
+    def _available_bytes(self, fetch: FetchRequest) -> int:
+        logs = self.logs
+        return sum(logs[tp].bytes_after(off) for tp, off in fetch.partitions)
+
+    def _read(self, fetch: FetchRequest) -> None:
+        now = self.env.now
+        if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
+            self._respond_fetch(fetch)
+        else:
+            self.purgatory.watch(fetch, [tp for tp, _ in fetch.partitions],
+                                 max(now, fetch.arrive_ms + fetch.max_wait_ms))
+
+    def _respond_fetch(self, fetch: FetchRequest) -> None:
+        prof = self.profile
+        data = []
+        total = 0
+        disk_done = self.env.now
+        for tp, off in fetch.partitions:
+            if total >= fetch.max_bytes:
+                break
+            log = self.logs[tp]
+            limit = min(fetch.max_partition_bytes, fetch.max_bytes - total) if data else fetch.max_partition_bytes
+            batches = log.read(off, limit)
+            if not batches:
+                continue
+            nbytes = sum(b.wire_bytes for b in batches)
+            behind = log.bytes_after(off)
+            if behind > prof.page_cache_bytes / max(len(self.logs), 1):
+                self.disk_reads += 1
+                _, done = self.disks[log.disk].reserve(self.env.now, nbytes / prof.disk_read_bytes_per_ms)
+                disk_done = max(disk_done, done)
+            data.append((tp, batches))
+            total += nbytes
+        cpu = prof.network_thread_cpu_ms + prof.fetch_cpu_ms_per_mb * total / MIB
+        if disk_done > self.env.now:
+            self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu)
+        else:
+            self._ship_fetch(fetch, data, total, cpu)
+
+    def _ship_fetch(self, fetch, data, total, cpu) -> None:
+        delivered = self._send_response(fetch.conn, fetch.host, FETCH_RESPONSE_OVERHEAD + total, cpu)
+        self.env.call_at(delivered, fetch.client.on_fetch_response, fetch, data)
+
+    # ------------------------------------------------------------------ background
+    def log_retention_loop(self):
+        """Kafka's ``kafka-log-retention`` task, every ``log.retention.check.interval.ms``."""
+        interval = self.config.log_retention_check_interval_ms
+        while True:
+            yield self.env.timeout(interval)
+            now = self.env.now
+            for log in self.logs.values():
+                deleted = log.enforce_retention(now)
+                if deleted:
+                    self.recorder.segments_deleted(log.tp, deleted)
+
+
+def codec_of(name: str):
+    return CODECS[name]

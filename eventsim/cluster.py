@@ -1,0 +1,68 @@
+"""``Cluster``: brokers, topics with their partition placement, client hosts and the network.
+
+Builds the component tree of one run from a ``Scenario``: the hardware profile sets every host's
+numbers; topics get Kafka's replica placement (``controller/replica_placer.py``), and each partition's
+log is created on its leader (followers arrive with replication). Producers and consumers each run on
+their own client host (NIC at the profile's client rate).
+"""
+
+from __future__ import annotations
+
+from eventsim.broker.broker import Broker
+from eventsim.controller.replica_placer import assign_replicas
+from eventsim.hardware import get_profile
+from eventsim.network import Host, Network
+from eventsim.structs import TopicPartition
+
+__all__ = ["Cluster", "TopicState"]
+
+
+class TopicState:
+    def __init__(self, config, replicas: list[list[int]]):
+        self.name = config.name
+        self.config = config
+        self.partitions = config.partitions
+        self.replicas = replicas
+
+    def leader(self, partition: int) -> int:
+        return self.replicas[partition][0]
+
+    def tps(self) -> list[TopicPartition]:
+        return [TopicPartition(self.name, p) for p in range(self.partitions)]
+
+
+class Cluster:
+    def __init__(self, env, scenario, recorder):
+        self.env = env
+        self.scenario = scenario
+        self.profile = get_profile(scenario.cluster.hardware)
+        prof = self.profile
+        window = scenario.metrics.window_ms
+        self.network = Network(prof.network_latency_ms)
+        self.brokers = [Broker(env, i, scenario.broker, prof, self, recorder, window)
+                        for i in range(scenario.cluster.brokers)]
+        rng = env.rng("cluster.placement")
+        n = len(self.brokers)
+        self.topics: dict[str, TopicState] = {}
+        for tcfg in scenario.topics:
+            resolved = tcfg.resolve(scenario.broker)
+            start, shift = int(rng.integers(n)), int(rng.integers(n))
+            replicas = assign_replicas(list(range(n)), resolved.partitions, resolved.replication_factor,
+                                       start, shift)
+            topic = TopicState(resolved, replicas)
+            self.topics[resolved.name] = topic
+            for tp in topic.tps():
+                self.brokers[topic.leader(tp.partition)].add_log(tp, resolved)
+        self.window_ms = window
+
+    def client_host(self, name: str) -> Host:
+        host = Host(name, self.profile.client_nic_bytes_per_ms, self.window_ms)
+        host.record_cpu_ms = self.profile.client_record_cpu_ms
+        return host
+
+    def log(self, tp: TopicPartition):
+        return self.brokers[self.topics[tp.topic].leader(tp.partition)].logs[tp]
+
+    def start(self) -> None:
+        for b in self.brokers:
+            b.start()

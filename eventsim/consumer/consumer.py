@@ -1,0 +1,155 @@
+"""``KafkaConsumer`` with ``assign()``: the poll loop and its ``Fetcher``.
+
+What Kafka does (``clients/.../consumer/KafkaConsumer.java``, ``internals/Fetcher``,
+``AbstractFetch``): the fetcher keeps at most one fetch in flight per broker, asking for every assigned
+partition led by that broker that has no buffered data, from its position, with ``fetch.min.bytes``,
+``fetch.max.wait.ms``, ``fetch.max.bytes`` and ``max.partition.fetch.bytes``. Completed fetches are
+buffered; ``poll()`` returns at most ``max.poll.records`` records from the buffer and, before
+returning, sends the next fetches (pipelining). The application then processes the records and polls
+again. A new assignment starts at ``auto.offset.reset`` (``latest``: the log end; ``earliest``: the log
+start) when there is no committed offset.
+
+What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
+columns; processing time is drawn per record from the scenario's distribution and summed per poll.
+End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
+``create_ms``), as the OpenMessaging Benchmark does.
+
+Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
+the consumer, and ``isolation.level`` (no transactions yet).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from eventsim.broker.broker import FetchRequest
+from eventsim.structs import TopicPartition
+
+__all__ = ["KafkaConsumer"]
+
+FETCH_REQUEST_BYTES = 120
+
+
+class KafkaConsumer:
+    def __init__(self, env, cluster, spec, instance: int, partitions: list[int], recorder, host):
+        self.env = env
+        self.cluster = cluster
+        self.spec = spec
+        self.config = spec.config
+        self.instance = instance
+        self.client_id = f"{spec.name}-{instance}"
+        self.recorder = recorder
+        self.host = host
+        topic = cluster.topics[spec.topic]
+        self.assignment = [TopicPartition(spec.topic, p) for p in partitions]
+        self.leaders = {tp: topic.leader(tp.partition) for tp in self.assignment}
+        self.positions: dict[TopicPartition, int] = {}
+        self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
+        self.buffered_tps: dict[TopicPartition, int] = {}
+        self.in_flight: set[int] = set()
+        self._conn: dict[int, int] = {}
+        self._data = None
+        self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
+        self.polls = 0
+        self.fetches = 0
+        # Hold the logs' record columns from the start of the run until this consumer positions itself.
+        for tp in self.assignment:
+            cluster.log(tp).register_reader(self, 0)
+
+    def start(self) -> None:
+        self.env.process(self.poll_loop())
+
+    def connection(self, node: int) -> int:
+        c = self._conn.get(node)
+        if c is None:
+            c = self._conn[node] = self.cluster.brokers[node].connect()
+        return c
+
+    # ------------------------------------------------------------------ fetcher
+    def send_fetches(self) -> None:
+        now = self.env.now
+        by_node: dict[int, list] = {}
+        for tp in self.assignment:
+            node = self.leaders[tp]
+            if node in self.in_flight or self.buffered_tps.get(tp):
+                continue
+            by_node.setdefault(node, []).append((tp, self.positions[tp]))
+        for node, parts in by_node.items():
+            broker = self.cluster.brokers[node]
+            fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
+            self.in_flight.add(node)
+            self.fetches += 1
+            _, delivered = self.cluster.network.transfer(self.host, broker.host, now, FETCH_REQUEST_BYTES)
+            fetch.arrive_ms = delivered
+            self.env.call_at(delivered, broker.handle_fetch, fetch)
+
+    def on_fetch_response(self, fetch: FetchRequest, data) -> None:
+        now = self.env.now
+        self.in_flight.discard(fetch.node)
+        for tp, batches in data:
+            pos = self.positions[tp]
+            log = self.cluster.brokers[fetch.node].logs[tp]
+            for b in batches:
+                if b.next_offset <= pos:
+                    continue
+                start = max(pos - b.base_offset, 0)
+                self.buffer.append([tp, b, start, now])
+                self.buffered_tps[tp] = self.buffered_tps.get(tp, 0) + 1
+                pos = b.next_offset
+            self.positions[tp] = pos
+            log.advance_reader(self, pos)
+        if self.buffer:
+            ev = self._data
+            if ev is not None and not ev.triggered:
+                ev.succeed()
+        self.send_fetches()
+
+    # ------------------------------------------------------------------ poll loop
+    def _take(self, max_records: int):
+        """Up to ``max.poll.records`` records from the buffer, as column chunks."""
+        chunks = []
+        n = 0
+        buf = self.buffer
+        while buf and n < max_records:
+            entry = buf[0]
+            tp, b, i, arrived = entry
+            count = b.next_offset - b.base_offset
+            k = min(count - i, max_records - n)
+            chunks.append((tp, b, i, i + k, arrived))
+            n += k
+            if i + k >= count:
+                buf.popleft()
+                self.buffered_tps[tp] -= 1
+            else:
+                entry[2] = i + k
+        return chunks, n
+
+    def poll_loop(self):
+        env = self.env
+        spec = self.spec
+        if spec.start_ms > env.now:
+            yield env.timeout(spec.start_ms - env.now)
+        reset = self.config.auto_offset_reset
+        for tp in self.assignment:
+            log = self.cluster.brokers[self.leaders[tp]].logs[tp]
+            pos = log.log_start_offset if reset == "earliest" else log.log_end_offset
+            self.positions[tp] = pos
+            log.advance_reader(self, pos)
+        self.send_fetches()
+        max_records = self.config.max_poll_records
+        dist = spec.processing_ms
+        while True:
+            if not self.buffer:
+                self._data = env.event()
+                yield self._data
+            now = env.now
+            chunks, n = self._take(max_records)
+            self.polls += 1
+            self.send_fetches()
+            processing = dist.sample(self.rng_processing, n) if n else np.empty(0)
+            self.recorder.consumed(self, chunks, n, now, processing)
+            busy = float(processing.sum())
+            if busy > 0:
+                yield env.timeout(busy)

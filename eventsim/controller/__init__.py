@@ -1,0 +1,1 @@
+"""Controller: replica placement now; elections and the ZooKeeper/KRaft controllers with replication."""

@@ -1,0 +1,1 @@
+"""Simulation core: the millisecond SimPy environment, per-scope random streams and Kafka-named errors."""

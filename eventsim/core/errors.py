@@ -1,0 +1,78 @@
+"""Kafka-named errors raised by eventsim.
+
+Kafka reports a bad setting with ``org.apache.kafka.common.config.ConfigException`` (client side,
+``ConfigDef.parse``) or ``InvalidConfigurationException`` (broker side), and problems with records
+and partitions with ``ApiException`` subclasses such as ``RecordTooLargeException`` and
+``UnknownTopicOrPartitionException`` (``clients/src/main/java/org/apache/kafka/common/errors/``).
+
+Modelled: the configuration errors that eventsim detects before a run, each carrying which field,
+which value, and which values are allowed, so a notebook reader can fix the scenario from the message
+alone. ``field`` is the Kafka property name (``linger.ms``), prefixed with its place in the scenario
+when known (``producers[0].config.linger.ms``); ``source`` names the YAML file when there is one.
+
+Not modelled here: errors that occur *during* a run (``NotEnoughReplicasException``, timeouts); the
+components that raise those define them next to their behaviour.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KafkaError",
+    "InvalidConfigurationError",
+    "RecordTooLargeError",
+    "UnknownTopicOrPartitionError",
+]
+
+
+class KafkaError(Exception):
+    """Base class of eventsim's Kafka-named errors (Kafka's ``KafkaException``)."""
+
+
+class InvalidConfigurationError(KafkaError, ValueError):
+    """A configuration value Kafka (or the model) does not accept: Kafka's ``ConfigException``.
+
+    The message reads ``"<field>=<value> is invalid: <reason> (allowed: <allowed>)"``, prefixed with
+    ``"<source>: "`` when the value came from a file.
+    """
+
+    def __init__(
+        self, field: str, value: object, allowed: str, reason: str | None = None, *, source: str | None = None
+    ):
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.reason = reason
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        why = f": {self.reason}" if self.reason else ""
+        return f"{head}{self.field}={self.value!r} is invalid{why} (allowed: {self.allowed})"
+
+    def __reduce__(self):  # keep the attributes when pickled (multiprocessing / Dask sweeps)
+        return (_rebuild, (type(self), self.field, self.value, self.allowed, self.reason, self.source))
+
+    def prefixed(self, path: str) -> InvalidConfigurationError:
+        """The same error with ``path`` put in front of the field (``"producers[0].config"``)."""
+        if not path:
+            return self
+        field = f"{path}{self.field}" if self.field.startswith("[") else f"{path}.{self.field}"
+        return type(self)(field, self.value, self.allowed, self.reason, source=self.source)
+
+    def in_file(self, source: str) -> InvalidConfigurationError:
+        """The same error, naming the file the value came from."""
+        return type(self)(self.field, self.value, self.allowed, self.reason, source=source)
+
+
+def _rebuild(cls, field, value, allowed, reason, source):
+    return cls(field, value, allowed, reason, source=source)
+
+
+class RecordTooLargeError(InvalidConfigurationError):
+    """A record larger than ``max.request.size`` / ``buffer.memory`` (producer) or
+    ``max.message.bytes`` / ``message.max.bytes`` (broker): Kafka's ``RecordTooLargeException``."""
+
+
+class UnknownTopicOrPartitionError(InvalidConfigurationError):
+    """A topic or partition the cluster does not have: Kafka's ``UnknownTopicOrPartitionException``."""

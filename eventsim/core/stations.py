@@ -1,0 +1,137 @@
+"""Service stations on a virtual clock: FIFO queues whose service time is known on arrival.
+
+Kafka's broker is a chain of queues: the NIC, the network (processor) threads, the bounded request
+queue (``queued.max.requests``) and the pool of request-handler threads (``num.io.threads``). A naive
+SimPy model would hold a ``Resource`` per stage and spend several events per request per stage.
+Because every stage here serves requests first-come-first-served and each request's service time is
+known when it arrives (it depends on its bytes), the start and end of service follow from the stage's
+*free times* alone: with ``c`` servers, a request arriving at ``t`` starts at ``max(t, earliest free
+time)``. That is exactly FCFS, costs no SimPy event, and lets a request cross several stages with one
+event at the end. The rule requires reservations in arrival order, so a request reserves the stages
+it crosses when it reaches the broker (``Broker.on_request``); stages after the first therefore see
+requests in the order they reached the broker, which is Kafka's order for one connection and a close
+approximation across connections.
+
+Each station records busy intervals (utilisation) and waiting intervals (time-averaged queue depth)
+into streaming per-window trackers, and the largest queue seen on arrival per window.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+from eventsim.metrics.timeseries import BusyTracker
+
+__all__ = ["Station", "BoundedQueue"]
+
+
+class _WindowMax:
+    """Per-window maximum of an integer level observed at arrivals (growable array)."""
+
+    def __init__(self, window_ms: float):
+        self.window_ms = float(window_ms)
+        self.values = np.zeros(64, dtype=np.int64)
+        self.n = 0
+
+    def observe(self, t_ms: float, level: int) -> None:
+        i = int(t_ms // self.window_ms)
+        if i >= self.values.size:
+            grown = np.zeros(max(i + 1, 2 * self.values.size), dtype=np.int64)
+            grown[: self.values.size] = self.values
+            self.values = grown
+        if level > self.values[i]:
+            self.values[i] = level
+        if i + 1 > self.n:
+            self.n = i + 1
+
+    def per_window(self, windows: int) -> np.ndarray:
+        out = np.zeros(windows, dtype=np.int64)
+        k = min(windows, self.values.size)
+        out[:k] = self.values[:k]
+        return out
+
+
+class Station:
+    """``servers`` identical FCFS servers on a virtual clock.
+
+    ``reserve(arrival_ms, service_ms)`` returns ``(start_ms, end_ms)`` and books the earliest free server.
+    Invariant: a server's free time only moves forward, so FCFS order is kept among reservations made
+    in nondecreasing arrival order.
+    """
+
+    def __init__(self, name: str, servers: int, window_ms: float):
+        if servers < 1:
+            raise ValueError(f"{name}: servers must be >= 1, got {servers}")
+        self.name = name
+        self.servers = servers
+        self._free = [0.0] * servers  # heap of server free times
+        self.busy = BusyTracker(window_ms, servers=servers)
+        self.waiting = BusyTracker(window_ms, servers=1)
+        self.max_queue = _WindowMax(window_ms)
+        self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
+        self.served = 0
+        self.busy_ms = 0.0
+
+    def queue_length(self, t_ms: float) -> int:
+        starts = self._starts
+        while starts and starts[0] <= t_ms:
+            starts.popleft()
+        return len(starts)
+
+    def reserve(self, arrival_ms: float, service_ms: float) -> tuple[float, float]:
+        free = self._free
+        first = free[0]
+        start = arrival_ms if arrival_ms >= first else first
+        end = start + service_ms
+        heapq.heapreplace(free, end)
+        if start > arrival_ms:
+            self.waiting.add_interval(arrival_ms, start)
+            self._starts.append(start)
+            self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
+        if service_ms > 0.0:
+            self.busy.add_interval(start, end)
+        self.served += 1
+        self.busy_ms += service_ms
+        return start, end
+
+    def free_at(self) -> float:
+        """Time at which the earliest server becomes free."""
+        return self._free[0]
+
+    def backlog_ms(self, t_ms: float) -> float:
+        """Work already booked beyond ``t_ms`` on the latest-finishing server (single-server backlog)."""
+        last = max(self._free)
+        return last - t_ms if last > t_ms else 0.0
+
+
+class BoundedQueue:
+    """Kafka's request channel: at most ``capacity`` requests waiting for a handler thread.
+
+    When it is full, the network thread that tries to enqueue blocks until the oldest waiting request
+    is picked up (``RequestChannel.sendRequest`` is a blocking put). ``admit(t)`` returns when a request
+    offered at ``t`` actually enters the queue.
+    """
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._starts: deque[float] = deque()  # handler start times of queued requests (sorted)
+        self.blocked_ms = 0.0
+        self.full_events = 0
+
+    def admit(self, t_ms: float) -> float:
+        starts = self._starts
+        while starts and starts[0] <= t_ms:
+            starts.popleft()
+        if len(starts) < self.capacity:
+            return t_ms
+        # Full: wait until enough requests leave that one slot frees.
+        wait_until = starts[len(starts) - self.capacity]
+        self.full_events += 1
+        self.blocked_ms += wait_until - t_ms
+        return wait_until
+
+    def started(self, start_ms: float) -> None:
+        self._starts.append(start_ms)

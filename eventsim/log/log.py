@@ -1,0 +1,161 @@
+"""``Log``: one partition replica's log — offsets, segments, retention, and the batches readers need.
+
+What Kafka does (``storage/.../internals/log/UnifiedLog.java``, ``LogSegment``): appends record batches
+at the log end offset (LEO), assigning consecutive offsets; the active segment rolls when it would
+exceed ``segment.bytes`` or is older than ``segment.ms``; a background task every
+``log.retention.check.interval.ms`` deletes whole non-active segments older than ``retention.ms`` or
+beyond ``retention.bytes`` (per partition), advancing the log start offset. Fetches return whole
+batches from the one containing the fetch offset, up to the byte limits (at least one batch).
+
+What is modelled: exactly those rules on batch metadata (base offset, record count, bytes, append
+time). Per-record columns (create time, record id) are kept only while some reader still needs them
+(``register_reader``/``advance_reader``), so memory stays flat however long the run. The high
+watermark equals the LEO until replication arrives (``high_watermark`` is the read limit).
+
+Not modelled: indexes, log cleaner (compaction), tiered storage, and segment files' fixed overheads.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+__all__ = ["Log", "StoredBatch", "Segment"]
+
+
+class StoredBatch:
+    __slots__ = ("base_offset", "next_offset", "wire_bytes", "append_ms", "create_ms", "record_ids",
+                 "value_bytes", "producer")
+
+    def __init__(self, base_offset, count, wire_bytes, append_ms, create_ms, record_ids, value_bytes, producer):
+        self.base_offset = base_offset
+        self.next_offset = base_offset + count
+        self.wire_bytes = wire_bytes
+        self.append_ms = append_ms
+        self.create_ms = create_ms
+        self.record_ids = record_ids
+        self.value_bytes = value_bytes
+        self.producer = producer
+
+
+class Segment:
+    __slots__ = ("base_offset", "size_bytes", "created_ms", "max_timestamp_ms", "next_offset")
+
+    def __init__(self, base_offset: int, created_ms: float):
+        self.base_offset = base_offset
+        self.next_offset = base_offset
+        self.size_bytes = 0
+        self.created_ms = created_ms
+        self.max_timestamp_ms = created_ms
+
+
+class Log:
+    """A partition replica's log (see module docstring). ``config`` is a resolved ``TopicConfig``."""
+
+    def __init__(self, tp, config, now_ms: float = 0.0, disk: int = 0):
+        self.tp = tp
+        self.config = config
+        self.disk = disk
+        self.log_start_offset = 0
+        self.log_end_offset = 0
+        self.size_bytes = 0
+        self.segments: list[Segment] = [Segment(0, now_ms)]
+        self.batches: list[StoredBatch] = []  # kept for readers, oldest first
+        self._bases: list[int] = []
+        self._readers: dict[object, int] = {}
+        self.appended_records = 0
+        self.appended_bytes = 0
+        self.deleted_segments = 0
+        self.unflushed_messages = 0
+        self.last_flush_ms = now_ms
+
+    @property
+    def high_watermark(self) -> int:
+        # Invariant: high_watermark <= log_end_offset (equal while there is no replication).
+        return self.log_end_offset
+
+    # ------------------------------------------------------------------ append / roll
+    def append(self, batch, now_ms: float) -> int:
+        """Append a ``ProducerBatch``; returns its base offset."""
+        base = self.log_end_offset
+        seg = self.segments[-1]
+        cfg = self.config
+        if seg.size_bytes > 0 and (seg.size_bytes + batch.wire_bytes > cfg.segment_bytes
+                                   or now_ms - seg.created_ms >= cfg.segment_ms):
+            seg = Segment(base, now_ms)
+            self.segments.append(seg)
+        seg.size_bytes += batch.wire_bytes
+        seg.next_offset = base + batch.count
+        seg.max_timestamp_ms = max(seg.max_timestamp_ms, float(batch.create_ms[-1]))
+        self.log_end_offset = base + batch.count
+        self.size_bytes += batch.wire_bytes
+        self.appended_records += batch.count
+        self.appended_bytes += batch.wire_bytes
+        self.unflushed_messages += batch.count
+        if self._readers:
+            self.batches.append(StoredBatch(base, batch.count, batch.wire_bytes, now_ms, batch.create_ms,
+                                            batch.record_ids, batch.value_bytes, batch.producer))
+            self._bases.append(base)
+        return base
+
+    # ------------------------------------------------------------------ retention
+    def enforce_retention(self, now_ms: float) -> int:
+        """Delete expired segments (``retention.ms``, ``retention.bytes``); returns bytes deleted."""
+        cfg = self.config
+        deleted = 0
+        while len(self.segments) > 1:
+            seg = self.segments[0]
+            by_time = cfg.retention_ms >= 0 and now_ms - seg.max_timestamp_ms > cfg.retention_ms
+            by_size = cfg.retention_bytes >= 0 and self.size_bytes - seg.size_bytes >= cfg.retention_bytes
+            if not (by_time or by_size):
+                break
+            self.segments.pop(0)
+            self.size_bytes -= seg.size_bytes
+            deleted += seg.size_bytes
+            self.deleted_segments += 1
+            self.log_start_offset = self.segments[0].base_offset
+        if deleted:
+            self._trim()
+        return deleted
+
+    # ------------------------------------------------------------------ readers
+    def register_reader(self, reader, offset: int) -> None:
+        self._readers[reader] = offset
+
+    def advance_reader(self, reader, offset: int) -> None:
+        self._readers[reader] = offset
+        if self.batches and self.batches[0].next_offset <= offset:
+            self._trim()
+
+    def _trim(self) -> None:
+        low = min(self._readers.values()) if self._readers else self.log_end_offset
+        low = max(low, self.log_start_offset)
+        k = bisect_right(self._bases, low) - 1
+        if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):
+            cut = k if self.batches[k].next_offset > low else k + 1
+            if cut >= 64 or cut == len(self.batches):
+                del self.batches[:cut]
+                del self._bases[:cut]
+
+    def bytes_after(self, offset: int) -> int:
+        """Bytes readable from ``offset`` up to the high watermark (whole batches)."""
+        if offset >= self.high_watermark:
+            return 0
+        i = max(bisect_right(self._bases, offset) - 1, 0)
+        return sum(b.wire_bytes for b in self.batches[i:])
+
+    def read(self, offset: int, max_bytes: int) -> list[StoredBatch]:
+        """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
+        hw = self.high_watermark
+        if offset >= hw or not self.batches:
+            return []
+        i = max(bisect_right(self._bases, offset) - 1, 0)
+        out = []
+        size = 0
+        for b in self.batches[i:]:
+            if b.base_offset >= hw:
+                break
+            if out and size + b.wire_bytes > max_bytes:
+                break
+            out.append(b)
+            size += b.wire_bytes
+        return out

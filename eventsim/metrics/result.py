@@ -1,0 +1,159 @@
+"""``Result``: what one run produced — config and seed echoed, streamed metrics, and the frames.
+
+Numpy and plain Python only; ``Result.frame(name)`` and ``Result.summary()`` hand off to
+``metrics/frames.py``, the one place that builds pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Result", "FRAMES"]
+
+FRAMES = ("summary", "timeseries", "brokers", "breakdown", "latency_cdf", "partitions", "records")
+RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
+
+
+def _fit(a: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=np.float64)
+    k = min(n, a.size)
+    out[:k] = a[:k]
+    return out
+
+
+@dataclass
+class Result:
+    scenario: Any
+    seed: int
+    horizon_ms: float
+    window_ms: float
+    config: dict
+    topics: dict = field(default_factory=dict)  # name -> dict of arrays and histograms
+    brokers: list = field(default_factory=list)  # per broker: resource -> dict(utilisation, depth_mean, depth_max)
+    stages: dict = field(default_factory=dict)  # (path, stage) -> LatencyHistogram
+    partition_rows: list = field(default_factory=list)
+    produce_rows: list = field(default_factory=list)
+    consume_rows: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ collection
+    @classmethod
+    def collect(cls, run, wall_s: float) -> Result:
+        sc = run.scenario
+        rec = run.recorder
+        w = sc.metrics.window_ms
+        n = max(1, math.ceil(run.horizon_ms / w))
+        res = cls(scenario=sc, seed=run.seed, horizon_ms=run.horizon_ms, window_ms=w, config=sc.to_dict())
+        for name, tm in rec.topics.items():
+            res.topics[name] = {
+                "records_produced": _fit(tm.produced.values(), n),
+                "bytes_produced": _fit(tm.bytes_produced.values(), n),
+                "records_acked": _fit(tm.acked.values(), n),
+                "bytes_acked": _fit(tm.bytes_acked.values(), n),
+                "records_consumed": _fit(tm.consumed.values(), n),
+                "bytes_consumed": _fit(tm.bytes_consumed.values(), n),
+                "produce_pct": tm.produce_latency.percentiles([50, 99], n_windows=n),
+                "e2e_pct": tm.e2e_latency.percentiles([50, 99], n_windows=n),
+                "produce_hist": tm.produce_latency.overall(),
+                "e2e_hist": tm.e2e_latency.overall(),
+                "failed": dict(tm.failed),
+                "batches": tm.batches,
+                "batch_records": tm.batch_records,
+                "batch_bytes": tm.batch_bytes,
+                "requests": tm.requests,
+            }
+        for b in run.cluster.brokers:
+            procs = b.processors
+            util = {
+                "network_threads": np.mean([_fit(p.busy.utilisation(n), n) for p in procs], axis=0),
+                "io_threads": _fit(b.handlers.busy.utilisation(n), n),
+                "disk": np.mean([_fit(d.busy.utilisation(n), n) for d in b.disks], axis=0),
+                "nic_in": _fit(b.host.rx.busy.utilisation(n), n),
+                "nic_out": _fit(b.host.tx.busy.utilisation(n), n),
+                "request_queue": np.full(n, np.nan),
+            }
+            depth = {
+                "network_threads": np.sum([_fit(p.waiting.busy_ms(n), n) for p in procs], axis=0) / w,
+                "io_threads": _fit(b.handlers.waiting.busy_ms(n), n) / w,
+                "disk": np.sum([_fit(d.waiting.busy_ms(n), n) for d in b.disks], axis=0) / w,
+                "nic_in": _fit(b.host.rx.waiting.busy_ms(n), n) / w,
+                "nic_out": _fit(b.host.tx.waiting.busy_ms(n), n) / w,
+            }
+            depth["request_queue"] = depth["io_threads"]
+            dmax = {
+                "network_threads": np.max([p.max_queue.per_window(n) for p in procs], axis=0),
+                "io_threads": b.handlers.max_queue.per_window(n),
+                "disk": np.max([d.max_queue.per_window(n) for d in b.disks], axis=0),
+                "nic_in": b.host.rx.max_queue.per_window(n),
+                "nic_out": b.host.tx.max_queue.per_window(n),
+            }
+            dmax["request_queue"] = dmax["io_threads"]
+            res.brokers.append({r: {"utilisation": util[r], "queue_depth_mean": depth[r],
+                                    "queue_depth_max": dmax[r]} for r in RESOURCES})
+        res.stages = dict(rec.stages)
+        res.partition_rows = list(rec.partition_rows)
+        res.produce_rows = list(rec._produce_rows)
+        res.consume_rows = list(rec._consume_rows)
+        env = run.env
+        produced = sum(int(t["records_produced"].sum()) for t in res.topics.values())
+        res.stats = {
+            "records_produced": produced,
+            "records_acked": sum(int(t["records_acked"].sum()) for t in res.topics.values()),
+            "records_consumed": sum(int(t["records_consumed"].sum()) for t in res.topics.values()),
+            "records_failed": sum(sum(t["failed"].values()) for t in res.topics.values()),
+            "sim_events": int(env._eid.__reduce__()[1][0]),
+            "produce_requests": sum(b.produce_requests for b in run.cluster.brokers),
+            "fetch_requests": sum(b.fetch_requests for b in run.cluster.brokers),
+            "retries": rec.retries,
+            "wall_s": wall_s,
+            "records_per_wall_s": produced / wall_s if wall_s > 0 else math.nan,
+            "record_sample_rate": rec.sample_rate,
+        }
+        return res
+
+    # ------------------------------------------------------------------ views
+    def summary(self):
+        """One row per topic: counts, bytes, produce and end-to-end latency percentiles, throughput."""
+        from eventsim.metrics import frames
+
+        return frames.summary(self)
+
+    def frame(self, name: str):
+        """A named table as a pandas DataFrame; ``FRAMES`` lists the names."""
+        from eventsim.metrics import frames
+
+        return frames.frame(self, name)
+
+    def latency(self, kind: str = "produce", topic: str | None = None):
+        """The overall latency histogram (``LatencyHistogram``) of ``kind`` ("produce" or "e2e")."""
+        from eventsim.metrics.histogram import LatencyHistogram
+
+        key = {"produce": "produce_hist", "e2e": "e2e_hist"}[kind]
+        h = LatencyHistogram()
+        for name, t in self.topics.items():
+            if topic is None or name == topic:
+                h.merge(t[key])
+        return h
+
+    def to_csv(self, directory) -> list:
+        """Write every frame as ``<name>.csv`` under ``directory``; returns the paths."""
+        from pathlib import Path
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in FRAMES:
+            p = d / f"{name}.csv"
+            self.frame(name).to_csv(p, index=False)
+            paths.append(p)
+        return paths
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (f"Result(scenario={self.scenario.name!r}, seed={self.seed}, horizon_ms={self.horizon_ms:g}, "
+                f"produced={s.get('records_produced')}, acked={s.get('records_acked')}, "
+                f"consumed={s.get('records_consumed')})")

@@ -1,0 +1,796 @@
+"""Fixed windows of simulated time: counters, per-window latency percentiles, levels and utilisation.
+
+What Kafka does: client metrics are ``SampledStat`` s over time windows (``metrics.sample.window.ms``
+= 30000 ms, ``metrics.num.samples`` = 2; ``clients/src/main/java/org/apache/kafka/common/metrics/
+stats/SampledStat.java``): ``Rate``/``WindowedCount`` for ``record-send-rate`` and
+``outgoing-byte-rate``, ``Avg``/``Max`` for ``request-latency-avg``/``-max``. The broker exposes
+gauges sampled at scrape time (``RequestChannel`` ``RequestQueueSize``, log ``Size``), meters
+(``BrokerTopicMetrics`` ``MessagesInPerSec``, ``BytesInPerSec``) and idle ratios of its thread
+pools (``KafkaRequestHandlerPool`` ``RequestHandlerAvgIdlePercent``, ``SocketServer``
+``NetworkProcessorAvgIdlePercent``). ``kafka-producer-perf-test`` prints one line per 5 s window.
+
+What is modelled: non-overlapping windows ``[k * window_ms, (k + 1) * window_ms)`` of simulated
+time, window 0 starting at t = 0 ms. Storage grows by amortised doubling with the number of windows
+actually touched, so an hour of 1 s windows costs a few tens of KiB per dense series.
+
+- ``WindowedCounter``: sums of amounts per window (records, bytes), vectorised with ``np.bincount``.
+- ``WindowedHistogram``: per-window latency percentiles (``LatencyHistogram`` buckets) without a
+  dense histogram per window: each closed window is stored as its non-empty buckets, delta-encoded
+  in two ``uint8`` arrays (about 2 bytes per non-empty bucket); the most recent windows stay open
+  for late records and any window may still be updated later.
+- ``LevelSeries``: a piecewise-constant level (queue depth, bytes stored); exact time-weighted mean
+  and maximum per window, instead of Kafka's point-in-time gauge samples.
+- ``BusyTracker``: busy time of a pool of identical servers, split exactly across window
+  boundaries; utilisation = busy time / (window x servers) = 1 - Kafka's idle ratio.
+
+What is not modelled: Kafka's two-sample rolling rotation and its decaying (Yammer) reservoirs; we
+report exact per-window statistics. Times are simulated milliseconds and must be finite and >= 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from eventsim.metrics.histogram import (
+    _REPRESENTATIVE,
+    NUM_BUCKETS,
+    LatencyHistogram,
+    _as_values,
+    _check_quantiles,
+    _index_scalar,
+    _index_unchecked,
+)
+
+__all__ = ["BusyTracker", "LevelSeries", "WindowedCounter", "WindowedHistogram"]
+
+
+# --------------------------------------------------------------------------------------------
+# growable storage
+class _Dense:
+    """A per-window numpy array whose length grows (by doubling capacity) to the highest window touched."""
+
+    __slots__ = ("_buf", "_n", "_fill")
+
+    def __init__(self, dtype, fill=0) -> None:
+        self._fill = fill
+        self._buf = np.full(16, fill, dtype=dtype)
+        self._n = 0
+
+    def ensure(self, n: int) -> np.ndarray:
+        """Make windows ``0..n-1`` addressable; returns the backing buffer (valid up to index n-1)."""
+        if n > self._buf.size:
+            cap = max(n, 2 * self._buf.size)
+            buf = np.full(cap, self._fill, dtype=self._buf.dtype)
+            buf[: self._buf.size] = self._buf
+            self._buf = buf
+        if n > self._n:
+            self._n = n
+        return self._buf
+
+    @property
+    def buf(self) -> np.ndarray:
+        return self._buf
+
+    def __len__(self) -> int:
+        return self._n
+
+    def view(self) -> np.ndarray:
+        return self._buf[: self._n]
+
+    def fitted(self, n: int) -> np.ndarray:
+        """A copy of the first n windows, padded with the fill value."""
+        out = np.full(n, self._fill, dtype=self._buf.dtype)
+        k = min(n, self._n)
+        out[:k] = self._buf[:k]
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return self._buf.nbytes
+
+
+class _Flat:
+    """An append-only numpy array with amortised doubling."""
+
+    __slots__ = ("_buf", "_n")
+
+    def __init__(self, dtype, capacity: int = 64) -> None:
+        self._buf = np.empty(capacity, dtype=dtype)
+        self._n = 0
+
+    def extend(self, values: np.ndarray) -> None:
+        n = self._n + values.size
+        if n > self._buf.size:
+            buf = np.empty(max(n, 2 * self._buf.size), dtype=self._buf.dtype)
+            buf[: self._n] = self._buf[: self._n]
+            self._buf = buf
+        self._buf[self._n : n] = values
+        self._n = n
+
+    def append(self, value) -> None:
+        if self._n == self._buf.size:
+            self.extend(np.asarray([value], dtype=self._buf.dtype))
+        else:
+            self._buf[self._n] = value
+            self._n += 1
+
+    def view(self) -> np.ndarray:
+        return self._buf[: self._n]
+
+    def __len__(self) -> int:
+        return self._n
+
+    def shrink(self) -> None:
+        if self._buf.size > max(self._n, 64):
+            self._buf = self._buf[: max(self._n, 64)].copy()
+
+    @property
+    def nbytes(self) -> int:
+        return self._buf.nbytes
+
+
+def _times(t_ms) -> np.ndarray:
+    t = np.asarray(t_ms, dtype=np.float64).reshape(-1)
+    if t.size and not ((t >= 0.0) & (t < np.inf)).all():
+        raise ValueError("simulated times must be finite and >= 0 ms")
+    return t
+
+
+class _Windowed:
+    """Shared window arithmetic."""
+
+    def __init__(self, window_ms: float) -> None:
+        window_ms = float(window_ms)
+        if not (0.0 < window_ms < math.inf):
+            raise ValueError(f"window_ms must be a finite number > 0, got {window_ms!r}")
+        self.window_ms = window_ms
+
+    def _window(self, t: float) -> int:
+        if not (0.0 <= t < math.inf):
+            raise ValueError(f"simulated time must be finite and >= 0 ms, got {t!r}")
+        return int(t // self.window_ms)
+
+    def _windows(self, t: np.ndarray) -> np.ndarray:
+        return (t // self.window_ms).astype(np.int64)
+
+    @property
+    def n_windows(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _n(self, n_windows: int | None) -> int:
+        if n_windows is None:
+            return self.n_windows
+        if n_windows < 0:
+            raise ValueError(f"n_windows must be >= 0, got {n_windows}")
+        return int(n_windows)
+
+    def window_starts_ms(self, n_windows: int | None = None) -> np.ndarray:
+        """Start time (ms) of each window: ``k * window_ms``."""
+        return np.arange(self._n(n_windows), dtype=np.float64) * self.window_ms
+
+
+def windows_for(end_ms: float, window_ms: float) -> int:
+    """Number of windows needed to cover ``[0, end_ms)``."""
+    return int(math.ceil(end_ms / window_ms)) if end_ms > 0 else 0
+
+
+# --------------------------------------------------------------------------------------------
+class WindowedCounter(_Windowed):
+    """Sum of amounts (records, bytes) per window of simulated time.
+
+    ``dtype`` is ``np.float64`` (default) or ``np.int64``; integer totals are exact in both up to 2**53.
+
+    >>> c = WindowedCounter(1000)
+    >>> c.add(np.array([10.0, 999.0, 1000.0, 2500.0]), np.array([1, 2, 3, 4]))
+    >>> c.values()
+    array([3., 3., 4.])
+    """
+
+    def __init__(self, window_ms: float, dtype=np.float64) -> None:
+        super().__init__(window_ms)
+        dtype = np.dtype(dtype)
+        if dtype not in (np.dtype(np.float64), np.dtype(np.int64)):
+            raise ValueError(f"dtype must be float64 or int64, got {dtype}")
+        self._values = _Dense(dtype, 0)
+
+    def add(self, t_ms, amount=1) -> None:
+        """Add ``amount`` (scalar, or one per time) at simulated time(s) ``t_ms``."""
+        if isinstance(t_ms, (float, int)) and np.ndim(amount) == 0:
+            w = self._window(float(t_ms))
+            self._values.ensure(w + 1)[w] += amount
+            return
+        t = _times(t_ms)
+        if t.size == 0:
+            return
+        w = self._windows(t)
+        lo, hi = int(w.min()), int(w.max())
+        buf = self._values.ensure(hi + 1)
+        if np.ndim(amount) == 0:
+            if lo == hi:
+                buf[lo] += amount * t.size
+                return
+            sums = np.bincount(w - lo, minlength=hi - lo + 1) * amount
+        else:
+            a = np.asarray(amount, dtype=np.float64).reshape(-1)
+            if a.shape != t.shape:
+                raise ValueError(f"amount has {a.size} entries but {t.size} times were given")
+            sums = np.bincount(w - lo, weights=a, minlength=hi - lo + 1)
+        if buf.dtype.kind == "i":
+            sums = np.rint(sums).astype(np.int64)
+        buf[lo : hi + 1] += sums
+
+    @property
+    def n_windows(self) -> int:
+        """Windows up to the last one touched."""
+        return len(self._values)
+
+    def values(self, n_windows: int | None = None) -> np.ndarray:
+        """Sum per window (a copy), padded with zeros or cut to ``n_windows``."""
+        return self._values.fitted(self._n(n_windows))
+
+    def rates_per_s(self, n_windows: int | None = None) -> np.ndarray:
+        """Sum per window divided by the window length in seconds."""
+        return self.values(n_windows) / (self.window_ms / 1000.0)
+
+    @property
+    def total(self):
+        return self._values.view().sum()
+
+    @property
+    def nbytes(self) -> int:
+        return self._values.nbytes
+
+
+# --------------------------------------------------------------------------------------------
+# Sparse encoding of per-window bucket counts. A segment (one window's buckets from one compaction)
+# stores its first non-empty bucket in the segment table and then one byte per non-empty bucket:
+# high nibble = gap to the previous bucket (0 for the first; 15 = "read the next entry of the
+# uint16 gap-overflow array"), low nibble = count (1..15; 0 = "read the next entry of the uint16
+# count-overflow array"). Counts above 65535 are split into extra entries with gap 0. Overflow
+# entries are consumed in order, so decoding is a few vectorised passes.
+_NIBBLE_ESCAPE = 15
+_COUNT_SPLIT = 0xFFFF
+
+
+def _encode(buckets: np.ndarray, counts: np.ndarray, first: np.ndarray):
+    """Encode sorted (bucket, count) items; ``first`` marks each segment's first item.
+
+    Returns (codes uint8, gap overflow uint16, count overflow uint16, entries per item int64).
+    """
+    g = np.empty_like(buckets)
+    g[0] = 0
+    np.subtract(buckets[1:], buckets[:-1], out=g[1:])
+    g[first] = 0
+    pieces = np.maximum((counts + _COUNT_SPLIT - 1) // _COUNT_SPLIT, 1)
+    if (pieces > 1).any():  # split huge counts into (gap, 65535), (0, 65535), ..., (0, rest)
+        item = np.repeat(np.arange(g.size), pieces)
+        k = np.arange(item.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        g = np.where(k == 0, g[item], 0)
+        rest = counts[item] - _COUNT_SPLIT * (pieces[item] - 1)
+        counts = np.where(k == pieces[item] - 1, rest, _COUNT_SPLIT)
+    big_gap = g >= _NIBBLE_ESCAPE
+    big_count = counts > _NIBBLE_ESCAPE
+    codes = (np.where(big_gap, _NIBBLE_ESCAPE, g) << 4) | np.where(big_count, 0, counts)
+    return codes.astype(np.uint8), g[big_gap].astype(np.uint16), counts[big_count].astype(np.uint16), pieces
+
+
+def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum counts of equal keys; returns sorted unique keys with positive counts."""
+    if keys.size == 0:
+        return keys.astype(np.int64), counts.astype(np.int64)
+    if keys.size > 1 and (keys[1:] < keys[:-1]).any():
+        order = np.argsort(keys, kind="stable")
+        keys, counts = keys[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    k = keys[starts]
+    c = np.add.reduceat(counts.astype(np.int64), starts)
+    keep = c > 0
+    return k[keep], c[keep]
+
+
+class WindowedHistogram(_Windowed):
+    """Latency percentiles per window of simulated time, stored sparsely.
+
+    ``record(t_ms, values)`` files each latency under the window of its time ``t_ms`` (typically
+    the completion time). The newest ``lateness_windows + 1`` windows stay open in a small pending
+    buffer; older ones are compacted into the sparse store as soon as a later window starts. A
+    late record for a compacted window is accepted and stored as an extra segment for it.
+
+    >>> wh = WindowedHistogram(1000)
+    >>> wh.record(np.array([100.0, 200.0, 1500.0]), np.array([5.0, 7.0, 30.0]))
+    >>> wh.counts()
+    array([2, 1])
+    >>> wh.percentiles([50, 100]).round(3)
+    array([[ 5.024,  7.   ],
+           [30.   , 30.   ]])
+    """
+
+    _CONSOLIDATE_AT = 1 << 15  # pending raw entries before they are merged in place
+
+    def __init__(self, window_ms: float, lateness_windows: int = 1) -> None:
+        super().__init__(window_ms)
+        if lateness_windows < 0:
+            raise ValueError(f"lateness_windows must be >= 0, got {lateness_windows}")
+        self.lateness_windows = int(lateness_windows)
+        # exact per-window statistics
+        self._count = _Dense(np.int64, 0)
+        self._sum = _Dense(np.float64, 0.0)
+        self._min = _Dense(np.float64, np.inf)
+        self._max = _Dense(np.float64, -np.inf)
+        # compacted sparse store: segments of (gap, count) entries
+        self._codes = _Flat(np.uint8, 1024)
+        self._gap_over = _Flat(np.uint16)
+        self._count_over = _Flat(np.uint16)
+        self._seg_window = _Flat(np.int64)
+        self._seg_base = _Flat(np.uint16)  # first non-empty bucket of the segment
+        self._seg_len = _Flat(np.int32)
+        # open windows: keys = window * NUM_BUCKETS + bucket
+        self._pending_scalar: dict[int, int] = {}
+        self._pending: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._pending_size = 0
+        self._hi = -1  # highest window seen
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self, t_ms, values) -> None:
+        """Record latency value(s) in ms at simulated time(s) ``t_ms`` (scalars or arrays that broadcast)."""
+        if isinstance(t_ms, (float, int)) and isinstance(values, (float, int)):
+            self._record_scalar(float(t_ms), float(values))
+            return
+        v = _as_values(values)
+        t = _times(t_ms)
+        if t.size != v.size:
+            if t.size != 1:
+                raise ValueError(f"{t.size} times for {v.size} values")
+            t = np.full(v.size, t[0])
+        if v.size == 0:
+            return
+        w = self._windows(t)
+        b = _index_unchecked(v)
+        lo, hi = int(w.min()), int(w.max())
+        n = hi + 1
+        cnt, sm = self._count.ensure(n), self._sum.ensure(n)
+        mn, mx = self._min.ensure(n), self._max.ensure(n)
+        if lo == hi:
+            cnt[lo] += v.size
+            sm[lo] += float(np.sum(v))
+            mn[lo] = min(mn[lo], float(v.min()))
+            mx[lo] = max(mx[lo], float(v.max()))
+        else:
+            m = hi - lo + 1
+            rel = w - lo
+            cnt[lo:n] += np.bincount(rel, minlength=m)
+            sm[lo:n] += np.bincount(rel, weights=v, minlength=m)
+            np.minimum.at(mn, w, v)
+            np.maximum.at(mx, w, v)
+        self._pending.append((w * NUM_BUCKETS + b, None))
+        self._pending_size += v.size
+        self._after_record(hi)
+
+    def _record_scalar(self, t: float, v: float) -> None:
+        if not (0.0 <= v < math.inf):
+            _as_values(v)  # raises with the right message
+        w = self._window(t)
+        n = w + 1
+        self._count.ensure(n)[w] += 1
+        self._sum.ensure(n)[w] += v
+        mn, mx = self._min.ensure(n), self._max.ensure(n)
+        if v < mn[w]:
+            mn[w] = v
+        if v > mx[w]:
+            mx[w] = v
+        key = w * NUM_BUCKETS + _index_scalar(v)
+        self._pending_scalar[key] = self._pending_scalar.get(key, 0) + 1
+        self._after_record(w)
+
+    def _after_record(self, hi: int) -> None:
+        if hi > self._hi:
+            self._hi = hi
+            self._compact(self._hi - self.lateness_windows)
+        if self._pending_size >= self._CONSOLIDATE_AT:
+            keys, counts = self._take_pending()
+            self._pending = [(keys, counts)]
+            self._pending_size = keys.size
+
+    def _take_pending(self) -> tuple[np.ndarray, np.ndarray]:
+        """Remove and return all pending entries, aggregated."""
+        keys = [k for k, _ in self._pending]
+        counts = [np.ones(k.size, dtype=np.int64) if c is None else c for k, c in self._pending]
+        if self._pending_scalar:
+            keys.append(np.fromiter(self._pending_scalar.keys(), dtype=np.int64))
+            counts.append(np.fromiter(self._pending_scalar.values(), dtype=np.int64))
+        self._pending, self._pending_size, self._pending_scalar = [], 0, {}
+        if not keys:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return _aggregate(np.concatenate(keys), np.concatenate(counts))
+
+    def _compact(self, before_window: int) -> None:
+        """Move pending entries of windows < before_window into the sparse store."""
+        if before_window <= 0 or (not self._pending and not self._pending_scalar):
+            return
+        keys, counts = self._take_pending()
+        split = int(np.searchsorted(keys, before_window * NUM_BUCKETS, side="left"))
+        if split < keys.size:
+            self._pending = [(keys[split:], counts[split:])]
+            self._pending_size = keys.size - split
+        if split:
+            self._store(keys[:split], counts[:split])
+
+    def _store(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        windows, buckets = np.divmod(keys, NUM_BUCKETS)
+        first = np.concatenate(([True], windows[1:] != windows[:-1]))
+        codes, gap_over, count_over, pieces = _encode(buckets, counts, first)
+        starts = np.flatnonzero(first)
+        self._codes.extend(codes)
+        self._gap_over.extend(gap_over)
+        self._count_over.extend(count_over)
+        self._seg_window.extend(windows[starts])
+        self._seg_base.extend(buckets[starts])
+        self._seg_len.extend(np.add.reduceat(pieces, starts))
+
+    def _sparse_arrays(self) -> tuple[_Flat, ...]:
+        return (self._codes, self._gap_over, self._count_over, self._seg_window, self._seg_base,
+                self._seg_len)
+
+    def compact(self) -> None:
+        """Move every open window into the sparse store and release spare capacity.
+
+        Not needed for correctness (queries read open windows too); call at the end of a run to
+        minimise memory. Later records are still accepted.
+        """
+        self._compact(self._hi + 1)
+        for arr in self._sparse_arrays():
+            arr.shrink()
+
+    # -- reading -----------------------------------------------------------------------------
+    def _entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """All recorded (key, count) pairs, aggregated and sorted by key = window * NUM_BUCKETS + bucket."""
+        parts_k, parts_c = [], []
+        if len(self._codes):
+            codes = self._codes.view()
+            gaps = (codes >> 4).astype(np.int64)
+            gaps[gaps == _NIBBLE_ESCAPE] = self._gap_over.view()
+            counts = (codes & 0x0F).astype(np.int64)
+            counts[counts == 0] = self._count_over.view()
+            seg_len = self._seg_len.view().astype(np.int64)
+            run = np.cumsum(gaps)
+            seg_start = np.cumsum(seg_len) - seg_len
+            # bucket = segment base + running sum of gaps since the segment's first entry
+            offset = self._seg_base.view().astype(np.int64) - run[seg_start]
+            buckets = run + np.repeat(offset, seg_len)
+            windows = np.repeat(self._seg_window.view(), seg_len)
+            parts_k.append(windows * NUM_BUCKETS + buckets)
+            parts_c.append(counts)
+        for k, c in self._pending:
+            parts_k.append(k)
+            parts_c.append(np.ones(k.size, dtype=np.int64) if c is None else c)
+        if self._pending_scalar:
+            parts_k.append(np.fromiter(self._pending_scalar.keys(), dtype=np.int64))
+            parts_c.append(np.fromiter(self._pending_scalar.values(), dtype=np.int64))
+        if not parts_k:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        return _aggregate(np.concatenate(parts_k), np.concatenate(parts_c))
+
+    @property
+    def n_windows(self) -> int:
+        """Windows up to the last one that received a record."""
+        return len(self._count)
+
+    def counts(self, n_windows: int | None = None) -> np.ndarray:
+        """Number of recorded values per window (int64)."""
+        return self._count.fitted(self._n(n_windows))
+
+    def means(self, n_windows: int | None = None) -> np.ndarray:
+        """Exact mean per window (NaN for empty windows)."""
+        n = self._n(n_windows)
+        c = self._count.fitted(n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(c > 0, self._sum.fitted(n) / c, np.nan)
+
+    def maxima(self, n_windows: int | None = None) -> np.ndarray:
+        """Exact maximum per window (NaN for empty windows)."""
+        m = self._max.fitted(self._n(n_windows))
+        m[m == -np.inf] = np.nan
+        return m
+
+    def minima(self, n_windows: int | None = None) -> np.ndarray:
+        """Exact minimum per window (NaN for empty windows)."""
+        m = self._min.fitted(self._n(n_windows))
+        m[m == np.inf] = np.nan
+        return m
+
+    def percentiles(self, qs, n_windows: int | None = None) -> np.ndarray:
+        """Percentiles per window as a 2-D array ``[window, q]`` (NaN rows for empty windows).
+
+        Same semantics as :meth:`LatencyHistogram.percentiles` applied to each window's values.
+        """
+        q = np.atleast_1d(_check_quantiles(qs)).astype(np.float64)
+        n = self._n(n_windows)
+        out = np.full((n, q.size), np.nan)
+        m = min(n, self.n_windows)
+        if m == 0:
+            return out
+        keys, counts = self._entries()
+        cum = np.cumsum(counts)
+        wcount = self._count.view()
+        base = np.concatenate(([0], np.cumsum(wcount)))[:m]
+        wc = wcount[:m]
+        ranks = np.clip(np.ceil(wc[:, None] * (q[None, :] / 100.0)), 1, np.maximum(wc, 1)[:, None])
+        idx = np.searchsorted(cum, base[:, None] + ranks.astype(np.int64), side="left")
+        np.minimum(idx, max(keys.size - 1, 0), out=idx)
+        values = np.minimum(_REPRESENTATIVE[keys[idx] % NUM_BUCKETS], self._max.view()[:m, None])
+        out[:m] = np.where(wc[:, None] > 0, values, np.nan)
+        return out
+
+    def histogram(self, window: int) -> LatencyHistogram:
+        """The full LatencyHistogram of one window."""
+        keys, counts = self._entries()
+        lo, hi = np.searchsorted(keys, [window * NUM_BUCKETS, (window + 1) * NUM_BUCKETS])
+        dense = np.zeros(NUM_BUCKETS, dtype=np.int64)
+        dense[keys[lo:hi] - window * NUM_BUCKETS] = counts[lo:hi]
+        if hi == lo:
+            return LatencyHistogram()
+        return LatencyHistogram.from_bucket_counts(
+            dense,
+            total=float(self._sum.view()[window]),
+            minimum=float(self._min.view()[window]),
+            maximum=float(self._max.view()[window]),
+        )
+
+    def overall(self) -> LatencyHistogram:
+        """All windows merged into one LatencyHistogram (exact count, sum, min and max)."""
+        keys, counts = self._entries()
+        if keys.size == 0:
+            return LatencyHistogram()
+        dense = np.bincount(keys % NUM_BUCKETS, weights=counts, minlength=NUM_BUCKETS)
+        c = self._count.view() > 0
+        return LatencyHistogram.from_bucket_counts(
+            np.rint(dense).astype(np.int64),
+            total=math.fsum(self._sum.view()[c]),
+            minimum=float(self._min.view()[c].min()),
+            maximum=float(self._max.view()[c].max()),
+        )
+
+    @property
+    def total_count(self) -> int:
+        return int(self._count.view().sum())
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in numpy arrays (capacity, including the pending open windows)."""
+        dense = self._count.nbytes + self._sum.nbytes + self._min.nbytes + self._max.nbytes
+        sparse = sum(arr.nbytes for arr in self._sparse_arrays())
+        pending = sum(k.nbytes + (0 if c is None else c.nbytes) for k, c in self._pending)
+        return dense + sparse + pending + 16 * len(self._pending_scalar)
+
+
+# --------------------------------------------------------------------------------------------
+class LevelSeries(_Windowed):
+    """Time-weighted mean and maximum per window of a piecewise-constant level.
+
+    The level starts at ``initial`` at ``start_ms`` and changes with :meth:`set` / :meth:`add`
+    (times nondecreasing). It holds on ``[t_i, t_(i+1))``. The max of a window includes every
+    level set inside it, even one that lasted zero time (several changes at the same instant).
+    Means cover the observed part of each window: from ``start_ms`` to the last update, or to
+    ``end_ms`` once :meth:`finalize` is called.
+
+    >>> q = LevelSeries(1000)
+    >>> q.set(500, 4); q.set(1500, 1); q.finalize(2000)
+    >>> q.mean_per_window(), q.max_per_window()
+    (array([2. , 2.5]), array([4., 4.]))
+    """
+
+    def __init__(self, window_ms: float, initial: float = 0.0, start_ms: float = 0.0) -> None:
+        super().__init__(window_ms)
+        self.start_ms = float(start_ms)
+        w0 = self._window(self.start_ms)
+        self._t = self.start_ms
+        self._level = float(initial)
+        self._area = _Dense(np.float64, 0.0)
+        self._max = _Dense(np.float64, -np.inf)
+        self._max.ensure(w0 + 1)[w0] = self._level
+        self._area.ensure(w0 + 1)
+        self._end: float | None = None
+
+    @property
+    def level(self) -> float:
+        """The current level."""
+        return self._level
+
+    @property
+    def time_ms(self) -> float:
+        """Time of the last update (or the end once finalised)."""
+        return self._t
+
+    def _advance(self, t: float) -> None:
+        """Integrate the current level over [self._t, t)."""
+        t0, level, W = self._t, self._level, self.window_ms
+        if t > t0:
+            wa = int(t0 // W)
+            wz = int(math.ceil(t / W)) - 1  # last window with positive overlap
+            area = self._area.ensure(wz + 1)
+            mx = self._max.ensure(wz + 1)
+            if wa == wz:
+                area[wa] += level * (t - t0)
+                if level > mx[wa]:
+                    mx[wa] = level
+            else:
+                area[wa] += level * ((wa + 1) * W - t0)
+                area[wa + 1 : wz] += level * W
+                area[wz] += level * (t - wz * W)
+                np.maximum(mx[wa : wz + 1], level, out=mx[wa : wz + 1])
+        self._t = t
+
+    def set(self, t_ms: float, level: float) -> None:
+        """The level becomes ``level`` at ``t_ms`` (>= the previous update time)."""
+        t = float(t_ms)
+        if self._end is not None:
+            raise RuntimeError("LevelSeries is finalised; no further updates")
+        if not (t >= self._t and t < math.inf):
+            raise ValueError(f"time {t_ms!r} ms is not finite or before the previous update at {self._t} ms")
+        level = float(level)
+        if math.isnan(level):
+            raise ValueError("level must not be NaN")
+        self._advance(t)
+        self._level = level
+        w = int(t // self.window_ms)
+        mx = self._max.ensure(w + 1)
+        self._area.ensure(w + 1)
+        if level > mx[w]:
+            mx[w] = level
+
+    def add(self, t_ms: float, delta: float) -> None:
+        """Change the level by ``delta`` at ``t_ms``."""
+        self.set(t_ms, self._level + delta)
+
+    def finalize(self, end_ms: float) -> None:
+        """Hold the current level until ``end_ms`` (the horizon) and close the series."""
+        end = float(end_ms)
+        if not (end >= self._t and end < math.inf):
+            raise ValueError(f"end_ms {end_ms!r} is before the last update at {self._t} ms (or not finite)")
+        self._advance(end)
+        self._end = end
+
+    @property
+    def n_windows(self) -> int:
+        """``ceil(end_ms / window_ms)`` once finalised, else windows up to the last update."""
+        if self._end is not None:
+            return max(windows_for(self._end, self.window_ms), int(self.start_ms // self.window_ms) + 1)
+        return len(self._max)
+
+    def _observed(self, n: int) -> np.ndarray:
+        """Observed duration (ms) of each of the first n windows."""
+        starts = np.arange(n, dtype=np.float64) * self.window_ms
+        lo = np.maximum(starts, self.start_ms)
+        hi = np.minimum(starts + self.window_ms, self._t)
+        return np.maximum(hi - lo, 0.0)
+
+    def mean_per_window(self, n_windows: int | None = None) -> np.ndarray:
+        """Time-weighted mean level per window over its observed part (NaN where nothing was observed)."""
+        n = self._n(n_windows)
+        dur = self._observed(n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(dur > 0, self._area.fitted(n) / dur, np.nan)
+
+    def max_per_window(self, n_windows: int | None = None) -> np.ndarray:
+        """Maximum level per window (NaN where the level was never in effect)."""
+        m = self._max.fitted(self._n(n_windows))
+        m[m == -np.inf] = np.nan
+        return m
+
+    def area_per_window(self, n_windows: int | None = None) -> np.ndarray:
+        """Integral of the level over each window (level x ms)."""
+        return self._area.fitted(self._n(n_windows))
+
+    @property
+    def nbytes(self) -> int:
+        return self._area.nbytes + self._max.nbytes
+
+
+# --------------------------------------------------------------------------------------------
+class BusyTracker(_Windowed):
+    """Busy time and utilisation per window of a resource with ``servers`` identical servers.
+
+    Each busy interval ``[start, end)`` is one server busy for ``end - start`` ms; intervals may end
+    in the future (a disk or NIC reserved ahead). Utilisation of window k = busy ms in k /
+    (window_ms x servers). If ``horizon_ms`` is given, intervals are cut at the horizon and the last
+    partial window is normalised by its covered length. Overlap beyond ``servers`` is not checked.
+
+    >>> b = BusyTracker(1000, servers=2)
+    >>> b.add_interval(500, 2250)
+    >>> b.utilisation()
+    array([0.25 , 0.5  , 0.125])
+    """
+
+    def __init__(self, window_ms: float, servers: int = 1, horizon_ms: float | None = None) -> None:
+        super().__init__(window_ms)
+        if int(servers) != servers or servers < 1:
+            raise ValueError(f"servers must be an integer >= 1, got {servers!r}")
+        self.servers = int(servers)
+        if horizon_ms is not None and not (0.0 < float(horizon_ms) < math.inf):
+            raise ValueError(f"horizon_ms must be finite and > 0, got {horizon_ms!r}")
+        self.horizon_ms = None if horizon_ms is None else float(horizon_ms)
+        self._busy = _Dense(np.float64, 0.0)
+
+    def add_interval(self, start_ms: float, end_ms: float) -> None:
+        """One server busy on ``[start_ms, end_ms)``."""
+        s, e = float(start_ms), float(end_ms)
+        if not (0.0 <= s <= e < math.inf):
+            raise ValueError(f"busy interval needs 0 <= start <= end < inf, got [{start_ms}, {end_ms})")
+        if self.horizon_ms is not None and e > self.horizon_ms:
+            e = self.horizon_ms
+        if e <= s:
+            return
+        W = self.window_ms
+        wa = int(s // W)
+        wz = int(math.ceil(e / W)) - 1
+        busy = self._busy.ensure(wz + 1)
+        if wa == wz:
+            busy[wa] += e - s
+        else:
+            busy[wa] += (wa + 1) * W - s
+            busy[wa + 1 : wz] += W
+            busy[wz] += e - wz * W
+
+    def add_intervals(self, starts_ms, ends_ms) -> None:
+        """Vectorised :meth:`add_interval` over arrays of starts and ends."""
+        s = _times(starts_ms)
+        e = np.asarray(ends_ms, dtype=np.float64).reshape(-1)
+        if s.shape != e.shape:
+            raise ValueError(f"{s.size} starts but {e.size} ends")
+        if s.size and not ((e >= s) & (e < np.inf)).all():
+            raise ValueError("busy intervals must satisfy start <= end < inf")
+        if self.horizon_ms is not None:
+            e = np.minimum(e, self.horizon_ms)
+        keep = e > s
+        if not keep.all():
+            s, e = s[keep], e[keep]
+        if s.size == 0:
+            return
+        W = self.window_ms
+        wa = (s // W).astype(np.int64)
+        wz = np.ceil(e / W).astype(np.int64) - 1
+        lo, hi = int(wa.min()), int(wz.max())
+        m = hi - lo + 1
+        same = wa == wz
+        # partial first and last windows
+        first = np.where(same, e, (wa + 1) * W) - s
+        partial = np.bincount(wa - lo, weights=first, minlength=m)
+        multi = ~same
+        if multi.any():
+            partial += np.bincount(wz[multi] - lo, weights=e[multi] - wz[multi] * W, minlength=m)
+            # full windows wa+1 .. wz-1: a difference array of covering intervals
+            d = np.bincount(wa[multi] + 1 - lo, minlength=m + 1)
+            d -= np.bincount(wz[multi] - lo, minlength=m + 1)
+            partial += np.cumsum(d[:m]) * W
+        self._busy.ensure(hi + 1)[lo : hi + 1] += partial
+
+    @property
+    def n_windows(self) -> int:
+        """``ceil(horizon_ms / window_ms)`` if a horizon is set, else windows up to the last busy one."""
+        if self.horizon_ms is not None:
+            return windows_for(self.horizon_ms, self.window_ms)
+        return len(self._busy)
+
+    def busy_ms(self, n_windows: int | None = None) -> np.ndarray:
+        """Busy server-milliseconds per window."""
+        return self._busy.fitted(self._n(n_windows))
+
+    def utilisation(self, n_windows: int | None = None) -> np.ndarray:
+        """Busy fraction of the servers' capacity per window (0..1 unless more than ``servers`` overlap)."""
+        n = self._n(n_windows)
+        span = np.full(n, self.window_ms)
+        if self.horizon_ms is not None and n:
+            starts = np.arange(n, dtype=np.float64) * self.window_ms
+            span = np.clip(self.horizon_ms - starts, 0.0, self.window_ms)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(span > 0, self._busy.fitted(n) / (span * self.servers), np.nan)
+
+    @property
+    def total_busy_ms(self) -> float:
+        return float(self._busy.view().sum())
+
+    @property
+    def nbytes(self) -> int:
+        return self._busy.nbytes

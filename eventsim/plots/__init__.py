@@ -1,0 +1,40 @@
+"""Charts of simulation results (the only package that imports matplotlib).
+
+Kafka publishes its behaviour as JMX metrics that operators graph; these functions graph the
+simulated equivalents from ``Result.frame(name)``. Every plot function takes ``data`` - a Result
+(anything with ``.frame(name)``) or the pandas DataFrame of that frame - and ``ax=None`` (a new
+figure when None), sets a default title and unit-labelled axes (``title=`` overrides the title, so
+a chapter can state its finding), and returns the Axes. ``compare.tradeoff_twin`` returns both Axes.
+
+Typical notebook use::
+
+    from eventsim.plots import set_style, latency_over_time, save
+    set_style()
+    ax = latency_over_time(result, kind="e2e", title="p99 end-to-end latency doubles at 80% load")
+    save(ax, "figures/e2e.png")
+"""
+
+from eventsim.plots.breakdown import latency_breakdown
+from eventsim.plots.compare import tradeoff, tradeoff_twin
+from eventsim.plots.latency import latency_cdf, latency_over_time
+from eventsim.plots.storage import partition_sizes_over_time, partition_skew
+from eventsim.plots.style import PALETTE, save, set_style
+from eventsim.plots.throughput import throughput_over_time
+from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatmap, utilisation_over_time
+
+__all__ = [
+    "PALETTE",
+    "latency_breakdown",
+    "latency_cdf",
+    "latency_over_time",
+    "partition_sizes_over_time",
+    "partition_skew",
+    "queue_depth_over_time",
+    "save",
+    "set_style",
+    "throughput_over_time",
+    "tradeoff",
+    "tradeoff_twin",
+    "utilisation_heatmap",
+    "utilisation_over_time",
+]

@@ -1,0 +1,140 @@
+"""Throughput over time: records (or MiB) per second in each metrics window.
+
+What Kafka does: the producer reports ``record-send-rate`` and ``byte-rate`` (``producer-metrics``),
+the broker ``MessagesInPerSec`` / ``BytesInPerSec`` (``kafka.server:type=BrokerTopicMetrics``) and
+the consumer ``records-consumed-rate`` (``consumer-fetch-manager-metrics``); all are rates over a
+sampled window (``Sensor`` + ``Rate`` in ``clients/.../common/metrics``).
+
+What is drawn: the ``"timeseries"`` frame holds counts per window (``records_produced``,
+``records_acked``, ``records_consumed``, ``bytes_produced``, ``bytes_consumed``) and the derived
+``throughput_records_per_s`` / ``throughput_mb_per_s`` (acked). :func:`throughput_over_time`
+divides counts by the window length (inferred from the spacing of ``time_s``) and plots columns
+already ending in ``_per_s`` as they are. With ``topic=None`` the topics are summed: the cluster-wide
+rate. Large rates are shown in thousands or millions, and the axis label says so.
+
+Not drawn: rates finer than a window; a window's rate is its count divided by its length, drawn
+flat across the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from eventsim.plots.style import (
+    as_frame,
+    color,
+    column_label,
+    floor_at_zero,
+    format_window,
+    infer_window_s,
+    new_axes,
+    no_data,
+    place_legend,
+    require_columns,
+    select_topic,
+    step_line,
+)
+
+DEFAULT_COLUMNS = ("records_produced", "records_acked", "records_consumed")
+MIB = 1024 * 1024
+
+
+def _unit_of(column: str) -> str:
+    if column.startswith("records_") or column == "throughput_records_per_s":
+        return "records"
+    if column.startswith("bytes_") or column == "throughput_mb_per_s":
+        return "MiB"
+    raise ValueError(
+        f"cannot plot {column!r} as throughput: use records_* / bytes_* counts or "
+        "throughput_records_per_s / throughput_mb_per_s"
+    )
+
+
+def _series_label(column: str) -> str:
+    for prefix in ("records_", "bytes_"):
+        if column.startswith(prefix):
+            return column[len(prefix) :]
+    return f"{column_label(column)} (acked)"
+
+
+def _scale(peak: float) -> tuple[float, str]:
+    if peak >= 10_000_000:
+        return 1e6, "million "
+    if peak >= 10_000:
+        return 1e3, "thousand "
+    return 1.0, ""
+
+
+def throughput_over_time(
+    data: Any,
+    ax: Axes | None = None,
+    topic: str | None = None,
+    columns: Sequence[str] = DEFAULT_COLUMNS,
+    window_s: float | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Rate per window of each of ``columns`` against simulated time.
+
+    ``data`` is a Result or its ``"timeseries"`` frame. Counts are divided by ``window_s`` (inferred
+    from ``time_s`` spacing when None; for a single window, from ``records_acked /
+    throughput_records_per_s`` if available, else 1 s). Byte counts are shown in MiB/s. All
+    columns must share a unit (records or bytes). One line per column. Returns the Axes.
+    """
+    if isinstance(columns, str):
+        columns = (columns,)
+    if not columns:
+        raise ValueError("columns must name at least one column")
+    units = {_unit_of(c) for c in columns}
+    if len(units) > 1:
+        raise ValueError(f"columns mix records and bytes ({', '.join(columns)}); plot them separately")
+    unit = units.pop()
+    df = as_frame(data, "timeseries")
+    require_columns(df, ["time_s", *columns], "timeseries")
+    df = select_topic(df, topic, "timeseries")
+
+    per_window = df.groupby("time_s", sort=True)[list(columns)].sum(min_count=1)
+    times = per_window.index.to_numpy(dtype=float)
+    if window_s is None:
+        window_s = _window_from(df, times)
+    if window_s <= 0:
+        raise ValueError(f"window_s={window_s} is invalid: must be > 0")
+
+    rates = {}
+    for c in columns:
+        values = per_window[c].to_numpy(dtype=float)
+        if not c.endswith("_per_s"):
+            values = values / window_s
+            if unit == "MiB":
+                values = values / MIB
+        rates[c] = values
+    peak = max((float(np.nanmax(v)) for v in rates.values() if np.isfinite(v).any()), default=0.0)
+    factor, prefix = _scale(peak) if unit == "records" else (1.0, "")
+
+    ax = new_axes(ax)
+    for i, c in enumerate(columns):
+        step_line(ax, times, rates[c] / factor, window_s, label=_series_label(c), color=color(i))
+    if df.empty:
+        no_data(ax)
+    floor_at_zero(ax)
+    ax.set_xlabel("simulated time (s)")
+    ax.set_ylabel(f"throughput ({prefix}records/s)" if unit == "records" else "throughput (MiB/s)")
+    where = f" on {topic}" if topic is not None else ""
+    ax.set_title(title if title is not None else f"Throughput{where} per {format_window(window_s)} window")
+    place_legend(ax)
+    return ax
+
+
+def _window_from(df: Any, times: Any) -> float:
+    if len(times) >= 2:
+        return infer_window_s(times)
+    if {"records_acked", "throughput_records_per_s"} <= set(df.columns):
+        acked = df["records_acked"].to_numpy(dtype=float)
+        rate = df["throughput_records_per_s"].to_numpy(dtype=float)
+        ok = (acked > 0) & (rate > 0)
+        if ok.any():
+            return float(np.median(acked[ok] / rate[ok]))
+    return 1.0

@@ -1,0 +1,1 @@
+"""The Kafka producer model: partitioner, record accumulator, producer batches and the sender."""

@@ -1,0 +1,233 @@
+"""``KafkaProducer``: the application thread calling ``send()``, the accumulator and the sender.
+
+What Kafka does (``clients/.../producer/KafkaProducer.java``): ``send()`` serialises the record, picks
+its partition (murmur2 of the key, or the built-in sticky partitioner for null keys, KIP-480/794),
+and appends it to the ``RecordAccumulator``; if ``buffer.memory`` is used up, ``send()`` blocks for up
+to ``max.block.ms`` and then throws a ``TimeoutException``. A separate ``Sender`` thread ships batches.
+Batches still unsent after ``delivery.timeout.ms`` fail.
+
+What is modelled: the application produces an open-loop arrival stream (Poisson or constant rate) in
+chunks of simulated time; each chunk is drawn at once with numpy (arrival times, key ids, value sizes),
+partitioned through a key → partition table computed once per key with Kafka's murmur2, charged the
+client's per-record CPU (serialise, partition, append; plus compression) on a single application
+thread (a vectorised Lindley recursion, so a producer that cannot keep up falls behind), and appended
+to the accumulator. ``buffer.memory`` is checked per chunk: if the chunk does not fit, the application
+blocks until enough memory is freed by completed batches, and records that waited longer than
+``max.block.ms`` fail. Records carry their ``send()`` time, so blocking shows up as accumulator wait.
+
+Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
+transactions (later), and per-record callbacks (results are aggregated by the metrics recorder).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from eventsim.log.compression import CODECS, compressed_size
+from eventsim.producer.partitioner import BuiltInPartitioner
+from eventsim.producer.producer_batch import ProducerBatch, record_size_in_bytes
+from eventsim.producer.record_accumulator import RecordAccumulator
+from eventsim.producer.sender import Sender
+from eventsim.structs import TopicPartition
+
+__all__ = ["KafkaProducer", "CHUNK_MS"]
+
+CHUNK_MS = 100.0  # the application's records are drawn this much simulated time at once
+MAX_CHUNK_RECORDS = 20_000
+
+
+class KafkaProducer:
+    """One producer instance (``client.id`` = ``<spec name>-<instance>``)."""
+
+    def __init__(self, env, cluster, spec, instance: int, index: int, recorder, host, key_table):
+        self.env = env
+        self.cluster = cluster
+        self.spec = spec
+        self.config = spec.config
+        self.instance = instance
+        self.index = index  # global producer number, part of every record id
+        self.client_id = f"{spec.name}-{instance}"
+        self.recorder = recorder
+        self.host = host
+        self.key_table = key_table
+        topic = cluster.topics[spec.topic]
+        self.topic = topic
+        self.tps = [TopicPartition(spec.topic, p) for p in range(topic.partitions)]
+        self.codec = CODECS[self.config.compression_type]
+        cfg = self.config
+        self.accumulator = RecordAccumulator(
+            cfg.batch_size, cfg.linger_ms, cfg.retry_backoff_ms, self.codec.ratio,
+            {tp: topic.leader(tp.partition) for tp in self.tps},
+        )
+        self.sender = Sender(self)
+        scope = f"producer.{self.client_id}"
+        self.rng_arrivals = env.rng(scope + ".arrivals")
+        self.rng_keys = env.rng(scope + ".keys")
+        self.rng_values = env.rng(scope + ".values")
+        self.partitioner = BuiltInPartitioner(
+            topic.partitions, max(cfg.batch_size, 1), env.rng(scope + ".partitioner"),
+            adaptive=cfg.partitioner_adaptive_partitioning_enable,
+        )
+        self.rate_per_ms = spec.rate_per_s / spec.count / 1000.0
+        self.record_cpu_ms = host.record_cpu_ms
+        self.inflight_alloc = 0
+        self.next_seq = 0
+        self.app_free_ms = 0.0  # the application thread's virtual clock
+        self._memory_freed = None
+        self._conn: dict[int, int] = {}
+        self.blocked_ms = 0.0
+        # Constant-rate producers are offset so instances do not fire in lockstep.
+        self._phase = (instance + 0.5) / spec.count / self.rate_per_ms if self.rate_per_ms > 0 else 0.0
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        env = self.env
+        env.process(self.send_loop())
+        env.process(self.sender.run())
+        env.process(self.sender.sweep())
+
+    def connection(self, node: int) -> int:
+        """The connection id to broker ``node`` (Kafka keeps one per broker; it picks the processor)."""
+        c = self._conn.get(node)
+        if c is None:
+            c = self._conn[node] = self.cluster.brokers[node].connect()
+        return c
+
+    def wire_bytes(self, raw_bytes: int) -> int:
+        return int(compressed_size(self.codec, raw_bytes)) if self.codec.name != "none" else int(raw_bytes)
+
+    # ------------------------------------------------------------------ application thread
+    def _arrivals(self, t0: float, t1: float) -> np.ndarray:
+        rate = self.rate_per_ms
+        if rate <= 0 or t1 <= t0:
+            return np.empty(0)
+        if self.spec.arrival == "constant":
+            period = 1.0 / rate
+            first = self._phase + math.ceil((t0 - self._phase) / period) * period
+            return np.arange(first, t1, period) if first < t1 else np.empty(0)
+        n = self.rng_arrivals.poisson(rate * (t1 - t0))
+        return np.sort(self.rng_arrivals.uniform(t0, t1, n))
+
+    def send_loop(self):
+        env = self.env
+        spec = self.spec
+        stop = spec.stop_ms if spec.stop_ms is not None else math.inf
+        if spec.start_ms > env.now:
+            yield env.timeout(spec.start_ms - env.now)
+        chunk = CHUNK_MS
+        if self.rate_per_ms > 0:
+            chunk = max(1.0, min(CHUNK_MS, MAX_CHUNK_RECORDS / self.rate_per_ms))
+        t = env.now
+        while t < stop:
+            t_end = min(t + chunk, stop)
+            create = self._arrivals(t, t_end)
+            if create.size:
+                yield from self._send_many(create)
+            if env.now < t_end:
+                yield env.timeout(t_end - env.now)
+            t = t_end
+
+    def _send_many(self, create: np.ndarray):
+        """``send()`` for a block of records whose ``send()`` times are ``create`` (sorted)."""
+        env = self.env
+        cfg = self.config
+        n = create.size
+        spec = self.spec
+        keys = spec.keys.sample_ids(self.rng_keys, n)
+        values = np.maximum(np.rint(spec.value_bytes.sample(self.rng_values, n)), 0).astype(np.int64)
+        if spec.keys.distribution == "none":
+            key_len = np.full(n, -1, dtype=np.int64)
+        else:
+            key_len = spec.keys.key_length(keys).astype(np.int64)
+        sizes = record_size_in_bytes(key_len, values)
+        if spec.keys.distribution == "none" or cfg.partitioner_ignore_keys:
+            queue = np.array([self.accumulator.queues[tp].pending() for tp in self.tps], dtype=np.int64)
+            parts = self.partitioner.assign(sizes, queue)
+        else:
+            parts = self.key_table.lookup(keys)
+        rids = (np.int64(self.index) << np.int64(40)) + self.next_seq + np.arange(n, dtype=np.int64)
+        self.next_seq += n
+        # Records over max.request.size fail in send() (RecordTooLargeException), before the accumulator.
+        too_big = sizes + 61 > cfg.max_request_size
+        if too_big.any():
+            self.recorder.failed_records(spec.topic, int(too_big.sum()), "RECORD_TOO_LARGE")
+            keep = ~too_big
+            create, keys, values, sizes, parts, rids = (a[keep] for a in (create, keys, values, sizes, parts, rids))
+            n = create.size
+            if n == 0:
+                return
+        self.recorder.records_created(spec.topic, create, values)
+        # The application thread: per-record CPU, FIFO (end_i = S_i + max_k<=i (a_k - S_{k-1})).
+        cpu = self.record_cpu_ms + (sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0)
+        service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
+        s = np.cumsum(service)
+        start_floor = np.maximum(create, self.app_free_ms) - (s - service)
+        appended = s + np.maximum.accumulate(start_floor)
+        self.app_free_ms = float(appended[-1])
+        # buffer.memory: block until the chunk fits (or fail after max.block.ms).
+        need = int(np.ceil(sizes.sum() / max(self.accumulator.fill_limit, 1.0))) * max(cfg.batch_size, 1)
+        blocked_since = env.now
+        while self.inflight_alloc + self.accumulator.pending_alloc_bytes() + need > cfg.buffer_memory:
+            if self.inflight_alloc == 0 and self.accumulator.pending_alloc_bytes() == 0:
+                break  # a single chunk larger than the pool: Kafka would block per record; admit it
+            self.accumulator.exhausted = True
+            self.sender.wakeup()
+            waited = env.now - blocked_since
+            if waited >= cfg.max_block_ms:
+                self.recorder.failed_records(spec.topic, n, "BUFFER_EXHAUSTED_TIMEOUT")
+                self.accumulator.exhausted = False
+                return
+            self._memory_freed = env.event()
+            yield env.any_of([self._memory_freed, env.timeout(cfg.max_block_ms - waited)])
+        self.accumulator.exhausted = False
+        if env.now > blocked_since:
+            self.blocked_ms += env.now - blocked_since
+            appended = np.maximum(appended, env.now)
+            self.app_free_ms = max(self.app_free_ms, env.now)
+        self._append(create, appended, rids, keys, values, sizes, parts)
+
+    def _append(self, create, appended, rids, keys, values, sizes, parts) -> None:
+        order = np.argsort(parts, kind="stable")
+        bounds = np.searchsorted(parts[order], np.arange(len(self.tps) + 1))
+        acc = self.accumulator
+        for p, tp in enumerate(self.tps):
+            lo, hi = bounds[p], bounds[p + 1]
+            if lo == hi:
+                continue
+            idx = order[lo:hi]
+            acc.append(tp, {"append_ms": appended[idx], "create_ms": create[idx], "record_ids": rids[idx],
+                            "keys": keys[idx], "value_bytes": values[idx], "sizes": sizes[idx]})
+        self.sender.wakeup()
+
+    # ------------------------------------------------------------------ outcomes (called by the sender)
+    def batch_sent(self, batch: ProducerBatch) -> None:
+        self.inflight_alloc += batch.alloc_bytes
+
+    def batch_done(self, batch: ProducerBatch, req, now: float) -> None:
+        self.recorder.batch_acked(batch, req, now)
+        self._free(batch)
+
+    def batch_failed(self, batch: ProducerBatch, error: str, now: float) -> None:
+        self.recorder.failed_records(batch.tp.topic, batch.count, error)
+        self._free(batch)
+
+    def _free(self, batch: ProducerBatch) -> None:
+        self.inflight_alloc -= batch.alloc_bytes
+        ev = self._memory_freed
+        if ev is not None and not ev.triggered:
+            ev.succeed()
+
+    def expire_queued(self, now: float, delivery_timeout_ms: float) -> None:
+        """Fail records still in the accumulator after ``delivery.timeout.ms`` (TimeoutException)."""
+        cutoff = now - delivery_timeout_ms
+        for pq in self.accumulator.queues.values():
+            while pq.retries and pq.retries[0].first_create_ms <= cutoff:
+                b = pq.retries.popleft()
+                self.batch_failed(b, "DELIVERY_TIMEOUT", now)
+            if pq.head < pq.n and pq.create_ms[pq.head] <= cutoff:
+                k = int(np.searchsorted(pq.create_ms[pq.head:pq.n], cutoff, side="right"))
+                pq.head += k
+                self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
+                self.accumulator._update(pq)

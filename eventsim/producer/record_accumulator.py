@@ -1,0 +1,250 @@
+"""``RecordAccumulator``: per-partition queues of records waiting to be batched and sent.
+
+What Kafka does (``clients/.../producer/internals/RecordAccumulator.java``): ``send()`` appends each
+record to the last open ``ProducerBatch`` of its partition, opening a new one (allocated from the
+``buffer.memory`` pool, at least ``batch.size`` bytes) when it does not fit. ``ready(now)`` finds the
+leaders with a *sendable* partition: its first batch is full (``deque.size() > 1 || batch.isFull()``),
+or has waited ``linger.ms`` (``retry.backoff.ms`` for a retried batch), or the pool is exhausted.
+``drain(nodes, maxRequestSize, now)`` then takes, for every ready leader, the **first batch of each
+partition it leads** (ready or not), rotating the starting partition, until the request would exceed
+``max.request.size``. One produce request per broker per drain.
+
+What is modelled: exactly that, on numpy columns. Records waiting in a partition are one array per
+column (append time, create time, record id, key id, value size, record size and their running sum);
+the batches are implicit: the first batch is the run of records from the head whose bytes fit in
+``batch.size``, so finding it is one ``searchsorted``, and "full" is the arrival of the first record
+that does not fit. Nothing is done per record in Python. With compression, a batch holds
+``batch.size`` of *compressed* bytes at the codec's ratio (Kafka estimates that ratio as it goes).
+Retried batches wait in front of new records of their partition.
+
+Not modelled: transactions, ``flush()``/``close()`` (the run simply ends), and the exact adaptive
+compression-ratio estimator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+
+from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, ProducerBatch
+from eventsim.structs import TopicPartition
+
+__all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
+
+INF = math.inf
+_COLUMNS = ("append_ms", "create_ms", "record_ids", "keys", "value_bytes", "sizes")
+
+
+class PartitionQueue:
+    """Records appended to one partition and not yet drained (numpy columns, head index)."""
+
+    __slots__ = ("tp", "leader", "head", "n", "cum", "retries", "ready_ms", "full_end", "full_ms",
+                 *_COLUMNS)
+
+    def __init__(self, tp: TopicPartition, leader: int):
+        self.tp = tp
+        self.leader = leader
+        self.head = 0
+        self.n = 0
+        self.append_ms = np.empty(0, dtype=np.float64)
+        self.create_ms = np.empty(0, dtype=np.float64)
+        self.record_ids = np.empty(0, dtype=np.int64)
+        self.keys = np.empty(0, dtype=np.int64)
+        self.value_bytes = np.empty(0, dtype=np.int64)
+        self.sizes = np.empty(0, dtype=np.int64)
+        self.cum = np.empty(0, dtype=np.int64)  # cum[i] = sum(sizes[:i + 1])
+        self.retries: deque[ProducerBatch] = deque()
+        self.ready_ms = INF
+        self.full_end = 0
+        self.full_ms = INF
+
+    def pending(self) -> int:
+        return self.n - self.head
+
+    def pending_bytes(self) -> int:
+        if self.n == self.head:
+            return 0
+        base = int(self.cum[self.head - 1]) if self.head else 0
+        return int(self.cum[self.n - 1]) - base
+
+    def extend(self, columns: dict[str, np.ndarray]) -> None:
+        h = self.head
+        for name in _COLUMNS:
+            old = getattr(self, name)
+            setattr(self, name, np.concatenate((old[h:self.n], columns[name])))
+        self.n = self.append_ms.size
+        self.head = 0
+        self.cum = np.cumsum(self.sizes)
+
+    def take(self, end: int) -> dict[str, np.ndarray]:
+        h = self.head
+        cols = {name: getattr(self, name)[h:end] for name in _COLUMNS}
+        self.head = end
+        return cols
+
+
+class ReadyCheckResult:
+    __slots__ = ("ready_nodes", "next_ready_ms")
+
+    def __init__(self, ready_nodes: set[int], next_ready_ms: float):
+        self.ready_nodes = ready_nodes
+        self.next_ready_ms = next_ready_ms
+
+
+class RecordAccumulator:
+    """Batches records per partition and drains them per leader (see module docstring)."""
+
+    def __init__(self, batch_size: int, linger_ms: float, retry_backoff_ms: float, compression_ratio: float,
+                 leaders: dict[TopicPartition, int]):
+        self.batch_size = batch_size
+        self.linger_ms = float(linger_ms)
+        self.retry_backoff_ms = float(retry_backoff_ms)
+        self.compression_ratio = float(compression_ratio)
+        # Records' bytes that fit in one batch: batch.size less the header, at the codec's ratio.
+        self.fill_limit = max(batch_size - RECORD_BATCH_OVERHEAD, 0) * self.compression_ratio
+        self.queues: dict[TopicPartition, PartitionQueue] = {}
+        self.by_node: dict[int, list[PartitionQueue]] = {}
+        self.drain_index: dict[int, int] = {}
+        for tp, leader in leaders.items():
+            pq = PartitionQueue(tp, leader)
+            self.queues[tp] = pq
+            self.by_node.setdefault(leader, []).append(pq)
+        for node in self.by_node:
+            self.drain_index[node] = 0
+        self.exhausted = False
+
+    # ------------------------------------------------------------------ append
+    def append(self, tp: TopicPartition, columns: dict[str, np.ndarray]) -> None:
+        """Append records (sorted by ``append_ms``) to ``tp``'s queue."""
+        pq = self.queues[tp]
+        pq.extend(columns)
+        self._update(pq)
+
+    def pending_alloc_bytes(self) -> int:
+        """``buffer.memory`` the queued records take: whole ``batch.size`` buffers per batch."""
+        total = 0
+        per_batch = max(self.fill_limit, 1.0)
+        for pq in self.queues.values():
+            b = pq.pending_bytes()
+            if b:
+                total += math.ceil(b / per_batch) * max(self.batch_size, 1)
+        return total
+
+    def _first_batch(self, pq: PartitionQueue) -> None:
+        """Set ``pq.full_end`` (end index of the first batch if nothing is drained) and ``pq.full_ms``."""
+        h, n = pq.head, pq.n
+        base = int(pq.cum[h - 1]) if h else 0
+        limit = self.fill_limit
+        j = int(np.searchsorted(pq.cum, base + limit, side="right"))
+        if j <= h:
+            j = h + 1  # a record larger than batch.size goes alone in its own batch
+        if j > n:
+            j = n
+        pq.full_end = j
+        if pq.cum[j - 1] - base >= limit:
+            pq.full_ms = pq.append_ms[j - 1]  # exactly full, or one oversized record
+        elif j < n:
+            pq.full_ms = pq.append_ms[j]  # the record that does not fit opens a second batch
+        else:
+            pq.full_ms = INF
+
+    def _update(self, pq: PartitionQueue) -> None:
+        if pq.retries:
+            b = pq.retries[0]
+            pq.ready_ms = b.drained_ms + self._backoff(b)
+            return
+        if pq.head >= pq.n:
+            pq.ready_ms = INF
+            return
+        self._first_batch(pq)
+        linger_at = pq.append_ms[pq.head] + self.linger_ms
+        pq.ready_ms = float(min(linger_at, pq.full_ms))
+
+    @staticmethod
+    def _backoff(batch: ProducerBatch) -> float:
+        return batch.backoff_ms
+
+    # ------------------------------------------------------------------ ready / drain
+    def ready(self, now: float, sendable_nodes=None) -> ReadyCheckResult:
+        """Leaders with a sendable partition at ``now``; the next time another may become sendable.
+
+        ``sendable_nodes``, if given, limits the next-ready search to nodes that can take a request
+        (Kafka ignores linger timers of a node whose in-flight window is full).
+        """
+        ready_nodes: set[int] = set()
+        next_ms = INF
+        exhausted = self.exhausted
+        for node, pqs in self.by_node.items():
+            consider = sendable_nodes is None or node in sendable_nodes
+            for pq in pqs:
+                r = pq.ready_ms
+                if r <= now or (exhausted and pq.head < pq.n and pq.append_ms[pq.head] <= now):
+                    ready_nodes.add(node)
+                    break
+                if consider and r < next_ms:
+                    next_ms = r
+        return ReadyCheckResult(ready_nodes, next_ms)
+
+    def drain_node(self, node: int, now: float, max_request_size: int, producer: int,
+                   codec_wire_bytes) -> list[ProducerBatch]:
+        """The first batch of each partition led by ``node``, up to ``max.request.size``."""
+        pqs = self.by_node[node]
+        k = len(pqs)
+        start = self.drain_index[node]
+        batches: list[ProducerBatch] = []
+        size = 0
+        for i in range(k):
+            pq = pqs[(start + i) % k]
+            batch = None
+            is_retry = False
+            if pq.retries:
+                b = pq.retries[0]
+                if b.drained_ms + self._backoff(b) <= now:
+                    batch = b
+                    is_retry = True
+            elif pq.head < pq.n and pq.append_ms[pq.head] <= now:
+                end = min(pq.full_end, int(np.searchsorted(pq.append_ms, now, side="right")))
+                if end <= pq.head:
+                    end = pq.head + 1
+                batch = self._make_batch(pq, end, producer, codec_wire_bytes)
+            if batch is None:
+                continue
+            if batches and size + batch.wire_bytes > max_request_size:
+                if not is_retry:
+                    self._unmake(pq, batch)
+                break
+            if is_retry:
+                pq.retries.popleft()
+            size += batch.wire_bytes
+            batch.drained_ms = now
+            batches.append(batch)
+            self._update(pq)
+        self.drain_index[node] = (start + 1) % k if k else 0
+        return batches
+
+    def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:
+        h = pq.head
+        base = int(pq.cum[h - 1]) if h else 0
+        raw = int(pq.cum[end - 1]) - base
+        cols = pq.take(end)
+        wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
+        alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)
+        return ProducerBatch(pq.tp, cols["create_ms"], cols["append_ms"], cols["record_ids"], cols["keys"],
+                             cols["value_bytes"], raw, wire, alloc, producer)
+
+    @staticmethod
+    def _unmake(pq: PartitionQueue, batch: ProducerBatch) -> None:
+        """Put a batch that did not fit in the request back at the head (its records are still there)."""
+        pq.head -= batch.count
+
+    def reenqueue(self, batch: ProducerBatch, now: float) -> None:
+        """A failed batch goes back to the front of its partition, to be retried after the backoff."""
+        pq = self.queues[batch.tp]
+        batch.drained_ms = now
+        pq.retries.append(batch)
+        self._update(pq)
+
+    def has_undrained(self) -> bool:
+        return any(pq.head < pq.n or pq.retries for pq in self.queues.values())

@@ -1,0 +1,163 @@
+"""Record keys: how many distinct keys a producer uses and how often each one occurs.
+
+What Kafka does: the key decides the partition. A record with a key goes to
+``toPositive(murmur2(key)) % numPartitions`` (``BuiltInPartitioner.partitionForKey``), so every record
+of one key lands in one partition, in order; a record without a key (null) goes to the sticky
+partition of KIP-480 / KIP-794. Skewed keys therefore make skewed partitions: in a social network a
+few accounts produce or receive most of the traffic (Kwak et al., WWW 2010: follower counts follow a
+power law with exponent about 2.28), which is why scenarios draw keys from a Zipf law.
+
+Modelled: ``none`` (every key null), ``uniform`` over ``count`` ids, and ``zipf`` over ``count`` ids,
+where id ``k`` (rank ``k + 1``) has probability proportional to ``1 / (k + 1) ** exponent``, so id 0
+is the most frequent. Zipf sampling inverts a precomputed CDF with ``numpy.searchsorted``; the CDF is
+cached per (count, exponent). Keys are ``format.format(id)`` encoded as UTF-8, e.g. ``b"user-42"``.
+Ids are what the simulation carries in its numpy columns; bytes are made only where murmur2 needs
+them (once per distinct key) or for per-record samples.
+
+Not modelled: keys that change popularity over time, and explicit partition numbers in the record.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.validation import check_keys, check_number, did_you_mean
+
+__all__ = ["KeySpec", "KEY_DISTRIBUTIONS"]
+
+KEY_DISTRIBUTIONS = ("none", "uniform", "zipf")
+MAX_ZIPF_KEYS = 100_000_000  # the float64 CDF table for this many keys takes 800 MB
+_POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=16)
+def _zipf_cdf(count: int, exponent: float) -> np.ndarray:
+    weights = np.arange(1, count + 1, dtype=np.float64) ** -exponent
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    cdf[-1] = 1.0
+    cdf.setflags(write=False)
+    return cdf
+
+
+def _split_format(fmt: str) -> tuple[str, str, bool] | None:
+    """(prefix, suffix, plain) for a format with exactly one positional field, else None."""
+    try:
+        parts = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return None
+    fields = [part for part in parts if part[1] is not None]
+    if len(fields) != 1 or fields[0][1] not in ("", "0"):
+        return None
+    index = parts.index(fields[0])
+    prefix = "".join(part[0] for part in parts[: index + 1])
+    suffix = "".join(part[0] for part in parts[index + 1 :])
+    return prefix, suffix, not fields[0][2] and fields[0][3] is None
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """Key ids drawn from ``distribution`` over ``count`` distinct keys, rendered with ``format``."""
+
+    distribution: str = "none"
+    count: int = 1
+    exponent: float = 1.0
+    format: str = "user-{}"
+
+    def __post_init__(self) -> None:
+        if self.distribution not in KEY_DISTRIBUTIONS:
+            raise InvalidConfigurationError(
+                "distribution",
+                self.distribution,
+                "one of " + ", ".join(KEY_DISTRIBUTIONS),
+                "unknown key distribution" + did_you_mean(self.distribution, KEY_DISTRIBUTIONS),
+            )
+        hi = MAX_ZIPF_KEYS if self.distribution == "zipf" else 2**63 - 1
+        object.__setattr__(self, "count", check_number("count", self.count, lo=1, hi=hi, integer=True))
+        object.__setattr__(self, "exponent", check_number("exponent", self.exponent, lo=0))
+        split = _split_format(self.format) if isinstance(self.format, str) else None
+        if split is None:
+            raise InvalidConfigurationError(
+                "format", self.format, "a string with one {} field, e.g. 'user-{}'", "cannot render a key id"
+            )
+        try:
+            self.format.format(0)
+        except (ValueError, TypeError) as exc:
+            raise InvalidConfigurationError(
+                "format", self.format, "a string with one {} field, e.g. 'user-{}'", str(exc)
+            ) from None
+
+    @classmethod
+    def from_spec(cls, spec: object, path: str = "") -> KeySpec:
+        """From None / ``"none"`` (null keys), a KeySpec, or a mapping of the fields."""
+        try:
+            if spec is None or spec == "none":
+                return cls()
+            if isinstance(spec, KeySpec):
+                return spec
+            if not isinstance(spec, Mapping):
+                raise InvalidConfigurationError(
+                    "",
+                    spec,
+                    "null or a mapping with distribution, count, exponent, format",
+                    "expected a mapping",
+                )
+            check_keys("", spec, ("distribution", "count", "exponent", "format"), ("distribution",))
+            return cls(**spec)
+        except InvalidConfigurationError as err:
+            field = f"{path}.{err.field}" if path and err.field else (path or err.field)
+            raise type(err)(field, err.value, err.allowed, err.reason) from None
+
+    def to_spec(self) -> dict[str, object] | None:
+        """The inverse of :meth:`from_spec`: None for null keys, else a plain mapping."""
+        if self.distribution == "none":
+            return None
+        spec: dict[str, object] = {"distribution": self.distribution, "count": self.count}
+        if self.distribution == "zipf":
+            spec["exponent"] = self.exponent
+        spec["format"] = self.format
+        return spec
+
+    def pmf(self) -> np.ndarray:
+        """Probability of each id ``0 .. count-1`` (empty for null keys)."""
+        if self.distribution == "none":
+            return np.empty(0)
+        if self.distribution == "uniform":
+            return np.full(self.count, 1.0 / self.count)
+        return np.diff(_zipf_cdf(self.count, float(self.exponent)), prepend=0.0)
+
+    def sample_ids(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` key ids as int64, in ``[0, count)``; all ``-1`` (null key) for ``none``."""
+        if self.distribution == "none":
+            return np.full(int(n), -1, dtype=np.int64)
+        if self.distribution == "uniform":
+            return rng.integers(0, self.count, size=int(n), dtype=np.int64)
+        cdf = _zipf_cdf(self.count, float(self.exponent))
+        return np.searchsorted(cdf, rng.random(int(n)), side="right").astype(np.int64)
+
+    def key_bytes(self, ids: np.ndarray) -> list[bytes | None]:
+        """The serialized key of each id (UTF-8 of ``format.format(id)``); None for a null key (-1)."""
+        return [None if i < 0 else self.format.format(i).encode() for i in np.asarray(ids).tolist()]
+
+    def key_length(self, ids: np.ndarray) -> np.ndarray:
+        """Length in bytes of each id's key as int64; 0 for a null key."""
+        ids = np.asarray(ids, dtype=np.int64)
+        prefix, suffix, plain = _split_format(self.format)
+        if plain:
+            digits = 1 + np.searchsorted(_POWERS_OF_TEN, ids, side="right")
+            lengths = len(prefix.encode()) + len(suffix.encode()) + digits
+        else:
+            lengths = np.array([len(self.format.format(i).encode()) for i in ids.tolist()], dtype=np.int64)
+        return np.where(ids < 0, 0, lengths).astype(np.int64)
+
+    def max_key_length(self) -> int:
+        """Longest key in bytes (0 for null keys); used to bound a record's size."""
+        if self.distribution == "none":
+            return 0
+        return int(self.key_length(np.array([0, self.count - 1])).max())

@@ -86,8 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"eventsim: {exc}", file=sys.stderr)
         return 2
     if args.command == "validate":
-        print(f"{scenario.name}: valid ({len(scenario.topics)} topics, {len(scenario.producers)} producer "
-              f"specs, {len(scenario.consumers)} consumer specs, {scenario.cluster.brokers} brokers)")
+        print(
+            f"{scenario.name}: valid ({len(scenario.topics)} topics, {len(scenario.producers)} producer "
+            f"specs, {len(scenario.consumers)} consumer specs, {scenario.cluster.brokers} brokers)"
+        )
         return 0
     from eventsim.runner import simulate
 
@@ -99,8 +101,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     summary = result.summary()
     if args.json:
-        payload = {"scenario": scenario.name, "seed": seed, "horizon_ms": result.horizon_ms,
-                   "topics": [{k: _clean(v) for k, v in row.items()} for row in summary.to_dict("records")]}
+        payload = {
+            "scenario": scenario.name,
+            "seed": seed,
+            "horizon_ms": result.horizon_ms,
+            "topics": [{k: _clean(v) for k, v in row.items()} for row in summary.to_dict("records")],
+        }
         print(json.dumps(payload, indent=2))
     else:
         print(f"scenario {scenario.name}, seed {seed}, {result.horizon_ms / 1000:g} s simulated")

@@ -39,16 +39,19 @@ class Cluster:
         prof = self.profile
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
-        self.brokers = [Broker(env, i, scenario.broker, prof, self, recorder, window)
-                        for i in range(scenario.cluster.brokers)]
+        self.brokers = [
+            Broker(env, i, scenario.broker, prof, self, recorder, window)
+            for i in range(scenario.cluster.brokers)
+        ]
         rng = env.rng("cluster.placement")
         n = len(self.brokers)
         self.topics: dict[str, TopicState] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
             start, shift = int(rng.integers(n)), int(rng.integers(n))
-            replicas = assign_replicas(list(range(n)), resolved.partitions, resolved.replication_factor,
-                                       start, shift)
+            replicas = assign_replicas(
+                list(range(n)), resolved.partitions, resolved.replication_factor, start, shift
+            )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic
             for tp in topic.tps():

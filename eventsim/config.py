@@ -417,8 +417,16 @@ class TopicConfig(PropertyConfig):
     def from_properties(cls, props, *, path: str = "") -> TopicConfig:
         """From ``{"name": ..., "partitions": 12, "replication.factor": 3, "config": {topic properties}}``."""
         props = check_mapping(path or "topic", {} if props is None else props, "topic keys")
-        top, _ = cls._normalise({k: v for k, v in props.items() if k != "config"}, path, cls._TOP_LEVEL)
-        overrides, _ = cls._normalise(props.get("config"), join_path(path, "config"), _TOPIC_OVERRIDES)
+        for key, value in props.items():
+            if str(key).strip().replace("_", ".") in {cls.dotted(name) for name in _TOPIC_OVERRIDES}:
+                raise InvalidConfigurationError(
+                    join_path(path, str(key)),
+                    value,
+                    "name, partitions, replication.factor, config",
+                    f"put {key} under config:",
+                )
+        top, nested = cls._normalise(props, path, cls._TOP_LEVEL, extra=("config",))
+        overrides, _ = cls._normalise(nested.get("config"), join_path(path, "config"), _TOPIC_OVERRIDES)
         if "name" not in top:
             raise InvalidConfigurationError(
                 join_path(path, "name"), MISSING, "a topic name", "every topic needs a name"
@@ -459,6 +467,12 @@ class ClusterConfig(PropertyConfig):
     controller_mode: str = "kraft"
 
     _KIND: ClassVar[str] = "cluster"
+
+    @staticmethod
+    def dotted(name: str) -> str:
+        """Cluster keys are eventsim's own, not Kafka properties, so they keep their underscores."""
+        return name
+
     _PROPS: ClassVar[dict[str, Prop]] = {
         "brokers": _int(1),
         "hardware": _STR,

@@ -58,8 +58,11 @@ class Run:
                 tables[key] = KeyPartitionTable(spec.keys.key_bytes, spec.keys.count, topic.partitions)
             for i in range(spec.count):
                 host = self.cluster.client_host(f"producer-{spec.name}-{i}")
-                self.producers.append(KafkaProducer(self.env, self.cluster, spec, i, index, self.recorder, host,
-                                                    tables.get(key)))
+                self.producers.append(
+                    KafkaProducer(
+                        self.env, self.cluster, spec, i, index, self.recorder, host, tables.get(key)
+                    )
+                )
                 index += 1
         for spec in scenario.consumers:
             topic = self.cluster.topics[spec.topic]
@@ -70,7 +73,9 @@ class Run:
                 elif spec.count > 1:
                     parts = [p for k, p in enumerate(parts) if k % spec.count == i]
                 host = self.cluster.client_host(f"consumer-{spec.name}-{i}")
-                self.consumers.append(KafkaConsumer(self.env, self.cluster, spec, i, parts, self.recorder, host))
+                self.consumers.append(
+                    KafkaConsumer(self.env, self.cluster, spec, i, parts, self.recorder, host)
+                )
 
     def start(self) -> None:
         self.cluster.start()
@@ -95,8 +100,9 @@ class Run:
         from tqdm.auto import tqdm
 
         steps = 100
-        with tqdm(total=round(self.horizon_ms / 1000.0, 3), unit="sim s", desc=self.scenario.name,
-                  leave=False) as bar:
+        with tqdm(
+            total=round(self.horizon_ms / 1000.0, 3), unit="sim s", desc=self.scenario.name, leave=False
+        ) as bar:
             for k in range(1, steps + 1):
                 until = self.horizon_ms * k / steps
                 env.run(until=until)

@@ -64,7 +64,7 @@ def test_bucket_index_agrees_with_edges_and_scalar_path(values):
     assert np.all(edges[idx] <= v)
     assert np.all((v < edges[idx + 1]) | (idx == NUM_BUCKETS - 1))
     # the scalar fast path of record() files each value in the same bucket
-    for x, i in zip(values, idx):
+    for x, i in zip(values, idx, strict=True):
         h = LatencyHistogram()
         h.record(float(x))
         assert h.bucket_counts()[i] == 1
@@ -249,7 +249,9 @@ def test_copy_reset_and_from_bucket_counts():
     c = h.copy()
     h.record(1000.0)
     assert c.count == 3 and c.max == 100.0
-    rebuilt = LatencyHistogram.from_bucket_counts(c.bucket_counts(), total=c.total, minimum=c.min, maximum=c.max)
+    rebuilt = LatencyHistogram.from_bucket_counts(
+        c.bucket_counts(), total=c.total, minimum=c.min, maximum=c.max
+    )
     assert rebuilt == c
     h.reset()
     assert h.is_empty and h.bucket_counts().sum() == 0 and math.isnan(h.max)

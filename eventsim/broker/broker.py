@@ -38,8 +38,21 @@ PRODUCE_RESPONSE_BYTES = 60
 
 
 class FetchRequest:
-    __slots__ = ("client", "node", "partitions", "min_bytes", "max_wait_ms", "max_bytes", "max_partition_bytes",
-                 "send_ms", "arrive_ms", "parked", "conn", "host", "replica")
+    __slots__ = (
+        "client",
+        "node",
+        "partitions",
+        "min_bytes",
+        "max_wait_ms",
+        "max_bytes",
+        "max_partition_bytes",
+        "send_ms",
+        "arrive_ms",
+        "parked",
+        "conn",
+        "host",
+        "replica",
+    )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host):
         self.client = client
@@ -66,8 +79,10 @@ class Broker:
         self.cluster = cluster
         self.recorder = recorder
         self.host = Host(f"broker-{broker_id}", profile.nic_bytes_per_ms, window_ms)
-        self.processors = [Station(f"broker-{broker_id}.network-thread-{i}", 1, window_ms)
-                           for i in range(config.num_network_threads)]
+        self.processors = [
+            Station(f"broker-{broker_id}.network-thread-{i}", 1, window_ms)
+            for i in range(config.num_network_threads)
+        ]
         self.request_queue = BoundedQueue(config.queued_max_requests)
         self.handlers = Station(f"broker-{broker_id}.io-threads", config.num_io_threads, window_ms)
         self.disks = [Station(f"broker-{broker_id}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
@@ -137,8 +152,10 @@ class Broker:
                 end += (backlog - self.dirty_limit_bytes) / rate
             _, written = disk.reserve(end, b.wire_bytes / rate)
             cfg = log.config
-            if (log.unflushed_messages + b.count >= cfg.flush_messages
-                    or end - log.last_flush_ms >= cfg.flush_ms):
+            if (
+                log.unflushed_messages + b.count >= cfg.flush_messages
+                or end - log.last_flush_ms >= cfg.flush_ms
+            ):
                 end = max(end, written)  # fsync: wait for the disk
                 log.unflushed_messages = -b.count
                 log.last_flush_ms = end
@@ -159,8 +176,12 @@ class Broker:
             self.purgatory.check(b.tp, self._available_bytes)
         req.errors = errors
         if req.acks != 0:
-            delivered = self._send_response(req.producer.connection(self.id), req.producer.host,
-                                             PRODUCE_RESPONSE_BYTES, self.profile.network_thread_cpu_ms)
+            delivered = self._send_response(
+                req.producer.connection(self.id),
+                req.producer.host,
+                PRODUCE_RESPONSE_BYTES,
+                self.profile.network_thread_cpu_ms,
+            )
             self.env.call_at(delivered, req.producer.sender.complete, req)
 
     # ------------------------------------------------------------------ fetch
@@ -178,8 +199,9 @@ class Broker:
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
-            self.purgatory.watch(fetch, [tp for tp, _ in fetch.partitions],
-                                 max(now, fetch.arrive_ms + fetch.max_wait_ms))
+            self.purgatory.watch(
+                fetch, [tp for tp, _ in fetch.partitions], max(now, fetch.arrive_ms + fetch.max_wait_ms)
+            )
 
     def _respond_fetch(self, fetch: FetchRequest) -> None:
         prof = self.profile
@@ -190,7 +212,9 @@ class Broker:
             if total >= fetch.max_bytes:
                 break
             log = self.logs[tp]
-            limit = min(fetch.max_partition_bytes, fetch.max_bytes - total) if data else fetch.max_partition_bytes
+            limit = (
+                min(fetch.max_partition_bytes, fetch.max_bytes - total) if data else fetch.max_partition_bytes
+            )
             batches = log.read(off, limit)
             if not batches:
                 continue

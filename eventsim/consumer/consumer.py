@@ -100,11 +100,10 @@ class KafkaConsumer:
                 pos = b.next_offset
             self.positions[tp] = pos
             log.advance_reader(self, pos)
-        if self.buffer:
-            ev = self._data
-            if ev is not None and not ev.triggered:
-                ev.succeed()
-        self.send_fetches()
+        # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
+        ev = self._data
+        if ev is not None and not ev.triggered:
+            ev.succeed()
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):
@@ -137,11 +136,11 @@ class KafkaConsumer:
             pos = log.log_start_offset if reset == "earliest" else log.log_end_offset
             self.positions[tp] = pos
             log.advance_reader(self, pos)
-        self.send_fetches()
         max_records = self.config.max_poll_records
         dist = spec.processing_ms
         while True:
-            if not self.buffer:
+            while not self.buffer:
+                self.send_fetches()
                 self._data = env.event()
                 yield self._data
             now = env.now

@@ -11,8 +11,9 @@ from __future__ import annotations
 __all__ = ["assign_replicas"]
 
 
-def assign_replicas(broker_ids: list[int], partitions: int, replication_factor: int,
-                    start_index: int, shift: int) -> list[list[int]]:
+def assign_replicas(
+    broker_ids: list[int], partitions: int, replication_factor: int, start_index: int, shift: int
+) -> list[list[int]]:
     n = len(broker_ids)
     if replication_factor > n:
         raise ValueError(f"replication factor {replication_factor} larger than {n} brokers")

@@ -78,6 +78,10 @@ def did_you_mean(word: object, candidates: Iterable[str]) -> str:
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
+def _canonical(name: str) -> str:
+    return name.replace("_", ".")
+
+
 def _type_name(value: object) -> str:
     return "boolean" if isinstance(value, bool) else type(value).__name__
 
@@ -283,23 +287,25 @@ class PropertyConfig:
         derived[name] = value
 
     @classmethod
-    def _normalise(cls, props: object, path: str, names: Iterable[str]) -> tuple[dict, dict]:
-        """Map dotted or underscored keys to field names; returns (fields, alias values)."""
+    def _normalise(
+        cls, props: object, path: str, names: Iterable[str], extra: tuple[str, ...] = ()
+    ) -> tuple[dict, dict]:
+        """Map dotted or underscored keys to fields; returns (fields, values of aliases and ``extra``)."""
         props = check_mapping(path or cls.__name__, {} if props is None else props, f"{cls._KIND} properties")
-        by_dotted = {cls.dotted(name): name for name in names}
-        known = sorted([*by_dotted, *cls._ALIASES])
+        by_dotted = {_canonical(name): name for name in names}  # match dotted and underscored alike
+        known = sorted([*(cls.dotted(name) for name in names), *cls._ALIASES, *extra])
         values: dict[str, object] = {}
         aliases: dict[str, object] = {}
         for key, value in props.items():
-            dotted = cls.dotted(str(key).strip())
-            if dotted in cls._ALIASES:
+            dotted = _canonical(str(key).strip())
+            if dotted in cls._ALIASES or dotted in extra:
                 aliases[dotted] = value
                 continue
             if dotted not in by_dotted:
                 reason = (
                     f"{dotted} is a Kafka property that eventsim does not model"
                     if dotted in cls._UNMODELLED
-                    else f"unknown {cls._KIND} property" + did_you_mean(dotted, known)
+                    else f"unknown {cls._KIND} property" + did_you_mean(key, known)
                 )
                 raise InvalidConfigurationError(
                     join_path(path, str(key)), value, "one of " + ", ".join(known), reason

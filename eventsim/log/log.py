@@ -23,10 +23,30 @@ __all__ = ["Log", "StoredBatch", "Segment"]
 
 
 class StoredBatch:
-    __slots__ = ("base_offset", "next_offset", "wire_bytes", "append_ms", "create_ms", "record_ids",
-                 "value_bytes", "producer")
+    __slots__ = (
+        "base_offset",
+        "next_offset",
+        "wire_bytes",
+        "append_ms",
+        "create_ms",
+        "record_ids",
+        "value_bytes",
+        "producer",
+        "value_total",
+    )
 
-    def __init__(self, base_offset, count, wire_bytes, append_ms, create_ms, record_ids, value_bytes, producer):
+    def __init__(
+        self,
+        base_offset,
+        count,
+        wire_bytes,
+        append_ms,
+        create_ms,
+        record_ids,
+        value_bytes,
+        producer,
+        value_total,
+    ):
         self.base_offset = base_offset
         self.next_offset = base_offset + count
         self.wire_bytes = wire_bytes
@@ -35,6 +55,7 @@ class StoredBatch:
         self.record_ids = record_ids
         self.value_bytes = value_bytes
         self.producer = producer
+        self.value_total = value_total
 
 
 class Segment:
@@ -79,8 +100,9 @@ class Log:
         base = self.log_end_offset
         seg = self.segments[-1]
         cfg = self.config
-        if seg.size_bytes > 0 and (seg.size_bytes + batch.wire_bytes > cfg.segment_bytes
-                                   or now_ms - seg.created_ms >= cfg.segment_ms):
+        if seg.size_bytes > 0 and (
+            seg.size_bytes + batch.wire_bytes > cfg.segment_bytes or now_ms - seg.created_ms >= cfg.segment_ms
+        ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)
         seg.size_bytes += batch.wire_bytes
@@ -92,8 +114,19 @@ class Log:
         self.appended_bytes += batch.wire_bytes
         self.unflushed_messages += batch.count
         if self._readers:
-            self.batches.append(StoredBatch(base, batch.count, batch.wire_bytes, now_ms, batch.create_ms,
-                                            batch.record_ids, batch.value_bytes, batch.producer))
+            self.batches.append(
+                StoredBatch(
+                    base,
+                    batch.count,
+                    batch.wire_bytes,
+                    now_ms,
+                    batch.create_ms,
+                    batch.record_ids,
+                    batch.value_bytes,
+                    batch.producer,
+                    batch.value_total,
+                )
+            )
             self._bases.append(base)
         return base
 

@@ -32,24 +32,26 @@ def summary(result) -> pd.DataFrame:
     for name, t in result.topics.items():
         ph, eh = t["produce_hist"], t["e2e_hist"]
         acked = int(t["records_acked"].sum())
-        rows.append({
-            "topic": name,
-            "records_produced": int(t["records_produced"].sum()),
-            "records_acked": acked,
-            "records_failed": int(sum(t["failed"].values())),
-            "records_consumed": int(t["records_consumed"].sum()),
-            "bytes_produced": int(t["bytes_produced"].sum()),
-            "produce_latency_p50_ms": ph.percentile(50) if ph.count else np.nan,
-            "produce_latency_p99_ms": ph.percentile(99) if ph.count else np.nan,
-            "e2e_latency_p50_ms": eh.percentile(50) if eh.count else np.nan,
-            "e2e_latency_p99_ms": eh.percentile(99) if eh.count else np.nan,
-            "throughput_records_per_s": acked / seconds,
-            "throughput_mb_per_s": float(t["bytes_acked"].sum()) / MIB / seconds,
-            "batches": t["batches"],
-            "records_per_batch": t["batch_records"] / t["batches"] if t["batches"] else np.nan,
-            "bytes_per_batch": t["batch_bytes"] / t["batches"] if t["batches"] else np.nan,
-            "requests": t["requests"],
-        })
+        rows.append(
+            {
+                "topic": name,
+                "records_produced": int(t["records_produced"].sum()),
+                "records_acked": acked,
+                "records_failed": int(sum(t["failed"].values())),
+                "records_consumed": int(t["records_consumed"].sum()),
+                "bytes_produced": int(t["bytes_produced"].sum()),
+                "produce_latency_p50_ms": ph.percentile(50) if ph.count else np.nan,
+                "produce_latency_p99_ms": ph.percentile(99) if ph.count else np.nan,
+                "e2e_latency_p50_ms": eh.percentile(50) if eh.count else np.nan,
+                "e2e_latency_p99_ms": eh.percentile(99) if eh.count else np.nan,
+                "throughput_records_per_s": acked / seconds,
+                "throughput_mb_per_s": float(t["bytes_acked"].sum()) / MIB / seconds,
+                "batches": t["batches"],
+                "records_per_batch": t["batch_records"] / t["batches"] if t["batches"] else np.nan,
+                "bytes_per_batch": t["batch_bytes"] / t["batches"] if t["batches"] else np.nan,
+                "requests": t["requests"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -58,21 +60,23 @@ def _timeseries(result) -> pd.DataFrame:
     parts = []
     for name, t in result.topics.items():
         n = t["records_produced"].size
-        df = pd.DataFrame({
-            "time_s": np.arange(n) * w / 1000.0,
-            "topic": name,
-            "records_produced": t["records_produced"].astype(np.int64),
-            "records_acked": t["records_acked"].astype(np.int64),
-            "records_consumed": t["records_consumed"].astype(np.int64),
-            "bytes_produced": t["bytes_produced"].astype(np.int64),
-            "bytes_consumed": t["bytes_consumed"].astype(np.int64),
-            "produce_latency_p50_ms": t["produce_pct"][:, 0],
-            "produce_latency_p99_ms": t["produce_pct"][:, 1],
-            "e2e_latency_p50_ms": t["e2e_pct"][:, 0],
-            "e2e_latency_p99_ms": t["e2e_pct"][:, 1],
-            "throughput_records_per_s": t["records_acked"] / (w / 1000.0),
-            "throughput_mb_per_s": t["bytes_acked"] / MIB / (w / 1000.0),
-        })
+        df = pd.DataFrame(
+            {
+                "time_s": np.arange(n) * w / 1000.0,
+                "topic": name,
+                "records_produced": t["records_produced"].astype(np.int64),
+                "records_acked": t["records_acked"].astype(np.int64),
+                "records_consumed": t["records_consumed"].astype(np.int64),
+                "bytes_produced": t["bytes_produced"].astype(np.int64),
+                "bytes_consumed": t["bytes_consumed"].astype(np.int64),
+                "produce_latency_p50_ms": t["produce_pct"][:, 0],
+                "produce_latency_p99_ms": t["produce_pct"][:, 1],
+                "e2e_latency_p50_ms": t["e2e_pct"][:, 0],
+                "e2e_latency_p99_ms": t["e2e_pct"][:, 1],
+                "throughput_records_per_s": t["records_acked"] / (w / 1000.0),
+                "throughput_mb_per_s": t["bytes_acked"] / MIB / (w / 1000.0),
+            }
+        )
         parts.append(df)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -84,10 +88,18 @@ def _brokers(result) -> pd.DataFrame:
         for r in RESOURCES:
             d = res[r]
             n = d["utilisation"].size
-            parts.append(pd.DataFrame({
-                "time_s": np.arange(n) * w / 1000.0, "broker": bid, "resource": r,
-                "utilisation": d["utilisation"], "queue_depth_mean": d["queue_depth_mean"],
-                "queue_depth_max": d["queue_depth_max"].astype(np.int64)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "time_s": np.arange(n) * w / 1000.0,
+                        "broker": bid,
+                        "resource": r,
+                        "utilisation": d["utilisation"],
+                        "queue_depth_mean": d["queue_depth_mean"],
+                        "queue_depth_max": d["queue_depth_max"].astype(np.int64),
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -98,14 +110,23 @@ def _breakdown(result) -> pd.DataFrame:
         for s in stages:
             h = result.stages[(path, s)]
             if h.count:
-                rows.append({"path": path, "stage": s, "mean_ms": h.mean, "p50_ms": h.percentile(50),
-                             "p99_ms": h.percentile(99), "records": h.count})
+                rows.append(
+                    {
+                        "path": path,
+                        "stage": s,
+                        "mean_ms": h.mean,
+                        "p50_ms": h.percentile(50),
+                        "p99_ms": h.percentile(99),
+                        "records": h.count,
+                    }
+                )
             else:
-                rows.append({"path": path, "stage": s, "mean_ms": 0.0, "p50_ms": 0.0, "p99_ms": 0.0,
-                             "records": 0})
+                rows.append(
+                    {"path": path, "stage": s, "mean_ms": 0.0, "p50_ms": 0.0, "p99_ms": 0.0, "records": 0}
+                )
             means.append(rows[-1]["mean_ms"])
         total = sum(means)
-        for row in rows[-len(stages):]:
+        for row in rows[-len(stages) :]:
             row["share"] = row["mean_ms"] / total if total > 0 else 0.0
     return pd.DataFrame(rows)
 
@@ -117,7 +138,9 @@ def _latency_cdf(result) -> pd.DataFrame:
         if h.count:
             v, f = h.cdf()
             parts.append(pd.DataFrame({"kind": kind, "latency_ms": v, "cdf": f}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "latency_ms", "cdf"])
+    return (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["kind", "latency_ms", "cdf"])
+    )
 
 
 def _partitions(result) -> pd.DataFrame:
@@ -126,8 +149,19 @@ def _partitions(result) -> pd.DataFrame:
 
 
 def _records(result) -> pd.DataFrame:
-    cols = ["record_id", "topic", "partition", "offset", "producer", "key", "value_bytes", "create_ms",
-            "send_ms", "append_ms", "ack_ms"]
+    cols = [
+        "record_id",
+        "topic",
+        "partition",
+        "offset",
+        "producer",
+        "key",
+        "value_bytes",
+        "create_ms",
+        "send_ms",
+        "append_ms",
+        "ack_ms",
+    ]
     prod = pd.DataFrame(result.produce_rows, columns=cols)
     cons = pd.DataFrame(result.consume_rows, columns=["record_id", "consume_ms"])
     cons = cons.groupby("record_id", as_index=False)["consume_ms"].min()

@@ -291,9 +291,7 @@ class LatencyHistogram:
         return h
 
     @classmethod
-    def from_bucket_counts(
-        cls, counts, *, total: float, minimum: float, maximum: float
-    ) -> LatencyHistogram:
+    def from_bucket_counts(cls, counts, *, total: float, minimum: float, maximum: float) -> LatencyHistogram:
         """Rebuild a histogram from its ``bucket_counts()`` and exact sum, min and max."""
         c = np.asarray(counts)
         if c.shape != (NUM_BUCKETS,):

@@ -28,6 +28,8 @@ __all__ = ["Recorder", "PRODUCE_STAGES", "CONSUME_STAGES"]
 PRODUCE_STAGES = ("accumulator_wait", "linger", "network", "request_queue", "append", "acknowledgement")
 CONSUME_STAGES = ("fetch_wait", "poll", "processing")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+FLUSH_VALUES = 1 << 16  # buffered records before they are folded into the histograms
+FLUSH_BATCHES = 4096
 
 
 class TopicMetrics:
@@ -58,6 +60,9 @@ class Recorder:
         self.stages.update({("consume", s): LatencyHistogram() for s in CONSUME_STAGES})
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
+        self._acked: list[tuple] = []  # (batch, request, ack_ms) not yet folded in
+        self._consumed: list[tuple] = []  # (chunks, consume_ms, processing) not yet folded in
+        self._consumed_n = 0
         self._produce_rows: list[tuple] = []
         self._consume_rows: list[tuple] = []
         self.partition_rows: list[tuple] = []
@@ -77,6 +82,11 @@ class Recorder:
             h = rids.astype(np.uint64) * _GOLDEN
         return h < self._threshold
 
+    def flush(self) -> None:
+        """Fold every buffered value into its histogram or counter (called at the end of a run)."""
+        self._flush_acked()
+        self._flush_consumed()
+
     # ------------------------------------------------------------------ producer side
     def records_created(self, topic: str, create_ms: np.ndarray, value_bytes: np.ndarray) -> None:
         tm = self.topic(topic)
@@ -91,7 +101,7 @@ class Recorder:
         tm = self.topic(req.batches[0].tp.topic)
         tm.requests += 1
         for b in req.batches:
-            if b.attempts == 0:
+            if b.attempts == 1:  # first send of this batch
                 tm.batches += 1
                 tm.batch_records += b.count
                 tm.batch_bytes += b.wire_bytes
@@ -103,54 +113,108 @@ class Recorder:
         pass  # the log keeps the append time; kept as the hook replication will use
 
     def batch_acked(self, batch, req, now: float) -> None:
-        tm = self.topic(batch.tp.topic)
-        n = batch.count
-        tm.acked.add(now, n)
-        tm.bytes_acked.add(now, int(batch.value_bytes.sum()))
-        latency = now - batch.create_ms
-        tm.produce_latency.record(now, latency)
-        st = self.stages
-        st[("produce", "accumulator_wait")].record(batch.append_ms - batch.create_ms)
-        st[("produce", "linger")].record(req.send_ms - batch.append_ms)
-        st[("produce", "network")].record(req.queue_ms - req.send_ms, n)
-        st[("produce", "request_queue")].record(req.start_ms - req.queue_ms, n)
-        st[("produce", "append")].record(req.done_ms - req.start_ms, n)
-        st[("produce", "acknowledgement")].record(max(now - req.done_ms, 0.0), n)
-        if self.sample_rate > 0:
-            m = self._sampled(batch.record_ids)
-            if m.any():
-                idx = np.nonzero(m)[0]
-                base = batch.base_offset
-                for i in idx:
-                    self._produce_rows.append((
-                        int(batch.record_ids[i]), batch.tp.topic, batch.tp.partition,
-                        base + int(i) if base >= 0 else -1, batch.producer, int(batch.keys[i]),
-                        int(batch.value_bytes[i]), float(batch.create_ms[i]), float(req.send_ms),
-                        float(req.done_ms), now))
+        """A batch was acknowledged at ``now``; folded into the metrics in bulk by ``_flush_acked``."""
+        self._acked.append((batch, req, now))
+        if len(self._acked) >= FLUSH_BATCHES:
+            self._flush_acked()
+
+    def _flush_acked(self) -> None:
+        acked = self._acked
+        if not acked:
+            return
+        self._acked = []
+        by_topic: dict[str, list] = {}
+        for item in acked:
+            by_topic.setdefault(item[0].tp.topic, []).append(item)
+        for topic, items in by_topic.items():
+            tm = self.topic(topic)
+            counts = np.array([b.count for b, _, _ in items], dtype=np.int64)
+            now = np.array([t for _, _, t in items], dtype=np.float64)
+            send = np.array([r.send_ms for _, r, _ in items], dtype=np.float64)
+            queue = np.array([r.queue_ms for _, r, _ in items], dtype=np.float64)
+            start = np.array([r.start_ms for _, r, _ in items], dtype=np.float64)
+            done = np.array([r.done_ms for _, r, _ in items], dtype=np.float64)
+            tm.acked.add(now, counts)
+            tm.bytes_acked.add(now, np.array([b.value_total for b, _, _ in items], dtype=np.float64))
+            create = np.concatenate([b.create_ms for b, _, _ in items])
+            append = np.concatenate([b.append_ms for b, _, _ in items])
+            ack_each = np.repeat(now, counts)
+            tm.produce_latency.record(ack_each, ack_each - create)
+            st = self.stages
+            st[("produce", "accumulator_wait")].record(append - create)
+            st[("produce", "linger")].record(np.repeat(send, counts) - append)
+            st[("produce", "network")].record(queue - send, count=counts)
+            st[("produce", "request_queue")].record(start - queue, count=counts)
+            st[("produce", "append")].record(done - start, count=counts)
+            st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
+            if self.sample_rate > 0:
+                rids = np.concatenate([b.record_ids for b, _, _ in items])
+                m = self._sampled(rids)
+                if m.any():
+                    which = np.repeat(np.arange(len(items)), counts)[m]
+                    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+                    pos = np.nonzero(m)[0]
+                    for k, i in zip(which.tolist(), pos.tolist(), strict=True):
+                        b, r, t = items[k]
+                        j = i - int(first[k])
+                        offset = b.base_offset + j if b.base_offset >= 0 else -1
+                        self._produce_rows.append(
+                            (
+                                int(b.record_ids[j]),
+                                topic,
+                                b.tp.partition,
+                                offset,
+                                b.producer,
+                                int(b.keys[j]),
+                                int(b.value_bytes[j]),
+                                float(b.create_ms[j]),
+                                float(r.send_ms),
+                                float(r.done_ms),
+                                float(t),
+                            )
+                        )
 
     # ------------------------------------------------------------------ consumer side
     def consumed(self, consumer, chunks, n: int, now: float, processing: np.ndarray) -> None:
+        """``poll()`` returned ``chunks`` at ``now``; folded into the metrics by ``_flush_consumed``."""
         if n == 0:
             return
+        self._consumed.append((chunks, now, processing))
+        self._consumed_n += n
+        if self._consumed_n >= FLUSH_VALUES:
+            self._flush_consumed()
+
+    def _flush_consumed(self) -> None:
+        polls = self._consumed
+        if not polls:
+            return
+        self._consumed = []
+        self._consumed_n = 0
         st = self.stages
-        k = 0
-        for tp, b, i, j, arrived in chunks:
-            tm = self.topic(tp.topic)
-            create = b.create_ms[i:j]
-            cnt = j - i
-            tm.consumed.add(now, cnt)
-            tm.bytes_consumed.add(now, int(b.value_bytes[i:j].sum()))
-            tm.e2e_latency.record(now, now - create)
-            st[("consume", "fetch_wait")].record(max(arrived - b.append_ms, 0.0), cnt)
-            st[("consume", "poll")].record(now - arrived, cnt)
+        st[("consume", "processing")].record(np.concatenate([p for _, _, p in polls]))
+        by_topic: dict[str, list] = {}
+        for chunks, now, _ in polls:
+            for c in chunks:
+                by_topic.setdefault(c[0].topic, []).append((c, now))
+        for topic, items in by_topic.items():
+            tm = self.topic(topic)
+            counts = np.array([c[3] - c[2] for c, _ in items], dtype=np.int64)
+            now = np.array([t for _, t in items], dtype=np.float64)
+            arrived = np.array([c[4] for c, _ in items], dtype=np.float64)
+            appended = np.array([c[1].append_ms for c, _ in items], dtype=np.float64)
+            tm.consumed.add(now, counts)
+            tm.bytes_consumed.add(
+                now, np.array([int(c[1].value_bytes[c[2] : c[3]].sum()) for c, _ in items], dtype=np.float64)
+            )
+            create = np.concatenate([c[1].create_ms[c[2] : c[3]] for c, _ in items])
+            now_each = np.repeat(now, counts)
+            tm.e2e_latency.record(now_each, now_each - create)
+            st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
+            st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = b.record_ids[i:j]
+                rids = np.concatenate([c[1].record_ids[c[2] : c[3]] for c, _ in items])
                 m = self._sampled(rids)
-                for r in rids[m]:
-                    self._consume_rows.append((int(r), now))
-            k += cnt
-        if processing.size:
-            st[("consume", "processing")].record(processing)
+                self._consume_rows.extend(zip(rids[m].tolist(), now_each[m].tolist(), strict=True))
 
     # ------------------------------------------------------------------ logs
     def segments_deleted(self, tp, nbytes: int) -> None:
@@ -160,5 +224,14 @@ class Recorder:
         for topic in cluster.topics.values():
             for tp in topic.tps():
                 log = cluster.log(tp)
-                self.partition_rows.append((now / 1000.0, tp.topic, tp.partition, topic.leader(tp.partition),
-                                            log.log_end_offset, log.size_bytes, len(log.segments)))
+                self.partition_rows.append(
+                    (
+                        now / 1000.0,
+                        tp.topic,
+                        tp.partition,
+                        topic.leader(tp.partition),
+                        log.log_end_offset,
+                        log.size_bytes,
+                        len(log.segments),
+                    )
+                )

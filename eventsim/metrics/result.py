@@ -33,7 +33,9 @@ class Result:
     window_ms: float
     config: dict
     topics: dict = field(default_factory=dict)  # name -> dict of arrays and histograms
-    brokers: list = field(default_factory=list)  # per broker: resource -> dict(utilisation, depth_mean, depth_max)
+    brokers: list = field(
+        default_factory=list
+    )  # per broker: resource -> dict(utilisation, depth_mean, depth_max)
     stages: dict = field(default_factory=dict)  # (path, stage) -> LatencyHistogram
     partition_rows: list = field(default_factory=list)
     produce_rows: list = field(default_factory=list)
@@ -47,6 +49,7 @@ class Result:
         rec = run.recorder
         w = sc.metrics.window_ms
         n = max(1, math.ceil(run.horizon_ms / w))
+        rec.flush()
         res = cls(scenario=sc, seed=run.seed, horizon_ms=run.horizon_ms, window_ms=w, config=sc.to_dict())
         for name, tm in rec.topics.items():
             res.topics[name] = {
@@ -92,8 +95,12 @@ class Result:
                 "nic_out": b.host.tx.max_queue.per_window(n),
             }
             dmax["request_queue"] = dmax["io_threads"]
-            res.brokers.append({r: {"utilisation": util[r], "queue_depth_mean": depth[r],
-                                    "queue_depth_max": dmax[r]} for r in RESOURCES})
+            res.brokers.append(
+                {
+                    r: {"utilisation": util[r], "queue_depth_mean": depth[r], "queue_depth_max": dmax[r]}
+                    for r in RESOURCES
+                }
+            )
         res.stages = dict(rec.stages)
         res.partition_rows = list(rec.partition_rows)
         res.produce_rows = list(rec._produce_rows)
@@ -154,6 +161,8 @@ class Result:
 
     def __repr__(self) -> str:
         s = self.stats
-        return (f"Result(scenario={self.scenario.name!r}, seed={self.seed}, horizon_ms={self.horizon_ms:g}, "
-                f"produced={s.get('records_produced')}, acked={s.get('records_acked')}, "
-                f"consumed={s.get('records_consumed')})")
+        return (
+            f"Result(scenario={self.scenario.name!r}, seed={self.seed}, horizon_ms={self.horizon_ms:g}, "
+            f"produced={s.get('records_produced')}, acked={s.get('records_acked')}, "
+            f"consumed={s.get('records_consumed')})"
+        )

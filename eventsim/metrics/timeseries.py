@@ -16,8 +16,9 @@ actually touched, so an hour of 1 s windows costs a few tens of KiB per dense se
 - ``WindowedCounter``: sums of amounts per window (records, bytes), vectorised with ``np.bincount``.
 - ``WindowedHistogram``: per-window latency percentiles (``LatencyHistogram`` buckets) without a
   dense histogram per window: each closed window is stored as its non-empty buckets, delta-encoded
-  in two ``uint8`` arrays (about 2 bytes per non-empty bucket); the most recent windows stay open
-  for late records and any window may still be updated later.
+  in about one byte per non-empty bucket (gap and count nibbles, rare large ones in ``uint16``
+  overflow arrays): 3600 windows of 1000 latencies take about 2 MB instead of 136 MB. The most
+  recent windows stay open for late records, and any window may still be updated later.
 - ``LevelSeries``: a piecewise-constant level (queue depth, bytes stored); exact time-weighted mean
   and maximum per window, instead of Kafka's point-in-time gauge samples.
 - ``BusyTracker``: busy time of a pool of identical servers, split exactly across window
@@ -171,9 +172,16 @@ class _Windowed:
         return np.arange(self._n(n_windows), dtype=np.float64) * self.window_ms
 
 
+def _last_window(end: float, window_ms: float) -> int:
+    """Last window with positive overlap with ``[.., end)``: floor division, not ceil(end / w) - 1,
+    whose rounded quotient can drop a sliver just past a window start."""
+    k = int(end // window_ms)
+    return k - 1 if k * window_ms >= end else k
+
+
 def windows_for(end_ms: float, window_ms: float) -> int:
     """Number of windows needed to cover ``[0, end_ms)``."""
-    return int(math.ceil(end_ms / window_ms)) if end_ms > 0 else 0
+    return _last_window(end_ms, window_ms) + 1 if end_ms > 0 else 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,8 +438,14 @@ class WindowedHistogram(_Windowed):
         self._seg_len.extend(np.add.reduceat(pieces, starts))
 
     def _sparse_arrays(self) -> tuple[_Flat, ...]:
-        return (self._codes, self._gap_over, self._count_over, self._seg_window, self._seg_base,
-                self._seg_len)
+        return (
+            self._codes,
+            self._gap_over,
+            self._count_over,
+            self._seg_window,
+            self._seg_base,
+            self._seg_len,
+        )
 
     def compact(self) -> None:
         """Move every open window into the sparse store and release spare capacity.
@@ -608,7 +622,7 @@ class LevelSeries(_Windowed):
         t0, level, W = self._t, self._level, self.window_ms
         if t > t0:
             wa = int(t0 // W)
-            wz = int(math.ceil(t / W)) - 1  # last window with positive overlap
+            wz = _last_window(t, W)  # last window with positive overlap
             area = self._area.ensure(wz + 1)
             mx = self._max.ensure(wz + 1)
             if wa == wz:
@@ -724,7 +738,7 @@ class BusyTracker(_Windowed):
             return
         W = self.window_ms
         wa = int(s // W)
-        wz = int(math.ceil(e / W)) - 1
+        wz = _last_window(e, W)
         busy = self._busy.ensure(wz + 1)
         if wa == wz:
             busy[wa] += e - s
@@ -750,7 +764,8 @@ class BusyTracker(_Windowed):
             return
         W = self.window_ms
         wa = (s // W).astype(np.int64)
-        wz = np.ceil(e / W).astype(np.int64) - 1
+        wz = np.floor_divide(e, W).astype(np.int64)
+        wz -= wz * W >= e  # last window with positive overlap
         lo, hi = int(wa.min()), int(wz.max())
         m = hi - lo + 1
         same = wa == wz

@@ -146,8 +146,8 @@ def latency_cdf(
 
     ``data`` is a Result or its ``"latency_cdf"`` frame (kind, latency_ms, cdf). ``kinds=None`` draws
     every kind the frame has (a run without consumers has no e2e latency); naming a kind the frame
-    lacks is an error. p50 and p99 of each kind are marked on its curve and given in the legend. Latencies <= 0 cannot sit on a log axis
-    and are left out. Returns the Axes.
+    lacks is an error. p50 and p99 of each kind are marked on its curve and given in the legend.
+    Latencies <= 0 cannot sit on a log axis and are left out. Returns the Axes.
     """
     if isinstance(kinds, str):
         kinds = (kinds,)

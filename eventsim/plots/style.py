@@ -212,8 +212,11 @@ def floor_at_zero(ax: Axes, headroom: float = 0.08) -> None:
 
     (``set_ylim(bottom=0)`` alone freezes the current top, which can sit exactly on a flat line.)
     """
-    peaks = [np.nanmax(y) for y in (np.asarray(ln.get_ydata(), dtype=float) for ln in ax.get_lines())
-             if np.isfinite(y).any()]
+    peaks = [
+        np.nanmax(y)
+        for y in (np.asarray(ln.get_ydata(), dtype=float) for ln in ax.get_lines())
+        if np.isfinite(y).any()
+    ]
     top = max(peaks, default=0.0)
     ax.set_ylim(0.0, top * (1.0 + headroom) if top > 0 else 1.0)
 

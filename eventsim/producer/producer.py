@@ -58,7 +58,10 @@ class KafkaProducer:
         self.codec = CODECS[self.config.compression_type]
         cfg = self.config
         self.accumulator = RecordAccumulator(
-            cfg.batch_size, cfg.linger_ms, cfg.retry_backoff_ms, self.codec.ratio,
+            cfg.batch_size,
+            cfg.linger_ms,
+            cfg.retry_backoff_ms,
+            self.codec.ratio,
             {tp: topic.leader(tp.partition) for tp in self.tps},
         )
         self.sender = Sender(self)
@@ -67,7 +70,9 @@ class KafkaProducer:
         self.rng_keys = env.rng(scope + ".keys")
         self.rng_values = env.rng(scope + ".values")
         self.partitioner = BuiltInPartitioner(
-            topic.partitions, max(cfg.batch_size, 1), env.rng(scope + ".partitioner"),
+            topic.partitions,
+            max(cfg.batch_size, 1),
+            env.rng(scope + ".partitioner"),
             adaptive=cfg.partitioner_adaptive_partitioning_enable,
         )
         self.rate_per_ms = spec.rate_per_s / spec.count / 1000.0
@@ -154,13 +159,17 @@ class KafkaProducer:
         if too_big.any():
             self.recorder.failed_records(spec.topic, int(too_big.sum()), "RECORD_TOO_LARGE")
             keep = ~too_big
-            create, keys, values, sizes, parts, rids = (a[keep] for a in (create, keys, values, sizes, parts, rids))
+            create, keys, values, sizes, parts, rids = (
+                a[keep] for a in (create, keys, values, sizes, parts, rids)
+            )
             n = create.size
             if n == 0:
                 return
         self.recorder.records_created(spec.topic, create, values)
         # The application thread: per-record CPU, FIFO (end_i = S_i + max_k<=i (a_k - S_{k-1})).
-        cpu = self.record_cpu_ms + (sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0)
+        cpu = self.record_cpu_ms + (
+            sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0
+        )
         service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
         s = np.cumsum(service)
         start_floor = np.maximum(create, self.app_free_ms) - (s - service)
@@ -197,8 +206,17 @@ class KafkaProducer:
             if lo == hi:
                 continue
             idx = order[lo:hi]
-            acc.append(tp, {"append_ms": appended[idx], "create_ms": create[idx], "record_ids": rids[idx],
-                            "keys": keys[idx], "value_bytes": values[idx], "sizes": sizes[idx]})
+            acc.append(
+                tp,
+                {
+                    "append_ms": appended[idx],
+                    "create_ms": create[idx],
+                    "record_ids": rids[idx],
+                    "keys": keys[idx],
+                    "value_bytes": values[idx],
+                    "sizes": sizes[idx],
+                },
+            )
         self.sender.wakeup()
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
@@ -227,7 +245,7 @@ class KafkaProducer:
                 b = pq.retries.popleft()
                 self.batch_failed(b, "DELIVERY_TIMEOUT", now)
             if pq.head < pq.n and pq.create_ms[pq.head] <= cutoff:
-                k = int(np.searchsorted(pq.create_ms[pq.head:pq.n], cutoff, side="right"))
+                k = int(np.searchsorted(pq.create_ms[pq.head : pq.n], cutoff, side="right"))
                 pq.head += k
                 self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
                 self.accumulator._update(pq)

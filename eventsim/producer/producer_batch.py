@@ -33,7 +33,9 @@ def varint_size(values: np.ndarray) -> np.ndarray:
     return size
 
 
-def record_size_in_bytes(key_bytes: np.ndarray, value_bytes: np.ndarray, offset_delta: np.ndarray | None = None):
+def record_size_in_bytes(
+    key_bytes: np.ndarray, value_bytes: np.ndarray, offset_delta: np.ndarray | None = None
+):
     """``DefaultRecord.sizeInBytes`` for each record; ``key_bytes < 0`` means a null key."""
     key = np.asarray(key_bytes, dtype=np.int64)
     value = np.asarray(value_bytes, dtype=np.int64)
@@ -76,10 +78,22 @@ class ProducerBatch:
         "producer",
         "first_create_ms",
         "backoff_ms",
+        "value_total",
     )
 
-    def __init__(self, tp: TopicPartition, create_ms, append_ms, record_ids, keys, value_bytes,
-                 records_bytes: int, wire_bytes: int, alloc_bytes: int, producer: int):
+    def __init__(
+        self,
+        tp: TopicPartition,
+        create_ms,
+        append_ms,
+        record_ids,
+        keys,
+        value_bytes,
+        records_bytes: int,
+        wire_bytes: int,
+        alloc_bytes: int,
+        producer: int,
+    ):
         self.tp = tp
         self.create_ms = create_ms
         self.append_ms = append_ms
@@ -96,6 +110,7 @@ class ProducerBatch:
         self.producer = producer
         self.first_create_ms = float(create_ms[0])
         self.backoff_ms = 0.0
+        self.value_total = int(value_bytes.sum())
 
     def __repr__(self) -> str:
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"

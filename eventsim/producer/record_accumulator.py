@@ -40,8 +40,7 @@ _COLUMNS = ("append_ms", "create_ms", "record_ids", "keys", "value_bytes", "size
 class PartitionQueue:
     """Records appended to one partition and not yet drained (numpy columns, head index)."""
 
-    __slots__ = ("tp", "leader", "head", "n", "cum", "retries", "ready_ms", "full_end", "full_ms",
-                 *_COLUMNS)
+    __slots__ = ("tp", "leader", "head", "n", "cum", "retries", "ready_ms", "full_end", "full_ms", *_COLUMNS)
 
     def __init__(self, tp: TopicPartition, leader: int):
         self.tp = tp
@@ -73,7 +72,7 @@ class PartitionQueue:
         h = self.head
         for name in _COLUMNS:
             old = getattr(self, name)
-            setattr(self, name, np.concatenate((old[h:self.n], columns[name])))
+            setattr(self, name, np.concatenate((old[h : self.n], columns[name])))
         self.n = self.append_ms.size
         self.head = 0
         self.cum = np.cumsum(self.sizes)
@@ -96,8 +95,14 @@ class ReadyCheckResult:
 class RecordAccumulator:
     """Batches records per partition and drains them per leader (see module docstring)."""
 
-    def __init__(self, batch_size: int, linger_ms: float, retry_backoff_ms: float, compression_ratio: float,
-                 leaders: dict[TopicPartition, int]):
+    def __init__(
+        self,
+        batch_size: int,
+        linger_ms: float,
+        retry_backoff_ms: float,
+        compression_ratio: float,
+        leaders: dict[TopicPartition, int],
+    ):
         self.batch_size = batch_size
         self.linger_ms = float(linger_ms)
         self.retry_backoff_ms = float(retry_backoff_ms)
@@ -187,8 +192,9 @@ class RecordAccumulator:
                     next_ms = r
         return ReadyCheckResult(ready_nodes, next_ms)
 
-    def drain_node(self, node: int, now: float, max_request_size: int, producer: int,
-                   codec_wire_bytes) -> list[ProducerBatch]:
+    def drain_node(
+        self, node: int, now: float, max_request_size: int, producer: int, codec_wire_bytes
+    ) -> list[ProducerBatch]:
         """The first batch of each partition led by ``node``, up to ``max.request.size``."""
         pqs = self.by_node[node]
         k = len(pqs)
@@ -231,8 +237,18 @@ class RecordAccumulator:
         cols = pq.take(end)
         wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
         alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)
-        return ProducerBatch(pq.tp, cols["create_ms"], cols["append_ms"], cols["record_ids"], cols["keys"],
-                             cols["value_bytes"], raw, wire, alloc, producer)
+        return ProducerBatch(
+            pq.tp,
+            cols["create_ms"],
+            cols["append_ms"],
+            cols["record_ids"],
+            cols["keys"],
+            cols["value_bytes"],
+            raw,
+            wire,
+            alloc,
+            producer,
+        )
 
     @staticmethod
     def _unmake(pq: PartitionQueue, batch: ProducerBatch) -> None:

@@ -35,13 +35,33 @@ TIMEOUT_SWEEP_MS = 100.0
 PRODUCE_REQUEST_OVERHEAD = 80  # request header, topic/partition framing (bytes; judgement)
 PRODUCE_RESPONSE_BYTES = 60
 # Errors the producer retries (Kafka: RetriableException subclasses).
-RETRIABLE = frozenset({"REQUEST_TIMED_OUT", "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-                       "NOT_LEADER_OR_FOLLOWER", "NETWORK_EXCEPTION"})
+RETRIABLE = frozenset(
+    {
+        "REQUEST_TIMED_OUT",
+        "NOT_ENOUGH_REPLICAS",
+        "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+        "NOT_LEADER_OR_FOLLOWER",
+        "NETWORK_EXCEPTION",
+    }
+)
 
 
 class ProduceRequest:
-    __slots__ = ("producer", "node", "batches", "wire_bytes", "records", "send_ms", "arrive_ms",
-                 "queue_ms", "start_ms", "done_ms", "timed_out", "acks", "errors")
+    __slots__ = (
+        "producer",
+        "node",
+        "batches",
+        "wire_bytes",
+        "records",
+        "send_ms",
+        "arrive_ms",
+        "queue_ms",
+        "start_ms",
+        "done_ms",
+        "timed_out",
+        "acks",
+        "errors",
+    )
 
     def __init__(self, producer, node: int, batches: list[ProducerBatch], send_ms: float, acks: int):
         self.producer = producer
@@ -91,8 +111,9 @@ class Sender:
             result = acc.ready(now, sendable)
             for node in result.ready_nodes:
                 if node in sendable:
-                    batches = acc.drain_node(node, now, self.max_request_size, self.producer.index,
-                                             self.producer.wire_bytes)
+                    batches = acc.drain_node(
+                        node, now, self.max_request_size, self.producer.index, self.producer.wire_bytes
+                    )
                     if batches:
                         self._send(node, batches, now)
             # Nodes that became ready can re-arm a timer; recompute after draining.
@@ -171,7 +192,7 @@ class Sender:
         while True:
             yield env.timeout(TIMEOUT_SWEEP_MS)
             now = env.now
-            for node, q in self.in_flight.items():
+            for q in self.in_flight.values():
                 expired = [r for r in q if now - r.send_ms >= self.request_timeout_ms]
                 if not expired:
                     continue
@@ -188,7 +209,9 @@ class Sender:
     def _retry_or_fail(self, batch: ProducerBatch, now: float, error: str) -> None:
         p = self.producer
         if batch.attempts <= self.retries and now - batch.first_create_ms < self.delivery_timeout_ms:
-            batch.backoff_ms = min(self.retry_backoff_ms * (2 ** (batch.attempts - 1)), self.retry_backoff_max_ms)
+            batch.backoff_ms = min(
+                self.retry_backoff_ms * (2 ** (batch.attempts - 1)), self.retry_backoff_max_ms
+            )
             p.accumulator.reenqueue(batch, now)
             p.recorder.retried(batch)
         else:

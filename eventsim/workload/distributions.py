@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from eventsim.core.errors import InvalidConfigurationError
-from eventsim.core.validation import MISSING, check_keys, check_number, did_you_mean
+from eventsim.core.validation import MISSING, check_keys, check_mapping, check_number, did_you_mean
 
 __all__ = ["Distribution", "KINDS"]
 
@@ -74,6 +74,7 @@ class Distribution:
                 "one of " + ", ".join(KINDS),
                 "unknown distribution" + did_you_mean(self.kind, KINDS),
             )
+        check_mapping("params", self.params, "distribution parameters")
         optional = ("min", "max") if self.kind in _TRUNCATABLE else ()
         check_keys("", self.params, (*KINDS[self.kind], *optional), KINDS[self.kind])
         params = {key: check_number(key, value) for key, value in self.params.items()}
@@ -134,7 +135,8 @@ class Distribution:
                     field,
                     dist.params.get(field, MISSING),
                     "a lower bound >= 0",
-                    "sizes and times cannot be negative",
+                    "sizes and times cannot be negative"
+                    + ("; add min: 0" if "min" not in dist.params and dist.kind != "fixed" else ""),
                 )
         except InvalidConfigurationError as err:
             raise (

@@ -1,0 +1,472 @@
+"""Scenarios: a whole experiment (cluster, topics, producers, consumers, horizon) in one validated value.
+
+What Kafka does: nothing checks a *deployment* as a whole; the errors surface one by one at run time.
+Creating a topic with more replicas than brokers fails with ``InvalidReplicationFactorException``
+(``ReplicationControlManager.createTopic``); a producer sending to a missing topic waits for metadata
+and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fails with
+``RecordTooLargeException`` in ``KafkaProducer.ensureValidRecordSize``, and a batch larger than the
+topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
+``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write
+(``NOT_ENOUGH_REPLICAS``); names differing only in ``.`` versus ``_`` collide in metric names
+(``Topic.hasCollision``).
+
+Modelled: a :class:`Scenario` catches all of these before the run, each as one
+:class:`~eventsim.core.errors.InvalidConfigurationError` whose field is the path in the scenario
+(``producers[0].config.linger.ms``) and, when loaded from YAML, whose message names the file. A
+:class:`ProducerSpec` is ``count`` identical producer instances sharing ``rate_per_s``; a
+:class:`ConsumerSpec` is one consumer group of ``count`` members (its ``group.id`` defaults to the
+spec's name). Record sizes are bounded with Kafka's own estimate
+(``AbstractRecords.estimateSizeInBytesUpperBound``: 61-byte batch header, 21-byte maximum record
+overhead, varint lengths), before compression, so the check is conservative for compressed topics.
+Scenarios load from a dict, a YAML file (``data/scenarios/README.md`` documents the schema) or a
+preset name (:func:`presets`), and :meth:`Scenario.to_dict` writes the effective configuration back.
+
+Not modelled: record headers, topics created automatically on first use, and checks that depend on
+the run (a consumer group larger than the partition count is allowed; the extra members stay idle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
+from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
+from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
+from eventsim.workload.distributions import Distribution
+from eventsim.workload.keys import KeySpec
+
+__all__ = ["Scenario", "ProducerSpec", "ConsumerSpec", "MetricsSpec", "presets", "SCENARIO_DIR"]
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
+MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD
+_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def presets() -> dict[str, Path]:
+    """The bundled scenario files, ``data/scenarios/*.yaml``, by name (file stem)."""
+    return {path.stem: path for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def _varint_size(value: int) -> int:
+    zigzag = (value << 1) ^ (value >> 63)  # ByteUtils.sizeOfVarint
+    return max(1, (zigzag.bit_length() + 6) // 7)
+
+
+def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:
+    """Kafka's upper bound on a one-record batch (``estimateSizeInBytesUpperBound``, magic v2)."""
+    key = -1 if key_bytes is None else key_bytes
+    body = _varint_size(key) + max(key, 0) + _varint_size(value_bytes) + value_bytes + _varint_size(0)
+    return RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + body
+
+
+def _name(path: str, value: object, what: str) -> str:
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise InvalidConfigurationError(
+            path, value, "letters, digits, '.', '_' and '-'", f"not a valid {what} name"
+        )
+    return value
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+def _coerce(path: str, value: object, build) -> object:
+    """Run ``build`` and put ``path`` in front of the field of any error it raises."""
+    try:
+        return build(value)
+    except InvalidConfigurationError as err:
+        raise (
+            err.prefixed(path) if err.field else type(err)(path, err.value, err.allowed, err.reason)
+        ) from None
+
+
+def _spec(cls, path: str, item: object, required: tuple[str, ...]):
+    if isinstance(item, cls):
+        return item
+    check_mapping(path, item, f"{cls.__name__} keys")
+    check_keys(path, item, [f.name for f in dataclasses.fields(cls)], required)
+    return _coerce(path, item, lambda data: cls(**data))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerSpec:
+    """``count`` producer instances writing ``rate_per_s`` records per second in total to ``topic``."""
+
+    name: str
+    topic: str
+    count: int = 1
+    rate_per_s: float
+    arrival: str = "poisson"  # poisson: exponential gaps; constant: evenly spaced
+    value_bytes: Distribution = field(default_factory=lambda: Distribution.fixed(100))
+    keys: KeySpec = field(default_factory=KeySpec)
+    config: ProducerConfig = field(default_factory=ProducerConfig)
+    start_ms: float = 0
+    stop_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        _name("name", self.name, "producer")
+        _name("topic", self.topic, "topic")
+        _set(self, "count", check_number("count", self.count, lo=1, integer=True))
+        _set(self, "rate_per_s", check_number("rate_per_s", self.rate_per_s, lo=0, lo_open=True))
+        if self.arrival not in ("poisson", "constant"):
+            raise InvalidConfigurationError(
+                "arrival",
+                self.arrival,
+                "poisson or constant",
+                "unknown arrival process" + did_you_mean(self.arrival, ("poisson", "constant")),
+            )
+        _set(self, "value_bytes", Distribution.from_spec(self.value_bytes, "value_bytes"))
+        _set(self, "keys", KeySpec.from_spec(self.keys, "keys"))
+        if not isinstance(self.config, ProducerConfig):
+            _set(self, "config", ProducerConfig.from_properties(self.config, path="config"))
+        _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
+        if self.stop_ms is not None:
+            _set(self, "stop_ms", check_number("stop_ms", self.stop_ms, lo=self.start_ms, lo_open=True))
+        largest = self.max_record_bytes()
+        for prop, limit in (
+            ("max.request.size", self.config.max_request_size),
+            ("buffer.memory", self.config.buffer_memory),
+        ):
+            if largest > limit:
+                raise RecordTooLargeError(
+                    "value_bytes",
+                    self.value_bytes.to_spec(),
+                    f"values whose records fit {prop} ({limit} bytes)",
+                    f"the largest record would be {largest} bytes with batch and record overhead; "
+                    f"lower the value size or raise config.{prop}",
+                )
+
+    def max_record_bytes(self) -> int:
+        """Upper bound of one record as a batch on the wire (key, value and Kafka's overheads)."""
+        upper = self.value_bytes.max
+        if math.isinf(upper):
+            raise InvalidConfigurationError(
+                "value_bytes",
+                self.value_bytes.to_spec(),
+                "a distribution with a finite max",
+                "record sizes need an upper bound; add max (bytes)",
+            )
+        key = None if self.keys.distribution == "none" else self.keys.max_key_length()
+        return record_size_upper_bound(key, math.ceil(upper))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "topic": self.topic, "count": self.count, "rate_per_s": self.rate_per_s,
+            "arrival": self.arrival, "value_bytes": self.value_bytes.to_spec(), "keys": self.keys.to_spec(),
+            "config": self.config.to_properties(), "start_ms": self.start_ms, "stop_ms": self.stop_ms,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumerSpec:
+    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them)."""
+
+    name: str
+    topic: str
+    count: int = 1
+    partitions: tuple[int, ...] | None = None
+    processing_ms: Distribution = field(default_factory=lambda: Distribution.fixed(0))  # per record
+    config: ConsumerConfig = field(default_factory=ConsumerConfig)
+    start_ms: float = 0
+
+    def __post_init__(self) -> None:
+        _name("name", self.name, "consumer")
+        _name("topic", self.topic, "topic")
+        _set(self, "count", check_number("count", self.count, lo=1, integer=True))
+        if self.partitions is not None:
+            if isinstance(self.partitions, (str, bytes)) or not hasattr(self.partitions, "__iter__"):
+                raise InvalidConfigurationError(
+                    "partitions", self.partitions, "null or a list of partition numbers", "expected a list"
+                )
+            parts = tuple(
+                check_number(f"partitions[{i}]", p, lo=0, integer=True) for i, p in enumerate(self.partitions)
+            )
+            if not parts or len(set(parts)) != len(parts):
+                raise InvalidConfigurationError(
+                    "partitions", list(parts), "a non-empty list of distinct partitions", "empty or repeated"
+                )
+            _set(self, "partitions", parts)
+        _set(self, "processing_ms", Distribution.from_spec(self.processing_ms, "processing_ms"))
+        config = self.config
+        if not isinstance(config, ConsumerConfig):
+            config = ConsumerConfig.from_properties(config, path="config")
+        if config.group_id is None:  # a consumer spec is a group; name it after the spec
+            config = dataclasses.replace(config, group_id=self.name)
+        _set(self, "config", config)
+        _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "topic": self.topic, "count": self.count,
+            "partitions": None if self.partitions is None else list(self.partitions),
+            "processing_ms": self.processing_ms.to_spec(), "config": self.config.to_properties(),
+            "start_ms": self.start_ms,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricsSpec:
+    """Metric collection: time-series window and per-record sampling ("auto" = all records of small runs)."""
+
+    window_ms: float = 1000
+    record_sample: str | float = "auto"
+
+    def __post_init__(self) -> None:
+        _set(self, "window_ms", check_number("window_ms", self.window_ms, lo=0, lo_open=True))
+        if self.record_sample != "auto":
+            _set(self, "record_sample", check_number("record_sample", self.record_sample, lo=0, hi=1))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"window_ms": self.window_ms, "record_sample": self.record_sample}
+
+
+_TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",
+             "consumers", "metrics")  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A complete, validated experiment. Nested values may be given as plain dicts and lists."""
+
+    name: str
+    description: str = ""
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    broker: BrokerConfig = field(default_factory=BrokerConfig)
+    topics: tuple[TopicConfig, ...] = ()
+    producers: tuple[ProducerSpec, ...] = ()
+    consumers: tuple[ConsumerSpec, ...] = ()
+    horizon_ms: float = 60000
+    seed: int = 0
+    metrics: MetricsSpec = field(default_factory=MetricsSpec)
+
+    def __post_init__(self) -> None:
+        _name("name", self.name, "scenario")
+        if not isinstance(self.description, str):
+            raise InvalidConfigurationError("description", self.description, "a string", "expected text")
+        _set(self, "horizon_ms", check_number("horizon_ms", self.horizon_ms, lo=0, lo_open=True))
+        _set(self, "seed", check_number("seed", self.seed, lo=0, integer=True))
+        if not isinstance(self.cluster, ClusterConfig):
+            _set(self, "cluster", ClusterConfig.from_properties(self.cluster, path="cluster"))
+        if not isinstance(self.broker, BrokerConfig):
+            _set(self, "broker", BrokerConfig.from_properties(self.broker, path="broker"))
+        if not isinstance(self.metrics, MetricsSpec):
+            _set(self, "metrics", _spec(MetricsSpec, "metrics", self.metrics, ()))
+        for key, build in (
+            ("topics", self._topic),
+            ("producers", self._producer),
+            ("consumers", self._consumer),
+        ):
+            items = getattr(self, key)
+            if isinstance(items, (str, Mapping)) or not hasattr(items, "__iter__"):
+                raise InvalidConfigurationError(key, items, f"a list of {key}", "expected a list")
+            _set(self, key, tuple(build(f"{key}[{i}]", item) for i, item in enumerate(items)))
+        self._check_topics()
+        self._check_clients()
+
+    @staticmethod
+    def _topic(path: str, item: object) -> TopicConfig:
+        return item if isinstance(item, TopicConfig) else TopicConfig.from_properties(item, path=path)
+
+    @staticmethod
+    def _producer(path: str, item: object) -> ProducerSpec:
+        return _spec(ProducerSpec, path, item, ("name", "topic", "rate_per_s"))
+
+    @staticmethod
+    def _consumer(path: str, item: object) -> ConsumerSpec:
+        return _spec(ConsumerSpec, path, item, ("name", "topic"))
+
+    def _check_topics(self) -> None:
+        if not self.topics:
+            raise InvalidConfigurationError(
+                "topics", [], "a list of at least one topic", "a scenario needs a topic"
+            )
+        seen: dict[str, str] = {}
+        for i, topic in enumerate(self.topics):
+            path = f"topics[{i}]"
+            collision = topic.name.replace(".", "_")  # Topic.hasCollision / unifyCollisionChars
+            if collision in seen:
+                raise InvalidConfigurationError(
+                    f"{path}.name",
+                    topic.name,
+                    "names unique after replacing '.' with '_'",
+                    "duplicate topic"
+                    if seen[collision] == topic.name
+                    else f"collides with topic {seen[collision]!r}",
+                )
+            seen[collision] = topic.name
+            if topic.replication_factor > self.cluster.brokers:
+                raise InvalidConfigurationError(
+                    f"{path}.replication.factor",
+                    topic.replication_factor,
+                    f"integer in [1, {self.cluster.brokers}]",
+                    f"more than the {self.cluster.brokers} brokers (InvalidReplicationFactorException)",
+                )
+            resolved = topic.resolve(self.broker)
+            if resolved.min_insync_replicas > topic.replication_factor:
+                where = f"{path}.config" if topic.min_insync_replicas is not None else "broker"
+                raise InvalidConfigurationError(
+                    f"{where}.min.insync.replicas",
+                    resolved.min_insync_replicas,
+                    f"integer in [1, {topic.replication_factor}] (the replication factor of {topic.name!r})",
+                    "no acks=all write could ever succeed (NOT_ENOUGH_REPLICAS)",
+                )
+
+    def _unique(self, key: str, names: list[str], what: str) -> None:
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise InvalidConfigurationError(
+                    f"{key}[{i}].{what}", name, f"a {what} not used before", "duplicate"
+                )
+
+    def _known_topic(self, path: str, name: str) -> TopicConfig:
+        try:
+            return self.topic(name)
+        except InvalidConfigurationError as err:
+            raise type(err)(path, err.value, err.allowed, err.reason) from None
+
+    def _check_clients(self) -> None:
+        self._unique("producers", [p.name for p in self.producers], "name")
+        self._unique("consumers", [c.name for c in self.consumers], "name")
+        self._unique("consumers", [c.config.group_id for c in self.consumers], "config.group.id")
+        for i, spec in enumerate(self.producers):
+            topic = self._known_topic(f"producers[{i}].topic", spec.topic).resolve(self.broker)
+            largest = spec.max_record_bytes()
+            if largest > topic.max_message_bytes:
+                raise RecordTooLargeError(
+                    f"producers[{i}].value_bytes",
+                    spec.value_bytes.to_spec(),
+                    f"records within max.message.bytes of {topic.name!r} ({topic.max_message_bytes} bytes)",
+                    f"the broker would reject a {largest}-byte record batch with RECORD_TOO_LARGE",
+                )
+            if spec.start_ms >= self.horizon_ms:
+                raise InvalidConfigurationError(
+                    f"producers[{i}].start_ms",
+                    spec.start_ms,
+                    f"a time < horizon_ms ({self.horizon_ms:g})",
+                    "would never start",
+                )
+        for i, spec in enumerate(self.consumers):
+            topic = self._known_topic(f"consumers[{i}].topic", spec.topic)
+            for p in spec.partitions or ():
+                if p >= topic.partitions:
+                    raise UnknownTopicOrPartitionError(
+                        f"consumers[{i}].partitions",
+                        list(spec.partitions),
+                        f"partitions 0..{topic.partitions - 1} of {topic.name!r}",
+                        f"{topic.name}-{p} does not exist",
+                    )
+            if spec.start_ms >= self.horizon_ms:
+                raise InvalidConfigurationError(
+                    f"consumers[{i}].start_ms",
+                    spec.start_ms,
+                    f"a time < horizon_ms ({self.horizon_ms:g})",
+                    "would never start",
+                )
+
+    def topic(self, name: str) -> TopicConfig:
+        """The topic called ``name`` as declared (call ``.resolve(scenario.broker)`` for effective values)."""
+        for topic in self.topics:
+            if topic.name == name:
+                return topic
+        names = [t.name for t in self.topics]
+        raise UnknownTopicOrPartitionError(
+            "topic",
+            name,
+            "one of " + ", ".join(names),
+            "no such topic in this scenario" + did_you_mean(name, names),
+        )
+
+    def replace(self, **changes: object) -> Scenario:
+        """A copy with some fields changed, validated again (``scenario.replace(horizon_ms=5000)``)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object], *, source: str | None = None) -> Scenario:
+        """Build from a plain mapping (the YAML schema); ``source`` names the file in error messages."""
+        try:
+            check_mapping("(document)", data, "scenario keys")
+            check_keys("", data, _TOP_KEYS, ("name", "topics"))
+            values = {key: value for key, value in data.items()}
+            for key in ("cluster", "broker", "metrics"):
+                if values.get(key, "") is None:
+                    values[key] = {}
+            for key in ("producers", "consumers"):
+                if key in values and values[key] is None:
+                    values[key] = ()
+            return cls(**values)
+        except InvalidConfigurationError as err:
+            raise (err.in_file(source) if source else err) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike) -> Scenario:
+        """Load a YAML scenario file; any problem is one InvalidConfigurationError naming the file."""
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        allowed = "a YAML mapping of scenario keys (see data/scenarios/README.md)"
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise InvalidConfigurationError(
+                "(document)", where, allowed, f"not valid YAML: {problem}", source=str(path)
+            ) from None
+        if not isinstance(data, Mapping):
+            got = "an empty document" if data is None else f"a {type(data).__name__}"
+            raise InvalidConfigurationError(
+                "(document)", got, allowed, "the top level must be a mapping", source=str(path)
+            )
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def load(cls, obj: Scenario | Mapping | str | os.PathLike) -> Scenario:
+        """A Scenario from a Scenario, a dict, a YAML path, or a preset name such as ``"reference"``."""
+        if isinstance(obj, Scenario):
+            return obj
+        if isinstance(obj, Mapping):
+            return cls.from_dict(obj)
+        if isinstance(obj, (str, os.PathLike)):
+            path = Path(obj)
+            if path.exists() or path.suffix in (".yaml", ".yml"):
+                return cls.from_yaml(path)
+            found = presets()
+            if str(obj) in found:
+                return cls.from_yaml(found[str(obj)])
+            raise InvalidConfigurationError(
+                "scenario",
+                str(obj),
+                "a preset (" + ", ".join(found) + "), a YAML file, a dict or a Scenario",
+                "no such preset or file" + did_you_mean(str(obj), found),
+            )
+        raise InvalidConfigurationError(
+            "scenario",
+            obj,
+            "a preset name, a YAML path, a dict or a Scenario",
+            f"cannot load a {type(obj).__name__}",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain, YAML-ready data with Kafka property names and effective values; ``from_dict`` inverts it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "seed": self.seed,
+            "horizon_ms": self.horizon_ms,
+            "cluster": self.cluster.to_properties(),
+            "broker": self.broker.to_properties(),
+            "topics": [topic.to_properties() for topic in self.topics],
+            "producers": [spec.to_dict() for spec in self.producers],
+            "consumers": [spec.to_dict() for spec in self.consumers],
+            "metrics": self.metrics.to_dict(),
+        }

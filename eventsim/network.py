@@ -11,6 +11,9 @@ duplex, FCFS). A transfer of ``n`` bytes started at ``t`` occupies the sender's 
 two are pipelined, so the bytes are delivered at ``max(tx_end, rx_end - ...)``: whichever side is
 the bottleneck sets the time, plus latency. Both sides are reserved when the transfer starts.
 
+Control messages of a few hundred bytes (fetch requests, produce responses) take the latency but are not
+queued on the NICs (``Network.control``).
+
 Not modelled: TCP slow start and windows (``socket.send.buffer.bytes``), packet loss, switches and
 oversubscription, TLS.
 """
@@ -54,3 +57,13 @@ class Network:
         dst.bytes_in += nbytes
         delivered = tx_end + lat
         return tx_end, (rx_end if rx_end > delivered else delivered)
+
+    def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
+        """A small control message (fetch request, produce response): latency only.
+
+        A few hundred bytes occupy a NIC for well under a microsecond, so such messages are not queued
+        on the NICs (their bytes are still counted).
+        """
+        src.bytes_out += nbytes
+        dst.bytes_in += nbytes
+        return t_ms + self.latency_ms

@@ -35,6 +35,7 @@ MIB = 1024.0 * 1024.0
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
 FETCH_RESPONSE_OVERHEAD = 60
 PRODUCE_RESPONSE_BYTES = 60
+CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
 
 
 class FetchRequest:
@@ -87,6 +88,7 @@ class Broker:
         self.handlers = Station(f"broker-{broker_id}.io-threads", config.num_io_threads, window_ms)
         self.disks = [Station(f"broker-{broker_id}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
         self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
+        self.page_cache_per_log = profile.page_cache_bytes
         self.logs: dict = {}
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self._connections = 0
@@ -99,6 +101,7 @@ class Broker:
         disk = sum(1 for _ in self.logs) % len(self.disks)  # Kafka picks the log dir with fewest partitions
         log = Log(tp, topic_config, self.env.now, disk)
         self.logs[tp] = log
+        self.page_cache_per_log = self.profile.page_cache_bytes / len(self.logs)
         return log
 
     def connect(self) -> int:
@@ -124,6 +127,8 @@ class Broker:
         now = self.env.now
         proc = self.processors[conn % len(self.processors)]
         _, sent = proc.reserve(now, cpu_ms)
+        if nbytes <= CONTROL_BYTES:
+            return self.cluster.network.control(self.host, host, sent, nbytes)
         _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes)
         return delivered
 
@@ -134,33 +139,40 @@ class Broker:
         prof = self.profile
         wire = req.wire_bytes
         cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
-        for b in req.batches:
-            codec = req.producer.codec
-            if codec.name != "none":  # LogValidator decompresses to validate
-                cpu += b.size_bytes / codec.decompress_bytes_per_ms
-        if not hasattr(req, "conn_id"):
-            pass
+        codec = req.producer.codec
+        if codec.name != "none":  # LogValidator decompresses to validate
+            cpu += sum(b.size_bytes for b in req.batches) / codec.decompress_bytes_per_ms
         conn = req.producer.connection(self.id)
         queued, start, end = self._admit(conn, self.env.now, cpu)
-        # Page cache write-back: throttle when the disk's dirty backlog exceeds the limit.
+        # Page cache write-back: throttle when a disk's dirty backlog exceeds the limit.
+        rate = prof.disk_write_bytes_per_ms
+        per_disk: dict[int, int] = {}
+        logs = self.logs
         for b in req.batches:
-            log = self.logs[b.tp]
-            disk = self.disks[log.disk]
-            rate = prof.disk_write_bytes_per_ms
-            backlog = (disk.free_at() - end) * rate
+            log = logs[b.tp]
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.wire_bytes
+            if log.flush_policy:
+                end = self._flush(log, b, end, rate)
+        for d, nbytes in per_disk.items():
+            disk = self.disks[d]
+            backlog = (disk._free[0] - end) * rate
             if backlog > self.dirty_limit_bytes:
                 end += (backlog - self.dirty_limit_bytes) / rate
-            _, written = disk.reserve(end, b.wire_bytes / rate)
-            cfg = log.config
-            if (
-                log.unflushed_messages + b.count >= cfg.flush_messages
-                or end - log.last_flush_ms >= cfg.flush_ms
-            ):
-                end = max(end, written)  # fsync: wait for the disk
-                log.unflushed_messages = -b.count
-                log.last_flush_ms = end
+            disk.reserve(end, nbytes / rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
         self.env.call_at(end, self._append, req)
+
+    def _flush(self, log, batch, end: float, rate: float) -> float:
+        """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk."""
+        cfg = log.config
+        log.unflushed_messages += batch.count
+        if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
+            disk = self.disks[log.disk]
+            _, written = disk.reserve(end, batch.wire_bytes / rate)
+            end = max(end, written)
+            log.unflushed_messages = 0
+            log.last_flush_ms = end
+        return end
 
     def _append(self, req) -> None:
         now = self.env.now
@@ -172,7 +184,6 @@ class Broker:
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
             b.base_offset = log.append(b, now)
-            self.recorder.appended(b, now)
             self.purgatory.check(b.tp, self._available_bytes)
         req.errors = errors
         if req.acks != 0:
@@ -191,8 +202,17 @@ class Broker:
         self.env.call_at(end, self._read, fetch)
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
+        """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
         logs = self.logs
-        return sum(logs[tp].bytes_after(off) for tp, off in fetch.partitions)
+        need = fetch.min_bytes
+        total = 0
+        for tp, off in fetch.partitions:
+            log = logs[tp]
+            if off < log.log_end_offset:
+                total += log.bytes_after(off)
+                if total >= need:
+                    break
+        return total
 
     def _read(self, fetch: FetchRequest) -> None:
         now = self.env.now
@@ -219,8 +239,8 @@ class Broker:
             if not batches:
                 continue
             nbytes = sum(b.wire_bytes for b in batches)
-            behind = log.bytes_after(off)
-            if behind > prof.page_cache_bytes / max(len(self.logs), 1):
+            cache = self.page_cache_per_log
+            if log.size_bytes > cache and log.bytes_after(off) > cache:
                 self.disk_reads += 1
                 _, done = self.disks[log.disk].reserve(self.env.now, nbytes / prof.disk_read_bytes_per_ms)
                 disk_done = max(disk_done, done)

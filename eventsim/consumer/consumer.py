@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from collections import deque
 
-import numpy as np
-
 from eventsim.broker.broker import FetchRequest
 from eventsim.structs import TopicPartition
 
@@ -45,6 +43,9 @@ class KafkaConsumer:
         topic = cluster.topics[spec.topic]
         self.assignment = [TopicPartition(spec.topic, p) for p in partitions]
         self.leaders = {tp: topic.leader(tp.partition) for tp in self.assignment}
+        self.by_node: dict[int, list[TopicPartition]] = {}
+        for tp in self.assignment:
+            self.by_node.setdefault(self.leaders[tp], []).append(tp)
         self.positions: dict[TopicPartition, int] = {}
         self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
         self.buffered_tps: dict[TopicPartition, int] = {}
@@ -69,19 +70,24 @@ class KafkaConsumer:
 
     # ------------------------------------------------------------------ fetcher
     def send_fetches(self) -> None:
-        now = self.env.now
-        by_node: dict[int, list] = {}
-        for tp in self.assignment:
-            node = self.leaders[tp]
-            if node in self.in_flight or self.buffered_tps.get(tp):
+        """One fetch per leader with no fetch in flight, for its partitions with no buffered data."""
+        in_flight = self.in_flight
+        buffered = self.buffered_tps
+        positions = self.positions
+        now = None
+        for node, tps in self.by_node.items():
+            if node in in_flight:
                 continue
-            by_node.setdefault(node, []).append((tp, self.positions[tp]))
-        for node, parts in by_node.items():
+            parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
+            if not parts:
+                continue
+            if now is None:
+                now = self.env.now
             broker = self.cluster.brokers[node]
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
-            self.in_flight.add(node)
+            in_flight.add(node)
             self.fetches += 1
-            _, delivered = self.cluster.network.transfer(self.host, broker.host, now, FETCH_REQUEST_BYTES)
+            delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             fetch.arrive_ms = delivered
             self.env.call_at(delivered, broker.handle_fetch, fetch)
 
@@ -138,6 +144,7 @@ class KafkaConsumer:
             log.advance_reader(self, pos)
         max_records = self.config.max_poll_records
         dist = spec.processing_ms
+        fixed = float(dist.params["value"]) if dist.kind == "fixed" else None
         while True:
             while not self.buffer:
                 self.send_fetches()
@@ -146,9 +153,13 @@ class KafkaConsumer:
             now = env.now
             chunks, n = self._take(max_records)
             self.polls += 1
-            self.send_fetches()
-            processing = dist.sample(self.rng_processing, n) if n else np.empty(0)
+            self.send_fetches()  # pipelining: the next fetches go out before the records are processed
+            if fixed is not None:  # a fixed cost per record: no draws needed
+                processing = fixed
+                busy = fixed * n
+            else:
+                processing = dist.sample(self.rng_processing, n)
+                busy = float(processing.sum())
             self.recorder.consumed(self, chunks, n, now, processing)
-            busy = float(processing.sum())
             if busy > 0:
                 yield env.timeout(busy)

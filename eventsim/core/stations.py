@@ -68,12 +68,34 @@ class Station:
         self.name = name
         self.servers = servers
         self._free = [0.0] * servers  # heap of server free times
-        self.busy = BusyTracker(window_ms, servers=servers)
-        self.waiting = BusyTracker(window_ms, servers=1)
+        self._busy = BusyTracker(window_ms, servers=servers)
+        self._waiting = BusyTracker(window_ms, servers=1)
+        # Intervals are buffered and folded into the trackers in bulk (see ``busy`` / ``waiting``).
+        self._busy_iv: list[float] = []
+        self._wait_iv: list[float] = []
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self.served = 0
         self.busy_ms = 0.0
+
+    @staticmethod
+    def _fold(tracker: BusyTracker, iv: list[float]) -> None:
+        if iv:
+            a = np.array(iv, dtype=np.float64)
+            tracker.add_intervals(a[0::2], a[1::2])
+            iv.clear()
+
+    @property
+    def busy(self) -> BusyTracker:
+        """Busy intervals per window (utilisation)."""
+        self._fold(self._busy, self._busy_iv)
+        return self._busy
+
+    @property
+    def waiting(self) -> BusyTracker:
+        """Waiting intervals per window (time-averaged queue length = waiting ms / window ms)."""
+        self._fold(self._waiting, self._wait_iv)
+        return self._waiting
 
     def queue_length(self, t_ms: float) -> int:
         starts = self._starts
@@ -86,13 +108,20 @@ class Station:
         first = free[0]
         start = arrival_ms if arrival_ms >= first else first
         end = start + service_ms
-        heapq.heapreplace(free, end)
+        if self.servers == 1:
+            free[0] = end
+        else:
+            heapq.heapreplace(free, end)
         if start > arrival_ms:
-            self.waiting.add_interval(arrival_ms, start)
+            self._wait_iv += (arrival_ms, start)
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
+            if len(self._wait_iv) > 200_000:
+                self._fold(self._waiting, self._wait_iv)
         if service_ms > 0.0:
-            self.busy.add_interval(start, end)
+            self._busy_iv += (start, end)
+            if len(self._busy_iv) > 200_000:
+                self._fold(self._busy, self._busy_iv)
         self.served += 1
         self.busy_ms += service_ms
         return start, end

@@ -82,12 +82,16 @@ class Log:
         self.segments: list[Segment] = [Segment(0, now_ms)]
         self.batches: list[StoredBatch] = []  # kept for readers, oldest first
         self._bases: list[int] = []
+        self._cum: list[int] = []  # stored bytes up to and including each kept batch
+        self._stored = 0  # bytes of all batches ever kept for readers
         self._readers: dict[object, int] = {}
         self.appended_records = 0
         self.appended_bytes = 0
         self.deleted_segments = 0
         self.unflushed_messages = 0
         self.last_flush_ms = now_ms
+        # flush.messages / flush.ms below Long.MAX_VALUE force fsyncs (Kafka's default: never).
+        self.flush_policy = config.flush_messages < 2**63 - 1 or config.flush_ms < 2**63 - 1
 
     @property
     def high_watermark(self) -> int:
@@ -112,7 +116,6 @@ class Log:
         self.size_bytes += batch.wire_bytes
         self.appended_records += batch.count
         self.appended_bytes += batch.wire_bytes
-        self.unflushed_messages += batch.count
         if self._readers:
             self.batches.append(
                 StoredBatch(
@@ -128,6 +131,8 @@ class Log:
                 )
             )
             self._bases.append(base)
+            self._stored += batch.wire_bytes
+            self._cum.append(self._stored)
         return base
 
     # ------------------------------------------------------------------ retention
@@ -156,7 +161,7 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if self.batches and self.batches[0].next_offset <= offset:
+        if len(self.batches) > 256 and self.batches[0].next_offset <= offset:
             self._trim()
 
     def _trim(self) -> None:
@@ -165,16 +170,22 @@ class Log:
         k = bisect_right(self._bases, low) - 1
         if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):
             cut = k if self.batches[k].next_offset > low else k + 1
-            if cut >= 64 or cut == len(self.batches):
+            if cut:
                 del self.batches[:cut]
                 del self._bases[:cut]
+                del self._cum[:cut]
 
     def bytes_after(self, offset: int) -> int:
         """Bytes readable from ``offset`` up to the high watermark (whole batches)."""
         if offset >= self.high_watermark:
             return 0
-        i = max(bisect_right(self._bases, offset) - 1, 0)
-        return sum(b.wire_bytes for b in self.batches[i:])
+        bases = self._bases
+        if not bases:
+            return 0
+        i = bisect_right(bases, offset) - 1
+        if i <= 0:
+            return self._stored - self._cum[0] + self.batches[0].wire_bytes
+        return self._stored - self._cum[i - 1]
 
     def read(self, offset: int, max_bytes: int) -> list[StoredBatch]:
         """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""

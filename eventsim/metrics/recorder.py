@@ -60,9 +60,12 @@ class Recorder:
         self.stages.update({("consume", s): LatencyHistogram() for s in CONSUME_STAGES})
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
-        self._acked: list[tuple] = []  # (batch, request, ack_ms) not yet folded in
-        self._consumed: list[tuple] = []  # (chunks, consume_ms, processing) not yet folded in
+        self._acked: list[tuple] = []  # per acked batch: count and the request's stage times
+        self._acked_batches: list = []  # the batches themselves (their record columns)
+        self._consumed: list[tuple] = []  # per polled chunk: topic, batch, slice, arrival and poll times
         self._consumed_n = 0
+        self._processing: list[np.ndarray] = []
+        self._processing_fixed: dict[float, int] = {}
         self._produce_rows: list[tuple] = []
         self._consume_rows: list[tuple] = []
         self.partition_rows: list[tuple] = []
@@ -114,105 +117,127 @@ class Recorder:
 
     def batch_acked(self, batch, req, now: float) -> None:
         """A batch was acknowledged at ``now``; folded into the metrics in bulk by ``_flush_acked``."""
-        self._acked.append((batch, req, now))
+        self._acked.append(
+            (batch.count, now, req.send_ms, req.queue_ms, req.start_ms, req.done_ms, batch.value_total)
+        )
+        self._acked_batches.append(batch)
         if len(self._acked) >= FLUSH_BATCHES:
             self._flush_acked()
 
     def _flush_acked(self) -> None:
-        acked = self._acked
-        if not acked:
+        if not self._acked:
             return
-        self._acked = []
-        by_topic: dict[str, list] = {}
-        for item in acked:
-            by_topic.setdefault(item[0].tp.topic, []).append(item)
-        for topic, items in by_topic.items():
-            tm = self.topic(topic)
-            counts = np.array([b.count for b, _, _ in items], dtype=np.int64)
-            now = np.array([t for _, _, t in items], dtype=np.float64)
-            send = np.array([r.send_ms for _, r, _ in items], dtype=np.float64)
-            queue = np.array([r.queue_ms for _, r, _ in items], dtype=np.float64)
-            start = np.array([r.start_ms for _, r, _ in items], dtype=np.float64)
-            done = np.array([r.done_ms for _, r, _ in items], dtype=np.float64)
-            tm.acked.add(now, counts)
-            tm.bytes_acked.add(now, np.array([b.value_total for b, _, _ in items], dtype=np.float64))
-            create = np.concatenate([b.create_ms for b, _, _ in items])
-            append = np.concatenate([b.append_ms for b, _, _ in items])
-            ack_each = np.repeat(now, counts)
-            tm.produce_latency.record(ack_each, ack_each - create)
-            st = self.stages
-            st[("produce", "accumulator_wait")].record(append - create)
-            st[("produce", "linger")].record(np.repeat(send, counts) - append)
-            st[("produce", "network")].record(queue - send, count=counts)
-            st[("produce", "request_queue")].record(start - queue, count=counts)
-            st[("produce", "append")].record(done - start, count=counts)
-            st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
-            if self.sample_rate > 0:
-                rids = np.concatenate([b.record_ids for b, _, _ in items])
-                m = self._sampled(rids)
-                if m.any():
-                    which = np.repeat(np.arange(len(items)), counts)[m]
-                    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-                    pos = np.nonzero(m)[0]
-                    for k, i in zip(which.tolist(), pos.tolist(), strict=True):
-                        b, r, t = items[k]
-                        j = i - int(first[k])
-                        offset = b.base_offset + j if b.base_offset >= 0 else -1
-                        self._produce_rows.append(
-                            (
-                                int(b.record_ids[j]),
-                                topic,
-                                b.tp.partition,
-                                offset,
-                                b.producer,
-                                int(b.keys[j]),
-                                int(b.value_bytes[j]),
-                                float(b.create_ms[j]),
-                                float(r.send_ms),
-                                float(r.done_ms),
-                                float(t),
-                            )
-                        )
+        rows = np.array(self._acked, dtype=np.float64)
+        batches = self._acked_batches
+        self._acked, self._acked_batches = [], []
+        topics = [b.tp.topic for b in batches]
+        for topic in dict.fromkeys(topics):
+            if len(self.topics) == 1 or all(t == topic for t in topics):
+                sel, items = rows, batches
+            else:
+                mask = np.array([t == topic for t in topics])
+                sel, items = rows[mask], [b for b, m in zip(batches, mask, strict=True) if m]
+            self._fold_acked(topic, sel, items)
+
+    def _fold_acked(self, topic: str, rows: np.ndarray, items: list) -> None:
+        tm = self.topic(topic)
+        counts = rows[:, 0].astype(np.int64)
+        now, send, queue, start, done = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
+        tm.acked.add(now, counts)
+        tm.bytes_acked.add(now, rows[:, 6])
+        create = np.concatenate([b.create_ms for b in items])
+        append = np.concatenate([b.append_ms for b in items])
+        ack_each = np.repeat(now, counts)
+        tm.produce_latency.record(ack_each, ack_each - create)
+        st = self.stages
+        st[("produce", "accumulator_wait")].record(append - create)
+        st[("produce", "linger")].record(np.repeat(send, counts) - append)
+        st[("produce", "network")].record(queue - send, count=counts)
+        st[("produce", "request_queue")].record(start - queue, count=counts)
+        st[("produce", "append")].record(done - start, count=counts)
+        st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
+        if self.sample_rate <= 0:
+            return
+        rids = np.concatenate([b.record_ids for b in items])
+        m = self._sampled(rids)
+        if not m.any():
+            return
+        which = np.repeat(np.arange(len(items)), counts)[m]
+        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        for k, i in zip(which.tolist(), np.nonzero(m)[0].tolist(), strict=True):
+            b = items[k]
+            j = i - int(first[k])
+            offset = b.base_offset + j if b.base_offset >= 0 else -1
+            self._produce_rows.append(
+                (
+                    int(b.record_ids[j]),
+                    topic,
+                    b.tp.partition,
+                    offset,
+                    b.producer,
+                    int(b.keys[j]),
+                    int(b.value_bytes[j]),
+                    float(b.create_ms[j]),
+                    float(send[k]),
+                    float(done[k]),
+                    float(now[k]),
+                )
+            )
 
     # ------------------------------------------------------------------ consumer side
-    def consumed(self, consumer, chunks, n: int, now: float, processing: np.ndarray) -> None:
-        """``poll()`` returned ``chunks`` at ``now``; folded into the metrics by ``_flush_consumed``."""
+    def consumed(self, consumer, chunks, n: int, now: float, processing) -> None:
+        """``poll()`` returned ``chunks`` at ``now``; folded into the metrics by ``_flush_consumed``.
+
+        ``processing`` is the per-record processing time: an array, or one number for every record.
+        """
         if n == 0:
             return
-        self._consumed.append((chunks, now, processing))
+        if isinstance(processing, np.ndarray):
+            self._processing.append(processing)
+        else:
+            self._processing_fixed[processing] = self._processing_fixed.get(processing, 0) + n
+        consumed = self._consumed
+        for tp, b, i, j, arrived in chunks:
+            consumed.append((tp.topic, b, i, j, arrived, now))
         self._consumed_n += n
         if self._consumed_n >= FLUSH_VALUES:
             self._flush_consumed()
 
     def _flush_consumed(self) -> None:
-        polls = self._consumed
-        if not polls:
+        st = self.stages
+        if self._processing:
+            st[("consume", "processing")].record(np.concatenate(self._processing))
+            self._processing = []
+        for value, count in self._processing_fixed.items():
+            st[("consume", "processing")].record(value, count=count)
+        self._processing_fixed = {}
+        items = self._consumed
+        if not items:
             return
         self._consumed = []
         self._consumed_n = 0
-        st = self.stages
-        st[("consume", "processing")].record(np.concatenate([p for _, _, p in polls]))
-        by_topic: dict[str, list] = {}
-        for chunks, now, _ in polls:
-            for c in chunks:
-                by_topic.setdefault(c[0].topic, []).append((c, now))
-        for topic, items in by_topic.items():
+        topics = [c[0] for c in items]
+        for topic in dict.fromkeys(topics):
+            sel = items if len(self.topics) <= 1 else [c for c in items if c[0] == topic]
             tm = self.topic(topic)
-            counts = np.array([c[3] - c[2] for c, _ in items], dtype=np.int64)
-            now = np.array([t for _, t in items], dtype=np.float64)
-            arrived = np.array([c[4] for c, _ in items], dtype=np.float64)
-            appended = np.array([c[1].append_ms for c, _ in items], dtype=np.float64)
+            counts = np.array([c[3] - c[2] for c in sel], dtype=np.int64)
+            now = np.array([c[5] for c in sel], dtype=np.float64)
+            arrived = np.array([c[4] for c in sel], dtype=np.float64)
+            appended = np.array([c[1].append_ms for c in sel], dtype=np.float64)
             tm.consumed.add(now, counts)
-            tm.bytes_consumed.add(
-                now, np.array([int(c[1].value_bytes[c[2] : c[3]].sum()) for c, _ in items], dtype=np.float64)
-            )
-            create = np.concatenate([c[1].create_ms[c[2] : c[3]] for c, _ in items])
+            whole = [c[2] == 0 and c[3] == c[1].next_offset - c[1].base_offset for c in sel]
+            vbytes = [
+                c[1].value_total if w else int(c[1].value_bytes[c[2] : c[3]].sum())
+                for c, w in zip(sel, whole, strict=True)
+            ]
+            tm.bytes_consumed.add(now, np.array(vbytes, dtype=np.float64))
+            create = np.concatenate([c[1].create_ms[c[2] : c[3]] for c in sel])
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now_each, now_each - create)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate([c[1].record_ids[c[2] : c[3]] for c, _ in items])
+                rids = np.concatenate([c[1].record_ids[c[2] : c[3]] for c in sel])
                 m = self._sampled(rids)
                 self._consume_rows.extend(zip(rids[m].tolist(), now_each[m].tolist(), strict=True))
 

@@ -93,6 +93,7 @@ class ProducerBatch:
         wire_bytes: int,
         alloc_bytes: int,
         producer: int,
+        value_total: int | None = None,
     ):
         self.tp = tp
         self.create_ms = create_ms
@@ -110,7 +111,7 @@ class ProducerBatch:
         self.producer = producer
         self.first_create_ms = float(create_ms[0])
         self.backoff_ms = 0.0
-        self.value_total = int(value_bytes.sum())
+        self.value_total = int(value_bytes.sum()) if value_total is None else value_total
 
     def __repr__(self) -> str:
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"

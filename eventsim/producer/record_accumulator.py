@@ -24,6 +24,7 @@ compression-ratio estimator.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
 
 import numpy as np
@@ -40,7 +41,21 @@ _COLUMNS = ("append_ms", "create_ms", "record_ids", "keys", "value_bytes", "size
 class PartitionQueue:
     """Records appended to one partition and not yet drained (numpy columns, head index)."""
 
-    __slots__ = ("tp", "leader", "head", "n", "cum", "retries", "ready_ms", "full_end", "full_ms", *_COLUMNS)
+    __slots__ = (
+        "tp",
+        "leader",
+        "head",
+        "n",
+        "cum",
+        "cumv",
+        "retries",
+        "ready_ms",
+        "full_end",
+        "full_ms",
+        "t_list",
+        "cum_list",
+        *_COLUMNS,
+    )
 
     def __init__(self, tp: TopicPartition, leader: int):
         self.tp = tp
@@ -54,6 +69,10 @@ class PartitionQueue:
         self.value_bytes = np.empty(0, dtype=np.int64)
         self.sizes = np.empty(0, dtype=np.int64)
         self.cum = np.empty(0, dtype=np.int64)  # cum[i] = sum(sizes[:i + 1])
+        self.cumv = np.empty(0, dtype=np.int64)  # cumv[i] = sum(value_bytes[:i + 1])
+        # Python-list twins of append_ms and cum: scalar lookups and bisect are far cheaper on lists.
+        self.t_list: list[float] = []
+        self.cum_list: list[int] = []
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
@@ -65,8 +84,8 @@ class PartitionQueue:
     def pending_bytes(self) -> int:
         if self.n == self.head:
             return 0
-        base = int(self.cum[self.head - 1]) if self.head else 0
-        return int(self.cum[self.n - 1]) - base
+        base = self.cum_list[self.head - 1] if self.head else 0
+        return self.cum_list[self.n - 1] - base
 
     def extend(self, columns: dict[str, np.ndarray]) -> None:
         h = self.head
@@ -76,12 +95,9 @@ class PartitionQueue:
         self.n = self.append_ms.size
         self.head = 0
         self.cum = np.cumsum(self.sizes)
-
-    def take(self, end: int) -> dict[str, np.ndarray]:
-        h = self.head
-        cols = {name: getattr(self, name)[h:end] for name in _COLUMNS}
-        self.head = end
-        return cols
+        self.cumv = np.cumsum(self.value_bytes)
+        self.t_list = self.append_ms.tolist()
+        self.cum_list = self.cum.tolist()
 
 
 class ReadyCheckResult:
@@ -140,18 +156,17 @@ class RecordAccumulator:
     def _first_batch(self, pq: PartitionQueue) -> None:
         """Set ``pq.full_end`` (end index of the first batch if nothing is drained) and ``pq.full_ms``."""
         h, n = pq.head, pq.n
-        base = int(pq.cum[h - 1]) if h else 0
+        cum = pq.cum_list
+        base = cum[h - 1] if h else 0
         limit = self.fill_limit
-        j = int(np.searchsorted(pq.cum, base + limit, side="right"))
+        j = bisect_right(cum, base + limit, h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
-        if j > n:
-            j = n
         pq.full_end = j
-        if pq.cum[j - 1] - base >= limit:
-            pq.full_ms = pq.append_ms[j - 1]  # exactly full, or one oversized record
+        if cum[j - 1] - base >= limit:
+            pq.full_ms = pq.t_list[j - 1]  # exactly full, or one oversized record
         elif j < n:
-            pq.full_ms = pq.append_ms[j]  # the record that does not fit opens a second batch
+            pq.full_ms = pq.t_list[j]  # the record that does not fit opens a second batch
         else:
             pq.full_ms = INF
 
@@ -164,7 +179,7 @@ class RecordAccumulator:
             pq.ready_ms = INF
             return
         self._first_batch(pq)
-        linger_at = pq.append_ms[pq.head] + self.linger_ms
+        linger_at = pq.t_list[pq.head] + self.linger_ms
         pq.ready_ms = float(min(linger_at, pq.full_ms))
 
     @staticmethod
@@ -192,6 +207,26 @@ class RecordAccumulator:
                     next_ms = r
         return ReadyCheckResult(ready_nodes, next_ms)
 
+    def node_ready(self, node: int, now: float) -> bool:
+        """Whether ``node`` leads a sendable partition at ``now`` (the per-node half of ``ready``)."""
+        for pq in self.by_node[node]:
+            if pq.ready_ms <= now:
+                return True
+        if self.exhausted:
+            return any(pq.head < pq.n and pq.append_ms[pq.head] <= now for pq in self.by_node[node])
+        return False
+
+    def next_ready_ms(self, nodes) -> float:
+        """The earliest time a partition led by one of ``nodes`` becomes sendable."""
+        best = INF
+        by_node = self.by_node
+        for node in nodes:
+            for pq in by_node[node]:
+                r = pq.ready_ms
+                if r < best:
+                    best = r
+        return best
+
     def drain_node(
         self, node: int, now: float, max_request_size: int, producer: int, codec_wire_bytes
     ) -> list[ProducerBatch]:
@@ -210,10 +245,10 @@ class RecordAccumulator:
                 if b.drained_ms + self._backoff(b) <= now:
                     batch = b
                     is_retry = True
-            elif pq.head < pq.n and pq.append_ms[pq.head] <= now:
-                end = min(pq.full_end, int(np.searchsorted(pq.append_ms, now, side="right")))
-                if end <= pq.head:
-                    end = pq.head + 1
+            elif pq.head < pq.n and pq.t_list[pq.head] <= now:
+                end = pq.full_end
+                if pq.t_list[end - 1] > now:  # the batch is still filling: take what has arrived
+                    end = bisect_right(pq.t_list, now, pq.head, end)
                 batch = self._make_batch(pq, end, producer, codec_wire_bytes)
             if batch is None:
                 continue
@@ -232,22 +267,28 @@ class RecordAccumulator:
 
     def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:
         h = pq.head
-        base = int(pq.cum[h - 1]) if h else 0
-        raw = int(pq.cum[end - 1]) - base
-        cols = pq.take(end)
+        cum, cumv = pq.cum_list, pq.cumv
+        if h:
+            raw = cum[end - 1] - cum[h - 1]
+            value_total = int(cumv[end - 1] - cumv[h - 1])
+        else:
+            raw = cum[end - 1]
+            value_total = int(cumv[end - 1])
+        pq.head = end
         wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
         alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)
         return ProducerBatch(
             pq.tp,
-            cols["create_ms"],
-            cols["append_ms"],
-            cols["record_ids"],
-            cols["keys"],
-            cols["value_bytes"],
+            pq.create_ms[h:end],
+            pq.append_ms[h:end],
+            pq.record_ids[h:end],
+            pq.keys[h:end],
+            pq.value_bytes[h:end],
             raw,
             wire,
             alloc,
             producer,
+            value_total,
         )
 
     @staticmethod

@@ -104,23 +104,22 @@ class Sender:
     def run(self):
         env = self.env
         acc = self.producer.accumulator
+        in_flight = self.in_flight
+        mif = self.max_in_flight
+        producer = self.producer
         while True:
             self.loops += 1
             now = env.now
-            sendable = {n for n, q in self.in_flight.items() if len(q) < self.max_in_flight}
-            result = acc.ready(now, sendable)
-            for node in result.ready_nodes:
-                if node in sendable:
+            for node, q in in_flight.items():
+                if len(q) < mif and acc.node_ready(node, now):
                     batches = acc.drain_node(
-                        node, now, self.max_request_size, self.producer.index, self.producer.wire_bytes
+                        node, now, self.max_request_size, producer.index, producer.wire_bytes
                     )
                     if batches:
                         self._send(node, batches, now)
-            # Nodes that became ready can re-arm a timer; recompute after draining.
-            sendable = {n for n, q in self.in_flight.items() if len(q) < self.max_in_flight}
-            nxt = acc.ready(now, sendable)
-            next_ms = nxt.next_ready_ms
-            if any(n in sendable for n in nxt.ready_nodes):
+            # Kafka's pollTimeout: until the next partition of a node that can take a request is sendable.
+            next_ms = acc.next_ready_ms([n for n, q in in_flight.items() if len(q) < mif])
+            if next_ms <= now:
                 next_ms = now  # drained partially (max.request.size): go again
             self._wake = env.event()
             if next_ms < INF:
@@ -181,7 +180,7 @@ class Sender:
                 self._retry_or_fail(b, now, err)
             else:
                 p.batch_failed(b, err, now)
-        if was_full or p.accumulator.has_undrained():
+        if was_full:  # the node could not take a request; now it can
             self.wakeup()
 
     # ------------------------------------------------------------------ timeouts

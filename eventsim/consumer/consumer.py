@@ -89,7 +89,7 @@ class KafkaConsumer:
             self.fetches += 1
             delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             fetch.arrive_ms = delivered
-            self.env.call_at(delivered, broker.handle_fetch, fetch)
+            broker.handle_fetch(fetch)  # books the broker's stations for the arrival time
 
     def on_fetch_response(self, fetch: FetchRequest, data) -> None:
         now = self.env.now

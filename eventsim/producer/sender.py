@@ -155,7 +155,7 @@ class Sender:
         broker = p.cluster.brokers[node]
         tx_end, delivered = p.cluster.network.transfer(p.host, broker.host, now, req.wire_bytes)
         req.arrive_ms = delivered
-        self.env.call_at(delivered, broker.handle_produce, req)
+        broker.handle_produce(req)  # books the broker's stations for the arrival time
         if self.acks == 0:
             self.env.call_at(tx_end, self.complete, req)
 

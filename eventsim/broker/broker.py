@@ -201,7 +201,7 @@ class Broker:
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:
-        """Book a fetch request's path from its arrival time (see ``handle_produce``); read at handler time."""
+        """Book a fetch request from its arrival time (see ``handle_produce``); it reads at handler time."""
         self.fetch_requests += 1
         _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch)

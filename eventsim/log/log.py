@@ -17,6 +17,7 @@ Not modelled: indexes, log cleaner (compaction), tiered storage, and segment fil
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 
 __all__ = ["Log", "StoredBatch", "Segment"]
@@ -59,14 +60,28 @@ class StoredBatch:
 
 
 class Segment:
-    __slots__ = ("base_offset", "size_bytes", "created_ms", "max_timestamp_ms", "next_offset")
+    """A log segment's bookkeeping: offsets, bytes, and the timestamps that drive roll and retention."""
+
+    __slots__ = (
+        "base_offset",
+        "size_bytes",
+        "created_ms",
+        "first_timestamp_ms",
+        "max_timestamp_ms",
+        "next_offset",
+    )
 
     def __init__(self, base_offset: int, created_ms: float):
         self.base_offset = base_offset
         self.next_offset = base_offset
         self.size_bytes = 0
         self.created_ms = created_ms
-        self.max_timestamp_ms = created_ms
+        self.first_timestamp_ms = None  # Kafka's rollingBasedTimestamp: the first batch's max timestamp
+        self.max_timestamp_ms = -math.inf
+
+    def largest_timestamp_ms(self) -> float:
+        """What time-based retention compares: the newest record, or the creation time when empty."""
+        return self.max_timestamp_ms if self.size_bytes else self.created_ms
 
 
 class Log:
@@ -104,14 +119,20 @@ class Log:
         base = self.log_end_offset
         seg = self.segments[-1]
         cfg = self.config
+        batch_ts = float(batch.create_ms[-1])
+        # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
-            seg.size_bytes + batch.wire_bytes > cfg.segment_bytes or now_ms - seg.created_ms >= cfg.segment_ms
+            seg.size_bytes + batch.wire_bytes > cfg.segment_bytes
+            or now_ms - seg.first_timestamp_ms > cfg.segment_ms
         ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)
+        if seg.first_timestamp_ms is None:
+            seg.first_timestamp_ms = batch_ts
         seg.size_bytes += batch.wire_bytes
         seg.next_offset = base + batch.count
-        seg.max_timestamp_ms = max(seg.max_timestamp_ms, float(batch.create_ms[-1]))
+        if batch_ts > seg.max_timestamp_ms:
+            seg.max_timestamp_ms = batch_ts
         self.log_end_offset = base + batch.count
         self.size_bytes += batch.wire_bytes
         self.appended_records += batch.count
@@ -140,12 +161,17 @@ class Log:
         """Delete expired segments (``retention.ms``, ``retention.bytes``); returns bytes deleted."""
         cfg = self.config
         deleted = 0
-        while len(self.segments) > 1:
+        while self.segments:
             seg = self.segments[0]
-            by_time = cfg.retention_ms >= 0 and now_ms - seg.max_timestamp_ms > cfg.retention_ms
+            last = len(self.segments) == 1
+            if last and seg.size_bytes == 0:
+                break  # Kafka never deletes an empty active segment
+            by_time = cfg.retention_ms >= 0 and now_ms - seg.largest_timestamp_ms() > cfg.retention_ms
             by_size = cfg.retention_bytes >= 0 and self.size_bytes - seg.size_bytes >= cfg.retention_bytes
             if not (by_time or by_size):
                 break
+            if last:  # deleting every segment: roll an empty active segment first (UnifiedLog.deleteSegments)
+                self.segments.append(Segment(self.log_end_offset, now_ms))
             self.segments.pop(0)
             self.size_bytes -= seg.size_bytes
             deleted += seg.size_bytes

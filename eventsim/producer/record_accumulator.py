@@ -233,11 +233,15 @@ class RecordAccumulator:
         """The first batch of each partition led by ``node``, up to ``max.request.size``."""
         pqs = self.by_node[node]
         k = len(pqs)
-        start = self.drain_index[node]
+        start = self.drain_index[node] % k if k else 0
         batches: list[ProducerBatch] = []
         size = 0
         for i in range(k):
-            pq = pqs[(start + i) % k]
+            idx = (start + i) % k
+            # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
+            # max.request.size resumes at the partition that did not fit.
+            self.drain_index[node] = idx
+            pq = pqs[idx]
             batch = None
             is_retry = False
             if pq.retries:
@@ -262,7 +266,6 @@ class RecordAccumulator:
             batch.drained_ms = now
             batches.append(batch)
             self._update(pq)
-        self.drain_index[node] = (start + 1) % k if k else 0
         return batches
 
     def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:

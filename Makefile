@@ -48,6 +48,7 @@ exercises: venv
 
 bench: venv
 	MPLBACKEND=Agg $(BIN)/python benchmarks/throughput.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/memory.py
 
 clean:
 	rm -rf out/ build/ .pytest_cache/ .hypothesis/ *.egg-info

@@ -43,6 +43,31 @@ def _clean(v):
     return v
 
 
+def _fmt(v) -> str:
+    v = _clean(v)
+    if v is None:
+        return "-"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    return str(v)
+
+
+def _table(summary) -> str:
+    """The summary as a metric-per-row table, one column per topic."""
+    rows = summary.to_dict("records")
+    names = [str(r["topic"]) for r in rows]
+    keys = [k for k in summary.columns if k != "topic"]
+    width = max(len(k) for k in keys)
+    cols = [[_fmt(r[k]) for k in keys] for r in rows]
+    col_w = [max(len(n), *(len(c) for c in col)) for n, col in zip(names, cols, strict=True)]
+    lines = ["topic".ljust(width) + "".join(f"  {n:>{w}}" for n, w in zip(names, col_w, strict=True))]
+    for i, k in enumerate(keys):
+        lines.append(k.ljust(width) + "".join(f"  {col[i]:>{w}}" for col, w in zip(cols, col_w, strict=True)))
+    return "\n".join(lines)
+
+
 def _write_charts(result, out: Path) -> list[Path]:
     import matplotlib
 
@@ -110,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(payload, indent=2))
     else:
         print(f"scenario {scenario.name}, seed {seed}, {result.horizon_ms / 1000:g} s simulated")
-        print(summary.set_index("topic").T.to_string(float_format=lambda x: f"{x:,.2f}"))
+        print(_table(summary))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         csvs = result.to_csv(args.out)

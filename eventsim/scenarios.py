@@ -100,7 +100,10 @@ def _spec(cls, path: str, item: object, required: tuple[str, ...]):
 
 @dataclass(frozen=True, kw_only=True)
 class ProducerSpec:
-    """``count`` producer instances writing ``rate_per_s`` records per second in total to ``topic``."""
+    """``count`` producer instances writing ``rate_per_s`` records per second in total to ``topic``.
+
+    ``rate_per_s: 0`` is a producer that only sends what a program hands to ``KafkaProducer.send()``.
+    """
 
     name: str
     topic: str
@@ -117,7 +120,7 @@ class ProducerSpec:
         _name("name", self.name, "producer")
         _name("topic", self.topic, "topic")
         _set(self, "count", check_number("count", self.count, lo=1, integer=True))
-        _set(self, "rate_per_s", check_number("rate_per_s", self.rate_per_s, lo=0, lo_open=True))
+        _set(self, "rate_per_s", check_number("rate_per_s", self.rate_per_s, lo=0))
         if self.arrival not in ("poisson", "constant"):
             raise InvalidConfigurationError(
                 "arrival",

@@ -129,7 +129,7 @@ BAD = [
         I,
         "producers[0].rate_per_s",
         "-5",
-        "a finite number > 0",
+        "a finite number >= 0",
         "",
     ),
     (
@@ -137,7 +137,7 @@ BAD = [
         I,
         "producers[0].rate_per_s",
         "'1e6'",
-        "a finite number > 0",
+        "a finite number >= 0",
         "1.0e+6",
     ),
     (

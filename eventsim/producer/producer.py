@@ -134,20 +134,37 @@ class KafkaProducer:
                 yield env.timeout(t_end - env.now)
             t = t_end
 
-    def _send_many(self, create: np.ndarray):
+    def send(self, key: int | None = None, value_bytes: int = 100):
+        """``KafkaProducer.send()`` of one record now, outside the scenario's arrival stream.
+
+        ``key`` is a key id of the producer's key space (``keys.format`` makes its bytes) or ``None``
+        for a null key. Returns a SimPy process: ``yield producer.send(...)`` inside a process waits while
+        ``send()`` blocks on ``buffer.memory``, as Kafka's does. For small hand-made runs and lessons.
+        """
+        if key is not None and self.key_table is None:
+            raise ValueError(f"producer {self.client_id} has no key space (keys.distribution: none); send key=None")
+        if key is not None and not 0 <= int(key) < self.spec.keys.count:
+            raise ValueError(f"key {key!r} outside the key space [0, {self.spec.keys.count})")
+        create = np.array([self.env.now], dtype=np.float64)
+        keys = np.array([-1 if key is None else int(key)], dtype=np.int64)
+        values = np.array([int(value_bytes)], dtype=np.int64)
+        return self.env.process(self._send_many(create, keys, values))
+
+    def _send_many(self, create: np.ndarray, keys: np.ndarray | None = None, values: np.ndarray | None = None):
         """``send()`` for a block of records whose ``send()`` times are ``create`` (sorted)."""
         env = self.env
         cfg = self.config
         n = create.size
         spec = self.spec
-        keys = spec.keys.sample_ids(self.rng_keys, n)
-        values = np.maximum(np.rint(spec.value_bytes.sample(self.rng_values, n)), 0).astype(np.int64)
-        if spec.keys.distribution == "none":
+        if keys is None:
+            keys = spec.keys.sample_ids(self.rng_keys, n)
+            values = np.maximum(np.rint(spec.value_bytes.sample(self.rng_values, n)), 0).astype(np.int64)
+        if spec.keys.distribution == "none" or (keys < 0).all():
             key_len = np.full(n, -1, dtype=np.int64)
         else:
             key_len = spec.keys.key_length(keys).astype(np.int64)
         sizes = record_size_in_bytes(key_len, values)
-        if spec.keys.distribution == "none" or cfg.partitioner_ignore_keys:
+        if spec.keys.distribution == "none" or cfg.partitioner_ignore_keys or (keys < 0).any():
             queue = np.array([self.accumulator.queues[tp].pending() for tp in self.tps], dtype=np.int64)
             parts = self.partitioner.assign(sizes, queue)
         else:

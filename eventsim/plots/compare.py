@@ -33,6 +33,7 @@ from eventsim.plots.style import (
     new_axes,
     no_data,
     place_legend,
+    plain_log_axis,
     require_columns,
 )
 
@@ -113,8 +114,10 @@ def tradeoff(
         no_data(ax)
     if logx:
         ax.set_xscale("log")
+        plain_log_axis(ax.xaxis)
     if logy:
         ax.set_yscale("log")
+        plain_log_axis(ax.yaxis)
     ax.set_xlabel(xlabel if xlabel is not None else column_label(x))
     ax.set_ylabel(ylabel if ylabel is not None else (column_label(ys[0]) if len(ys) == 1 else "value"))
     if title is None:
@@ -155,6 +158,7 @@ def tradeoff_twin(
         no_data(ax)
     if logx:
         ax.set_xscale("log")
+        plain_log_axis(ax.xaxis)
     ax.set_xlabel(xlabel if xlabel is not None else column_label(x))
     ax.set_ylabel(column_label(y1), color=color(0))
     ax2.set_ylabel(column_label(y2), color=color(1))

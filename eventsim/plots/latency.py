@@ -35,6 +35,7 @@ from eventsim.plots.style import (
     new_axes,
     no_data,
     place_legend,
+    plain_log_axis,
     require_columns,
     select_topic,
     step_line,
@@ -99,6 +100,7 @@ def latency_over_time(
         no_data(ax)
     if logy:
         ax.set_yscale("log")
+        plain_log_axis(ax.yaxis)
     else:
         floor_at_zero(ax)
     ax.set_xlabel("simulated time (s)")
@@ -189,6 +191,7 @@ def latency_cdf(
     if not kinds:
         no_data(ax)
     ax.set_xscale("log")
+    plain_log_axis(ax.xaxis)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("latency (ms, log scale)")
     ax.set_ylabel("fraction of records")

@@ -88,6 +88,16 @@ def set_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
+def plain_log_axis(axis) -> None:
+    """Label a log-scaled axis with plain numbers (0.5, 1, 2, 5, 10) instead of powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    fmt = FuncFormatter(lambda v, _pos: f"{v:g}")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(fmt)
+    axis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
+
+
 def color(i: int) -> str:
     """The i-th palette colour, cycling."""
     return PALETTE[i % len(PALETTE)]

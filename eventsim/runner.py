@@ -93,6 +93,11 @@ class Run:
             self.recorder.snapshot_partitions(env.now, self.cluster)
 
     def run(self, progress: bool = False) -> None:
+        self._run(progress)
+        # env.run(until=h) stops before events at h; take the last window's snapshot by hand.
+        self.recorder.snapshot_partitions(self.horizon_ms, self.cluster)
+
+    def _run(self, progress: bool) -> None:
         env = self.env
         if not progress:
             env.run(until=self.horizon_ms)

@@ -9,7 +9,8 @@ Frames (``Result.frame(name)``):
   number waiting, and the most seen by an arrival).
 * ``breakdown`` — per stage of the produce and consume paths: mean, p50, p99 and share of the path's mean.
 * ``latency_cdf`` — the produce and end-to-end latency distributions over the run.
-* ``partitions`` — per window and partition: leader, log end offset, bytes stored, segments.
+* ``partitions`` — at the end of every window and partition: leader, log start and end offsets, bytes
+  stored, segments.
 * ``records`` — the per-record sample (all records of small runs; ``metrics.record_sample`` otherwise).
 """
 
@@ -144,7 +145,7 @@ def _latency_cdf(result) -> pd.DataFrame:
 
 
 def _partitions(result) -> pd.DataFrame:
-    cols = ["time_s", "topic", "partition", "leader", "log_end_offset", "size_bytes", "segments"]
+    cols = ["time_s", "topic", "partition", "leader", "log_start_offset", "log_end_offset", "size_bytes", "segments"]
     return pd.DataFrame(result.partition_rows, columns=cols)
 
 

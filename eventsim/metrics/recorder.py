@@ -255,6 +255,7 @@ class Recorder:
                         tp.topic,
                         tp.partition,
                         topic.leader(tp.partition),
+                        log.log_start_offset,
                         log.log_end_offset,
                         log.size_bytes,
                         len(log.segments),

@@ -11,7 +11,8 @@ processor that owns the connection and out through the NIC.
 
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
-append/validation CPU (plus decompression to validate compressed batches), and per-disk sequential
+append/validation CPU (plus decompression to validate compressed batches, and recompression when the
+topic's ``compression.type`` differs from the producer's), and per-disk sequential
 write bandwidth. The page cache absorbs writes; a disk writes back in the background, and when its
 backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
 way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
@@ -25,9 +26,10 @@ from __future__ import annotations
 
 from eventsim.broker.purgatory import DelayedFetchPurgatory
 from eventsim.core.stations import BoundedQueue, Station
-from eventsim.log.compression import CODECS
+from eventsim.log.compression import CODECS, compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
+from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
@@ -100,6 +102,8 @@ class Broker:
     def add_log(self, tp, topic_config) -> Log:
         disk = sum(1 for _ in self.logs) % len(self.disks)  # Kafka picks the log dir with fewest partitions
         log = Log(tp, topic_config, self.env.now, disk)
+        ctype = topic_config.compression_type
+        log.codec = None if ctype == "producer" else get_codec(ctype)  # None: keep the producer's codec
         self.logs[tp] = log
         self.page_cache_per_log = self.profile.page_cache_bytes / len(self.logs)
         return log
@@ -146,6 +150,15 @@ class Broker:
         codec = req.producer.codec
         if codec.name != "none":  # LogValidator decompresses to validate
             cpu += sum(b.size_bytes for b in req.batches) / codec.decompress_bytes_per_ms
+        for b in req.batches:
+            target = self.logs[b.tp].codec
+            if target is not None and target.name != codec.name:
+                # The topic's compression.type differs from the producer's: the broker recompresses.
+                raw = b.size_bytes - RECORD_BATCH_OVERHEAD
+                cpu += raw / target.compress_bytes_per_ms if target.name != "none" else 0.0
+                b.stored_bytes = RECORD_BATCH_OVERHEAD + (
+                    int(compressed_size(target, raw)) if target.name != "none" else raw
+                )
         conn = req.producer.connection(self.id)
         queued, start, end = self._admit(conn, req.arrive_ms, cpu)
         # Page cache write-back: throttle when a disk's dirty backlog exceeds the limit.
@@ -154,7 +167,7 @@ class Broker:
         logs = self.logs
         for b in req.batches:
             log = logs[b.tp]
-            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.wire_bytes
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
             if log.flush_policy:
                 end = self._flush(log, b, end, rate)
         for d, nbytes in per_disk.items():
@@ -172,7 +185,7 @@ class Broker:
         log.unflushed_messages += batch.count
         if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
             disk = self.disks[log.disk]
-            _, written = disk.reserve(end, batch.wire_bytes / rate)
+            _, written = disk.reserve(end, batch.stored_bytes / rate)
             end = max(end, written)
             log.unflushed_messages = 0
             log.last_flush_ms = end
@@ -183,7 +196,7 @@ class Broker:
         errors = None
         for i, b in enumerate(req.batches):
             log = self.logs[b.tp]
-            if b.wire_bytes > log.config.max_message_bytes:
+            if b.stored_bytes > log.config.max_message_bytes:
                 errors = errors or [None] * len(req.batches)
                 errors[i] = "RECORD_TOO_LARGE"
                 continue

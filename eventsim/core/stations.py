@@ -27,6 +27,8 @@ from eventsim.metrics.timeseries import BusyTracker
 
 __all__ = ["Station", "BoundedQueue"]
 
+FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
+
 
 class _WindowMax:
     """Per-window maximum of an integer level observed at arrivals (growable array)."""
@@ -116,11 +118,11 @@ class Station:
             self._wait_iv += (arrival_ms, start)
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
-            if len(self._wait_iv) > 200_000:
+            if len(self._wait_iv) > FOLD_AT:
                 self._fold(self._waiting, self._wait_iv)
         if service_ms > 0.0:
             self._busy_iv += (start, end)
-            if len(self._busy_iv) > 200_000:
+            if len(self._busy_iv) > FOLD_AT:
                 self._fold(self._busy, self._busy_iv)
         self.served += 1
         self.busy_ms += service_ms

@@ -106,6 +106,7 @@ class Log:
         self.unflushed_messages = 0
         self.last_flush_ms = now_ms
         # flush.messages / flush.ms below Long.MAX_VALUE force fsyncs (Kafka's default: never).
+        self.codec = None  # the topic's compression.type as a Codec; None keeps the producer's
         self.flush_policy = config.flush_messages < 2**63 - 1 or config.flush_ms < 2**63 - 1
 
     @property
@@ -122,27 +123,27 @@ class Log:
         batch_ts = float(batch.create_ms[-1])
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
-            seg.size_bytes + batch.wire_bytes > cfg.segment_bytes
+            seg.size_bytes + batch.stored_bytes > cfg.segment_bytes
             or now_ms - seg.first_timestamp_ms > cfg.segment_ms
         ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)
         if seg.first_timestamp_ms is None:
             seg.first_timestamp_ms = batch_ts
-        seg.size_bytes += batch.wire_bytes
+        seg.size_bytes += batch.stored_bytes
         seg.next_offset = base + batch.count
         if batch_ts > seg.max_timestamp_ms:
             seg.max_timestamp_ms = batch_ts
         self.log_end_offset = base + batch.count
-        self.size_bytes += batch.wire_bytes
+        self.size_bytes += batch.stored_bytes
         self.appended_records += batch.count
-        self.appended_bytes += batch.wire_bytes
+        self.appended_bytes += batch.stored_bytes
         if self._readers:
             self.batches.append(
                 StoredBatch(
                     base,
                     batch.count,
-                    batch.wire_bytes,
+                    batch.stored_bytes,
                     now_ms,
                     batch.create_ms,
                     batch.record_ids,
@@ -152,7 +153,7 @@ class Log:
                 )
             )
             self._bases.append(base)
-            self._stored += batch.wire_bytes
+            self._stored += batch.stored_bytes
             self._cum.append(self._stored)
         return base
 

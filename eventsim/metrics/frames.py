@@ -145,7 +145,16 @@ def _latency_cdf(result) -> pd.DataFrame:
 
 
 def _partitions(result) -> pd.DataFrame:
-    cols = ["time_s", "topic", "partition", "leader", "log_start_offset", "log_end_offset", "size_bytes", "segments"]
+    cols = [
+        "time_s",
+        "topic",
+        "partition",
+        "leader",
+        "log_start_offset",
+        "log_end_offset",
+        "size_bytes",
+        "segments",
+    ]
     return pd.DataFrame(result.partition_rows, columns=cols)
 
 

@@ -117,9 +117,24 @@ class Recorder:
 
     def batch_acked(self, batch, req, now: float) -> None:
         """A batch was acknowledged at ``now``; folded into the metrics in bulk by ``_flush_acked``."""
-        self._acked.append(
-            (batch.count, now, req.send_ms, req.queue_ms, req.start_ms, req.done_ms, batch.value_total)
-        )
+        if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
+            self._acked.append(
+                (batch.count, now, req.send_ms, now, now, now, batch.value_total, 0, req.done_ms)
+            )
+        else:
+            self._acked.append(
+                (
+                    batch.count,
+                    now,
+                    req.send_ms,
+                    req.queue_ms,
+                    req.start_ms,
+                    req.done_ms,
+                    batch.value_total,
+                    1,
+                    req.done_ms,
+                )
+            )
         self._acked_batches.append(batch)
         if len(self._acked) >= FLUSH_BATCHES:
             self._flush_acked()
@@ -167,7 +182,8 @@ class Recorder:
         for k, i in zip(which.tolist(), np.nonzero(m)[0].tolist(), strict=True):
             b = items[k]
             j = i - int(first[k])
-            offset = b.base_offset + j if b.base_offset >= 0 else -1
+            # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
+            offset = b.base_offset + j if b.base_offset >= 0 and rows[k, 7] else -1
             self._produce_rows.append(
                 (
                     int(b.record_ids[j]),
@@ -179,7 +195,7 @@ class Recorder:
                     int(b.value_bytes[j]),
                     float(b.create_ms[j]),
                     float(send[k]),
-                    float(done[k]),
+                    float(rows[k, 8]),
                     float(now[k]),
                 )
             )

@@ -11,9 +11,11 @@ chunks of simulated time; each chunk is drawn at once with numpy (arrival times,
 partitioned through a key → partition table computed once per key with Kafka's murmur2, charged the
 client's per-record CPU (serialise, partition, append; plus compression) on a single application
 thread (a vectorised Lindley recursion, so a producer that cannot keep up falls behind), and appended
-to the accumulator. ``buffer.memory`` is checked per chunk: if the chunk does not fit, the application
-blocks until enough memory is freed by completed batches, and records that waited longer than
-``max.block.ms`` fail. Records carry their ``send()`` time, so blocking shows up as accumulator wait.
+to the accumulator. ``buffer.memory`` is checked per record: records are admitted while the pool (whole
+``batch.size`` buffers per batch, held until the batch completes) has room; the rest wait in ``send()``
+for completed batches to free memory, and each fails with a ``TimeoutException`` once it has waited
+``max.block.ms`` since its own ``send()`` (as if the application called ``send()`` from many threads).
+Records carry their ``send()`` time, so blocking shows up as accumulator wait.
 
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
 transactions (later), and per-record callbacks (results are aggregated by the metrics recorder).
@@ -142,7 +144,9 @@ class KafkaProducer:
         ``send()`` blocks on ``buffer.memory``, as Kafka's does. For small hand-made runs and lessons.
         """
         if key is not None and self.key_table is None:
-            raise ValueError(f"producer {self.client_id} has no key space (keys.distribution: none); send key=None")
+            raise ValueError(
+                f"producer {self.client_id} has no key space (keys.distribution: none); send key=None"
+            )
         if key is not None and not 0 <= int(key) < self.spec.keys.count:
             raise ValueError(f"key {key!r} outside the key space [0, {self.spec.keys.count})")
         create = np.array([self.env.now], dtype=np.float64)
@@ -150,7 +154,9 @@ class KafkaProducer:
         values = np.array([int(value_bytes)], dtype=np.int64)
         return self.env.process(self._send_many(create, keys, values))
 
-    def _send_many(self, create: np.ndarray, keys: np.ndarray | None = None, values: np.ndarray | None = None):
+    def _send_many(
+        self, create: np.ndarray, keys: np.ndarray | None = None, values: np.ndarray | None = None
+    ):
         """``send()`` for a block of records whose ``send()`` times are ``create`` (sorted)."""
         env = self.env
         cfg = self.config
@@ -192,27 +198,42 @@ class KafkaProducer:
         start_floor = np.maximum(create, self.app_free_ms) - (s - service)
         appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
-        # buffer.memory: block until the chunk fits (or fail after max.block.ms).
-        need = int(np.ceil(sizes.sum() / max(self.accumulator.fill_limit, 1.0))) * max(cfg.batch_size, 1)
-        blocked_since = env.now
-        while self.inflight_alloc + self.accumulator.pending_alloc_bytes() + need > cfg.buffer_memory:
-            if self.inflight_alloc == 0 and self.accumulator.pending_alloc_bytes() == 0:
-                break  # a single chunk larger than the pool: Kafka would block per record; admit it
-            self.accumulator.exhausted = True
+        # buffer.memory: admit the records that fit; the rest wait for completed batches to free memory,
+        # each failing once it has waited max.block.ms since its send().
+        acc = self.accumulator
+        per_batch = max(acc.fill_limit, 1.0)
+        batch_bytes = max(cfg.batch_size, 1)
+        cols = (create, appended, rids, keys, values, sizes, parts)
+        while True:
+            in_use = self.inflight_alloc + acc.pending_alloc_bytes()
+            need = np.ceil(np.cumsum(cols[5]) / per_batch) * batch_bytes
+            k = int(np.searchsorted(need, cfg.buffer_memory - in_use, side="right"))
+            if k == 0 and in_use == 0:
+                k = 1  # one record larger than the whole pool still goes
+            if k:
+                first = [c[:k] for c in cols]
+                if env.now > first[1][0]:
+                    first[1] = np.maximum(first[1], env.now)  # blocked in send() until now
+                self._append(*first)
+                cols = tuple(c[k:] for c in cols)
+                if cols[0].size == 0:
+                    break
+            # Blocked: the pool is exhausted (ready() treats that as a reason to send).
+            acc.exhausted = True
             self.sender.wakeup()
-            waited = env.now - blocked_since
-            if waited >= cfg.max_block_ms:
-                self.recorder.failed_records(spec.topic, n, "BUFFER_EXHAUSTED_TIMEOUT")
-                self.accumulator.exhausted = False
-                return
+            expired = int(np.searchsorted(cols[0], env.now - cfg.max_block_ms, side="right"))
+            if expired:
+                self.recorder.failed_records(spec.topic, expired, "BUFFER_EXHAUSTED_TIMEOUT")
+                cols = tuple(c[expired:] for c in cols)
+                if cols[0].size == 0:
+                    break
+            blocked_since = env.now
             self._memory_freed = env.event()
-            yield env.any_of([self._memory_freed, env.timeout(cfg.max_block_ms - waited)])
-        self.accumulator.exhausted = False
-        if env.now > blocked_since:
+            deadline = float(cols[0][0]) + cfg.max_block_ms - env.now
+            yield env.any_of([self._memory_freed, env.timeout(max(deadline, 0.0))])
             self.blocked_ms += env.now - blocked_since
-            appended = np.maximum(appended, env.now)
-            self.app_free_ms = max(self.app_free_ms, env.now)
-        self._append(create, appended, rids, keys, values, sizes, parts)
+        acc.exhausted = False
+        self.app_free_ms = max(self.app_free_ms, env.now)
 
     def _append(self, create, appended, rids, keys, values, sizes, parts) -> None:
         order = np.argsort(parts, kind="stable")

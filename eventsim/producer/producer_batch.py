@@ -79,6 +79,7 @@ class ProducerBatch:
         "first_create_ms",
         "backoff_ms",
         "value_total",
+        "stored_bytes",
     )
 
     def __init__(
@@ -103,7 +104,8 @@ class ProducerBatch:
         self.value_bytes = value_bytes
         self.count = int(create_ms.size)
         self.size_bytes = RECORD_BATCH_OVERHEAD + int(records_bytes)  # uncompressed
-        self.wire_bytes = int(wire_bytes)  # as sent and stored (compressed)
+        self.wire_bytes = int(wire_bytes)  # as sent (compressed with the producer's codec)
+        self.stored_bytes = self.wire_bytes  # as stored: differs if the topic recompresses
         self.alloc_bytes = int(alloc_bytes)  # taken from buffer.memory
         self.drained_ms = 0.0
         self.attempts = 0

@@ -1,0 +1,331 @@
+"""``RecordAccumulator`` as pure rules: times are injected, no SimPy.
+
+Kafka's rules (``clients/.../producer/internals/RecordAccumulator.java``): a partition is sendable when
+its first batch is full (``deque.size() > 1 || batch.isFull()``) or has waited ``linger.ms``; ``drain``
+takes, for a ready leader, the first batch of *every* partition it leads, starting from a per-node
+``drainIndex`` and stopping before ``max.request.size`` would be exceeded (always at least one batch).
+A batch holds records while ``61 + sum(record sizes) <= batch.size``; a record that does not fit alone
+gets a batch of its own.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
+from eventsim.producer.record_accumulator import RecordAccumulator
+from eventsim.structs import TopicPartition
+
+HDR = RECORD_BATCH_OVERHEAD
+BIG = 10**9  # a max.request.size that never binds
+TP0, TP1, TP2, TP3 = (TopicPartition("t", p) for p in range(4))
+
+
+def identity(raw: int) -> int:
+    """``codec_wire_bytes`` for compression.type=none."""
+    return raw
+
+
+def make(batch_size=HDR + 300, linger_ms=10.0, leaders=None, backoff_ms=100.0):
+    leaders = leaders if leaders is not None else {TP0: 0}
+    return RecordAccumulator(batch_size, linger_ms, backoff_ms, 1.0, leaders)
+
+
+def cols(append_ms, sizes, first_id=0):
+    append_ms = np.asarray(append_ms, dtype=np.float64)
+    n = append_ms.size
+    sizes = np.broadcast_to(np.asarray(sizes, dtype=np.int64), (n,)).copy()
+    return {
+        "append_ms": append_ms,
+        "create_ms": append_ms.copy(),
+        "record_ids": np.arange(first_id, first_id + n, dtype=np.int64),
+        "keys": np.full(n, -1, dtype=np.int64),
+        "value_bytes": sizes.copy(),
+        "sizes": sizes,
+    }
+
+
+def drain(acc, node, now, max_request_size=BIG):
+    return acc.drain_node(node, now, max_request_size, 0, identity)
+
+
+def ids(batch):
+    return batch.record_ids.tolist()
+
+
+# ---------------------------------------------------------------------------------------------- ready
+def test_not_ready_before_linger_ready_at_linger():
+    acc = make(linger_ms=10.0)
+    acc.append(TP0, cols([3.0], 100))
+    early = acc.ready(12.999)
+    assert early.ready_nodes == set()
+    assert early.next_ready_ms == pytest.approx(13.0)
+    assert acc.ready(13.0).ready_nodes == {0}  # Kafka: waitedTimeMs >= lingerMs
+    assert acc.ready(50.0).ready_nodes == {0}
+
+
+def test_empty_accumulator_is_never_ready():
+    acc = make(leaders={TP0: 0, TP1: 1})
+    r = acc.ready(1e9)
+    assert r.ready_nodes == set()
+    assert r.next_ready_ms == math.inf
+    assert drain(acc, 0, 1e9) == []
+
+
+def test_linger_zero_is_ready_on_arrival():
+    acc = make(linger_ms=0.0)
+    acc.append(TP0, cols([7.0], 100))
+    assert acc.ready(6.999).ready_nodes == set()
+    assert acc.ready(7.0).ready_nodes == {0}
+
+
+def test_full_batch_is_ready_when_the_record_that_does_not_fit_arrives():
+    # Two 100-byte records fit in batch.size = 61 + 250; the third opens a second batch at t=2.
+    acc = make(batch_size=HDR + 250, linger_ms=100.0)
+    acc.append(TP0, cols([0.0, 1.0, 2.0, 3.0], 100))
+    r = acc.ready(1.999)
+    assert r.ready_nodes == set()
+    assert r.next_ready_ms == pytest.approx(2.0)
+    assert acc.ready(2.0).ready_nodes == {0}
+    (b,) = drain(acc, 0, 2.0)
+    assert ids(b) == [0, 1]
+    assert b.wire_bytes == HDR + 200
+    # The rest (records 2 and 3) is a new batch whose linger starts at its first record.
+    r = acc.ready(2.0)
+    assert r.ready_nodes == set()
+    assert r.next_ready_ms == pytest.approx(102.0)
+
+
+def test_exactly_full_batch_is_ready_at_its_last_record():
+    # batch.isFull(): the buffer's write limit is reached exactly by the second record.
+    acc = make(batch_size=HDR + 200, linger_ms=100.0)
+    acc.append(TP0, cols([0.0, 1.0, 5.0], 100))
+    assert acc.ready(0.999).ready_nodes == set()
+    assert acc.ready(1.0).ready_nodes == {0}
+    (b,) = drain(acc, 0, 1.0)
+    assert ids(b) == [0, 1]
+
+
+def test_a_batch_still_filling_drains_only_the_records_that_have_arrived():
+    acc = make(batch_size=HDR + 1000, linger_ms=10.0)
+    acc.append(TP0, cols([0.0, 4.0, 10.0, 12.0], 100))
+    (b,) = drain(acc, 0, 10.0)  # linger expired at 10: records appended at or before 10 only
+    assert ids(b) == [0, 1, 2]
+    assert b.drained_ms == 10.0
+    assert acc.ready(10.0).next_ready_ms == pytest.approx(22.0)
+
+
+def test_nothing_is_drained_before_the_first_record_arrives():
+    acc = make()
+    acc.append(TP0, cols([5.0, 6.0], 100))
+    assert drain(acc, 0, 4.0) == []
+    assert [ids(b) for b in drain(acc, 0, 5.5)] == [[0]]
+
+
+# ---------------------------------------------------------------------------------------------- drain
+def test_drain_takes_the_first_batch_of_every_partition_led_by_the_ready_node():
+    acc = make(batch_size=HDR + 200, linger_ms=100.0, leaders={TP0: 0, TP1: 0, TP2: 1})
+    acc.append(TP0, cols([0.0, 1.0, 2.0], 100, first_id=0))  # full at t=2
+    acc.append(TP1, cols([1.5], 100, first_id=10))  # lingering until 101.5
+    acc.append(TP2, cols([0.5], 100, first_id=20))  # another leader, lingering
+    r = acc.ready(2.0)
+    assert r.ready_nodes == {0}
+    got = drain(acc, 0, 2.0)
+    assert sorted(ids(b) for b in got) == [[0, 1], [10]]  # TP1 goes although not ready itself
+    assert {b.tp for b in got} == {TP0, TP1}
+    # Node 1 was not ready, so its partition is untouched.
+    assert acc.ready(2.0).ready_nodes == set()
+    assert acc.ready(100.5).ready_nodes == {1}
+
+
+def test_first_batch_only_per_partition_per_drain():
+    acc = make(batch_size=HDR + 100, linger_ms=0.0)
+    acc.append(TP0, cols([0.0, 1.0, 2.0], 100))
+    assert [ids(b) for b in drain(acc, 0, 5.0)] == [[0]]
+    assert [ids(b) for b in drain(acc, 0, 5.0)] == [[1]]
+    assert [ids(b) for b in drain(acc, 0, 5.0)] == [[2]]
+    assert drain(acc, 0, 5.0) == []
+
+
+def test_max_request_size_stops_the_drain_but_never_below_one_batch():
+    leaders = {TP0: 0, TP1: 0, TP2: 0}
+    acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
+    for i, tp in enumerate(leaders):
+        acc.append(tp, cols([0.0], 100, first_id=10 * i))
+    one = HDR + 100
+    got = drain(acc, 0, 0.0, max_request_size=2 * one)
+    assert len(got) == 2 and sum(b.wire_bytes for b in got) <= 2 * one
+    # The third partition's batch was not lost: it is still queued and ready.
+    assert acc.ready(0.0).ready_nodes == {0}
+    rest = drain(acc, 0, 0.0, max_request_size=2 * one)
+    assert len(rest) == 1
+    assert sorted(ids(b)[0] for b in got + rest) == [0, 10, 20]
+    # A batch larger than max.request.size still goes, alone.
+    acc2 = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
+    for i, tp in enumerate(leaders):
+        acc2.append(tp, cols([0.0], 100, first_id=10 * i))
+    got = drain(acc2, 0, 0.0, max_request_size=1)
+    assert len(got) == 1
+
+
+def test_drain_start_rotates_so_no_partition_is_starved():
+    leaders = {TP0: 0, TP1: 0, TP2: 0, TP3: 0}
+    acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
+    for i, tp in enumerate(leaders):
+        acc.append(tp, cols(np.zeros(8), 100, first_id=100 * i))
+    one = HDR + 100
+    firsts = []
+    served = {tp: 0 for tp in leaders}
+    for _ in range(8):
+        got = drain(acc, 0, 0.0, max_request_size=2 * one)  # room for two of the four partitions
+        assert len(got) == 2
+        firsts.append(got[0].tp)
+        for b in got:
+            served[b.tp] += 1
+    assert len(set(firsts)) > 1  # the drain does not always start at the same partition
+    assert min(served.values()) >= 2  # every partition gets a turn
+
+
+def test_drain_after_max_request_size_starts_at_the_partition_that_did_not_fit():
+    # Kafka's drainBatchesForOneNode calls updateDrainIndex before the size check: the stored index is
+    # the last partition examined, so the one that did not fit leads the next request.
+    leaders = {TP0: 0, TP1: 0, TP2: 0, TP3: 0}
+    acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
+    for i, tp in enumerate(leaders):
+        acc.append(tp, cols(np.zeros(4), 100, first_id=100 * i))
+    one = HDR + 100
+    got = drain(acc, 0, 0.0, max_request_size=3 * one)
+    assert [b.tp for b in got] == [TP0, TP1, TP2]
+    got = drain(acc, 0, 0.0, max_request_size=3 * one)
+    assert [b.tp for b in got] == [TP3, TP0, TP1]
+    # A drain that examines every partition leaves the index on the last one, which leads next time.
+    got = drain(acc, 0, 0.0, max_request_size=4 * one)
+    assert [b.tp for b in got] == [TP2, TP3, TP0, TP1]
+    got = drain(acc, 0, 0.0, max_request_size=4 * one)
+    assert [b.tp for b in got] == [TP1, TP2, TP3, TP0]
+
+
+def test_record_larger_than_batch_size_goes_alone():
+    acc = make(batch_size=HDR + 250, linger_ms=100.0)
+    acc.append(TP0, cols([0.0, 1.0, 2.0, 3.0], [100, 100, 1000, 100]))
+    # The big record does not fit behind 0 and 1: their batch is full when it arrives.
+    assert acc.ready(1.999).ready_nodes == set()
+    assert acc.ready(2.0).ready_nodes == {0}
+    assert [ids(b) for b in drain(acc, 0, 2.0)] == [[0, 1]]
+    # It is a batch of its own, full at once.
+    assert acc.ready(2.0).ready_nodes == {0}
+    (big,) = drain(acc, 0, 2.0)
+    assert ids(big) == [2]
+    assert big.wire_bytes == HDR + 1000 > acc.batch_size
+    assert big.alloc_bytes == HDR + 1000  # Kafka allocates max(batch.size, record) for it
+    # Record 3 starts a new batch behind it.
+    assert acc.ready(3.0).next_ready_ms == pytest.approx(103.0)
+
+
+def test_batch_size_zero_means_one_record_per_batch():
+    acc = make(batch_size=0, linger_ms=50.0)
+    acc.append(TP0, cols([0.0, 0.0, 1.0], 10))
+    assert acc.ready(0.0).ready_nodes == {0}  # no batching: every record is a full batch
+    assert [ids(b) for b in drain(acc, 0, 1.0)] == [[0]]
+    assert [ids(b) for b in drain(acc, 0, 1.0)] == [[1]]
+    assert [ids(b) for b in drain(acc, 0, 1.0)] == [[2]]
+
+
+def test_retried_batch_waits_for_backoff_and_goes_before_new_records():
+    acc = make(batch_size=HDR + 1000, linger_ms=0.0)
+    acc.append(TP0, cols([0.0, 1.0], 100))
+    (b,) = drain(acc, 0, 1.0)
+    assert ids(b) == [0, 1]
+    acc.append(TP0, cols([2.0], 100, first_id=2))
+    b.backoff_ms = 100.0
+    acc.reenqueue(b, 5.0)
+    # Kafka: a batch in backoff blocks its partition; the new record waits behind it.
+    r = acc.ready(50.0)
+    assert r.ready_nodes == set()
+    assert r.next_ready_ms == pytest.approx(105.0)
+    assert drain(acc, 0, 50.0) == []
+    again = drain(acc, 0, 105.0)
+    assert [ids(x) for x in again] == [[0, 1]]
+    assert again[0] is b
+    assert [ids(x) for x in drain(acc, 0, 105.0)] == [[2]]
+
+
+# ---------------------------------------------------------------------------------------------- properties
+def _run_to_empty(acc, max_request_size):
+    """Call ready/drain as the Sender does, jumping to the next ready time; returns drains in order."""
+    drains = []
+    now = 0.0
+    for _ in range(100_000):
+        r = acc.ready(now)
+        if r.ready_nodes:
+            progressed = False
+            for node in sorted(r.ready_nodes):
+                got = drain(acc, node, now, max_request_size)
+                if got:
+                    drains.append((now, got))
+                    progressed = True
+            assert progressed, "a ready node drained nothing"
+            continue
+        if r.next_ready_ms == math.inf:
+            return drains
+        assert r.next_ready_ms > now
+        now = r.next_ready_ms
+    raise AssertionError("accumulator did not empty")
+
+
+@st.composite
+def workloads(draw):
+    n_parts = draw(st.integers(1, 4))
+    n_nodes = draw(st.integers(1, 2))
+    leaders = {TopicPartition("t", p): draw(st.integers(0, n_nodes - 1)) for p in range(n_parts)}
+    n = draw(st.integers(1, 60))
+    gaps = draw(st.lists(st.sampled_from([0.0, 0.25, 1.0, 3.0, 7.5]), min_size=n, max_size=n))
+    times = np.cumsum(gaps)
+    sizes = draw(st.lists(st.integers(1, 400), min_size=n, max_size=n))
+    parts = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
+    batch_size = draw(st.sampled_from([0, HDR, HDR + 1, HDR + 150, HDR + 500, 16384]))
+    linger = draw(st.sampled_from([0.0, 1.0, 5.0, 20.0]))
+    max_request = draw(st.sampled_from([1, 300, 1000, BIG]))
+    return leaders, times, np.array(sizes), np.array(parts), batch_size, linger, max_request
+
+
+@settings(max_examples=60)
+@given(workloads())
+def test_accumulator_invariants(w):
+    leaders, times, sizes, parts, batch_size, linger, max_request = w
+    acc = RecordAccumulator(batch_size, linger, 100.0, 1.0, leaders)
+    rids = np.arange(times.size)
+    for tp in leaders:
+        m = parts == tp.partition
+        if m.any():
+            c = cols(times[m], sizes[m])
+            c["record_ids"] = rids[m]
+            acc.append(tp, c)
+    drains = _run_to_empty(acc, max_request)
+    batches = [b for _, got in drains for b in got]
+
+    # Every record ends in exactly one batch.
+    all_ids = np.concatenate([b.record_ids for b in batches])
+    assert sorted(all_ids.tolist()) == rids.tolist()
+
+    for now, got in drains:
+        # One request never exceeds max.request.size, unless it is a single batch.
+        assert len(got) == 1 or sum(b.wire_bytes for b in got) <= max_request
+        # At most one batch per partition per drain, all led by the same node.
+        assert len({b.tp for b in got}) == len(got)
+        assert len({leaders[b.tp] for b in got}) == 1
+        for b in got:
+            # Bytes: within batch.size, except a batch holding a single larger record.
+            assert b.wire_bytes == HDR + int(sizes[b.record_ids].sum())
+            assert b.count == 1 or b.wire_bytes <= batch_size
+            # No record is sent before it exists, nor held past its batch's linger.ms.
+            assert b.append_ms.max() <= now
+            assert now <= b.append_ms[0] + linger + 1e-9
+
+    # Per-partition order is preserved.
+    for tp in leaders:
+        sent = [i for b in batches if b.tp == tp for i in b.record_ids.tolist()]
+        assert sent == rids[parts == tp.partition].tolist()

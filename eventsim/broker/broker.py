@@ -124,7 +124,6 @@ class Broker:
         queued = self.request_queue.admit(parsed)
         start, end = self.handlers.reserve(queued, service_ms)
         self.request_queue.started(start)
-        self.handlers.waiting_depth_hint = None
         return queued, start, end
 
     def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float) -> float:

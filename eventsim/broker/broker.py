@@ -200,8 +200,11 @@ class Broker:
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
             b.base_offset = log.append(b, now)
-            self.purgatory.check(b.tp, self._available_bytes)
         req.errors = errors
+        # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
+        check = self.purgatory.check
+        for b in req.batches:
+            check(b.tp, self._available_bytes)
         if req.acks != 0:
             delivered = self._send_response(
                 req.producer.connection(self.id),

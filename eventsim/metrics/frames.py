@@ -172,10 +172,22 @@ def _records(result) -> pd.DataFrame:
         "append_ms",
         "ack_ms",
     ]
-    prod = pd.DataFrame(result.produce_rows, columns=cols)
-    cons = pd.DataFrame(result.consume_rows, columns=["record_id", "consume_ms"])
+    if result.produce_rows:
+        prod = pd.DataFrame({c: np.concatenate([r[c] for r in result.produce_rows]) for c in cols})
+    else:
+        prod = pd.DataFrame({c: [] for c in cols})
+    if result.consume_rows:
+        cons = pd.DataFrame(
+            {
+                "record_id": np.concatenate([r for r, _ in result.consume_rows]),
+                "consume_ms": np.concatenate([t for _, t in result.consume_rows]),
+            }
+        )
+    else:
+        cons = pd.DataFrame({"record_id": np.empty(0, dtype=np.int64), "consume_ms": np.empty(0)})
     cons = cons.groupby("record_id", as_index=False)["consume_ms"].min()
     df = prod.merge(cons, on="record_id", how="left")
+    df["topic"] = df["topic"].astype(str)
     return df.sort_values(["topic", "partition", "offset", "record_id"], kind="stable").reset_index(drop=True)
 
 

@@ -66,8 +66,8 @@ class Recorder:
         self._consumed_n = 0
         self._processing: list[np.ndarray] = []
         self._processing_fixed: dict[float, int] = {}
-        self._produce_rows: list[tuple] = []
-        self._consume_rows: list[tuple] = []
+        self._produce_rows: list[dict] = []  # sampled records, column arrays per flush
+        self._consume_rows: list[tuple] = []  # (record ids, consume times) per flush
         self.partition_rows: list[tuple] = []
 
     def topic(self, name: str) -> TopicMetrics:
@@ -178,27 +178,26 @@ class Recorder:
         if not m.any():
             return
         which = np.repeat(np.arange(len(items)), counts)[m]
-        first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        for k, i in zip(which.tolist(), np.nonzero(m)[0].tolist(), strict=True):
-            b = items[k]
-            j = i - int(first[k])
-            # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
-            offset = b.base_offset + j if b.base_offset >= 0 and rows[k, 7] else -1
-            self._produce_rows.append(
-                (
-                    int(b.record_ids[j]),
-                    topic,
-                    b.tp.partition,
-                    offset,
-                    b.producer,
-                    int(b.keys[j]),
-                    int(b.value_bytes[j]),
-                    float(b.create_ms[j]),
-                    float(send[k]),
-                    float(rows[k, 8]),
-                    float(now[k]),
-                )
-            )
+        first = np.cumsum(counts) - counts
+        pos = np.flatnonzero(m) - first[which]
+        base = np.array([b.base_offset for b in items], dtype=np.int64)[which]
+        # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
+        known = (base >= 0) & (rows[which, 7] > 0)
+        self._produce_rows.append(
+            {
+                "record_id": rids[m],
+                "topic": np.full(pos.size, topic, dtype=object),
+                "partition": np.array([b.tp.partition for b in items], dtype=np.int64)[which],
+                "offset": np.where(known, base + pos, -1),
+                "producer": np.array([b.producer for b in items], dtype=np.int64)[which],
+                "key": np.concatenate([b.keys for b in items])[m],
+                "value_bytes": np.concatenate([b.value_bytes for b in items])[m],
+                "create_ms": create[m],
+                "send_ms": send[which],
+                "append_ms": rows[which, 8],
+                "ack_ms": now[which],
+            }
+        )
 
     # ------------------------------------------------------------------ consumer side
     def consumed(self, consumer, chunks, n: int, now: float, processing) -> None:
@@ -255,7 +254,7 @@ class Recorder:
             if self.sample_rate > 0:
                 rids = np.concatenate([c[1].record_ids[c[2] : c[3]] for c in sel])
                 m = self._sampled(rids)
-                self._consume_rows.extend(zip(rids[m].tolist(), now_each[m].tolist(), strict=True))
+                self._consume_rows.append((rids[m], now_each[m]))
 
     # ------------------------------------------------------------------ logs
     def segments_deleted(self, tp, nbytes: int) -> None:

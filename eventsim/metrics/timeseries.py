@@ -288,6 +288,11 @@ def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     """Sum counts of equal keys; returns sorted unique keys with positive counts."""
     if keys.size == 0:
         return keys.astype(np.int64), counts.astype(np.int64)
+    lo, hi = int(keys.min()), int(keys.max())
+    if hi - lo < 4 * keys.size + 65536:  # a narrow key range: count with bincount instead of sorting
+        c = np.bincount(keys - lo, weights=counts, minlength=hi - lo + 1)
+        k = np.flatnonzero(c > 0)
+        return k + lo, np.rint(c[k]).astype(np.int64)
     if keys.size > 1 and (keys[1:] < keys[:-1]).any():
         order = np.argsort(keys, kind="stable")
         keys, counts = keys[order], counts[order]

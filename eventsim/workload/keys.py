@@ -139,7 +139,13 @@ class KeySpec:
         if self.distribution == "uniform":
             return rng.integers(0, self.count, size=int(n), dtype=np.int64)
         cdf = _zipf_cdf(self.count, float(self.exponent))
-        return np.searchsorted(cdf, rng.random(int(n)), side="right").astype(np.int64)
+        u = rng.random(int(n))
+        # Inverse-CDF lookup. Searching the draws in sorted order walks the (large) CDF array forward,
+        # which is far kinder to the cache; the ids are then put back in draw order (same result).
+        order = np.argsort(u)
+        ids = np.empty(u.size, dtype=np.int64)
+        ids[order] = cdf.searchsorted(u[order], side="right")
+        return ids
 
     def key_bytes(self, ids: np.ndarray) -> list[bytes | None]:
         """The serialized key of each id (UTF-8 of ``format.format(id)``); None for a null key (-1)."""

@@ -55,7 +55,9 @@ class Run:
             topic = self.cluster.topics[spec.topic]
             key = (spec.keys, topic.partitions)
             if spec.keys.distribution != "none" and key not in tables:
-                tables[key] = KeyPartitionTable(spec.keys.key_bytes, spec.keys.count, topic.partitions)
+                tables[key] = KeyPartitionTable(
+                    spec.keys.key_bytes, spec.keys.count, topic.partitions, key_rows=spec.keys.key_rows
+                )
             for i in range(spec.count):
                 host = self.cluster.client_host(f"producer-{spec.name}-{i}")
                 self.producers.append(

@@ -326,3 +326,14 @@ def test_open_batch_switch_points_match_per_record_reference(sizes, batch_size, 
         assert produced < 2 * batch_size  # Kafka's 2x cap is never needed
     assert p.produced_bytes == produced
     assert p.sticky_partition == part
+
+
+@given(st.lists(st.integers(min_value=0, max_value=999_999), min_size=1, max_size=50),
+       st.sampled_from(["user-{}", "{}", "k{}-x", "u{:07d}"]))
+def test_key_rows_fast_path_matches_key_bytes(ids, fmt):
+    from eventsim.workload.keys import KeySpec
+
+    spec = KeySpec(distribution="uniform", count=1_000_000, format=fmt)
+    arr = np.array(ids, dtype=np.int64)
+    fast = KeyPartitionTable(spec.key_bytes, spec.count, 12, key_rows=spec.key_rows)
+    np.testing.assert_array_equal(fast.lookup(arr), partitions_for_keys(spec.key_bytes(arr), 12))

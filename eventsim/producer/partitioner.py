@@ -190,10 +190,18 @@ class KeyPartitionTable:
     Null keys (id ``-1``) are not keyed records; they go through :class:`BuiltInPartitioner`.
     """
 
-    def __init__(self, key_bytes: Callable[[np.ndarray], list[bytes]], num_keys: int, num_partitions: int):
+    def __init__(
+        self,
+        key_bytes: Callable[[np.ndarray], list[bytes]],
+        num_keys: int,
+        num_partitions: int,
+        key_rows: Callable | None = None,
+    ):
         if isinstance(num_keys, bool) or not isinstance(num_keys, (int, np.integer)) or num_keys < 0:
             raise ValueError(f"num_keys must be a non-negative integer, got {num_keys!r}")
         self.key_bytes = key_bytes
+        # Optional fast path: ids -> [(ids_group, uint8 key matrix)], e.g. ``KeySpec.key_rows``.
+        self.key_rows = key_rows
         self.num_keys = int(num_keys)
         self.num_partitions = _check_num_partitions(num_partitions)
         # -1 = not computed yet; a computed partition is always >= 0.
@@ -220,7 +228,12 @@ class KeyPartitionTable:
         missing = parts < 0
         if missing.any():
             new_ids = np.unique(ids[missing])
-            self._table[new_ids] = partitions_for_keys(self.key_bytes(new_ids), self.num_partitions)
+            if self.key_rows is not None:
+                for group, rows in self.key_rows(new_ids):
+                    h = _murmur2_rows(rows).view(np.int32)
+                    self._table[group] = (h & 0x7FFFFFFF) % self.num_partitions
+            else:
+                self._table[new_ids] = partitions_for_keys(self.key_bytes(new_ids), self.num_partitions)
             parts = self._table[ids]
         return parts
 

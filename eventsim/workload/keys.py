@@ -151,6 +151,36 @@ class KeySpec:
         """The serialized key of each id (UTF-8 of ``format.format(id)``); None for a null key (-1)."""
         return [None if i < 0 else self.format.format(i).encode() for i in np.asarray(ids).tolist()]
 
+    def key_rows(self, ids: np.ndarray):
+        """The serialized keys of ``ids`` (all >= 0) as byte matrices, one per key length.
+
+        Yields ``(ids_group, rows)`` where ``rows`` is a ``(len(ids_group), length)`` uint8 matrix of the
+        keys' UTF-8 bytes; for plain formats like ``"user-{}"`` this is built with numpy, with no
+        Python string per key. Other formats fall back to :meth:`key_bytes`.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        prefix, suffix, plain = _split_format(self.format)
+        if not plain:
+            keys = self.key_bytes(ids)
+            lengths = np.array([len(k) for k in keys])
+            for length in np.unique(lengths).tolist():
+                sel = np.flatnonzero(lengths == length)
+                blob = b"".join(keys[i] for i in sel.tolist())
+                yield ids[sel], np.frombuffer(blob, dtype=np.uint8).reshape(sel.size, length)
+            return
+        pre = np.frombuffer(prefix.encode(), dtype=np.uint8)
+        suf = np.frombuffer(suffix.encode(), dtype=np.uint8)
+        digits = 1 + np.searchsorted(_POWERS_OF_TEN, ids, side="right")
+        for d in np.unique(digits).tolist():
+            group = ids[digits == d]
+            scale = 10 ** np.arange(d - 1, -1, -1, dtype=np.int64)
+            body = ((group[:, None] // scale) % 10 + 48).astype(np.uint8)
+            rows = np.concatenate(
+                (np.broadcast_to(pre, (group.size, pre.size)), body, np.broadcast_to(suf, (group.size, suf.size))),
+                axis=1,
+            )
+            yield group, np.ascontiguousarray(rows)
+
     def key_length(self, ids: np.ndarray) -> np.ndarray:
         """Length in bytes of each id's key as int64; 0 for a null key."""
         ids = np.asarray(ids, dtype=np.int64)

@@ -36,7 +36,7 @@ from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaProducer", "CHUNK_MS"]
 
-CHUNK_MS = 100.0  # the application's records are drawn this much simulated time at once
+CHUNK_MS = 500.0  # the application's records are drawn this much simulated time at once
 MAX_CHUNK_RECORDS = 20_000
 
 

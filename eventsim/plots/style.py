@@ -290,6 +290,8 @@ def format_number(value: Any) -> str:
         return f"{v / 1e6:.3g}M"
     if abs(v) >= 1e4:
         return f"{v / 1e3:.3g}k"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
     return f"{v:.3g}"
 
 

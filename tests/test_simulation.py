@@ -330,3 +330,20 @@ def test_run_invariants(scenario):
                 assert RECORD_BATCH_OVERHEAD + batch["size"].sum() <= batch_size
         assert (rec.create_ms <= rec.send_ms).all()
         assert (rec.send_ms <= rec.ack_ms).all()
+
+
+def test_small_buffer_memory_blocks_then_fails_records_after_max_block_ms():
+    """Overload with a small buffer.memory: send() blocks and records past max.block.ms fail."""
+    d = Scenario.load("quickstart").to_dict()
+    d["cluster"]["hardware"] = "laptop"
+    d["producers"][0].update(
+        rate_per_s=150_000, value_bytes=1000, config={"buffer.memory": 4_000_000, "max.block.ms": 30}
+    )
+    r = simulate(d, seed=4, horizon_ms=600)
+    s = r.summary().iloc[0]
+    assert s.records_failed > 0
+    assert s.records_acked + s.records_failed <= s.records_produced
+    # Blocked records wait at most max.block.ms in send(); what is admitted is acknowledged within the pool's
+    # drain time, so no produce latency exceeds max.block.ms plus the time to drain 4 MB through 1 GbE.
+    drain_ms = 4_000_000 / PROFILES["laptop"].nic_bytes_per_ms
+    assert r.latency("produce").max <= 30 + drain_ms + 10

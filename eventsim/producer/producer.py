@@ -221,7 +221,8 @@ class KafkaProducer:
             # Blocked: the pool is exhausted (ready() treats that as a reason to send).
             acc.exhausted = True
             self.sender.wakeup()
-            expired = int(np.searchsorted(cols[0], env.now - cfg.max_block_ms, side="right"))
+            # A record fails once now >= its send() time + max.block.ms (1 ns tolerance: float safety).
+            expired = int(np.searchsorted(cols[0] + cfg.max_block_ms, env.now + 1e-6, side="right"))
             if expired:
                 self.recorder.failed_records(spec.topic, expired, "BUFFER_EXHAUSTED_TIMEOUT")
                 cols = tuple(c[expired:] for c in cols)
@@ -230,7 +231,7 @@ class KafkaProducer:
             blocked_since = env.now
             self._memory_freed = env.event()
             deadline = float(cols[0][0]) + cfg.max_block_ms - env.now
-            yield env.any_of([self._memory_freed, env.timeout(max(deadline, 0.0))])
+            yield env.any_of([self._memory_freed, env.timeout(max(deadline, 1e-6))])
             self.blocked_ms += env.now - blocked_since
         acc.exhausted = False
         self.app_free_ms = max(self.app_free_ms, env.now)

@@ -175,10 +175,9 @@ class KeySpec:
             group = ids[digits == d]
             scale = 10 ** np.arange(d - 1, -1, -1, dtype=np.int64)
             body = ((group[:, None] // scale) % 10 + 48).astype(np.uint8)
-            rows = np.concatenate(
-                (np.broadcast_to(pre, (group.size, pre.size)), body, np.broadcast_to(suf, (group.size, suf.size))),
-                axis=1,
-            )
+            head = np.broadcast_to(pre, (group.size, pre.size))
+            tail = np.broadcast_to(suf, (group.size, suf.size))
+            rows = np.concatenate((head, body, tail), axis=1)
             yield group, np.ascontiguousarray(rows)
 
     def key_length(self, ids: np.ndarray) -> np.ndarray:

@@ -343,7 +343,7 @@ def test_small_buffer_memory_blocks_then_fails_records_after_max_block_ms():
     s = r.summary().iloc[0]
     assert s.records_failed > 0
     assert s.records_acked + s.records_failed <= s.records_produced
-    # Blocked records wait at most max.block.ms in send(); what is admitted is acknowledged within the pool's
-    # drain time, so no produce latency exceeds max.block.ms plus the time to drain 4 MB through 1 GbE.
+    # Blocked records wait at most max.block.ms in send(); what is admitted is acknowledged within about the
+    # pool's drain time (4 MB through 1 GbE, plus batches in flight), so latency stays bounded under overload.
     drain_ms = 4_000_000 / PROFILES["laptop"].nic_bytes_per_ms
-    assert r.latency("produce").max <= 30 + drain_ms + 10
+    assert 30 < r.latency("produce").max <= 30 + 2 * drain_ms + 10

@@ -173,8 +173,12 @@ def latency_cdf(
         sub = df[df["kind"] == k].sort_values("latency_ms")
         x = sub["latency_ms"].to_numpy(dtype=float)
         y = sub["cdf"].to_numpy(dtype=float)
-        p50 = quantile_from_cdf(x, y, 0.5)
-        p99 = quantile_from_cdf(x, y, 0.99)
+        if callable(getattr(data, "latency", None)):  # a Result: the same percentiles as summary()
+            hist = data.latency(k)
+            p50, p99 = hist.percentile(50), hist.percentile(99)
+        else:
+            p50 = quantile_from_cdf(x, y, 0.5)
+            p99 = quantile_from_cdf(x, y, 0.99)
         positive = x > 0
         label = f"{KIND_LABELS[k].lower()} (p50 {_fmt_ms(p50)}, p99 {_fmt_ms(p99)})"
         ax.plot(x[positive], y[positive], color=color(i), label=label, zorder=3)

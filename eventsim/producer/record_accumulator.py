@@ -54,6 +54,7 @@ class PartitionQueue:
         "full_ms",
         "t_list",
         "cum_list",
+        "cumv_list",
         *_COLUMNS,
     )
 
@@ -73,6 +74,7 @@ class PartitionQueue:
         # Python-list twins of append_ms and cum: scalar lookups and bisect are far cheaper on lists.
         self.t_list: list[float] = []
         self.cum_list: list[int] = []
+        self.cumv_list: list[int] = []
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
@@ -98,6 +100,7 @@ class PartitionQueue:
         self.cumv = np.cumsum(self.value_bytes)
         self.t_list = self.append_ms.tolist()
         self.cum_list = self.cum.tolist()
+        self.cumv_list = self.cumv.tolist()
 
 
 class ReadyCheckResult:
@@ -270,13 +273,13 @@ class RecordAccumulator:
 
     def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:
         h = pq.head
-        cum, cumv = pq.cum_list, pq.cumv
+        cum, cumv = pq.cum_list, pq.cumv_list
         if h:
             raw = cum[end - 1] - cum[h - 1]
-            value_total = int(cumv[end - 1] - cumv[h - 1])
+            value_total = cumv[end - 1] - cumv[h - 1]
         else:
             raw = cum[end - 1]
-            value_total = int(cumv[end - 1])
+            value_total = cumv[end - 1]
         pq.head = end
         wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
         alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventsim.metrics.histogram import NUM_BUCKETS, LatencyHistogram
-from eventsim.metrics.timeseries import BusyTracker, LevelSeries, WindowedCounter, WindowedHistogram
+from eventsim.metrics.timeseries import BusyTracker, LevelSeries, WindowedCounter
+from eventsim.metrics.windowed_histogram import WindowedHistogram
 
 W = 1000.0
 times = st.floats(min_value=0.0, max_value=20_000.0, allow_nan=False)

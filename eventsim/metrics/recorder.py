@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from eventsim.metrics.histogram import LatencyHistogram
-from eventsim.metrics.timeseries import WindowedCounter, WindowedHistogram
+from eventsim.metrics.timeseries import WindowedCounter
+from eventsim.metrics.windowed_histogram import WindowedHistogram
 
 __all__ = ["Recorder", "PRODUCE_STAGES", "CONSUME_STAGES"]
 

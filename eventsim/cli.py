@@ -68,34 +68,6 @@ def _table(summary) -> str:
     return "\n".join(lines)
 
 
-def _write_charts(result, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from eventsim import plots
-
-    plots.set_style()
-    charts = {
-        "latency_over_time.png": lambda ax: plots.latency_over_time(result, kind="produce", ax=ax),
-        "e2e_latency_over_time.png": lambda ax: plots.latency_over_time(result, kind="e2e", ax=ax),
-        "latency_cdf.png": lambda ax: plots.latency_cdf(result, ax=ax),
-        "throughput.png": lambda ax: plots.throughput_over_time(result, ax=ax),
-        "utilisation.png": lambda ax: plots.utilisation_over_time(result, ax=ax),
-        "latency_breakdown.png": lambda ax: plots.latency_breakdown(result, path="produce", ax=ax),
-    }
-    paths = []
-    for name, draw in charts.items():
-        fig, ax = plt.subplots()
-        draw(ax)
-        path = out / name
-        plots.save(fig, path)
-        plt.close(fig)
-        paths.append(path)
-    return paths
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from eventsim.core.errors import KafkaError
@@ -139,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         csvs = result.to_csv(args.out)
-        pngs = _write_charts(result, args.out)
+        from eventsim.plots import write_charts
+
+        pngs = write_charts(result, args.out)
         if not args.json:
             print(f"wrote {len(pngs)} charts and {len(csvs)} tables to {args.out}/")
     return 0

@@ -17,6 +17,7 @@ Typical notebook use::
 from eventsim.plots.breakdown import latency_breakdown
 from eventsim.plots.compare import tradeoff, tradeoff_twin
 from eventsim.plots.latency import latency_cdf, latency_over_time
+from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
 from eventsim.plots.throughput import throughput_over_time
@@ -37,4 +38,5 @@ __all__ = [
     "tradeoff_twin",
     "utilisation_heatmap",
     "utilisation_over_time",
+    "write_charts",
 ]

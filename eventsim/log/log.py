@@ -217,12 +217,16 @@ class Log:
     def read(self, offset: int, max_bytes: int) -> list[StoredBatch]:
         """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
         hw = self.high_watermark
-        if offset >= hw or not self.batches:
+        batches = self.batches
+        if offset >= hw or not batches:
             return []
-        i = max(bisect_right(self._bases, offset) - 1, 0)
+        i = bisect_right(self._bases, offset) - 1
+        if i < 0:
+            i = 0
         out = []
         size = 0
-        for b in self.batches[i:]:
+        for k in range(i, len(batches)):
+            b = batches[k]
             if b.base_offset >= hw:
                 break
             if out and size + b.wire_bytes > max_bytes:

@@ -14,7 +14,9 @@ thread (a vectorised Lindley recursion, so a producer that cannot keep up falls 
 to the accumulator. ``buffer.memory`` is checked per record: records are admitted while the pool (whole
 ``batch.size`` buffers per batch, held until the batch completes) has room; the rest wait in ``send()``
 for completed batches to free memory, and each fails with a ``TimeoutException`` once it has waited
-``max.block.ms`` since its own ``send()`` (as if the application called ``send()`` from many threads).
+``max.block.ms`` since its own ``send()`` (as if the application called ``send()`` from many threads;
+failures are recorded in groups, at most ``EXPIRY_GRANULARITY_MS`` late, and a blocked ``send()`` is
+woken once a sixteenth of the pool has been freed rather than on every freed batch).
 Records carry their ``send()`` time, so blocking shows up as accumulator wait.
 
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
@@ -38,6 +40,7 @@ __all__ = ["KafkaProducer", "CHUNK_MS"]
 
 CHUNK_MS = 500.0  # the application's records are drawn this much simulated time at once
 MAX_CHUNK_RECORDS = 20_000
+EXPIRY_GRANULARITY_MS = 1.0  # blocked records past max.block.ms are failed in groups at most this late
 
 
 class KafkaProducer:
@@ -83,6 +86,8 @@ class KafkaProducer:
         self.next_seq = 0
         self.app_free_ms = 0.0  # the application thread's virtual clock
         self._memory_freed = None
+        self._freed_since_block = 0
+        self._wake_bytes = max(cfg.batch_size, cfg.buffer_memory // 16)
         self._conn: dict[int, int] = {}
         self.blocked_ms = 0.0
         # Constant-rate producers are offset so instances do not fire in lockstep.
@@ -125,7 +130,7 @@ class KafkaProducer:
             yield env.timeout(spec.start_ms - env.now)
         chunk = CHUNK_MS
         if self.rate_per_ms > 0:
-            chunk = max(1.0, min(CHUNK_MS, MAX_CHUNK_RECORDS / self.rate_per_ms))
+            chunk = max(1.0, min(CHUNK_MS, MAX_CHUNK_RECORDS / self.rate_per_ms, self._chunk_for_pool_ms()))
         t = env.now
         while t < stop:
             t_end = min(t + chunk, stop)
@@ -135,6 +140,18 @@ class KafkaProducer:
             if env.now < t_end:
                 yield env.timeout(t_end - env.now)
             t = t_end
+
+    def _chunk_for_pool_ms(self) -> float:
+        """A chunk small enough to need at most a quarter of ``buffer.memory``.
+
+        Records of a chunk are admitted to the pool in order of their ``send()`` times; keeping the chunk
+        small against the pool keeps a tight ``buffer.memory`` from being judged a chunk at a time.
+        """
+        cfg = self.config
+        spec = self.spec
+        record = spec.value_bytes.mean + spec.keys.max_key_length() + 12  # varint framing, roughly
+        pool_per_record = record * max(cfg.batch_size, 1) / max(self.accumulator.fill_limit, 1.0)
+        return cfg.buffer_memory / 4 / (self.rate_per_ms * max(pool_per_record, 1.0))
 
     def send(self, key: int | None = None, value_bytes: int = 100):
         """``KafkaProducer.send()`` of one record now, outside the scenario's arrival stream.
@@ -204,10 +221,20 @@ class KafkaProducer:
         per_batch = max(acc.fill_limit, 1.0)
         batch_bytes = max(cfg.batch_size, 1)
         cols = (create, appended, rids, keys, values, sizes, parts)
+        need = np.ceil(np.cumsum(cols[5]) / per_batch) * batch_bytes  # pool needed by each prefix
+        done_need = 0.0
         while True:
+            # Records whose send() has waited max.block.ms fail first (1 ns tolerance: float safety).
+            expired = int(np.searchsorted(cols[0], env.now - cfg.max_block_ms + 1e-6, side="right"))
+            if expired:
+                self.recorder.failed_records(spec.topic, expired, "BUFFER_EXHAUSTED_TIMEOUT")
+                cols = tuple(c[expired:] for c in cols)
+                done_need = float(need[expired - 1])
+                need = need[expired:]
+                if cols[0].size == 0:
+                    break
             in_use = self.inflight_alloc + acc.pending_alloc_bytes()
-            need = np.ceil(np.cumsum(cols[5]) / per_batch) * batch_bytes
-            k = int(np.searchsorted(need, cfg.buffer_memory - in_use, side="right"))
+            k = int(np.searchsorted(need, cfg.buffer_memory - in_use + done_need, side="right"))
             if k == 0 and in_use == 0:
                 k = 1  # one record larger than the whole pool still goes
             if k:
@@ -216,22 +243,22 @@ class KafkaProducer:
                     first[1] = np.maximum(first[1], env.now)  # blocked in send() until now
                 self._append(*first)
                 cols = tuple(c[k:] for c in cols)
+                done_need = float(need[k - 1])
+                need = need[k:]
                 if cols[0].size == 0:
                     break
+            self._memory_freed = env.event()
+            self._freed_since_block = 0
+            if cols[1][0] > env.now:
+                # The next record's send() has not happened yet: it is not blocked, just in the future.
+                yield env.any_of([self._memory_freed, env.timeout(float(cols[1][0]) - env.now)])
+                continue
             # Blocked: the pool is exhausted (ready() treats that as a reason to send).
             acc.exhausted = True
             self.sender.wakeup()
-            # A record fails once now >= its send() time + max.block.ms (1 ns tolerance: float safety).
-            expired = int(np.searchsorted(cols[0] + cfg.max_block_ms, env.now + 1e-6, side="right"))
-            if expired:
-                self.recorder.failed_records(spec.topic, expired, "BUFFER_EXHAUSTED_TIMEOUT")
-                cols = tuple(c[expired:] for c in cols)
-                if cols[0].size == 0:
-                    break
             blocked_since = env.now
-            self._memory_freed = env.event()
-            deadline = float(cols[0][0]) + cfg.max_block_ms - env.now
-            yield env.any_of([self._memory_freed, env.timeout(max(deadline, 1e-6))])
+            deadline = max(float(cols[0][0]) + cfg.max_block_ms, env.now + EXPIRY_GRANULARITY_MS)
+            yield env.any_of([self._memory_freed, env.timeout(deadline - env.now)])
             self.blocked_ms += env.now - blocked_since
         acc.exhausted = False
         self.app_free_ms = max(self.app_free_ms, env.now)
@@ -272,8 +299,11 @@ class KafkaProducer:
 
     def _free(self, batch: ProducerBatch) -> None:
         self.inflight_alloc -= batch.alloc_bytes
+        self._freed_since_block += batch.alloc_bytes
         ev = self._memory_freed
-        if ev is not None and not ev.triggered:
+        # A blocked send() is woken once a sixteenth of the pool (at least one batch) has been freed:
+        # Kafka wakes it on every deallocation; grouping the wake-ups keeps a long backlog cheap to model.
+        if ev is not None and not ev.triggered and self._freed_since_block >= self._wake_bytes:
             ev.succeed()
 
     def expire_queued(self, now: float, delivery_timeout_ms: float) -> None:

@@ -46,8 +46,6 @@ class PartitionQueue:
         "leader",
         "head",
         "n",
-        "cum",
-        "cumv",
         "retries",
         "ready_ms",
         "full_end",
@@ -55,6 +53,8 @@ class PartitionQueue:
         "t_list",
         "cum_list",
         "cumv_list",
+        "cum_base",
+        "cumv_base",
         *_COLUMNS,
     )
 
@@ -69,12 +69,13 @@ class PartitionQueue:
         self.keys = np.empty(0, dtype=np.int64)
         self.value_bytes = np.empty(0, dtype=np.int64)
         self.sizes = np.empty(0, dtype=np.int64)
-        self.cum = np.empty(0, dtype=np.int64)  # cum[i] = sum(sizes[:i + 1])
-        self.cumv = np.empty(0, dtype=np.int64)  # cumv[i] = sum(value_bytes[:i + 1])
-        # Python-list twins of append_ms and cum: scalar lookups and bisect are far cheaper on lists.
+        # Running sums of record and value bytes, and a twin of append_ms, as Python lists (index-aligned
+        # with the columns): scalar lookups and bisect are far cheaper on lists than on numpy arrays.
         self.t_list: list[float] = []
         self.cum_list: list[int] = []
         self.cumv_list: list[int] = []
+        self.cum_base = 0  # running sums just before index 0 (records dropped by compaction)
+        self.cumv_base = 0
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
@@ -86,21 +87,43 @@ class PartitionQueue:
     def pending_bytes(self) -> int:
         if self.n == self.head:
             return 0
-        base = self.cum_list[self.head - 1] if self.head else 0
+        base = self.cum_list[self.head - 1] if self.head else self.cum_base
         return self.cum_list[self.n - 1] - base
 
     def extend(self, columns: dict[str, np.ndarray]) -> None:
-        h = self.head
+        """Append records (numpy columns) at the tail, in amortised O(len(new)).
+
+        Columns live in buffers with spare capacity; drained records before ``head`` are dropped only
+        when the buffers must grow or be compacted, so a long backlog is not copied on every append.
+        """
+        m = columns["append_ms"].size
+        if m == 0:
+            return
+        h, n = self.head, self.n
+        live = n - h
+        cap = self.append_ms.size
+        if n + m > cap:
+            new_cap = max(2 * (live + m), 1024)
+            for name in _COLUMNS:
+                old = getattr(self, name)
+                buf = np.empty(new_cap, dtype=old.dtype)
+                buf[:live] = old[h:n]
+                setattr(self, name, buf)
+            if h:
+                self.cum_base = self.cum_list[h - 1]  # the running sums stay absolute
+                self.cumv_base = self.cumv_list[h - 1]
+            for name in ("t_list", "cum_list", "cumv_list"):
+                del getattr(self, name)[:h]
+            self.head, self.n = 0, live
+            n = live
         for name in _COLUMNS:
-            old = getattr(self, name)
-            setattr(self, name, np.concatenate((old[h : self.n], columns[name])))
-        self.n = self.append_ms.size
-        self.head = 0
-        self.cum = np.cumsum(self.sizes)
-        self.cumv = np.cumsum(self.value_bytes)
-        self.t_list = self.append_ms.tolist()
-        self.cum_list = self.cum.tolist()
-        self.cumv_list = self.cumv.tolist()
+            getattr(self, name)[n : n + m] = columns[name]
+        last_cum = self.cum_list[-1] if self.cum_list else self.cum_base
+        last_cumv = self.cumv_list[-1] if self.cumv_list else self.cumv_base
+        self.t_list.extend(columns["append_ms"].tolist())
+        self.cum_list.extend((last_cum + np.cumsum(columns["sizes"])).tolist())
+        self.cumv_list.extend((last_cumv + np.cumsum(columns["value_bytes"])).tolist())
+        self.n = n + m
 
 
 class ReadyCheckResult:
@@ -160,7 +183,7 @@ class RecordAccumulator:
         """Set ``pq.full_end`` (end index of the first batch if nothing is drained) and ``pq.full_ms``."""
         h, n = pq.head, pq.n
         cum = pq.cum_list
-        base = cum[h - 1] if h else 0
+        base = cum[h - 1] if h else pq.cum_base
         limit = self.fill_limit
         j = bisect_right(cum, base + limit, h, n)
         if j <= h:
@@ -278,8 +301,8 @@ class RecordAccumulator:
             raw = cum[end - 1] - cum[h - 1]
             value_total = cumv[end - 1] - cumv[h - 1]
         else:
-            raw = cum[end - 1]
-            value_total = cumv[end - 1]
+            raw = cum[end - 1] - pq.cum_base
+            value_total = cumv[end - 1] - pq.cumv_base
         pq.head = end
         wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
         alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from eventsim.broker.purgatory import DelayedFetchPurgatory
 from eventsim.core.stations import BoundedQueue, Station
-from eventsim.log.compression import CODECS, compressed_size, get_codec
+from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
 from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
@@ -54,7 +54,6 @@ class FetchRequest:
         "parked",
         "conn",
         "host",
-        "replica",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host):
@@ -70,7 +69,6 @@ class FetchRequest:
         self.parked = False
         self.conn = conn
         self.host = host
-        self.replica = False
 
 
 class Broker:
@@ -288,6 +286,3 @@ class Broker:
                 if deleted:
                     self.recorder.segments_deleted(log.tp, deleted)
 
-
-def codec_of(name: str):
-    return CODECS[name]

@@ -132,11 +132,6 @@ class Station:
         """Time at which the earliest server becomes free."""
         return self._free[0]
 
-    def backlog_ms(self, t_ms: float) -> float:
-        """Work already booked beyond ``t_ms`` on the latest-finishing server (single-server backlog)."""
-        last = max(self._free)
-        return last - t_ms if last > t_ms else 0.0
-
 
 class BoundedQueue:
     """Kafka's request channel: at most ``capacity`` requests waiting for a handler thread.

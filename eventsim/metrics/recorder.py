@@ -113,9 +113,6 @@ class Recorder:
     def retried(self, batch) -> None:
         self.retries += 1
 
-    def appended(self, batch, now: float) -> None:
-        pass  # the log keeps the append time; kept as the hook replication will use
-
     def batch_acked(self, batch, req, now: float) -> None:
         """A batch was acknowledged at ``now``; folded into the metrics in bulk by ``_flush_acked``."""
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire

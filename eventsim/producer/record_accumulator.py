@@ -331,6 +331,3 @@ class RecordAccumulator:
         batch.drained_ms = now
         pq.retries.append(batch)
         self._update(pq)
-
-    def has_undrained(self) -> bool:
-        return any(pq.head < pq.n or pq.retries for pq in self.queues.values())

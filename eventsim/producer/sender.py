@@ -24,8 +24,6 @@ from __future__ import annotations
 import math
 from collections import deque
 
-import numpy as np
-
 from eventsim.producer.producer_batch import ProducerBatch
 
 __all__ = ["ProduceRequest", "Sender", "TIMEOUT_SWEEP_MS"]
@@ -215,6 +213,3 @@ class Sender:
             p.recorder.retried(batch)
         else:
             p.batch_failed(batch, error, now)
-
-    def backlog(self) -> np.ndarray:
-        return np.array([len(q) for q in self.in_flight.values()])

@@ -98,7 +98,7 @@ class Broker:
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
-        disk = sum(1 for _ in self.logs) % len(self.disks)  # Kafka picks the log dir with fewest partitions
+        disk = len(self.logs) % len(self.disks)  # Kafka picks the log dir with the fewest partitions
         log = Log(tp, topic_config, self.env.now, disk)
         ctype = topic_config.compression_type
         log.codec = None if ctype == "producer" else get_codec(ctype)  # None: keep the producer's codec
@@ -116,7 +116,7 @@ class Broker:
 
     # ------------------------------------------------------------------ front door
     def _admit(self, conn: int, now: float, service_ms: float) -> tuple[float, float, float]:
-        """NIC → processor → request queue → handler; returns (queued_ms, start_ms, end_ms)."""
+        """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
         proc = self.processors[conn % len(self.processors)]
         _, parsed = proc.reserve(now, self.profile.network_thread_cpu_ms)
         queued = self.request_queue.admit(parsed)

@@ -251,6 +251,7 @@ class KafkaProducer:
             self._freed_since_block = 0
             if cols[1][0] > env.now:
                 # The next record's send() has not happened yet: it is not blocked, just in the future.
+                acc.exhausted = False
                 yield env.any_of([self._memory_freed, env.timeout(float(cols[1][0]) - env.now)])
                 continue
             # Blocked: the pool is exhausted (ready() treats that as a reason to send).

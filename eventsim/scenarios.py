@@ -351,13 +351,7 @@ class Scenario:
                     f"records within max.message.bytes of {topic.name!r} ({topic.max_message_bytes} bytes)",
                     f"the broker would reject a {largest}-byte record batch with RECORD_TOO_LARGE",
                 )
-            if spec.start_ms >= self.horizon_ms:
-                raise InvalidConfigurationError(
-                    f"producers[{i}].start_ms",
-                    spec.start_ms,
-                    f"a time < horizon_ms ({self.horizon_ms:g})",
-                    "would never start",
-                )
+            self._check_start(f"producers[{i}].start_ms", spec.start_ms)
         for i, spec in enumerate(self.consumers):
             topic = self._known_topic(f"consumers[{i}].topic", spec.topic)
             for p in spec.partitions or ():
@@ -368,13 +362,13 @@ class Scenario:
                         f"partitions 0..{topic.partitions - 1} of {topic.name!r}",
                         f"{topic.name}-{p} does not exist",
                     )
-            if spec.start_ms >= self.horizon_ms:
-                raise InvalidConfigurationError(
-                    f"consumers[{i}].start_ms",
-                    spec.start_ms,
-                    f"a time < horizon_ms ({self.horizon_ms:g})",
-                    "would never start",
-                )
+            self._check_start(f"consumers[{i}].start_ms", spec.start_ms)
+
+    def _check_start(self, path: str, start_ms: float) -> None:
+        if start_ms >= self.horizon_ms:
+            raise InvalidConfigurationError(
+                path, start_ms, f"a time < horizon_ms ({self.horizon_ms:g})", "would never start"
+            )
 
     def topic(self, name: str) -> TopicConfig:
         """The topic called ``name`` as declared (call ``.resolve(scenario.broker)`` for effective values)."""

@@ -233,24 +233,38 @@ class Recorder:
         for topic in dict.fromkeys(topics):
             sel = items if len(self.topics) <= 1 else [c for c in items if c[0] == topic]
             tm = self.topic(topic)
-            counts = np.array([c[3] - c[2] for c in sel], dtype=np.int64)
-            now = np.array([c[5] for c in sel], dtype=np.float64)
-            arrived = np.array([c[4] for c in sel], dtype=np.float64)
-            appended = np.array([c[1].append_ms for c in sel], dtype=np.float64)
+            _, batches, starts, ends, arrived_l, now_l = zip(*sel, strict=True)
+            i0 = np.array(starts, dtype=np.int64)
+            i1 = np.array(ends, dtype=np.int64)
+            counts = i1 - i0
+            now = np.array(now_l, dtype=np.float64)
+            arrived = np.array(arrived_l, dtype=np.float64)
+            appended = np.array([b.append_ms for b in batches], dtype=np.float64)
+            sizes = np.array([b.next_offset - b.base_offset for b in batches], dtype=np.int64)
+            whole = ((i0 == 0) & (i1 == sizes)).tolist()
             tm.consumed.add(now, counts)
-            whole = [c[2] == 0 and c[3] == c[1].next_offset - c[1].base_offset for c in sel]
             vbytes = [
-                c[1].value_total if w else int(c[1].value_bytes[c[2] : c[3]].sum())
-                for c, w in zip(sel, whole, strict=True)
+                b.value_total if w else int(b.value_bytes[i:j].sum())
+                for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
             ]
             tm.bytes_consumed.add(now, np.array(vbytes, dtype=np.float64))
-            create = np.concatenate([c[1].create_ms[c[2] : c[3]] for c in sel])
+            create = np.concatenate(
+                [
+                    b.create_ms if w else b.create_ms[i:j]
+                    for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
+                ]
+            )
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now_each, now_each - create)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate([c[1].record_ids[c[2] : c[3]] for c in sel])
+                rids = np.concatenate(
+                    [
+                        b.record_ids if w else b.record_ids[i:j]
+                        for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
+                    ]
+                )
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
 

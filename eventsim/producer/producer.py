@@ -20,7 +20,9 @@ woken once a sixteenth of the pool has been freed rather than on every freed bat
 Records carry their ``send()`` time, so blocking shows up as accumulator wait.
 
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
-transactions (later), and per-record callbacks (results are aggregated by the metrics recorder).
+transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The
+adaptive sticky partitioner (KIP-794) sees the partitions' queue lengths once per chunk of arrivals, not
+at every record.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms
 
 What is modelled: that loop as one SimPy process (``Sender.run``) that sleeps until the earliest
 linger/full/backoff time or until a response frees an in-flight slot it was waiting for; request
-timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS``. Responses complete
+timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the
+shorter timeout, when that is smaller). Responses complete
 whole batches at once (latency columns go to the metrics in one vectorised call).
 
 Not modelled: metadata requests, connection setup, ``max.block.ms`` for metadata, and a response that
@@ -183,11 +184,13 @@ class Sender:
 
     # ------------------------------------------------------------------ timeouts
     def sweep(self):
-        """Request timeouts and delivery timeouts, checked every ``TIMEOUT_SWEEP_MS``."""
+        """Request and delivery timeouts, checked every ``TIMEOUT_SWEEP_MS`` or a tenth of a timeout."""
         env = self.env
         p = self.producer
+        shortest = min(self.request_timeout_ms, self.delivery_timeout_ms)
+        interval = max(min(TIMEOUT_SWEEP_MS, shortest / 10.0), 0.1)
         while True:
-            yield env.timeout(TIMEOUT_SWEEP_MS)
+            yield env.timeout(interval)
             now = env.now
             for q in self.in_flight.values():
                 expired = [r for r in q if now - r.send_ms >= self.request_timeout_ms]

@@ -72,6 +72,8 @@ class KafkaConsumer:
     def send_fetches(self) -> None:
         """One fetch per leader with no fetch in flight, for its partitions with no buffered data."""
         in_flight = self.in_flight
+        if len(in_flight) == len(self.by_node):
+            return  # a fetch is already out to every leader
         buffered = self.buffered_tps
         positions = self.positions
         now = None

@@ -240,7 +240,6 @@ def test_retried_batch_waits_for_backoff_and_goes_before_new_records():
     (b,) = drain(acc, 0, 1.0)
     assert ids(b) == [0, 1]
     acc.append(TP0, cols([2.0], 100, first_id=2))
-    b.backoff_ms = 100.0
     acc.reenqueue(b, 5.0)
     # Kafka: a batch in backoff blocks its partition; the new record waits behind it.
     r = acc.ready(50.0)

@@ -285,4 +285,3 @@ class Broker:
                 deleted = log.enforce_retention(now)
                 if deleted:
                     self.recorder.segments_deleted(log.tp, deleted)
-

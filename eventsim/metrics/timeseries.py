@@ -238,8 +238,6 @@ class WindowedCounter(_Windowed):
         return self._values.nbytes
 
 
-
-
 # --------------------------------------------------------------------------------------------
 class LevelSeries(_Windowed):
     """Time-weighted mean and maximum per window of a piecewise-constant level.

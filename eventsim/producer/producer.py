@@ -70,6 +70,7 @@ class KafkaProducer:
             cfg.retry_backoff_ms,
             self.codec.ratio,
             {tp: topic.leader(tp.partition) for tp in self.tps},
+            retry_backoff_max_ms=cfg.retry_backoff_max_ms,
         )
         self.sender = Sender(self)
         scope = f"producer.{self.client_id}"

@@ -77,7 +77,6 @@ class ProducerBatch:
         "base_offset",
         "producer",
         "first_create_ms",
-        "backoff_ms",
         "value_total",
         "stored_bytes",
     )
@@ -112,7 +111,6 @@ class ProducerBatch:
         self.base_offset = -1
         self.producer = producer
         self.first_create_ms = float(create_ms[0])
-        self.backoff_ms = 0.0
         self.value_total = int(value_bytes.sum()) if value_total is None else value_total
 
     def __repr__(self) -> str:

@@ -144,10 +144,12 @@ class RecordAccumulator:
         retry_backoff_ms: float,
         compression_ratio: float,
         leaders: dict[TopicPartition, int],
+        retry_backoff_max_ms: float = 1000.0,
     ):
         self.batch_size = batch_size
         self.linger_ms = float(linger_ms)
         self.retry_backoff_ms = float(retry_backoff_ms)
+        self.retry_backoff_max_ms = float(retry_backoff_max_ms)
         self.compression_ratio = float(compression_ratio)
         # Records' bytes that fit in one batch: batch.size less the header, at the codec's ratio.
         self.fill_limit = max(batch_size - RECORD_BATCH_OVERHEAD, 0) * self.compression_ratio
@@ -208,9 +210,9 @@ class RecordAccumulator:
         linger_at = pq.t_list[pq.head] + self.linger_ms
         pq.ready_ms = float(min(linger_at, pq.full_ms))
 
-    @staticmethod
-    def _backoff(batch: ProducerBatch) -> float:
-        return batch.backoff_ms
+    def _backoff(self, batch: ProducerBatch) -> float:
+        """KIP-580: ``retry.backoff.ms`` doubling per attempt up to ``retry.backoff.max.ms`` (no jitter)."""
+        return min(self.retry_backoff_ms * 2 ** max(batch.attempts - 1, 0), self.retry_backoff_max_ms)
 
     # ------------------------------------------------------------------ ready / drain
     def ready(self, now: float, sendable_nodes=None) -> ReadyCheckResult:
@@ -219,19 +221,13 @@ class RecordAccumulator:
         ``sendable_nodes``, if given, limits the next-ready search to nodes that can take a request
         (Kafka ignores linger timers of a node whose in-flight window is full).
         """
-        ready_nodes: set[int] = set()
-        next_ms = INF
-        exhausted = self.exhausted
-        for node, pqs in self.by_node.items():
-            consider = sendable_nodes is None or node in sendable_nodes
-            for pq in pqs:
-                r = pq.ready_ms
-                if r <= now or (exhausted and pq.head < pq.n and pq.append_ms[pq.head] <= now):
-                    ready_nodes.add(node)
-                    break
-                if consider and r < next_ms:
-                    next_ms = r
-        return ReadyCheckResult(ready_nodes, next_ms)
+        ready_nodes = {node for node in self.by_node if self.node_ready(node, now)}
+        waiting = [
+            node
+            for node in self.by_node
+            if node not in ready_nodes and (sendable_nodes is None or node in sendable_nodes)
+        ]
+        return ReadyCheckResult(ready_nodes, self.next_ready_ms(waiting))
 
     def node_ready(self, node: int, now: float) -> bool:
         """Whether ``node`` leads a sendable partition at ``now`` (the per-node half of ``ready``)."""

@@ -90,8 +90,6 @@ class Sender:
         self.request_timeout_ms = float(cfg.request_timeout_ms)
         self.delivery_timeout_ms = float(cfg.delivery_timeout_ms)
         self.retries = cfg.retries
-        self.retry_backoff_ms = float(cfg.retry_backoff_ms)
-        self.retry_backoff_max_ms = float(cfg.retry_backoff_max_ms)
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
         self._wake = None
@@ -193,8 +191,8 @@ class Sender:
             yield env.timeout(interval)
             now = env.now
             for q in self.in_flight.values():
-                expired = [r for r in q if now - r.send_ms >= self.request_timeout_ms]
-                if not expired:
+                # Requests are in send order, so the oldest one decides.
+                if not q or now - q[0].send_ms < self.request_timeout_ms:
                     continue
                 # Kafka disconnects the node: every in-flight request on it fails.
                 failed = list(q)
@@ -209,9 +207,6 @@ class Sender:
     def _retry_or_fail(self, batch: ProducerBatch, now: float, error: str) -> None:
         p = self.producer
         if batch.attempts <= self.retries and now - batch.first_create_ms < self.delivery_timeout_ms:
-            batch.backoff_ms = min(
-                self.retry_backoff_ms * (2 ** (batch.attempts - 1)), self.retry_backoff_max_ms
-            )
             p.accumulator.reenqueue(batch, now)
             p.recorder.retried(batch)
         else:

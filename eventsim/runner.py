@@ -33,10 +33,6 @@ def _sample_rate(scenario: Scenario, horizon_ms: float) -> float:
     return 1.0 if expected <= AUTO_SAMPLE_RECORDS else AUTO_SAMPLE_RECORDS / expected
 
 
-def _spread(partitions: int, count: int, instance: int) -> list[int]:
-    return [p for p in range(partitions) if p % count == instance]
-
-
 class Run:
     """The component tree of one run (exposed for tests that inspect processes)."""
 
@@ -69,11 +65,9 @@ class Run:
         for spec in scenario.consumers:
             topic = self.cluster.topics[spec.topic]
             for i in range(spec.count):
-                parts = list(spec.partitions) if spec.partitions is not None else None
-                if parts is None:
-                    parts = _spread(topic.partitions, spec.count, i)
-                elif spec.count > 1:
-                    parts = [p for k, p in enumerate(parts) if k % spec.count == i]
+                # Instance i of n takes every n-th partition of the list (or of the whole topic).
+                listed = spec.partitions if spec.partitions is not None else range(topic.partitions)
+                parts = list(listed)[i :: spec.count]
                 host = self.cluster.client_host(f"consumer-{spec.name}-{i}")
                 self.consumers.append(
                     KafkaConsumer(self.env, self.cluster, spec, i, parts, self.recorder, host)

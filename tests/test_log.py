@@ -49,6 +49,21 @@ def reading_log(cfg=None) -> Log:
 
 
 # ---------------------------------------------------------------------------------------------- offsets
+def test_a_retried_batch_appended_twice_is_two_entries_with_their_own_offsets():
+    """Without idempotence a retry after a lost response writes the records again (duplicates)."""
+    log = reading_log()
+    b = batch(3, 300)
+    other = batch(2, 200, first_id=3)
+    assert log.append(b, 1.0) == 0
+    assert log.append(other, 2.0) == 3
+    assert log.append(b, 3.0) == 5  # the same batch object, retried
+    assert b.base_offset == 5  # what the producer's RecordMetadata reports
+    read = log.read(0, 10**6)
+    assert [(x.base_offset, x.next_offset) for x in read] == [(0, 3), (3, 5), (5, 8)]
+    assert [x.log_append_ms for x in read] == [1.0, 2.0, 3.0]
+    np.testing.assert_array_equal(read[0].record_ids, read[2].record_ids)
+
+
 def test_offsets_are_dense_and_increasing():
     log = Log(TP, config(), 0.0)
     counts = [3, 1, 7, 2]

@@ -197,7 +197,7 @@ class Broker:
                 errors = errors or [None] * len(req.batches)
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
-            b.base_offset = log.append(b, now)
+            log.append(b, now)
         req.errors = errors
         # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
         check = self.purgatory.check
@@ -256,7 +256,7 @@ class Broker:
             batches = log.read(off, limit)
             if not batches:
                 continue
-            nbytes = sum(b.wire_bytes for b in batches)
+            nbytes = sum(b.stored_bytes for b in batches)
             cache = self.page_cache_per_log
             if log.size_bytes > cache and log.bytes_after(off) > cache:
                 self.disk_reads += 1

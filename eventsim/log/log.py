@@ -19,44 +19,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from typing import TYPE_CHECKING
 
-__all__ = ["Log", "StoredBatch", "Segment"]
+if TYPE_CHECKING:
+    from eventsim.producer.producer_batch import ProducerBatch
 
-
-class StoredBatch:
-    __slots__ = (
-        "base_offset",
-        "next_offset",
-        "wire_bytes",
-        "append_ms",
-        "create_ms",
-        "record_ids",
-        "value_bytes",
-        "producer",
-        "value_total",
-    )
-
-    def __init__(
-        self,
-        base_offset,
-        count,
-        wire_bytes,
-        append_ms,
-        create_ms,
-        record_ids,
-        value_bytes,
-        producer,
-        value_total,
-    ):
-        self.base_offset = base_offset
-        self.next_offset = base_offset + count
-        self.wire_bytes = wire_bytes
-        self.append_ms = append_ms
-        self.create_ms = create_ms
-        self.record_ids = record_ids
-        self.value_bytes = value_bytes
-        self.producer = producer
-        self.value_total = value_total
+__all__ = ["Log", "Segment"]
 
 
 class Segment:
@@ -95,7 +63,7 @@ class Log:
         self.log_end_offset = 0
         self.size_bytes = 0
         self.segments: list[Segment] = [Segment(0, now_ms)]
-        self.batches: list[StoredBatch] = []  # kept for readers, oldest first
+        self.batches: list[ProducerBatch] = []  # kept for readers, oldest first
         self._bases: list[int] = []
         self._cum: list[int] = []  # stored bytes up to and including each kept batch
         self._stored = 0  # bytes of all batches ever kept for readers
@@ -116,7 +84,11 @@ class Log:
 
     # ------------------------------------------------------------------ append / roll
     def append(self, batch, now_ms: float) -> int:
-        """Append a ``ProducerBatch``; returns its base offset."""
+        """Append a ``ProducerBatch`` (setting its ``base_offset``); returns its base offset.
+
+        While someone reads the log, the batch itself is kept as the log's entry (its record columns are
+        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set.
+        """
         base = self.log_end_offset
         seg = self.segments[-1]
         cfg = self.config
@@ -138,20 +110,16 @@ class Log:
         self.size_bytes += batch.stored_bytes
         self.appended_records += batch.count
         self.appended_bytes += batch.stored_bytes
+        if batch.next_offset >= 0:
+            # A retried batch whose first append succeeded: its earlier entry keeps its own offsets.
+            i = bisect_right(self._bases, batch.base_offset) - 1
+            if i >= 0 and self.batches[i] is batch:
+                self.batches[i] = batch.copy()
+        batch.base_offset = base  # what the producer's RecordMetadata reports
         if self._readers:
-            self.batches.append(
-                StoredBatch(
-                    base,
-                    batch.count,
-                    batch.stored_bytes,
-                    now_ms,
-                    batch.create_ms,
-                    batch.record_ids,
-                    batch.value_bytes,
-                    batch.producer,
-                    batch.value_total,
-                )
-            )
+            batch.next_offset = base + batch.count
+            batch.log_append_ms = now_ms
+            self.batches.append(batch)
             self._bases.append(base)
             self._stored += batch.stored_bytes
             self._cum.append(self._stored)
@@ -211,10 +179,10 @@ class Log:
             return 0
         i = bisect_right(bases, offset) - 1
         if i <= 0:
-            return self._stored - self._cum[0] + self.batches[0].wire_bytes
+            return self._stored - self._cum[0] + self.batches[0].stored_bytes
         return self._stored - self._cum[i - 1]
 
-    def read(self, offset: int, max_bytes: int) -> list[StoredBatch]:
+    def read(self, offset: int, max_bytes: int) -> list[ProducerBatch]:
         """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
         hw = self.high_watermark
         batches = self.batches
@@ -229,8 +197,8 @@ class Log:
             b = batches[k]
             if b.base_offset >= hw:
                 break
-            if out and size + b.wire_bytes > max_bytes:
+            if out and size + b.stored_bytes > max_bytes:
                 break
             out.append(b)
-            size += b.wire_bytes
+            size += b.stored_bytes
         return out

@@ -61,7 +61,8 @@ class Recorder:
         self.stages.update({("consume", s): LatencyHistogram() for s in CONSUME_STAGES})
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
-        self._acked: list[tuple] = []  # per acked batch: count and the request's stage times
+        self._acked: list[tuple] = []  # per acknowledged request: its stage times
+        self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
         self._consumed: list[tuple] = []  # per polled chunk: topic, batch, slice, arrival and poll times
         self._consumed_n = 0
@@ -113,36 +114,31 @@ class Recorder:
     def retried(self, batch) -> None:
         self.retries += 1
 
-    def batch_acked(self, batch, req, now: float) -> None:
-        """A batch was acknowledged at ``now``; folded into the metrics in bulk by ``_flush_acked``."""
+    def request_acked(self, req, batches, now: float) -> None:
+        """``batches`` of ``req`` were acknowledged at ``now``; folded in bulk by ``_flush_acked``."""
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
-            self._acked.append(
-                (batch.count, now, req.send_ms, now, now, now, batch.value_total, 0, req.done_ms)
-            )
+            self._acked.append((now, req.send_ms, now, now, now, 0.0, req.done_ms))
         else:
-            self._acked.append(
-                (
-                    batch.count,
-                    now,
-                    req.send_ms,
-                    req.queue_ms,
-                    req.start_ms,
-                    req.done_ms,
-                    batch.value_total,
-                    1,
-                    req.done_ms,
-                )
-            )
-        self._acked_batches.append(batch)
-        if len(self._acked) >= FLUSH_BATCHES:
+            self._acked.append((now, req.send_ms, req.queue_ms, req.start_ms, req.done_ms, 1.0, req.done_ms))
+        self._acked_per_request.append(len(batches))
+        self._acked_batches += batches
+        if len(self._acked_batches) >= FLUSH_BATCHES:
             self._flush_acked()
 
     def _flush_acked(self) -> None:
         if not self._acked:
             return
-        rows = np.array(self._acked, dtype=np.float64)
+        per_request = np.array(self._acked, dtype=np.float64)
         batches = self._acked_batches
-        self._acked, self._acked_batches = [], []
+        reps = np.array(self._acked_per_request, dtype=np.int64)
+        self._acked, self._acked_batches, self._acked_per_request = [], [], []
+        # One row per batch: count, then its request's times, value bytes, acks flag, append time.
+        req_rows = np.repeat(per_request, reps, axis=0)
+        rows = np.empty((len(batches), 9), dtype=np.float64)
+        rows[:, 0] = [b.count for b in batches]
+        rows[:, 1:6] = req_rows[:, 0:5]
+        rows[:, 6] = [b.value_total for b in batches]
+        rows[:, 7:9] = req_rows[:, 5:7]
         topics = [b.tp.topic for b in batches]
         for topic in dict.fromkeys(topics):
             if len(self.topics) == 1 or all(t == topic for t in topics):
@@ -239,7 +235,7 @@ class Recorder:
             counts = i1 - i0
             now = np.array(now_l, dtype=np.float64)
             arrived = np.array(arrived_l, dtype=np.float64)
-            appended = np.array([b.append_ms for b in batches], dtype=np.float64)
+            appended = np.array([b.log_append_ms for b in batches], dtype=np.float64)
             sizes = np.array([b.next_offset - b.base_offset for b in batches], dtype=np.int64)
             whole = ((i0 == 0) & (i1 == sizes)).tolist()
             tm.consumed.add(now, counts)

@@ -293,17 +293,20 @@ class KafkaProducer:
     def batch_sent(self, batch: ProducerBatch) -> None:
         self.inflight_alloc += batch.alloc_bytes
 
-    def batch_done(self, batch: ProducerBatch, req, now: float) -> None:
-        self.recorder.batch_acked(batch, req, now)
-        self._free(batch)
+    def batches_done(self, batches: list[ProducerBatch], req, now: float) -> None:
+        self.recorder.request_acked(req, batches, now)
+        freed = 0
+        for b in batches:
+            freed += b.alloc_bytes
+        self._free(freed)
 
     def batch_failed(self, batch: ProducerBatch, error: str, now: float) -> None:
         self.recorder.failed_records(batch.tp.topic, batch.count, error)
-        self._free(batch)
+        self._free(batch.alloc_bytes)
 
-    def _free(self, batch: ProducerBatch) -> None:
-        self.inflight_alloc -= batch.alloc_bytes
-        self._freed_since_block += batch.alloc_bytes
+    def _free(self, nbytes: int) -> None:
+        self.inflight_alloc -= nbytes
+        self._freed_since_block += nbytes
         ev = self._memory_freed
         # A blocked send() is woken once a sixteenth of the pool (at least one batch) has been freed:
         # Kafka wakes it on every deallocation; grouping the wake-ups keeps a long backlog cheap to model.

@@ -79,6 +79,8 @@ class ProducerBatch:
         "first_create_ms",
         "value_total",
         "stored_bytes",
+        "next_offset",
+        "log_append_ms",
     )
 
     def __init__(
@@ -112,6 +114,15 @@ class ProducerBatch:
         self.producer = producer
         self.first_create_ms = float(create_ms[0])
         self.value_total = int(value_bytes.sum()) if value_total is None else value_total
+        self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
+        self.log_append_ms = 0.0
+
+    def copy(self) -> ProducerBatch:
+        """A shallow copy (the record columns are shared): a second log entry for the same records."""
+        c = ProducerBatch.__new__(ProducerBatch)
+        for name in ProducerBatch.__slots__:
+            setattr(c, name, getattr(self, name))
+        return c
 
     def __repr__(self) -> str:
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"

@@ -169,14 +169,16 @@ class Sender:
         now = self.env.now
         p = self.producer
         errors = req.errors
-        for i, b in enumerate(req.batches):
-            err = errors[i] if errors else None
-            if err is None:
-                p.batch_done(b, req, now)
-            elif err in RETRIABLE:
-                self._retry_or_fail(b, now, err)
-            else:
-                p.batch_failed(b, err, now)
+        if errors is None:
+            p.batches_done(req.batches, req, now)
+        else:
+            for b, err in zip(req.batches, errors, strict=True):
+                if err is None:
+                    p.batches_done([b], req, now)
+                elif err in RETRIABLE:
+                    self._retry_or_fail(b, now, err)
+                else:
+                    p.batch_failed(b, err, now)
         if was_full:  # the node could not take a request; now it can
             self.wakeup()
 

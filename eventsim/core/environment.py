@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL
+from simpy.core import NORMAL, EmptySchedule, EventPriority, StopSimulation
 from simpy.events import Event
 
 __all__ = ["Environment", "RandomStreams", "Call"]
@@ -51,21 +52,22 @@ class RandomStreams:
 
 
 class Call(Event):
-    """An event that runs ``fn(*args)`` when simulated time reaches it (one heap entry, no process)."""
+    """An event that runs ``fn(*args)`` when simulated time reaches it (one heap entry, no process).
+
+    ``Environment.step`` runs it directly, without SimPy's callback machinery: a ``Call`` is a timer,
+    not something a process can ``yield`` on.
+    """
 
     __slots__ = ("fn", "args")
 
     def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., Any], args: tuple):
         self.env = env
-        self.callbacks = [self._fire]
+        self.callbacks = None
         self._value = None
         self._ok = True
         self.fn = fn
         self.args = args
-        env.schedule(self, NORMAL, delay)
-
-    def _fire(self, _event: Event) -> None:
-        self.fn(*self.args)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
 
 
 class Environment(simpy.Environment):
@@ -88,3 +90,25 @@ class Environment(simpy.Environment):
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> Call:
         self.events_scheduled += 1
         return Call(self, delay_ms if delay_ms > 0.0 else 0.0, fn, args)
+
+    def step(self) -> None:
+        """Process the next event: a ``Call`` runs its function; any other event is SimPy's."""
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        if event.__class__ is Call:
+            event.fn(*event.args)
+            return
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, EventPriority(-1))  # as simpy.Environment.step
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc

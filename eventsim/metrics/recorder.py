@@ -102,14 +102,13 @@ class Recorder:
         tm = self.topic(topic)
         tm.failed[reason] = tm.failed.get(reason, 0) + int(n)
 
-    def request_sent(self, req) -> None:
-        tm = self.topic(req.batches[0].tp.topic)
+    def request_sent(self, topic: str, new_batches: int, new_records: int, new_bytes: int) -> None:
+        """A produce request went out, carrying ``new_batches`` batches sent for the first time."""
+        tm = self.topic(topic)
         tm.requests += 1
-        for b in req.batches:
-            if b.attempts == 1:  # first send of this batch
-                tm.batches += 1
-                tm.batch_records += b.count
-                tm.batch_bytes += b.wire_bytes
+        tm.batches += new_batches
+        tm.batch_records += new_records
+        tm.batch_bytes += new_bytes
 
     def retried(self, batch) -> None:
         self.retries += 1

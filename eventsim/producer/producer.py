@@ -290,9 +290,6 @@ class KafkaProducer:
         self.sender.wakeup()
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
-    def batch_sent(self, batch: ProducerBatch) -> None:
-        self.inflight_alloc += batch.alloc_bytes
-
     def batches_done(self, batches: list[ProducerBatch], req, now: float) -> None:
         self.recorder.request_acked(req, batches, now)
         freed = 0

@@ -76,7 +76,6 @@ class ProducerBatch:
         "attempts",
         "base_offset",
         "producer",
-        "first_create_ms",
         "value_total",
         "stored_bytes",
         "next_offset",
@@ -103,19 +102,23 @@ class ProducerBatch:
         self.record_ids = record_ids
         self.keys = keys
         self.value_bytes = value_bytes
-        self.count = int(create_ms.size)
-        self.size_bytes = RECORD_BATCH_OVERHEAD + int(records_bytes)  # uncompressed
-        self.wire_bytes = int(wire_bytes)  # as sent (compressed with the producer's codec)
-        self.stored_bytes = self.wire_bytes  # as stored: differs if the topic recompresses
-        self.alloc_bytes = int(alloc_bytes)  # taken from buffer.memory
+        self.count = len(create_ms)
+        self.size_bytes = RECORD_BATCH_OVERHEAD + records_bytes  # uncompressed
+        self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
+        self.stored_bytes = wire_bytes  # as stored: differs if the topic recompresses
+        self.alloc_bytes = alloc_bytes  # taken from buffer.memory
         self.drained_ms = 0.0
         self.attempts = 0
         self.base_offset = -1
         self.producer = producer
-        self.first_create_ms = float(create_ms[0])
         self.value_total = int(value_bytes.sum()) if value_total is None else value_total
         self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
         self.log_append_ms = 0.0
+
+    @property
+    def first_create_ms(self) -> float:
+        """``send()`` time of the batch's first record (``delivery.timeout.ms`` counts from it)."""
+        return float(self.create_ms[0])
 
     def copy(self) -> ProducerBatch:
         """A shallow copy (the record columns are shared): a second log entry for the same records."""

@@ -255,29 +255,35 @@ class RecordAccumulator:
         """The first batch of each partition led by ``node``, up to ``max.request.size``."""
         pqs = self.by_node[node]
         k = len(pqs)
-        start = self.drain_index[node] % k if k else 0
+        if not k:
+            return []
+        start = self.drain_index[node] % k
         batches: list[ProducerBatch] = []
         size = 0
+        idx = start
         for i in range(k):
-            idx = (start + i) % k
-            # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
-            # max.request.size resumes at the partition that did not fit.
-            self.drain_index[node] = idx
+            idx = start + i
+            if idx >= k:
+                idx -= k
             pq = pqs[idx]
-            batch = None
             is_retry = False
             if pq.retries:
                 b = pq.retries[0]
-                if b.drained_ms + self._backoff(b) <= now:
-                    batch = b
-                    is_retry = True
-            elif pq.head < pq.n and pq.t_list[pq.head] <= now:
+                if b.drained_ms + self._backoff(b) > now:
+                    continue
+                batch = b
+                is_retry = True
+            else:
+                h = pq.head
+                if h >= pq.n:
+                    continue
+                t_list = pq.t_list
+                if t_list[h] > now:
+                    continue
                 end = pq.full_end
-                if pq.t_list[end - 1] > now:  # the batch is still filling: take what has arrived
-                    end = bisect_right(pq.t_list, now, pq.head, end)
+                if t_list[end - 1] > now:  # the batch is still filling: take what has arrived
+                    end = bisect_right(t_list, now, h, end)
                 batch = self._make_batch(pq, end, producer, codec_wire_bytes)
-            if batch is None:
-                continue
             if batches and size + batch.wire_bytes > max_request_size:
                 if not is_retry:
                     self._unmake(pq, batch)
@@ -288,6 +294,9 @@ class RecordAccumulator:
             batch.drained_ms = now
             batches.append(batch)
             self._update(pq)
+        # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
+        # max.request.size resumes at the partition that did not fit.
+        self.drain_index[node] = idx
         return batches
 
     def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:
@@ -301,7 +310,9 @@ class RecordAccumulator:
             value_total = cumv[end - 1] - pq.cumv_base
         pq.head = end
         wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
-        alloc = max(self.batch_size, RECORD_BATCH_OVERHEAD + raw)
+        alloc = self.batch_size
+        if RECORD_BATCH_OVERHEAD + raw > alloc:
+            alloc = RECORD_BATCH_OVERHEAD + raw
         return ProducerBatch(
             pq.tp,
             pq.create_ms[h:end],

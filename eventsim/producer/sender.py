@@ -62,12 +62,23 @@ class ProduceRequest:
         "errors",
     )
 
-    def __init__(self, producer, node: int, batches: list[ProducerBatch], send_ms: float, acks: int):
+    def __init__(
+        self,
+        producer,
+        node: int,
+        batches: list[ProducerBatch],
+        send_ms: float,
+        acks: int,
+        wire_bytes: int | None = None,
+        records: int | None = None,
+    ):
         self.producer = producer
         self.node = node
         self.batches = batches
-        self.wire_bytes = PRODUCE_REQUEST_OVERHEAD + sum(b.wire_bytes for b in batches)
-        self.records = sum(b.count for b in batches)
+        if wire_bytes is None:
+            wire_bytes = PRODUCE_REQUEST_OVERHEAD + sum(b.wire_bytes for b in batches)
+        self.wire_bytes = wire_bytes
+        self.records = sum(b.count for b in batches) if records is None else records
         self.send_ms = send_ms
         self.arrive_ms = send_ms
         self.queue_ms = send_ms
@@ -141,14 +152,24 @@ class Sender:
     # ------------------------------------------------------------------ requests
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer
-        req = ProduceRequest(p, node, batches, now, self.acks)
+        wire = PRODUCE_REQUEST_OVERHEAD
+        records = 0
+        # Batches sent for the first time: they count in the batch statistics and take pool memory.
+        new_batches = new_records = new_bytes = new_alloc = 0
         for b in batches:
+            wire += b.wire_bytes
+            records += b.count
             if b.attempts == 0:
-                p.batch_sent(b)
+                new_batches += 1
+                new_records += b.count
+                new_bytes += b.wire_bytes
+                new_alloc += b.alloc_bytes
             b.attempts += 1
+        req = ProduceRequest(p, node, batches, now, self.acks, wire, records)
+        p.inflight_alloc += new_alloc
         self.in_flight[node].append(req)
         self.requests_sent += 1
-        p.recorder.request_sent(req)
+        p.recorder.request_sent(batches[0].tp.topic, new_batches, new_records, new_bytes)
         broker = p.cluster.brokers[node]
         tx_end, delivered = p.cluster.network.transfer(p.host, broker.host, now, req.wire_bytes)
         req.arrive_ms = delivered

@@ -90,6 +90,8 @@ class Broker:
         self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
         self.page_cache_per_log = profile.page_cache_bytes
         self.logs: dict = {}
+        self._recompressing_logs = False  # some topic sets its own compression.type
+        self._flushing_logs = False  # some topic sets flush.messages / flush.ms
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self._connections = 0
         self.produce_requests = 0
@@ -103,6 +105,8 @@ class Broker:
         ctype = topic_config.compression_type
         log.codec = None if ctype == "producer" else get_codec(ctype)  # None: keep the producer's codec
         self.logs[tp] = log
+        self._recompressing_logs = self._recompressing_logs or log.codec is not None
+        self._flushing_logs = self._flushing_logs or log.flush_policy
         self.page_cache_per_log = self.profile.page_cache_bytes / len(self.logs)
         return log
 
@@ -145,36 +149,48 @@ class Broker:
         wire = req.wire_bytes
         cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
         codec = req.producer.codec
+        batches = req.batches
+        logs = self.logs
         if codec.name != "none":  # LogValidator decompresses to validate
-            cpu += sum(b.size_bytes for b in req.batches) / codec.decompress_bytes_per_ms
-        for b in req.batches:
-            target = self.logs[b.tp].codec
-            if target is not None and target.name != codec.name:
-                # The topic's compression.type differs from the producer's: the broker recompresses.
-                raw = b.size_bytes - RECORD_BATCH_OVERHEAD
-                cpu += raw / target.compress_bytes_per_ms if target.name != "none" else 0.0
-                b.stored_bytes = RECORD_BATCH_OVERHEAD + (
-                    int(compressed_size(target, raw)) if target.name != "none" else raw
-                )
+            cpu += sum(b.size_bytes for b in batches) / codec.decompress_bytes_per_ms
+        if self._recompressing_logs:
+            for b in batches:
+                target = logs[b.tp].codec
+                if target is not None and target.name != codec.name:
+                    # The topic's compression.type differs from the producer's: the broker recompresses.
+                    raw = b.size_bytes - RECORD_BATCH_OVERHEAD
+                    cpu += raw / target.compress_bytes_per_ms if target.name != "none" else 0.0
+                    b.stored_bytes = RECORD_BATCH_OVERHEAD + (
+                        int(compressed_size(target, raw)) if target.name != "none" else raw
+                    )
         conn = req.producer.connection(self.id)
         queued, start, end = self._admit(conn, req.arrive_ms, cpu)
-        # Page cache write-back: throttle when a disk's dirty backlog exceeds the limit.
         rate = prof.disk_write_bytes_per_ms
-        per_disk: dict[int, int] = {}
-        logs = self.logs
-        for b in req.batches:
-            log = logs[b.tp]
-            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
-            if log.flush_policy:
-                end = self._flush(log, b, end, rate)
-        for d, nbytes in per_disk.items():
-            disk = self.disks[d]
-            backlog = (disk._free[0] - end) * rate
-            if backlog > self.dirty_limit_bytes:
-                end += (backlog - self.dirty_limit_bytes) / rate
-            disk.reserve(end, nbytes / rate)
+        if len(self.disks) == 1 and not self._flushing_logs:
+            nbytes = 0
+            for b in batches:
+                nbytes += b.stored_bytes
+            end = self._write_back(0, nbytes, end, rate)
+        else:
+            per_disk: dict[int, int] = {}
+            for b in batches:
+                log = logs[b.tp]
+                per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
+                if log.flush_policy:
+                    end = self._flush(log, b, end, rate)
+            for d, nbytes in per_disk.items():
+                end = self._write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
         self.env.call_at(end, self._append, req)
+
+    def _write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
+        """Page cache write-back of ``nbytes`` to disk ``d``: throttle while its dirty backlog is too big."""
+        disk = self.disks[d]
+        backlog = (disk._free[0] - end) * rate
+        if backlog > self.dirty_limit_bytes:
+            end += (backlog - self.dirty_limit_bytes) / rate
+        disk.reserve(end, nbytes / rate)
+        return end
 
     def _flush(self, log, batch, end: float, rate: float) -> float:
         """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk."""
@@ -191,18 +207,22 @@ class Broker:
     def _append(self, req) -> None:
         now = self.env.now
         errors = None
-        for i, b in enumerate(req.batches):
-            log = self.logs[b.tp]
+        logs = self.logs
+        batches = req.batches
+        for i, b in enumerate(batches):
+            log = logs[b.tp]
             if b.stored_bytes > log.config.max_message_bytes:
-                errors = errors or [None] * len(req.batches)
+                errors = errors or [None] * len(batches)
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
             log.append(b, now)
         req.errors = errors
         # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
-        check = self.purgatory.check
-        for b in req.batches:
-            check(b.tp, self._available_bytes)
+        purgatory = self.purgatory
+        watched = purgatory.watched
+        for b in batches:
+            if b.tp in watched:
+                purgatory.check(b.tp, self._available_bytes)
         if req.acks != 0:
             delivered = self._send_response(
                 req.producer.connection(self.id),
@@ -243,29 +263,31 @@ class Broker:
 
     def _respond_fetch(self, fetch: FetchRequest) -> None:
         prof = self.profile
+        now = self.env.now
         data = []
         total = 0
-        disk_done = self.env.now
+        disk_done = now
+        logs = self.logs
+        max_bytes = fetch.max_bytes
+        partition_bytes = fetch.max_partition_bytes
+        cache = self.page_cache_per_log
         for tp, off in fetch.partitions:
-            if total >= fetch.max_bytes:
+            if total >= max_bytes:
                 break
-            log = self.logs[tp]
-            limit = (
-                min(fetch.max_partition_bytes, fetch.max_bytes - total) if data else fetch.max_partition_bytes
-            )
-            batches = log.read(off, limit)
+            log = logs[tp]
+            limit = min(partition_bytes, max_bytes - total) if data else partition_bytes
+            batches, nbytes = log.read_sized(off, limit)
             if not batches:
                 continue
-            nbytes = sum(b.stored_bytes for b in batches)
-            cache = self.page_cache_per_log
             if log.size_bytes > cache and log.bytes_after(off) > cache:
                 self.disk_reads += 1
-                _, done = self.disks[log.disk].reserve(self.env.now, nbytes / prof.disk_read_bytes_per_ms)
-                disk_done = max(disk_done, done)
+                _, done = self.disks[log.disk].reserve(now, nbytes / prof.disk_read_bytes_per_ms)
+                if done > disk_done:
+                    disk_done = done
             data.append((tp, batches))
             total += nbytes
         cpu = prof.network_thread_cpu_ms + prof.fetch_cpu_ms_per_mb * total / MIB
-        if disk_done > self.env.now:
+        if disk_done > now:
             self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu)
         else:
             self._ship_fetch(fetch, data, total, cpu)

@@ -28,6 +28,7 @@ class DelayedFetchPurgatory:
         self.env = env
         self._complete = complete  # callback(fetch) that builds and sends the response
         self._watchers: dict[object, list] = {}
+        self.watched = self._watchers  # partitions with parked fetches (``tp in watched`` is a quick test)
         self._deadlines: list = []  # heap of (expire_at_ms, seq, fetch)
         self._seq = 0
         self._timer_at = math.inf

@@ -96,18 +96,25 @@ class KafkaConsumer:
     def on_fetch_response(self, fetch: FetchRequest, data) -> None:
         now = self.env.now
         self.in_flight.discard(fetch.node)
+        buffer = self.buffer
+        buffered = self.buffered_tps
+        positions = self.positions
+        logs = self.cluster.brokers[fetch.node].logs
         for tp, batches in data:
-            pos = self.positions[tp]
-            log = self.cluster.brokers[fetch.node].logs[tp]
+            pos = positions[tp]
+            added = 0
             for b in batches:
-                if b.next_offset <= pos:
+                nxt = b.next_offset
+                if nxt <= pos:
                     continue
-                start = max(pos - b.base_offset, 0)
-                self.buffer.append([tp, b, start, now])
-                self.buffered_tps[tp] = self.buffered_tps.get(tp, 0) + 1
-                pos = b.next_offset
-            self.positions[tp] = pos
-            log.advance_reader(self, pos)
+                start = pos - b.base_offset
+                buffer.append([tp, b, start if start > 0 else 0, now])
+                added += 1
+                pos = nxt
+            if added:
+                buffered[tp] = buffered.get(tp, 0) + added
+            positions[tp] = pos
+            logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
         ev = self._data
         if ev is not None and not ev.triggered:
@@ -115,22 +122,24 @@ class KafkaConsumer:
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):
-        """Up to ``max.poll.records`` records from the buffer, as column chunks."""
+        """Up to ``max.poll.records`` records from the buffer: chunks ``(tp, batch, i, j, arrival ms)``."""
         chunks = []
         n = 0
         buf = self.buffer
+        buffered = self.buffered_tps
         while buf and n < max_records:
             entry = buf[0]
             tp, b, i, arrived = entry
-            count = b.next_offset - b.base_offset
-            k = min(count - i, max_records - n)
+            count = b.count
+            k = count - i
+            if k > max_records - n:
+                k = max_records - n
+                entry[2] = i + k
+            else:
+                buf.popleft()
+                buffered[tp] -= 1
             chunks.append((tp, b, i, i + k, arrived))
             n += k
-            if i + k >= count:
-                buf.popleft()
-                self.buffered_tps[tp] -= 1
-            else:
-                entry[2] = i + k
         return chunks, n
 
     def poll_loop(self):

@@ -184,10 +184,14 @@ class Log:
 
     def read(self, offset: int, max_bytes: int) -> list[ProducerBatch]:
         """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
+        return self.read_sized(offset, max_bytes)[0]
+
+    def read_sized(self, offset: int, max_bytes: int) -> tuple[list[ProducerBatch], int]:
+        """``read`` and the stored bytes of what it returns."""
         hw = self.high_watermark
         batches = self.batches
         if offset >= hw or not batches:
-            return []
+            return [], 0
         i = bisect_right(self._bases, offset) - 1
         if i < 0:
             i = 0
@@ -201,4 +205,4 @@ class Log:
                 break
             out.append(b)
             size += b.stored_bytes
-        return out
+        return out, size

@@ -64,7 +64,7 @@ class Recorder:
         self._acked: list[tuple] = []  # per acknowledged request: its stage times
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
-        self._consumed: list[tuple] = []  # per polled chunk: topic, batch, slice, arrival and poll times
+        self._consumed: list[tuple] = []  # per poll: its time and chunks (tp, batch, slice, arrival time)
         self._consumed_n = 0
         self._processing: list[np.ndarray] = []
         self._processing_fixed: dict[float, int] = {}
@@ -204,9 +204,7 @@ class Recorder:
             self._processing.append(processing)
         else:
             self._processing_fixed[processing] = self._processing_fixed.get(processing, 0) + n
-        consumed = self._consumed
-        for tp, b, i, j, arrived in chunks:
-            consumed.append((tp.topic, b, i, j, arrived, now))
+        self._consumed.append((now, chunks))
         self._consumed_n += n
         if self._consumed_n >= FLUSH_VALUES:
             self._flush_consumed()
@@ -219,47 +217,47 @@ class Recorder:
         for value, count in self._processing_fixed.items():
             st[("consume", "processing")].record(value, count=count)
         self._processing_fixed = {}
-        items = self._consumed
-        if not items:
+        polls = self._consumed
+        if not polls:
             return
         self._consumed = []
         self._consumed_n = 0
-        topics = [c[0] for c in items]
-        for topic in dict.fromkeys(topics):
-            sel = items if len(self.topics) <= 1 else [c for c in items if c[0] == topic]
+        # One pass over the polled chunks, grouped by topic: per chunk its count, poll and arrival times,
+        # the batch's log append time and value bytes, and its slice of the record columns.
+        groups: dict[str, tuple[list, ...]] = {}
+        for now, chunks in polls:
+            for tp, b, i, j, arrived in chunks:
+                g = groups.get(tp.topic)
+                if g is None:
+                    g = groups[tp.topic] = ([], [], [], [], [], [], [])
+                counts, nows, arrivals, appends, vbytes, creates, rid_slices = g
+                counts.append(j - i)
+                nows.append(now)
+                arrivals.append(arrived)
+                appends.append(b.log_append_ms)
+                if i == 0 and j == b.count:
+                    vbytes.append(b.value_total)
+                    creates.append(b.create_ms)
+                    rid_slices.append(b.record_ids)
+                else:
+                    vbytes.append(int(b.value_bytes[i:j].sum()))
+                    creates.append(b.create_ms[i:j])
+                    rid_slices.append(b.record_ids[i:j])
+        for topic, (counts_l, nows, arrivals, appends, vbytes, creates, rid_slices) in groups.items():
             tm = self.topic(topic)
-            _, batches, starts, ends, arrived_l, now_l = zip(*sel, strict=True)
-            i0 = np.array(starts, dtype=np.int64)
-            i1 = np.array(ends, dtype=np.int64)
-            counts = i1 - i0
-            now = np.array(now_l, dtype=np.float64)
-            arrived = np.array(arrived_l, dtype=np.float64)
-            appended = np.array([b.log_append_ms for b in batches], dtype=np.float64)
-            sizes = np.array([b.next_offset - b.base_offset for b in batches], dtype=np.int64)
-            whole = ((i0 == 0) & (i1 == sizes)).tolist()
+            counts = np.array(counts_l, dtype=np.int64)
+            now = np.array(nows, dtype=np.float64)
+            arrived = np.array(arrivals, dtype=np.float64)
+            appended = np.array(appends, dtype=np.float64)
             tm.consumed.add(now, counts)
-            vbytes = [
-                b.value_total if w else int(b.value_bytes[i:j].sum())
-                for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
-            ]
             tm.bytes_consumed.add(now, np.array(vbytes, dtype=np.float64))
-            create = np.concatenate(
-                [
-                    b.create_ms if w else b.create_ms[i:j]
-                    for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
-                ]
-            )
+            create = np.concatenate(creates)
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now_each, now_each - create)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate(
-                    [
-                        b.record_ids if w else b.record_ids[i:j]
-                        for b, w, i, j in zip(batches, whole, starts, ends, strict=True)
-                    ]
-                )
+                rids = np.concatenate(rid_slices)
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
 

@@ -9,10 +9,10 @@ returning, sends the next fetches (pipelining). The application then processes t
 again. A new assignment starts at ``auto.offset.reset`` (``latest``: the log end; ``earliest``: the log
 start) when there is no committed offset.
 
-What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
-columns; processing time is drawn per record from the scenario's distribution and summed per poll.
-End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
-``create_ms``), as the OpenMessaging Benchmark does.
+What is modelled: exactly that loop (``_poll``, run as callbacks on the simulated clock); fetched
+batches stay numpy columns; processing time is drawn per record from the scenario's distribution
+and summed per poll. End-to-end latency is measured when ``poll()`` hands a record to the application
+(``consume_ms`` − ``create_ms``), as the OpenMessaging Benchmark does.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).
@@ -51,7 +51,8 @@ class KafkaConsumer:
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
         self._conn: dict[int, int] = {}
-        self._data = None
+        self._waiting = False  # a poll() is blocked waiting for a fetch response
+        self._fixed_ms: float | None = None
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
         self.polls = 0
         self.fetches = 0
@@ -60,7 +61,7 @@ class KafkaConsumer:
             cluster.log(tp).register_reader(self, 0)
 
     def start(self) -> None:
-        self.env.process(self.poll_loop())
+        self.env.call_at(max(self.spec.start_ms, self.env.now), self._begin)
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -116,9 +117,9 @@ class KafkaConsumer:
             positions[tp] = pos
             logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
-        ev = self._data
-        if ev is not None and not ev.triggered:
-            ev.succeed()
+        if self._waiting:
+            self._waiting = False
+            self.env.call_at(now, self._poll)
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):
@@ -142,35 +143,40 @@ class KafkaConsumer:
             n += k
         return chunks, n
 
-    def poll_loop(self):
-        env = self.env
-        spec = self.spec
-        if spec.start_ms > env.now:
-            yield env.timeout(spec.start_ms - env.now)
+    def _begin(self) -> None:
+        """The consumer starts: positions from ``auto.offset.reset``, then the first ``poll()``."""
         reset = self.config.auto_offset_reset
         for tp in self.assignment:
             log = self.cluster.brokers[self.leaders[tp]].logs[tp]
             pos = log.log_start_offset if reset == "earliest" else log.log_end_offset
             self.positions[tp] = pos
             log.advance_reader(self, pos)
-        max_records = self.config.max_poll_records
-        dist = spec.processing_ms
-        fixed = float(dist.params["value"]) if dist.kind == "fixed" else None
-        while True:
-            while not self.buffer:
-                self.send_fetches()
-                self._data = env.event()
-                yield self._data
+        dist = self.spec.processing_ms
+        self._fixed_ms = float(dist.params["value"]) if dist.kind == "fixed" else None
+        self._poll()
+
+    def _poll(self) -> None:
+        """``poll()``: hand buffered records to the application, or wait in the network client for data.
+
+        Runs as a callback (when the consumer starts, when a fetch response wakes a waiting ``poll()``,
+        and when the application has processed the previous records), never as a process resumption.
+        """
+        env = self.env
+        while self.buffer:
             now = env.now
-            chunks, n = self._take(max_records)
+            chunks, n = self._take(self.config.max_poll_records)
             self.polls += 1
             self.send_fetches()  # pipelining: the next fetches go out before the records are processed
+            fixed = self._fixed_ms
             if fixed is not None:  # a fixed cost per record: no draws needed
                 processing = fixed
                 busy = fixed * n
             else:
-                processing = dist.sample(self.rng_processing, n)
+                processing = self.spec.processing_ms.sample(self.rng_processing, n)
                 busy = float(processing.sum())
             self.recorder.consumed(self, chunks, n, now, processing)
             if busy > 0:
-                yield env.timeout(busy)
+                env.call_later(busy, self._poll)
+                return
+        self.send_fetches()
+        self._waiting = True

@@ -9,10 +9,10 @@ are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms
 ``retries`` and ``delivery.timeout.ms`` allow, and otherwise fail with a ``TimeoutException``.
 ``acks=0`` requests get no response: the batch counts as sent once on the wire.
 
-What is modelled: that loop as one SimPy process (``Sender.run``) that sleeps until the earliest
-linger/full/backoff time or until a response frees an in-flight slot it was waiting for; request
-timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the
-shorter timeout, when that is smaller). Responses complete
+What is modelled: that loop (``Sender._loop``, a callback on the simulated clock rather than a process),
+which sleeps until the earliest linger/full/backoff time or until a response frees an in-flight slot it
+was waiting for; request timeouts and delivery timeouts are enforced by a sweep every
+``TIMEOUT_SWEEP_MS`` (or a tenth of the shorter timeout, when that is smaller). Responses complete
 whole batches at once (latency columns go to the metrics in one vectorised call).
 
 Not modelled: metadata requests, connection setup, ``max.block.ms`` for metadata, and a response that
@@ -103,36 +103,42 @@ class Sender:
         self.retries = cfg.retries
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
-        self._wake = None
+        self._wake_pending = True  # until the first pass runs, wake-ups have nothing to do
         self._timer_at = INF
         self.requests_sent = 0
         self.loops = 0
 
     # ------------------------------------------------------------------ the loop
-    def run(self):
+    def start(self) -> None:
+        """Run the first pass of the loop now; later passes run on timers and wake-ups."""
+        self.env.call_at(self.env.now, self._loop)
+
+    def _loop(self) -> None:
+        """One pass of the sender thread: drain every ready leader with a free in-flight slot.
+
+        A plain function run by a timer or a wake-up (``Call``), not a generator process: it never
+        waits inside, and a pass costs one heap entry instead of a process resumption.
+        """
         env = self.env
         acc = self.producer.accumulator
         in_flight = self.in_flight
         mif = self.max_in_flight
         producer = self.producer
-        while True:
-            self.loops += 1
-            now = env.now
-            for node, q in in_flight.items():
-                if len(q) < mif and acc.node_ready(node, now):
-                    batches = acc.drain_node(
-                        node, now, self.max_request_size, producer.index, producer.wire_bytes
-                    )
-                    if batches:
-                        self._send(node, batches, now)
-            # Kafka's pollTimeout: until the next partition of a node that can take a request is sendable.
-            next_ms = acc.next_ready_ms([n for n, q in in_flight.items() if len(q) < mif])
-            if next_ms <= now:
-                next_ms = now  # drained partially (max.request.size): go again
-            self._wake = env.event()
-            if next_ms < INF:
-                self._arm(next_ms)
-            yield self._wake
+        self.loops += 1
+        now = env.now
+        for node, q in in_flight.items():
+            if len(q) < mif and acc.node_ready(node, now):
+                batches = acc.drain_node(
+                    node, now, self.max_request_size, producer.index, producer.wire_bytes
+                )
+                if batches:
+                    self._send(node, batches, now)
+        next_ms = acc.next_ready_ms([n for n, q in in_flight.items() if len(q) < mif])
+        if next_ms <= now:
+            next_ms = now  # drained partially (max.request.size): go again
+        self._wake_pending = False
+        if next_ms < INF:
+            self._arm(next_ms)
 
     def _arm(self, when_ms: float) -> None:
         if when_ms < self._timer_at or self._timer_at <= self.env.now:
@@ -145,11 +151,11 @@ class Sender:
             self.wakeup()
 
     def wakeup(self) -> None:
-        w = self._wake
-        if w is not None and not w.triggered:
-            w.succeed()
+        """Run a pass of the loop as soon as possible (at most one is pending at a time)."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self.env.call_at(self.env.now, self._loop)
 
-    # ------------------------------------------------------------------ requests
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer
         wire = PRODUCE_REQUEST_OVERHEAD

@@ -35,17 +35,14 @@ def make(batch_size=HDR + 300, linger_ms=10.0, leaders=None, backoff_ms=100.0):
 
 
 def cols(append_ms, sizes, first_id=0):
+    """Records appended at ``append_ms`` (created then too) with record sizes ``sizes``: the
+    ``(times, ints, sizes)`` blocks ``RecordAccumulator.append`` takes."""
     append_ms = np.asarray(append_ms, dtype=np.float64)
     n = append_ms.size
     sizes = np.broadcast_to(np.asarray(sizes, dtype=np.int64), (n,)).copy()
-    return {
-        "append_ms": append_ms,
-        "create_ms": append_ms.copy(),
-        "record_ids": np.arange(first_id, first_id + n, dtype=np.int64),
-        "keys": np.full(n, -1, dtype=np.int64),
-        "value_bytes": sizes.copy(),
-        "sizes": sizes,
-    }
+    times = np.column_stack([append_ms, append_ms])
+    ints = np.column_stack([np.arange(first_id, first_id + n, dtype=np.int64), np.full(n, -1), sizes])
+    return times, ints.astype(np.int64), sizes
 
 
 def drain(acc, node, now, max_request_size=BIG):
@@ -59,7 +56,7 @@ def ids(batch):
 # ---------------------------------------------------------------------------------------------- ready
 def test_not_ready_before_linger_ready_at_linger():
     acc = make(linger_ms=10.0)
-    acc.append(TP0, cols([3.0], 100))
+    acc.append(TP0, *cols([3.0], 100))
     early = acc.ready(12.999)
     assert early.ready_nodes == set()
     assert early.next_ready_ms == pytest.approx(13.0)
@@ -77,7 +74,7 @@ def test_empty_accumulator_is_never_ready():
 
 def test_linger_zero_is_ready_on_arrival():
     acc = make(linger_ms=0.0)
-    acc.append(TP0, cols([7.0], 100))
+    acc.append(TP0, *cols([7.0], 100))
     assert acc.ready(6.999).ready_nodes == set()
     assert acc.ready(7.0).ready_nodes == {0}
 
@@ -85,7 +82,7 @@ def test_linger_zero_is_ready_on_arrival():
 def test_full_batch_is_ready_when_the_record_that_does_not_fit_arrives():
     # Two 100-byte records fit in batch.size = 61 + 250; the third opens a second batch at t=2.
     acc = make(batch_size=HDR + 250, linger_ms=100.0)
-    acc.append(TP0, cols([0.0, 1.0, 2.0, 3.0], 100))
+    acc.append(TP0, *cols([0.0, 1.0, 2.0, 3.0], 100))
     r = acc.ready(1.999)
     assert r.ready_nodes == set()
     assert r.next_ready_ms == pytest.approx(2.0)
@@ -102,7 +99,7 @@ def test_full_batch_is_ready_when_the_record_that_does_not_fit_arrives():
 def test_exactly_full_batch_is_ready_at_its_last_record():
     # batch.isFull(): the buffer's write limit is reached exactly by the second record.
     acc = make(batch_size=HDR + 200, linger_ms=100.0)
-    acc.append(TP0, cols([0.0, 1.0, 5.0], 100))
+    acc.append(TP0, *cols([0.0, 1.0, 5.0], 100))
     assert acc.ready(0.999).ready_nodes == set()
     assert acc.ready(1.0).ready_nodes == {0}
     (b,) = drain(acc, 0, 1.0)
@@ -111,7 +108,7 @@ def test_exactly_full_batch_is_ready_at_its_last_record():
 
 def test_a_batch_still_filling_drains_only_the_records_that_have_arrived():
     acc = make(batch_size=HDR + 1000, linger_ms=10.0)
-    acc.append(TP0, cols([0.0, 4.0, 10.0, 12.0], 100))
+    acc.append(TP0, *cols([0.0, 4.0, 10.0, 12.0], 100))
     (b,) = drain(acc, 0, 10.0)  # linger expired at 10: records appended at or before 10 only
     assert ids(b) == [0, 1, 2]
     assert b.drained_ms == 10.0
@@ -120,7 +117,7 @@ def test_a_batch_still_filling_drains_only_the_records_that_have_arrived():
 
 def test_nothing_is_drained_before_the_first_record_arrives():
     acc = make()
-    acc.append(TP0, cols([5.0, 6.0], 100))
+    acc.append(TP0, *cols([5.0, 6.0], 100))
     assert drain(acc, 0, 4.0) == []
     assert [ids(b) for b in drain(acc, 0, 5.5)] == [[0]]
 
@@ -128,9 +125,9 @@ def test_nothing_is_drained_before_the_first_record_arrives():
 # ---------------------------------------------------------------------------------------------- drain
 def test_drain_takes_the_first_batch_of_every_partition_led_by_the_ready_node():
     acc = make(batch_size=HDR + 200, linger_ms=100.0, leaders={TP0: 0, TP1: 0, TP2: 1})
-    acc.append(TP0, cols([0.0, 1.0, 2.0], 100, first_id=0))  # full at t=2
-    acc.append(TP1, cols([1.5], 100, first_id=10))  # lingering until 101.5
-    acc.append(TP2, cols([0.5], 100, first_id=20))  # another leader, lingering
+    acc.append(TP0, *cols([0.0, 1.0, 2.0], 100, first_id=0))  # full at t=2
+    acc.append(TP1, *cols([1.5], 100, first_id=10))  # lingering until 101.5
+    acc.append(TP2, *cols([0.5], 100, first_id=20))  # another leader, lingering
     r = acc.ready(2.0)
     assert r.ready_nodes == {0}
     got = drain(acc, 0, 2.0)
@@ -143,7 +140,7 @@ def test_drain_takes_the_first_batch_of_every_partition_led_by_the_ready_node():
 
 def test_first_batch_only_per_partition_per_drain():
     acc = make(batch_size=HDR + 100, linger_ms=0.0)
-    acc.append(TP0, cols([0.0, 1.0, 2.0], 100))
+    acc.append(TP0, *cols([0.0, 1.0, 2.0], 100))
     assert [ids(b) for b in drain(acc, 0, 5.0)] == [[0]]
     assert [ids(b) for b in drain(acc, 0, 5.0)] == [[1]]
     assert [ids(b) for b in drain(acc, 0, 5.0)] == [[2]]
@@ -154,7 +151,7 @@ def test_max_request_size_stops_the_drain_but_never_below_one_batch():
     leaders = {TP0: 0, TP1: 0, TP2: 0}
     acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
     for i, tp in enumerate(leaders):
-        acc.append(tp, cols([0.0], 100, first_id=10 * i))
+        acc.append(tp, *cols([0.0], 100, first_id=10 * i))
     one = HDR + 100
     got = drain(acc, 0, 0.0, max_request_size=2 * one)
     assert len(got) == 2 and sum(b.wire_bytes for b in got) <= 2 * one
@@ -166,7 +163,7 @@ def test_max_request_size_stops_the_drain_but_never_below_one_batch():
     # A batch larger than max.request.size still goes, alone.
     acc2 = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
     for i, tp in enumerate(leaders):
-        acc2.append(tp, cols([0.0], 100, first_id=10 * i))
+        acc2.append(tp, *cols([0.0], 100, first_id=10 * i))
     got = drain(acc2, 0, 0.0, max_request_size=1)
     assert len(got) == 1
 
@@ -175,7 +172,7 @@ def test_drain_start_rotates_so_no_partition_is_starved():
     leaders = {TP0: 0, TP1: 0, TP2: 0, TP3: 0}
     acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
     for i, tp in enumerate(leaders):
-        acc.append(tp, cols(np.zeros(8), 100, first_id=100 * i))
+        acc.append(tp, *cols(np.zeros(8), 100, first_id=100 * i))
     one = HDR + 100
     firsts = []
     served = {tp: 0 for tp in leaders}
@@ -195,7 +192,7 @@ def test_drain_after_max_request_size_starts_at_the_partition_that_did_not_fit()
     leaders = {TP0: 0, TP1: 0, TP2: 0, TP3: 0}
     acc = make(batch_size=HDR + 100, linger_ms=0.0, leaders=leaders)
     for i, tp in enumerate(leaders):
-        acc.append(tp, cols(np.zeros(4), 100, first_id=100 * i))
+        acc.append(tp, *cols(np.zeros(4), 100, first_id=100 * i))
     one = HDR + 100
     got = drain(acc, 0, 0.0, max_request_size=3 * one)
     assert [b.tp for b in got] == [TP0, TP1, TP2]
@@ -210,7 +207,7 @@ def test_drain_after_max_request_size_starts_at_the_partition_that_did_not_fit()
 
 def test_record_larger_than_batch_size_goes_alone():
     acc = make(batch_size=HDR + 250, linger_ms=100.0)
-    acc.append(TP0, cols([0.0, 1.0, 2.0, 3.0], [100, 100, 1000, 100]))
+    acc.append(TP0, *cols([0.0, 1.0, 2.0, 3.0], [100, 100, 1000, 100]))
     # The big record does not fit behind 0 and 1: their batch is full when it arrives.
     assert acc.ready(1.999).ready_nodes == set()
     assert acc.ready(2.0).ready_nodes == {0}
@@ -227,7 +224,7 @@ def test_record_larger_than_batch_size_goes_alone():
 
 def test_batch_size_zero_means_one_record_per_batch():
     acc = make(batch_size=0, linger_ms=50.0)
-    acc.append(TP0, cols([0.0, 0.0, 1.0], 10))
+    acc.append(TP0, *cols([0.0, 0.0, 1.0], 10))
     assert acc.ready(0.0).ready_nodes == {0}  # no batching: every record is a full batch
     assert [ids(b) for b in drain(acc, 0, 1.0)] == [[0]]
     assert [ids(b) for b in drain(acc, 0, 1.0)] == [[1]]
@@ -236,10 +233,10 @@ def test_batch_size_zero_means_one_record_per_batch():
 
 def test_retried_batch_waits_for_backoff_and_goes_before_new_records():
     acc = make(batch_size=HDR + 1000, linger_ms=0.0)
-    acc.append(TP0, cols([0.0, 1.0], 100))
+    acc.append(TP0, *cols([0.0, 1.0], 100))
     (b,) = drain(acc, 0, 1.0)
     assert ids(b) == [0, 1]
-    acc.append(TP0, cols([2.0], 100, first_id=2))
+    acc.append(TP0, *cols([2.0], 100, first_id=2))
     acc.reenqueue(b, 5.0)
     # Kafka: a batch in backoff blocks its partition; the new record waits behind it.
     r = acc.ready(50.0)
@@ -300,9 +297,9 @@ def test_accumulator_invariants(w):
     for tp in leaders:
         m = parts == tp.partition
         if m.any():
-            c = cols(times[m], sizes[m])
-            c["record_ids"] = rids[m]
-            acc.append(tp, c)
+            t, ints, sz = cols(times[m], sizes[m])
+            ints[:, 0] = rids[m]
+            acc.append(tp, t, ints, sz)
     drains = _run_to_empty(acc, max_request)
     batches = [b for _, got in drains for b in got]
 

@@ -26,14 +26,18 @@ def config(**overrides):
 
 
 def batch(count: int, wire_bytes: int, t_ms: float = 0.0, first_id: int = 0) -> ProducerBatch:
-    create = np.full(count, float(t_ms))
+    times = np.full((count, 2), float(t_ms))
+    ints = np.column_stack(
+        [
+            np.arange(first_id, first_id + count, dtype=np.int64),
+            np.full(count, -1, dtype=np.int64),
+            np.full(count, 10, dtype=np.int64),
+        ]
+    )
     return ProducerBatch(
         TP,
-        create,
-        create.copy(),
-        np.arange(first_id, first_id + count, dtype=np.int64),
-        np.full(count, -1, dtype=np.int64),
-        np.full(count, 10, dtype=np.int64),
+        times,
+        ints,
         wire_bytes - 61,
         wire_bytes,
         wire_bytes,

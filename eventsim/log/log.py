@@ -92,7 +92,7 @@ class Log:
         base = self.log_end_offset
         seg = self.segments[-1]
         cfg = self.config
-        batch_ts = float(batch.create_ms[-1])
+        batch_ts = float(batch.times[-1, 0])
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
             seg.size_bytes + batch.stored_bytes > cfg.segment_bytes

@@ -153,8 +153,8 @@ class Recorder:
         now, send, queue, start, done = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
-        create = np.concatenate([b.create_ms for b in items])
-        append = np.concatenate([b.append_ms for b in items])
+        times = np.concatenate([b.times for b in items])
+        create, append = times[:, 0], times[:, 1]
         ack_each = np.repeat(now, counts)
         tm.produce_latency.record(ack_each, ack_each - create)
         st = self.stages
@@ -166,7 +166,8 @@ class Recorder:
         st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
         if self.sample_rate <= 0:
             return
-        rids = np.concatenate([b.record_ids for b in items])
+        ints = np.concatenate([b.ints for b in items])
+        rids = ints[:, 0]
         m = self._sampled(rids)
         if not m.any():
             return
@@ -183,8 +184,8 @@ class Recorder:
                 "partition": np.array([b.tp.partition for b in items], dtype=np.int64)[which],
                 "offset": np.where(known, base + pos, -1),
                 "producer": np.array([b.producer for b in items], dtype=np.int64)[which],
-                "key": np.concatenate([b.keys for b in items])[m],
-                "value_bytes": np.concatenate([b.value_bytes for b in items])[m],
+                "key": ints[m, 1],
+                "value_bytes": ints[m, 2],
                 "create_ms": create[m],
                 "send_ms": send[which],
                 "append_ms": rows[which, 8],
@@ -237,12 +238,12 @@ class Recorder:
                 appends.append(b.log_append_ms)
                 if i == 0 and j == b.count:
                     vbytes.append(b.value_total)
-                    creates.append(b.create_ms)
-                    rid_slices.append(b.record_ids)
+                    creates.append(b.times)
+                    rid_slices.append(b.ints)
                 else:
-                    vbytes.append(int(b.value_bytes[i:j].sum()))
-                    creates.append(b.create_ms[i:j])
-                    rid_slices.append(b.record_ids[i:j])
+                    vbytes.append(int(b.ints[i:j, 2].sum()))
+                    creates.append(b.times[i:j])
+                    rid_slices.append(b.ints[i:j])
         for topic, (counts_l, nows, arrivals, appends, vbytes, creates, rid_slices) in groups.items():
             tm = self.topic(topic)
             counts = np.array(counts_l, dtype=np.int64)
@@ -251,13 +252,13 @@ class Recorder:
             appended = np.array(appends, dtype=np.float64)
             tm.consumed.add(now, counts)
             tm.bytes_consumed.add(now, np.array(vbytes, dtype=np.float64))
-            create = np.concatenate(creates)
+            create = np.concatenate(creates)[:, 0]
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now_each, now_each - create)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate(rid_slices)
+                rids = np.concatenate(rid_slices)[:, 0]
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
 

@@ -269,24 +269,21 @@ class KafkaProducer:
 
     def _append(self, create, appended, rids, keys, values, sizes, parts) -> None:
         order = np.argsort(parts, kind="stable")
-        bounds = np.searchsorted(parts[order], np.arange(len(self.tps) + 1))
+        bounds = np.searchsorted(parts[order], np.arange(len(self.tps) + 1)).tolist()
+        n = order.size
+        times = np.empty((n, 2), dtype=np.float64)
+        times[:, 0] = create[order]
+        times[:, 1] = appended[order]
+        ints = np.empty((n, 3), dtype=np.int64)
+        ints[:, 0] = rids[order]
+        ints[:, 1] = keys[order]
+        ints[:, 2] = values[order]
+        sizes = sizes[order]
         acc = self.accumulator
         for p, tp in enumerate(self.tps):
             lo, hi = bounds[p], bounds[p + 1]
-            if lo == hi:
-                continue
-            idx = order[lo:hi]
-            acc.append(
-                tp,
-                {
-                    "append_ms": appended[idx],
-                    "create_ms": create[idx],
-                    "record_ids": rids[idx],
-                    "keys": keys[idx],
-                    "value_bytes": values[idx],
-                    "sizes": sizes[idx],
-                },
-            )
+            if lo < hi:
+                acc.append(tp, times[lo:hi], ints[lo:hi], sizes[lo:hi])
         self.sender.wakeup()
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
@@ -317,8 +314,8 @@ class KafkaProducer:
             while pq.retries and pq.retries[0].first_create_ms <= cutoff:
                 b = pq.retries.popleft()
                 self.batch_failed(b, "DELIVERY_TIMEOUT", now)
-            if pq.head < pq.n and pq.create_ms[pq.head] <= cutoff:
-                k = int(np.searchsorted(pq.create_ms[pq.head : pq.n], cutoff, side="right"))
+            if pq.head < pq.n and pq.times[pq.head, 0] <= cutoff:
+                k = int(np.searchsorted(pq.times[pq.head : pq.n, 0], cutoff, side="right"))
                 pq.head += k
                 self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
                 self.accumulator._update(pq)

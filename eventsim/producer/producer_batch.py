@@ -56,18 +56,18 @@ def record_size_in_bytes(
 class ProducerBatch:
     """A batch of records for one partition, drained from the accumulator and sent in a produce request.
 
-    Columns: ``create_ms`` (``send()`` time), ``append_ms`` (entered the accumulator, later than
-    ``create_ms`` only when ``send()`` blocked on ``buffer.memory``), ``record_ids``, ``keys`` (key ids,
-    -1 for null), ``value_bytes``.
+    Its records are two numpy blocks, row per record: ``times`` (float, columns ``create_ms`` = ``send()``
+    time and ``append_ms`` = entered the accumulator, later than ``create_ms`` when the application
+    thread was busy or ``send()`` blocked on ``buffer.memory``) and ``ints`` (int64, columns
+    ``record_id``, ``key`` = key id or -1 for null, ``value_bytes``). Two blocks rather than five
+    columns: a batch is two slices of its partition queue, and the metrics concatenate two arrays per
+    batch, not five. The properties ``create_ms`` … ``value_bytes`` are views of single columns.
     """
 
     __slots__ = (
         "tp",
-        "create_ms",
-        "append_ms",
-        "record_ids",
-        "keys",
-        "value_bytes",
+        "times",
+        "ints",
         "count",
         "size_bytes",
         "wire_bytes",
@@ -85,11 +85,8 @@ class ProducerBatch:
     def __init__(
         self,
         tp: TopicPartition,
-        create_ms,
-        append_ms,
-        record_ids,
-        keys,
-        value_bytes,
+        times: np.ndarray,
+        ints: np.ndarray,
         records_bytes: int,
         wire_bytes: int,
         alloc_bytes: int,
@@ -97,12 +94,9 @@ class ProducerBatch:
         value_total: int | None = None,
     ):
         self.tp = tp
-        self.create_ms = create_ms
-        self.append_ms = append_ms
-        self.record_ids = record_ids
-        self.keys = keys
-        self.value_bytes = value_bytes
-        self.count = len(create_ms)
+        self.times = times
+        self.ints = ints
+        self.count = len(times)
         self.size_bytes = RECORD_BATCH_OVERHEAD + records_bytes  # uncompressed
         self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
         self.stored_bytes = wire_bytes  # as stored: differs if the topic recompresses
@@ -111,17 +105,37 @@ class ProducerBatch:
         self.attempts = 0
         self.base_offset = -1
         self.producer = producer
-        self.value_total = int(value_bytes.sum()) if value_total is None else value_total
+        self.value_total = int(ints[:, 2].sum()) if value_total is None else value_total
         self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
         self.log_append_ms = 0.0
 
     @property
+    def create_ms(self) -> np.ndarray:
+        return self.times[:, 0]
+
+    @property
+    def append_ms(self) -> np.ndarray:
+        return self.times[:, 1]
+
+    @property
+    def record_ids(self) -> np.ndarray:
+        return self.ints[:, 0]
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.ints[:, 1]
+
+    @property
+    def value_bytes(self) -> np.ndarray:
+        return self.ints[:, 2]
+
+    @property
     def first_create_ms(self) -> float:
         """``send()`` time of the batch's first record (``delivery.timeout.ms`` counts from it)."""
-        return float(self.create_ms[0])
+        return float(self.times[0, 0])
 
     def copy(self) -> ProducerBatch:
-        """A shallow copy (the record columns are shared): a second log entry for the same records."""
+        """A shallow copy (the record blocks are shared): a second log entry for the same records."""
         c = ProducerBatch.__new__(ProducerBatch)
         for name in ProducerBatch.__slots__:
             setattr(c, name, getattr(self, name))

@@ -9,8 +9,8 @@ or has waited ``linger.ms`` (``retry.backoff.ms`` for a retried batch), or the p
 partition it leads** (ready or not), rotating the starting partition, until the request would exceed
 ``max.request.size``. One produce request per broker per drain.
 
-What is modelled: exactly that, on numpy columns. Records waiting in a partition are one array per
-column (append time, create time, record id, key id, value size, record size and their running sum);
+What is modelled: exactly that, on numpy arrays. Records waiting in a partition are two blocks, row per
+record (times: create, append; ints: record id, key id, value size) plus running sums of bytes;
 the batches are implicit: the first batch is the run of records from the head whose bytes fit in
 ``batch.size``, so finding it is one ``searchsorted``, and "full" is the arrival of the first record
 that does not fit. Nothing is done per record in Python. With compression, a batch holds
@@ -35,7 +35,6 @@ from eventsim.structs import TopicPartition
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
 
 INF = math.inf
-_COLUMNS = ("append_ms", "create_ms", "record_ids", "keys", "value_bytes", "sizes")
 
 
 class PartitionQueue:
@@ -55,7 +54,8 @@ class PartitionQueue:
         "cumv_list",
         "cum_base",
         "cumv_base",
-        *_COLUMNS,
+        "times",
+        "ints",
     )
 
     def __init__(self, tp: TopicPartition, leader: int):
@@ -63,12 +63,8 @@ class PartitionQueue:
         self.leader = leader
         self.head = 0
         self.n = 0
-        self.append_ms = np.empty(0, dtype=np.float64)
-        self.create_ms = np.empty(0, dtype=np.float64)
-        self.record_ids = np.empty(0, dtype=np.int64)
-        self.keys = np.empty(0, dtype=np.int64)
-        self.value_bytes = np.empty(0, dtype=np.int64)
-        self.sizes = np.empty(0, dtype=np.int64)
+        self.times = np.empty((0, 2), dtype=np.float64)  # create_ms, append_ms (see ProducerBatch)
+        self.ints = np.empty((0, 3), dtype=np.int64)  # record_id, key, value_bytes
         # Running sums of record and value bytes, and a twin of append_ms, as Python lists (index-aligned
         # with the columns): scalar lookups and bisect are far cheaper on lists than on numpy arrays.
         self.t_list: list[float] = []
@@ -90,23 +86,24 @@ class PartitionQueue:
         base = self.cum_list[self.head - 1] if self.head else self.cum_base
         return self.cum_list[self.n - 1] - base
 
-    def extend(self, columns: dict[str, np.ndarray]) -> None:
-        """Append records (numpy columns) at the tail, in amortised O(len(new)).
+    def extend(self, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
+        """Append records at the tail, in amortised O(len(new)).
 
-        Columns live in buffers with spare capacity; drained records before ``head`` are dropped only
-        when the buffers must grow or be compacted, so a long backlog is not copied on every append.
+        ``times`` and ``ints`` are the records' blocks (see ``ProducerBatch``), ``sizes`` their record
+        sizes in bytes. The blocks live in buffers with spare capacity; drained records before ``head``
+        are dropped only when the buffers must grow or be compacted, so a long backlog is not copied on
+        every append.
         """
-        m = columns["append_ms"].size
+        m = len(times)
         if m == 0:
             return
         h, n = self.head, self.n
         live = n - h
-        cap = self.append_ms.size
-        if n + m > cap:
+        if n + m > len(self.times):
             new_cap = max(2 * (live + m), 1024)
-            for name in _COLUMNS:
+            for name in ("times", "ints"):
                 old = getattr(self, name)
-                buf = np.empty(new_cap, dtype=old.dtype)
+                buf = np.empty((new_cap, old.shape[1]), dtype=old.dtype)
                 buf[:live] = old[h:n]
                 setattr(self, name, buf)
             if h:
@@ -116,13 +113,13 @@ class PartitionQueue:
                 del getattr(self, name)[:h]
             self.head, self.n = 0, live
             n = live
-        for name in _COLUMNS:
-            getattr(self, name)[n : n + m] = columns[name]
+        self.times[n : n + m] = times
+        self.ints[n : n + m] = ints
         last_cum = self.cum_list[-1] if self.cum_list else self.cum_base
         last_cumv = self.cumv_list[-1] if self.cumv_list else self.cumv_base
-        self.t_list.extend(columns["append_ms"].tolist())
-        self.cum_list.extend((last_cum + np.cumsum(columns["sizes"])).tolist())
-        self.cumv_list.extend((last_cumv + np.cumsum(columns["value_bytes"])).tolist())
+        self.t_list.extend(times[:, 1].tolist())
+        self.cum_list.extend((last_cum + np.cumsum(sizes)).tolist())
+        self.cumv_list.extend((last_cumv + np.cumsum(ints[:, 2])).tolist())
         self.n = n + m
 
 
@@ -165,10 +162,10 @@ class RecordAccumulator:
         self.exhausted = False
 
     # ------------------------------------------------------------------ append
-    def append(self, tp: TopicPartition, columns: dict[str, np.ndarray]) -> None:
-        """Append records (sorted by ``append_ms``) to ``tp``'s queue."""
+    def append(self, tp: TopicPartition, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
+        """Append records (blocks as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
         pq = self.queues[tp]
-        pq.extend(columns)
+        pq.extend(times, ints, sizes)
         self._update(pq)
 
     def pending_alloc_bytes(self) -> int:
@@ -235,7 +232,7 @@ class RecordAccumulator:
             if pq.ready_ms <= now:
                 return True
         if self.exhausted:
-            return any(pq.head < pq.n and pq.append_ms[pq.head] <= now for pq in self.by_node[node])
+            return any(pq.head < pq.n and pq.t_list[pq.head] <= now for pq in self.by_node[node])
         return False
 
     def next_ready_ms(self, nodes) -> float:
@@ -315,11 +312,8 @@ class RecordAccumulator:
             alloc = RECORD_BATCH_OVERHEAD + raw
         return ProducerBatch(
             pq.tp,
-            pq.create_ms[h:end],
-            pq.append_ms[h:end],
-            pq.record_ids[h:end],
-            pq.keys[h:end],
-            pq.value_bytes[h:end],
+            pq.times[h:end],
+            pq.ints[h:end],
             raw,
             wire,
             alloc,

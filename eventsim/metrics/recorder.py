@@ -174,16 +174,19 @@ class Recorder:
         which = np.repeat(np.arange(len(items)), counts)[m]
         first = np.cumsum(counts) - counts
         pos = np.flatnonzero(m) - first[which]
-        base = np.array([b.base_offset for b in items], dtype=np.int64)[which]
+        # Per-batch fields only for the batches that hold a sampled record.
+        hit, slot = np.unique(which, return_inverse=True)
+        picked = [items[i] for i in hit.tolist()]
+        base = np.array([b.base_offset for b in picked], dtype=np.int64)[slot]
         # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
         known = (base >= 0) & (rows[which, 7] > 0)
         self._produce_rows.append(
             {
                 "record_id": rids[m],
                 "topic": np.full(pos.size, topic, dtype=object),
-                "partition": np.array([b.tp.partition for b in items], dtype=np.int64)[which],
+                "partition": np.array([b.tp.partition for b in picked], dtype=np.int64)[slot],
                 "offset": np.where(known, base + pos, -1),
-                "producer": np.array([b.producer for b in items], dtype=np.int64)[which],
+                "producer": np.array([b.producer for b in picked], dtype=np.int64)[slot],
                 "key": ints[m, 1],
                 "value_bytes": ints[m, 2],
                 "create_ms": create[m],

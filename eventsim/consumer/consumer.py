@@ -119,7 +119,7 @@ class KafkaConsumer:
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
         if self._waiting:
             self._waiting = False
-            self.env.call_at(now, self._poll)
+            self.env.call_next(self._poll)
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):

@@ -91,6 +91,19 @@ class Environment(simpy.Environment):
         self.events_scheduled += 1
         return Call(self, delay_ms if delay_ms > 0.0 else 0.0, fn, args)
 
+    def call_next(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` at the current time, after the events already due now.
+
+        Only for the last thing a callback does. When nothing else is due now, ``fn`` runs at once (a
+        ``Call`` at now would be the very next event anyway); otherwise it is queued behind them.
+        """
+        q = self._queue
+        if q and q[0][0] <= self._now:
+            self.events_scheduled += 1
+            Call(self, 0.0, fn, args)
+        else:
+            fn(*args)
+
     def step(self) -> None:
         """Process the next event: a ``Call`` runs its function; any other event is SimPy's."""
         try:

@@ -148,7 +148,9 @@ class Sender:
     def _on_timer(self, when_ms: float) -> None:
         if when_ms == self._timer_at:
             self._timer_at = INF
-            self.wakeup()
+            if not self._wake_pending:
+                self._wake_pending = True
+                self.env.call_next(self._loop)
 
     def wakeup(self) -> None:
         """Run a pass of the loop as soon as possible (at most one is pending at a time)."""

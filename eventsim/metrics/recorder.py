@@ -229,24 +229,27 @@ class Recorder:
         # One pass over the polled chunks, grouped by topic: per chunk its count, poll and arrival times,
         # the batch's log append time and value bytes, and its slice of the record columns.
         groups: dict[str, tuple[list, ...]] = {}
+        current = None
         for now, chunks in polls:
             for tp, b, i, j, arrived in chunks:
-                g = groups.get(tp.topic)
-                if g is None:
-                    g = groups[tp.topic] = ([], [], [], [], [], [], [])
-                counts, nows, arrivals, appends, vbytes, creates, rid_slices = g
-                counts.append(j - i)
-                nows.append(now)
-                arrivals.append(arrived)
-                appends.append(b.log_append_ms)
+                if tp.topic != current:
+                    current = tp.topic
+                    g = groups.get(current)
+                    if g is None:
+                        g = groups[current] = ([], [], [], [], [], [], [])
+                    counts, nows, arrivals, appends, vbytes, creates, rid_slices = (x.append for x in g)
+                counts(j - i)
+                nows(now)
+                arrivals(arrived)
+                appends(b.log_append_ms)
                 if i == 0 and j == b.count:
-                    vbytes.append(b.value_total)
-                    creates.append(b.times)
-                    rid_slices.append(b.ints)
+                    vbytes(b.value_total)
+                    creates(b.times)
+                    rid_slices(b.ints)
                 else:
-                    vbytes.append(int(b.ints[i:j, 2].sum()))
-                    creates.append(b.times[i:j])
-                    rid_slices.append(b.ints[i:j])
+                    vbytes(int(b.ints[i:j, 2].sum()))
+                    creates(b.times[i:j])
+                    rid_slices(b.ints[i:j])
         for topic, (counts_l, nows, arrivals, appends, vbytes, creates, rid_slices) in groups.items():
             tm = self.topic(topic)
             counts = np.array(counts_l, dtype=np.int64)

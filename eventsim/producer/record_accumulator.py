@@ -178,9 +178,17 @@ class RecordAccumulator:
                 total += math.ceil(b / per_batch) * max(self.batch_size, 1)
         return total
 
-    def _first_batch(self, pq: PartitionQueue) -> None:
-        """Set ``pq.full_end`` (end index of the first batch if nothing is drained) and ``pq.full_ms``."""
+    def _update(self, pq: PartitionQueue) -> None:
+        """Recompute ``pq.ready_ms``, the first batch's extent (``full_end``) and fill time (``full_ms``)."""
+        if pq.retries:
+            b = pq.retries[0]
+            pq.ready_ms = b.drained_ms + self._backoff(b)
+            return
         h, n = pq.head, pq.n
+        if h >= n:
+            pq.ready_ms = INF
+            return
+        # The first batch if nothing is drained first: the records from the head whose bytes fit.
         cum = pq.cum_list
         base = cum[h - 1] if h else pq.cum_base
         limit = self.fill_limit
@@ -188,24 +196,16 @@ class RecordAccumulator:
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j
+        t_list = pq.t_list
         if cum[j - 1] - base >= limit:
-            pq.full_ms = pq.t_list[j - 1]  # exactly full, or one oversized record
+            full_ms = t_list[j - 1]  # exactly full, or one oversized record
         elif j < n:
-            pq.full_ms = pq.t_list[j]  # the record that does not fit opens a second batch
+            full_ms = t_list[j]  # the record that does not fit opens a second batch
         else:
-            pq.full_ms = INF
-
-    def _update(self, pq: PartitionQueue) -> None:
-        if pq.retries:
-            b = pq.retries[0]
-            pq.ready_ms = b.drained_ms + self._backoff(b)
-            return
-        if pq.head >= pq.n:
-            pq.ready_ms = INF
-            return
-        self._first_batch(pq)
-        linger_at = pq.t_list[pq.head] + self.linger_ms
-        pq.ready_ms = float(min(linger_at, pq.full_ms))
+            full_ms = INF
+        pq.full_ms = full_ms
+        linger_at = t_list[h] + self.linger_ms
+        pq.ready_ms = linger_at if linger_at <= full_ms else full_ms
 
     def _backoff(self, batch: ProducerBatch) -> float:
         """KIP-580: ``retry.backoff.ms`` doubling per attempt up to ``retry.backoff.max.ms`` (no jitter)."""

@@ -126,14 +126,22 @@ class Sender:
         producer = self.producer
         self.loops += 1
         now = env.now
+        next_ms = INF  # the earliest time a node that can take a request has a sendable partition
+        by_node = acc.by_node
         for node, q in in_flight.items():
-            if len(q) < mif and acc.node_ready(node, now):
+            if len(q) >= mif:
+                continue
+            if acc.node_ready(node, now):
                 batches = acc.drain_node(
                     node, now, self.max_request_size, producer.index, producer.wire_bytes
                 )
                 if batches:
                     self._send(node, batches, now)
-        next_ms = acc.next_ready_ms([n for n, q in in_flight.items() if len(q) < mif])
+                    if len(q) >= mif:
+                        continue
+            for pq in by_node[node]:
+                if pq.ready_ms < next_ms:
+                    next_ms = pq.ready_ms
         if next_ms <= now:
             next_ms = now  # drained partially (max.request.size): go again
         self._wake_pending = False

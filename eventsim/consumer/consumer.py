@@ -52,6 +52,8 @@ class KafkaConsumer:
         self.in_flight: set[int] = set()
         self._conn: dict[int, int] = {}
         self._waiting = False  # a poll() is blocked waiting for a fetch response
+        self._busy_until = 0.0  # when the application finishes the records of the last poll()
+        self._poll_due = True  # a poll() is scheduled (or running) after the current processing
         self._fixed_ms: float | None = None
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
         self.polls = 0
@@ -117,9 +119,16 @@ class KafkaConsumer:
             positions[tp] = pos
             logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
+        # While the application is still processing, the next poll() comes when it is done.
         if self._waiting:
             self._waiting = False
             self.env.call_next(self._poll)
+        elif not self._poll_due:
+            self._poll_due = True
+            if now < self._busy_until:
+                self.env.call_at(self._busy_until, self._poll)
+            else:
+                self.env.call_next(self._poll)
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):
@@ -176,7 +185,13 @@ class KafkaConsumer:
                 busy = float(processing.sum())
             self.recorder.consumed(self, chunks, n, now, processing)
             if busy > 0:
-                env.call_later(busy, self._poll)
+                self._busy_until = now + busy
+                if self.buffer:
+                    env.call_later(busy, self._poll)
+                else:
+                    # Nothing left to poll and a fetch out to every leader: unless a response arrives
+                    # meanwhile (see on_fetch_response), the next poll() just waits, so no event is needed.
+                    self._poll_due = False
                 return
         self.send_fetches()
         self._waiting = True

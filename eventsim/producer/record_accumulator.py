@@ -247,9 +247,12 @@ class RecordAccumulator:
         return best
 
     def drain_node(
-        self, node: int, now: float, max_request_size: int, producer: int, codec_wire_bytes
+        self, node: int, now: float, max_request_size: int, producer: int, codec_wire_bytes=None
     ) -> list[ProducerBatch]:
-        """The first batch of each partition led by ``node``, up to ``max.request.size``."""
+        """The first batch of each partition led by ``node``, up to ``max.request.size``.
+
+        ``codec_wire_bytes(raw)`` gives a batch's compressed records bytes; None when uncompressed.
+        """
         pqs = self.by_node[node]
         k = len(pqs)
         if not k:
@@ -258,18 +261,20 @@ class RecordAccumulator:
         batches: list[ProducerBatch] = []
         size = 0
         idx = start
+        batch_size = self.batch_size
         for i in range(k):
             idx = start + i
             if idx >= k:
                 idx -= k
             pq = pqs[idx]
-            is_retry = False
             if pq.retries:
                 b = pq.retries[0]
                 if b.drained_ms + self._backoff(b) > now:
                     continue
+                if batches and size + b.wire_bytes > max_request_size:
+                    break
+                pq.retries.popleft()
                 batch = b
-                is_retry = True
             else:
                 h = pq.head
                 if h >= pq.n:
@@ -280,13 +285,24 @@ class RecordAccumulator:
                 end = pq.full_end
                 if t_list[end - 1] > now:  # the batch is still filling: take what has arrived
                     end = bisect_right(t_list, now, h, end)
-                batch = self._make_batch(pq, end, producer, codec_wire_bytes)
-            if batches and size + batch.wire_bytes > max_request_size:
-                if not is_retry:
-                    self._unmake(pq, batch)
-                break
-            if is_retry:
-                pq.retries.popleft()
+                # The batch: records h..end-1, their bytes from the running sums.
+                cum, cumv = pq.cum_list, pq.cumv_list
+                if h:
+                    raw = cum[end - 1] - cum[h - 1]
+                    value_total = cumv[end - 1] - cumv[h - 1]
+                else:
+                    raw = cum[end - 1] - pq.cum_base
+                    value_total = cumv[end - 1] - pq.cumv_base
+                wire = RECORD_BATCH_OVERHEAD + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
+                if batches and size + wire > max_request_size:
+                    break  # it stays in the queue for the next request
+                alloc = RECORD_BATCH_OVERHEAD + raw
+                if alloc < batch_size:
+                    alloc = batch_size
+                batch = ProducerBatch(
+                    pq.tp, pq.times[h:end], pq.ints[h:end], raw, wire, alloc, producer, value_total
+                )
+                pq.head = end
             size += batch.wire_bytes
             batch.drained_ms = now
             batches.append(batch)
@@ -295,36 +311,6 @@ class RecordAccumulator:
         # max.request.size resumes at the partition that did not fit.
         self.drain_index[node] = idx
         return batches
-
-    def _make_batch(self, pq: PartitionQueue, end: int, producer: int, codec_wire_bytes) -> ProducerBatch:
-        h = pq.head
-        cum, cumv = pq.cum_list, pq.cumv_list
-        if h:
-            raw = cum[end - 1] - cum[h - 1]
-            value_total = cumv[end - 1] - cumv[h - 1]
-        else:
-            raw = cum[end - 1] - pq.cum_base
-            value_total = cumv[end - 1] - pq.cumv_base
-        pq.head = end
-        wire = RECORD_BATCH_OVERHEAD + codec_wire_bytes(raw)
-        alloc = self.batch_size
-        if RECORD_BATCH_OVERHEAD + raw > alloc:
-            alloc = RECORD_BATCH_OVERHEAD + raw
-        return ProducerBatch(
-            pq.tp,
-            pq.times[h:end],
-            pq.ints[h:end],
-            raw,
-            wire,
-            alloc,
-            producer,
-            value_total,
-        )
-
-    @staticmethod
-    def _unmake(pq: PartitionQueue, batch: ProducerBatch) -> None:
-        """Put a batch that did not fit in the request back at the head (its records are still there)."""
-        pq.head -= batch.count
 
     def reenqueue(self, batch: ProducerBatch, now: float) -> None:
         """A failed batch goes back to the front of its partition, to be retried after the backoff."""

@@ -103,6 +103,8 @@ class Sender:
         self.retries = cfg.retries
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
+        # Compressed size of a batch's records (None: uncompressed, the raw size).
+        self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
         self._wake_pending = True  # until the first pass runs, wake-ups have nothing to do
         self._timer_at = INF
         self.requests_sent = 0
@@ -132,9 +134,7 @@ class Sender:
             if len(q) >= mif:
                 continue
             if acc.node_ready(node, now):
-                batches = acc.drain_node(
-                    node, now, self.max_request_size, producer.index, producer.wire_bytes
-                )
+                batches = acc.drain_node(node, now, self.max_request_size, producer.index, self._codec_wire)
                 if batches:
                     self._send(node, batches, now)
                     if len(q) >= mif:

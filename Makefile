@@ -49,6 +49,7 @@ exercises: venv
 bench: venv
 	MPLBACKEND=Agg $(BIN)/python benchmarks/throughput.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/memory.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/cost_split.py
 
 clean:
 	rm -rf out/ build/ .pytest_cache/ .hypothesis/ *.egg-info

@@ -9,7 +9,7 @@ returning, sends the next fetches (pipelining). The application then processes t
 again. A new assignment starts at ``auto.offset.reset`` (``latest``: the log end; ``earliest``: the log
 start) when there is no committed offset.
 
-What is modelled: exactly that loop (``_poll``, run as callbacks on the simulated clock); fetched
+What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched
 batches stay numpy columns; processing time is drawn per record from the scenario's distribution
 and summed per poll. End-to-end latency is measured when ``poll()`` hands a record to the application
 (``consume_ms`` − ``create_ms``), as the OpenMessaging Benchmark does.
@@ -51,10 +51,7 @@ class KafkaConsumer:
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
         self._conn: dict[int, int] = {}
-        self._waiting = False  # a poll() is blocked waiting for a fetch response
-        self._busy_until = 0.0  # when the application finishes the records of the last poll()
-        self._poll_due = True  # a poll() is scheduled (or running) after the current processing
-        self._fixed_ms: float | None = None
+        self._data = None  # the event a blocked poll() waits on
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
         self.polls = 0
         self.fetches = 0
@@ -63,7 +60,7 @@ class KafkaConsumer:
             cluster.log(tp).register_reader(self, 0)
 
     def start(self) -> None:
-        self.env.call_at(max(self.spec.start_ms, self.env.now), self._begin)
+        self.env.process(self.poll_loop())
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -119,16 +116,9 @@ class KafkaConsumer:
             positions[tp] = pos
             logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
-        # While the application is still processing, the next poll() comes when it is done.
-        if self._waiting:
-            self._waiting = False
-            self.env.call_next(self._poll)
-        elif not self._poll_due:
-            self._poll_due = True
-            if now < self._busy_until:
-                self.env.call_at(self._busy_until, self._poll)
-            else:
-                self.env.call_next(self._poll)
+        ev = self._data
+        if ev is not None and not ev.triggered:
+            ev.succeed()
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int):
@@ -152,46 +142,43 @@ class KafkaConsumer:
             n += k
         return chunks, n
 
-    def _begin(self) -> None:
-        """The consumer starts: positions from ``auto.offset.reset``, then the first ``poll()``."""
+    def poll_loop(self):
+        """The application's loop: ``poll()``, then process the records, then ``poll()`` again."""
+        env = self.env
+        spec = self.spec
+        if spec.start_ms > env.now:
+            yield env.timeout(spec.start_ms - env.now)
         reset = self.config.auto_offset_reset
         for tp in self.assignment:
             log = self.cluster.brokers[self.leaders[tp]].logs[tp]
             pos = log.log_start_offset if reset == "earliest" else log.log_end_offset
             self.positions[tp] = pos
             log.advance_reader(self, pos)
-        dist = self.spec.processing_ms
-        self._fixed_ms = float(dist.params["value"]) if dist.kind == "fixed" else None
-        self._poll()
-
-    def _poll(self) -> None:
-        """``poll()``: hand buffered records to the application, or wait in the network client for data.
-
-        Runs as a callback (when the consumer starts, when a fetch response wakes a waiting ``poll()``,
-        and when the application has processed the previous records), never as a process resumption.
-        """
-        env = self.env
-        while self.buffer:
+        max_records = self.config.max_poll_records
+        dist = spec.processing_ms
+        fixed = float(dist.params["value"]) if dist.kind == "fixed" else None
+        busy_until = env.now  # when the application finishes the records of the last poll()
+        while True:
+            while not self.buffer:
+                # poll() blocks in the network client until a fetch response arrives.
+                self.send_fetches()
+                self._data = env.event()
+                yield self._data
+                if env.now < busy_until:  # it came while the application was still processing
+                    yield env.timeout(busy_until - env.now)
             now = env.now
-            chunks, n = self._take(self.config.max_poll_records)
+            chunks, n = self._take(max_records)
             self.polls += 1
             self.send_fetches()  # pipelining: the next fetches go out before the records are processed
-            fixed = self._fixed_ms
             if fixed is not None:  # a fixed cost per record: no draws needed
                 processing = fixed
                 busy = fixed * n
             else:
-                processing = self.spec.processing_ms.sample(self.rng_processing, n)
+                processing = dist.sample(self.rng_processing, n)
                 busy = float(processing.sum())
             self.recorder.consumed(self, chunks, n, now, processing)
-            if busy > 0:
-                self._busy_until = now + busy
-                if self.buffer:
-                    env.call_later(busy, self._poll)
-                else:
-                    # Nothing left to poll and a fetch out to every leader: unless a response arrives
-                    # meanwhile (see on_fetch_response), the next poll() just waits, so no event is needed.
-                    self._poll_due = False
-                return
-        self.send_fetches()
-        self._waiting = True
+            busy_until = now + busy
+            if busy > 0 and self.buffer:
+                yield env.timeout(busy)
+            # With nothing buffered (and so a fetch out to every leader) the wait for the next response
+            # overlaps the processing: the loop only sleeps through what is left of it once data comes.

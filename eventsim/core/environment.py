@@ -6,7 +6,8 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   (``"producer.app-0.arrivals"``), derived with ``numpy.random.SeedSequence`` from the run seed and a
   stable hash of the scope name. Adding a consumer never changes the producers' arrivals, and the same
   seed always gives the same run. Nothing in eventsim draws from global randomness.
-* :meth:`Environment.call_at` — schedule a plain function at a simulated time as one SimPy event.
+* :meth:`Environment.call_at` — schedule a plain function at a simulated time as one heap entry (a
+  :class:`Call`, which :meth:`Environment.step` runs directly, without SimPy's callback list).
   Request pipelines (a produce request crossing NIC, network thread, request queue and I/O thread)
   use it so that each *request* costs a handful of events and no generator resumption; behaviour
   with a long life (the producer's ``Sender``, a consumer's poll loop) stays a generator process.
@@ -90,19 +91,6 @@ class Environment(simpy.Environment):
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> Call:
         self.events_scheduled += 1
         return Call(self, delay_ms if delay_ms > 0.0 else 0.0, fn, args)
-
-    def call_next(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run ``fn(*args)`` at the current time, after the events already due now.
-
-        Only for the last thing a callback does. When nothing else is due now, ``fn`` runs at once (a
-        ``Call`` at now would be the very next event anyway); otherwise it is queued behind them.
-        """
-        q = self._queue
-        if q and q[0][0] <= self._now:
-            self.events_scheduled += 1
-            Call(self, 0.0, fn, args)
-        else:
-            fn(*args)
 
     def step(self) -> None:
         """Process the next event: a ``Call`` runs its function; any other event is SimPy's."""

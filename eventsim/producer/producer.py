@@ -100,7 +100,7 @@ class KafkaProducer:
     def start(self) -> None:
         env = self.env
         env.process(self.send_loop())
-        self.sender.start()
+        env.process(self.sender.run())
         env.process(self.sender.sweep())
 
     def connection(self, node: int) -> int:

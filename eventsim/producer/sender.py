@@ -9,11 +9,11 @@ are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms
 ``retries`` and ``delivery.timeout.ms`` allow, and otherwise fail with a ``TimeoutException``.
 ``acks=0`` requests get no response: the batch counts as sent once on the wire.
 
-What is modelled: that loop (``Sender._loop``, a callback on the simulated clock rather than a process),
-which sleeps until the earliest linger/full/backoff time or until a response frees an in-flight slot it
-was waiting for; request timeouts and delivery timeouts are enforced by a sweep every
-``TIMEOUT_SWEEP_MS`` (or a tenth of the shorter timeout, when that is smaller). Responses complete
-whole batches at once (latency columns go to the metrics in one vectorised call).
+What is modelled: that loop as one SimPy process (``Sender.run``) that sleeps until the earliest
+linger/full/backoff time or until a response frees an in-flight slot it was waiting for; request
+timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the
+shorter timeout, when that is smaller). Responses complete whole batches at once (latency columns go
+to the metrics in one vectorised call).
 
 Not modelled: metadata requests, connection setup, ``max.block.ms`` for metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
@@ -105,29 +105,27 @@ class Sender:
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
         # Compressed size of a batch's records (None: uncompressed, the raw size).
         self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
-        self._wake_pending = True  # until the first pass runs, wake-ups have nothing to do
+        self._wake = None  # what the sender thread waits on between passes
         self._timer_at = INF
         self.requests_sent = 0
         self.loops = 0
 
     # ------------------------------------------------------------------ the loop
-    def start(self) -> None:
-        """Run the first pass of the loop now; later passes run on timers and wake-ups."""
-        self.env.call_at(self.env.now, self._loop)
-
-    def _loop(self) -> None:
-        """One pass of the sender thread: drain every ready leader with a free in-flight slot.
-
-        A plain function run by a timer or a wake-up (``Call``), not a generator process: it never
-        waits inside, and a pass costs one heap entry instead of a process resumption.
-        """
+    def run(self):
+        """The sender thread: a pass over the ready leaders, then sleep until a timer or a wake-up."""
         env = self.env
+        while True:
+            self._drain_ready(env.now)
+            self._wake = env.event()
+            yield self._wake
+
+    def _drain_ready(self, now: float) -> None:
+        """One pass: drain every ready leader with a free in-flight slot, and arm the next timer."""
         acc = self.producer.accumulator
         in_flight = self.in_flight
         mif = self.max_in_flight
         producer = self.producer
         self.loops += 1
-        now = env.now
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
         by_node = acc.by_node
         for node, q in in_flight.items():
@@ -144,7 +142,6 @@ class Sender:
                     next_ms = pq.ready_ms
         if next_ms <= now:
             next_ms = now  # drained partially (max.request.size): go again
-        self._wake_pending = False
         if next_ms < INF:
             self._arm(next_ms)
 
@@ -156,15 +153,13 @@ class Sender:
     def _on_timer(self, when_ms: float) -> None:
         if when_ms == self._timer_at:
             self._timer_at = INF
-            if not self._wake_pending:
-                self._wake_pending = True
-                self.env.call_next(self._loop)
+            self.wakeup()
 
     def wakeup(self) -> None:
-        """Run a pass of the loop as soon as possible (at most one is pending at a time)."""
-        if not self._wake_pending:
-            self._wake_pending = True
-            self.env.call_at(self.env.now, self._loop)
+        """Wake the sender thread (a batch may be sendable, or an in-flight slot freed)."""
+        w = self._wake
+        if w is not None and not w.triggered:
+            w.succeed()
 
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer

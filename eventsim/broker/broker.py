@@ -166,20 +166,15 @@ class Broker:
         conn = req.producer.connection(self.id)
         queued, start, end = self._admit(conn, req.arrive_ms, cpu)
         rate = prof.disk_write_bytes_per_ms
-        if len(self.disks) == 1 and not self._flushing_logs:
-            nbytes = 0
-            for b in batches:
-                nbytes += b.stored_bytes
-            end = self._write_back(0, nbytes, end, rate)
-        else:
-            per_disk: dict[int, int] = {}
-            for b in batches:
-                log = logs[b.tp]
-                per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
-                if log.flush_policy:
-                    end = self._flush(log, b, end, rate)
-            for d, nbytes in per_disk.items():
-                end = self._write_back(d, nbytes, end, rate)
+        per_disk: dict[int, int] = {}
+        flushing = self._flushing_logs
+        for b in batches:
+            log = logs[b.tp]
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
+            if flushing and log.flush_policy:
+                end = self._flush(log, b, end, rate)
+        for d, nbytes in per_disk.items():
+            end = self._write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
         self.env.call_at(end, self._append, req)
 
@@ -219,9 +214,9 @@ class Broker:
         req.errors = errors
         # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
         purgatory = self.purgatory
-        watched = purgatory.watched
+        watchers = purgatory.watchers
         for b in batches:
-            if b.tp in watched:
+            if b.tp in watchers:
                 purgatory.check(b.tp, self._available_bytes)
         if req.acks != 0:
             delivered = self._send_response(

@@ -27,8 +27,7 @@ class DelayedFetchPurgatory:
     def __init__(self, env, complete):
         self.env = env
         self._complete = complete  # callback(fetch) that builds and sends the response
-        self._watchers: dict[object, list] = {}
-        self.watched = self._watchers  # partitions with parked fetches (``tp in watched`` is a quick test)
+        self.watchers: dict[object, list] = {}  # partition -> fetches parked on it (a quick `tp in` test)
         self._deadlines: list = []  # heap of (expire_at_ms, seq, fetch)
         self._seq = 0
         self._timer_at = math.inf
@@ -38,7 +37,7 @@ class DelayedFetchPurgatory:
     def watch(self, fetch, tps, expire_at_ms: float) -> None:
         fetch.parked = True
         self.parked += 1
-        watchers = self._watchers
+        watchers = self.watchers
         for tp in tps:
             ws = watchers.get(tp)
             if ws is None:
@@ -68,7 +67,7 @@ class DelayedFetchPurgatory:
 
     def _release(self, fetch) -> None:
         fetch.parked = False
-        watchers = self._watchers
+        watchers = self.watchers
         for tp, _ in fetch.partitions:
             ws = watchers.get(tp)
             if ws:
@@ -80,7 +79,7 @@ class DelayedFetchPurgatory:
 
     def check(self, tp, available_bytes) -> None:
         """After an append to ``tp``: complete the parked fetches that now have enough bytes."""
-        ws = self._watchers.get(tp)
+        ws = self.watchers.get(tp)
         if not ws:
             return
         for fetch in list(ws):

@@ -9,10 +9,10 @@ returning, sends the next fetches (pipelining). The application then processes t
 again. A new assignment starts at ``auto.offset.reset`` (``latest``: the log end; ``earliest``: the log
 start) when there is no committed offset.
 
-What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched
-batches stay numpy columns; processing time is drawn per record from the scenario's distribution
-and summed per poll. End-to-end latency is measured when ``poll()`` hands a record to the application
-(``consume_ms`` − ``create_ms``), as the OpenMessaging Benchmark does.
+What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
+columns; processing time is drawn per record from the scenario's distribution and summed per poll.
+End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
+``create_ms``), as the OpenMessaging Benchmark does.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).

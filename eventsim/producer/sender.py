@@ -69,16 +69,14 @@ class ProduceRequest:
         batches: list[ProducerBatch],
         send_ms: float,
         acks: int,
-        wire_bytes: int | None = None,
-        records: int | None = None,
+        wire_bytes: int,
+        records: int,
     ):
         self.producer = producer
         self.node = node
         self.batches = batches
-        if wire_bytes is None:
-            wire_bytes = PRODUCE_REQUEST_OVERHEAD + sum(b.wire_bytes for b in batches)
-        self.wire_bytes = wire_bytes
-        self.records = sum(b.count for b in batches) if records is None else records
+        self.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
+        self.records = records
         self.send_ms = send_ms
         self.arrive_ms = send_ms
         self.queue_ms = send_ms

@@ -77,8 +77,6 @@ class Station:
         self._wait_iv: list[float] = []
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
-        self.served = 0
-        self.busy_ms = 0.0
 
     @staticmethod
     def _fold(tracker: BusyTracker, iv: list[float]) -> None:
@@ -124,8 +122,6 @@ class Station:
             self._busy_iv += (start, end)
             if len(self._busy_iv) > FOLD_AT:
                 self._fold(self._busy, self._busy_iv)
-        self.served += 1
-        self.busy_ms += service_ms
         return start, end
 
     def free_at(self) -> float:

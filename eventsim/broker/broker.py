@@ -96,7 +96,6 @@ class Broker:
         self._connections = 0
         self.produce_requests = 0
         self.fetch_requests = 0
-        self.disk_reads = 0
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
@@ -275,7 +274,6 @@ class Broker:
             if not batches:
                 continue
             if log.size_bytes > cache and log.bytes_after(off) > cache:
-                self.disk_reads += 1
                 _, done = self.disks[log.disk].reserve(now, nbytes / prof.disk_read_bytes_per_ms)
                 if done > disk_done:
                     disk_done = done

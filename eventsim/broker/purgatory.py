@@ -32,7 +32,6 @@ class DelayedFetchPurgatory:
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
-        self.expired = 0
 
     def watch(self, fetch, tps, expire_at_ms: float) -> None:
         fetch.parked = True
@@ -59,7 +58,6 @@ class DelayedFetchPurgatory:
         while dl and (dl[0][0] <= now or not dl[0][2].parked):
             _, _, fetch = heapq.heappop(dl)
             if fetch.parked:
-                self.expired += 1
                 self._release(fetch)
         if dl:
             self._timer_at = dl[0][0]

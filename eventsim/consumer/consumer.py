@@ -53,8 +53,6 @@ class KafkaConsumer:
         self._conn: dict[int, int] = {}
         self._data = None  # the event a blocked poll() waits on
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
-        self.polls = 0
-        self.fetches = 0
         # Hold the logs' record columns from the start of the run until this consumer positions itself.
         for tp in self.assignment:
             cluster.log(tp).register_reader(self, 0)
@@ -88,7 +86,6 @@ class KafkaConsumer:
             broker = self.cluster.brokers[node]
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
             in_flight.add(node)
-            self.fetches += 1
             delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             fetch.arrive_ms = delivered
             broker.handle_fetch(fetch)  # books the broker's stations for the arrival time
@@ -168,7 +165,6 @@ class KafkaConsumer:
                     yield env.timeout(busy_until - env.now)
             now = env.now
             chunks, n = self._take(max_records)
-            self.polls += 1
             self.send_fetches()  # pipelining: the next fetches go out before the records are processed
             if fixed is not None:  # a fixed cost per record: no draws needed
                 processing = fixed

@@ -69,7 +69,6 @@ class Log:
         self._stored = 0  # bytes of all batches ever kept for readers
         self._readers: dict[object, int] = {}
         self.appended_records = 0
-        self.appended_bytes = 0
         self.deleted_segments = 0
         self.unflushed_messages = 0
         self.last_flush_ms = now_ms
@@ -109,7 +108,6 @@ class Log:
         self.log_end_offset = base + batch.count
         self.size_bytes += batch.stored_bytes
         self.appended_records += batch.count
-        self.appended_bytes += batch.stored_bytes
         if batch.next_offset >= 0:
             # A retried batch whose first append succeeded: its earlier entry keeps its own offsets.
             i = bisect_right(self._bases, batch.base_offset) - 1

@@ -106,7 +106,6 @@ class Sender:
         self._wake = None  # what the sender thread waits on between passes
         self._timer_at = INF
         self.requests_sent = 0
-        self.loops = 0
 
     # ------------------------------------------------------------------ the loop
     def run(self):
@@ -123,7 +122,6 @@ class Sender:
         in_flight = self.in_flight
         mif = self.max_in_flight
         producer = self.producer
-        self.loops += 1
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
         by_node = acc.by_node
         for node, q in in_flight.items():

@@ -162,8 +162,7 @@ class Broker:
                     b.stored_bytes = RECORD_BATCH_OVERHEAD + (
                         int(compressed_size(target, raw)) if target.name != "none" else raw
                     )
-        conn = req.producer.connection(self.id)
-        queued, start, end = self._admit(conn, req.arrive_ms, cpu)
+        queued, start, end = self._admit(req.conn, req.arrive_ms, cpu)
         rate = prof.disk_write_bytes_per_ms
         per_disk: dict[int, int] = {}
         flushing = self._flushing_logs
@@ -215,11 +214,11 @@ class Broker:
         purgatory = self.purgatory
         watchers = purgatory.watchers
         for b in batches:
-            if b.tp in watchers:
+            if watchers.get(b.tp):
                 purgatory.check(b.tp, self._available_bytes)
         if req.acks != 0:
             delivered = self._send_response(
-                req.producer.connection(self.id),
+                req.conn,
                 req.producer.host,
                 PRODUCE_RESPONSE_BYTES,
                 self.profile.network_thread_cpu_ms,

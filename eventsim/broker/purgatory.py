@@ -27,7 +27,7 @@ class DelayedFetchPurgatory:
     def __init__(self, env, complete):
         self.env = env
         self._complete = complete  # callback(fetch) that builds and sends the response
-        self.watchers: dict[object, list] = {}  # partition -> fetches parked on it (a quick `tp in` test)
+        self.watchers: dict[object, list] = {}  # partition -> fetches parked on it (may be empty)
         self._deadlines: list = []  # heap of (expire_at_ms, seq, fetch)
         self._seq = 0
         self._timer_at = math.inf

@@ -60,6 +60,7 @@ class ProduceRequest:
         "timed_out",
         "acks",
         "errors",
+        "conn",
     )
 
     def __init__(
@@ -85,6 +86,7 @@ class ProduceRequest:
         self.timed_out = False
         self.acks = acks
         self.errors: list[str | None] | None = None  # per batch, set by the broker
+        self.conn = producer.connection(node)  # the producer's connection to the leader
 
 
 class Sender:

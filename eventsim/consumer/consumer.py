@@ -52,6 +52,7 @@ class KafkaConsumer:
         self.in_flight: set[int] = set()
         self._conn: dict[int, int] = {}
         self._data = None  # the event a blocked poll() waits on
+        self._polled = recorder.polled_columns(spec.topic)  # where poll() puts what it hands out
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
         # Hold the logs' record columns from the start of the run until this consumer positions itself.
         for tp in self.assignment:
@@ -118,12 +119,19 @@ class KafkaConsumer:
             ev.succeed()
 
     # ------------------------------------------------------------------ poll loop
-    def _take(self, max_records: int):
-        """Up to ``max.poll.records`` records from the buffer: chunks ``(tp, batch, i, j, arrival ms)``."""
-        chunks = []
+    def _take(self, max_records: int, now: float) -> int:
+        """``poll()`` at ``now``: up to ``max.poll.records`` records from the buffer; returns how many.
+
+        Each run of records taken from one fetched batch goes straight into the recorder's columns for
+        the topic (count, poll and arrival times, the batch's append time, value bytes, record blocks).
+        """
         n = 0
         buf = self.buffer
         buffered = self.buffered_tps
+        cols = self._polled
+        counts, nows, arrivals = cols.counts.append, cols.nows.append, cols.arrivals.append
+        appends, vbytes = cols.appends.append, cols.vbytes.append
+        times, ints = cols.times.append, cols.ints.append
         while buf and n < max_records:
             entry = buf[0]
             tp, b, i, arrived = entry
@@ -135,9 +143,21 @@ class KafkaConsumer:
             else:
                 buf.popleft()
                 buffered[tp] -= 1
-            chunks.append((tp, b, i, i + k, arrived))
+            counts(k)
+            nows(now)
+            arrivals(arrived)
+            appends(b.log_append_ms)
+            if k == count:
+                vbytes(b.value_total)
+                times(b.times)
+                ints(b.ints)
+            else:
+                j = i + k
+                vbytes(int(b.ints[i:j, 2].sum()))
+                times(b.times[i:j])
+                ints(b.ints[i:j])
             n += k
-        return chunks, n
+        return n
 
     def poll_loop(self):
         """The application's loop: ``poll()``, then process the records, then ``poll()`` again."""
@@ -164,7 +184,7 @@ class KafkaConsumer:
                 if env.now < busy_until:  # it came while the application was still processing
                     yield env.timeout(busy_until - env.now)
             now = env.now
-            chunks, n = self._take(max_records)
+            n = self._take(max_records, now)
             self.send_fetches()  # pipelining: the next fetches go out before the records are processed
             if fixed is not None:  # a fixed cost per record: no draws needed
                 processing = fixed
@@ -172,7 +192,7 @@ class KafkaConsumer:
             else:
                 processing = dist.sample(self.rng_processing, n)
                 busy = float(processing.sum())
-            self.recorder.consumed(self, chunks, n, now, processing)
+            self.recorder.consumed(self._polled, n, processing)
             busy_until = now + busy
             if busy > 0 and self.buffer:
                 yield env.timeout(busy)

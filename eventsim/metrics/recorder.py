@@ -24,7 +24,7 @@ from eventsim.metrics.histogram import LatencyHistogram
 from eventsim.metrics.timeseries import WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
 
-__all__ = ["Recorder", "PRODUCE_STAGES", "CONSUME_STAGES"]
+__all__ = ["Recorder", "PolledColumns", "PRODUCE_STAGES", "CONSUME_STAGES"]
 
 PRODUCE_STAGES = ("accumulator_wait", "linger", "network", "request_queue", "append", "acknowledgement")
 CONSUME_STAGES = ("fetch_wait", "poll", "processing")
@@ -51,6 +51,30 @@ class TopicMetrics:
         self.requests = 0
 
 
+class PolledColumns:
+    """Records ``poll()`` has handed to the application for one topic, not yet folded: one entry per
+    chunk (a run of records of one fetched batch): record count, poll time, fetch-response arrival time,
+    the batch's log append time, value bytes, and the chunk's ``times``/``ints`` blocks (see
+    ``ProducerBatch``). The consumer appends to the lists directly while it takes records from its
+    buffer, so a chunk is handled once."""
+
+    __slots__ = ("topic", "counts", "nows", "arrivals", "appends", "vbytes", "times", "ints", "pending")
+
+    def __init__(self, topic: str):
+        self.topic = topic
+        self.pending = False  # has entries waiting for the next fold
+        self.clear()
+
+    def clear(self) -> None:
+        self.counts: list[int] = []
+        self.nows: list[float] = []
+        self.arrivals: list[float] = []
+        self.appends: list[float] = []
+        self.vbytes: list[int] = []
+        self.times: list[np.ndarray] = []
+        self.ints: list[np.ndarray] = []
+
+
 class Recorder:
     def __init__(self, window_ms: float, record_sample: float):
         self.window_ms = float(window_ms)
@@ -64,7 +88,8 @@ class Recorder:
         self._acked: list[tuple] = []  # per acknowledged request: its stage times
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
-        self._consumed: list[tuple] = []  # per poll: its time and chunks (tp, batch, slice, arrival time)
+        self._polled: dict[str, PolledColumns] = {}
+        self._consume_order: list[PolledColumns] = []  # topics polled since the last fold, in order
         self._consumed_n = 0
         self._processing: list[np.ndarray] = []
         self._processing_fixed: dict[float, int] = {}
@@ -197,8 +222,16 @@ class Recorder:
         )
 
     # ------------------------------------------------------------------ consumer side
-    def consumed(self, consumer, chunks, n: int, now: float, processing) -> None:
-        """``poll()`` returned ``chunks`` at ``now``; folded into the metrics by ``_flush_consumed``.
+    def polled_columns(self, topic: str) -> PolledColumns:
+        """The columns a consumer of ``topic`` fills as ``poll()`` hands it records (see ``consumed``)."""
+        cols = self._polled.get(topic)
+        if cols is None:
+            self.topic(topic)
+            cols = self._polled[topic] = PolledColumns(topic)
+        return cols
+
+    def consumed(self, cols: PolledColumns, n: int, processing) -> None:
+        """``poll()`` just added ``n`` records to ``cols``; folded into the metrics by ``_flush_consumed``.
 
         ``processing`` is the per-record processing time: an array, or one number for every record.
         """
@@ -208,7 +241,9 @@ class Recorder:
             self._processing.append(processing)
         else:
             self._processing_fixed[processing] = self._processing_fixed.get(processing, 0) + n
-        self._consumed.append((now, chunks))
+        if not cols.pending:
+            cols.pending = True
+            self._consume_order.append(cols)  # topics are folded in the order they were first polled
         self._consumed_n += n
         if self._consumed_n >= FLUSH_VALUES:
             self._flush_consumed()
@@ -221,52 +256,27 @@ class Recorder:
         for value, count in self._processing_fixed.items():
             st[("consume", "processing")].record(value, count=count)
         self._processing_fixed = {}
-        polls = self._consumed
-        if not polls:
-            return
-        self._consumed = []
+        order, self._consume_order = self._consume_order, []
         self._consumed_n = 0
-        # One pass over the polled chunks, grouped by topic: per chunk its count, poll and arrival times,
-        # the batch's log append time and value bytes, and its slice of the record columns.
-        groups: dict[str, tuple[list, ...]] = {}
-        current = None
-        for now, chunks in polls:
-            for tp, b, i, j, arrived in chunks:
-                if tp.topic != current:
-                    current = tp.topic
-                    g = groups.get(current)
-                    if g is None:
-                        g = groups[current] = ([], [], [], [], [], [], [])
-                    counts, nows, arrivals, appends, vbytes, creates, rid_slices = (x.append for x in g)
-                counts(j - i)
-                nows(now)
-                arrivals(arrived)
-                appends(b.log_append_ms)
-                if i == 0 and j == b.count:
-                    vbytes(b.value_total)
-                    creates(b.times)
-                    rid_slices(b.ints)
-                else:
-                    vbytes(int(b.ints[i:j, 2].sum()))
-                    creates(b.times[i:j])
-                    rid_slices(b.ints[i:j])
-        for topic, (counts_l, nows, arrivals, appends, vbytes, creates, rid_slices) in groups.items():
-            tm = self.topic(topic)
-            counts = np.array(counts_l, dtype=np.int64)
-            now = np.array(nows, dtype=np.float64)
-            arrived = np.array(arrivals, dtype=np.float64)
-            appended = np.array(appends, dtype=np.float64)
+        for cols in order:
+            cols.pending = False
+            tm = self.topic(cols.topic)
+            counts = np.array(cols.counts, dtype=np.int64)
+            now = np.array(cols.nows, dtype=np.float64)
+            arrived = np.array(cols.arrivals, dtype=np.float64)
+            appended = np.array(cols.appends, dtype=np.float64)
             tm.consumed.add(now, counts)
-            tm.bytes_consumed.add(now, np.array(vbytes, dtype=np.float64))
-            create = np.concatenate(creates)[:, 0]
+            tm.bytes_consumed.add(now, np.array(cols.vbytes, dtype=np.float64))
+            create = np.concatenate(cols.times)[:, 0]
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now_each, now_each - create)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate(rid_slices)[:, 0]
+                rids = np.concatenate(cols.ints)[:, 0]
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
+            cols.clear()
 
     # ------------------------------------------------------------------ logs
     def segments_deleted(self, tp, nbytes: int) -> None:

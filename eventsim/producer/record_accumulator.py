@@ -24,6 +24,7 @@ compression-ratio estimator.
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import deque
 
@@ -35,6 +36,11 @@ from eventsim.structs import TopicPartition
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
 
 INF = math.inf
+
+
+def _raw(a: np.ndarray) -> memoryview:
+    """The bytes of a contiguous numpy array, for ``array.frombytes`` (no Python object per element)."""
+    return memoryview(a).cast("B")
 
 
 class PartitionQueue:
@@ -49,9 +55,9 @@ class PartitionQueue:
         "ready_ms",
         "full_end",
         "full_ms",
-        "t_list",
-        "cum_list",
-        "cumv_list",
+        "append_times",
+        "cum_bytes",
+        "cum_values",
         "cum_base",
         "cumv_base",
         "times",
@@ -65,11 +71,12 @@ class PartitionQueue:
         self.n = 0
         self.times = np.empty((0, 2), dtype=np.float64)  # create_ms, append_ms (see ProducerBatch)
         self.ints = np.empty((0, 3), dtype=np.int64)  # record_id, key, value_bytes
-        # Running sums of record and value bytes, and a twin of append_ms, as Python lists (index-aligned
-        # with the columns): scalar lookups and bisect are far cheaper on lists than on numpy arrays.
-        self.t_list: list[float] = []
-        self.cum_list: list[int] = []
-        self.cumv_list: list[int] = []
+        # A twin of append_ms and running sums of record and value bytes, index-aligned with the blocks,
+        # as ``array.array``: scalar lookups and bisect are far cheaper than on numpy arrays, and they are
+        # filled from numpy without a Python object per record.
+        self.append_times = array("d")
+        self.cum_bytes = array("q")
+        self.cum_values = array("q")
         self.cum_base = 0  # running sums just before index 0 (records dropped by compaction)
         self.cumv_base = 0
         self.retries: deque[ProducerBatch] = deque()
@@ -83,8 +90,8 @@ class PartitionQueue:
     def pending_bytes(self) -> int:
         if self.n == self.head:
             return 0
-        base = self.cum_list[self.head - 1] if self.head else self.cum_base
-        return self.cum_list[self.n - 1] - base
+        base = self.cum_bytes[self.head - 1] if self.head else self.cum_base
+        return self.cum_bytes[self.n - 1] - base
 
     def extend(self, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
         """Append records at the tail, in amortised O(len(new)).
@@ -107,19 +114,23 @@ class PartitionQueue:
                 buf[:live] = old[h:n]
                 setattr(self, name, buf)
             if h:
-                self.cum_base = self.cum_list[h - 1]  # the running sums stay absolute
-                self.cumv_base = self.cumv_list[h - 1]
-            for name in ("t_list", "cum_list", "cumv_list"):
+                self.cum_base = self.cum_bytes[h - 1]  # the running sums stay absolute
+                self.cumv_base = self.cum_values[h - 1]
+            for name in ("append_times", "cum_bytes", "cum_values"):
                 del getattr(self, name)[:h]
             self.head, self.n = 0, live
             n = live
         self.times[n : n + m] = times
         self.ints[n : n + m] = ints
-        last_cum = self.cum_list[-1] if self.cum_list else self.cum_base
-        last_cumv = self.cumv_list[-1] if self.cumv_list else self.cumv_base
-        self.t_list.extend(times[:, 1].tolist())
-        self.cum_list.extend((last_cum + np.cumsum(sizes)).tolist())
-        self.cumv_list.extend((last_cumv + np.cumsum(ints[:, 2])).tolist())
+        last_cum = self.cum_bytes[-1] if self.cum_bytes else self.cum_base
+        last_cumv = self.cum_values[-1] if self.cum_values else self.cumv_base
+        self.append_times.frombytes(_raw(np.ascontiguousarray(times[:, 1])))
+        cum = np.cumsum(sizes, dtype=np.int64)
+        cum += last_cum
+        self.cum_bytes.frombytes(_raw(cum))
+        cumv = np.cumsum(ints[:, 2], dtype=np.int64)
+        cumv += last_cumv
+        self.cum_values.frombytes(_raw(cumv))
         self.n = n + m
 
 
@@ -189,22 +200,22 @@ class RecordAccumulator:
             pq.ready_ms = INF
             return
         # The first batch if nothing is drained first: the records from the head whose bytes fit.
-        cum = pq.cum_list
+        cum = pq.cum_bytes
         base = cum[h - 1] if h else pq.cum_base
         limit = self.fill_limit
         j = bisect_right(cum, base + limit, h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j
-        t_list = pq.t_list
+        append_times = pq.append_times
         if cum[j - 1] - base >= limit:
-            full_ms = t_list[j - 1]  # exactly full, or one oversized record
+            full_ms = append_times[j - 1]  # exactly full, or one oversized record
         elif j < n:
-            full_ms = t_list[j]  # the record that does not fit opens a second batch
+            full_ms = append_times[j]  # the record that does not fit opens a second batch
         else:
             full_ms = INF
         pq.full_ms = full_ms
-        linger_at = t_list[h] + self.linger_ms
+        linger_at = append_times[h] + self.linger_ms
         pq.ready_ms = linger_at if linger_at <= full_ms else full_ms
 
     def _backoff(self, batch: ProducerBatch) -> float:
@@ -232,7 +243,7 @@ class RecordAccumulator:
             if pq.ready_ms <= now:
                 return True
         if self.exhausted:
-            return any(pq.head < pq.n and pq.t_list[pq.head] <= now for pq in self.by_node[node])
+            return any(pq.head < pq.n and pq.append_times[pq.head] <= now for pq in self.by_node[node])
         return False
 
     def next_ready_ms(self, nodes) -> float:
@@ -279,14 +290,14 @@ class RecordAccumulator:
                 h = pq.head
                 if h >= pq.n:
                     continue
-                t_list = pq.t_list
-                if t_list[h] > now:
+                append_times = pq.append_times
+                if append_times[h] > now:
                     continue
                 end = pq.full_end
-                if t_list[end - 1] > now:  # the batch is still filling: take what has arrived
-                    end = bisect_right(t_list, now, h, end)
+                if append_times[end - 1] > now:  # the batch is still filling: take what has arrived
+                    end = bisect_right(append_times, now, h, end)
                 # The batch: records h..end-1, their bytes from the running sums.
-                cum, cumv = pq.cum_list, pq.cumv_list
+                cum, cumv = pq.cum_bytes, pq.cum_values
                 if h:
                     raw = cum[end - 1] - cum[h - 1]
                     value_total = cumv[end - 1] - cumv[h - 1]

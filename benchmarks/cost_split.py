@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     parser.add_argument("--scenario", default="data/scenarios/reference.yaml")
     parser.add_argument("--horizon-ms", type=float, default=8000.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default="out/bench/cost_split.json")
     args = parser.parse_args(argv)
 

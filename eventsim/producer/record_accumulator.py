@@ -43,6 +43,13 @@ def _raw(a: np.ndarray) -> memoryview:
     return memoryview(a).cast("B")
 
 
+def _extend_running_sum(sums: array, values: np.ndarray, base: int) -> None:
+    """Append the running sum of ``values`` to ``sums``, continuing from its last entry (or ``base``)."""
+    cum = np.cumsum(values, dtype=np.int64)
+    cum += sums[-1] if sums else base
+    sums.frombytes(_raw(cum))
+
+
 class PartitionQueue:
     """Records appended to one partition and not yet drained (numpy columns, head index)."""
 
@@ -58,8 +65,8 @@ class PartitionQueue:
         "append_times",
         "cum_bytes",
         "cum_values",
-        "cum_base",
-        "cumv_base",
+        "cum_bytes_base",
+        "cum_values_base",
         "times",
         "ints",
     )
@@ -77,8 +84,8 @@ class PartitionQueue:
         self.append_times = array("d")
         self.cum_bytes = array("q")
         self.cum_values = array("q")
-        self.cum_base = 0  # running sums just before index 0 (records dropped by compaction)
-        self.cumv_base = 0
+        self.cum_bytes_base = 0  # running sums just before index 0 (records dropped by compaction)
+        self.cum_values_base = 0
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
@@ -90,7 +97,7 @@ class PartitionQueue:
     def pending_bytes(self) -> int:
         if self.n == self.head:
             return 0
-        base = self.cum_bytes[self.head - 1] if self.head else self.cum_base
+        base = self.cum_bytes[self.head - 1] if self.head else self.cum_bytes_base
         return self.cum_bytes[self.n - 1] - base
 
     def extend(self, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
@@ -114,23 +121,17 @@ class PartitionQueue:
                 buf[:live] = old[h:n]
                 setattr(self, name, buf)
             if h:
-                self.cum_base = self.cum_bytes[h - 1]  # the running sums stay absolute
-                self.cumv_base = self.cum_values[h - 1]
+                self.cum_bytes_base = self.cum_bytes[h - 1]  # the running sums stay absolute
+                self.cum_values_base = self.cum_values[h - 1]
             for name in ("append_times", "cum_bytes", "cum_values"):
                 del getattr(self, name)[:h]
             self.head, self.n = 0, live
             n = live
         self.times[n : n + m] = times
         self.ints[n : n + m] = ints
-        last_cum = self.cum_bytes[-1] if self.cum_bytes else self.cum_base
-        last_cumv = self.cum_values[-1] if self.cum_values else self.cumv_base
         self.append_times.frombytes(_raw(np.ascontiguousarray(times[:, 1])))
-        cum = np.cumsum(sizes, dtype=np.int64)
-        cum += last_cum
-        self.cum_bytes.frombytes(_raw(cum))
-        cumv = np.cumsum(ints[:, 2], dtype=np.int64)
-        cumv += last_cumv
-        self.cum_values.frombytes(_raw(cumv))
+        _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
+        _extend_running_sum(self.cum_values, ints[:, 2], self.cum_values_base)
         self.n = n + m
 
 
@@ -201,7 +202,7 @@ class RecordAccumulator:
             return
         # The first batch if nothing is drained first: the records from the head whose bytes fit.
         cum = pq.cum_bytes
-        base = cum[h - 1] if h else pq.cum_base
+        base = cum[h - 1] if h else pq.cum_bytes_base
         limit = self.fill_limit
         j = bisect_right(cum, base + limit, h, n)
         if j <= h:
@@ -302,8 +303,8 @@ class RecordAccumulator:
                     raw = cum[end - 1] - cum[h - 1]
                     value_total = cumv[end - 1] - cumv[h - 1]
                 else:
-                    raw = cum[end - 1] - pq.cum_base
-                    value_total = cumv[end - 1] - pq.cumv_base
+                    raw = cum[end - 1] - pq.cum_bytes_base
+                    value_total = cumv[end - 1] - pq.cum_values_base
                 wire = RECORD_BATCH_OVERHEAD + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
                 if batches and size + wire > max_request_size:
                     break  # it stays in the queue for the next request

@@ -6,8 +6,9 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   (``"producer.app-0.arrivals"``), derived with ``numpy.random.SeedSequence`` from the run seed and a
   stable hash of the scope name. Adding a consumer never changes the producers' arrivals, and the same
   seed always gives the same run. Nothing in eventsim draws from global randomness.
-* :meth:`Environment.call_at` — schedule a plain function at a simulated time as one heap entry (a
-  :class:`Call`, which :meth:`Environment.step` runs directly, without SimPy's callback list).
+* :meth:`Environment.call_at` — schedule a plain function at a simulated time as one heap entry
+  (``(time, priority, id, fn, args)``: no event object), which :meth:`Environment.step` runs
+  directly, without SimPy's callback list. It is a timer, not something a process can ``yield`` on.
   Request pipelines (a produce request crossing NIC, network thread, request queue and I/O thread)
   use it so that each *request* costs a handful of events and no generator resumption; behaviour
   with a long life (the producer's ``Sender``, a consumer's poll loop) stays a generator process.
@@ -23,9 +24,8 @@ from typing import Any
 import numpy as np
 import simpy
 from simpy.core import NORMAL, EmptySchedule, EventPriority, StopSimulation
-from simpy.events import Event
 
-__all__ = ["Environment", "RandomStreams", "Call"]
+__all__ = ["Environment", "RandomStreams"]
 
 
 class RandomStreams:
@@ -52,25 +52,6 @@ class RandomStreams:
         return gen
 
 
-class Call(Event):
-    """An event that runs ``fn(*args)`` when simulated time reaches it (one heap entry, no process).
-
-    ``Environment.step`` runs it directly, without SimPy's callback machinery: a ``Call`` is a timer,
-    not something a process can ``yield`` on.
-    """
-
-    __slots__ = ("fn", "args")
-
-    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[..., Any], args: tuple):
-        self.env = env
-        self.callbacks = None
-        self._value = None
-        self._ok = True
-        self.fn = fn
-        self.args = args
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
-
-
 class Environment(simpy.Environment):
     """SimPy environment whose time unit is the millisecond, with the run's random streams."""
 
@@ -82,25 +63,29 @@ class Environment(simpy.Environment):
     def rng(self, scope: str) -> np.random.Generator:
         return self.streams.stream(scope)
 
-    def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> Call:
+    def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
         delay = when_ms - self._now
         self.events_scheduled += 1
-        return Call(self, delay if delay > 0.0 else 0.0, fn, args)
+        at = self._now + (delay if delay > 0.0 else 0.0)
+        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
 
-    def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> Call:
+    def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         self.events_scheduled += 1
-        return Call(self, delay_ms if delay_ms > 0.0 else 0.0, fn, args)
+        at = self._now + (delay_ms if delay_ms > 0.0 else 0.0)
+        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
 
     def step(self) -> None:
-        """Process the next event: a ``Call`` runs its function; any other event is SimPy's."""
+        """Process the next heap entry: a timer (five fields) runs its function; an event is SimPy's."""
         try:
-            self._now, _, _, event = heappop(self._queue)
+            entry = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
-        if event.__class__ is Call:
-            event.fn(*event.args)
+        self._now = entry[0]
+        if len(entry) == 5:
+            entry[3](*entry[4])
             return
+        event = entry[3]
         callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:

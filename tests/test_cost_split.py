@@ -1,0 +1,42 @@
+"""benchmarks/cost_split.py: its variant runs change what they should and nothing else."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import eventsim
+
+_BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load_cost_split():
+    sys.path.insert(0, str(_BENCH))  # cost_split imports its sibling throughput.py
+    try:
+        spec = importlib.util.spec_from_file_location("bench_cost_split", _BENCH / "cost_split.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(_BENCH))
+    return module
+
+
+def test_variants_keep_the_records_and_change_requests_fetches_and_batches():
+    cost_split = _load_cost_split()
+    scenario = eventsim.Scenario.load("reference").to_dict()
+    s = cost_split.split(eventsim, scenario, seed=1, horizon_ms=300, repeat=1)
+    runs = s["runs"]
+    records = {r["records"] for r in runs.values()}
+    assert len(records) == 1 and records.pop() > 10_000  # every variant produces the same records
+    a = runs["as_given"]
+    assert runs["linger_doubled"]["produce_requests"] < 0.7 * a["produce_requests"]
+    assert runs["no_consumers"]["fetch_requests"] == 0
+    assert runs["no_consumers"]["produce_requests"] == a["produce_requests"]
+    narrow = runs["one_partition_per_broker"]
+    # Three brokers leading one partition each: one batch per request, against four in the reference.
+    assert narrow["batches"] == narrow["produce_requests"]
+    assert a["batches"] > 3 * a["produce_requests"]
+    assert abs(narrow["produce_requests"] - a["produce_requests"]) < 0.1 * a["produce_requests"]
+    for key in ("us_per_produce_request", "us_per_fetch_cycle_with_its_records", "us_per_batch_end_to_end"):
+        assert s[key] > 0

@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The modules setup.py compiles when a C compiler is present (COMPILED in eventsim/_compiled.py): a
+# change to one re-runs the install, which rebuilds its extension.
+COMPILED_SOURCES := $(shell sed -n 's/^    "\(eventsim[a-z_.]*\)",$$/\1/p' eventsim/_compiled.py | tr . / | sed 's/$$/.py/')
 
 SOLUTIONS := notebooks/solutions
 EXERCISES := notebooks/exercises
@@ -24,8 +27,8 @@ endef
 
 venv: $(STAMP)
 
-# Re-installs whenever pyproject.toml is newer than the stamp.
-$(STAMP): pyproject.toml
+# Re-installs whenever pyproject.toml, setup.py or a compiled module is newer than the stamp.
+$(STAMP): pyproject.toml setup.py eventsim/_compiled.py $(COMPILED_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[dev]"
@@ -35,7 +38,7 @@ demo: venv
 	MPLBACKEND=Agg $(BIN)/eventsim run data/scenarios/reference.yaml --out out/ --horizon-ms 20000
 
 test: venv
-	$(BIN)/ruff check eventsim tests tools benchmarks
+	$(BIN)/ruff check eventsim tests tools benchmarks setup.py
 	MPLBACKEND=Agg $(BIN)/pytest
 	$(call run_nbval,$(SOLUTIONS),--nbval,-p no:cacheprovider)
 	$(call run_nbval,$(EXERCISES),--nbval-lax,)
@@ -52,7 +55,8 @@ bench: venv
 	MPLBACKEND=Agg $(BIN)/python benchmarks/cost_split.py
 
 clean:
-	rm -rf out/ build/ .pytest_cache/ .hypothesis/ *.egg-info
+	rm -rf out/ build/ .pytest_cache/ .hypothesis/ *.egg-info $(STAMP)
+	find eventsim \( -name '*.c' -o -name '*.so' \) -delete
 	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) \
 		-exec rm -rf {} +
 

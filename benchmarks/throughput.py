@@ -153,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"ratio eventsim/naive (records per wall-second): {ratio:,.1f}x")
     print(f"peak RSS: {rss_after_eventsim:,.1f} MiB after eventsim, {rss_end:,.1f} MiB after both")
+    compiled = eventsim.compiled_modules()
+    print(
+        f"compiled request path: {len(compiled)} of {len(eventsim._compiled.COMPILED)} modules "
+        f"(setup.py; {eventsim._compiled.PURE_PYTHON_ENV}=1 runs them as Python)"
+    )
 
     stats = dict(result.stats)
     figures = {
@@ -173,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "min_ratio": args.min_ratio,
         "peak_rss_mib_after_eventsim": rss_after_eventsim,
         "peak_rss_mib": rss_end,
+        "compiled_modules": compiled,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "processor": platform.processor() or None,

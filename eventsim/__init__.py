@@ -4,6 +4,8 @@
 ``Scenario``, a dict, a YAML path or a preset name (``"reference"``). Time is in milliseconds.
 """
 
+# First: importing _compiled installs its finder before any module it covers is imported.
+from eventsim._compiled import compiled_modules
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, KafkaError, RecordTooLargeError
 from eventsim.metrics.result import Result
@@ -15,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "simulate",
+    "compiled_modules",
     "build",
     "Result",
     "Scenario",

@@ -1,0 +1,42 @@
+"""Build hook: compile the request-path modules with Cython when a C compiler is available.
+
+Everything else about the package is in pyproject.toml. The list of modules is ``COMPILED`` in
+eventsim/_compiled.py (read here without importing eventsim). The extensions are optional: if
+Cython or a compiler is missing, or a module fails to build, the install goes on and that module runs
+as Python. ``EVENTSIM_PURE_PYTHON=1`` at install time skips the build altogether.
+"""
+
+import ast
+import os
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+HERE = Path(__file__).resolve().parent
+
+
+def _compiled_modules() -> list[str]:
+    tree = ast.parse((HERE / "eventsim" / "_compiled.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "COMPILED" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    raise RuntimeError("COMPILED not found in eventsim/_compiled.py")
+
+
+def _extensions() -> list:
+    if os.environ.get("EVENTSIM_PURE_PYTHON") == "1":
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        return []
+    modules = [
+        Extension(name, [name.replace(".", "/") + ".py"], optional=True) for name in _compiled_modules()
+    ]
+    # The modules compile unchanged: annotations are not used as C types, so the semantics (and the
+    # results) are Python's.
+    directives = {"language_level": 3, "binding": True, "annotation_typing": False}
+    return cythonize(modules, compiler_directives=directives, quiet=True)
+
+
+setup(ext_modules=_extensions())

@@ -243,7 +243,9 @@ class LatencyHistogram:
             idx = _index_unchecked(v)
             np.add.at(self._counts, idx, c)
             self._count += int(c.sum())
-            self._add_sum(float(np.dot(v, c.astype(np.float64))))
+            # Not np.dot: BLAS may split a long dot product across threads, and then its rounding
+            # depends on the machine's core count; numpy's own pairwise sum does not.
+            self._add_sum(float(np.sum(v * c)))
             lo, hi = float(v.min()), float(v.max())
         if lo < self._min:
             self._min = lo

@@ -342,3 +342,20 @@ def test_busy_tracker_vectorised_equals_scalar_and_reference(intervals, servers)
     assert np.allclose(sca.busy_ms(n), ref, rtol=1e-12, atol=1e-9)
     assert np.allclose(vec.utilisation(n), ref / (W * servers), rtol=1e-12, atol=1e-12)
     assert vec.total_busy_ms == pytest.approx((e - s).sum(), rel=1e-12, abs=1e-9)
+
+
+def test_windowed_histogram_repeats_equal_explicit_times():
+    rng = np.random.default_rng(7)
+    runs = rng.integers(0, 6, size=300)
+    t_runs = np.sort(rng.uniform(0, 9_000, size=300))
+    v = rng.exponential(3.0, size=int(runs.sum()))
+    a, b = WindowedHistogram(1000), WindowedHistogram(1000)
+    a.record(t_runs, v, repeats=runs)
+    b.record(np.repeat(t_runs, runs), v)
+    np.testing.assert_array_equal(a.counts(), b.counts())
+    np.testing.assert_array_equal(a.percentiles([50, 99, 100]), b.percentiles([50, 99, 100]))
+    np.testing.assert_array_equal(a.means(), b.means())
+    with pytest.raises(ValueError, match="repeats"):
+        a.record(t_runs, v, repeats=runs[:-1])
+    with pytest.raises(ValueError, match="repeats"):
+        a.record(t_runs[:2], v[:3], repeats=np.array([2, 2]))

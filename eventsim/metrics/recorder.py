@@ -181,7 +181,7 @@ class Recorder:
         times = np.concatenate([b.times for b in items])
         create, append = times[:, 0], times[:, 1]
         ack_each = np.repeat(now, counts)
-        tm.produce_latency.record(ack_each, ack_each - create)
+        tm.produce_latency.record(now, ack_each - create, repeats=counts)
         st = self.stages
         st[("produce", "accumulator_wait")].record(append - create)
         st[("produce", "linger")].record(np.repeat(send, counts) - append)
@@ -269,7 +269,7 @@ class Recorder:
             tm.bytes_consumed.add(now, np.array(cols.vbytes, dtype=np.float64))
             create = np.concatenate(cols.times)[:, 0]
             now_each = np.repeat(now, counts)
-            tm.e2e_latency.record(now_each, now_each - create)
+            tm.e2e_latency.record(now, now_each - create, repeats=counts)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:

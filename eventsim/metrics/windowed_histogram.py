@@ -124,20 +124,32 @@ class WindowedHistogram(_Windowed):
         self._hi = -1  # highest window seen
 
     # -- recording ---------------------------------------------------------------------------
-    def record(self, t_ms, values) -> None:
-        """Record latency value(s) in ms at simulated time(s) ``t_ms`` (scalars or arrays that broadcast)."""
-        if isinstance(t_ms, (float, int)) and isinstance(values, (float, int)):
+    def record(self, t_ms, values, repeats=None) -> None:
+        """Record latency value(s) in ms at simulated time(s) ``t_ms`` (scalars or arrays that broadcast).
+
+        With ``repeats``, ``t_ms[i]`` is the time of the next ``repeats[i]`` values (a run of values
+        sharing one time, such as the records of one acknowledged batch).
+        """
+        if repeats is None and isinstance(t_ms, (float, int)) and isinstance(values, (float, int)):
             self._record_scalar(float(t_ms), float(values))
             return
         v = _as_values(values)
         t = _times(t_ms)
-        if t.size != v.size:
-            if t.size != 1:
-                raise ValueError(f"{t.size} times for {v.size} values")
-            t = np.full(v.size, t[0])
-        if v.size == 0:
-            return
-        w = self._windows(t)
+        if repeats is not None:
+            r = np.asarray(repeats, dtype=np.int64).reshape(-1)
+            if r.size != t.size or (r < 0).any() or int(r.sum()) != v.size:
+                raise ValueError(f"repeats must give one count >= 0 per time, summing to {v.size} values")
+            if v.size == 0:
+                return
+            w = np.repeat(self._windows(t), r)
+        else:
+            if t.size != v.size:
+                if t.size != 1:
+                    raise ValueError(f"{t.size} times for {v.size} values")
+                t = np.full(v.size, t[0])
+            if v.size == 0:
+                return
+            w = self._windows(t)
         b = _index_unchecked(v)
         lo, hi = int(w.min()), int(w.max())
         n = hi + 1

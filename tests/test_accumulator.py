@@ -325,3 +325,21 @@ def test_accumulator_invariants(w):
     for tp in leaders:
         sent = [i for b in batches if b.tp == tp for i in b.record_ids.tolist()]
         assert sent == rids[parts == tp.partition].tolist()
+
+
+def _size_of_varint(value: int) -> int:
+    """Kafka's ByteUtils.sizeOfVarint, one value at a time: 7 bits per byte of the zig-zag encoding."""
+    zz = (value << 1) ^ (value >> 63)
+    zz &= (1 << 64) - 1
+    size = 1
+    while zz >= 0x80:
+        zz >>= 7
+        size += 1
+    return size
+
+
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), min_size=1, max_size=50))
+def test_varint_size_matches_kafka(values):
+    from eventsim.producer.producer_batch import varint_size
+
+    assert varint_size(np.array(values, dtype=np.int64)).tolist() == [_size_of_varint(v) for v in values]

@@ -23,14 +23,15 @@ __all__ = ["RECORD_BATCH_OVERHEAD", "ProducerBatch", "varint_size", "record_size
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 
 
+# A zig-zag encoded value below 2**7 takes one byte, below 2**14 two, ... (ByteUtils.sizeOfVarint).
+_VARINT_LIMITS = np.uint64(1) << np.arange(7, 64, 7, dtype=np.uint64)  # up to 10 bytes (varlong)
+
+
 def varint_size(values: np.ndarray) -> np.ndarray:
     """Bytes of Kafka's zig-zag varint encoding of each (signed) int in ``values``."""
     v = np.asarray(values, dtype=np.int64)
-    zz = np.where(v >= 0, v << 1, ((-v) << 1) - 1).astype(np.uint64)
-    size = np.ones(zz.shape, dtype=np.int64)
-    for shift in (7, 14, 21, 28, 35, 42, 49, 56):
-        size += zz >= (np.uint64(1) << np.uint64(shift))
-    return size
+    zz = ((v << 1) ^ (v >> 63)).view(np.uint64)  # zig-zag: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
+    return np.searchsorted(_VARINT_LIMITS, zz, side="right").astype(np.int64) + 1
 
 
 def record_size_in_bytes(
@@ -39,12 +40,10 @@ def record_size_in_bytes(
     """``DefaultRecord.sizeInBytes`` for each record; ``key_bytes < 0`` means a null key."""
     key = np.asarray(key_bytes, dtype=np.int64)
     value = np.asarray(value_bytes, dtype=np.int64)
-    if offset_delta is None:
-        offset_delta = np.zeros(value.shape, dtype=np.int64)
     body = (
         1  # attributes
         + 1  # timestamp delta (see module docstring)
-        + varint_size(offset_delta)
+        + (1 if offset_delta is None else varint_size(offset_delta))  # offset delta 0: one byte
         + np.where(key < 0, 1, varint_size(key) + key)
         + varint_size(value)
         + value

@@ -48,6 +48,8 @@ __all__ = ["Scenario", "ProducerSpec", "ConsumerSpec", "MetricsSpec", "presets",
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD
+# Record ids are (producer number << 40) + sequence, kept exactly in float64 columns (below 2**53).
+MAX_PRODUCER_INSTANCES = 2**13
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -341,6 +343,14 @@ class Scenario:
         self._unique("producers", [p.name for p in self.producers], "name")
         self._unique("consumers", [c.name for c in self.consumers], "name")
         self._unique("consumers", [c.config.group_id for c in self.consumers], "config.group.id")
+        total = sum(p.count for p in self.producers)
+        if total > MAX_PRODUCER_INSTANCES:
+            raise InvalidConfigurationError(
+                "producers[].count",
+                total,
+                f"at most {MAX_PRODUCER_INSTANCES} producer instances in all",
+                "each record id holds its producer's number",
+            )
         for i, spec in enumerate(self.producers):
             topic = self._known_topic(f"producers[{i}].topic", spec.topic).resolve(self.broker)
             largest = spec.max_record_bytes()

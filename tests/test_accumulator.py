@@ -36,13 +36,13 @@ def make(batch_size=HDR + 300, linger_ms=10.0, leaders=None, backoff_ms=100.0):
 
 def cols(append_ms, sizes, first_id=0):
     """Records appended at ``append_ms`` (created then too) with record sizes ``sizes``: the
-    ``(times, ints, sizes)`` blocks ``RecordAccumulator.append`` takes."""
+    ``(records, sizes)`` ``RecordAccumulator.append`` takes."""
     append_ms = np.asarray(append_ms, dtype=np.float64)
     n = append_ms.size
     sizes = np.broadcast_to(np.asarray(sizes, dtype=np.int64), (n,)).copy()
-    times = np.column_stack([append_ms, append_ms])
-    ints = np.column_stack([np.arange(first_id, first_id + n, dtype=np.int64), np.full(n, -1), sizes])
-    return times, ints.astype(np.int64), sizes
+    ids = np.arange(first_id, first_id + n)
+    records = np.column_stack([append_ms, append_ms, ids, np.full(n, -1), sizes]).astype(np.float64)
+    return records, sizes
 
 
 def drain(acc, node, now, max_request_size=BIG):
@@ -297,9 +297,9 @@ def test_accumulator_invariants(w):
     for tp in leaders:
         m = parts == tp.partition
         if m.any():
-            t, ints, sz = cols(times[m], sizes[m])
-            ints[:, 0] = rids[m]
-            acc.append(tp, t, ints, sz)
+            records, sz = cols(times[m], sizes[m])
+            records[:, 2] = rids[m]  # record_id
+            acc.append(tp, records, sz)
     drains = _run_to_empty(acc, max_request)
     batches = [b for _, got in drains for b in got]
 

@@ -26,18 +26,18 @@ def config(**overrides):
 
 
 def batch(count: int, wire_bytes: int, t_ms: float = 0.0, first_id: int = 0) -> ProducerBatch:
-    times = np.full((count, 2), float(t_ms))
-    ints = np.column_stack(
+    records = np.column_stack(
         [
-            np.arange(first_id, first_id + count, dtype=np.int64),
-            np.full(count, -1, dtype=np.int64),
-            np.full(count, 10, dtype=np.int64),
+            np.full(count, float(t_ms)),  # create_ms
+            np.full(count, float(t_ms)),  # append_ms
+            np.arange(first_id, first_id + count),  # record_id
+            np.full(count, -1),  # key (null)
+            np.full(count, 10),  # value_bytes
         ]
-    )
+    ).astype(np.float64)
     return ProducerBatch(
         TP,
-        times,
-        ints,
+        records,
         wire_bytes - 61,
         wire_bytes,
         wire_bytes,

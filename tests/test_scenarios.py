@@ -261,6 +261,14 @@ BAD = [
         "duplicate",
     ),
     (
+        variant(("producers", 0, "count"), 8193),
+        I,
+        "producers[].count",
+        "8193",
+        "at most 8192 producer instances",
+        "record id",
+    ),
+    (
         variant(("topics", 1), {"name": "events"}),
         I,
         "topics[1].name",

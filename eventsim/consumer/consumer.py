@@ -131,7 +131,7 @@ class KafkaConsumer:
         cols = self._polled
         counts, nows, arrivals = cols.counts.append, cols.nows.append, cols.arrivals.append
         appends, vbytes = cols.appends.append, cols.vbytes.append
-        times, ints = cols.times.append, cols.ints.append
+        records = cols.records.append
         while buf and n < max_records:
             entry = buf[0]
             tp, b, i, arrived = entry
@@ -149,13 +149,11 @@ class KafkaConsumer:
             appends(b.log_append_ms)
             if k == count:
                 vbytes(b.value_total)
-                times(b.times)
-                ints(b.ints)
+                records(b.records)
             else:
-                j = i + k
-                vbytes(int(b.ints[i:j, 2].sum()))
-                times(b.times[i:j])
-                ints(b.ints[i:j])
+                chunk = b.records[i : i + k]
+                vbytes(int(chunk[:, 4].sum()))
+                records(chunk)
             n += k
         return n
 

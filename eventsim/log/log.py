@@ -91,7 +91,7 @@ class Log:
         base = self.log_end_offset
         seg = self.segments[-1]
         cfg = self.config
-        batch_ts = float(batch.times[-1, 0])
+        batch_ts = float(batch.records[-1, 0])  # the newest record's create_ms (CreateTime)
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
             seg.size_bytes + batch.stored_bytes > cfg.segment_bytes

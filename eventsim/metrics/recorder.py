@@ -54,11 +54,11 @@ class TopicMetrics:
 class PolledColumns:
     """Records ``poll()`` has handed to the application for one topic, not yet folded: one entry per
     chunk (a run of records of one fetched batch): record count, poll time, fetch-response arrival time,
-    the batch's log append time, value bytes, and the chunk's ``times``/``ints`` blocks (see
-    ``ProducerBatch``). The consumer appends to the lists directly while it takes records from its
-    buffer, so a chunk is handled once."""
+    the batch's log append time, value bytes, and the chunk's ``records`` block (see ``ProducerBatch``).
+    The consumer appends to the lists directly while it takes records from its buffer, so a chunk is
+    handled once."""
 
-    __slots__ = ("topic", "counts", "nows", "arrivals", "appends", "vbytes", "times", "ints", "pending")
+    __slots__ = ("topic", "counts", "nows", "arrivals", "appends", "vbytes", "records", "pending")
 
     def __init__(self, topic: str):
         self.topic = topic
@@ -71,8 +71,7 @@ class PolledColumns:
         self.arrivals: list[float] = []
         self.appends: list[float] = []
         self.vbytes: list[int] = []
-        self.times: list[np.ndarray] = []
-        self.ints: list[np.ndarray] = []
+        self.records: list[np.ndarray] = []
 
 
 class Recorder:
@@ -178,8 +177,8 @@ class Recorder:
         now, send, queue, start, done = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
-        times = np.concatenate([b.times for b in items])
-        create, append = times[:, 0], times[:, 1]
+        records = np.concatenate([b.records for b in items])
+        create, append = records[:, 0], records[:, 1]
         ack_each = np.repeat(now, counts)
         tm.produce_latency.record(now, ack_each - create, repeats=counts)
         st = self.stages
@@ -191,8 +190,7 @@ class Recorder:
         st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
         if self.sample_rate <= 0:
             return
-        ints = np.concatenate([b.ints for b in items])
-        rids = ints[:, 0]
+        rids = records[:, 2].astype(np.int64)
         m = self._sampled(rids)
         if not m.any():
             return
@@ -212,8 +210,8 @@ class Recorder:
                 "partition": np.array([b.tp.partition for b in picked], dtype=np.int64)[slot],
                 "offset": np.where(known, base + pos, -1),
                 "producer": np.array([b.producer for b in picked], dtype=np.int64)[slot],
-                "key": ints[m, 1],
-                "value_bytes": ints[m, 2],
+                "key": records[m, 3].astype(np.int64),
+                "value_bytes": records[m, 4].astype(np.int64),
                 "create_ms": create[m],
                 "send_ms": send[which],
                 "append_ms": rows[which, 8],
@@ -267,13 +265,14 @@ class Recorder:
             appended = np.array(cols.appends, dtype=np.float64)
             tm.consumed.add(now, counts)
             tm.bytes_consumed.add(now, np.array(cols.vbytes, dtype=np.float64))
-            create = np.concatenate(cols.times)[:, 0]
+            records = np.concatenate(cols.records)
+            create = records[:, 0]
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now, now_each - create, repeats=counts)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
             if self.sample_rate > 0:
-                rids = np.concatenate(cols.ints)[:, 0]
+                rids = records[:, 2].astype(np.int64)
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
             cols.clear()

@@ -33,7 +33,7 @@ import numpy as np
 
 from eventsim.log.compression import CODECS, compressed_size
 from eventsim.producer.partitioner import BuiltInPartitioner
-from eventsim.producer.producer_batch import ProducerBatch, record_size_in_bytes
+from eventsim.producer.producer_batch import RECORD_COLUMNS, ProducerBatch, record_size_in_bytes
 from eventsim.producer.record_accumulator import RecordAccumulator
 from eventsim.producer.sender import Sender
 from eventsim.structs import TopicPartition
@@ -271,20 +271,15 @@ class KafkaProducer:
         # A stable sort by partition; on 16-bit keys numpy uses a radix sort (same order, faster).
         order = np.argsort(parts.astype(np.int16) if len(self.tps) < 2**15 else parts, kind="stable")
         bounds = np.searchsorted(parts[order], np.arange(len(self.tps) + 1)).tolist()
-        n = order.size
-        times = np.empty((n, 2), dtype=np.float64)
-        times[:, 0] = create[order]
-        times[:, 1] = appended[order]
-        ints = np.empty((n, 3), dtype=np.int64)
-        ints[:, 0] = rids[order]
-        ints[:, 1] = keys[order]
-        ints[:, 2] = values[order]
+        records = np.empty((order.size, len(RECORD_COLUMNS)), dtype=np.float64)  # see ProducerBatch
+        for j, column in enumerate((create, appended, rids, keys, values)):
+            records[:, j] = column[order]
         sizes = sizes[order]
         acc = self.accumulator
         for p, tp in enumerate(self.tps):
             lo, hi = bounds[p], bounds[p + 1]
             if lo < hi:
-                acc.append(tp, times[lo:hi], ints[lo:hi], sizes[lo:hi])
+                acc.append(tp, records[lo:hi], sizes[lo:hi])
         self.sender.wakeup()
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
@@ -315,8 +310,8 @@ class KafkaProducer:
             while pq.retries and pq.retries[0].first_create_ms <= cutoff:
                 b = pq.retries.popleft()
                 self.batch_failed(b, "DELIVERY_TIMEOUT", now)
-            if pq.head < pq.n and pq.times[pq.head, 0] <= cutoff:
-                k = int(np.searchsorted(pq.times[pq.head : pq.n, 0], cutoff, side="right"))
+            if pq.head < pq.n and pq.records[pq.head, 0] <= cutoff:
+                k = int(np.searchsorted(pq.records[pq.head : pq.n, 0], cutoff, side="right"))
                 pq.head += k
                 self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
                 self.accumulator._update(pq)

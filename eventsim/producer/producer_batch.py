@@ -8,8 +8,8 @@ Compression (``compression.type``) applies to the records section of the whole b
 
 Modelled: exact varint sizes for key and value lengths and the offset delta; a one-byte timestamp delta
 (deltas under 64 ms; a batch that lingers longer is a byte or two larger per record); no headers.
-A ``ProducerBatch`` holds its records as numpy columns (create time, record id, key id, value size,
-record size), never as Python objects per record.
+A ``ProducerBatch`` holds its records as one numpy block (create and append times, record id, key id,
+value size), never as Python objects per record.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ import numpy as np
 
 from eventsim.structs import TopicPartition
 
-__all__ = ["RECORD_BATCH_OVERHEAD", "ProducerBatch", "varint_size", "record_size_in_bytes"]
+__all__ = [
+    "RECORD_BATCH_OVERHEAD",
+    "RECORD_COLUMNS",
+    "MAX_EXACT_ID",
+    "ProducerBatch",
+    "varint_size",
+    "record_size_in_bytes",
+]
 
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 
@@ -52,21 +59,27 @@ def record_size_in_bytes(
     return body + varint_size(body)
 
 
+RECORD_COLUMNS = ("create_ms", "append_ms", "record_id", "key", "value_bytes")
+"""The columns of a batch's ``records`` block, in order (all float64; the integer ones are exact)."""
+
+MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
+
+
 class ProducerBatch:
     """A batch of records for one partition, drained from the accumulator and sent in a produce request.
 
-    Its records are two numpy blocks, row per record: ``times`` (float, columns ``create_ms`` = ``send()``
-    time and ``append_ms`` = entered the accumulator, later than ``create_ms`` when the application
-    thread was busy or ``send()`` blocked on ``buffer.memory``) and ``ints`` (int64, columns
-    ``record_id``, ``key`` = key id or -1 for null, ``value_bytes``). Two blocks rather than five
-    columns: a batch is two slices of its partition queue, and the metrics concatenate two arrays per
-    batch, not five. The properties ``create_ms`` … ``value_bytes`` are views of single columns.
+    Its records are one float64 numpy block, row per record, with the columns of ``RECORD_COLUMNS``:
+    ``create_ms`` (the ``send()`` time), ``append_ms`` (entered the accumulator: later than
+    ``create_ms`` when the application thread was busy or ``send()`` blocked on ``buffer.memory``),
+    ``record_id``, ``key`` (key id, -1 for null) and ``value_bytes``; the integer columns are exact
+    below ``MAX_EXACT_ID``. One block rather than five columns: a batch is one slice of its partition
+    queue, and the metrics concatenate one array per batch. The properties ``create_ms`` …
+    ``value_bytes`` give single columns (the integer ones as int64).
     """
 
     __slots__ = (
         "tp",
-        "times",
-        "ints",
+        "records",
         "count",
         "size_bytes",
         "wire_bytes",
@@ -84,8 +97,7 @@ class ProducerBatch:
     def __init__(
         self,
         tp: TopicPartition,
-        times: np.ndarray,
-        ints: np.ndarray,
+        records: np.ndarray,
         records_bytes: int,
         wire_bytes: int,
         alloc_bytes: int,
@@ -93,9 +105,8 @@ class ProducerBatch:
         value_total: int | None = None,
     ):
         self.tp = tp
-        self.times = times
-        self.ints = ints
-        self.count = len(times)
+        self.records = records
+        self.count = len(records)
         self.size_bytes = RECORD_BATCH_OVERHEAD + records_bytes  # uncompressed
         self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
         self.stored_bytes = wire_bytes  # as stored: differs if the topic recompresses
@@ -104,37 +115,37 @@ class ProducerBatch:
         self.attempts = 0
         self.base_offset = -1
         self.producer = producer
-        self.value_total = int(ints[:, 2].sum()) if value_total is None else value_total
+        self.value_total = int(records[:, 4].sum()) if value_total is None else value_total
         self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
         self.log_append_ms = 0.0
 
     @property
     def create_ms(self) -> np.ndarray:
-        return self.times[:, 0]
+        return self.records[:, 0]
 
     @property
     def append_ms(self) -> np.ndarray:
-        return self.times[:, 1]
+        return self.records[:, 1]
 
     @property
     def record_ids(self) -> np.ndarray:
-        return self.ints[:, 0]
+        return self.records[:, 2].astype(np.int64)
 
     @property
     def keys(self) -> np.ndarray:
-        return self.ints[:, 1]
+        return self.records[:, 3].astype(np.int64)
 
     @property
     def value_bytes(self) -> np.ndarray:
-        return self.ints[:, 2]
+        return self.records[:, 4].astype(np.int64)
 
     @property
     def first_create_ms(self) -> float:
         """``send()`` time of the batch's first record (``delivery.timeout.ms`` counts from it)."""
-        return float(self.times[0, 0])
+        return float(self.records[0, 0])
 
     def copy(self) -> ProducerBatch:
-        """A shallow copy (the record blocks are shared): a second log entry for the same records."""
+        """A shallow copy (the record block is shared): a second log entry for the same records."""
         c = ProducerBatch.__new__(ProducerBatch)
         for name in ProducerBatch.__slots__:
             setattr(c, name, getattr(self, name))

@@ -9,8 +9,9 @@ or has waited ``linger.ms`` (``retry.backoff.ms`` for a retried batch), or the p
 partition it leads** (ready or not), rotating the starting partition, until the request would exceed
 ``max.request.size``. One produce request per broker per drain.
 
-What is modelled: exactly that, on numpy arrays. Records waiting in a partition are two blocks, row per
-record (times: create, append; ints: record id, key id, value size) plus running sums of bytes;
+What is modelled: exactly that, on numpy arrays. Records waiting in a partition are one block, row per
+record (create and append times, record id, key id, value size; see ``ProducerBatch``) plus running
+sums of bytes;
 the batches are implicit: the first batch is the run of records from the head whose bytes fit in
 ``batch.size``, so finding it is one ``searchsorted``, and "full" is the arrival of the first record
 that does not fit. Nothing is done per record in Python. With compression, a batch holds
@@ -30,7 +31,7 @@ from collections import deque
 
 import numpy as np
 
-from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, ProducerBatch
+from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, ProducerBatch
 from eventsim.structs import TopicPartition
 
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
@@ -67,8 +68,7 @@ class PartitionQueue:
         "cum_values",
         "cum_bytes_base",
         "cum_values_base",
-        "times",
-        "ints",
+        "records",
     )
 
     def __init__(self, tp: TopicPartition, leader: int):
@@ -76,9 +76,8 @@ class PartitionQueue:
         self.leader = leader
         self.head = 0
         self.n = 0
-        self.times = np.empty((0, 2), dtype=np.float64)  # create_ms, append_ms (see ProducerBatch)
-        self.ints = np.empty((0, 3), dtype=np.int64)  # record_id, key, value_bytes
-        # A twin of append_ms and running sums of record and value bytes, index-aligned with the blocks,
+        self.records = np.empty((0, len(RECORD_COLUMNS)), dtype=np.float64)  # see ProducerBatch
+        # A twin of append_ms and running sums of record and value bytes, index-aligned with the block,
         # as ``array.array``: scalar lookups and bisect are far cheaper than on numpy arrays, and they are
         # filled from numpy without a Python object per record.
         self.append_times = array("d")
@@ -100,26 +99,23 @@ class PartitionQueue:
         base = self.cum_bytes[self.head - 1] if self.head else self.cum_bytes_base
         return self.cum_bytes[self.n - 1] - base
 
-    def extend(self, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
+    def extend(self, records: np.ndarray, sizes: np.ndarray) -> None:
         """Append records at the tail, in amortised O(len(new)).
 
-        ``times`` and ``ints`` are the records' blocks (see ``ProducerBatch``), ``sizes`` their record
-        sizes in bytes. The blocks live in buffers with spare capacity; drained records before ``head``
-        are dropped only when the buffers must grow or be compacted, so a long backlog is not copied on
-        every append.
+        ``records`` is their block (see ``ProducerBatch``), ``sizes`` their record sizes in bytes. The
+        block lives in a buffer with spare capacity; drained records before ``head`` are dropped only
+        when the buffer must grow, so a long backlog is not copied on every append.
         """
-        m = len(times)
+        m = len(records)
         if m == 0:
             return
         h, n = self.head, self.n
         live = n - h
-        if n + m > len(self.times):
+        if n + m > len(self.records):
             new_cap = max(2 * (live + m), 1024)
-            for name in ("times", "ints"):
-                old = getattr(self, name)
-                buf = np.empty((new_cap, old.shape[1]), dtype=old.dtype)
-                buf[:live] = old[h:n]
-                setattr(self, name, buf)
+            buf = np.empty((new_cap, len(RECORD_COLUMNS)), dtype=np.float64)
+            buf[:live] = self.records[h:n]
+            self.records = buf
             if h:
                 self.cum_bytes_base = self.cum_bytes[h - 1]  # the running sums stay absolute
                 self.cum_values_base = self.cum_values[h - 1]
@@ -127,11 +123,10 @@ class PartitionQueue:
                 del getattr(self, name)[:h]
             self.head, self.n = 0, live
             n = live
-        self.times[n : n + m] = times
-        self.ints[n : n + m] = ints
-        self.append_times.frombytes(_raw(np.ascontiguousarray(times[:, 1])))
+        self.records[n : n + m] = records
+        self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, 1])))
         _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
-        _extend_running_sum(self.cum_values, ints[:, 2], self.cum_values_base)
+        _extend_running_sum(self.cum_values, records[:, 4].astype(np.int64), self.cum_values_base)
         self.n = n + m
 
 
@@ -174,10 +169,10 @@ class RecordAccumulator:
         self.exhausted = False
 
     # ------------------------------------------------------------------ append
-    def append(self, tp: TopicPartition, times: np.ndarray, ints: np.ndarray, sizes: np.ndarray) -> None:
-        """Append records (blocks as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
+    def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
+        """Append records (a block as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
         pq = self.queues[tp]
-        pq.extend(times, ints, sizes)
+        pq.extend(records, sizes)
         self._update(pq)
 
     def pending_alloc_bytes(self) -> int:
@@ -311,9 +306,7 @@ class RecordAccumulator:
                 alloc = RECORD_BATCH_OVERHEAD + raw
                 if alloc < batch_size:
                     alloc = batch_size
-                batch = ProducerBatch(
-                    pq.tp, pq.times[h:end], pq.ints[h:end], raw, wire, alloc, producer, value_total
-                )
+                batch = ProducerBatch(pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total)
                 pq.head = end
             size += batch.wire_bytes
             batch.drained_ms = now

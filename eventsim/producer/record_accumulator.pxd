@@ -1,0 +1,40 @@
+# Compiled build only (setup.py): C-level attributes for the classes of record_accumulator.py, so the
+# drain loop reads and writes a partition queue's fields directly. The .py stays the source of truth.
+cimport cython
+
+
+cdef class PartitionQueue:
+    cdef public object tp
+    cdef public object leader
+    cdef public Py_ssize_t head
+    cdef public Py_ssize_t n
+    cdef public object retries
+    cdef public double ready_ms
+    cdef public Py_ssize_t full_end
+    cdef public double full_ms
+    cdef public object append_times
+    cdef public object cum_bytes
+    cdef public object cum_values
+    cdef public object cum_bytes_base
+    cdef public object cum_values_base
+    cdef public object records
+
+
+cdef class RecordAccumulator:
+    cdef public object batch_size
+    cdef public double linger_ms
+    cdef public double retry_backoff_ms
+    cdef public double retry_backoff_max_ms
+    cdef public double compression_ratio
+    cdef public double fill_limit
+    cdef public dict queues
+    cdef public dict by_node
+    cdef public dict drain_index
+    cdef public bint exhausted
+
+    @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, limit=double, full_ms=double, linger_at=double)
+    cpdef _update(self, PartitionQueue pq)
+
+    @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
+                   h=Py_ssize_t, end=Py_ssize_t)
+    cpdef list drain_node(self, node, double now, max_request_size, producer, codec_wire_bytes=*)

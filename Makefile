@@ -27,8 +27,8 @@ endef
 
 venv: $(STAMP)
 
-# Re-installs whenever pyproject.toml, setup.py or a compiled module is newer than the stamp.
-$(STAMP): pyproject.toml setup.py eventsim/_compiled.py $(COMPILED_SOURCES)
+# Re-installs whenever pyproject.toml, setup.py or a compiled module (or its .pxd) is newer than the stamp.
+$(STAMP): pyproject.toml setup.py eventsim/_compiled.py $(COMPILED_SOURCES) $(wildcard eventsim/*.pxd eventsim/*/*.pxd)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[dev]"

@@ -2,6 +2,8 @@
 # drain loop reads and writes a partition queue's fields directly. The .py stays the source of truth.
 cimport cython
 
+from eventsim.producer.producer_batch cimport ProducerBatch
+
 
 cdef class PartitionQueue:
     cdef public object tp
@@ -36,5 +38,5 @@ cdef class RecordAccumulator:
     cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
-                   h=Py_ssize_t, end=Py_ssize_t)
+                   h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch)
     cpdef list drain_node(self, node, double now, max_request_size, producer, codec_wire_bytes=*)

@@ -1,0 +1,30 @@
+# Compiled build only (setup.py): C-level attributes for the station classes (see stations.py).
+cimport cython
+
+
+cdef class _WindowMax:
+    cdef public double window_ms
+    cdef public object values
+    cdef public Py_ssize_t n
+
+
+cdef class Station:
+    cdef public str name
+    cdef public Py_ssize_t servers
+    cdef public list _free
+    cdef public object _busy
+    cdef public object _waiting
+    cdef public list _busy_iv
+    cdef public list _wait_iv
+    cdef public _WindowMax max_queue
+    cdef public object _starts
+
+    @cython.locals(free=list, first=double, start=double, end=double)
+    cpdef tuple reserve(self, double arrival_ms, double service_ms)
+
+
+cdef class BoundedQueue:
+    cdef public Py_ssize_t capacity
+    cdef public object _starts
+    cdef public double blocked_ms
+    cdef public Py_ssize_t full_events

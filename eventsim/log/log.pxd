@@ -1,0 +1,41 @@
+# Compiled build only (setup.py): C-level attributes for Segment and Log (see log.py).
+cimport cython
+
+from eventsim.producer.producer_batch cimport ProducerBatch
+
+
+cdef class Segment:
+    cdef public long long base_offset
+    cdef public long long next_offset
+    cdef public long long size_bytes
+    cdef public double created_ms
+    cdef public object first_timestamp_ms
+    cdef public double max_timestamp_ms
+
+
+cdef class Log:
+    cdef public object tp
+    cdef public object config
+    cdef public Py_ssize_t disk
+    cdef public long long log_start_offset
+    cdef public long long log_end_offset
+    cdef public long long size_bytes
+    cdef public list segments
+    cdef public list batches
+    cdef public list _bases
+    cdef public list _cum
+    cdef public long long _stored
+    cdef public dict _readers
+    cdef public long long appended_records
+    cdef public long long deleted_segments
+    cdef public long long unflushed_messages
+    cdef public double last_flush_ms
+    cdef public object codec
+    cdef public bint flush_policy
+
+    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, i=Py_ssize_t)
+    cpdef long long append(self, ProducerBatch batch, double now_ms) except? -1
+
+    @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=ProducerBatch,
+                   out=list, batches=list)
+    cpdef tuple read_sized(self, long long offset, long long max_bytes)

@@ -1,0 +1,17 @@
+# Compiled build only (setup.py): C-level attributes for ProducerBatch (see producer_batch.py).
+
+cdef class ProducerBatch:
+    cdef public object tp
+    cdef public object records
+    cdef public Py_ssize_t count
+    cdef public Py_ssize_t size_bytes
+    cdef public Py_ssize_t wire_bytes
+    cdef public Py_ssize_t alloc_bytes
+    cdef public double drained_ms
+    cdef public Py_ssize_t attempts
+    cdef public long long base_offset
+    cdef public object producer
+    cdef public long long value_total
+    cdef public Py_ssize_t stored_bytes
+    cdef public long long next_offset
+    cdef public double log_append_ms

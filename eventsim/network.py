@@ -35,6 +35,7 @@ class Host:
         self.rx = Station(f"{name}.nic_in", 1, window_ms)
         self.bytes_out = 0
         self.bytes_in = 0
+        self.record_cpu_ms = None  # on a client host: producer CPU per record (Cluster.client_host)
 
 
 class Network:

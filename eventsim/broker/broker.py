@@ -151,7 +151,10 @@ class Broker:
         batches = req.batches
         logs = self.logs
         if codec.name != "none":  # LogValidator decompresses to validate
-            cpu += sum(b.size_bytes for b in batches) / codec.decompress_bytes_per_ms
+            raw = 0
+            for b in batches:
+                raw += b.size_bytes
+            cpu += raw / codec.decompress_bytes_per_ms
         if self._recompressing_logs:
             for b in batches:
                 target = logs[b.tp].codec

@@ -1,0 +1,58 @@
+# Compiled build only (setup.py): C-level attributes for FetchRequest and Broker (see broker.py).
+cimport cython
+
+from eventsim.broker.purgatory cimport DelayedFetchPurgatory
+from eventsim.core.stations cimport BoundedQueue, Station
+from eventsim.log.log cimport Log
+from eventsim.network cimport Host
+from eventsim.producer.producer_batch cimport ProducerBatch
+
+
+cdef class FetchRequest:
+    cdef public object client
+    cdef public object node
+    cdef public list partitions
+    cdef public long long min_bytes
+    cdef public double max_wait_ms
+    cdef public long long max_bytes
+    cdef public long long max_partition_bytes
+    cdef public double send_ms
+    cdef public double arrive_ms
+    cdef public bint parked
+    cdef public object conn
+    cdef public object host
+
+
+cdef class Broker:
+    cdef public object env
+    cdef public object id
+    cdef public object config
+    cdef public object profile
+    cdef public object cluster
+    cdef public object recorder
+    cdef public Host host
+    cdef public list processors
+    cdef public BoundedQueue request_queue
+    cdef public Station handlers
+    cdef public list disks
+    cdef public double dirty_limit_bytes
+    cdef public double page_cache_per_log
+    cdef public dict logs
+    cdef public bint _recompressing_logs
+    cdef public bint _flushing_logs
+    cdef public DelayedFetchPurgatory purgatory
+    cdef public long long _connections
+    cdef public long long produce_requests
+    cdef public long long fetch_requests
+
+    @cython.locals(log=Log, b=ProducerBatch)
+    cpdef handle_produce(self, req)
+
+    @cython.locals(log=Log, b=ProducerBatch, i=Py_ssize_t)
+    cpdef _append(self, req)
+
+    @cython.locals(log=Log, total=cython.longlong, need=cython.longlong)
+    cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
+
+    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double)
+    cpdef _respond_fetch(self, FetchRequest fetch)

@@ -1,0 +1,10 @@
+# Compiled build only (setup.py): C-level attributes for the fetch purgatory (see purgatory.py).
+
+cdef class DelayedFetchPurgatory:
+    cdef public object env
+    cdef public object _complete
+    cdef public dict watchers
+    cdef public list _deadlines
+    cdef public long long _seq
+    cdef public double _timer_at
+    cdef public long long parked

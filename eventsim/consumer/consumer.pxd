@@ -1,0 +1,32 @@
+# Compiled build only (setup.py): C-level attributes for KafkaConsumer (see consumer.py).
+cimport cython
+
+from eventsim.producer.producer_batch cimport ProducerBatch
+
+
+cdef class KafkaConsumer:
+    cdef public object env
+    cdef public object cluster
+    cdef public object spec
+    cdef public object config
+    cdef public object instance
+    cdef public str client_id
+    cdef public object recorder
+    cdef public object host
+    cdef public list assignment
+    cdef public dict leaders
+    cdef public dict by_node
+    cdef public dict positions
+    cdef public object buffer
+    cdef public dict buffered_tps
+    cdef public set in_flight
+    cdef public dict _conn
+    cdef public object _data
+    cdef public object _polled
+    cdef public object rng_processing
+
+    @cython.locals(b=ProducerBatch)
+    cpdef on_fetch_response(self, fetch, data)
+
+    @cython.locals(b=ProducerBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t)
+    cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

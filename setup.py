@@ -40,6 +40,8 @@ def _extensions() -> list:
             extensions += cythonize([module], compiler_directives=directives, quiet=True)
         except Exception as exc:  # a module Cython cannot translate stays pure Python
             print(f"eventsim: not compiling {name}: {exc}")
+    for ext in extensions:
+        ext.optional = True  # no C compiler (or a failed build): the install goes on, pure Python
     return extensions
 
 

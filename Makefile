@@ -40,6 +40,8 @@ demo: venv
 test: venv
 	$(BIN)/ruff check eventsim tests tools benchmarks setup.py
 	MPLBACKEND=Agg $(BIN)/pytest
+	@# The same tests on the pure-Python modules, what a machine without a C compiler runs.
+	EVENTSIM_PURE_PYTHON=1 MPLBACKEND=Agg $(BIN)/pytest -p no:cacheprovider
 	$(call run_nbval,$(SOLUTIONS),--nbval,-p no:cacheprovider)
 	$(call run_nbval,$(EXERCISES),--nbval-lax,)
 

@@ -10,11 +10,14 @@ the source of truth. Together that is about 1.6x the pure-Python speed (``benchm
 Without a compiler the install still succeeds and those modules run as Python; nothing else differs.
 
 A compiled module sits next to its source, so in an editable install it would hide later edits of
-that source. The import finder this module installs when imported (``eventsim/__init__.py`` imports
-it first) therefore loads the ``.py`` file whenever it is newer than the extension, and always when
-the environment variable ``EVENTSIM_PURE_PYTHON`` is ``1`` (for debugging, profiling with Python
-tools, or comparing the two). ``make`` rebuilds the extensions when a source changes.
-:func:`compiled_modules` tells which modules run compiled.
+that source. And the compiled modules belong together: one that uses another's C-level fields reads
+them at fixed offsets, so a mix of compiled and source modules would read garbage. The import finder
+this module installs when imported (``eventsim/__init__.py`` imports it first) therefore decides once,
+for all of ``COMPILED``: the extensions are used only if every module has one built after its source
+was last changed, and the environment variable ``EVENTSIM_PURE_PYTHON`` is not ``1`` (for debugging,
+profiling with Python tools, or comparing the two); otherwise every module loads from source.
+``make`` rebuilds the extensions when a source changes. :func:`compiled_modules` tells which modules
+run compiled.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["COMPILED", "PURE_PYTHON_ENV", "compiled_modules", "install", "prefer_source"]
+__all__ = ["COMPILED", "PURE_PYTHON_ENV", "compiled_modules", "install", "use_extensions"]
 
 # The request path (kernel, stations and wire, producer, broker, log, consumer) and what runs with it on
 # every chunk of records and every metrics fold (workload draws, partitioner, recorder, histograms,
@@ -57,33 +60,49 @@ COMPILED = (
 PURE_PYTHON_ENV = "EVENTSIM_PURE_PYTHON"
 
 
-def prefer_source(source_mtime: float | None, extension_mtime: float, pure_python: bool) -> bool:
-    """Whether to load a module's ``.py`` rather than its compiled extension.
+def use_extensions(modules, pure_python: bool) -> bool:
+    """Whether to load the compiled extensions: ``modules`` gives, for each module of ``COMPILED``,
+    ``(source_mtime, extension_mtime)`` with ``None`` for a missing file.
 
-    The source wins when pure Python is asked for, or when it was modified after the extension was
-    built (the extension is stale); an extension without its source is used as it is.
+    All or nothing: every module needs an extension at least as new as its source (a source edited
+    since the build makes the extension stale), and pure Python must not have been asked for.
     """
     if pure_python:
-        return source_mtime is not None
-    return source_mtime is not None and source_mtime > extension_mtime
+        return False
+    for source_mtime, extension_mtime in modules:
+        if extension_mtime is None:
+            return False
+        if source_mtime is not None and source_mtime > extension_mtime:
+            return False
+    return True
+
+
+def _file_times(name: str) -> tuple[float | None, float | None]:
+    """(source mtime, newest extension mtime) of module ``name`` of this package, None if missing."""
+    parts = name.split(".")[1:]
+    folder = Path(__file__).resolve().parent.joinpath(*parts[:-1])
+    source = folder / (parts[-1] + ".py")
+    extensions = [folder / (parts[-1] + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+    built = [e.stat().st_mtime for e in extensions if e.exists()]
+    return (source.stat().st_mtime if source.exists() else None), (max(built) if built else None)
 
 
 class _FreshSourceFinder(importlib.abc.MetaPathFinder):
-    """Finds the modules of ``COMPILED``: the extension if it is current, else the ``.py`` source."""
+    """Loads every module of ``COMPILED`` from its ``.py`` source unless the extensions are to be used."""
+
+    def __init__(self):
+        self.compiled: bool | None = None  # decided at the first import of a module of COMPILED
 
     def find_spec(self, fullname, path, target=None):
         if fullname not in COMPILED:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or not isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-            return spec
-        extension = Path(spec.origin)
-        source = extension.with_name(fullname.rpartition(".")[2] + ".py")
-        source_mtime = source.stat().st_mtime if source.exists() else None
-        pure = os.environ.get(PURE_PYTHON_ENV) == "1"
-        if prefer_source(source_mtime, extension.stat().st_mtime, pure):
-            return importlib.util.spec_from_file_location(fullname, source)
-        return spec
+        if self.compiled is None:
+            pure = os.environ.get(PURE_PYTHON_ENV) == "1"
+            self.compiled = use_extensions([_file_times(name) for name in COMPILED], pure)
+        if self.compiled:
+            return None  # the normal path finder: an extension takes precedence over its source
+        source = Path(__file__).resolve().parent.joinpath(*fullname.split(".")[1:]).with_suffix(".py")
+        return importlib.util.spec_from_file_location(fullname, source) if source.exists() else None
 
 
 _FINDER = _FreshSourceFinder()

@@ -9,28 +9,27 @@ import sys
 import pytest
 
 import eventsim
-from eventsim._compiled import COMPILED, PURE_PYTHON_ENV, compiled_modules, prefer_source
+from eventsim._compiled import COMPILED, PURE_PYTHON_ENV, compiled_modules, use_extensions
 
 
 @pytest.mark.parametrize(
-    ("source_mtime", "extension_mtime", "pure", "expected"),
+    ("modules", "pure", "expected"),
     [
-        (100.0, 200.0, False, False),  # extension built after the last edit: use it
-        (300.0, 200.0, False, True),  # source edited since the build: the extension is stale
-        (200.0, 200.0, False, False),
-        (100.0, 200.0, True, True),  # EVENTSIM_PURE_PYTHON=1: always the source
-        (None, 200.0, False, False),  # no source next to the extension: nothing else to load
-        (None, 200.0, True, False),
+        ([(100.0, 200.0), (150.0, 150.0)], False, True),  # every extension built after its last edit
+        ([(100.0, 200.0), (300.0, 200.0)], False, False),  # one source edited since: all from source
+        ([(100.0, 200.0), (100.0, None)], False, False),  # one module without an extension
+        ([(100.0, 200.0), (None, 200.0)], False, True),  # an extension without its source is used
+        ([(100.0, 200.0), (150.0, 150.0)], True, False),  # EVENTSIM_PURE_PYTHON=1
     ],
 )
-def test_prefer_source_rule(source_mtime, extension_mtime, pure, expected):
-    assert prefer_source(source_mtime, extension_mtime, pure) is expected
+def test_extensions_are_used_all_or_nothing(modules, pure, expected):
+    assert use_extensions(modules, pure) is expected
 
 
-def test_compiled_modules_are_a_subset_of_the_request_path():
+def test_compiled_modules_are_all_or_none_of_the_request_path():
     eventsim.simulate("quickstart", horizon_ms=200, progress=False)
     running = compiled_modules()
-    assert set(running) <= set(COMPILED)
+    assert running in ([], list(COMPILED))  # all or nothing
     for name in running:  # a compiled module is an extension module, not a .py file
         assert not sys.modules[name].__file__.endswith(".py")
 

@@ -40,6 +40,7 @@ import yaml
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
+from eventsim.producer.producer_batch import MAX_PRODUCER_INSTANCES
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
 
@@ -48,8 +49,6 @@ __all__ = ["Scenario", "ProducerSpec", "ConsumerSpec", "MetricsSpec", "presets",
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD
-# Record ids are (producer number << 40) + sequence, kept exactly in float64 columns (below 2**53).
-MAX_PRODUCER_INSTANCES = 2**13
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 

@@ -33,7 +33,12 @@ import numpy as np
 
 from eventsim.log.compression import CODECS, compressed_size
 from eventsim.producer.partitioner import BuiltInPartitioner
-from eventsim.producer.producer_batch import RECORD_COLUMNS, ProducerBatch, record_size_in_bytes
+from eventsim.producer.producer_batch import (
+    RECORD_COLUMNS,
+    RECORD_ID_PRODUCER_SHIFT,
+    ProducerBatch,
+    record_size_in_bytes,
+)
 from eventsim.producer.record_accumulator import RecordAccumulator
 from eventsim.producer.sender import Sender
 from eventsim.structs import TopicPartition
@@ -195,7 +200,8 @@ class KafkaProducer:
             parts = self.partitioner.assign(sizes, queue)
         else:
             parts = self.key_table.lookup(keys)
-        rids = (np.int64(self.index) << np.int64(40)) + self.next_seq + np.arange(n, dtype=np.int64)
+        first = (self.index << RECORD_ID_PRODUCER_SHIFT) + self.next_seq
+        rids = first + np.arange(n, dtype=np.int64)
         self.next_seq += n
         # Records over max.request.size fail in send() (RecordTooLargeException), before the accumulator.
         too_big = sizes + 61 > cfg.max_request_size

@@ -22,6 +22,8 @@ __all__ = [
     "RECORD_BATCH_OVERHEAD",
     "RECORD_COLUMNS",
     "MAX_EXACT_ID",
+    "MAX_PRODUCER_INSTANCES",
+    "RECORD_ID_PRODUCER_SHIFT",
     "ProducerBatch",
     "varint_size",
     "record_size_in_bytes",
@@ -63,6 +65,8 @@ RECORD_COLUMNS = ("create_ms", "append_ms", "record_id", "key", "value_bytes")
 """The columns of a batch's ``records`` block, in order (all float64; the integer ones are exact)."""
 
 MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
+RECORD_ID_PRODUCER_SHIFT = 40  # a record id is (producer number << 40) + the producer's sequence number
+MAX_PRODUCER_INSTANCES = MAX_EXACT_ID >> RECORD_ID_PRODUCER_SHIFT  # 8192: so every record id stays exact
 
 
 class ProducerBatch:

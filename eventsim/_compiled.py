@@ -14,10 +14,10 @@ that source. And the compiled modules belong together: one that uses another's C
 them at fixed offsets, so a mix of compiled and source modules would read garbage. The import finder
 this module installs when imported (``eventsim/__init__.py`` imports it first) therefore decides once,
 for all of ``COMPILED``: the extensions are used only if every module has one built after its source
-was last changed, and the environment variable ``EVENTSIM_PURE_PYTHON`` is not ``1`` (for debugging,
-profiling with Python tools, or comparing the two); otherwise every module loads from source.
-``make`` rebuilds the extensions when a source changes. :func:`compiled_modules` tells which modules
-run compiled.
+(``.py``, ``.pxd`` or generated ``.c``) was last changed, and the environment variable
+``EVENTSIM_PURE_PYTHON`` is not ``1`` (for debugging, profiling with Python tools, or comparing the
+two); otherwise every module loads from source. ``make`` rebuilds the extensions when a source
+changes. :func:`compiled_modules` tells which modules run compiled.
 """
 
 from __future__ import annotations
@@ -77,14 +77,22 @@ def use_extensions(modules, pure_python: bool) -> bool:
     return True
 
 
+def _newest(paths) -> float | None:
+    times = [p.stat().st_mtime for p in paths if p.exists()]
+    return max(times) if times else None
+
+
 def _file_times(name: str) -> tuple[float | None, float | None]:
-    """(source mtime, newest extension mtime) of module ``name`` of this package, None if missing."""
+    """(source mtime, extension mtime) of module ``name`` of this package, None if missing.
+
+    The source is the newest of the ``.py``, its ``.pxd`` and the ``.c`` Cython made of them: an
+    extension older than any of them is stale (an edit, or a build that failed after translation).
+    """
     parts = name.split(".")[1:]
-    folder = Path(__file__).resolve().parent.joinpath(*parts[:-1])
-    source = folder / (parts[-1] + ".py")
-    extensions = [folder / (parts[-1] + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
-    built = [e.stat().st_mtime for e in extensions if e.exists()]
-    return (source.stat().st_mtime if source.exists() else None), (max(built) if built else None)
+    stem = Path(__file__).resolve().parent.joinpath(*parts)
+    sources = [stem.with_suffix(suffix) for suffix in (".py", ".pxd", ".c")]
+    extensions = [stem.parent / (stem.name + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+    return _newest(sources), _newest(extensions)
 
 
 class _FreshSourceFinder(importlib.abc.MetaPathFinder):

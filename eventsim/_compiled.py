@@ -82,14 +82,18 @@ def _newest(paths) -> float | None:
     return max(times) if times else None
 
 
+def _stem(name: str) -> Path:
+    """The path of module ``name`` of this package, without suffix (``.../eventsim/log/log``)."""
+    return Path(__file__).resolve().parent.joinpath(*name.split(".")[1:])
+
+
 def _file_times(name: str) -> tuple[float | None, float | None]:
     """(source mtime, extension mtime) of module ``name`` of this package, None if missing.
 
     The source is the newest of the ``.py``, its ``.pxd`` and the ``.c`` Cython made of them: an
     extension older than any of them is stale (an edit, or a build that failed after translation).
     """
-    parts = name.split(".")[1:]
-    stem = Path(__file__).resolve().parent.joinpath(*parts)
+    stem = _stem(name)
     sources = [stem.with_suffix(suffix) for suffix in (".py", ".pxd", ".c")]
     extensions = [stem.parent / (stem.name + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES]
     return _newest(sources), _newest(extensions)
@@ -109,7 +113,7 @@ class _FreshSourceFinder(importlib.abc.MetaPathFinder):
             self.compiled = use_extensions([_file_times(name) for name in COMPILED], pure)
         if self.compiled:
             return None  # the normal path finder: an extension takes precedence over its source
-        source = Path(__file__).resolve().parent.joinpath(*fullname.split(".")[1:]).with_suffix(".py")
+        source = _stem(fullname).with_suffix(".py")
         return importlib.util.spec_from_file_location(fullname, source) if source.exists() else None
 
 

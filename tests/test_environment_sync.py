@@ -1,9 +1,11 @@
-"""environment.yml (conda) must list the same packages as pyproject.toml (pip).
+"""environment.yml (conda) must list the same packages as pyproject.toml (pip), section by section.
 
-Compared: pyproject's [project] dependencies plus every [project.optional-dependencies] extra,
-against environment.yml's conda dependencies; names are normalised (PEP 503: lower case, runs of
-``-``/``_``/``.`` become ``-``) and mapped through CONDA_TO_PYPI where conda-forge spells a package
-differently. ``python``, ``pip`` and the nested ``pip:`` list are not packages to compare.
+Compared: pyproject's [project] dependencies with environment.yml's ``# [runtime]`` section, and each
+[project.optional-dependencies] extra with the section of the same name (``# [notebooks]``, ``# [dev]``);
+an extra that includes another (``eventsim[notebooks]``) lists only its own packages in its section.
+Names are normalised (PEP 503: lower case, runs of ``-``/``_``/``.`` become ``-``) and mapped through
+CONDA_TO_PYPI where conda-forge spells a package differently. ``python``, ``pip`` and the nested
+``pip:`` list are not packages to compare.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ CONDA_TO_PYPI = {"pyyaml": "pyyaml"}
 IGNORED = {"python", "pip"}
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_SECTION = re.compile(r"^\s*#\s*\[([A-Za-z0-9_-]+)\]")
+_ITEM = re.compile(r"^\s*-\s+(\S.*?)\s*$")
+_SELF_EXTRAS = re.compile(r"^\s*eventsim\s*\[([^\]]*)\]")
 
 
 def normalise(name: str) -> str:
@@ -43,18 +48,51 @@ def requirement_name(spec: str) -> str:
     return normalise(match.group(1))
 
 
-def pyproject_names() -> set[str]:
+def project() -> dict:
     if tomllib is None:
         pytest.skip("tomllib needs Python 3.11+; pyproject.toml is not parsed on this interpreter")
-    project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
-    specs = list(project.get("dependencies", []))
-    for extra in project.get("optional-dependencies", {}).values():
-        specs.extend(extra)
-    return {requirement_name(spec) for spec in specs}
+    return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+
+
+def pyproject_sections() -> dict[str, set[str]]:
+    """``{"runtime": dependencies, extra: its own packages}``, without the package's own extras."""
+    proj = project()
+    sections = {"runtime": {requirement_name(spec) for spec in proj.get("dependencies", [])}}
+    for extra, specs in proj.get("optional-dependencies", {}).items():
+        sections[extra] = {requirement_name(spec) for spec in specs if not _SELF_EXTRAS.match(spec)}
+    return sections
+
+
+def pyproject_names() -> set[str]:
+    return set().union(*pyproject_sections().values())
 
 
 def environment() -> dict:
     return yaml.safe_load(ENVIRONMENT.read_text(encoding="utf-8"))
+
+
+def environment_sections() -> dict[str, set[str]]:
+    """The conda dependencies under each ``# [name]`` comment of environment.yml (top-level items only)."""
+    sections: dict[str, set[str]] = {}
+    current = None
+    in_dependencies = False
+    for line in ENVIRONMENT.read_text(encoding="utf-8").splitlines():
+        if not line.startswith(" ") and line.strip():
+            in_dependencies = line.startswith("dependencies:")
+            continue
+        if not in_dependencies:
+            continue
+        marker = _SECTION.match(line)
+        if marker:
+            current = marker.group(1)
+            sections.setdefault(current, set())
+            continue
+        item = _ITEM.match(line)
+        if item and line.startswith("  - ") and not item.group(1).endswith(":"):
+            name = requirement_name(item.group(1))
+            if current is not None and name not in IGNORED:
+                sections[current].add(name)
+    return sections
 
 
 def environment_names() -> set[str]:
@@ -94,3 +132,32 @@ def test_environment_uses_conda_forge_and_installs_the_package():
     nested = [entry for entry in env["dependencies"] if isinstance(entry, dict)]
     pip_sections = [entry["pip"] for entry in nested if "pip" in entry]
     assert pip_sections == [["-e ."]]
+
+
+def test_each_extra_matches_its_environment_section():
+    pip_sections = pyproject_sections()
+    conda_sections = environment_sections()
+    assert sorted(conda_sections) == sorted(pip_sections), "environment.yml: one # [name] section per extra"
+    for name, packages in pip_sections.items():
+        assert conda_sections[name] == packages, (
+            f"section [{name}]: pyproject.toml has {sorted(packages)}, "
+            f"environment.yml has {sorted(conda_sections[name])}"
+        )
+    # Every package of environment.yml is in a section (nothing listed before the first marker).
+    assert set().union(*conda_sections.values()) == environment_names()
+
+
+def test_extras_that_include_extras_name_existing_ones():
+    extras = project().get("optional-dependencies", {})
+    for name, specs in extras.items():
+        for spec in specs:
+            included = _SELF_EXTRAS.match(spec)
+            if included:
+                for other in included.group(1).split(","):
+                    assert other.strip() in extras, f"extra {name} includes unknown extra {other.strip()!r}"
+
+
+def test_runtime_dependencies_leave_out_notebook_and_test_tools():
+    # `make demo` installs only [project] dependencies: no JupyterLab, no test tools.
+    runtime = pyproject_sections()["runtime"]
+    assert not runtime & {"jupyterlab", "ipywidgets", "nbval", "pytest", "hypothesis", "ruff"}

@@ -54,4 +54,5 @@ def _extensions() -> list:
     return extensions
 
 
-setup(ext_modules=_extensions())
+if __name__ == "__main__":  # as pip (setuptools.build_meta) and `python setup.py` run it
+    setup(ext_modules=_extensions())

@@ -16,8 +16,11 @@ What is modelled: one :class:`HardwareProfile` per named testbed, giving per-hos
 broker, network and producer models turn into service times: NIC payload bandwidth per direction,
 one-way host-to-host latency, a number of disks with sequential write/read bandwidth, the RAM left for
 the page cache, and CPU costs per request, per MiB and per record. The numbers for ``commodity-2014``
-and ``cloud-2020`` come from the testbeds of the two benchmarks in
-``/work/shared/reference/hardware-profiles.md``; they are set from the hardware, not fitted to the
+and ``cloud-2020`` come from the testbeds of the two most cited Kafka benchmarks, Kreps, "Benchmarking
+Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)" (LinkedIn engineering blog, 2014,
+with the author's gist ``benchmark-commands.txt``) and Nikhil, "Benchmarking Apache Kafka, Apache
+Pulsar, and RabbitMQ: Which is the Fastest?" (Confluent blog, 2020, with the configurations in
+confluentinc/openmessaging-benchmark); they are set from the hardware, not fitted to the
 published results. Every number carries a comment with its source, or ``judgement:`` and the reason.
 
 What is not modelled: disk seeks and rotational latency (Kafka's I/O is sequential), SSD garbage
@@ -59,7 +62,7 @@ GIB = 1 << 30  # bytes: binary gibibyte, as in RAM sizes and JVM -Xmx
 
 # TCP payload per byte on the wire at MTU 1500: 1448 bytes of payload (1500 - 20 IP - 20 TCP - 12 TCP
 # timestamp option) per 1538 bytes of wire time (1500 + 14 Ethernet header + 4 FCS + 8 preamble
-# + 12 inter-frame gap); hardware-profiles.md. About 94 %.
+# + 12 inter-frame gap; IEEE 802.3 framing). About 94 %.
 TCP_PAYLOAD_SHARE = 1448 / 1538
 
 
@@ -182,7 +185,7 @@ _COMMODITY_2014 = HardwareProfile(
     name="commodity-2014",
     description="Kreps 2014 testbed: 6-core 2.5 GHz Xeon, 32 GB RAM, 6 x 7200 rpm SATA, 1 GbE",
     source="Kreps, 'Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)', "
-    "LinkedIn engineering blog, 2014; hardware-profiles.md",
+    "LinkedIn engineering blog, 2014; jkreps gist benchmark-commands.txt",
     # source: Kreps 2014, Intel Xeon 2.5 GHz, 6 cores.
     cpu_cores=6,
     # source: 1 GbE, 125 MB/s line rate x 1448/1538 = 117.7 MB/s of TCP payload = 117,685 bytes/ms.
@@ -238,10 +241,10 @@ _CLOUD_2020 = HardwareProfile(
     description="Confluent 2020 testbed: AWS i3en.2xlarge brokers (8 vCPU, 64 GB, 2 x NVMe, 25 Gbps), "
     "c5n.2xlarge clients",
     source="Nikhil, 'Benchmarking Apache Kafka, Apache Pulsar, and RabbitMQ: Which is the Fastest?', "
-    "Confluent blog, 2020; confluentinc/openmessaging-benchmark; hardware-profiles.md",
+    "Confluent blog, 2020; confluentinc/openmessaging-benchmark",
     # source: i3en.2xlarge, 8 vCPU (hyper-threads; counted as cores, see module docstring).
     cpu_cores=8,
-    # source: "up to 25 Gbps" (hardware-profiles.md: not the bottleneck) x 1448/1538 = 2,942 MB/s of TCP
+    # source: "up to 25 Gbps" (AWS i3en specification; not the bottleneck) x 1448/1538 = 2,942 MB/s of TCP
     # payload. "Up to" is AWS's burst figure; the sustained baseline is lower but still well above the
     # 655 MB/s the disks can write.
     nic_bytes_per_ms=tcp_payload_bytes_per_ms(25.0),
@@ -290,16 +293,16 @@ _LAPTOP = HardwareProfile(
     name="laptop",
     description="Teaching cluster: laptop-class hosts (8 cores, 16 GB RAM, one PCIe 3.0 NVMe) on 1 GbE",
     source="judgement: a small teaching machine; NVMe figures from Samsung 970 PRO vendor specs, "
-    "1 GbE payload from hardware-profiles.md",
+    "1 GbE TCP payload at MTU 1500 (TCP_PAYLOAD_SHARE)",
     # judgement: a current 8-core laptop or small desktop.
     cpu_cores=8,
-    # source: 1 GbE, 125 MB/s line rate x 1448/1538 = 117.7 MB/s of TCP payload (hardware-profiles.md).
+    # source: 1 GbE, 125 MB/s line rate x 1448/1538 = 117.7 MB/s of TCP payload (TCP_PAYLOAD_SHARE).
     nic_bytes_per_ms=tcp_payload_bytes_per_ms(1.0),
     # judgement: one small unmanaged switch between wired hosts; ~0.2 ms ping round trip -> 0.1 ms.
     network_latency_ms=0.1,
     # judgement: one internal drive.
     disks=1,
-    # source: NVMe PCIe 3.0 (Samsung 970 PRO) 2,300 MB/s peak sequential write (hardware-profiles.md);
+    # source: NVMe PCIe 3.0 (Samsung 970 PRO) 2,300 MB/s peak sequential write (vendor specification);
     # sustained writes past the drive's cache are lower, but the page cache absorbs bursts.
     disk_write_bytes_per_ms=bytes_per_ms(2300),
     # source: Samsung 970 PRO vendor specification, 3,500 MB/s sequential read.

@@ -33,7 +33,8 @@ def test_ratios_are_ordered_as_in_the_reference():
 
 
 def test_defaults_follow_the_suggested_model_table():
-    # compression.md "Suggested model defaults" (ratio ranges; speeds in MB/s per core = 1000 bytes/ms).
+    # Ratio and speed ranges from lzbench on Kafka-like batches (apache/kafka PR #2267), KIP-390 and the
+    # lz4/zstd READMEs (speeds in MB/s per core = 1000 bytes/ms).
     ranges = {
         "gzip": ((3.3, 3.5), (26, 36), (300, 445)),
         "snappy": ((2.1, 2.3), (480, 565), (1450, 1950)),

@@ -225,7 +225,8 @@ def test_error_in_direct_construction_has_plain_kafka_name():
 
 
 def test_defaults_are_kafka_42_defaults():
-    # Values from /work/shared/reference/kafka-defaults.md.
+    # Kafka 4.2's defaults: clients/.../producer/ProducerConfig.java, consumer/ConsumerConfig.java,
+    # CommonClientConfigs.java, and the server's ServerLogConfigs.java / LogConfig.java (apache/kafka).
     p = ProducerConfig()
     assert (p.acks, p.enable_idempotence, p.linger_ms, p.batch_size) == ("all", True, 5, 16384)
     assert (p.buffer_memory, p.max_block_ms, p.max_in_flight_requests_per_connection) == (33554432, 60000, 5)

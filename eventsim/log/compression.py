@@ -27,9 +27,11 @@ What Kafka does:
 What is modelled: a :class:`Codec` is a compression ratio (original size / compressed size) and
 single-core compression and decompression speeds, both measured against the *uncompressed* size (as
 lzbench and the codec projects report them). Sizes and times scale linearly with bytes. The defaults
-follow "Suggested model defaults" in ``/work/shared/reference/compression.md``, at the lower end of the
-speed ranges because Kafka's JVM codecs are usually somewhat slower than the native ones measured
-there; each codec's ``source`` says where its numbers come from. MB/s are read as decimal
+come from lzbench 1.7.3 on 1 MB batches of production log records (posted on apache/kafka pull request
+#2267, the KIP-110 zstd codec), KIP-390's produce test through a Kafka 2.7 cluster, and the lz4/lz4 and
+facebook/zstd READMEs (Silesia corpus); speeds are taken at the lower end of those ranges because Kafka's
+JVM codecs are usually somewhat slower than the native ones measured there. Each codec's ``source``
+says where its numbers come from. MB/s are read as decimal
 (1 MB/s = 1000 bytes/ms). :func:`target_codec` and :func:`needs_recompression` state the broker's rule.
 
 What is not modelled: the ratio's dependence on batch size (small batches compress worse in reality),

@@ -161,3 +161,15 @@ def test_runtime_dependencies_leave_out_notebook_and_test_tools():
     # `make demo` installs only [project] dependencies: no JupyterLab, no test tools.
     runtime = pyproject_sections()["runtime"]
     assert not runtime & {"jupyterlab", "ipywidgets", "nbval", "pytest", "hypothesis", "ruff"}
+
+
+def test_makefile_build_tools_are_the_build_system_requirements():
+    # `make` compiles in place with the venv's setuptools and Cython: the versions pip builds with.
+    if tomllib is None:
+        pytest.skip("tomllib needs Python 3.11+")
+    requires = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["build-system"]["requires"]
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    line = re.search(r"^BUILD_TOOLS\s*:=\s*(.+)$", makefile, re.MULTILINE)
+    assert line is not None, "BUILD_TOOLS not found in the Makefile"
+    tools = re.findall(r'"([^"]+)"', line.group(1))
+    assert sorted(tools) == sorted(spec for spec in requires if requirement_name(spec) != "wheel")

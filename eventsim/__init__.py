@@ -5,7 +5,7 @@
 """
 
 # First: importing _compiled installs its finder before any module it covers is imported.
-from eventsim._compiled import compiled_modules
+from eventsim._compiled import CompiledBuildWarning, compiled_modules
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, KafkaError, RecordTooLargeError
 from eventsim.metrics.result import Result
@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "simulate",
     "compiled_modules",
+    "CompiledBuildWarning",
     "build",
     "Result",
     "Scenario",

@@ -58,10 +58,11 @@ $(NOTEBOOKS_STAMP): $(RUNTIME_STAMP)
 	EVENTSIM_PURE_PYTHON=1 $(BIN)/python -m pip install -e ".[notebooks]"
 	touch $@
 
-# The `dev` extra (test tools, linters, and the notebook extras nbval needs) on top of the runtime install.
+# The `dev` extra (test tools, linters, and the notebook extras nbval needs) on top of the runtime install;
+# it includes the `notebooks` extra, so its stamp is made too.
 $(DEV_STAMP): $(RUNTIME_STAMP)
 	EVENTSIM_PURE_PYTHON=1 $(BIN)/python -m pip install -e ".[dev]"
-	touch $@
+	touch $@ $(NOTEBOOKS_STAMP)
 
 venv: $(RUNTIME_STAMP)
 venv-lab: $(NOTEBOOKS_STAMP) build

@@ -99,7 +99,10 @@ def test_module_list_is_read_alike_by_package_setup_and_makefile():
         pytest.skip("make is not installed")
     out = subprocess.run(
         ["make", "-s", "--no-print-directory", "compiled-sources"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split() == [name.replace(".", "/") + ".py" for name in COMPILED]
 

@@ -82,8 +82,12 @@ def test_pxd_parser(tmp_path):
     pxd = tmp_path / "m.pxd"
     pxd.write_text(text)
     assert pxd_fields(pxd) == {
-        "A": [("x", "long long", "public"), ("y", "object", "readonly"), ("z", "object", "readonly"),
-              ("_w", "double", "")],
+        "A": [
+            ("x", "long long", "public"),
+            ("y", "object", "readonly"),
+            ("z", "object", "readonly"),
+            ("_w", "double", ""),
+        ],
         "B": [("s", "Station", "public")],
     }
 
@@ -125,7 +129,22 @@ _SCENARIO = {
     "consumers": [{"name": "reader", "topic": "events", "count": 2}],
 }
 
-_INT_TYPES = {"int", "long", "long long", "Py_ssize_t", "short", "size_t", "unsigned int", "unsigned long"}
+_INT_TYPES = {
+    "int",
+    "long",
+    "long long",
+    "short",
+    "Py_ssize_t",
+    "Py_hash_t",
+    "size_t",
+    "unsigned int",
+    "unsigned long",
+    "unsigned long long",
+    "int32_t",
+    "int64_t",
+    "uint32_t",
+    "uint64_t",
+}
 _FLOAT_TYPES = {"double", "float"}
 _BUILTINS = {"str": str, "list": list, "dict": dict, "set": set, "tuple": tuple, "bytes": bytes}
 

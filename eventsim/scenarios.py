@@ -35,12 +35,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.producer.producer_batch import MAX_PRODUCER_INSTANCES
+from eventsim.scenario_io import apply_overrides, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
 
@@ -276,6 +276,7 @@ class Scenario:
             _set(self, key, tuple(build(f"{key}[{i}]", item) for i, item in enumerate(items)))
         self._check_topics()
         self._check_clients()
+        sizing.check(self)  # absurd sizes are refused here, with the estimate that makes them absurd
 
     @staticmethod
     def _topic(path: str, item: object) -> TopicConfig:
@@ -414,41 +415,35 @@ class Scenario:
             raise (err.in_file(source) if source else err) from None
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike) -> Scenario:
-        """Load a YAML scenario file; any problem is one InvalidConfigurationError naming the file."""
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        allowed = "a YAML mapping of scenario keys (see data/scenarios/README.md)"
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise InvalidConfigurationError(
-                "(document)", where, allowed, f"not valid YAML: {problem}", source=str(path)
-            ) from None
-        if not isinstance(data, Mapping):
-            got = "an empty document" if data is None else f"a {type(data).__name__}"
-            raise InvalidConfigurationError(
-                "(document)", got, allowed, "the top level must be a mapping", source=str(path)
-            )
+    def from_yaml(cls, path: str | os.PathLike, overrides=()) -> Scenario:
+        """Load a YAML scenario file; any problem is one InvalidConfigurationError naming the file.
+
+        ``overrides`` (``["cluster.brokers=5"]`` or ``{"cluster.brokers": 5}``) change fields of the file's
+        document before it is validated (see :func:`eventsim.scenario_io.apply_overrides`).
+        """
+        data = read_document(path)
+        if overrides:
+            data = apply_overrides(data, overrides)
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def load(cls, obj: Scenario | Mapping | str | os.PathLike) -> Scenario:
-        """A Scenario from a Scenario, a dict, a YAML path, or a preset name such as ``"reference"``."""
+    def load(cls, obj: Scenario | Mapping | str | os.PathLike, overrides=()) -> Scenario:
+        """A Scenario from a Scenario, a dict, a YAML path, or a preset name such as ``"reference"``.
+
+        ``overrides`` change fields first, by the paths error messages use: ``["producers[0].rate_per_s=2000",
+        "producers[0].config.linger.ms=20"]``, or the same as a ``{path: value}`` mapping.
+        """
         if isinstance(obj, Scenario):
-            return obj
+            return cls.from_dict(apply_overrides(obj.to_dict(), overrides)) if overrides else obj
         if isinstance(obj, Mapping):
-            return cls.from_dict(obj)
+            return cls.from_dict(apply_overrides(obj, overrides) if overrides else obj)
         if isinstance(obj, (str, os.PathLike)):
             path = Path(obj)
             if path.exists() or path.suffix in (".yaml", ".yml"):
-                return cls.from_yaml(path)
+                return cls.from_yaml(path, overrides)
             found = presets()
             if str(obj) in found:
-                return cls.from_yaml(found[str(obj)])
+                return cls.from_yaml(found[str(obj)], overrides)
             raise InvalidConfigurationError(
                 "scenario",
                 str(obj),

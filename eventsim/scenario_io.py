@@ -182,6 +182,7 @@ def _check_nodes(root, what: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------- overrides
+_EXPONENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
 
 
@@ -193,7 +194,12 @@ def parse_override(text: str) -> tuple[str, object]:
         raise InvalidConfigurationError(
             "--set", text, "PATH=VALUE, e.g. producers[0].config.linger.ms=20", "expected PATH=VALUE"
         )
-    return path, parse_yaml(value, path) if value.strip() else None
+    parsed = parse_yaml(value, path) if value.strip() else None
+    if isinstance(parsed, str) and _EXPONENT.fullmatch(parsed):
+        # YAML 1.1 reads 1e6 (no dot, no sign) as text; on a command line it is a number.
+        number = float(parsed)
+        parsed = int(number) if number.is_integer() and abs(number) < 2**63 else number
+    return path, parsed
 
 
 def _tokens(path: str) -> list[str | int]:

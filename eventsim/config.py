@@ -485,11 +485,10 @@ class TopicConfig(PropertyConfig):
                 )
         top, nested = cls._normalise(props, path, cls._TOP_LEVEL, extra=("config",))
         overrides, _ = cls._normalise(nested.get("config"), join_path(path, "config"), _TOPIC_OVERRIDES)
-        if "name" not in top:
-            raise InvalidConfigurationError(
-                join_path(path, "name"), MISSING, "a topic name", "every topic needs a name"
-            )
         try:
+            if "name" not in top:
+                cls(**top, **overrides, name="placeholder")  # report any other bad property first
+                raise InvalidConfigurationError("name", MISSING, "a topic name", "every topic needs a name")
             return cls(**top, **overrides)
         except InvalidConfigurationError as err:
             if err.field not in ("name", "partitions", "replication.factor"):

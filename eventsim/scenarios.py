@@ -203,7 +203,10 @@ class ConsumerSpec:
         _set(self, "processing_ms", Distribution.from_spec(self.processing_ms, "processing_ms"))
         config = self.config
         if not isinstance(config, ConsumerConfig):
-            config = ConsumerConfig.from_properties(config, path="config")
+            props = check_mapping("config", {} if config is None else config, "consumer properties")
+            if not {str(key).strip().replace("_", ".") for key in props} & {"group.id"}:
+                props = {**props, "group.id": self.name}  # a consumer spec is a group; name it after the spec
+            config = ConsumerConfig.from_properties(props, path="config")
         if config.group_id is None:  # a consumer spec is a group; name it after the spec
             config = _coerce("config", config, lambda c: dataclasses.replace(c, group_id=self.name))
         _set(self, "config", config)
@@ -360,17 +363,19 @@ class Scenario:
             cfg = spec.config
             prop, size = max(("max.request.size", cfg.max_request_size), ("batch.size", cfg.batch_size),
                              key=lambda item: item[1])  # fmt: skip
-            if size + PRODUCE_REQUEST_OVERHEAD > limit:
+            largest = size + PRODUCE_REQUEST_OVERHEAD
+            if largest > limit:
                 where = f"producers[{i}].config.{prop}"
+                framing = f"{PRODUCE_REQUEST_OVERHEAD} bytes of request framing"
+                if broker_set:
+                    field, value = "broker.socket.request.max.bytes", limit
+                    allowed = f"integer >= {largest} ({where} + {framing})"
+                else:
+                    field, value = where, size
+                    most = limit - PRODUCE_REQUEST_OVERHEAD
+                    allowed = f"integer <= {most} (the broker's socket.request.max.bytes - {framing})"
                 raise InvalidConfigurationError(
-                    "broker.socket.request.max.bytes" if broker_set else where,
-                    limit if broker_set else size,
-                    f"integer >= {size + PRODUCE_REQUEST_OVERHEAD} ({where} + {PRODUCE_REQUEST_OVERHEAD} bytes "
-                    "of request framing)"
-                    if broker_set
-                    else f"integer <= {limit - PRODUCE_REQUEST_OVERHEAD} (socket.request.max.bytes - "
-                    f"{PRODUCE_REQUEST_OVERHEAD} bytes of request framing)",
-                    f"a produce request of up to {size + PRODUCE_REQUEST_OVERHEAD} bytes {why}",
+                    field, value, allowed, f"a produce request of up to {largest} bytes {why}"
                 )
         for i, spec in enumerate(self.consumers):
             asked = spec.config.fetch_max_bytes

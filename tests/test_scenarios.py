@@ -365,12 +365,22 @@ BAD_WITH_REPLICATION = [
         "integer in [1, 1]",
         "NOT_ENOUGH_REPLICAS",
     ),
-    (variant(("broker",), {"min.insync.replicas": 2}), "broker.min.insync.replicas", "2", "integer in [1, 1]", ""),
+    (
+        variant(("broker",), {"min.insync.replicas": 2}),
+        "broker.min.insync.replicas",
+        "2",
+        "integer in [1, 1]",
+        "",
+    ),
 ]
 
 
-@pytest.mark.parametrize("data, field, shown, allowed, extra", BAD_WITH_REPLICATION, ids=lambda v: str(v)[:40])
-def test_replication_checks_hold_once_replication_is_modelled(monkeypatch, data, field, shown, allowed, extra):
+@pytest.mark.parametrize(
+    "data, field, shown, allowed, extra", BAD_WITH_REPLICATION, ids=lambda v: str(v)[:40]
+)
+def test_replication_checks_hold_once_replication_is_modelled(
+    monkeypatch, data, field, shown, allowed, extra
+):
     from eventsim.config import BrokerConfig, TopicConfig
 
     monkeypatch.setattr(TopicConfig, "_NOT_MODELLED_YET", {})

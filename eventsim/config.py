@@ -24,14 +24,39 @@ default and a validator (``ProducerConfig.java``, ``ConsumerConfig.java`` in
 * a topic's properties (``retention.ms``, ``min.insync.replicas``...) override the broker's
   ``log.*`` defaults (``LogConfig.fromProps``), and topic names follow ``Topic.validate``.
 
-Modelled: the properties the simulation uses, with Kafka 4.2's defaults (see
-``/work/shared/reference/kafka-defaults.md``) and the ranges of their ``define()`` calls; where Kafka
-declares no range but a negative value is meaningless to the model (``session.timeout.ms``,
-``replica.lag.time.max.ms``, ...) eventsim requires >= 0 or >= 1 and says so in the message.
-Values are parsed as ``ConfigDef`` parses them (numeric strings for integers, ``"true"``/``"false"``
-for booleans; see :mod:`eventsim.core.validation`). Unknown property names are errors with a
-did-you-mean; real Kafka properties that are not modelled (serializers, TLS, transactions, buffer
-sizes) are errors that say so.
+Modelled: the properties the simulation uses, with Kafka 4.2's defaults (the ``define()`` calls of
+the classes named above and ``CommonClientConfigs``, and Kafka's upgrade notes for older defaults)
+and the ranges of those ``define()`` calls; where Kafka declares no range but a negative value is
+meaningless to the model (``session.timeout.ms``, ``replica.lag.time.max.ms``, ...) eventsim
+requires >= 0 or >= 1 and says so in the message. Values are parsed as ``ConfigDef`` parses them
+(numeric strings for integers, ``"true"``/``"false"`` for booleans; see
+:mod:`eventsim.core.validation`). A topic that gives no ``partitions`` or ``replication.factor``
+takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``CreateTopics`` request
+without them does (KIP-464). Unknown property names are errors with a did-you-mean; real Kafka
+properties that are not modelled (serializers, TLS, transactions, buffer sizes) are errors that say
+so.
+
+Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
+other value is an error naming the capability that will model it):
+
+* replication: a topic's ``replication.factor`` above 1, ``min.insync.replicas`` (topic and broker),
+  the broker's ``default.replication.factor``, ``replica.lag.time.max.ms``,
+  ``replica.fetch.wait.max.ms``, ``replica.fetch.min.bytes``, ``replica.fetch.max.bytes`` and
+  ``num.replica.fetchers``;
+* failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``) and
+  ``racks``, the producer's ``partitioner.availability.timeout.ms`` and the consumer's
+  ``request.timeout.ms``;
+* consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
+  ``enable.auto.commit`` (accepted as Kafka derives it: true for a group) and
+  ``auto.commit.interval.ms``.
+
+Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
+each consumer spec is one group); ``isolation.level=read_committed``, which reads what
+``read_uncommitted`` reads while no producer is transactional; ``acks=1``, the same as ``acks=all``
+while every topic has one replica (both are Kafka's behaviour); ``enable.idempotence``, until the
+idempotent producer is modelled (retried batches can be written twice, as with ``false``). The
+broker's ``socket.request.max.bytes`` and ``fetch.max.bytes`` act only on requests larger than them;
+the scenario refuses values a client's requests could exceed (:mod:`eventsim.scenarios`).
 
 Not modelled: transactions (``transactional.id``), compression levels, socket buffers, metadata
 refresh, SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,

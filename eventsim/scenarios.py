@@ -8,7 +8,8 @@ and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fa
 topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
 ``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write
 (``NOT_ENOUGH_REPLICAS``); names differing only in ``.`` versus ``_`` collide in metric names
-(``Topic.hasCollision``).
+(``Topic.hasCollision``); a request larger than the broker's ``socket.request.max.bytes`` closes
+the connection, and the broker's ``fetch.max.bytes`` caps what a consumer's fetch returns.
 
 Modelled: a :class:`Scenario` catches all of these before the run, each as one
 :class:`~eventsim.core.errors.InvalidConfigurationError` whose field is the path in the scenario
@@ -23,6 +24,8 @@ preset name (:func:`presets`), and :meth:`Scenario.to_dict` writes the effective
 
 Not modelled: record headers, topics created automatically on first use, and checks that depend on
 the run (a consumer group larger than the partition count is allowed; the extra members stay idle).
+The broker limits above are refused where a client's requests could reach them, since what Kafka
+then does (closed connections, capped fetches) is not modelled yet; below that they change nothing.
 """
 
 from __future__ import annotations

@@ -16,7 +16,10 @@ Modelled here: those coercions and validators (:class:`Prop`), unknown and dupli
 (``enable.idempotence``, ``delivery.timeout.ms``, ``enable.auto.commit``) default to ``None`` ("not
 set") and are filled in by the config class; the filled-in values are remembered in ``_derived`` so
 that ``dataclasses.replace`` re-derives them instead of treating them as explicit. A value passed
-explicitly that equals the derived one is therefore treated as not set.
+explicitly that equals the derived one is therefore treated as not set. Properties that the model
+does not use yet are declared per class in ``_NOT_MODELLED_YET`` (field -> :class:`NotModelledYet`):
+after Kafka's own rules, any value but the default (or, for a derived property, the derived value)
+is one error that says it is not modelled yet and which capability will model it.
 
 Also here: checks for eventsim's own scenario keys (``rate_per_s``, distribution parameters), which
 are not Kafka properties and so require native YAML numbers rather than numeric strings.

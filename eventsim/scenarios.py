@@ -8,7 +8,8 @@ and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fa
 topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
 ``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write
 (``NOT_ENOUGH_REPLICAS``); names differing only in ``.`` versus ``_`` collide in metric names
-(``Topic.hasCollision``).
+(``Topic.hasCollision``); a request larger than the broker's ``socket.request.max.bytes`` closes
+the connection, and the broker's ``fetch.max.bytes`` caps what a consumer's fetch returns.
 
 Modelled: a :class:`Scenario` catches all of these before the run, each as one
 :class:`~eventsim.core.errors.InvalidConfigurationError` whose field is the path in the scenario
@@ -23,6 +24,8 @@ preset name (:func:`presets`), and :meth:`Scenario.to_dict` writes the effective
 
 Not modelled: record headers, topics created automatically on first use, and checks that depend on
 the run (a consumer group larger than the partition count is allowed; the extra members stay idle).
+The broker limits above are refused where a client's requests could reach them, since what Kafka
+then does (closed connections, capped fetches) is not modelled yet; below that they change nothing.
 """
 
 from __future__ import annotations
@@ -203,9 +206,12 @@ class ConsumerSpec:
         _set(self, "processing_ms", Distribution.from_spec(self.processing_ms, "processing_ms"))
         config = self.config
         if not isinstance(config, ConsumerConfig):
-            config = ConsumerConfig.from_properties(config, path="config")
+            props = check_mapping("config", {} if config is None else config, "consumer properties")
+            if not {str(key).strip().replace("_", ".") for key in props} & {"group.id"}:
+                props = {**props, "group.id": self.name}  # a consumer spec is a group; name it after the spec
+            config = ConsumerConfig.from_properties(props, path="config")
         if config.group_id is None:  # a consumer spec is a group; name it after the spec
-            config = dataclasses.replace(config, group_id=self.name)
+            config = _coerce("config", config, lambda c: dataclasses.replace(c, group_id=self.name))
         _set(self, "config", config)
         _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
 
@@ -309,22 +315,85 @@ class Scenario:
                     else f"collides with topic {seen[collision]!r}",
                 )
             seen[collision] = topic.name
-            if topic.replication_factor > self.cluster.brokers:
+            resolved = topic.resolve(self.broker)
+            replicas = resolved.replication_factor
+            if replicas > self.cluster.brokers:
+                where = f"{path}.replication.factor"
+                if topic.replication_factor is None:
+                    where = "broker.default.replication.factor"
                 raise InvalidConfigurationError(
-                    f"{path}.replication.factor",
-                    topic.replication_factor,
+                    where,
+                    replicas,
                     f"integer in [1, {self.cluster.brokers}]",
                     f"more than the {self.cluster.brokers} brokers (InvalidReplicationFactorException)",
                 )
-            resolved = topic.resolve(self.broker)
-            if resolved.min_insync_replicas > topic.replication_factor:
+            if resolved.min_insync_replicas > replicas:
                 where = f"{path}.config" if topic.min_insync_replicas is not None else "broker"
                 raise InvalidConfigurationError(
                     f"{where}.min.insync.replicas",
                     resolved.min_insync_replicas,
-                    f"integer in [1, {topic.replication_factor}] (the replication factor of {topic.name!r})",
+                    f"integer in [1, {replicas}] (the replication factor of {topic.name!r})",
                     "no acks=all write could ever succeed (NOT_ENOUGH_REPLICAS)",
                 )
+        self._check_request_limits()
+
+    def _check_request_limits(self) -> None:
+        """Refuse broker limits that a client's requests could exceed: what Kafka then does is not modelled.
+
+        A request larger than the broker's ``socket.request.max.bytes`` makes the broker close the
+        connection (``InvalidReceiveException``); a consumer asking for more than the broker's
+        ``fetch.max.bytes`` gets at most that much (``KafkaApis.handleFetchRequest``). Within these
+        bounds both limits change nothing, in Kafka as in the model.
+        """
+        from eventsim.consumer.consumer import FETCH_REQUEST_BYTES  # the wire sizes the model uses
+        from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
+
+        broker = self.broker
+        limit = broker.socket_request_max_bytes
+        broker_set = limit != BrokerConfig.socket_request_max_bytes
+        why = (
+            "would exceed the broker's socket.request.max.bytes and the broker would close the "
+            "connection; that is not modelled yet (lost connections arrive with the failover capability)"
+        )
+        if self.consumers and FETCH_REQUEST_BYTES > limit:
+            raise InvalidConfigurationError(
+                "broker.socket.request.max.bytes",
+                limit,
+                f"integer >= {FETCH_REQUEST_BYTES} (a fetch request)",
+                f"a {FETCH_REQUEST_BYTES}-byte fetch request {why}",
+            )
+        for i, spec in enumerate(self.producers):
+            # A request holds batches up to max.request.size, or one batch of up to batch.size.
+            cfg = spec.config
+            prop, size = max(("max.request.size", cfg.max_request_size), ("batch.size", cfg.batch_size),
+                             key=lambda item: item[1])  # fmt: skip
+            largest = size + PRODUCE_REQUEST_OVERHEAD
+            if largest > limit:
+                where = f"producers[{i}].config.{prop}"
+                framing = f"{PRODUCE_REQUEST_OVERHEAD} bytes of request framing"
+                if broker_set:
+                    field, value = "broker.socket.request.max.bytes", limit
+                    allowed = f"integer >= {largest} ({where} + {framing})"
+                else:
+                    field, value = where, size
+                    most = limit - PRODUCE_REQUEST_OVERHEAD
+                    allowed = f"integer <= {most} (the broker's socket.request.max.bytes - {framing})"
+                raise InvalidConfigurationError(
+                    field, value, allowed, f"a produce request of up to {largest} bytes {why}"
+                )
+        for i, spec in enumerate(self.consumers):
+            asked = spec.config.fetch_max_bytes
+            if asked > broker.fetch_max_bytes:
+                broker_set = broker.fetch_max_bytes != BrokerConfig.fetch_max_bytes
+                where = f"consumers[{i}].config.fetch.max.bytes"
+                raise InvalidConfigurationError(
+                    "broker.fetch.max.bytes" if broker_set else where,
+                    broker.fetch_max_bytes if broker_set else asked,
+                    f"integer >= {asked} ({where})" if broker_set
+                    else f"integer in [0, {broker.fetch_max_bytes}] (the broker's fetch.max.bytes)",
+                    "the broker caps every fetch response at its fetch.max.bytes; that cap is not modelled "
+                    "yet (it arrives with the broker's fetch limits)",
+                )  # fmt: skip
 
     def _unique(self, key: str, names: list[str], what: str) -> None:
         for i, name in enumerate(names):
@@ -363,7 +432,7 @@ class Scenario:
                 )
             self._check_start(f"producers[{i}].start_ms", spec.start_ms)
         for i, spec in enumerate(self.consumers):
-            topic = self._known_topic(f"consumers[{i}].topic", spec.topic)
+            topic = self._known_topic(f"consumers[{i}].topic", spec.topic).resolve(self.broker)
             for p in spec.partitions or ():
                 if p >= topic.partitions:
                     raise UnknownTopicOrPartitionError(

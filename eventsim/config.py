@@ -47,12 +47,11 @@ other value is an error naming the capability that will model it):
   ``racks``, the producer's ``partitioner.availability.timeout.ms`` and the consumer's
   ``request.timeout.ms``;
 * consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
-  ``enable.auto.commit`` (accepted as Kafka derives it: true for a group) and
-  ``auto.commit.interval.ms``.
+  ``enable.auto.commit`` (accepted as Kafka derives it: true for a group), ``auto.commit.interval.ms``
+  and ``isolation.level`` (``read_committed``).
 
 Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
-each consumer spec is one group); ``isolation.level=read_committed``, which reads what
-``read_uncommitted`` reads while no producer is transactional; ``acks=1``, the same as ``acks=all``
+each consumer spec is one group); ``acks=1``, the same as ``acks=all``
 while every topic has one replica (both are Kafka's behaviour); ``enable.idempotence``, until the
 idempotent producer is modelled (retried batches can be written twice, as with ``false``). The
 broker's ``socket.request.max.bytes`` and ``fetch.max.bytes`` act only on requests larger than them;
@@ -271,6 +270,12 @@ class ConsumerConfig(PropertyConfig):
         "max_poll_interval_ms": _GROUPS,
         "enable_auto_commit": _COMMITS,
         "auto_commit_interval_ms": _COMMITS,
+        "isolation_level": NotModelledYet(
+            "read_committed",
+            "reading up to the last stable offset, with the transaction markers it skips, arrives with the "
+            "consumer-group capability (together with committed offsets); without transactions it would "
+            "read what read_uncommitted reads",
+        ),
         "request_timeout_ms": NotModelledYet(
             "the consumer's request timeout",
             "cancelling and re-sending a fetch left unanswered for request.timeout.ms arrives with the "

@@ -98,7 +98,8 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
         else:
             parts[part] = (old[0] + nbytes, old[1], old[2])
 
-    topics = {t.name: t for t in scenario.topics}
+    resolved = [t.resolve(scenario.broker) for t in scenario.topics]  # partitions from num.partitions
+    topics = {t.name: t for t in resolved}
     records = 0.0
     tables = set()
     instances = sum(p.count for p in scenario.producers) + sum(c.count for c in scenario.consumers)
@@ -127,7 +128,7 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
         )  # fmt: skip
     window_ms = scenario.metrics.window_ms
     windows = max(1, math.ceil(horizon / window_ms))
-    partitions = sum(t.partitions for t in scenario.topics)
+    partitions = sum(t.partitions for t in resolved)
     broker = scenario.broker
     stations_per_broker = broker.num_network_threads + 1 + 2 + 2  # threads, handlers, disks (~2), NIC
     stations = scenario.cluster.brokers * stations_per_broker + 2 * instances
@@ -140,13 +141,8 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     sample = scenario.metrics.record_sample
     rows = min(records, AUTO_SAMPLE_ROWS) if sample == "auto" else records * float(sample)
     add("record sample", rows * SAMPLE_ROW_BYTES, "metrics.record_sample", sample)
-    biggest = max(range(len(scenario.topics)), key=lambda k: scenario.topics[k].partitions)
-    add(
-        "partitions",
-        partitions * PARTITION_BYTES,
-        f"topics[{biggest}].partitions",
-        scenario.topics[biggest].partitions,
-    )
+    big = max(range(len(resolved)), key=lambda k: resolved[k].partitions)
+    add("partitions", partitions * PARTITION_BYTES, f"topics[{big}].partitions", resolved[big].partitions)
     total = BASE_BYTES + sum(b for b, _, _ in parts.values())
     return RunSize(records=records, windows=windows, memory_bytes=total, parts=parts)
 

@@ -201,12 +201,7 @@ TABLE = {
     ),
     ("consumer", "enable.auto.commit"): Refused(False, GROUPS, default=True),
     ("consumer", "auto.commit.interval.ms"): Refused(1000, GROUPS),
-    ("consumer", "isolation.level"): NoOp(
-        "without transactional producers (transactional.id is not modelled) the last stable offset is "
-        "the high watermark, so read_committed reads exactly what read_uncommitted reads (Kafka's "
-        "behaviour)",
-        "read_committed",
-    ),
+    ("consumer", "isolation.level"): Refused("read_committed", GROUPS),
     ("consumer", "request.timeout.ms"): Refused(10000, FAILOVER),
     ("consumer", "session.timeout.ms"): Refused(10000, GROUPS),
     ("consumer", "heartbeat.interval.ms"): Refused(1000, GROUPS),
@@ -308,9 +303,7 @@ TABLE = {
     ("MetricsSpec", "record_sample"): Changes(0.5),
     ("Scenario", "name"): NoOp("a label (progress bar, reports)", "walk-2"),
     ("Scenario", "description"): NoOp("free text for the reader", "a description"),
-    ("Scenario", "seed"): Changes(
-        7, xfail="simulate() takes its seed argument (default 0), not Scenario.seed; the CLI uses it"
-    ),
+    ("Scenario", "seed"): Changes(7),
     ("Scenario", "horizon_ms"): Changes(300),
     ("Scenario", "cluster"): Container("cluster keys"),
     ("Scenario", "broker"): Container("broker properties"),

@@ -24,14 +24,38 @@ default and a validator (``ProducerConfig.java``, ``ConsumerConfig.java`` in
 * a topic's properties (``retention.ms``, ``min.insync.replicas``...) override the broker's
   ``log.*`` defaults (``LogConfig.fromProps``), and topic names follow ``Topic.validate``.
 
-Modelled: the properties the simulation uses, with Kafka 4.2's defaults (see
-``/work/shared/reference/kafka-defaults.md``) and the ranges of their ``define()`` calls; where Kafka
-declares no range but a negative value is meaningless to the model (``session.timeout.ms``,
-``replica.lag.time.max.ms``, ...) eventsim requires >= 0 or >= 1 and says so in the message.
-Values are parsed as ``ConfigDef`` parses them (numeric strings for integers, ``"true"``/``"false"``
-for booleans; see :mod:`eventsim.core.validation`). Unknown property names are errors with a
-did-you-mean; real Kafka properties that are not modelled (serializers, TLS, transactions, buffer
-sizes) are errors that say so.
+Modelled: the properties the simulation uses, with Kafka 4.2's defaults (the ``define()`` calls of
+the classes named above and ``CommonClientConfigs``, and Kafka's upgrade notes for older defaults)
+and the ranges of those ``define()`` calls; where Kafka declares no range but a negative value is
+meaningless to the model (``session.timeout.ms``, ``replica.lag.time.max.ms``, ...) eventsim
+requires >= 0 or >= 1 and says so in the message. Values are parsed as ``ConfigDef`` parses them
+(numeric strings for integers, ``"true"``/``"false"`` for booleans; see
+:mod:`eventsim.core.validation`). A topic that gives no ``partitions`` or ``replication.factor``
+takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``CreateTopics`` request
+without them does (KIP-464). Unknown property names are errors with a did-you-mean; real Kafka
+properties that are not modelled (serializers, TLS, transactions, buffer sizes) are errors that say
+so.
+
+Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
+other value is an error naming the capability that will model it):
+
+* replication: a topic's ``replication.factor`` above 1, ``min.insync.replicas`` (topic and broker),
+  the broker's ``default.replication.factor``, ``replica.lag.time.max.ms``,
+  ``replica.fetch.wait.max.ms``, ``replica.fetch.min.bytes``, ``replica.fetch.max.bytes`` and
+  ``num.replica.fetchers``;
+* failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``) and
+  ``racks``, the producer's ``partitioner.availability.timeout.ms`` and the consumer's
+  ``request.timeout.ms``;
+* consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
+  ``enable.auto.commit`` (accepted as Kafka derives it: true for a group), ``auto.commit.interval.ms``
+  and ``isolation.level`` (``read_committed``).
+
+Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
+each consumer spec is one group); ``acks=1``, the same as ``acks=all``
+while every topic has one replica (both are Kafka's behaviour); ``enable.idempotence``, until the
+idempotent producer is modelled (retried batches can be written twice, as with ``false``). The
+broker's ``socket.request.max.bytes`` and ``fetch.max.bytes`` act only on requests larger than them;
+the scenario refuses values a client's requests could exceed (:mod:`eventsim.scenarios`).
 
 Not modelled: transactions (``transactional.id``), compression levels, socket buffers, metadata
 refresh, SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,
@@ -51,6 +75,7 @@ from eventsim.core.validation import (
     INT_MAX,
     LONG_MAX,
     MISSING,
+    NotModelledYet,
     Prop,
     PropertyConfig,
     check_mapping,
@@ -85,6 +110,26 @@ def _long(lo: int | None = None, hi: int | None = None, nullable: bool = False) 
 _BOOL = Prop("bool")
 _STR = Prop("str")
 
+# What arrives with which capability. A capability that models a property deletes its entry from the
+# _NOT_MODELLED_YET table of its config class; tests/test_settings_walk.py then expects it to change a run.
+_REPLICATION = NotModelledYet(
+    "replication", "followers, the ISR and acks=all waiting for them arrive with the replication capability"
+)
+_FOLLOWERS = NotModelledYet(
+    "follower fetching", "followers copying the leader's log arrive with the replication capability"
+)
+_GROUPS = NotModelledYet(
+    "group membership",
+    "heartbeats, session expiry and rebalances arrive with the consumer-group capability",
+)
+_COMMITS = NotModelledYet(
+    "committing offsets", "committed offsets and auto-commit arrive with the consumer-group capability"
+)
+_FAILOVER_ELECTION = NotModelledYet(
+    "unclean leader election",
+    "broker failures and the leader elections after them arrive with the failover capability",
+)
+
 
 @dataclass(frozen=True)
 class ProducerConfig(PropertyConfig):
@@ -115,6 +160,13 @@ class ProducerConfig(PropertyConfig):
 
     _KIND: ClassVar[str] = "producer"
     _UNMODELLED: ClassVar[frozenset[str]] = _CLIENT_UNMODELLED
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "partitioner_availability_timeout_ms": NotModelledYet(
+            "the partitioner's availability timeout (KIP-794)",
+            "skipping the partitions of a broker that has not taken a batch for that long arrives with "
+            "the failover capability",
+        ),
+    }
     _PROPS: ClassVar[dict[str, Prop]] = {
         "acks": Prop("acks"),
         "enable_idempotence": Prop("bool", nullable=True),
@@ -212,6 +264,24 @@ class ConsumerConfig(PropertyConfig):
 
     _KIND: ClassVar[str] = "consumer"
     _UNMODELLED: ClassVar[frozenset[str]] = _CLIENT_UNMODELLED
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "session_timeout_ms": _GROUPS,
+        "heartbeat_interval_ms": _GROUPS,
+        "max_poll_interval_ms": _GROUPS,
+        "enable_auto_commit": _COMMITS,
+        "auto_commit_interval_ms": _COMMITS,
+        "isolation_level": NotModelledYet(
+            "read_committed",
+            "reading up to the last stable offset, with the transaction markers it skips, arrives with the "
+            "consumer-group capability (together with committed offsets); without transactions it would "
+            "read what read_uncommitted reads",
+        ),
+        "request_timeout_ms": NotModelledYet(
+            "the consumer's request timeout",
+            "cancelling and re-sending a fetch left unanswered for request.timeout.ms arrives with the "
+            "failover capability",
+        ),
+    }
     _PROPS: ClassVar[dict[str, Prop]] = {
         "fetch_min_bytes": _int(0),
         "fetch_max_wait_ms": _int(0),
@@ -290,6 +360,16 @@ class BrokerConfig(PropertyConfig):
 
     _KIND: ClassVar[str] = "broker"
     _ALIASES: ClassVar[tuple[str, ...]] = ("log.retention.hours", "log.retention.minutes", "log.roll.hours")
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "min_insync_replicas": _REPLICATION,
+        "default_replication_factor": _REPLICATION,
+        "unclean_leader_election_enable": _FAILOVER_ELECTION,
+        "replica_lag_time_max_ms": _FOLLOWERS,
+        "replica_fetch_wait_max_ms": _FOLLOWERS,
+        "replica_fetch_min_bytes": _FOLLOWERS,
+        "replica_fetch_max_bytes": _FOLLOWERS,
+        "num_replica_fetchers": _FOLLOWERS,
+    }
     _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
         "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
         "socket.send.buffer.bytes socket.receive.buffer.bytes "
@@ -365,11 +445,15 @@ _TOPIC_OVERRIDES = {  # topic property -> the broker property it defaults to (Se
 
 @dataclass(frozen=True)
 class TopicConfig(PropertyConfig):
-    """A topic: name, partition count, replication factor, and topic-level overrides (None = inherit)."""
+    """A topic: name, partition count, replication factor, and topic-level overrides (None = inherit).
+
+    ``partitions`` and ``replication_factor`` left as ``None`` take the broker's ``num.partitions`` and
+    ``default.replication.factor``, as a ``CreateTopics`` request without them does (KIP-464).
+    """
 
     name: str
-    partitions: int = 1
-    replication_factor: int = 1
+    partitions: int | None = None
+    replication_factor: int | None = None
     retention_ms: int | None = None
     retention_bytes: int | None = None
     segment_bytes: int | None = None
@@ -386,10 +470,14 @@ class TopicConfig(PropertyConfig):
         "segment.jitter.ms unclean.leader.election.enable min.compaction.lag.ms "
         "max.compaction.lag.ms index.interval.bytes".split()
     )
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "replication_factor": dataclasses.replace(_REPLICATION, allowed=(None, 1)),
+        "min_insync_replicas": dataclasses.replace(_REPLICATION, allowed=(None, 1)),
+    }
     _PROPS: ClassVar[dict[str, Prop]] = {
         "name": _STR,
-        "partitions": _int(1),
-        "replication_factor": _int(1, 32767),  # a Java short on the wire
+        "partitions": _int(1, nullable=True),  # None: the broker's num.partitions
+        "replication_factor": _int(1, 32767, nullable=True),  # a Java short on the wire; None: broker default
         "retention_ms": _long(-1, nullable=True),
         "retention_bytes": _long(nullable=True),
         "segment_bytes": _int(1048576, nullable=True),
@@ -427,11 +515,10 @@ class TopicConfig(PropertyConfig):
                 )
         top, nested = cls._normalise(props, path, cls._TOP_LEVEL, extra=("config",))
         overrides, _ = cls._normalise(nested.get("config"), join_path(path, "config"), _TOPIC_OVERRIDES)
-        if "name" not in top:
-            raise InvalidConfigurationError(
-                join_path(path, "name"), MISSING, "a topic name", "every topic needs a name"
-            )
         try:
+            if "name" not in top:
+                cls(**top, **overrides, name="placeholder")  # report any other bad property first
+                raise InvalidConfigurationError("name", MISSING, "a topic name", "every topic needs a name")
             return cls(**top, **overrides)
         except InvalidConfigurationError as err:
             if err.field not in ("name", "partitions", "replication.factor"):
@@ -448,8 +535,14 @@ class TopicConfig(PropertyConfig):
 
         ``flush.ms`` falls back to ``log.flush.interval.ms`` and, when that is unset too, to Kafka's
         ``log.flush.scheduler.interval.ms`` default of ``Long.MAX_VALUE`` (no periodic fsync).
+        ``partitions`` and ``replication.factor`` fall back to ``num.partitions`` and
+        ``default.replication.factor`` (``ReplicationControlManager.createTopic``).
         """
         filled = {}
+        if self.partitions is None:
+            filled["partitions"] = broker.num_partitions
+        if self.replication_factor is None:
+            filled["replication_factor"] = broker.default_replication_factor
         for topic_field, broker_field in _TOPIC_OVERRIDES.items():
             if getattr(self, topic_field) is None:
                 value = getattr(broker, broker_field)
@@ -467,6 +560,17 @@ class ClusterConfig(PropertyConfig):
     controller_mode: str = "kraft"
 
     _KIND: ClassVar[str] = "cluster"
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "racks": NotModelledYet(
+            "rack-aware replica placement",
+            "racks decide where followers go and which failures a partition survives; they arrive with "
+            "the failover capability",
+        ),
+        "controller_mode": NotModelledYet(
+            "the ZooKeeper controller",
+            "controller failover and ZooKeeper-mode leader elections arrive with the failover capability",
+        ),
+    }
 
     @staticmethod
     def dotted(name: str) -> str:

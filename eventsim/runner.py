@@ -8,13 +8,16 @@ in simulated time) and collect (the ``Result``, which echoes the scenario and se
 from __future__ import annotations
 
 import gc
-import math
+import numbers
 import time
 from typing import Any
 
+from eventsim import sizing
 from eventsim.cluster import Cluster
 from eventsim.consumer.consumer import KafkaConsumer
 from eventsim.core.environment import Environment
+from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.validation import check_number
 from eventsim.metrics.recorder import Recorder
 from eventsim.metrics.result import Result
 from eventsim.producer.partitioner import KeyPartitionTable
@@ -121,22 +124,38 @@ class Run:
                 bar.refresh()
 
 
-def build(scenario: Any, seed: int = 0, horizon_ms: float | None = None) -> Run:
-    sc = Scenario.load(scenario)
-    horizon = float(horizon_ms if horizon_ms is not None else sc.horizon_ms)
-    if not math.isfinite(horizon) or horizon <= 0:
-        from eventsim.core.errors import InvalidConfigurationError
+def build(
+    scenario: Any, seed: int | None = None, horizon_ms: float | None = None, overrides: Any = ()
+) -> Run:
+    """The component tree of a run, ready to start (see :func:`simulate` for the arguments)."""
+    sc = Scenario.load(scenario, overrides)
+    if seed is None:
+        seed = sc.seed
+    elif isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InvalidConfigurationError("seed", seed, "an integer >= 0 (or None: the scenario's seed)")
+    if horizon_ms is None:
+        horizon = float(sc.horizon_ms)
+    else:
+        horizon = check_number("horizon_ms", horizon_ms, lo=0, lo_open=True)
+        sizing.check(sc, horizon)  # the scenario was sized for its own horizon
+    return Run(sc, int(seed), float(horizon))
 
-        raise InvalidConfigurationError("horizon_ms", horizon_ms, "a number of milliseconds > 0")
-    return Run(sc, int(seed), horizon)
 
-
-def simulate(scenario: Any, seed: int = 0, horizon_ms: float | None = None, progress: bool = False) -> Result:
+def simulate(
+    scenario: Any,
+    seed: int | None = None,
+    horizon_ms: float | None = None,
+    progress: bool = False,
+    overrides: Any = (),
+) -> Result:
     """Run ``scenario`` (a ``Scenario``, a dict, a YAML path or a preset name) and return its ``Result``.
 
-    The same scenario and seed always give the same result.
+    ``seed`` None (the default) runs the scenario's own ``seed``; a number overrides it. ``horizon_ms``
+    None runs the scenario's horizon. ``overrides`` change fields before validation, by the paths error
+    messages use (``["producers[0].config.linger.ms=20"]`` or ``{"cluster.brokers": 5}``). The result
+    echoes the seed that ran (``result.seed``). The same scenario and seed always give the same result.
     """
-    run = build(scenario, seed, horizon_ms)
+    run = build(scenario, seed, horizon_ms, overrides)
     t0 = time.perf_counter()
     run.start()
     run.run(progress=progress)

@@ -8,7 +8,8 @@ and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fa
 topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
 ``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write
 (``NOT_ENOUGH_REPLICAS``); names differing only in ``.`` versus ``_`` collide in metric names
-(``Topic.hasCollision``).
+(``Topic.hasCollision``); a request larger than the broker's ``socket.request.max.bytes`` closes
+the connection, and the broker's ``fetch.max.bytes`` caps what a consumer's fetch returns.
 
 Modelled: a :class:`Scenario` catches all of these before the run, each as one
 :class:`~eventsim.core.errors.InvalidConfigurationError` whose field is the path in the scenario
@@ -23,6 +24,8 @@ preset name (:func:`presets`), and :meth:`Scenario.to_dict` writes the effective
 
 Not modelled: record headers, topics created automatically on first use, and checks that depend on
 the run (a consumer group larger than the partition count is allowed; the extra members stay idle).
+The broker limits above are refused where a client's requests could reach them, since what Kafka
+then does (closed connections, capped fetches) is not modelled yet; below that they change nothing.
 """
 
 from __future__ import annotations
@@ -35,12 +38,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.producer.producer_batch import MAX_PRODUCER_INSTANCES
+from eventsim.scenario_io import apply_overrides, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
 
@@ -203,9 +206,12 @@ class ConsumerSpec:
         _set(self, "processing_ms", Distribution.from_spec(self.processing_ms, "processing_ms"))
         config = self.config
         if not isinstance(config, ConsumerConfig):
-            config = ConsumerConfig.from_properties(config, path="config")
+            props = check_mapping("config", {} if config is None else config, "consumer properties")
+            if not {str(key).strip().replace("_", ".") for key in props} & {"group.id"}:
+                props = {**props, "group.id": self.name}  # a consumer spec is a group; name it after the spec
+            config = ConsumerConfig.from_properties(props, path="config")
         if config.group_id is None:  # a consumer spec is a group; name it after the spec
-            config = dataclasses.replace(config, group_id=self.name)
+            config = _coerce("config", config, lambda c: dataclasses.replace(c, group_id=self.name))
         _set(self, "config", config)
         _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
 
@@ -276,6 +282,7 @@ class Scenario:
             _set(self, key, tuple(build(f"{key}[{i}]", item) for i, item in enumerate(items)))
         self._check_topics()
         self._check_clients()
+        sizing.check(self)  # absurd sizes are refused here, with the estimate that makes them absurd
 
     @staticmethod
     def _topic(path: str, item: object) -> TopicConfig:
@@ -308,22 +315,85 @@ class Scenario:
                     else f"collides with topic {seen[collision]!r}",
                 )
             seen[collision] = topic.name
-            if topic.replication_factor > self.cluster.brokers:
+            resolved = topic.resolve(self.broker)
+            replicas = resolved.replication_factor
+            if replicas > self.cluster.brokers:
+                where = f"{path}.replication.factor"
+                if topic.replication_factor is None:
+                    where = "broker.default.replication.factor"
                 raise InvalidConfigurationError(
-                    f"{path}.replication.factor",
-                    topic.replication_factor,
+                    where,
+                    replicas,
                     f"integer in [1, {self.cluster.brokers}]",
                     f"more than the {self.cluster.brokers} brokers (InvalidReplicationFactorException)",
                 )
-            resolved = topic.resolve(self.broker)
-            if resolved.min_insync_replicas > topic.replication_factor:
+            if resolved.min_insync_replicas > replicas:
                 where = f"{path}.config" if topic.min_insync_replicas is not None else "broker"
                 raise InvalidConfigurationError(
                     f"{where}.min.insync.replicas",
                     resolved.min_insync_replicas,
-                    f"integer in [1, {topic.replication_factor}] (the replication factor of {topic.name!r})",
+                    f"integer in [1, {replicas}] (the replication factor of {topic.name!r})",
                     "no acks=all write could ever succeed (NOT_ENOUGH_REPLICAS)",
                 )
+        self._check_request_limits()
+
+    def _check_request_limits(self) -> None:
+        """Refuse broker limits that a client's requests could exceed: what Kafka then does is not modelled.
+
+        A request larger than the broker's ``socket.request.max.bytes`` makes the broker close the
+        connection (``InvalidReceiveException``); a consumer asking for more than the broker's
+        ``fetch.max.bytes`` gets at most that much (``KafkaApis.handleFetchRequest``). Within these
+        bounds both limits change nothing, in Kafka as in the model.
+        """
+        from eventsim.consumer.consumer import FETCH_REQUEST_BYTES  # the wire sizes the model uses
+        from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
+
+        broker = self.broker
+        limit = broker.socket_request_max_bytes
+        broker_set = limit != BrokerConfig.socket_request_max_bytes
+        why = (
+            "would exceed the broker's socket.request.max.bytes and the broker would close the "
+            "connection; that is not modelled yet (lost connections arrive with the failover capability)"
+        )
+        if self.consumers and FETCH_REQUEST_BYTES > limit:
+            raise InvalidConfigurationError(
+                "broker.socket.request.max.bytes",
+                limit,
+                f"integer >= {FETCH_REQUEST_BYTES} (a fetch request)",
+                f"a {FETCH_REQUEST_BYTES}-byte fetch request {why}",
+            )
+        for i, spec in enumerate(self.producers):
+            # A request holds batches up to max.request.size, or one batch of up to batch.size.
+            cfg = spec.config
+            prop, size = max(("max.request.size", cfg.max_request_size), ("batch.size", cfg.batch_size),
+                             key=lambda item: item[1])  # fmt: skip
+            largest = size + PRODUCE_REQUEST_OVERHEAD
+            if largest > limit:
+                where = f"producers[{i}].config.{prop}"
+                framing = f"{PRODUCE_REQUEST_OVERHEAD} bytes of request framing"
+                if broker_set:
+                    field, value = "broker.socket.request.max.bytes", limit
+                    allowed = f"integer >= {largest} ({where} + {framing})"
+                else:
+                    field, value = where, size
+                    most = limit - PRODUCE_REQUEST_OVERHEAD
+                    allowed = f"integer <= {most} (the broker's socket.request.max.bytes - {framing})"
+                raise InvalidConfigurationError(
+                    field, value, allowed, f"a produce request of up to {largest} bytes {why}"
+                )
+        for i, spec in enumerate(self.consumers):
+            asked = spec.config.fetch_max_bytes
+            if asked > broker.fetch_max_bytes:
+                broker_set = broker.fetch_max_bytes != BrokerConfig.fetch_max_bytes
+                where = f"consumers[{i}].config.fetch.max.bytes"
+                raise InvalidConfigurationError(
+                    "broker.fetch.max.bytes" if broker_set else where,
+                    broker.fetch_max_bytes if broker_set else asked,
+                    f"integer >= {asked} ({where})" if broker_set
+                    else f"integer in [0, {broker.fetch_max_bytes}] (the broker's fetch.max.bytes)",
+                    "the broker caps every fetch response at its fetch.max.bytes; that cap is not modelled "
+                    "yet (it arrives with the broker's fetch limits)",
+                )  # fmt: skip
 
     def _unique(self, key: str, names: list[str], what: str) -> None:
         for i, name in enumerate(names):
@@ -362,7 +432,7 @@ class Scenario:
                 )
             self._check_start(f"producers[{i}].start_ms", spec.start_ms)
         for i, spec in enumerate(self.consumers):
-            topic = self._known_topic(f"consumers[{i}].topic", spec.topic)
+            topic = self._known_topic(f"consumers[{i}].topic", spec.topic).resolve(self.broker)
             for p in spec.partitions or ():
                 if p >= topic.partitions:
                     raise UnknownTopicOrPartitionError(
@@ -414,41 +484,35 @@ class Scenario:
             raise (err.in_file(source) if source else err) from None
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike) -> Scenario:
-        """Load a YAML scenario file; any problem is one InvalidConfigurationError naming the file."""
-        path = Path(path)
-        text = path.read_text(encoding="utf-8")
-        allowed = "a YAML mapping of scenario keys (see data/scenarios/README.md)"
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise InvalidConfigurationError(
-                "(document)", where, allowed, f"not valid YAML: {problem}", source=str(path)
-            ) from None
-        if not isinstance(data, Mapping):
-            got = "an empty document" if data is None else f"a {type(data).__name__}"
-            raise InvalidConfigurationError(
-                "(document)", got, allowed, "the top level must be a mapping", source=str(path)
-            )
+    def from_yaml(cls, path: str | os.PathLike, overrides=()) -> Scenario:
+        """Load a YAML scenario file; any problem is one InvalidConfigurationError naming the file.
+
+        ``overrides`` (``["cluster.brokers=5"]`` or ``{"cluster.brokers": 5}``) change fields of the file's
+        document before it is validated (see :func:`eventsim.scenario_io.apply_overrides`).
+        """
+        data = read_document(path)
+        if overrides:
+            data = apply_overrides(data, overrides)
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def load(cls, obj: Scenario | Mapping | str | os.PathLike) -> Scenario:
-        """A Scenario from a Scenario, a dict, a YAML path, or a preset name such as ``"reference"``."""
+    def load(cls, obj: Scenario | Mapping | str | os.PathLike, overrides=()) -> Scenario:
+        """A Scenario from a Scenario, a dict, a YAML path, or a preset name such as ``"reference"``.
+
+        ``overrides`` change fields first, by the paths error messages use: ``["producers[0].rate_per_s=2000",
+        "producers[0].config.linger.ms=20"]``, or the same as a ``{path: value}`` mapping.
+        """
         if isinstance(obj, Scenario):
-            return obj
+            return cls.from_dict(apply_overrides(obj.to_dict(), overrides)) if overrides else obj
         if isinstance(obj, Mapping):
-            return cls.from_dict(obj)
+            return cls.from_dict(apply_overrides(obj, overrides) if overrides else obj)
         if isinstance(obj, (str, os.PathLike)):
             path = Path(obj)
             if path.exists() or path.suffix in (".yaml", ".yml"):
-                return cls.from_yaml(path)
+                return cls.from_yaml(path, overrides)
             found = presets()
             if str(obj) in found:
-                return cls.from_yaml(found[str(obj)])
+                return cls.from_yaml(found[str(obj)], overrides)
             raise InvalidConfigurationError(
                 "scenario",
                 str(obj),

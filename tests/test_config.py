@@ -299,19 +299,21 @@ def test_to_properties_round_trip(cls):
 
 def test_topic_round_trip_and_resolve_from_broker():
     topic = TopicConfig.from_properties(
-        {"name": "posts", "partitions": 12, "replication_factor": 3, "config": {"retention.ms": 3600000}}
+        {"name": "posts", "partitions": 12, "replication_factor": 1, "config": {"retention.ms": 3600000}}
     )
     assert topic.to_properties() == {
         "name": "posts",
         "partitions": 12,
-        "replication.factor": 3,
+        "replication.factor": 1,
         "config": {"retention.ms": 3600000},
     }
     assert TopicConfig.from_properties(topic.to_properties()) == topic
-    broker = BrokerConfig.from_properties({"min.insync.replicas": 2, "log.segment.bytes": 2**24})
+    broker = BrokerConfig.from_properties({"num.partitions": 6, "log.segment.bytes": 2**24})
     resolved = topic.resolve(broker)
     assert resolved.retention_ms == 3600000  # the topic's own override wins
-    assert (resolved.min_insync_replicas, resolved.segment_bytes) == (2, 2**24)
+    assert (resolved.partitions, resolved.min_insync_replicas, resolved.segment_bytes) == (12, 1, 2**24)
+    inherits = TopicConfig("clicks").resolve(broker)  # no partitions / replication.factor: the broker's
+    assert (inherits.partitions, inherits.replication_factor) == (6, 1)
     assert (resolved.max_message_bytes, resolved.compression_type) == (1048588, "producer")
     assert resolved.flush_ms == LONG_MAX  # log.flush.interval.ms unset -> scheduler interval Long.MAX_VALUE
     assert all(getattr(resolved, f.name) is not None for f in dataclasses.fields(TopicConfig))
@@ -339,7 +341,10 @@ def test_delivery_timeout_from_defaults_is_raised_with_a_warning():
 
 def test_auto_commit_follows_group_id():
     assert ConsumerConfig(group_id="g").enable_auto_commit is True
-    assert ConsumerConfig(group_id="g", enable_auto_commit=False).enable_auto_commit is False
+    assert ConsumerConfig(group_id="g", enable_auto_commit=True).enable_auto_commit is True
+    assert ConsumerConfig(enable_auto_commit=False).enable_auto_commit is False  # what Kafka derives
+    with pytest.raises(InvalidConfigurationError, match="committing offsets is not modelled yet"):
+        ConsumerConfig(group_id="g", enable_auto_commit=False)  # off its derived default
     assert dataclasses.replace(ConsumerConfig(), group_id="g").enable_auto_commit is True
 
 

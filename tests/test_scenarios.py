@@ -48,24 +48,56 @@ BAD = [
         I,
         "topics[0].replication.factor",
         "4",
-        "integer in [1, 3]",
-        "InvalidReplicationFactorException",
+        "null or 1",
+        "replication is not modelled yet",
     ),
     (
         variant(("topics", 0, "config"), {"min.insync.replicas": 2}),
         I,
         "topics[0].config.min.insync.replicas",
         "2",
-        "integer in [1, 1]",
-        "NOT_ENOUGH_REPLICAS",
+        "null or 1",
+        "replication is not modelled yet",
     ),
     (
         variant(("broker",), {"min.insync.replicas": 2}),
         I,
         "broker.min.insync.replicas",
         "2",
-        "integer in [1, 1]",
-        "",
+        "1",
+        "replication is not modelled yet",
+    ),
+    (
+        variant(("cluster", "controller_mode"), "zookeeper"),
+        I,
+        "cluster.controller_mode",
+        "'zookeeper'",
+        "kraft",
+        "the ZooKeeper controller is not modelled yet",
+    ),
+    (
+        variant(("consumers", 0, "config"), {"session.timeout.ms": 10000}),
+        I,
+        "consumers[0].config.session.timeout.ms",
+        "10000",
+        "45000",
+        "group membership is not modelled yet",
+    ),
+    (
+        variant(("broker",), {"socket.request.max.bytes": 100000}),
+        I,
+        "broker.socket.request.max.bytes",
+        "100000",
+        "integer >= 1048656",
+        "the broker would close the connection",
+    ),
+    (
+        variant(("broker",), {"fetch.max.bytes": 1048576}),
+        I,
+        "broker.fetch.max.bytes",
+        "1048576",
+        "integer >= 52428800",
+        "that cap is not modelled yet",
     ),
     (
         variant(("consumers", 0, "topic"), "event"),
@@ -308,6 +340,59 @@ BAD = [
     (variant(("producers",), {"name": "app"}), I, "producers", "{'name': 'app'}", "a list of producers", ""),
     (variant(("name",), None, drop=True), I, "name", "<missing>", "keys name,", "required key 'name'"),
 ]
+
+
+# Kafka's own replication checks, which apply once the replication capability lifts its refusals.
+BAD_WITH_REPLICATION = [
+    (
+        variant(("topics", 0, "replication.factor"), 4),
+        "topics[0].replication.factor",
+        "4",
+        "integer in [1, 3]",
+        "InvalidReplicationFactorException",
+    ),
+    (
+        variant(("broker",), {"default.replication.factor": 4}),
+        "broker.default.replication.factor",
+        "4",
+        "integer in [1, 3]",
+        "InvalidReplicationFactorException",
+    ),
+    (
+        variant(("topics", 0, "config"), {"min.insync.replicas": 2}),
+        "topics[0].config.min.insync.replicas",
+        "2",
+        "integer in [1, 1]",
+        "NOT_ENOUGH_REPLICAS",
+    ),
+    (
+        variant(("broker",), {"min.insync.replicas": 2}),
+        "broker.min.insync.replicas",
+        "2",
+        "integer in [1, 1]",
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "data, field, shown, allowed, extra", BAD_WITH_REPLICATION, ids=lambda v: str(v)[:40]
+)
+def test_replication_checks_hold_once_replication_is_modelled(
+    monkeypatch, data, field, shown, allowed, extra
+):
+    from eventsim.config import BrokerConfig, TopicConfig
+
+    monkeypatch.setattr(TopicConfig, "_NOT_MODELLED_YET", {})
+    monkeypatch.setattr(BrokerConfig, "_NOT_MODELLED_YET", {})
+    data = copy.deepcopy(data)
+    if field == "broker.default.replication.factor":
+        del data["topics"][0]["replication.factor"]  # the topic takes the broker's default
+    with pytest.raises(InvalidConfigurationError) as info:
+        Scenario.from_dict(data)
+    err = info.value
+    assert err.field == field and str(err).startswith(f"{field}={shown}")
+    assert allowed in err.allowed and extra in str(err)
 
 
 @pytest.mark.parametrize("data, error, field, shown, allowed, extra", BAD, ids=lambda v: str(v)[:40])

@@ -16,6 +16,8 @@ components that raise those define them next to their behaviour.
 
 from __future__ import annotations
 
+import reprlib
+
 __all__ = [
     "KafkaError",
     "InvalidConfigurationError",
@@ -48,7 +50,7 @@ class InvalidConfigurationError(KafkaError, ValueError):
     def _message(self) -> str:
         head = f"{self.source}: " if self.source else ""
         why = f": {self.reason}" if self.reason else ""
-        return f"{head}{self.field}={self.value!r} is invalid{why} (allowed: {self.allowed})"
+        return f"{head}{self.field}={shown(self.value)} is invalid{why} (allowed: {self.allowed})"
 
     def __reduce__(self):  # keep the attributes when pickled (multiprocessing / Dask sweeps)
         return (_rebuild, (type(self), self.field, self.value, self.allowed, self.reason, self.source))
@@ -63,6 +65,19 @@ class InvalidConfigurationError(KafkaError, ValueError):
     def in_file(self, source: str) -> InvalidConfigurationError:
         """The same error, naming the file the value came from."""
         return type(self)(self.field, self.value, self.allowed, self.reason, source=source)
+
+
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 120
+_SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
+_SHOWN.maxlevel = 2
+SHOWN_CHARS = 160
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to a line: a huge value (a YAML alias bomb, a long list) is never printed whole."""
+    text = _SHOWN.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def _rebuild(cls, field, value, allowed, reason, source):

@@ -16,7 +16,10 @@ Modelled here: those coercions and validators (:class:`Prop`), unknown and dupli
 (``enable.idempotence``, ``delivery.timeout.ms``, ``enable.auto.commit``) default to ``None`` ("not
 set") and are filled in by the config class; the filled-in values are remembered in ``_derived`` so
 that ``dataclasses.replace`` re-derives them instead of treating them as explicit. A value passed
-explicitly that equals the derived one is therefore treated as not set.
+explicitly that equals the derived one is therefore treated as not set. Properties that the model
+does not use yet are declared per class in ``_NOT_MODELLED_YET`` (field -> :class:`NotModelledYet`):
+after Kafka's own rules, any value but the default (or, for a derived property, the derived value)
+is one error that says it is not modelled yet and which capability will model it.
 
 Also here: checks for eventsim's own scenario keys (``rate_per_s``, distribution parameters), which
 are not Kafka properties and so require native YAML numbers rather than numeric strings.
@@ -28,6 +31,7 @@ compared exactly, after trimming).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import numbers
@@ -42,6 +46,7 @@ __all__ = [
     "INT_MAX",
     "LONG_MAX",
     "MISSING",
+    "NotModelledYet",
     "Prop",
     "PropertyConfig",
     "check_keys",
@@ -244,12 +249,41 @@ def check_number(
 
 
 @dataclass(frozen=True)
+class NotModelledYet:
+    """A property that the model does not use yet, and the capability that will model it.
+
+    ``what`` names the behaviour ("replication"), ``capability`` says what arrives with which
+    capability ("followers, ISR, acks=all arrive with the replication capability"). ``allowed`` lists
+    the values accepted meanwhile; empty means the field's default only (for a property that Kafka
+    derives when it is not set, the derived value). The capability that models the property deletes
+    its entry from the config class's ``_NOT_MODELLED_YET`` table.
+    """
+
+    what: str
+    capability: str
+    allowed: tuple = ()
+
+    def reason(self) -> str:
+        return f"{self.what} is not modelled yet ({self.capability})"
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+@dataclass(frozen=True)
 class PropertyConfig:
     """Base of eventsim's frozen config dataclasses; fields are Kafka property names with ``.`` -> ``_``.
 
     Subclasses list their properties in ``_PROPS`` (field name -> :class:`Prop`) and may override
     ``_resolve`` for Kafka's cross-field rules, using ``_is_unset`` / ``_derive`` for properties
-    whose value depends on whether the user set them.
+    whose value depends on whether the user set them. ``_NOT_MODELLED_YET`` (field name ->
+    :class:`NotModelledYet`) lists the properties that the model does not use yet: any value but the
+    default is refused, so nothing the schema accepts is silently ignored.
     """
 
     _derived: tuple = field(default=(), repr=False, compare=False, kw_only=True)
@@ -257,6 +291,7 @@ class PropertyConfig:
     _PROPS: ClassVar[dict[str, Prop]] = {}
     _ALIASES: ClassVar[tuple[str, ...]] = ()  # further accepted names, folded in by _fold_aliases
     _UNMODELLED: ClassVar[frozenset[str]] = frozenset()  # real Kafka properties eventsim does not model
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {}  # accepted at their default only
     _KIND: ClassVar[str] = "Kafka"
 
     @staticmethod
@@ -271,8 +306,29 @@ class PropertyConfig:
             if checked is not value:
                 object.__setattr__(self, name, checked)
         derived: dict[str, object] = {}
-        self._resolve(derived)
+        self._resolve(derived)  # Kafka's own rules first: a value Kafka refuses is refused as Kafka does
         object.__setattr__(self, "_derived", tuple(sorted(derived.items(), key=lambda kv: kv[0])))
+        for name, pending in self._NOT_MODELLED_YET.items():
+            self._refuse_unmodelled(name, pending)
+
+    def _refuse_unmodelled(self, name: str, pending: NotModelledYet) -> None:
+        """Refuse ``name`` unless it holds a value the model reproduces (its default, or ``allowed``)."""
+        value = getattr(self, name)
+        default = next(f.default for f in dataclasses.fields(self) if f.name == name)
+        allowed = pending.allowed or (default,)
+        if value in allowed:
+            return
+        if default is None and not pending.allowed:
+            # Kafka derives this property when it is not set: accept it unset, or set to what it derives.
+            if self._is_unset(name):
+                return
+            derived = getattr(dataclasses.replace(self, **{name: None}), name)
+            if value == derived:
+                return
+            allowed = (derived,)
+        raise InvalidConfigurationError(
+            self.dotted(name), value, " or ".join(_show(a) for a in allowed), pending.reason()
+        )
 
     def _resolve(self, derived: dict[str, object]) -> None:
         """Cross-field rules; the default has none."""

@@ -13,8 +13,11 @@ What is modelled: every stage above as an FCFS station on a virtual clock (``cor
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
 append/validation CPU (plus decompression to validate compressed batches, and recompression when the
 topic's ``compression.type`` differs from the producer's), and per-disk sequential
-write bandwidth. The page cache absorbs writes; a disk writes back in the background, and when its
-backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
+write bandwidth. Before appending a batch of an idempotent producer the leader checks it against the
+log's ``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last
+five batches is answered with success and not appended again; an out-of-order sequence or an old epoch
+is refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
+writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
 way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
 cost a disk read.
 
@@ -29,7 +32,7 @@ from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
-from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
+from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, increment_sequence
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
@@ -205,13 +208,27 @@ class Broker:
         errors = None
         logs = self.logs
         batches = req.batches
+        states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
         for i, b in enumerate(batches):
             log = logs[b.tp]
             if b.stored_bytes > log.config.max_message_bytes:
                 errors = errors or [None] * len(batches)
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
-            log.append(b, now)
+            if states is None:
+                log.append(b, now)
+                continue
+            pid, epoch, seq = states[i]
+            last = increment_sequence(seq, b.count - 1)
+            pst = log.producer_state
+            verdict = pst.check(pid, epoch, seq, last)
+            if verdict is None:
+                base = log.append(b, now)
+                pst.append(pid, epoch, seq, last, base, base + b.count - 1, float(b.records[-1, 0]))
+            elif verdict.__class__ is str:
+                errors = errors or [None] * len(batches)
+                errors[i] = verdict
+            # else: a duplicate of a batch already in the log; answered with success, not appended again
         req.errors = errors
         # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
         purgatory = self.purgatory

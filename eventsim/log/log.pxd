@@ -32,6 +32,7 @@ cdef class Log:
     cdef public double last_flush_ms
     cdef public object codec
     cdef public bint flush_policy
+    cdef public object producer_state
 
     @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, i=Py_ssize_t)
     cpdef long long append(self, ProducerBatch batch, double now_ms) except? -1

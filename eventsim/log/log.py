@@ -12,6 +12,9 @@ time). Per-record columns (create time, record id) are kept only while some read
 (``register_reader``/``advance_reader``), so memory stays flat however long the run. The high
 watermark equals the LEO until replication arrives (``high_watermark`` is the read limit).
 
+Each log also keeps its ``ProducerStateManager`` (``producer_state``): the idempotent producers' last
+batches, which the leader checks before an append (see ``log/producer_state.py``).
+
 Not modelled: indexes, log cleaner (compaction), tiered storage, and segment files' fixed overheads.
 """
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING
+
+from eventsim.log.producer_state import ProducerStateManager
 
 if TYPE_CHECKING:
     from eventsim.producer.producer_batch import ProducerBatch
@@ -75,6 +80,7 @@ class Log:
         # flush.messages / flush.ms below Long.MAX_VALUE force fsyncs (Kafka's default: never).
         self.codec = None  # the topic's compression.type as a Codec; None keeps the producer's
         self.flush_policy = config.flush_messages < 2**63 - 1 or config.flush_ms < 2**63 - 1
+        self.producer_state = ProducerStateManager()
 
     @property
     def high_watermark(self) -> int:

@@ -1,0 +1,72 @@
+"""``SeenRecords``: which records a consumer group has already read, one bit per record.
+
+A record id is ``(producer index << 40) + the producer's record number`` (see ``producer_batch.py``), so
+the records a group has read are, per producer instance, a set of small integers: a bit set (a numpy
+``uint8`` array grown by doubling) indexed by the record number. Memory is one bit per record the
+producer ever sent, whatever the group reads; ``add`` is vectorised (no Python loop per record) and
+returns how many of the records it is given the group had already read (or reads twice in the same
+call): the *duplicates* the ``records_consumed_duplicate`` column counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventsim.producer.producer_batch import RECORD_ID_PRODUCER_SHIFT
+
+__all__ = ["SeenRecords"]
+
+_SEQ_MASK = (1 << RECORD_ID_PRODUCER_SHIFT) - 1
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.int64)
+
+
+class SeenRecords:
+    """A bit per record id, per producer instance (see module docstring)."""
+
+    __slots__ = ("bits",)
+
+    def __init__(self):
+        self.bits: dict[int, np.ndarray] = {}
+
+    def add(self, record_ids: np.ndarray) -> int:
+        """Mark ``record_ids`` as read; return how many were read before (or occur twice in the call)."""
+        rids = np.asarray(record_ids, dtype=np.int64)
+        if rids.size == 0:
+            return 0
+        producers = rids >> RECORD_ID_PRODUCER_SHIFT
+        first = int(producers[0])
+        if (producers == first).all():
+            return self._add_one(first, rids & _SEQ_MASK)
+        order = np.argsort(producers.astype(np.int32), kind="stable")
+        sorted_p = producers[order]
+        cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
+        bounds = [0, *cuts.tolist(), rids.size]
+        seqs = rids[order] & _SEQ_MASK
+        dup = 0
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            dup += self._add_one(int(sorted_p[lo]), seqs[lo:hi])
+        return dup
+
+    def _add_one(self, producer: int, seq: np.ndarray) -> int:
+        lo, hi = int(seq.min()) >> 3, int(seq.max()) >> 3
+        bits = self.bits.get(producer)
+        if bits is None or bits.size <= hi:
+            grown = np.zeros(max(hi + 1, 2 * (0 if bits is None else bits.size), 1024), dtype=np.uint8)
+            if bits is not None:
+                grown[: bits.size] = bits
+            bits = self.bits[producer] = grown
+        byte = seq >> 3
+        mask = np.left_shift(1, seq & 7).astype(np.uint8)
+        if hi - lo <= 4 * seq.size + 64:
+            # Records read together are mostly recent and contiguous: count the bits newly set in the span.
+            before = int(_POPCOUNT[bits[lo : hi + 1]].sum())
+            np.bitwise_or.at(bits, byte, mask)
+            after = int(_POPCOUNT[bits[lo : hi + 1]].sum())
+            return seq.size - (after - before)
+        # A sparse spread (a group reading far apart in the log): test the distinct records one by one.
+        uniq = np.unique(seq)
+        ub = uniq >> 3
+        um = np.left_shift(1, uniq & 7).astype(np.uint8)
+        already = int(np.count_nonzero(bits[ub] & um))
+        np.bitwise_or.at(bits, ub, um)
+        return seq.size - uniq.size + already

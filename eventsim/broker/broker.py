@@ -17,9 +17,13 @@ write bandwidth. Before appending a batch of an idempotent producer the leader c
 log's ``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last
 five batches is answered with success and not appended again; an out-of-order sequence or an old epoch
 is refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
-writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
-way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
-cost a disk read.
+writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds
+``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
+cost a disk read. A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the
+first partition with data returns at least its first whole batch, even one larger than
+``max.partition.fetch.bytes`` or ``fetch.max.bytes`` (``minOneMessage``), so a consumer never stalls on
+a large batch; after that, each partition gets whole batches up to ``max.partition.fetch.bytes`` and
+what is left of ``fetch.max.bytes``, and may get none.
 
 Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1),
 quotas, request types other than produce and fetch, and the JVM (GC pauses).
@@ -284,14 +288,17 @@ class Broker:
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
         cache = self.page_cache_per_log
+        min_one = True  # readFromLog's minOneMessage: until a partition returned data
         for tp, off in fetch.partitions:
-            if total >= max_bytes:
+            left = max_bytes - total
+            if not min_one and left <= 0:
                 break
             log = logs[tp]
-            limit = min(partition_bytes, max_bytes - total) if data else partition_bytes
-            batches, nbytes = log.read_sized(off, limit)
+            limit = partition_bytes if partition_bytes < left else left
+            batches, nbytes = log.read_sized(off, limit, min_one)
             if not batches:
                 continue
+            min_one = False
             if log.size_bytes > cache and log.bytes_after(off) > cache:
                 _, done = self.disks[log.disk].reserve(now, nbytes / prof.disk_read_bytes_per_ms)
                 if done > disk_done:

@@ -39,4 +39,4 @@ cdef class Log:
 
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=ProducerBatch,
                    out=list, batches=list)
-    cpdef tuple read_sized(self, long long offset, long long max_bytes)
+    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*)

@@ -5,7 +5,8 @@ at the log end offset (LEO), assigning consecutive offsets; the active segment r
 exceed ``segment.bytes`` or is older than ``segment.ms``; a background task every
 ``log.retention.check.interval.ms`` deletes whole non-active segments older than ``retention.ms`` or
 beyond ``retention.bytes`` (per partition), advancing the log start offset. Fetches return whole
-batches from the one containing the fetch offset, up to the byte limits (at least one batch).
+batches from the one containing the fetch offset, up to the byte limits (at least one batch when the
+reader asks for it: ``minOneMessage``, KIP-74).
 
 What is modelled: exactly those rules on batch metadata (base offset, record count, bytes, append
 time). Per-record columns (create time, record id) are kept only while some reader still needs them
@@ -186,11 +187,17 @@ class Log:
             return self._stored - self._cum[0] + self.batches[0].stored_bytes
         return self._stored - self._cum[i - 1]
 
-    def read(self, offset: int, max_bytes: int) -> list[ProducerBatch]:
-        """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
-        return self.read_sized(offset, max_bytes)[0]
+    def read(self, offset: int, max_bytes: int, min_one: bool = True) -> list[ProducerBatch]:
+        """Whole batches from the one containing ``offset``, up to ``max_bytes``.
 
-    def read_sized(self, offset: int, max_bytes: int) -> tuple[list[ProducerBatch], int]:
+        ``min_one`` (Kafka's ``minOneMessage``): the first batch is returned even if it is larger than
+        ``max_bytes``; without it, only batches that fit (possibly none).
+        """
+        return self.read_sized(offset, max_bytes, min_one)[0]
+
+    def read_sized(
+        self, offset: int, max_bytes: int, min_one: bool = True
+    ) -> tuple[list[ProducerBatch], int]:
         """``read`` and the stored bytes of what it returns."""
         hw = self.high_watermark
         batches = self.batches
@@ -205,7 +212,7 @@ class Log:
             b = batches[k]
             if b.base_offset >= hw:
                 break
-            if out and size + b.stored_bytes > max_bytes:
+            if size + b.stored_bytes > max_bytes and (out or not min_one):
                 break
             out.append(b)
             size += b.stored_bytes

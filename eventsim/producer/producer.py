@@ -311,10 +311,11 @@ class KafkaProducer:
                 tm.completed(b)
         self._free(freed)
 
-    def batch_failed(self, batch: ProducerBatch, error: str, now: float) -> None:
+    def batch_failed(self, batch: ProducerBatch, error: str, now: float, in_retry: bool = False) -> None:
+        """``batch`` fails with ``error``; ``in_retry``: it had been re-enqueued for a retry before."""
         self.recorder.failed_records(batch.tp.topic, batch.count, error)
         if self.transaction_manager is not None:
-            self.transaction_manager.failed(batch, definite=error not in UNKNOWN_OUTCOME)
+            self.transaction_manager.failed(batch, error not in UNKNOWN_OUTCOME, in_retry or batch.attempts > 1)
         self._free(batch.alloc_bytes)
 
     def _free(self, nbytes: int) -> None:
@@ -330,9 +331,11 @@ class KafkaProducer:
         """Fail records still in the accumulator after ``delivery.timeout.ms`` (TimeoutException)."""
         cutoff = now - delivery_timeout_ms
         for pq in self.accumulator.queues.values():
-            while pq.retries and pq.retries[0].first_create_ms <= cutoff:
-                b = pq.retries.popleft()
-                self.batch_failed(b, "DELIVERY_TIMEOUT", now)
+            if pq.retries and pq.retries[0].first_create_ms <= cutoff:
+                while pq.retries and pq.retries[0].first_create_ms <= cutoff:
+                    b = pq.retries.popleft()
+                    self.batch_failed(b, "DELIVERY_TIMEOUT", now, in_retry=True)
+                self.accumulator._update(pq)  # its first batch is no longer the expired one
             if pq.head < pq.n and pq.records[pq.head, 0] <= cutoff:
                 k = int(np.searchsorted(pq.records[pq.head : pq.n, 0], cutoff, side="right"))
                 pq.head += k

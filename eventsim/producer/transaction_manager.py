@@ -70,7 +70,7 @@ class TxnPartitionEntry:
         self.next_sequence = 0
         self.last_acked_sequence = -1  # NO_LAST_ACKED_SEQUENCE_NUMBER
         self.in_flight: list = []
-        self.unresolved = NO_SEQUENCE  # the last sequence of an expired batch whose fate is unknown
+        self.unresolved = NO_SEQUENCE  # the sequence after an expired batch whose fate is unknown
         self.blocked_new = False
 
     def first_in_flight_sequence(self) -> int:
@@ -115,10 +115,9 @@ class TransactionManager:
     def completed(self, batch) -> None:
         """``handleCompletedBatch``: the batch is in the log (appended now or earlier)."""
         e = self.partitions[batch.tp]
-        if batch.producer_id == e.producer_id and batch.producer_epoch == e.producer_epoch:
-            last = batch.last_sequence
-            if last > e.last_acked_sequence:
-                e.last_acked_sequence = last
+        last = batch.last_sequence
+        if last > e.last_acked_sequence:  # maybeUpdateLastAckedSequence
+            e.last_acked_sequence = last
         self._remove(e, batch)
 
     def can_retry(self, error: str, batch, retriable: bool) -> bool:
@@ -129,27 +128,27 @@ class TransactionManager:
             is_next = batch.base_sequence == increment_sequence(e.last_acked_sequence, 1)
             if not unresolved and (batch.sequence_reset or not is_next):
                 return True  # an earlier batch is still to come: retry and see
-            if not unresolved or batch.base_sequence == increment_sequence(e.unresolved, 1):
+            if not unresolved or batch.base_sequence == e.unresolved:
                 self.request_epoch_bump(e)  # a real gap
             return True
         return retriable
 
-    def failed(self, batch, definite: bool) -> None:
-        """``handleFailedBatch``: the batch will not be retried.
+    def failed(self, batch, definite: bool, in_retry: bool) -> None:
+        """``handleFailedBatch`` (and ``markSequenceUnresolved``): the batch will not be retried.
 
         ``definite``: the broker refused it (it is not in the log), so its sequences leave a gap: bump the
-        epoch. Otherwise (expired after being sent) its fate is unknown: the partition is unresolved.
+        epoch (``adjustSequenceNumbers``). Otherwise it expired; if it had been retried (``in_retry``:
+        re-enqueued at least once) it may or may not be in the log, and the partition is unresolved.
         """
         if batch.base_sequence == NO_SEQUENCE:
             return  # never drained: no sequence to account for
         e = self.partitions[batch.tp]
         if definite:
             self.request_epoch_bump(e)
-        elif batch.producer_epoch == e.producer_epoch:
-            # markSequenceUnresolved
-            last = batch.last_sequence
-            if e.unresolved == NO_SEQUENCE or last > e.unresolved:
-                e.unresolved = last
+        elif in_retry:
+            nxt = batch.last_sequence + 1  # the sequence of the batch after the expired one
+            if e.unresolved == NO_SEQUENCE or nxt > e.unresolved:
+                e.unresolved = nxt
             self.unresolved[batch.tp] = e
         self._remove(e, batch)
 

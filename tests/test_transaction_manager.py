@@ -43,7 +43,7 @@ def append(acc, tp, now, n=1):
 
 
 def send(acc, now, tp=None):
-    """Drain node 0 at ``now`` as the Sender does (counting the attempt); the batches, or the one of ``tp``."""
+    """Drain node 0 at ``now`` as the Sender does (counting the attempt): the batches, or ``tp``'s."""
     batches = acc.drain_node(0, now, BIG, 0, None)
     for b in batches:
         b.attempts += 1

@@ -12,20 +12,23 @@ processor that owns the connection and out through the NIC.
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
 append/validation CPU (plus decompression to validate compressed batches, and recompression when the
-topic's ``compression.type`` differs from the producer's), and per-disk sequential
-write bandwidth. Before appending a batch of an idempotent producer the leader checks it against the
-log's ``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last
-five batches is answered with success and not appended again; an out-of-order sequence or an old epoch
-is refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
+topic's ``compression.type`` differs from the producer's), and per-disk sequential write bandwidth.
+Before appending a batch of an idempotent producer the leader checks it against the log's
+``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last five
+batches is answered with success and not appended again; an out-of-order sequence or an old epoch is
+refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
 writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds
-``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
-cost a disk read. A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the
-first partition with data returns at least its first whole batch, even one larger than
-``max.partition.fetch.bytes`` or ``fetch.max.bytes`` (``minOneMessage``), so a consumer never stalls on
-a large batch; after that, each partition gets whole batches up to ``max.partition.fetch.bytes`` and
-what is left of ``fetch.max.bytes``, and may get none.
+``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers.
+Reads of data that has fallen out of the page cache (a consumer far behind) cost a disk read.
 
-Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1),
+A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition
+with data returns at least its first whole batch, even one larger than ``max.partition.fetch.bytes`` or
+``fetch.max.bytes`` (``minOneMessage``), so a consumer never stalls on a large batch; after that, each
+partition gets whole batches up to ``max.partition.fetch.bytes`` and what is left of
+``fetch.max.bytes``, and may get none.
+
+Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1; so no
+replica fetches and no replica-side fetch limits),
 quotas, request types other than produce and fetch, and the JVM (GC pauses).
 """
 

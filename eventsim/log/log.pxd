@@ -34,7 +34,7 @@ cdef class Log:
     cdef public bint flush_policy
     cdef public object producer_state
 
-    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, i=Py_ssize_t)
+    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double)
     cpdef long long append(self, ProducerBatch batch, double now_ms) except? -1
 
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=ProducerBatch,

@@ -93,7 +93,10 @@ class Log:
         """Append a ``ProducerBatch`` (setting its ``base_offset``); returns its base offset.
 
         While someone reads the log, the batch itself is kept as the log's entry (its record columns are
-        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set.
+        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set. An entry never changes once
+        written (fetch responses and consumers hold it): a batch object appended again (a retry whose
+        first append succeeded, without idempotence) is written as a copy with its own offsets, and the
+        producer's batch keeps the offsets of its first append.
         """
         base = self.log_end_offset
         seg = self.segments[-1]
@@ -116,14 +119,11 @@ class Log:
         self.size_bytes += batch.stored_bytes
         self.appended_records += batch.count
         if batch.next_offset >= 0:
-            # A retried batch whose first append succeeded: its earlier entry keeps its own offsets.
-            i = bisect_right(self._bases, batch.base_offset) - 1
-            if i >= 0 and self.batches[i] is batch:
-                self.batches[i] = batch.copy()
-        batch.base_offset = base  # what the producer's RecordMetadata reports
+            batch = batch.copy()  # already appended once: the records go in again as a new entry
+        batch.base_offset = base  # what the producer's RecordMetadata reports (of the first append)
+        batch.next_offset = base + batch.count
+        batch.log_append_ms = now_ms
         if self._readers:
-            batch.next_offset = base + batch.count
-            batch.log_append_ms = now_ms
             self.batches.append(batch)
             self._bases.append(base)
             self._stored += batch.stored_bytes

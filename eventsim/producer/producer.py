@@ -315,7 +315,8 @@ class KafkaProducer:
         """``batch`` fails with ``error``; ``in_retry``: it had been re-enqueued for a retry before."""
         self.recorder.failed_records(batch.tp.topic, batch.count, error)
         if self.transaction_manager is not None:
-            self.transaction_manager.failed(batch, error not in UNKNOWN_OUTCOME, in_retry or batch.attempts > 1)
+            definite = error not in UNKNOWN_OUTCOME
+            self.transaction_manager.failed(batch, definite, in_retry or batch.attempts > 1)
         self._free(batch.alloc_bytes)
 
     def _free(self, nbytes: int) -> None:

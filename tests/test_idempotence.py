@@ -1,0 +1,303 @@
+"""Whole runs with lost acknowledgements and retries: the idempotent producer against its absence.
+
+What Kafka guarantees with ``enable.idempotence=true`` (the default, KIP-98/679): a retry never writes a
+record twice and, with up to five requests in flight, never reorders a partition. Without idempotence a
+retry after a lost acknowledgement writes the batch again, and retries of several in-flight batches may
+go out in another order. The tests read the partition logs' batches (every record id, in log order) and
+the summary's ``records_consumed_duplicate`` / ``records_offered`` columns.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventsim import build, simulate
+from eventsim.metrics.duplicates import SeenRecords
+from eventsim.metrics.result import Result
+from eventsim.producer.producer_batch import RECORD_ID_PRODUCER_SHIFT
+from eventsim.scenarios import Scenario
+
+RETRYING = {  # acknowledgements that take longer than request.timeout.ms under load: lost, then retried
+    "request.timeout.ms": 2,
+    "linger.ms": 1,
+    "retry.backoff.ms": 1,
+    "retry.backoff.max.ms": 5,
+}
+
+
+def scenario(config, rate=120_000, value_bytes=1000, partitions=3, horizon_ms=300.0, consumers=1, **prod):
+    p = {
+        "name": "app",
+        "topic": "events",
+        "rate_per_s": rate,
+        "value_bytes": value_bytes,
+        "keys": {"distribution": "uniform", "count": 100},
+        "config": dict(config),
+    }
+    p.update(prod)
+    return {
+        "name": "retries",
+        "horizon_ms": horizon_ms,
+        "cluster": {"brokers": 1, "hardware": "laptop"},
+        "topics": [{"name": "events", "partitions": partitions}],
+        "producers": [p],
+        "consumers": [{"name": f"reader{i}", "topic": "events"} for i in range(consumers)],
+    }
+
+
+def run_logs(sc, seed=1):
+    """Run ``sc`` keeping every batch its logs received; returns (run, result, record ids per log)."""
+    run = build(Scenario.load(sc), seed=seed)
+    logs = {}
+    for topic in run.cluster.topics.values():
+        for tp in topic.tps():
+            logs[tp] = run.cluster.log(tp)
+            logs[tp].register_reader("test", 0)  # keep every batch for inspection
+    run.start()
+    run.run()
+    res = Result.collect(run, 0.0)
+    ids = {
+        tp: np.concatenate([b.record_ids for b in log.batches]) if log.batches else np.empty(0, np.int64)
+        for tp, log in logs.items()
+    }
+    return run, res, ids
+
+
+def duplicates(ids) -> int:
+    return sum(v.size - np.unique(v).size for v in ids.values())
+
+
+def reorders(ids) -> int:
+    """Places where a log holds a record the producer sent before the one just ahead of it."""
+    return sum(int((np.diff(v) < 0).sum()) for v in ids.values())
+
+
+# ---------------------------------------------------------------------------------------------- event logs
+def test_with_idempotence_every_record_is_in_its_log_once_in_send_order():
+    run, res, ids = run_logs(scenario(RETRYING))
+    assert res.stats["retries"] > 100  # acknowledgements were lost and batches sent again
+    assert duplicates(ids) == 0
+    assert reorders(ids) == 0
+    written = np.concatenate(list(ids.values()))
+    assert written.size == sum(log.appended_records for log in run.cluster.brokers[0].logs.values())
+    # The brokers recognised retried batches as duplicates and answered them without appending.
+    assert res.stats["records_consumed_duplicate"] == 0
+    s = res.summary().iloc[0]
+    assert s.records_consumed_duplicate == 0
+    assert s.records_consumed <= s.records_produced
+
+
+def test_without_idempotence_a_retry_after_a_lost_ack_writes_the_records_again_and_may_reorder():
+    _, res, ids = run_logs(scenario(dict(RETRYING, **{"enable.idempotence": False})))
+    assert res.stats["retries"] > 100
+    assert duplicates(ids) > 100
+    assert reorders(ids) > 0  # five requests in flight: retries go out in another order
+    assert res.summary().iloc[0].records_consumed_duplicate > 0
+
+
+def test_retried_duplicates_are_answered_from_the_producer_state_without_appending():
+    run, res, ids = run_logs(scenario(RETRYING))
+    producer = run.producers[0]
+    tm = producer.transaction_manager
+    assert tm is not None and tm.producer_id == 0
+    for tp, log in run.cluster.brokers[0].logs.items():
+        entry = log.producer_state.entry(tm.producer_id)
+        assert entry is not None and 1 <= len(entry.batches) <= 5
+        last = entry.batches[-1]
+        assert last.last_offset == log.log_end_offset - 1  # the last batch of the log is the producer's
+        assert ids[tp].size == log.log_end_offset
+
+
+def test_broker_rejections_bump_the_epoch_and_the_log_stays_in_order():
+    """Batches over the topic's max.message.bytes fail (RECORD_TOO_LARGE): a gap in the sequences. The
+    producer bumps its epoch and renumbers its in-flight batches, which the broker accepts from 0."""
+    sc = scenario({"linger.ms": 0, "batch.size": 16384}, rate=30_000, value_bytes=1000, horizon_ms=300.0)
+    sc["topics"][0]["config"] = {"max.message.bytes": 2600}  # two records fit, three do not
+    run, res, ids = run_logs(sc)
+    failed = res.topics["events"]["failed"]
+    assert failed.get("RECORD_TOO_LARGE", 0) > 0
+    tm = run.producers[0].transaction_manager
+    assert tm.epoch_bumps > 0 and tm.producer_epoch > 0
+    assert duplicates(ids) == 0 and reorders(ids) == 0
+    s = res.summary().iloc[0]
+    assert s.records_acked + failed["RECORD_TOO_LARGE"] <= s.records_produced
+
+
+def test_expired_batches_leave_no_duplicate_with_idempotence():
+    """request.timeout.ms 0: no acknowledgement ever arrives in time; batches are retried until
+    delivery.timeout.ms, then expire, and the producer bumps its epoch for the unresolved sequences."""
+    cfg = {
+        "request.timeout.ms": 0,
+        "retry.backoff.ms": 1,
+        "retry.backoff.max.ms": 1,
+        "linger.ms": 0,
+        "delivery.timeout.ms": 50,
+    }
+    run, res, ids = run_logs(scenario(cfg, rate=1000, value_bytes=100, horizon_ms=2000.0))
+    s = res.summary().iloc[0]
+    assert s.records_acked == 0 and res.topics["events"]["failed"]["DELIVERY_TIMEOUT"] > 0
+    assert run.producers[0].transaction_manager.epoch_bumps > 0
+    assert duplicates(ids) == 0 and reorders(ids) == 0
+    assert s.records_consumed_duplicate == 0
+    assert 0 < s.records_consumed <= s.records_produced
+    off = simulate(scenario(dict(cfg, **{"enable.idempotence": False}), 1000, 100, horizon_ms=2000.0), seed=1)
+    assert off.summary().iloc[0].records_consumed_duplicate > s.records_consumed
+
+
+# ---------------------------------------------------------------------------------------------- the summary
+def test_records_consumed_duplicate_is_what_each_group_read_more_than_once():
+    """Production stops half-way so the consumers read everything: the count is exact, per group."""
+    cfg = dict(RETRYING, **{"enable.idempotence": False})
+    sc = scenario(cfg, horizon_ms=1000.0, consumers=2, stop_ms=150.0)
+    _, res, ids = run_logs(sc)
+    s = res.summary().iloc[0]
+    written = sum(v.size for v in ids.values())
+    assert s.records_consumed == 2 * written  # both groups read every record in the logs
+    assert s.records_consumed_duplicate == 2 * duplicates(ids) > 0
+    assert res.stats["records_consumed_duplicate"] == s.records_consumed_duplicate
+
+
+def test_seen_records_counts_repeats_across_and_within_calls():
+    seen = SeenRecords()
+    p1 = 1 << RECORD_ID_PRODUCER_SHIFT
+    assert seen.add(np.array([0, 1, 2, p1 + 5])) == 0
+    assert seen.add(np.array([2, 3, 3, p1 + 5, p1 + 6])) == 3  # 2 and p1+5 again, 3 twice
+    assert seen.add(np.array([], dtype=np.int64)) == 0
+    far = np.array([10, 5_000_000, 9_000_000, 10])  # sparse: the distinct-record path
+    assert seen.add(far) == 1
+    assert seen.add(np.array([9_000_000, 123_456_789])) == 1
+    assert seen.bits[0].nbytes <= 2 * 123_456_789 // 8 + 1024  # a bit per record, grown by doubling
+
+
+@given(st.lists(st.integers(0, 3000), max_size=200), st.lists(st.integers(0, 3000), max_size=200))
+def test_seen_records_matches_a_python_set(a, b):
+    seen, reference = SeenRecords(), set()
+    for chunk in (a, b):
+        expected = 0
+        for r in chunk:
+            expected += r in reference
+            reference.add(r)
+        assert seen.add(np.array(chunk, dtype=np.int64)) == expected
+
+
+def test_records_offered_counts_every_send_including_those_send_fails():
+    sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=1000.0, stop_ms=500.0)
+    run = build(Scenario.load(sc), seed=3)
+    producer = run.producers[0]
+
+    def too_large():
+        yield run.env.timeout(100)
+        yield producer.send(key=1, value_bytes=2_000_000)  # over max.request.size: fails in send()
+
+    run.env.process(too_large())
+    run.start()
+    run.run()
+    res = Result.collect(run, 0.0)
+    s = res.summary().iloc[0]
+    assert res.topics["events"]["failed"] == {"RECORD_TOO_LARGE": 1}
+    assert s.records_offered == s.records_produced + 1
+    assert s.records_acked == s.records_produced
+    ts = res.frame("timeseries")
+    assert ts.records_offered.sum() == s.records_offered
+    assert ts.records_produced.sum() == s.records_produced
+    assert res.stats["records_offered"] == s.records_offered
+    assert list(res.summary().columns[:7]) == [
+        "topic",
+        "records_offered",
+        "records_produced",
+        "records_acked",
+        "records_failed",
+        "records_consumed",
+        "records_consumed_duplicate",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- backoff
+def test_thousands_of_retries_run_to_the_horizon():
+    """Kafka's backoff caps its exponent: ``retry.backoff.ms * 2 ** attempts`` would overflow after ~1000."""
+    cfg = {"request.timeout.ms": 0, "retry.backoff.ms": 0, "retry.backoff.max.ms": 0, "linger.ms": 0}
+    sc = scenario(cfg, rate=50, value_bytes=100, partitions=1, horizon_ms=1500.0)
+    run, res, _ = run_logs(sc)
+    assert run.env.now == pytest.approx(1500.0)
+    producer = run.producers[0]
+    waiting = [b for pq in producer.accumulator.queues.values() for b in pq.retries]
+    in_flight = [b for q in producer.sender.in_flight.values() for r in q for b in r.batches]
+    attempts = max(b.attempts for b in waiting + in_flight)
+    assert attempts > 1100
+    assert res.stats["retries"] > 1100
+
+
+def test_retry_jitter_is_deterministic_for_a_seed_and_differs_between_seeds():
+    sc = scenario(RETRYING, horizon_ms=200.0)
+    a, b = simulate(sc, seed=4), simulate(sc, seed=4)
+    assert a.stats["retries"] == b.stats["retries"] > 0
+    assert a.summary().drop(columns=[]).equals(b.summary())
+    backoffs = []
+    for seed in (4, 5):
+        run, _, _ = run_logs(sc, seed=seed)
+        backoffs.append(run.producers[0].accumulator.rng.bit_generator.state["state"]["state"])
+    assert backoffs[0] != backoffs[1]
+
+
+# ---------------------------------------------------------------------------------------------- fetch limits
+@pytest.mark.parametrize("prop", ["fetch.max.bytes", "max.partition.fetch.bytes"])
+def test_fetch_limits_of_zero_still_return_the_first_batch(prop):
+    """KIP-74: the first partition with data returns its first batch whatever the limits."""
+    sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=2000.0)
+    sc["consumers"][0]["config"] = {prop: 0}
+    s = simulate(sc, seed=1).summary().iloc[0]
+    assert s.records_consumed >= 0.9 * s.records_produced
+
+
+def test_a_fetch_returns_one_batch_when_both_limits_are_zero():
+    sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=1000.0)
+    sc["consumers"][0]["config"] = {"fetch.max.bytes": 0, "max.partition.fetch.bytes": 0}
+    run = build(Scenario.load(sc), seed=2)
+    consumer = run.consumers[0]
+    sizes = []
+    original = consumer.on_fetch_response
+
+    def spy(fetch, data):
+        sizes.append(sum(len(batches) for _, batches in data))
+        original(fetch, data)
+
+    consumer.on_fetch_response = spy
+    run.start()
+    run.run()
+    assert max(sizes) == 1 and sum(sizes) > 100
+    s = Result.collect(run, 0.0).summary().iloc[0]
+    assert s.records_consumed >= 0.9 * s.records_produced
+
+
+# ---------------------------------------------------------------------------------------------- property
+@st.composite
+def retrying_scenarios(draw):
+    cfg = {
+        "request.timeout.ms": draw(st.sampled_from([0, 1, 2, 3])),
+        "retry.backoff.ms": draw(st.sampled_from([0, 1, 5])),
+        "retry.backoff.max.ms": draw(st.sampled_from([0, 2, 20])),
+        "linger.ms": draw(st.sampled_from([0, 1, 5])),
+        "max.in.flight.requests.per.connection": draw(st.integers(1, 5)),
+        "batch.size": draw(st.sampled_from([2000, 16384])),
+    }
+    if draw(st.booleans()):
+        cfg["delivery.timeout.ms"] = draw(st.sampled_from([20, 60]))
+    sc = scenario(
+        cfg,
+        rate=draw(st.sampled_from([20_000, 80_000, 120_000])),
+        value_bytes=draw(st.sampled_from([200, 1000])),
+        partitions=draw(st.integers(1, 3)),
+        horizon_ms=150.0,
+    )
+    return sc, draw(st.integers(0, 2**16))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(retrying_scenarios())
+def test_with_idempotence_no_log_ever_holds_a_duplicate_or_a_reordered_record(case):
+    sc, seed = case
+    _, res, ids = run_logs(sc, seed=seed)
+    assert duplicates(ids) == 0
+    assert reorders(ids) == 0
+    assert res.stats["records_consumed_duplicate"] == 0

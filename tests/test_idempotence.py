@@ -104,7 +104,7 @@ def test_retried_duplicates_are_answered_from_the_producer_state_without_appendi
     for tp, log in run.cluster.brokers[0].logs.items():
         entry = log.producer_state.entry(tm.producer_id)
         assert entry is not None and 1 <= len(entry.batches) <= 5
-        last = entry.batches[-1]
+        last = entry.retained()[-1]
         assert last.last_offset == log.log_end_offset - 1  # the last batch of the log is the producer's
         assert ids[tp].size == log.log_end_offset
 

@@ -56,7 +56,7 @@ def test_only_the_last_five_batches_are_retained():
     for i in range(NUM_BATCHES_TO_RETAIN + 1):
         assert write(psm, 0, i, 1, i) is None
     assert NUM_BATCHES_TO_RETAIN == 5
-    assert [m.first_seq for m in psm.entry(PID).batches] == [1, 2, 3, 4, 5]
+    assert [m.first_seq for m in psm.entry(PID).retained()] == [1, 2, 3, 4, 5]
     # The oldest batch fell out of the window: a retry of it is no longer recognised, and it is out of order.
     assert psm.check(PID, 0, 0, 0) == OUT_OF_ORDER_SEQUENCE_NUMBER
     assert isinstance(psm.check(PID, 0, 1, 1), BatchMetadata)
@@ -78,7 +78,7 @@ def test_epochs_old_is_refused_new_must_start_at_zero_and_clears_the_batches():
     assert write(psm, 4, 0, 1, 2) is None
     entry = psm.entry(PID)
     assert entry.producer_epoch == 4
-    assert [(m.first_seq, m.first_offset) for m in entry.batches] == [(0, 2)]
+    assert [(m.first_seq, m.first_offset) for m in entry.retained()] == [(0, 2)]
     # The old epoch's batch is no longer a duplicate: its epoch is gone.
     assert psm.check(PID, 3, 0, 1) == INVALID_PRODUCER_EPOCH
 
@@ -121,3 +121,20 @@ def test_any_retry_of_a_recent_batch_is_a_duplicate_and_nothing_is_appended_twic
             assert isinstance(dup, BatchMetadata)
             assert dup.first_offset == off
     assert offset == sum(counts)
+
+
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(1, 3)), max_size=40))
+def test_validate_is_check_then_append(batches):
+    """The leader's one-call path gives the same verdicts and state as ``check`` then ``append``."""
+    fast, slow = ProducerStateManager(), ProducerStateManager()
+    offset = 0
+    for epoch, first, count in batches:
+        last = increment_sequence(first, count - 1)
+        verdict = slow.check(PID, epoch, first, last)
+        if verdict is None:
+            slow.append(PID, epoch, first, last, offset, offset + count - 1, 0.0)
+        assert fast.validate(PID, epoch, first, last, offset, count, 0.0) == verdict
+        if verdict is None:
+            offset += count
+        assert fast.entry(PID).retained() == slow.entry(PID).retained()
+        assert fast.entry(PID).producer_epoch == slow.entry(PID).producer_epoch

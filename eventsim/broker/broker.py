@@ -39,7 +39,7 @@ from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
-from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, increment_sequence
+from eventsim.producer.producer_batch import INT_MAX, RECORD_BATCH_OVERHEAD
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
@@ -226,12 +226,13 @@ class Broker:
                 log.append(b, now)
                 continue
             pid, epoch, seq = states[i]
-            last = increment_sequence(seq, b.count - 1)
-            pst = log.producer_state
-            verdict = pst.check(pid, epoch, seq, last)
+            count = b.count
+            last = seq + count - 1
+            if last > INT_MAX:
+                last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+            verdict = log.producer_state.validate(pid, epoch, seq, last, log.log_end_offset, count, now)
             if verdict is None:
-                base = log.append(b, now)
-                pst.append(pid, epoch, seq, last, base, base + b.count - 1, float(b.records[-1, 0]))
+                log.append(b, now)  # at the log end offset validate() recorded
             elif verdict.__class__ is str:
                 errors = errors or [None] * len(batches)
                 errors[i] = verdict

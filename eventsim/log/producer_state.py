@@ -17,8 +17,12 @@ appending a batch from an idempotent producer the leader checks, in this order:
 
 After the append, the batch's metadata is added (the oldest of five dropped; a new epoch clears them).
 
-What is modelled: exactly those rules, per batch, as dict lookups (``check`` then ``append``); they
-take no time argument and need no SimPy. Not modelled: transactions (markers, the first unstable
+What is modelled: exactly those rules, per batch, as dict lookups (``check`` then ``append``, or both
+at once with ``validate``, the leader's path); they take no time argument and need no SimPy. A batch
+that follows the producer's last sequence in the same epoch cannot duplicate a retained batch (five
+batches never span 2**31 sequences), so ``validate`` accepts it without scanning them. The retained
+batches are plain tuples in ``BatchMetadata``'s field order (``retained()`` names them); their timestamp
+is the append time (Kafka keeps the batch's max timestamp, used only for producer-id expiration). Not modelled: transactions (markers, the first unstable
 offset), ``producer.id.expiration.ms`` and the removal of entries whose batches retention deleted
 (the state lives as long as the run), snapshots, and ``UNKNOWN_PRODUCER_ID`` (the state is never lost).
 """
@@ -26,6 +30,7 @@ offset), ``producer.id.expiration.ms`` and the removal of entries whose batches 
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
 __all__ = [
     "BatchMetadata",
@@ -44,48 +49,38 @@ OUT_OF_ORDER_SEQUENCE_NUMBER = "OUT_OF_ORDER_SEQUENCE_NUMBER"
 DUPLICATE_SEQUENCE = "DUPLICATE"  # not an error: the batch is already in the log
 
 
-class BatchMetadata:
+class BatchMetadata(NamedTuple):
     """One retained batch of a producer: its sequence range, offsets and (max) timestamp."""
 
-    __slots__ = ("first_seq", "last_seq", "first_offset", "last_offset", "timestamp_ms")
-
-    def __init__(
-        self, first_seq: int, last_seq: int, first_offset: int, last_offset: int, timestamp_ms: float
-    ):
-        self.first_seq = first_seq
-        self.last_seq = last_seq
-        self.first_offset = first_offset
-        self.last_offset = last_offset
-        self.timestamp_ms = timestamp_ms
-
-    def __repr__(self) -> str:
-        return (
-            f"BatchMetadata(seq {self.first_seq}..{self.last_seq}, "
-            f"offsets {self.first_offset}..{self.last_offset})"
-        )
+    first_seq: int
+    last_seq: int
+    first_offset: int
+    last_offset: int
+    timestamp_ms: float
 
 
 class ProducerStateEntry:
-    """A producer id's epoch and its last ``NUM_BATCHES_TO_RETAIN`` batches in one partition."""
+    """A producer id's epoch, its last ``NUM_BATCHES_TO_RETAIN`` batches (tuples in ``BatchMetadata``'s
+    field order), and their last sequence."""
 
-    __slots__ = ("producer_id", "producer_epoch", "batches")
+    __slots__ = ("producer_id", "producer_epoch", "batches", "last_seq")
 
     def __init__(self, producer_id: int, producer_epoch: int):
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
-        self.batches: deque[BatchMetadata] = deque(maxlen=NUM_BATCHES_TO_RETAIN)
+        self.batches: deque[tuple] = deque(maxlen=NUM_BATCHES_TO_RETAIN)
+        self.last_seq = -1
 
-    @property
-    def last_seq(self) -> int:
-        return self.batches[-1].last_seq if self.batches else -1
+    def retained(self) -> list[BatchMetadata]:
+        return [BatchMetadata(*m) for m in self.batches]
 
     def find_duplicate(self, epoch: int, first_seq: int, last_seq: int) -> BatchMetadata | None:
         """``findDuplicateBatch``: the retained batch with this exact sequence range, same epoch."""
         if epoch != self.producer_epoch:
             return None
         for m in self.batches:
-            if m.first_seq == first_seq and m.last_seq == last_seq:
-                return m
+            if m[0] == first_seq and m[1] == last_seq:
+                return BatchMetadata(*m)
         return None
 
 
@@ -140,7 +135,41 @@ class ProducerStateManager:
         elif entry.producer_epoch != epoch:
             entry.producer_epoch = epoch
             entry.batches.clear()
-        entry.batches.append(BatchMetadata(first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        entry.batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        entry.last_seq = last_seq
+
+    def validate(
+        self,
+        producer_id: int,
+        epoch: int,
+        first_seq: int,
+        last_seq: int,
+        first_offset: int,
+        count: int,
+        timestamp_ms: float,
+    ):
+        """``check`` and, if the batch is to be appended at ``first_offset``, ``append`` it (one call).
+
+        Returns what ``check`` returns. The caller appends the batch to the log when it gets None, at
+        ``first_offset`` (the log end offset now).
+        """
+        entry = self.producers.get(producer_id)
+        if entry is None:
+            entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+        else:
+            last = entry.last_seq
+            if epoch != entry.producer_epoch or not (
+                first_seq == last + 1 or (first_seq == 0 and last == INT_MAX)
+            ):
+                verdict = self.check(producer_id, epoch, first_seq, last_seq)
+                if verdict is not None:
+                    return verdict
+                if epoch != entry.producer_epoch:
+                    entry.producer_epoch = epoch
+                    entry.batches.clear()
+        entry.batches.append((first_seq, last_seq, first_offset, first_offset + count - 1, timestamp_ms))
+        entry.last_seq = last_seq
+        return None
 
     def entry(self, producer_id: int) -> ProducerStateEntry | None:
         return self.producers.get(producer_id)

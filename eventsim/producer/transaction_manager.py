@@ -35,7 +35,7 @@ Not modelled: transactions (``transactional.id``, markers, abortable errors), ``
 
 from __future__ import annotations
 
-from eventsim.producer.producer_batch import NO_SEQUENCE, increment_sequence
+from eventsim.producer.producer_batch import INT_MAX, NO_SEQUENCE, increment_sequence
 
 __all__ = ["TransactionManager", "TxnPartitionEntry", "SHORT_MAX"]
 
@@ -107,18 +107,28 @@ class TransactionManager:
             e.last_acked_sequence = -1
         batch.producer_id = self.producer_id
         batch.producer_epoch = self.producer_epoch
-        batch.base_sequence = e.next_sequence
-        e.next_sequence = increment_sequence(e.next_sequence, batch.count)
+        seq = e.next_sequence
+        batch.base_sequence = seq
+        seq += batch.count
+        if seq > INT_MAX:
+            seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+        e.next_sequence = seq
         e.in_flight.append(batch)
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
     def completed(self, batch) -> None:
         """``handleCompletedBatch``: the batch is in the log (appended now or earlier)."""
         e = self.partitions[batch.tp]
-        last = batch.last_sequence
+        last = batch.base_sequence + batch.count - 1
+        if last > INT_MAX:
+            last -= INT_MAX + 1
         if last > e.last_acked_sequence:  # maybeUpdateLastAckedSequence
             e.last_acked_sequence = last
-        self._remove(e, batch)
+        in_flight = e.in_flight
+        if in_flight and in_flight[0] is batch and not e.blocked_new and not e.queue.retries:
+            del in_flight[0]  # the usual case, in short: in order, and nothing waits on this partition
+        else:
+            self._remove(e, batch)
 
     def can_retry(self, error: str, batch, retriable: bool) -> bool:
         """``TransactionManager.canRetry`` for the idempotent producer."""
@@ -151,6 +161,7 @@ class TransactionManager:
                 e.unresolved = nxt
             self.unresolved[batch.tp] = e
         self._remove(e, batch)
+        self._refresh(e)  # failures are rare: always recompute what the partition may send
 
     def request_epoch_bump(self, e: TxnPartitionEntry) -> None:
         """``requestIdempotentEpochBumpForPartition``."""
@@ -159,11 +170,17 @@ class TransactionManager:
             self.partitions_to_rewrite.append(e)
 
     def _remove(self, e: TxnPartitionEntry, batch) -> None:
-        try:
-            e.in_flight.remove(batch)
-        except ValueError:
-            return
-        self._refresh(e)
+        in_flight = e.in_flight
+        if in_flight and in_flight[0] is batch:
+            del in_flight[0]  # the usual case: batches complete in sequence order
+        else:
+            try:
+                in_flight.remove(batch)
+            except ValueError:
+                return
+        # Only a partition with retried batches waiting, or whose new batches wait, can change readiness.
+        if e.blocked_new or e.queue.retries:
+            self._refresh(e)
 
     def _refresh(self, e: TxnPartitionEntry) -> None:
         """Recompute whether new batches of ``e`` must wait, and the queue's readiness."""

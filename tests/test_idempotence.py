@@ -145,6 +145,24 @@ def test_expired_batches_leave_no_duplicate_with_idempotence():
     assert off.summary().iloc[0].records_consumed_duplicate > s.records_consumed
 
 
+def test_a_producer_that_stops_still_resolves_its_sequences_and_empties_its_queues():
+    """After the last send() nothing wakes the sender but its own timers and responses: expired batches
+    must still be resolved (epoch bump) so the records queued behind them go out or expire too."""
+    cfg = {
+        "request.timeout.ms": 0,
+        "retry.backoff.ms": 1,
+        "retry.backoff.max.ms": 1,
+        "delivery.timeout.ms": 50,
+    }
+    run, res, ids = run_logs(scenario(cfg, rate=1000, value_bytes=100, horizon_ms=1500.0, stop_ms=300.0))
+    queues = run.producers[0].accumulator.queues.values()
+    assert all(pq.pending() == 0 and not pq.retries for pq in queues)
+    assert not run.producers[0].transaction_manager.unresolved
+    s = res.summary().iloc[0]
+    assert s.records_failed == s.records_produced  # nothing is acknowledged in time; all expire
+    assert duplicates(ids) == 0
+
+
 # ---------------------------------------------------------------------------------------------- the summary
 def test_records_consumed_duplicate_is_what_each_group_read_more_than_once():
     """Production stops half-way so the consumers read everything: the count is exact, per group."""
@@ -250,24 +268,58 @@ def test_fetch_limits_of_zero_still_return_the_first_batch(prop):
     assert s.records_consumed >= 0.9 * s.records_produced
 
 
-def test_a_fetch_returns_one_batch_when_both_limits_are_zero():
-    sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=1000.0)
-    sc["consumers"][0]["config"] = {"fetch.max.bytes": 0, "max.partition.fetch.bytes": 0}
+class _Client:
+    """Stands in for a consumer: keeps what the broker sends back."""
+
+    def __init__(self):
+        self.responses = []
+
+    def on_fetch_response(self, fetch, data):
+        self.responses.append(data)
+
+
+@pytest.mark.parametrize(
+    "fetch_max, partition_max, expected",
+    [
+        (0, 0, [1, 0]),  # the first partition with data: one batch whatever the limits
+        (0, 10**6, [1, 0]),  # nothing left of fetch.max.bytes after it
+        (10**6, 0, [1, 0]),  # later partitions respect max.partition.fetch.bytes strictly
+        (10**6, 10**6, [None, None]),  # room for everything
+    ],
+)
+def test_only_the_first_partition_with_data_may_exceed_the_fetch_limits(fetch_max, partition_max, expected):
+    from types import SimpleNamespace
+
+    from eventsim.broker.broker import FetchRequest
+
+    sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=500.0, consumers=0)
     run = build(Scenario.load(sc), seed=2)
-    consumer = run.consumers[0]
-    sizes = []
-    original = consumer.on_fetch_response
-
-    def spy(fetch, data):
-        sizes.append(sum(len(batches) for _, batches in data))
-        original(fetch, data)
-
-    consumer.on_fetch_response = spy
+    for log in run.cluster.brokers[0].logs.values():
+        log.register_reader("test", 0)  # keep the batches for reads
     run.start()
     run.run()
-    assert max(sizes) == 1 and sum(sizes) > 100
-    s = Result.collect(run, 0.0).summary().iloc[0]
-    assert s.records_consumed >= 0.9 * s.records_produced
+    broker = run.cluster.brokers[0]
+    tps = sorted(broker.logs, key=lambda tp: tp.partition)
+    empty = tps[0]
+    cfg = SimpleNamespace(
+        fetch_min_bytes=1,
+        fetch_max_wait_ms=500,
+        fetch_max_bytes=fetch_max,
+        max_partition_fetch_bytes=partition_max,
+    )
+    # The first partition asked for has no data at its position (the log end): the next one is "first".
+    parts = [(empty, broker.logs[empty].log_end_offset)] + [(tp, 0) for tp in tps[1:]]
+    client = _Client()
+    fetch = FetchRequest(client, 0, parts, cfg, run.env.now, broker.connect(), run.cluster.client_host("c"))
+    broker._respond_fetch(fetch)  # reads now; the response arrives later
+    whole = {tp: len(broker.logs[tp].read(0, 10**9)) for tp in tps}
+    run.env.run(until=run.env.now + 100.0)
+    (data,) = client.responses
+    got = {tp: len(batches) for tp, batches in data}
+    assert empty not in got
+    for tp, n in zip(tps[1:], expected, strict=True):
+        assert got.get(tp, 0) == (whole[tp] if n is None else n)
+    assert sum(got.values()) > 0
 
 
 # ---------------------------------------------------------------------------------------------- property

@@ -143,8 +143,10 @@ class Sender:
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
         by_node = acc.by_node
         tm = self.transaction_manager
-        if tm is not None and (tm.unresolved or tm.epoch_bump_required):
-            tm.maybe_resolve_and_bump()
+        if tm is not None:
+            if tm.unresolved or tm.epoch_bump_required:
+                tm.maybe_resolve_and_bump()
+            tm.wake = False  # this pass looks at every partition
         for node, q in in_flight.items():
             if len(q) >= mif:
                 continue
@@ -231,9 +233,8 @@ class Sender:
                 else:
                     self._retry_or_fail(b, now, err)
         tm = self.transaction_manager
-        if tm is not None and tm.wake:  # a partition waiting on the transaction manager may go now
-            tm.wake = False
-            self.wakeup()
+        if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
+            self.wakeup()  # a partition may go again, or sequences need resolving (each sender pass)
         elif was_full:  # the node could not take a request; now it can
             self.wakeup()
 
@@ -260,6 +261,9 @@ class Sender:
                         self._retry_or_fail(b, now, "REQUEST_TIMED_OUT")
                 self.wakeup()
             p.expire_queued(now, self.delivery_timeout_ms)
+            tm = self.transaction_manager
+            if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
+                self.wakeup()
 
     def _retry_or_fail(self, batch: ProducerBatch, now: float, error: str) -> None:
         """``Sender.canRetry``: within the delivery timeout and retries, and a retriable error (for the

@@ -22,9 +22,11 @@ at once with ``validate``, the leader's path); they take no time argument and ne
 that follows the producer's last sequence in the same epoch cannot duplicate a retained batch (five
 batches never span 2**31 sequences), so ``validate`` accepts it without scanning them. The retained
 batches are plain tuples in ``BatchMetadata``'s field order (``retained()`` names them); their timestamp
-is the append time (Kafka keeps the batch's max timestamp, used only for producer-id expiration). Not modelled: transactions (markers, the first unstable
-offset), ``producer.id.expiration.ms`` and the removal of entries whose batches retention deleted
-(the state lives as long as the run), snapshots, and ``UNKNOWN_PRODUCER_ID`` (the state is never lost).
+is the append time (Kafka keeps the batch's max timestamp, used only for producer-id expiration).
+
+Not modelled: transactions (markers, the first unstable offset), ``producer.id.expiration.ms`` and the
+removal of entries whose batches retention deleted (the state lives as long as the run), snapshots,
+and ``UNKNOWN_PRODUCER_ID`` (the state is never lost).
 """
 
 from __future__ import annotations

@@ -188,10 +188,19 @@ def test_seen_records_counts_repeats_across_and_within_calls():
     assert seen.bits[0].nbytes <= 2 * 123_456_789 // 8 + 1024  # a bit per record, grown by doubling
 
 
-@given(st.lists(st.integers(0, 3000), max_size=200), st.lists(st.integers(0, 3000), max_size=200))
-def test_seen_records_matches_a_python_set(a, b):
+_RIDS = st.lists(
+    st.tuples(st.sampled_from([0, 1, 100]), st.integers(0, 3000)).map(
+        lambda t: (t[0] << RECORD_ID_PRODUCER_SHIFT) + t[1]
+    ),
+    max_size=200,
+)
+
+
+@given(_RIDS, _RIDS, _RIDS)
+def test_seen_records_matches_a_python_set(a, b, c):
+    """Any mix of producer instances (near each other or far apart) and record numbers."""
     seen, reference = SeenRecords(), set()
-    for chunk in (a, b):
+    for chunk in (a, b, c):
         expected = 0
         for r in chunk:
             expected += r in reference

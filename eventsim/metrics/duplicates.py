@@ -34,15 +34,21 @@ class SeenRecords:
         if rids.size == 0:
             return 0
         producers = rids >> RECORD_ID_PRODUCER_SHIFT
-        first = int(producers[0])
-        if (producers == first).all():
+        first, last = int(producers.min()), int(producers.max())
+        if first == last:
             return self._add_one(first, rids & _SEQ_MASK)
-        order = np.argsort(producers.astype(np.int32), kind="stable")
+        dup = 0
+        if last - first < 64:  # a few producer instances: one mask each is cheaper than a sort
+            for p in range(first, last + 1):
+                mine = producers == p
+                if mine.any():
+                    dup += self._add_one(p, rids[mine] & _SEQ_MASK)
+            return dup
+        order = np.argsort(producers, kind="stable")
         sorted_p = producers[order]
         cuts = np.flatnonzero(sorted_p[1:] != sorted_p[:-1]) + 1
         bounds = [0, *cuts.tolist(), rids.size]
         seqs = rids[order] & _SEQ_MASK
-        dup = 0
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
             dup += self._add_one(int(sorted_p[lo]), seqs[lo:hi])
         return dup
@@ -55,14 +61,17 @@ class SeenRecords:
             if bits is not None:
                 grown[: bits.size] = bits
             bits = self.bits[producer] = grown
-        byte = seq >> 3
-        mask = np.left_shift(1, seq & 7).astype(np.uint8)
-        if hi - lo <= 4 * seq.size + 64:
-            # Records read together are mostly recent and contiguous: count the bits newly set in the span.
-            before = int(_POPCOUNT[bits[lo : hi + 1]].sum())
-            np.bitwise_or.at(bits, byte, mask)
-            after = int(_POPCOUNT[bits[lo : hi + 1]].sum())
-            return seq.size - (after - before)
+        span = hi - lo + 1
+        if span <= seq.size + 512:
+            # Records read together are mostly recent and contiguous: flag them in a bit map of their span.
+            flags = np.zeros(span * 8, dtype=bool)
+            flags[seq - lo * 8] = True
+            distinct = int(np.count_nonzero(flags))
+            packed = np.packbits(flags, bitorder="little")
+            region = bits[lo : hi + 1]
+            already = int(_POPCOUNT[region & packed].sum())
+            region |= packed
+            return seq.size - distinct + already
         # A sparse spread (a group reading far apart in the log): test the distinct records one by one.
         uniq = np.unique(seq)
         ub = uniq >> 3

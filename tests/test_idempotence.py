@@ -69,8 +69,13 @@ def duplicates(ids) -> int:
 
 
 def reorders(ids) -> int:
-    """Places where a log holds a record the producer sent before the one just ahead of it."""
-    return sum(int((np.diff(v) < 0).sum()) for v in ids.values())
+    """Places where a log holds a record its producer sent before the producer's record just ahead of it."""
+    n = 0
+    for v in ids.values():
+        producers = v >> RECORD_ID_PRODUCER_SHIFT
+        for p in np.unique(producers):
+            n += int((np.diff(v[producers == p]) < 0).sum())
+    return n
 
 
 # ---------------------------------------------------------------------------------------------- event logs
@@ -112,7 +117,7 @@ def test_retried_duplicates_are_answered_from_the_producer_state_without_appendi
 def test_broker_rejections_bump_the_epoch_and_the_log_stays_in_order():
     """Batches over the topic's max.message.bytes fail (RECORD_TOO_LARGE): a gap in the sequences. The
     producer bumps its epoch and renumbers its in-flight batches, which the broker accepts from 0."""
-    sc = scenario({"linger.ms": 0, "batch.size": 16384}, rate=30_000, value_bytes=1000, horizon_ms=300.0)
+    sc = scenario({"linger.ms": 0, "batch.size": 16384}, rate=10_000, value_bytes=1000, horizon_ms=300.0)
     sc["topics"][0]["config"] = {"max.message.bytes": 2600}  # two records fit, three do not
     run, res, ids = run_logs(sc)
     failed = res.topics["events"]["failed"]
@@ -121,6 +126,7 @@ def test_broker_rejections_bump_the_epoch_and_the_log_stays_in_order():
     assert tm.epoch_bumps > 0 and tm.producer_epoch > 0
     assert duplicates(ids) == 0 and reorders(ids) == 0
     s = res.summary().iloc[0]
+    assert s.records_acked > failed["RECORD_TOO_LARGE"] > 0  # most batches fit: a mix
     assert s.records_acked + failed["RECORD_TOO_LARGE"] <= s.records_produced
 
 
@@ -259,7 +265,7 @@ def test_retry_jitter_is_deterministic_for_a_seed_and_differs_between_seeds():
     sc = scenario(RETRYING, horizon_ms=200.0)
     a, b = simulate(sc, seed=4), simulate(sc, seed=4)
     assert a.stats["retries"] == b.stats["retries"] > 0
-    assert a.summary().drop(columns=[]).equals(b.summary())
+    assert a.summary().equals(b.summary())
     backoffs = []
     for seed in (4, 5):
         run, _, _ = run_logs(sc, seed=seed)
@@ -350,6 +356,7 @@ def retrying_scenarios(draw):
         value_bytes=draw(st.sampled_from([200, 1000])),
         partitions=draw(st.integers(1, 3)),
         horizon_ms=150.0,
+        count=draw(st.integers(1, 2)),  # two instances: two producer ids writing to the same logs
     )
     return sc, draw(st.integers(0, 2**16))
 

@@ -57,6 +57,14 @@ class Cluster:
             for tp in topic.tps():
                 self.brokers[topic.leader(tp.partition)].add_log(tp, resolved)
         self.window_ms = window
+        self._next_producer_id = 0
+
+    def init_producer_id(self) -> int:
+        """InitProducerId: a new producer id for an idempotent producer (the brokers' id block, here one
+        counter for the cluster)."""
+        pid = self._next_producer_id
+        self._next_producer_id += 1
+        return pid
 
     def client_host(self, name: str) -> Host:
         host = Host(name, self.profile.client_nic_bytes_per_ms, self.window_ms)

@@ -11,10 +11,12 @@ from eventsim.scenarios import presets
 
 SUMMARY_KEYS = {
     "topic",
+    "records_offered",
     "records_produced",
     "records_acked",
     "records_failed",
     "records_consumed",
+    "records_consumed_duplicate",
     "bytes_produced",
     "produce_latency_p50_ms",
     "produce_latency_p99_ms",

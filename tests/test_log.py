@@ -60,11 +60,14 @@ def test_a_retried_batch_appended_twice_is_two_entries_with_their_own_offsets():
     other = batch(2, 200, first_id=3)
     assert log.append(b, 1.0) == 0
     assert log.append(other, 2.0) == 3
+    first = log.read(0, 10**6)[0]  # a reader holds the first entry
     assert log.append(b, 3.0) == 5  # the same batch object, retried
-    assert b.base_offset == 5  # what the producer's RecordMetadata reports
+    assert (first.base_offset, first.next_offset) == (0, 3)  # entries never change once written
+    assert b.base_offset == 0  # the producer's batch keeps its first append's offsets
     read = log.read(0, 10**6)
     assert [(x.base_offset, x.next_offset) for x in read] == [(0, 3), (3, 5), (5, 8)]
     assert [x.log_append_ms for x in read] == [1.0, 2.0, 3.0]
+    assert read[0] is first and read[2] is not b
     np.testing.assert_array_equal(read[0].record_ids, read[2].record_ids)
 
 
@@ -254,6 +257,17 @@ def test_read_returns_at_least_one_batch():
     log = _four_batches()
     got = log.read(12, 1)
     assert [b.base_offset for b in got] == [10]
+
+
+def test_read_without_min_one_returns_only_batches_that_fit():
+    """KIP-74: only the first partition with data of a fetch gets a batch above the limit (minOneMessage)."""
+    log = _four_batches()
+    assert log.read(12, 1, min_one=False) == []
+    assert log.read(12, 0, min_one=False) == []
+    assert [b.base_offset for b in log.read(12, 199, min_one=False)] == [10]
+    assert [b.base_offset for b in log.read(12, 200, min_one=False)] == [10, 15]
+    assert log.read_sized(0, 250, min_one=False)[1] == 200
+    assert [b.base_offset for b in log.read(12, 0)] == [10]  # min_one (the default): one batch anyway
 
 
 def test_read_at_or_beyond_the_high_watermark_is_empty():

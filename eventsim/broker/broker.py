@@ -12,13 +12,23 @@ processor that owns the connection and out through the NIC.
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
 append/validation CPU (plus decompression to validate compressed batches, and recompression when the
-topic's ``compression.type`` differs from the producer's), and per-disk sequential
-write bandwidth. The page cache absorbs writes; a disk writes back in the background, and when its
-backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the
-way Linux throttles writers. Reads of data that has fallen out of the page cache (a consumer far behind)
-cost a disk read.
+topic's ``compression.type`` differs from the producer's), and per-disk sequential write bandwidth.
+Before appending a batch of an idempotent producer the leader checks it against the log's
+``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last five
+batches is answered with success and not appended again; an out-of-order sequence or an old epoch is
+refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
+writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds
+``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers.
+Reads of data that has fallen out of the page cache (a consumer far behind) cost a disk read.
 
-Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1),
+A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition
+with data returns at least its first whole batch, even one larger than ``max.partition.fetch.bytes`` or
+``fetch.max.bytes`` (``minOneMessage``), so a consumer never stalls on a large batch; after that, each
+partition gets whole batches up to ``max.partition.fetch.bytes`` and what is left of
+``fetch.max.bytes``, and may get none.
+
+Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1; so no
+replica fetches and no replica-side fetch limits),
 quotas, request types other than produce and fetch, and the JVM (GC pauses).
 """
 
@@ -29,7 +39,7 @@ from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
-from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
+from eventsim.producer.producer_batch import INT_MAX, RECORD_BATCH_OVERHEAD
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
@@ -205,13 +215,28 @@ class Broker:
         errors = None
         logs = self.logs
         batches = req.batches
+        states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
         for i, b in enumerate(batches):
             log = logs[b.tp]
             if b.stored_bytes > log.config.max_message_bytes:
                 errors = errors or [None] * len(batches)
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
-            log.append(b, now)
+            if states is None:
+                log.append(b, now)
+                continue
+            pid, epoch, seq = states[i]
+            count = b.count
+            last = seq + count - 1
+            if last > INT_MAX:
+                last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+            verdict = log.producer_state.validate(pid, epoch, seq, last, log.log_end_offset, count, now)
+            if verdict is None:
+                log.append(b, now)  # at the log end offset validate() recorded
+            elif verdict.__class__ is str:
+                errors = errors or [None] * len(batches)
+                errors[i] = verdict
+            # else: a duplicate of a batch already in the log; answered with success, not appended again
         req.errors = errors
         # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
         purgatory = self.purgatory
@@ -267,14 +292,17 @@ class Broker:
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
         cache = self.page_cache_per_log
+        min_one = True  # readFromLog's minOneMessage: until a partition returned data
         for tp, off in fetch.partitions:
-            if total >= max_bytes:
+            left = max_bytes - total
+            if not min_one and left <= 0:
                 break
             log = logs[tp]
-            limit = min(partition_bytes, max_bytes - total) if data else partition_bytes
-            batches, nbytes = log.read_sized(off, limit)
+            limit = partition_bytes if partition_bytes < left else left
+            batches, nbytes = log.read_sized(off, limit, min_one)
             if not batches:
                 continue
+            min_one = False
             if log.size_bytes > cache and log.bytes_after(off) > cache:
                 _, done = self.disks[log.disk].reserve(now, nbytes / prof.disk_read_bytes_per_ms)
                 if done > disk_done:

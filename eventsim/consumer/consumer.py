@@ -52,7 +52,8 @@ class KafkaConsumer:
         self.in_flight: set[int] = set()
         self._conn: dict[int, int] = {}
         self._data = None  # the event a blocked poll() waits on
-        self._polled = recorder.polled_columns(spec.topic)  # where poll() puts what it hands out
+        # Where poll() puts what it hands out: one set of columns per topic and group.
+        self._polled = recorder.polled_columns(spec.topic, self.config.group_id)
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
         # Hold the logs' record columns from the start of the run until this consumer positions itself.
         for tp in self.assignment:

@@ -32,10 +32,11 @@ cdef class Log:
     cdef public double last_flush_ms
     cdef public object codec
     cdef public bint flush_policy
+    cdef public object producer_state
 
-    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, i=Py_ssize_t)
+    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double)
     cpdef long long append(self, ProducerBatch batch, double now_ms) except? -1
 
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=ProducerBatch,
                    out=list, batches=list)
-    cpdef tuple read_sized(self, long long offset, long long max_bytes)
+    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*)

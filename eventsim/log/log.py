@@ -5,12 +5,16 @@ at the log end offset (LEO), assigning consecutive offsets; the active segment r
 exceed ``segment.bytes`` or is older than ``segment.ms``; a background task every
 ``log.retention.check.interval.ms`` deletes whole non-active segments older than ``retention.ms`` or
 beyond ``retention.bytes`` (per partition), advancing the log start offset. Fetches return whole
-batches from the one containing the fetch offset, up to the byte limits (at least one batch).
+batches from the one containing the fetch offset, up to the byte limits (at least one batch when the
+reader asks for it: ``minOneMessage``, KIP-74).
 
 What is modelled: exactly those rules on batch metadata (base offset, record count, bytes, append
 time). Per-record columns (create time, record id) are kept only while some reader still needs them
 (``register_reader``/``advance_reader``), so memory stays flat however long the run. The high
 watermark equals the LEO until replication arrives (``high_watermark`` is the read limit).
+
+Each log also keeps its ``ProducerStateManager`` (``producer_state``): the idempotent producers' last
+batches, which the leader checks before an append (see ``log/producer_state.py``).
 
 Not modelled: indexes, log cleaner (compaction), tiered storage, and segment files' fixed overheads.
 """
@@ -20,6 +24,8 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING
+
+from eventsim.log.producer_state import ProducerStateManager
 
 if TYPE_CHECKING:
     from eventsim.producer.producer_batch import ProducerBatch
@@ -75,6 +81,7 @@ class Log:
         # flush.messages / flush.ms below Long.MAX_VALUE force fsyncs (Kafka's default: never).
         self.codec = None  # the topic's compression.type as a Codec; None keeps the producer's
         self.flush_policy = config.flush_messages < 2**63 - 1 or config.flush_ms < 2**63 - 1
+        self.producer_state = ProducerStateManager()
 
     @property
     def high_watermark(self) -> int:
@@ -86,7 +93,10 @@ class Log:
         """Append a ``ProducerBatch`` (setting its ``base_offset``); returns its base offset.
 
         While someone reads the log, the batch itself is kept as the log's entry (its record columns are
-        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set.
+        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set. An entry never changes once
+        written (fetch responses and consumers hold it): a batch object appended again (a retry whose
+        first append succeeded, without idempotence) is written as a copy with its own offsets, and the
+        producer's batch keeps the offsets of its first append.
         """
         base = self.log_end_offset
         seg = self.segments[-1]
@@ -109,14 +119,11 @@ class Log:
         self.size_bytes += batch.stored_bytes
         self.appended_records += batch.count
         if batch.next_offset >= 0:
-            # A retried batch whose first append succeeded: its earlier entry keeps its own offsets.
-            i = bisect_right(self._bases, batch.base_offset) - 1
-            if i >= 0 and self.batches[i] is batch:
-                self.batches[i] = batch.copy()
-        batch.base_offset = base  # what the producer's RecordMetadata reports
+            batch = batch.copy()  # already appended once: the records go in again as a new entry
+        batch.base_offset = base  # what the producer's RecordMetadata reports (of the first append)
+        batch.next_offset = base + batch.count
+        batch.log_append_ms = now_ms
         if self._readers:
-            batch.next_offset = base + batch.count
-            batch.log_append_ms = now_ms
             self.batches.append(batch)
             self._bases.append(base)
             self._stored += batch.stored_bytes
@@ -180,11 +187,17 @@ class Log:
             return self._stored - self._cum[0] + self.batches[0].stored_bytes
         return self._stored - self._cum[i - 1]
 
-    def read(self, offset: int, max_bytes: int) -> list[ProducerBatch]:
-        """Whole batches from the one containing ``offset``, up to ``max_bytes`` (at least one)."""
-        return self.read_sized(offset, max_bytes)[0]
+    def read(self, offset: int, max_bytes: int, min_one: bool = True) -> list[ProducerBatch]:
+        """Whole batches from the one containing ``offset``, up to ``max_bytes``.
 
-    def read_sized(self, offset: int, max_bytes: int) -> tuple[list[ProducerBatch], int]:
+        ``min_one`` (Kafka's ``minOneMessage``): the first batch is returned even if it is larger than
+        ``max_bytes``; without it, only batches that fit (possibly none).
+        """
+        return self.read_sized(offset, max_bytes, min_one)[0]
+
+    def read_sized(
+        self, offset: int, max_bytes: int, min_one: bool = True
+    ) -> tuple[list[ProducerBatch], int]:
         """``read`` and the stored bytes of what it returns."""
         hw = self.high_watermark
         batches = self.batches
@@ -199,7 +212,7 @@ class Log:
             b = batches[k]
             if b.base_offset >= hw:
                 break
-            if out and size + b.stored_bytes > max_bytes:
+            if size + b.stored_bytes > max_bytes and (out or not min_one):
                 break
             out.append(b)
             size += b.stored_bytes

@@ -3,7 +3,8 @@
 Frames (``Result.frame(name)``):
 
 * ``summary`` — one row per topic (see :func:`summary`).
-* ``timeseries`` — per window and topic: counts, bytes, produce/e2e p50 and p99, throughput.
+* ``timeseries`` — per window and topic: counts (``records_offered``, ``records_produced``,
+  ``records_acked``, ``records_consumed``), bytes, produce/e2e p50 and p99, throughput.
 * ``brokers`` — per window, broker and resource (``network_threads``, ``request_queue``, ``io_threads``,
   ``disk``, ``nic_in``, ``nic_out``): utilisation (busy share of the servers) and queue depth (time-averaged
   number waiting, and the most seen by an arrival).
@@ -28,6 +29,15 @@ MIB = 1024.0 * 1024.0
 
 
 def summary(result) -> pd.DataFrame:
+    """One row per topic.
+
+    Counts: ``records_offered`` (every ``send()``), ``records_produced`` (accepted by ``send()`` into the
+    accumulator: offered less ``RECORD_TOO_LARGE`` and ``BUFFER_EXHAUSTED_TIMEOUT`` failures and less
+    records still blocked in ``send()`` at the end), ``records_acked``, ``records_failed`` (in ``send()``
+    or later), ``records_consumed`` (summed over consumer groups) and ``records_consumed_duplicate``
+    (records a group read more than once, summed over groups: 0 with idempotence). Then bytes, latency
+    percentiles, throughput (acknowledged records and bytes per second) and batching.
+    """
     rows = []
     seconds = result.horizon_ms / 1000.0
     for name, t in result.topics.items():
@@ -36,10 +46,12 @@ def summary(result) -> pd.DataFrame:
         rows.append(
             {
                 "topic": name,
+                "records_offered": int(t["records_offered"].sum()),
                 "records_produced": int(t["records_produced"].sum()),
                 "records_acked": acked,
                 "records_failed": int(sum(t["failed"].values())),
                 "records_consumed": int(t["records_consumed"].sum()),
+                "records_consumed_duplicate": int(t["records_consumed_duplicate"]),
                 "bytes_produced": int(t["bytes_produced"].sum()),
                 "produce_latency_p50_ms": ph.percentile(50) if ph.count else np.nan,
                 "produce_latency_p99_ms": ph.percentile(99) if ph.count else np.nan,
@@ -65,6 +77,7 @@ def _timeseries(result) -> pd.DataFrame:
             {
                 "time_s": np.arange(n) * w / 1000.0,
                 "topic": name,
+                "records_offered": t["records_offered"].astype(np.int64),
                 "records_produced": t["records_produced"].astype(np.int64),
                 "records_acked": t["records_acked"].astype(np.int64),
                 "records_consumed": t["records_consumed"].astype(np.int64),

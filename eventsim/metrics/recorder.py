@@ -5,6 +5,20 @@ into per-window counters, per-stage latencies into one histogram per stage, and 
 fraction of records (``metrics.record_sample``) — full per-record rows. Memory therefore grows with
 the number of windows (tiny) and the sample (bounded), never with the number of records.
 
+Record counts per topic, and what they mean:
+
+* ``records_offered``: every ``send()`` the application made, including records that ``send()`` failed
+  (``RECORD_TOO_LARGE`` for a record over ``max.request.size``, ``BUFFER_EXHAUSTED_TIMEOUT`` after
+  blocking ``max.block.ms`` on ``buffer.memory``); windowed by the ``send()`` time.
+* ``records_produced``: records ``send()`` accepted into the accumulator (offered less those failed in
+  ``send()``), windowed by their ``send()`` time; a record still blocked in ``send()`` when the run ends
+  is offered, not produced.
+* ``records_acked``: produced records whose batch was acknowledged; ``records_failed``: records failed
+  anywhere, in ``send()`` or after (delivery timeout, broker errors); by reason in ``failed``.
+* ``records_consumed``: records ``poll()`` handed to the application, summed over consumer groups;
+  ``records_consumed_duplicate``: those a group had already read (a record written twice to the log by
+  a retry without idempotence), counted with one bit per record and group (``metrics/duplicates.py``).
+
 Per-stage breakdown of a record's life (the ``breakdown`` frame):
 
 * produce: ``accumulator_wait`` (``send()`` blocked on ``buffer.memory`` or the application thread
@@ -20,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from eventsim.metrics.duplicates import SeenRecords
 from eventsim.metrics.histogram import LatencyHistogram
 from eventsim.metrics.timeseries import WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
@@ -36,6 +51,7 @@ FLUSH_BATCHES = 4096
 class TopicMetrics:
     def __init__(self, window_ms: float):
         w = window_ms
+        self.offered = WindowedCounter(w)
         self.produced = WindowedCounter(w)
         self.bytes_produced = WindowedCounter(w)
         self.acked = WindowedCounter(w)
@@ -49,6 +65,7 @@ class TopicMetrics:
         self.batch_records = 0
         self.batch_bytes = 0
         self.requests = 0
+        self.consumed_duplicate = 0
 
 
 class PolledColumns:
@@ -56,12 +73,25 @@ class PolledColumns:
     chunk (a run of records of one fetched batch): record count, poll time, fetch-response arrival time,
     the batch's log append time, value bytes, and the chunk's ``records`` block (see ``ProducerBatch``).
     The consumer appends to the lists directly while it takes records from its buffer, so a chunk is
-    handled once."""
+    handled once. One per topic and consumer group, with the group's ``seen`` records."""
 
-    __slots__ = ("topic", "counts", "nows", "arrivals", "appends", "vbytes", "records", "pending")
+    __slots__ = (
+        "topic",
+        "group",
+        "seen",
+        "counts",
+        "nows",
+        "arrivals",
+        "appends",
+        "vbytes",
+        "records",
+        "pending",
+    )
 
-    def __init__(self, topic: str):
+    def __init__(self, topic: str, group=None):
         self.topic = topic
+        self.group = group
+        self.seen = SeenRecords()  # what the group has read, for records_consumed_duplicate
         self.pending = False  # has entries waiting for the next fold
         self.clear()
 
@@ -87,7 +117,7 @@ class Recorder:
         self._acked: list[tuple] = []  # per acknowledged request: its stage times
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
-        self._polled: dict[str, PolledColumns] = {}
+        self._polled: dict[tuple, PolledColumns] = {}
         self._consume_order: list[PolledColumns] = []  # topics polled since the last fold, in order
         self._consumed_n = 0
         self._processing: list[np.ndarray] = []
@@ -117,7 +147,12 @@ class Recorder:
         self._flush_consumed()
 
     # ------------------------------------------------------------------ producer side
+    def records_offered(self, topic: str, create_ms: np.ndarray) -> None:
+        """The application called ``send()`` for these records (whatever happens to them next)."""
+        self.topic(topic).offered.add(create_ms, 1)
+
     def records_created(self, topic: str, create_ms: np.ndarray, value_bytes: np.ndarray) -> None:
+        """``send()`` accepted these records into the accumulator: they count as produced."""
         tm = self.topic(topic)
         tm.produced.add(create_ms, 1)
         tm.bytes_produced.add(create_ms, value_bytes)
@@ -220,12 +255,12 @@ class Recorder:
         )
 
     # ------------------------------------------------------------------ consumer side
-    def polled_columns(self, topic: str) -> PolledColumns:
-        """The columns a consumer of ``topic`` fills as ``poll()`` hands it records (see ``consumed``)."""
-        cols = self._polled.get(topic)
+    def polled_columns(self, topic: str, group=None) -> PolledColumns:
+        """The columns the consumers of ``group`` fill as ``poll()`` hands them records of ``topic``."""
+        cols = self._polled.get((topic, group))
         if cols is None:
             self.topic(topic)
-            cols = self._polled[topic] = PolledColumns(topic)
+            cols = self._polled[(topic, group)] = PolledColumns(topic, group)
         return cols
 
     def consumed(self, cols: PolledColumns, n: int, processing) -> None:
@@ -271,8 +306,9 @@ class Recorder:
             tm.e2e_latency.record(now, now_each - create, repeats=counts)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
+            rids = records[:, 2].astype(np.int64)
+            tm.consumed_duplicate += cols.seen.add(rids)
             if self.sample_rate > 0:
-                rids = records[:, 2].astype(np.int64)
                 m = self._sampled(rids)
                 self._consume_rows.append((rids[m], now_each[m]))
             cols.clear()

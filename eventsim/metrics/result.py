@@ -53,6 +53,7 @@ class Result:
         res = cls(scenario=sc, seed=run.seed, horizon_ms=run.horizon_ms, window_ms=w, config=sc.to_dict())
         for name, tm in rec.topics.items():
             res.topics[name] = {
+                "records_offered": _fit(tm.offered.values(), n),
                 "records_produced": _fit(tm.produced.values(), n),
                 "bytes_produced": _fit(tm.bytes_produced.values(), n),
                 "records_acked": _fit(tm.acked.values(), n),
@@ -68,6 +69,7 @@ class Result:
                 "batch_records": tm.batch_records,
                 "batch_bytes": tm.batch_bytes,
                 "requests": tm.requests,
+                "records_consumed_duplicate": tm.consumed_duplicate,
             }
         for b in run.cluster.brokers:
             procs = b.processors
@@ -108,10 +110,12 @@ class Result:
         env = run.env
         produced = sum(int(t["records_produced"].sum()) for t in res.topics.values())
         res.stats = {
+            "records_offered": sum(int(t["records_offered"].sum()) for t in res.topics.values()),
             "records_produced": produced,
             "records_acked": sum(int(t["records_acked"].sum()) for t in res.topics.values()),
             "records_consumed": sum(int(t["records_consumed"].sum()) for t in res.topics.values()),
             "records_failed": sum(sum(t["failed"].values()) for t in res.topics.values()),
+            "records_consumed_duplicate": sum(t["records_consumed_duplicate"] for t in res.topics.values()),
             # SimPy numbers every event it schedules from 0: the next number is their count. (Not
             # itertools.count.__reduce__, which Python 3.14 removes.)
             "sim_events": next(env._eid),

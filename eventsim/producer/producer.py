@@ -19,6 +19,11 @@ failures are recorded in groups, at most ``EXPIRY_GRANULARITY_MS`` late, and a b
 woken once a sixteenth of the pool has been freed rather than on every freed batch).
 Records carry their ``send()`` time, so blocking shows up as accumulator wait.
 
+With ``enable.idempotence`` (the default) the producer gets a producer id from the cluster
+(InitProducerId) and a ``TransactionManager`` numbers its batches per partition (see
+``transaction_manager.py``); the brokers then drop retried duplicates. Every ``send()`` counts as
+*offered*; it is *produced* once it has entered the accumulator (see ``metrics/recorder.py``).
+
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
 transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The
 adaptive sticky partitioner (KIP-794) sees the partitions' queue lengths once per chunk of arrivals, not
@@ -40,7 +45,8 @@ from eventsim.producer.producer_batch import (
     record_size_in_bytes,
 )
 from eventsim.producer.record_accumulator import RecordAccumulator
-from eventsim.producer.sender import Sender
+from eventsim.producer.sender import UNKNOWN_OUTCOME, Sender
+from eventsim.producer.transaction_manager import TransactionManager
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaProducer", "CHUNK_MS"]
@@ -69,6 +75,7 @@ class KafkaProducer:
         self.tps = [TopicPartition(spec.topic, p) for p in range(topic.partitions)]
         self.codec = CODECS[self.config.compression_type]
         cfg = self.config
+        scope = f"producer.{self.client_id}"
         self.accumulator = RecordAccumulator(
             cfg.batch_size,
             cfg.linger_ms,
@@ -76,9 +83,13 @@ class KafkaProducer:
             self.codec.ratio,
             {tp: topic.leader(tp.partition) for tp in self.tps},
             retry_backoff_max_ms=cfg.retry_backoff_max_ms,
+            rng=env.rng(scope + ".backoff"),
+        )
+        # The idempotent producer's id, epoch and sequences (InitProducerId from the cluster).
+        self.transaction_manager = (
+            TransactionManager(cluster.init_producer_id, self.accumulator) if cfg.enable_idempotence else None
         )
         self.sender = Sender(self)
-        scope = f"producer.{self.client_id}"
         self.rng_arrivals = env.rng(scope + ".arrivals")
         self.rng_keys = env.rng(scope + ".keys")
         self.rng_values = env.rng(scope + ".values")
@@ -203,6 +214,7 @@ class KafkaProducer:
         first = (self.index << RECORD_ID_PRODUCER_SHIFT) + self.next_seq
         rids = first + np.arange(n, dtype=np.int64)
         self.next_seq += n
+        self.recorder.records_offered(spec.topic, create)
         # Records over max.request.size fail in send() (RecordTooLargeException), before the accumulator.
         too_big = sizes + 61 > cfg.max_request_size
         if too_big.any():
@@ -214,7 +226,6 @@ class KafkaProducer:
             n = create.size
             if n == 0:
                 return
-        self.recorder.records_created(spec.topic, create, values)
         # The application thread: per-record CPU, FIFO (end_i = S_i + max_k<=i (a_k - S_{k-1})).
         cpu = self.record_cpu_ms + (
             sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0
@@ -281,6 +292,7 @@ class KafkaProducer:
         for j, column in enumerate((create, appended, rids, keys, values)):
             records[:, j] = column[order]
         sizes = sizes[order]
+        self.recorder.records_created(self.spec.topic, create, values)  # accepted by send(): produced
         acc = self.accumulator
         for p, tp in enumerate(self.tps):
             lo, hi = bounds[p], bounds[p + 1]
@@ -292,12 +304,19 @@ class KafkaProducer:
     def batches_done(self, batches: list[ProducerBatch], req, now: float) -> None:
         self.recorder.request_acked(req, batches, now)
         freed = 0
+        tm = self.transaction_manager
         for b in batches:
             freed += b.alloc_bytes
+            if tm is not None:
+                tm.completed(b)
         self._free(freed)
 
-    def batch_failed(self, batch: ProducerBatch, error: str, now: float) -> None:
+    def batch_failed(self, batch: ProducerBatch, error: str, now: float, in_retry: bool = False) -> None:
+        """``batch`` fails with ``error``; ``in_retry``: it had been re-enqueued for a retry before."""
         self.recorder.failed_records(batch.tp.topic, batch.count, error)
+        if self.transaction_manager is not None:
+            definite = error not in UNKNOWN_OUTCOME
+            self.transaction_manager.failed(batch, definite, in_retry or batch.attempts > 1)
         self._free(batch.alloc_bytes)
 
     def _free(self, nbytes: int) -> None:
@@ -313,9 +332,11 @@ class KafkaProducer:
         """Fail records still in the accumulator after ``delivery.timeout.ms`` (TimeoutException)."""
         cutoff = now - delivery_timeout_ms
         for pq in self.accumulator.queues.values():
-            while pq.retries and pq.retries[0].first_create_ms <= cutoff:
-                b = pq.retries.popleft()
-                self.batch_failed(b, "DELIVERY_TIMEOUT", now)
+            if pq.retries and pq.retries[0].first_create_ms <= cutoff:
+                while pq.retries and pq.retries[0].first_create_ms <= cutoff:
+                    b = pq.retries.popleft()
+                    self.batch_failed(b, "DELIVERY_TIMEOUT", now, in_retry=True)
+                self.accumulator._update(pq)  # its first batch is no longer the expired one
             if pq.head < pq.n and pq.records[pq.head, 0] <= cutoff:
                 k = int(np.searchsorted(pq.records[pq.head : pq.n, 0], cutoff, side="right"))
                 pq.head += k

@@ -15,3 +15,8 @@ cdef class ProducerBatch:
     cdef public Py_ssize_t stored_bytes
     cdef public long long next_offset
     cdef public double log_append_ms
+    cdef public long long producer_id
+    cdef public long long producer_epoch
+    cdef public long long base_sequence
+    cdef public bint sequence_reset
+    cdef public double retry_backoff_ms

@@ -10,6 +10,10 @@ Modelled: exact varint sizes for key and value lengths and the offset delta; a o
 (deltas under 64 ms; a batch that lingers longer is a byte or two larger per record); no headers.
 A ``ProducerBatch`` holds its records as one numpy block (create and append times, record id, key id,
 value size), never as Python objects per record.
+
+The idempotent producer (KIP-98) stamps each batch with its producer id, epoch and base sequence when
+the batch is first drained; the sequence of the batch's last record is ``base + count - 1``, wrapping
+after ``Integer.MAX_VALUE`` to 0 (``DefaultRecordBatch.incrementSequence``).
 """
 
 from __future__ import annotations
@@ -25,11 +29,25 @@ __all__ = [
     "MAX_PRODUCER_INSTANCES",
     "RECORD_ID_PRODUCER_SHIFT",
     "ProducerBatch",
+    "INT_MAX",
+    "NO_SEQUENCE",
+    "NO_PRODUCER_ID",
+    "increment_sequence",
     "varint_size",
     "record_size_in_bytes",
 ]
 
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
+INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
+NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE
+NO_PRODUCER_ID = -1  # RecordBatch.NO_PRODUCER_ID (and NO_PRODUCER_EPOCH)
+
+
+def increment_sequence(sequence: int, increment: int) -> int:
+    """``DefaultRecordBatch.incrementSequence``: ``sequence + increment``, wrapping after ``INT_MAX`` to 0."""
+    if sequence > INT_MAX - increment:
+        return increment - (INT_MAX - sequence) - 1
+    return sequence + increment
 
 
 # A zig-zag encoded value below 2**7 takes one byte, below 2**14 two, ... (ByteUtils.sizeOfVarint).
@@ -96,6 +114,11 @@ class ProducerBatch:
         "stored_bytes",
         "next_offset",
         "log_append_ms",
+        "producer_id",
+        "producer_epoch",
+        "base_sequence",
+        "sequence_reset",
+        "retry_backoff_ms",
     )
 
     def __init__(
@@ -122,6 +145,19 @@ class ProducerBatch:
         self.value_total = int(records[:, 4].sum()) if value_total is None else value_total
         self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
         self.log_append_ms = 0.0
+        # Idempotent producer: set when the batch is first drained (NO_SEQUENCE: not idempotent / not yet).
+        self.producer_id = NO_PRODUCER_ID
+        self.producer_epoch = NO_PRODUCER_ID
+        self.base_sequence = NO_SEQUENCE
+        self.sequence_reset = False  # Kafka's sequenceHasBeenReset: rewritten by an epoch bump
+        self.retry_backoff_ms = 0.0  # drawn when the batch is re-enqueued for a retry
+
+    @property
+    def last_sequence(self) -> int:
+        """Sequence of the batch's last record (``ProducerBatch.lastSequence``), or ``NO_SEQUENCE``."""
+        if self.base_sequence == NO_SEQUENCE:
+            return NO_SEQUENCE
+        return increment_sequence(self.base_sequence, self.count - 1)
 
     @property
     def create_ms(self) -> np.ndarray:

@@ -20,6 +20,7 @@ cdef class PartitionQueue:
     cdef public object cum_bytes_base
     cdef public object cum_values_base
     cdef public object records
+    cdef public object txn
 
 
 cdef class RecordAccumulator:
@@ -27,6 +28,9 @@ cdef class RecordAccumulator:
     cdef public double linger_ms
     cdef public double retry_backoff_ms
     cdef public double retry_backoff_max_ms
+    cdef public object backoff
+    cdef public object rng
+    cdef public object transaction_manager
     cdef public double compression_ratio
     cdef public double fill_limit
     cdef public dict queues

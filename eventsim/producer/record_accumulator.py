@@ -16,7 +16,15 @@ the batches are implicit: the first batch is the run of records from the head wh
 ``batch.size``, so finding it is one ``searchsorted``, and "full" is the arrival of the first record
 that does not fit. Nothing is done per record in Python. With compression, a batch holds
 ``batch.size`` of *compressed* bytes at the codec's ratio (Kafka estimates that ratio as it goes).
-Retried batches wait in front of new records of their partition.
+Retried batches wait in front of new records of their partition, each for its own backoff (Kafka's
+``ExponentialBackoff``, KIP-580: ``retry.backoff.ms`` doubling up to ``retry.backoff.max.ms``, ±20 %
+jitter drawn once per retry from the producer's random stream; see ``core/backoff.py``). Without
+idempotence a retried batch goes to the front of its partition (``addFirst``: several retried batches
+of one partition go out in reverse, so a retry can reorder records); with it, batches are re-enqueued in
+sequence order (``insertInSequenceOrder``) and the partition's ``TxnPartitionEntry`` decides what may be
+drained (``shouldStopDrainBatchesForPartition``: only the first in-flight batch is retried; new batches
+wait while an older epoch is in flight or sequences are unresolved; see ``transaction_manager.py``).
+A partition that must wait has ``ready_ms`` infinite until the transaction manager frees it.
 
 Not modelled: transactions, ``flush()``/``close()`` (the run simply ends), and the exact adaptive
 compression-ratio estimator.
@@ -31,6 +39,7 @@ from collections import deque
 
 import numpy as np
 
+from eventsim.core.backoff import ExponentialBackoff
 from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, ProducerBatch
 from eventsim.structs import TopicPartition
 
@@ -69,6 +78,7 @@ class PartitionQueue:
         "cum_bytes_base",
         "cum_values_base",
         "records",
+        "txn",
     )
 
     def __init__(self, tp: TopicPartition, leader: int):
@@ -89,6 +99,7 @@ class PartitionQueue:
         self.ready_ms = INF
         self.full_end = 0
         self.full_ms = INF
+        self.txn = None  # the idempotent producer's TxnPartitionEntry for this partition
 
     def pending(self) -> int:
         return self.n - self.head
@@ -149,11 +160,16 @@ class RecordAccumulator:
         compression_ratio: float,
         leaders: dict[TopicPartition, int],
         retry_backoff_max_ms: float = 1000.0,
+        rng=None,
     ):
+        """``rng``: the producer's random stream for the retry backoff's jitter (None: no jitter)."""
         self.batch_size = batch_size
         self.linger_ms = float(linger_ms)
         self.retry_backoff_ms = float(retry_backoff_ms)
         self.retry_backoff_max_ms = float(retry_backoff_max_ms)
+        self.backoff = ExponentialBackoff(self.retry_backoff_ms, max_ms=self.retry_backoff_max_ms)
+        self.rng = rng
+        self.transaction_manager = None  # set by the idempotent producer's TransactionManager
         self.compression_ratio = float(compression_ratio)
         # Records' bytes that fit in one batch: batch.size less the header, at the codec's ratio.
         self.fill_limit = max(batch_size - RECORD_BATCH_OVERHEAD, 0) * self.compression_ratio
@@ -187,12 +203,16 @@ class RecordAccumulator:
 
     def _update(self, pq: PartitionQueue) -> None:
         """Recompute ``pq.ready_ms``, the first batch's extent (``full_end``) and fill time (``full_ms``)."""
+        e = pq.txn
         if pq.retries:
             b = pq.retries[0]
-            pq.ready_ms = b.drained_ms + self._backoff(b)
+            if e is not None and e.in_flight and e.in_flight[0] is not b:
+                pq.ready_ms = INF  # a retried batch goes only as the first in flight
+                return
+            pq.ready_ms = b.drained_ms + b.retry_backoff_ms
             return
         h, n = pq.head, pq.n
-        if h >= n:
+        if h >= n or (e is not None and e.blocked_new):
             pq.ready_ms = INF
             return
         # The first batch if nothing is drained first: the records from the head whose bytes fit.
@@ -215,8 +235,8 @@ class RecordAccumulator:
         pq.ready_ms = linger_at if linger_at <= full_ms else full_ms
 
     def _backoff(self, batch: ProducerBatch) -> float:
-        """KIP-580: ``retry.backoff.ms`` doubling per attempt up to ``retry.backoff.max.ms`` (no jitter)."""
-        return min(self.retry_backoff_ms * 2 ** max(batch.attempts - 1, 0), self.retry_backoff_max_ms)
+        """The wait before ``batch`` is retried: ``backoff(attempts - 1)`` with jitter, drawn once."""
+        return self.backoff.draw(max(batch.attempts - 1, 0), self.rng)
 
     # ------------------------------------------------------------------ ready / drain
     def ready(self, now: float, sendable_nodes=None) -> ReadyCheckResult:
@@ -274,17 +294,20 @@ class RecordAccumulator:
             if idx >= k:
                 idx -= k
             pq = pqs[idx]
+            e = pq.txn
             if pq.retries:
                 b = pq.retries[0]
-                if b.drained_ms + self._backoff(b) > now:
+                if b.drained_ms + b.retry_backoff_ms > now:
                     continue
+                if e is not None and e.in_flight and e.in_flight[0] is not b:
+                    continue  # shouldStopDrainBatchesForPartition: not the first in flight
                 if batches and size + b.wire_bytes > max_request_size:
                     break
                 pq.retries.popleft()
                 batch = b
             else:
                 h = pq.head
-                if h >= pq.n:
+                if h >= pq.n or (e is not None and e.blocked_new):
                     continue
                 append_times = pq.append_times
                 if append_times[h] > now:
@@ -308,6 +331,8 @@ class RecordAccumulator:
                     alloc = batch_size
                 batch = ProducerBatch(pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total)
                 pq.head = end
+                if e is not None:
+                    self.transaction_manager.assign(e, batch)
             size += batch.wire_bytes
             batch.drained_ms = now
             batches.append(batch)
@@ -318,8 +343,23 @@ class RecordAccumulator:
         return batches
 
     def reenqueue(self, batch: ProducerBatch, now: float) -> None:
-        """A failed batch goes back to the front of its partition, to be retried after the backoff."""
+        """A failed batch goes back to its partition, to be retried after its backoff (drawn now).
+
+        Kafka's ``reenqueue``: at the front (``addFirst``), or, for the idempotent producer, in sequence
+        order among the partition's retried batches (``insertInSequenceOrder``).
+        """
         pq = self.queues[batch.tp]
         batch.drained_ms = now
-        pq.retries.append(batch)
+        batch.retry_backoff_ms = self._backoff(batch)
+        retries = pq.retries
+        if pq.txn is None:
+            retries.appendleft(batch)
+        else:
+            seq = batch.base_sequence
+            i = 0
+            for r in retries:
+                if r.base_sequence >= seq:
+                    break
+                i += 1
+            retries.insert(i, batch)
         self._update(pq)

@@ -19,6 +19,7 @@ cdef class ProduceRequest:
     cdef public int acks
     cdef public object errors
     cdef public object conn
+    cdef public object producer_state
 
 
 cdef class Sender:
@@ -35,6 +36,7 @@ cdef class Sender:
     cdef public object _wake
     cdef public double _timer_at
     cdef public long long requests_sent
+    cdef public object transaction_manager
 
     @cython.locals(b=ProducerBatch)
     cpdef _send(self, node, list batches, double now)

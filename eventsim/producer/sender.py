@@ -15,6 +15,13 @@ timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`
 shorter timeout, when that is smaller). Responses complete whole batches at once (latency columns go
 to the metrics in one vectorised call).
 
+With ``enable.idempotence`` (the default) each request carries, per batch, the producer id, epoch
+and base sequence the batch had when the request was sent (the bytes on the wire do not change when a
+later epoch bump renumbers the batch); the ``TransactionManager`` hears of every completed and failed
+batch and decides whether an error is retried (``canRetry``: ``OUT_OF_ORDER_SEQUENCE_NUMBER`` is, with
+an epoch bump when it is a real gap). Each pass of the loop first resolves unresolved sequences and
+bumps the epoch if needed, as ``Sender.runOnce`` does.
+
 Not modelled: metadata requests, connection setup, ``max.block.ms`` for metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
 were written is the broker's business, which is exactly how duplicates arise without idempotence.
@@ -43,6 +50,11 @@ RETRIABLE = frozenset(
         "NETWORK_EXCEPTION",
     }
 )
+# Failures after which the producer cannot know whether the batch is in the log (its sequence is then
+# "unresolved" for the idempotent producer); after any other error the broker did not append it.
+UNKNOWN_OUTCOME = frozenset(
+    {"REQUEST_TIMED_OUT", "NETWORK_EXCEPTION", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "DELIVERY_TIMEOUT"}
+)
 
 
 class ProduceRequest:
@@ -61,6 +73,7 @@ class ProduceRequest:
         "acks",
         "errors",
         "conn",
+        "producer_state",
     )
 
     def __init__(
@@ -87,6 +100,8 @@ class ProduceRequest:
         self.acks = acks
         self.errors: list[str | None] | None = None  # per batch, set by the broker
         self.conn = producer.connection(node)  # the producer's connection to the leader
+        # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
+        self.producer_state: list | None = None
 
 
 class Sender:
@@ -108,6 +123,7 @@ class Sender:
         self._wake = None  # what the sender thread waits on between passes
         self._timer_at = INF
         self.requests_sent = 0
+        self.transaction_manager = producer.transaction_manager  # None without idempotence
 
     # ------------------------------------------------------------------ the loop
     def run(self):
@@ -126,6 +142,11 @@ class Sender:
         producer = self.producer
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
         by_node = acc.by_node
+        tm = self.transaction_manager
+        if tm is not None:
+            if tm.unresolved or tm.epoch_bump_required:
+                tm.maybe_resolve_and_bump()
+            tm.wake = False  # this pass looks at every partition
         for node, q in in_flight.items():
             if len(q) >= mif:
                 continue
@@ -165,7 +186,10 @@ class Sender:
         records = 0
         # Batches sent for the first time: they count in the batch statistics and take pool memory.
         new_batches = new_records = new_bytes = new_alloc = 0
+        state = None if self.transaction_manager is None else []
         for b in batches:
+            if state is not None:
+                state.append((b.producer_id, b.producer_epoch, b.base_sequence))
             wire += b.wire_bytes
             records += b.count
             if b.attempts == 0:
@@ -175,6 +199,7 @@ class Sender:
                 new_alloc += b.alloc_bytes
             b.attempts += 1
         req = ProduceRequest(p, node, batches, now, self.acks, wire, records)
+        req.producer_state = state
         p.inflight_alloc += new_alloc
         self.in_flight[node].append(req)
         self.requests_sent += 1
@@ -205,11 +230,12 @@ class Sender:
             for b, err in zip(req.batches, errors, strict=True):
                 if err is None:
                     p.batches_done([b], req, now)
-                elif err in RETRIABLE:
-                    self._retry_or_fail(b, now, err)
                 else:
-                    p.batch_failed(b, err, now)
-        if was_full:  # the node could not take a request; now it can
+                    self._retry_or_fail(b, now, err)
+        tm = self.transaction_manager
+        if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
+            self.wakeup()  # a partition may go again, or sequences need resolving (each sender pass)
+        elif was_full:  # the node could not take a request; now it can
             self.wakeup()
 
     # ------------------------------------------------------------------ timeouts
@@ -235,10 +261,23 @@ class Sender:
                         self._retry_or_fail(b, now, "REQUEST_TIMED_OUT")
                 self.wakeup()
             p.expire_queued(now, self.delivery_timeout_ms)
+            tm = self.transaction_manager
+            if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
+                self.wakeup()
 
     def _retry_or_fail(self, batch: ProducerBatch, now: float, error: str) -> None:
+        """``Sender.canRetry``: within the delivery timeout and retries, and a retriable error (for the
+        idempotent producer, as ``TransactionManager.canRetry`` decides); else the batch fails."""
         p = self.producer
-        if batch.attempts <= self.retries and now - batch.first_create_ms < self.delivery_timeout_ms:
+        if (
+            batch.attempts <= self.retries
+            and now - batch.first_create_ms < self.delivery_timeout_ms
+            and (
+                error in RETRIABLE
+                if self.transaction_manager is None
+                else self.transaction_manager.can_retry(error, batch, error in RETRIABLE)
+            )
+        ):
             p.accumulator.reenqueue(batch, now)
             p.recorder.retried(batch)
         else:

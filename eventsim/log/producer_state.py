@@ -1,0 +1,177 @@
+"""``ProducerStateManager``: a partition log's memory of idempotent producers (KIP-98).
+
+What Kafka does (``storage/.../internals/log/ProducerStateManager.java``, ``ProducerStateEntry``,
+``ProducerAppendInfo``, ``UnifiedLog.analyzeAndValidateProducerState``): for every producer id that
+wrote to the partition, the log keeps the producer's epoch and the metadata of its last **five**
+batches (``NUM_BATCHES_TO_RETAIN``: first and last sequence, first and last offset, timestamp). Before
+appending a batch from an idempotent producer the leader checks, in this order:
+
+1. **duplicate**: same epoch, and first and last sequence equal to one of the five retained batches
+   (``findDuplicateBatch``): the batch is not appended again; the response carries the original offsets;
+2. **epoch**: an epoch older than the entry's is refused with ``INVALID_PRODUCER_EPOCH``
+   (``checkProducerEpoch``);
+3. **sequence**: a new epoch must start at sequence 0; within the epoch the first sequence must follow
+   the last one (``lastSeq + 1``, or 0 after ``Integer.MAX_VALUE``); otherwise
+   ``OUT_OF_ORDER_SEQUENCE_NUMBER`` (``checkSequence``). A producer the log has never seen may start at
+   any sequence.
+
+After the append, the batch's metadata is added (the oldest of five dropped; a new epoch clears them).
+
+What is modelled: exactly those rules, per batch, as dict lookups (``check`` then ``append``, or both
+at once with ``validate``, the leader's path); they take no time argument and need no SimPy. A batch
+that follows the producer's last sequence in the same epoch cannot duplicate a retained batch (five
+batches never span 2**31 sequences), so ``validate`` accepts it without scanning them. The retained
+batches are plain tuples in ``BatchMetadata``'s field order (``retained()`` names them); their timestamp
+is the append time (Kafka keeps the batch's max timestamp, used only for producer-id expiration).
+
+Not modelled: transactions (markers, the first unstable offset), ``producer.id.expiration.ms`` and the
+removal of entries whose batches retention deleted (the state lives as long as the run), snapshots,
+and ``UNKNOWN_PRODUCER_ID`` (the state is never lost).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import NamedTuple
+
+__all__ = [
+    "BatchMetadata",
+    "ProducerStateEntry",
+    "ProducerStateManager",
+    "NUM_BATCHES_TO_RETAIN",
+    "DUPLICATE_SEQUENCE",
+    "INVALID_PRODUCER_EPOCH",
+    "OUT_OF_ORDER_SEQUENCE_NUMBER",
+]
+
+NUM_BATCHES_TO_RETAIN = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN
+INT_MAX = 2**31 - 1
+INVALID_PRODUCER_EPOCH = "INVALID_PRODUCER_EPOCH"
+OUT_OF_ORDER_SEQUENCE_NUMBER = "OUT_OF_ORDER_SEQUENCE_NUMBER"
+DUPLICATE_SEQUENCE = "DUPLICATE"  # not an error: the batch is already in the log
+
+
+class BatchMetadata(NamedTuple):
+    """One retained batch of a producer: its sequence range, offsets and (max) timestamp."""
+
+    first_seq: int
+    last_seq: int
+    first_offset: int
+    last_offset: int
+    timestamp_ms: float
+
+
+class ProducerStateEntry:
+    """A producer id's epoch, its last ``NUM_BATCHES_TO_RETAIN`` batches (tuples in ``BatchMetadata``'s
+    field order), and their last sequence."""
+
+    __slots__ = ("producer_id", "producer_epoch", "batches", "last_seq")
+
+    def __init__(self, producer_id: int, producer_epoch: int):
+        self.producer_id = producer_id
+        self.producer_epoch = producer_epoch
+        self.batches: deque[tuple] = deque(maxlen=NUM_BATCHES_TO_RETAIN)
+        self.last_seq = -1
+
+    def retained(self) -> list[BatchMetadata]:
+        return [BatchMetadata(*m) for m in self.batches]
+
+    def find_duplicate(self, epoch: int, first_seq: int, last_seq: int) -> BatchMetadata | None:
+        """``findDuplicateBatch``: the retained batch with this exact sequence range, same epoch."""
+        if epoch != self.producer_epoch:
+            return None
+        for m in self.batches:
+            if m[0] == first_seq and m[1] == last_seq:
+                return BatchMetadata(*m)
+        return None
+
+
+def in_sequence(last_seq: int, next_seq: int) -> bool:
+    """``ProducerAppendInfo.inSequence``: ``next`` follows ``last`` (0 follows ``Integer.MAX_VALUE``)."""
+    return next_seq == last_seq + 1 or (next_seq == 0 and last_seq == INT_MAX)
+
+
+class ProducerStateManager:
+    """Per-producer state of one partition log (see module docstring)."""
+
+    __slots__ = ("producers",)
+
+    def __init__(self):
+        self.producers: dict[int, ProducerStateEntry] = {}
+
+    def check(self, producer_id: int, epoch: int, first_seq: int, last_seq: int):
+        """What the leader does with a batch before appending it.
+
+        Returns None (append it), the ``BatchMetadata`` of the batch it duplicates (do not append; answer
+        with those offsets), or the name of the error: ``INVALID_PRODUCER_EPOCH`` or
+        ``OUT_OF_ORDER_SEQUENCE_NUMBER``.
+        """
+        entry = self.producers.get(producer_id)
+        if entry is None:
+            return None  # a producer this log has never seen: any sequence is accepted
+        dup = entry.find_duplicate(epoch, first_seq, last_seq)
+        if dup is not None:
+            return dup
+        if epoch < entry.producer_epoch:
+            return INVALID_PRODUCER_EPOCH
+        if epoch != entry.producer_epoch:
+            return None if first_seq == 0 else OUT_OF_ORDER_SEQUENCE_NUMBER
+        if entry.batches and not in_sequence(entry.last_seq, first_seq):
+            return OUT_OF_ORDER_SEQUENCE_NUMBER
+        return None
+
+    def append(
+        self,
+        producer_id: int,
+        epoch: int,
+        first_seq: int,
+        last_seq: int,
+        first_offset: int,
+        last_offset: int,
+        timestamp_ms: float,
+    ) -> None:
+        """Record an appended batch (``ProducerStateEntry.addBatch``; a new epoch clears the old batches)."""
+        entry = self.producers.get(producer_id)
+        if entry is None:
+            entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+        elif entry.producer_epoch != epoch:
+            entry.producer_epoch = epoch
+            entry.batches.clear()
+        entry.batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        entry.last_seq = last_seq
+
+    def validate(
+        self,
+        producer_id: int,
+        epoch: int,
+        first_seq: int,
+        last_seq: int,
+        first_offset: int,
+        count: int,
+        timestamp_ms: float,
+    ):
+        """``check`` and, if the batch is to be appended at ``first_offset``, ``append`` it (one call).
+
+        Returns what ``check`` returns. The caller appends the batch to the log when it gets None, at
+        ``first_offset`` (the log end offset now).
+        """
+        entry = self.producers.get(producer_id)
+        if entry is None:
+            entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+        else:
+            last = entry.last_seq
+            if epoch != entry.producer_epoch or not (
+                first_seq == last + 1 or (first_seq == 0 and last == INT_MAX)
+            ):
+                verdict = self.check(producer_id, epoch, first_seq, last_seq)
+                if verdict is not None:
+                    return verdict
+                if epoch != entry.producer_epoch:
+                    entry.producer_epoch = epoch
+                    entry.batches.clear()
+        entry.batches.append((first_seq, last_seq, first_offset, first_offset + count - 1, timestamp_ms))
+        entry.last_seq = last_seq
+        return None
+
+    def entry(self, producer_id: int) -> ProducerStateEntry | None:
+        return self.producers.get(producer_id)

@@ -98,22 +98,16 @@ class TransactionManager:
         accumulator.transaction_manager = self
 
     # ------------------------------------------------------------------ drain (called by the accumulator)
-    def assign(self, e: TxnPartitionEntry, batch) -> None:
-        """A new batch drained for the first time: stamp producer id, epoch and base sequence."""
-        if e.producer_epoch != self.producer_epoch or e.producer_id != self.producer_id:
-            # maybeUpdateProducerIdAndEpoch: no in-flight batches of the old epoch remain (blocked_new).
+    def maybe_update_producer_id_and_epoch(self, e: TxnPartitionEntry) -> None:
+        """``maybeUpdateProducerIdAndEpoch``: the partition's first new batch since an epoch bump starts
+        the new epoch at sequence 0 (the accumulator drains it only once no batch of the old epoch is in
+        flight: ``blocked_new``). The accumulator then stamps the batch with the producer id, epoch and
+        the partition's next sequence, advances it, and adds the batch to ``in_flight``, as Kafka's
+        ``RecordAccumulator.drain`` does."""
+        if not e.in_flight:
             e.producer_id, e.producer_epoch = self.producer_id, self.producer_epoch
             e.next_sequence = 0
             e.last_acked_sequence = -1
-        batch.producer_id = self.producer_id
-        batch.producer_epoch = self.producer_epoch
-        seq = e.next_sequence
-        batch.base_sequence = seq
-        seq += batch.count
-        if seq > INT_MAX:
-            seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
-        e.next_sequence = seq
-        e.in_flight.append(batch)
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
     def completed(self, batch) -> None:

@@ -18,16 +18,20 @@ their callers in ``RecordAccumulator.drain`` and ``Sender.completeBatch``), for 
   after the last acknowledged sequence (a real gap) and nothing is unresolved, the producer first
   **bumps its epoch** locally (KIP-360): the partition's in-flight batches are renumbered from sequence 0
   in the new epoch (``startSequencesAtBeginning``), which the broker accepts as a fresh start. A batch
-  that fails for good after a definite broker error leaves a gap: the producer bumps the epoch too. A
-  batch that expires (``delivery.timeout.ms``, retries exhausted) after being sent may or may not be in
-  the log: its partition's sequence is *unresolved* and no new batch is drained for it until its
-  in-flight batches complete (``maybeResolveSequences``); then, if the last acknowledged sequence is not
-  the one before the next sequence, the epoch is bumped.
+  that fails for good after a definite broker error leaves a gap: the producer bumps the epoch too
+  (``handleFailedBatch`` with ``adjustSequenceNumbers``). A batch that expires (``delivery.timeout.ms``)
+  after it had been retried (``inRetry``) may or may not be in the log: its partition's sequence is
+  *unresolved* and no new batch is drained for it until its in-flight batches complete
+  (``maybeResolveSequences``); then, if the last acknowledged sequence is not the one before the next
+  sequence, the epoch is bumped.
 * An epoch at ``Short.MAX_VALUE`` is not bumped: the producer gets a new producer id instead.
 
 What is modelled: all of the above, per batch (dict and list operations, never per record). The
-accumulator asks ``blocked``-style questions through the partition's ``TxnPartitionEntry``; the sender
-reports completions and failures.
+accumulator stamps new batches and reads the partition's ``TxnPartitionEntry`` (its first in-flight
+batch, ``blocked_new``) to decide what it may drain; the sender reports completions and failures and
+runs ``maybe_resolve_and_bump`` at the start of each pass. Failures whose outcome the producer cannot
+know (request timeout, delivery timeout; ``sender.UNKNOWN_OUTCOME``) count as expiries; any other
+error that ends a batch is a definite refusal.
 
 Not modelled: transactions (``transactional.id``, markers, abortable errors), ``UNKNOWN_PRODUCER_ID``
 (brokers never lose producer state here), and InitProducerId taking time (the id is assigned at build).

@@ -40,7 +40,7 @@ from collections import deque
 import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
-from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, ProducerBatch
+from eventsim.producer.producer_batch import INT_MAX, RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, ProducerBatch
 from eventsim.structs import TopicPartition
 
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
@@ -332,7 +332,19 @@ class RecordAccumulator:
                 batch = ProducerBatch(pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total)
                 pq.head = end
                 if e is not None:
-                    self.transaction_manager.assign(e, batch)
+                    # Kafka's drain: setProducerState, incrementSequenceNumber, addInFlightBatch.
+                    tm = self.transaction_manager
+                    if e.producer_epoch != tm.producer_epoch or e.producer_id != tm.producer_id:
+                        tm.maybe_update_producer_id_and_epoch(e)
+                    batch.producer_id = tm.producer_id
+                    batch.producer_epoch = tm.producer_epoch
+                    seq = e.next_sequence
+                    batch.base_sequence = seq
+                    seq += batch.count
+                    if seq > INT_MAX:
+                        seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+                    e.next_sequence = seq
+                    e.in_flight.append(batch)
             size += batch.wire_bytes
             batch.drained_ms = now
             batches.append(batch)

@@ -18,16 +18,20 @@ their callers in ``RecordAccumulator.drain`` and ``Sender.completeBatch``), for 
   after the last acknowledged sequence (a real gap) and nothing is unresolved, the producer first
   **bumps its epoch** locally (KIP-360): the partition's in-flight batches are renumbered from sequence 0
   in the new epoch (``startSequencesAtBeginning``), which the broker accepts as a fresh start. A batch
-  that fails for good after a definite broker error leaves a gap: the producer bumps the epoch too. A
-  batch that expires (``delivery.timeout.ms``, retries exhausted) after being sent may or may not be in
-  the log: its partition's sequence is *unresolved* and no new batch is drained for it until its
-  in-flight batches complete (``maybeResolveSequences``); then, if the last acknowledged sequence is not
-  the one before the next sequence, the epoch is bumped.
+  that fails for good after a definite broker error leaves a gap: the producer bumps the epoch too
+  (``handleFailedBatch`` with ``adjustSequenceNumbers``). A batch that expires (``delivery.timeout.ms``)
+  after it had been retried (``inRetry``) may or may not be in the log: its partition's sequence is
+  *unresolved* and no new batch is drained for it until its in-flight batches complete
+  (``maybeResolveSequences``); then, if the last acknowledged sequence is not the one before the next
+  sequence, the epoch is bumped.
 * An epoch at ``Short.MAX_VALUE`` is not bumped: the producer gets a new producer id instead.
 
 What is modelled: all of the above, per batch (dict and list operations, never per record). The
-accumulator asks ``blocked``-style questions through the partition's ``TxnPartitionEntry``; the sender
-reports completions and failures.
+accumulator stamps new batches and reads the partition's ``TxnPartitionEntry`` (its first in-flight
+batch, ``blocked_new``) to decide what it may drain; the sender reports completions and failures and
+runs ``maybe_resolve_and_bump`` at the start of each pass. Failures whose outcome the producer cannot
+know (request timeout, delivery timeout; ``sender.UNKNOWN_OUTCOME``) count as expiries; any other
+error that ends a batch is a definite refusal.
 
 Not modelled: transactions (``transactional.id``, markers, abortable errors), ``UNKNOWN_PRODUCER_ID``
 (brokers never lose producer state here), and InitProducerId taking time (the id is assigned at build).
@@ -98,22 +102,16 @@ class TransactionManager:
         accumulator.transaction_manager = self
 
     # ------------------------------------------------------------------ drain (called by the accumulator)
-    def assign(self, e: TxnPartitionEntry, batch) -> None:
-        """A new batch drained for the first time: stamp producer id, epoch and base sequence."""
-        if e.producer_epoch != self.producer_epoch or e.producer_id != self.producer_id:
-            # maybeUpdateProducerIdAndEpoch: no in-flight batches of the old epoch remain (blocked_new).
+    def maybe_update_producer_id_and_epoch(self, e: TxnPartitionEntry) -> None:
+        """``maybeUpdateProducerIdAndEpoch``: the partition's first new batch since an epoch bump starts
+        the new epoch at sequence 0 (the accumulator drains it only once no batch of the old epoch is in
+        flight: ``blocked_new``). The accumulator then stamps the batch with the producer id, epoch and
+        the partition's next sequence, advances it, and adds the batch to ``in_flight``, as Kafka's
+        ``RecordAccumulator.drain`` does."""
+        if not e.in_flight:
             e.producer_id, e.producer_epoch = self.producer_id, self.producer_epoch
             e.next_sequence = 0
             e.last_acked_sequence = -1
-        batch.producer_id = self.producer_id
-        batch.producer_epoch = self.producer_epoch
-        seq = e.next_sequence
-        batch.base_sequence = seq
-        seq += batch.count
-        if seq > INT_MAX:
-            seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
-        e.next_sequence = seq
-        e.in_flight.append(batch)
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
     def completed(self, batch) -> None:

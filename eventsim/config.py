@@ -52,10 +52,10 @@ other value is an error naming the capability that will model it):
 
 Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
 each consumer spec is one group); ``acks=1``, the same as ``acks=all``
-while every topic has one replica (both are Kafka's behaviour); ``enable.idempotence``, until the
-idempotent producer is modelled (retried batches can be written twice, as with ``false``). The
-broker's ``socket.request.max.bytes`` and ``fetch.max.bytes`` act only on requests larger than them;
-the scenario refuses values a client's requests could exceed (:mod:`eventsim.scenarios`).
+while every topic has one replica (both are Kafka's behaviour). The broker's
+``socket.request.max.bytes`` acts only on requests larger than it; the scenario refuses values a
+client's requests could exceed (:mod:`eventsim.scenarios`). The broker's ``fetch.max.bytes`` caps every
+consumer's ``fetch.max.bytes``, as in Kafka.
 
 Not modelled: transactions (``transactional.id``), compression levels, socket buffers, metadata
 refresh, SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,

@@ -341,9 +341,8 @@ class Scenario:
         """Refuse broker limits that a client's requests could exceed: what Kafka then does is not modelled.
 
         A request larger than the broker's ``socket.request.max.bytes`` makes the broker close the
-        connection (``InvalidReceiveException``); a consumer asking for more than the broker's
-        ``fetch.max.bytes`` gets at most that much (``KafkaApis.handleFetchRequest``). Within these
-        bounds both limits change nothing, in Kafka as in the model.
+        connection (``InvalidReceiveException``). Within that bound the limit changes nothing, in Kafka as
+        in the model. (The broker's ``fetch.max.bytes`` is modelled: it caps each fetch, in ``Broker``.)
         """
         from eventsim.consumer.consumer import FETCH_REQUEST_BYTES  # the wire sizes the model uses
         from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
@@ -381,19 +380,6 @@ class Scenario:
                 raise InvalidConfigurationError(
                     field, value, allowed, f"a produce request of up to {largest} bytes {why}"
                 )
-        for i, spec in enumerate(self.consumers):
-            asked = spec.config.fetch_max_bytes
-            if asked > broker.fetch_max_bytes:
-                broker_set = broker.fetch_max_bytes != BrokerConfig.fetch_max_bytes
-                where = f"consumers[{i}].config.fetch.max.bytes"
-                raise InvalidConfigurationError(
-                    "broker.fetch.max.bytes" if broker_set else where,
-                    broker.fetch_max_bytes if broker_set else asked,
-                    f"integer >= {asked} ({where})" if broker_set
-                    else f"integer in [0, {broker.fetch_max_bytes}] (the broker's fetch.max.bytes)",
-                    "the broker caps every fetch response at its fetch.max.bytes; that cap is not modelled "
-                    "yet (it arrives with the broker's fetch limits)",
-                )  # fmt: skip
 
     def _unique(self, key: str, names: list[str], what: str) -> None:
         for i, name in enumerate(names):

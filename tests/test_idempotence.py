@@ -369,3 +369,16 @@ def test_with_idempotence_no_log_ever_holds_a_duplicate_or_a_reordered_record(ca
     assert duplicates(ids) == 0
     assert reorders(ids) == 0
     assert res.stats["records_consumed_duplicate"] == 0
+
+
+def test_the_brokers_fetch_max_bytes_caps_a_consumers_fetch():
+    from eventsim.broker.broker import FetchRequest
+    from eventsim.runner import build
+
+    run = build({**scenario({}), "broker": {"fetch.max.bytes": 2048}})
+    broker = run.cluster.brokers[0]
+    consumer = run.consumers[0]
+    fetch = FetchRequest(consumer, 0, [], consumer.config, 0.0, 0, consumer.host)
+    assert fetch.max_bytes == consumer.config.fetch_max_bytes > 2048
+    broker.handle_fetch(fetch)
+    assert fetch.max_bytes == 2048

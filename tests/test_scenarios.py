@@ -92,14 +92,6 @@ BAD = [
         "the broker would close the connection",
     ),
     (
-        variant(("broker",), {"fetch.max.bytes": 1048576}),
-        I,
-        "broker.fetch.max.bytes",
-        "1048576",
-        "integer >= 52428800",
-        "that cap is not modelled yet",
-    ),
-    (
         variant(("consumers", 0, "topic"), "event"),
         UnknownTopicOrPartitionError,
         "consumers[0].topic",

@@ -149,11 +149,11 @@ _RF1 = "acks=1 and acks=all are identical while every topic has one replica (Kaf
 TABLE = {
     # ---------------------------------------------------------------- producer
     ("producer", "acks"): Changes("0"),  # and "1": see _RF1
-    ("producer", "enable.idempotence"): NoOp(
-        "the producer is modelled without idempotence for now: a retried batch can be written twice "
-        "whatever this says (as with false); the idempotent-producer change models true and moves this "
-        "row to Changes",
+    # Without idempotence a retry after a lost acknowledgement writes the batch again.
+    ("producer", "enable.idempotence"): Changes(
         False,
+        context=(("producer", "request.timeout.ms", 0), ("producer", "delivery.timeout.ms", 50),
+                 ("producer", "retry.backoff.ms", 1), ("producer", "retry.backoff.max.ms", 1)),
     ),
     ("producer", "linger.ms"): Changes(0),
     ("producer", "batch.size"): Changes(512),
@@ -243,12 +243,7 @@ TABLE = {
         2 * 1048576,
         refused=(100000, "broker.socket.request.max.bytes", "not modelled yet"),
     ),
-    ("broker", "fetch.max.bytes"): NoOp(
-        "caps each fetch response; the scenario refuses a value below a consumer's fetch.max.bytes, so "
-        "within what it accepts the cap never acts, in Kafka as in the model",
-        100 * 1048576,
-        refused=(1048576, "broker.fetch.max.bytes", "not modelled yet"),
-    ),
+    ("broker", "fetch.max.bytes"): Changes(1024, context=_BACKLOG),  # caps every consumer's fetch
     ("broker", "compression.type"): Changes("gzip"),
     # ---------------------------------------------------------------- topic
     ("topic", "name"): NoOp(

@@ -255,8 +255,14 @@ class Broker:
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:
-        """Book a fetch request from its arrival time (see ``handle_produce``); it reads at handler time."""
+        """Book a fetch request from its arrival time (see ``handle_produce``); it reads at handler time.
+
+        The broker's ``fetch.max.bytes`` caps what the consumer asked for (``KafkaApis.handleFetchRequest``).
+        """
         self.fetch_requests += 1
+        cap = self.config.fetch_max_bytes
+        if fetch.max_bytes > cap:
+            fetch.max_bytes = cap
         _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch)
 

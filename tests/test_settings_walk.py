@@ -27,14 +27,8 @@ from dataclasses import dataclass
 import pytest
 
 import eventsim
-from eventsim.config import (
-    _TOPIC_OVERRIDES,
-    BrokerConfig,
-    ClusterConfig,
-    ConsumerConfig,
-    ProducerConfig,
-    TopicConfig,
-)
+from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
+from eventsim.config.server import _TOPIC_OVERRIDES
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.metrics.result import FRAMES
 from eventsim.scenarios import ConsumerSpec, MetricsSpec, ProducerSpec, Scenario

@@ -1,0 +1,71 @@
+"""Kafka configuration as frozen dataclasses: producer, consumer, broker, topic and cluster.
+
+The client configs are in :mod:`eventsim.config.clients`, the broker, topic and cluster configs in
+:mod:`eventsim.config.server`, what they share in :mod:`eventsim.config.common`.
+
+What Kafka does: every client and broker setting is a named property declared with a type, a
+default and a validator (``ProducerConfig.java``, ``ConsumerConfig.java`` in
+``clients/src/main/java/org/apache/kafka/clients/``; ``LogConfig.java``, ``ServerLogConfigs.java``,
+``ReplicationConfigs.java``, ``SocketServerConfigs.java`` on the broker). Some rules span properties:
+
+* the producer's ``delivery.timeout.ms`` must be >= ``linger.ms + request.timeout.ms``; an explicit
+  smaller value is a ``ConfigException``, a smaller value from defaults is raised with a warning
+  (``KafkaProducer.configureDeliveryTimeout``, KIP-91);
+* ``enable.idempotence`` (default true since 3.0, KIP-679) is turned off silently when the user
+  leaves it unset and sets ``acks`` other than ``all`` or ``retries=0``, and is an error when set
+  explicitly with them; ``max.in.flight.requests.per.connection`` above 5 while idempotence is
+  configured on is an error from 4.0 (KAFKA-17927), even when acks turns idempotence off
+  (``ProducerConfig.postProcessAndValidateIdempotenceConfigs``); set ``enable.idempotence=false``
+  to use more in-flight requests;
+* a consumer without ``group.id`` has ``enable.auto.commit`` forced to false, and setting it to true
+  explicitly is an error (``ConsumerConfig.maybeOverrideEnableAutoCommit``); ``heartbeat.interval.ms``
+  must be below ``session.timeout.ms`` (``consumer/internals/Heartbeat``);
+* the broker's ``log.retention.ms`` wins over ``log.retention.minutes``, which wins over
+  ``log.retention.hours``, and a negative result means unlimited (``KafkaConfig`` / ``LogConfig``);
+  ``log.roll.ms`` wins over ``log.roll.hours``; ``replica.fetch.wait.max.ms`` must not exceed
+  ``replica.lag.time.max.ms`` (``KafkaConfig.validateValues``);
+* a topic's properties (``retention.ms``, ``min.insync.replicas``...) override the broker's
+  ``log.*`` defaults (``LogConfig.fromProps``), and topic names follow ``Topic.validate``.
+
+Modelled: the properties the simulation uses, with Kafka 4.2's defaults (the ``define()`` calls of
+the classes named above and ``CommonClientConfigs``, and Kafka's upgrade notes for older defaults)
+and the ranges of those ``define()`` calls; where Kafka declares no range but a negative value is
+meaningless to the model (``session.timeout.ms``, ``replica.lag.time.max.ms``, ...) eventsim
+requires >= 0 or >= 1 and says so in the message. Values are parsed as ``ConfigDef`` parses them
+(numeric strings for integers, ``"true"``/``"false"`` for booleans; see
+:mod:`eventsim.core.validation`). A topic that gives no ``partitions`` or ``replication.factor``
+takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``CreateTopics`` request
+without them does (KIP-464). Unknown property names are errors with a did-you-mean; real Kafka
+properties that are not modelled (serializers, TLS, transactions, buffer sizes) are errors that say
+so.
+
+Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
+other value is an error naming the capability that will model it):
+
+* replication: a topic's ``replication.factor`` above 1, ``min.insync.replicas`` (topic and broker),
+  the broker's ``default.replication.factor``, ``replica.lag.time.max.ms``,
+  ``replica.fetch.wait.max.ms``, ``replica.fetch.min.bytes``, ``replica.fetch.max.bytes`` and
+  ``num.replica.fetchers``;
+* failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``) and
+  ``racks``, the producer's ``partitioner.availability.timeout.ms`` and the consumer's
+  ``request.timeout.ms``;
+* consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
+  ``enable.auto.commit`` (accepted as Kafka derives it: true for a group), ``auto.commit.interval.ms``
+  and ``isolation.level`` (``read_committed``).
+
+Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
+each consumer spec is one group); ``acks=1``, the same as ``acks=all``
+while every topic has one replica (both are Kafka's behaviour). The broker's
+``socket.request.max.bytes`` acts only on requests larger than it; the scenario refuses values a
+client's requests could exceed (:mod:`eventsim.scenarios`). The broker's ``fetch.max.bytes`` caps every
+consumer's ``fetch.max.bytes``, as in Kafka.
+
+Not modelled: transactions (``transactional.id``), compression levels, socket buffers, metadata
+refresh, SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,
+and the broker-side check of ``session.timeout.ms`` against ``group.min/max.session.timeout.ms``.
+"""
+
+from eventsim.config.clients import ConsumerConfig, ProducerConfig
+from eventsim.config.server import BrokerConfig, ClusterConfig, TopicConfig
+
+__all__ = ["ProducerConfig", "ConsumerConfig", "BrokerConfig", "TopicConfig", "ClusterConfig"]

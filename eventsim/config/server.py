@@ -1,0 +1,312 @@
+"""Broker, topic and cluster configs: ``server.properties``, a topic's ``LogConfig``, the cluster's shape.
+
+See :mod:`eventsim.config` for what Kafka does, what is modelled and what is not modelled yet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from eventsim.config.common import (
+    BOOL,
+    BROKER_CODECS,
+    FAILOVER_ELECTION,
+    FOLLOWERS,
+    REPLICATION,
+    STR,
+    int_prop,
+    long_prop,
+)
+from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.validation import (
+    LONG_MAX,
+    MISSING,
+    NotModelledYet,
+    Prop,
+    PropertyConfig,
+    check_mapping,
+    did_you_mean,
+    join_path,
+)
+
+__all__ = ["BrokerConfig", "TopicConfig", "ClusterConfig"]
+
+@dataclass(frozen=True)
+class BrokerConfig(PropertyConfig):
+    """Broker properties (``server.properties``) the model uses, Kafka 4.2 defaults.
+
+    ``from_properties`` also accepts ``log.retention.hours``, ``log.retention.minutes`` and
+    ``log.roll.hours`` and folds them into the millisecond fields with Kafka's precedence.
+    """
+
+    num_network_threads: int = 3
+    num_io_threads: int = 8
+    queued_max_requests: int = 500
+    message_max_bytes: int = 1048588
+    log_segment_bytes: int = 1073741824
+    log_retention_ms: int = 604800000
+    log_retention_bytes: int = -1
+    log_retention_check_interval_ms: int = 300000
+    log_roll_ms: int = 604800000
+    log_flush_interval_messages: int = LONG_MAX
+    log_flush_interval_ms: int | None = None
+    min_insync_replicas: int = 1
+    default_replication_factor: int = 1
+    num_partitions: int = 1
+    unclean_leader_election_enable: bool = False
+    replica_lag_time_max_ms: int = 30000
+    replica_fetch_wait_max_ms: int = 500
+    replica_fetch_min_bytes: int = 1
+    replica_fetch_max_bytes: int = 1048576
+    num_replica_fetchers: int = 1
+    socket_request_max_bytes: int = 104857600
+    fetch_max_bytes: int = 57671680
+    compression_type: str = "producer"
+
+    _KIND: ClassVar[str] = "broker"
+    _ALIASES: ClassVar[tuple[str, ...]] = ("log.retention.hours", "log.retention.minutes", "log.roll.hours")
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "min_insync_replicas": REPLICATION,
+        "default_replication_factor": REPLICATION,
+        "unclean_leader_election_enable": FAILOVER_ELECTION,
+        "replica_lag_time_max_ms": FOLLOWERS,
+        "replica_fetch_wait_max_ms": FOLLOWERS,
+        "replica_fetch_min_bytes": FOLLOWERS,
+        "replica_fetch_max_bytes": FOLLOWERS,
+        "num_replica_fetchers": FOLLOWERS,
+    }
+    _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
+        "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
+        "socket.send.buffer.bytes socket.receive.buffer.bytes "
+        "num.recovery.threads.per.data.dir offsets.topic.replication.factor "
+        "transaction.state.log.replication.factor log.cleanup.policy "
+        "auto.create.topics.enable background.threads group.initial.rebalance.delay.ms".split()
+    )
+    _PROPS: ClassVar[dict[str, Prop]] = {
+        "num_network_threads": int_prop(1),
+        "num_io_threads": int_prop(1),
+        "queued_max_requests": int_prop(1),
+        "message_max_bytes": int_prop(0),
+        "log_segment_bytes": int_prop(1048576),  # atLeast(1 MiB) since 4.0 (KIP-1030)
+        "log_retention_ms": long_prop(),  # negative = unlimited, stored as -1
+        "log_retention_bytes": long_prop(),  # negative = unlimited
+        "log_retention_check_interval_ms": long_prop(1),
+        "log_roll_ms": long_prop(1),
+        "log_flush_interval_messages": long_prop(1),
+        "log_flush_interval_ms": long_prop(0, nullable=True),
+        "min_insync_replicas": int_prop(1),
+        "default_replication_factor": int_prop(1, 32767),
+        "num_partitions": int_prop(1),
+        "unclean_leader_election_enable": BOOL,
+        "replica_lag_time_max_ms": long_prop(0),
+        "replica_fetch_wait_max_ms": int_prop(0),
+        "replica_fetch_min_bytes": int_prop(0),
+        "replica_fetch_max_bytes": int_prop(0),
+        "num_replica_fetchers": int_prop(1),
+        "socket_request_max_bytes": int_prop(1),
+        "fetch_max_bytes": int_prop(1024),
+        "compression_type": Prop("choice", choices=BROKER_CODECS),
+    }
+
+    @classmethod
+    def _fold_aliases(cls, values: dict, aliases: dict) -> dict:
+        if "log_retention_ms" not in values:
+            if "log.retention.minutes" in aliases:
+                minutes = int_prop().check("log.retention.minutes", aliases["log.retention.minutes"])
+                values["log_retention_ms"] = minutes * 60_000
+            elif "log.retention.hours" in aliases:
+                hours = int_prop().check("log.retention.hours", aliases["log.retention.hours"])
+                values["log_retention_ms"] = hours * 3_600_000
+        if "log.roll.hours" in aliases:
+            hours = int_prop(1).check("log.roll.hours", aliases["log.roll.hours"])
+            values.setdefault("log_roll_ms", hours * 3_600_000)
+        return values
+
+    def _resolve(self, derived: dict[str, object]) -> None:
+        if self.log_retention_ms < 0:  # KafkaConfig: any negative retention means "keep forever"
+            object.__setattr__(self, "log_retention_ms", -1)
+        if self.replica_fetch_wait_max_ms > self.replica_lag_time_max_ms:
+            raise InvalidConfigurationError(
+                "replica.fetch.wait.max.ms",
+                self.replica_fetch_wait_max_ms,
+                f"integer <= replica.lag.time.max.ms ({self.replica_lag_time_max_ms})",
+                "a follower waiting longer than the lag limit would keep dropping out of the ISR",
+            )
+
+
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]+")
+_TOPIC_OVERRIDES = {  # topic property -> the broker property it defaults to (ServerTopicConfigSynonyms)
+    "retention_ms": "log_retention_ms",
+    "retention_bytes": "log_retention_bytes",
+    "segment_bytes": "log_segment_bytes",
+    "segment_ms": "log_roll_ms",
+    "min_insync_replicas": "min_insync_replicas",
+    "max_message_bytes": "message_max_bytes",
+    "compression_type": "compression_type",
+    "flush_messages": "log_flush_interval_messages",
+    "flush_ms": "log_flush_interval_ms",
+}
+
+
+@dataclass(frozen=True)
+class TopicConfig(PropertyConfig):
+    """A topic: name, partition count, replication factor, and topic-level overrides (None = inherit).
+
+    ``partitions`` and ``replication_factor`` left as ``None`` take the broker's ``num.partitions`` and
+    ``default.replication.factor``, as a ``CreateTopics`` request without them does (KIP-464).
+    """
+
+    name: str
+    partitions: int | None = None
+    replication_factor: int | None = None
+    retention_ms: int | None = None
+    retention_bytes: int | None = None
+    segment_bytes: int | None = None
+    segment_ms: int | None = None
+    min_insync_replicas: int | None = None
+    max_message_bytes: int | None = None
+    compression_type: str | None = None
+    flush_messages: int | None = None
+    flush_ms: int | None = None
+
+    _KIND: ClassVar[str] = "topic"
+    _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
+        "cleanup.policy delete.retention.ms message.timestamp.type preallocate "
+        "segment.jitter.ms unclean.leader.election.enable min.compaction.lag.ms "
+        "max.compaction.lag.ms index.interval.bytes".split()
+    )
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "replication_factor": dataclasses.replace(REPLICATION, allowed=(None, 1)),
+        "min_insync_replicas": dataclasses.replace(REPLICATION, allowed=(None, 1)),
+    }
+    _PROPS: ClassVar[dict[str, Prop]] = {
+        "name": STR,
+        "partitions": int_prop(1, nullable=True),  # None: the broker's num.partitions
+        # A Java short on the wire; None: the broker's default.replication.factor.
+        "replication_factor": int_prop(1, 32767, nullable=True),
+        "retention_ms": long_prop(-1, nullable=True),
+        "retention_bytes": long_prop(nullable=True),
+        "segment_bytes": int_prop(1048576, nullable=True),
+        "segment_ms": long_prop(1, nullable=True),
+        "min_insync_replicas": int_prop(1, nullable=True),
+        "max_message_bytes": int_prop(0, nullable=True),
+        "compression_type": Prop("choice", choices=BROKER_CODECS, nullable=True),
+        "flush_messages": long_prop(1, nullable=True),
+        "flush_ms": long_prop(0, nullable=True),
+    }
+    _TOP_LEVEL: ClassVar[tuple[str, ...]] = ("name", "partitions", "replication_factor")
+
+    def _resolve(self, derived: dict[str, object]) -> None:
+        # org.apache.kafka.common.internals.Topic.validate
+        allowed = "1-249 characters from a-z A-Z 0-9 . _ -, not '.' or '..'"
+        if not self.name or self.name in (".", "..") or len(self.name) > 249:
+            raise InvalidConfigurationError("name", self.name, allowed, "illegal topic name")
+        if not _TOPIC_NAME.fullmatch(self.name):
+            bad = sorted(set(re.sub(r"[a-zA-Z0-9._-]", "", self.name)))
+            raise InvalidConfigurationError(
+                "name", self.name, allowed, f"illegal characters {''.join(bad)!r}"
+            )
+
+    @classmethod
+    def from_properties(cls, props, *, path: str = "") -> TopicConfig:
+        """From ``{"name": ..., "partitions": 12, "replication.factor": 3, "config": {topic properties}}``."""
+        props = check_mapping(path or "topic", {} if props is None else props, "topic keys")
+        for key, value in props.items():
+            if str(key).strip().replace("_", ".") in {cls.dotted(name) for name in _TOPIC_OVERRIDES}:
+                raise InvalidConfigurationError(
+                    join_path(path, str(key)),
+                    value,
+                    "name, partitions, replication.factor, config",
+                    f"put {key} under config:",
+                )
+        top, nested = cls._normalise(props, path, cls._TOP_LEVEL, extra=("config",))
+        overrides, _ = cls._normalise(nested.get("config"), join_path(path, "config"), _TOPIC_OVERRIDES)
+        try:
+            if "name" not in top:
+                cls(**top, **overrides, name="placeholder")  # report any other bad property first
+                raise InvalidConfigurationError("name", MISSING, "a topic name", "every topic needs a name")
+            return cls(**top, **overrides)
+        except InvalidConfigurationError as err:
+            if err.field not in ("name", "partitions", "replication.factor"):
+                err = type(err)(f"config.{err.field}", err.value, err.allowed, err.reason)
+            raise err.prefixed(path) from None
+
+    def to_properties(self) -> dict[str, object]:
+        props = super().to_properties()
+        head = {key: props.pop(key) for key in ("name", "partitions", "replication.factor")}
+        return {**head, "config": {key: value for key, value in props.items() if value is not None}}
+
+    def resolve(self, broker: BrokerConfig) -> TopicConfig:
+        """This topic with every ``None`` override filled in from the broker's defaults.
+
+        ``flush.ms`` falls back to ``log.flush.interval.ms`` and, when that is unset too, to Kafka's
+        ``log.flush.scheduler.interval.ms`` default of ``Long.MAX_VALUE`` (no periodic fsync).
+        ``partitions`` and ``replication.factor`` fall back to ``num.partitions`` and
+        ``default.replication.factor`` (``ReplicationControlManager.createTopic``).
+        """
+        filled = {}
+        if self.partitions is None:
+            filled["partitions"] = broker.num_partitions
+        if self.replication_factor is None:
+            filled["replication_factor"] = broker.default_replication_factor
+        for topic_field, broker_field in _TOPIC_OVERRIDES.items():
+            if getattr(self, topic_field) is None:
+                value = getattr(broker, broker_field)
+                filled[topic_field] = LONG_MAX if value is None else value
+        return dataclasses.replace(self, **filled) if filled else self
+
+
+@dataclass(frozen=True)
+class ClusterConfig(PropertyConfig):
+    """The cluster's shape: broker count, hardware profile, racks and controller mode (eventsim's own)."""
+
+    brokers: int = 3
+    hardware: str = "cloud-2020"
+    racks: tuple[str, ...] | None = None
+    controller_mode: str = "kraft"
+
+    _KIND: ClassVar[str] = "cluster"
+    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
+        "racks": NotModelledYet(
+            "rack-aware replica placement",
+            "racks decide where followers go and which failures a partition survives; they arrive with "
+            "the failover capability",
+        ),
+        "controller_mode": NotModelledYet(
+            "the ZooKeeper controller",
+            "controller failover and ZooKeeper-mode leader elections arrive with the failover capability",
+        ),
+    }
+
+    @staticmethod
+    def dotted(name: str) -> str:
+        """Cluster keys are eventsim's own, not Kafka properties, so they keep their underscores."""
+        return name
+
+    _PROPS: ClassVar[dict[str, Prop]] = {
+        "brokers": int_prop(1),
+        "hardware": STR,
+        "racks": Prop("strs", nullable=True),
+        "controller_mode": Prop("choice", choices=("kraft", "zookeeper")),
+    }
+
+    def _resolve(self, derived: dict[str, object]) -> None:
+        from eventsim.hardware import PROFILES  # imported here: hardware profiles import nothing from config
+
+        if self.hardware not in PROFILES:
+            raise InvalidConfigurationError(
+                "hardware",
+                self.hardware,
+                "one of " + ", ".join(sorted(PROFILES)),
+                "unknown hardware profile" + did_you_mean(self.hardware, PROFILES),
+            )
+        if self.racks is not None and len(self.racks) != self.brokers:
+            raise InvalidConfigurationError(
+                "racks",
+                list(self.racks),
+                f"a list of {self.brokers} rack names, one per broker",
+                f"{len(self.racks)} racks for {self.brokers} brokers",
+            )

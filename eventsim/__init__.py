@@ -1,7 +1,8 @@
 """eventsim: a discrete-event model of an Apache Kafka cluster, built on SimPy, for teaching and what-ifs.
 
-``eventsim.simulate(scenario, seed=0, horizon_ms=None) -> Result`` is the one entry point; a scenario is a
-``Scenario``, a dict, a YAML path or a preset name (``"reference"``). Time is in milliseconds.
+``eventsim.simulate(scenario, seed=None, horizon_ms=None, overrides=()) -> Result`` is the one entry point;
+a scenario is a ``Scenario``, a dict, a YAML path or a preset name (``"reference"``); ``seed`` None runs the
+scenario's own seed; ``overrides`` change fields by the paths error messages use. Time is in milliseconds.
 """
 
 # First: importing _compiled installs its finder before any module it covers is imported.

@@ -104,10 +104,13 @@ def exercise(key: str, value, *, student=...) -> CheckResult:
     who = _who(student)
     expected = float(ex.expected(who))
     tol = ex.tolerance.describe(ex.unit)
-    common = dict(key=key, title=ex.title, student=who, expected=expected, tolerance=tol, hint=ex.hint, unit=ex.unit)
+    common = dict(
+        key=key, title=ex.title, student=who, expected=expected, tolerance=tol, hint=ex.hint, unit=ex.unit
+    )
     if _missing(value):
-        return CheckResult(value=value, correct=False, status="missing", abs_error=math.nan, rel_error=math.nan,
-                           **common)
+        return CheckResult(
+            value=value, correct=False, status="missing", abs_error=math.nan, rel_error=math.nan, **common
+        )
     if hasattr(value, "item") and getattr(value, "size", 1) == 1:  # numpy scalars and 1-element arrays
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -120,5 +123,11 @@ def exercise(key: str, value, *, student=...) -> CheckResult:
     correct = ex.tolerance.accepts(value, expected)
     if ex.answer == "integer" and not value.is_integer():
         correct = False
-    return CheckResult(value=value, correct=correct, status="correct" if correct else "wrong", abs_error=abs_error,
-                       rel_error=rel_error, **common)
+    return CheckResult(
+        value=value,
+        correct=correct,
+        status="correct" if correct else "wrong",
+        abs_error=abs_error,
+        rel_error=rel_error,
+        **common,
+    )

@@ -41,15 +41,22 @@ class Comparison:
     def _lines(self) -> list[str]:
         if self.status == "missing":
             lines = [
-                f"No prediction recorded. The run gave {self._u(self.actual)}. Next time, write your guess in "
-                "`prediction = ...` before you run the experiment: a number you committed to is what makes the "
+                f"No prediction recorded. The run gave {self._u(self.actual)}. Next time, write your guess "
+                f"in "
+                "`prediction = ...` before you run the experiment: a number you committed to is what makes "
+                "the "
                 "result surprising, or not."
             ]
         elif isinstance(self.actual, str) or isinstance(self.actual, bool):
             verdict = "Right" if self.status == "exact" else "Not this time"
-            lines = [f"{verdict}: you predicted {self._u(self.prediction)}; the run gave {self._u(self.actual)}."]
+            lines = [
+                f"{verdict}: you predicted {self._u(self.prediction)}; the run gave {self._u(self.actual)}."
+            ]
         else:
-            lines = [f"You predicted {self._u(self.prediction)}; the run gave {self._u(self.actual)}: {self._off()}."]
+            lines = [
+                f"You predicted {self._u(self.prediction)}; the run gave {self._u(self.actual)}: "
+                f"{self._off()}."
+            ]
         if self.why:
             lines.append(f"Why it matters: {self.why}")
         return lines
@@ -82,7 +89,9 @@ def compare(prediction, actual, *, unit: str = "", why: str = "") -> Comparison:
         actual = actual.item()
     if hasattr(prediction, "item") and getattr(prediction, "size", 1) == 1:
         prediction = prediction.item()
-    missing = prediction is None or prediction is ... or (isinstance(prediction, float) and math.isnan(prediction))
+    missing = (
+        prediction is None or prediction is ... or (isinstance(prediction, float) and math.isnan(prediction))
+    )
     if missing:
         return Comparison(prediction, actual, unit, why, "missing", math.nan)
     numeric = all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in (prediction, actual))

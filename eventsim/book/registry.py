@@ -128,7 +128,9 @@ class Params(dict):
         try:
             return self[name]
         except KeyError:
-            raise AttributeError(f"exercise {self.key!r} has no parameter {name!r}; it has: {', '.join(self)}") from None
+            raise AttributeError(
+                f"exercise {self.key!r} has no parameter {name!r}; it has: {', '.join(self)}"
+            ) from None
 
     def frozen(self) -> tuple:
         return tuple(sorted(self.items()))
@@ -148,7 +150,9 @@ class Exercise:
 
     key: str
     title: str
-    chapter: str  # the notebook it belongs to today, e.g. "04_producers" (informational; keys do not depend on it)
+    chapter: (
+        str  # the notebook it belongs to today, e.g. "04_producers" (informational; keys do not depend on it)
+    )
     source: str  # where in the chapter: "Exercise 2", "section 4 check", or "new exercise"
     question: str  # Markdown; {name} fields are filled with the student's parameters
     params: Mapping[str, Param]
@@ -172,7 +176,9 @@ class Exercise:
             return self.defaults()
         for attempt in range(_MAX_ATTEMPTS):
             values = {
-                name: (_draw(p.vary.values(), who, self.key, name, attempt) if p.vary is not None else p.default)
+                name: (
+                    _draw(p.vary.values(), who, self.key, name, attempt) if p.vary is not None else p.default
+                )
                 for name, p in self.params.items()
             }
             candidate = self._params(values, who)

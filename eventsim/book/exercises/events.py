@@ -28,7 +28,12 @@ def _late_consumer_missed(p) -> float:
     late = quickstart.replace(
         producers=[producer],
         consumers=[
-            {"name": "reader", "topic": "events", "start_ms": p.start_ms, "config": {"auto.offset.reset": "latest"}}
+            {
+                "name": "reader",
+                "topic": "events",
+                "start_ms": p.start_ms,
+                "config": {"auto.offset.reset": "latest"},
+            }
         ],
     )
     stats = eventsim.simulate(late, seed=SEED).stats
@@ -47,7 +52,9 @@ register(
         ),
         params={
             "rate_per_s": Param(1000, Range(1000, 1500, 100), "records/s", "the producer's rate_per_s"),
-            "processing_ms": Param(1.2, Range(1.2, 1.8, 0.1), "ms", "the consumer's processing_ms per record"),
+            "processing_ms": Param(
+                1.2, Range(1.2, 1.8, 0.1), "ms", "the consumer's processing_ms per record"
+            ),
         },
         solve=_latency_growth,
         tolerance=Tolerance(rel=0.15),
@@ -67,7 +74,8 @@ register(
         params={"rate_per_s": Param(1000, Range(500, 2500, 100), "records/s", "the producer's rate_per_s")},
         solve=_keep_up_limit,
         tolerance=Tolerance(rel=0.02),
-        hint="the consumer is busy rate_per_s x processing_ms / 1000 of the time; that share must stay below 1.",
+        hint="the consumer is busy rate_per_s x processing_ms / 1000 of the time; that share must stay below "
+             "1.",
         unit="ms",
     ),
     Exercise(
@@ -76,7 +84,8 @@ register(
         chapter=CHAPTER,
         source="Exercise 1",
         question=(
-            "Run the quickstart scenario with the producer at {rate_per_s} records/s and the consumer starting "
+            "Run the quickstart scenario with the producer at {rate_per_s} records/s and the consumer "
+            "starting "
             "at `start_ms: {start_ms}` with `auto.offset.reset: latest` (seed `SEED`). How many records does "
             "the consumer never see?"
         ),
@@ -86,7 +95,8 @@ register(
         },
         solve=_late_consumer_missed,
         tolerance=Tolerance(rel=0.08),
-        hint="with latest the consumer starts at the log end offset when it joins; everything appended before "
+        hint="with latest the consumer starts at the log end offset when it joins; everything appended "
+             "before "
         "is skipped. records_produced - records_consumed in result.stats counts them (rate x start time is a "
         "good estimate).",
         unit="records",

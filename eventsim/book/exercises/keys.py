@@ -22,7 +22,9 @@ def _stay_fraction(p) -> float:
     return float((before == after).mean())
 
 
-def partition_shares(key_count: int, exponent: float, partitions: int, key_format: str = "user-{}") -> np.ndarray:
+def partition_shares(
+    key_count: int, exponent: float, partitions: int, key_format: str = "user-{}"
+) -> np.ndarray:
     """Each partition's expected share of the records for Zipf keys: the sum of its keys' probabilities."""
     from eventsim.producer.partitioner import partitions_for_keys
     from eventsim.workload.keys import KeySpec
@@ -68,7 +70,8 @@ register(
         chapter=CHAPTER,
         source="Exercise 2",
         question=(
-            "A topic has {partitions} partitions and {key_count} keys `user-0` ... drawn from Zipf with exponent "
+            "A topic has {partitions} partitions and {key_count} keys `user-0` ... drawn from Zipf with "
+            "exponent "
             "{exponent}. What share of the records does the hottest partition receive?"
         ),
         params={
@@ -88,8 +91,10 @@ register(
         chapter=CHAPTER,
         source="Exercise 3",
         question=(
-            "{rate_per_s} records/s go to a topic of {partitions} partitions, keyed by 1,000 users `user-0` ... "
-            "drawn from Zipf with exponent {exponent}; one consumer reads each partition. What is the largest "
+            "{rate_per_s} records/s go to a topic of {partitions} partitions, keyed by 1,000 users `user-0` "
+            "... "
+            "drawn from Zipf with exponent {exponent}; one consumer reads each partition. What is the "
+            "largest "
             "`processing_ms` per record that lets the hottest partition's consumer keep up?"
         ),
         params={

@@ -56,9 +56,10 @@ def _compression_ceiling(p) -> float:
     from eventsim.hardware import PROFILES
     from eventsim.log.compression import CODECS
 
-    per_record_ms = PROFILES["laptop"].client_record_cpu_ms + record_bytes(p.value_bytes) / CODECS[
-        p.codec
-    ].compress_bytes_per_ms
+    per_record_ms = (
+        PROFILES["laptop"].client_record_cpu_ms
+        + record_bytes(p.value_bytes) / CODECS[p.codec].compress_bytes_per_ms
+    )
     return 1000.0 / per_record_ms
 
 
@@ -77,7 +78,8 @@ register(
         params={"rate_per_s": _RATE, "linger_ms": Param(10, Range(1, 20, 1), "ms", "linger.ms")},
         solve=_records_per_batch,
         tolerance=Tolerance(rel=0.03),
-        hint="a batch opens with one record and stays open linger.ms; count the records that join it meanwhile.",
+        hint="a batch opens with one record and stays open linger.ms; count the records that join it "
+             "meanwhile.",
         unit="records",
     ),
     Exercise(
@@ -87,13 +89,15 @@ register(
         source="section 1 (the linger stage of the breakdown)",
         question=(
             "One producer sends {rate_per_s} records/s of 100-byte values into one partition with "
-            "`linger.ms={linger_ms}` and `batch.size=262144`. On average, how many milliseconds does a record "
+            "`linger.ms={linger_ms}` and `batch.size=262144`. On average, how many milliseconds does a "
+            "record "
             "spend in the `linger` stage (in its open batch)?"
         ),
         params={"rate_per_s": _RATE, "linger_ms": Param(5, Range(1, 20, 1), "ms", "linger.ms")},
         solve=_linger_latency,
         tolerance=Tolerance(rel=0.05),
-        hint="the first record of a batch waits the full linger.ms, the r*L that join it wait L/2 on average; "
+        hint="the first record of a batch waits the full linger.ms, the r*L that join it wait L/2 on "
+             "average; "
         "weigh them by how many there are (L/2 alone is only right when batches are large).",
         unit="ms",
     ),
@@ -103,8 +107,10 @@ register(
         chapter=CHAPTER,
         source="Exercise 1",
         question=(
-            "One producer sends {rate_per_s} records/s into a topic of {partitions} partitions, all led by one "
-            "broker, with `linger.ms={linger_ms}` and `batch.size=262144`. How many produce requests per second "
+            "One producer sends {rate_per_s} records/s into a topic of {partitions} partitions, all led by "
+            "one "
+            "broker, with `linger.ms={linger_ms}` and `batch.size=262144`. How many produce requests per "
+            "second "
             "does it send?"
         ),
         params={
@@ -125,14 +131,18 @@ register(
         source="Exercise 4",
         question=(
             "A producer sends {rate_per_s} records/s of {value_bytes}-byte values (keys `device-0` ... "
-            "`device-999`) into one partition with the default `batch.size` (16,384). Above which `linger.ms` do "
+            "`device-999`) into one partition with the default `batch.size` (16,384). Above which "
+            "`linger.ms` do "
             "batches fill before they linger out?"
         ),
-        params={"rate_per_s": Param(20_000, Range(10_000, 30_000, 1000), "records/s"),
-                "value_bytes": Param(100, Range(50, 200, 10), "bytes")},
+        params={
+            "rate_per_s": Param(20_000, Range(10_000, 30_000, 1000), "records/s"),
+            "value_bytes": Param(100, Range(50, 200, 10), "bytes"),
+        },
         solve=_batch_full_linger,
         tolerance=Tolerance(rel=0.05),
-        hint="a batch holds floor((batch.size - 61) / record size) records (record_size_in_bytes); the partition "
+        hint="a batch holds floor((batch.size - 61) / record size) records (record_size_in_bytes); the "
+             "partition "
         "delivers the ones after the first in that many, minus one, divided by r ms.",
         unit="ms",
     ),

@@ -15,7 +15,7 @@ CHAPTER = "02_simpy_single_log"
 
 
 def erlang_c(c: int, a: float) -> float:
-    """Probability that an arriving request must wait in an M/M/c queue with offered load ``a = lambda/mu``."""
+    """Probability that a request must wait in an M/M/c queue with offered load ``a = lambda/mu``."""
     top = a**c / factorial(c) * c / (c - a)
     return top / (sum(a**k / factorial(k) for k in range(c)) + top)
 
@@ -45,7 +45,8 @@ register(
         chapter=CHAPTER,
         source="section: one request-handler thread",
         question=(
-            "One handler thread serves requests in {service_ms} ms on average (exponential), and requests arrive "
+            "One handler thread serves requests in {service_ms} ms on average (exponential), and requests "
+            "arrive "
             "as a Poisson stream that keeps it {utilisation} busy. What is the mean time a request spends in "
             "the system (waiting plus service)?"
         ),
@@ -65,7 +66,8 @@ register(
         source="Exercise 2",
         question=(
             "A broker has {threads} handler threads, each serving a request in {service_ms} ms on average "
-            "(exponential), and requests keep them {utilisation} busy. What is the mean time a request spends "
+            "(exponential), and requests keep them {utilisation} busy. What is the mean time a request "
+            "spends "
             "in the system?"
         ),
         params={
@@ -75,7 +77,8 @@ register(
         },
         solve=_mmc,
         tolerance=Tolerance(rel=0.1),
-        hint="W = 1/mu + C(c, a) / (c mu - lambda) with a = lambda / mu and C the Erlang C probability of waiting.",
+        hint="W = 1/mu + C(c, a) / (c mu - lambda) with a = lambda / mu and C the Erlang C probability of "
+             "waiting.",
         unit="ms",
     ),
     Exercise(

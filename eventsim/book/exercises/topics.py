@@ -29,8 +29,13 @@ def _clicks(p, topic_config: dict) -> dict:
         "cluster": {"brokers": 1, "hardware": "cloud-2020"},
         "topics": [{"name": "clicks", "partitions": p.partitions, "config": topic_config}],
         "producers": [
-            {"name": "web", "topic": "clicks", "rate_per_s": p.rate_per_s, "value_bytes": p.value_bytes,
-             "keys": {"distribution": "uniform", "count": 100_000, "format": "session-{}"}}
+            {
+                "name": "web",
+                "topic": "clicks",
+                "rate_per_s": p.rate_per_s,
+                "value_bytes": p.value_bytes,
+                "keys": {"distribution": "uniform", "count": 100_000, "format": "session-{}"},
+            }
         ],
         "metrics": {"window_ms": 100},
     }
@@ -54,7 +59,11 @@ def record_bytes(value_bytes: int, key_count: int = 100_000, key_format: str = "
 
 def _band_top(p) -> float:
     per_partition_bytes_per_s = p.rate_per_s / p.partitions * record_bytes(p.value_bytes)
-    top = p.retention_segments * SEGMENT_BYTES + SEGMENT_BYTES + per_partition_bytes_per_s * p.check_interval_ms / 1000
+    top = (
+        p.retention_segments * SEGMENT_BYTES
+        + SEGMENT_BYTES
+        + per_partition_bytes_per_s * p.check_interval_ms / 1000
+    )
     return top / MIB
 
 
@@ -69,7 +78,8 @@ register(
         chapter=CHAPTER,
         source="Exercise 1",
         question=(
-            "A topic has {partitions} partitions on {brokers} brokers (no racks). How many partitions does the "
+            "A topic has {partitions} partitions on {brokers} brokers (no racks). How many partitions does "
+            "the "
             "busiest broker lead?"
         ),
         params={
@@ -90,7 +100,8 @@ register(
         chapter=CHAPTER,
         source="Exercise 4",
         question=(
-            "The section-4 `clicks` scenario without retention: {rate_per_s} records/s of {value_bytes}-byte values "
+            "The section-4 `clicks` scenario without retention: {rate_per_s} records/s of {value_bytes}-byte "
+            "values "
             "into {partitions} partitions for 10 s, `segment.bytes` 1,048,576. How many segment files does "
             "partition 0 have at the end?"
         ),
@@ -110,8 +121,10 @@ register(
         source="section 4 check (retention.bytes band)",
         question=(
             "The `clicks` topic has {partitions} partitions, `segment.bytes` 1 MiB and `retention.bytes` of "
-            "{retention_segments} MiB per partition; the broker checks retention every {check_interval_ms} ms. "
-            "A producer writes {rate_per_s} records/s of {value_bytes}-byte values with random keys. What is the "
+            "{retention_segments} MiB per partition; the broker checks retention every {check_interval_ms} "
+            "ms. "
+            "A producer writes {rate_per_s} records/s of {value_bytes}-byte values with random keys. What is "
+            "the "
             "largest size one partition can reach, in MiB (the top of the band)?"
         ),
         params={

@@ -54,9 +54,8 @@ class Question:
     def _repr_markdown_(self) -> str:
         ex = self.exercise
         return (
-            f"**{ex.title}** (`{ex.key}`)\n\n{self.text}\n\n"
-            f"*Answer in {ex.unit or 'the units asked for'}; the check accepts "
-            f"{ex.tolerance.describe(ex.unit)} of the expected value.*"
+            f"**{ex.title}** (`{ex.key}`)\n\n{self.text}\n\n*Answer in {ex.unit or 'the units asked for'}; "
+            f"the check accepts {ex.tolerance.describe(ex.unit)} of the expected value.*"
         )
 
     def __repr__(self) -> str:

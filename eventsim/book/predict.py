@@ -44,8 +44,7 @@ class Comparison:
                 f"No prediction recorded. The run gave {self._u(self.actual)}. Next time, write your guess "
                 f"in "
                 "`prediction = ...` before you run the experiment: a number you committed to is what makes "
-                "the "
-                "result surprising, or not."
+                "the result surprising, or not."
             ]
         elif isinstance(self.actual, str) or isinstance(self.actual, bool):
             verdict = "Right" if self.status == "exact" else "Not this time"

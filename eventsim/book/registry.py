@@ -154,7 +154,7 @@ class Exercise:
         str  # the notebook it belongs to today, e.g. "04_producers" (informational; keys do not depend on it)
     )
     source: str  # where in the chapter: "Exercise 2", "section 4 check", or "new exercise"
-    question: str  # Markdown; {name} fields are filled with the student's parameters
+    question: str  # Markdown; {name} is the student's value for prose (6,000), {name_raw} for code (6000)
     params: Mapping[str, Param]
     solve: Callable[[Params], float]
     tolerance: Tolerance
@@ -194,7 +194,9 @@ class Exercise:
 
     def question_text(self, who: str | None = None) -> str:
         p = self.params_for(who)
-        return self.question.format(**{name: _fmt(value) for name, value in p.items()})
+        fields = {f"{name}_raw": value for name, value in p.items()}  # for code: 6000, not 6,000
+        fields.update({name: _fmt(value) for name, value in p.items()})
+        return self.question.format(**fields)
 
 
 def _draw(options: Sequence, who: str, key: str, name: str, attempt: int):

@@ -74,8 +74,7 @@ register(
         params={"rate_per_s": Param(1000, Range(500, 2500, 100), "records/s", "the producer's rate_per_s")},
         solve=_keep_up_limit,
         tolerance=Tolerance(rel=0.02),
-        hint="the consumer is busy rate_per_s x processing_ms / 1000 of the time; that share must stay below "
-             "1.",
+        hint="the consumer is busy rate_per_s x processing_ms / 1000 of the time; that must stay below 1.",
         unit="ms",
     ),
     Exercise(
@@ -85,9 +84,8 @@ register(
         source="Exercise 1",
         question=(
             "Run the quickstart scenario with the producer at {rate_per_s} records/s and the consumer "
-            "starting "
-            "at `start_ms: {start_ms}` with `auto.offset.reset: latest` (seed `SEED`). How many records does "
-            "the consumer never see?"
+            "starting at `start_ms: {start_ms_raw}` with `auto.offset.reset: latest` (seed `SEED`). How many "
+            "records does the consumer never see?"
         ),
         params={
             "rate_per_s": Param(1000, Range(500, 2000, 100), "records/s", "the producer's rate_per_s"),
@@ -96,9 +94,8 @@ register(
         solve=_late_consumer_missed,
         tolerance=Tolerance(rel=0.08),
         hint="with latest the consumer starts at the log end offset when it joins; everything appended "
-             "before "
-        "is skipped. records_produced - records_consumed in result.stats counts them (rate x start time is a "
-        "good estimate).",
+             "before is skipped. records_produced - records_consumed in result.stats counts them (rate x "
+             "start time is a good estimate).",
         unit="records",
         solver="simulation",
     ),

@@ -71,8 +71,7 @@ register(
         source="Exercise 2",
         question=(
             "A topic has {partitions} partitions and {key_count} keys `user-0` ... drawn from Zipf with "
-            "exponent "
-            "{exponent}. What share of the records does the hottest partition receive?"
+            "exponent {exponent}. What share of the records does the hottest partition receive?"
         ),
         params={
             "partitions": Param(6, Range(4, 16, 1), "partitions"),
@@ -92,10 +91,8 @@ register(
         source="Exercise 3",
         question=(
             "{rate_per_s} records/s go to a topic of {partitions} partitions, keyed by 1,000 users `user-0` "
-            "... "
-            "drawn from Zipf with exponent {exponent}; one consumer reads each partition. What is the "
-            "largest "
-            "`processing_ms` per record that lets the hottest partition's consumer keep up?"
+            "... drawn from Zipf with exponent {exponent}; one consumer reads each partition. What is the "
+            "largest `processing_ms` per record that lets the hottest partition's consumer keep up?"
         ),
         params={
             "rate_per_s": Param(6000, Range(3000, 9000, 500), "records/s"),

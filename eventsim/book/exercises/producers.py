@@ -78,8 +78,7 @@ register(
         params={"rate_per_s": _RATE, "linger_ms": Param(10, Range(1, 20, 1), "ms", "linger.ms")},
         solve=_records_per_batch,
         tolerance=Tolerance(rel=0.03),
-        hint="a batch opens with one record and stays open linger.ms; count the records that join it "
-             "meanwhile.",
+        hint="a batch opens with one record and stays open linger.ms; count the records that join it.",
         unit="records",
     ),
     Exercise(
@@ -90,15 +89,13 @@ register(
         question=(
             "One producer sends {rate_per_s} records/s of 100-byte values into one partition with "
             "`linger.ms={linger_ms}` and `batch.size=262144`. On average, how many milliseconds does a "
-            "record "
-            "spend in the `linger` stage (in its open batch)?"
+            "record spend in the `linger` stage (in its open batch)?"
         ),
         params={"rate_per_s": _RATE, "linger_ms": Param(5, Range(1, 20, 1), "ms", "linger.ms")},
         solve=_linger_latency,
         tolerance=Tolerance(rel=0.05),
         hint="the first record of a batch waits the full linger.ms, the r*L that join it wait L/2 on "
-             "average; "
-        "weigh them by how many there are (L/2 alone is only right when batches are large).",
+             "average; weigh them by how many there are (L/2 alone is only right when batches are large).",
         unit="ms",
     ),
     Exercise(
@@ -108,10 +105,8 @@ register(
         source="Exercise 1",
         question=(
             "One producer sends {rate_per_s} records/s into a topic of {partitions} partitions, all led by "
-            "one "
-            "broker, with `linger.ms={linger_ms}` and `batch.size=262144`. How many produce requests per "
-            "second "
-            "does it send?"
+            "one broker, with `linger.ms={linger_ms}` and `batch.size=262144`. How many produce requests per "
+            "second does it send?"
         ),
         params={
             "rate_per_s": _RATE,
@@ -132,8 +127,7 @@ register(
         question=(
             "A producer sends {rate_per_s} records/s of {value_bytes}-byte values (keys `device-0` ... "
             "`device-999`) into one partition with the default `batch.size` (16,384). Above which "
-            "`linger.ms` do "
-            "batches fill before they linger out?"
+            "`linger.ms` do batches fill before they linger out?"
         ),
         params={
             "rate_per_s": Param(20_000, Range(10_000, 30_000, 1000), "records/s"),
@@ -142,8 +136,7 @@ register(
         solve=_batch_full_linger,
         tolerance=Tolerance(rel=0.05),
         hint="a batch holds floor((batch.size - 61) / record size) records (record_size_in_bytes); the "
-             "partition "
-        "delivers the ones after the first in that many, minus one, divided by r ms.",
+             "partition delivers the ones after the first in that many, minus one, divided by r ms.",
         unit="ms",
     ),
     Exercise(

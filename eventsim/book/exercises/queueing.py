@@ -46,9 +46,8 @@ register(
         source="section: one request-handler thread",
         question=(
             "One handler thread serves requests in {service_ms} ms on average (exponential), and requests "
-            "arrive "
-            "as a Poisson stream that keeps it {utilisation} busy. What is the mean time a request spends in "
-            "the system (waiting plus service)?"
+            "arrive as a Poisson stream that keeps it busy {utilisation} of the time. What is the mean time "
+            "a request spends in the system (waiting plus service)?"
         ),
         params={
             "service_ms": _SERVICE,
@@ -61,14 +60,13 @@ register(
     ),
     Exercise(
         key="queueing.mmc-time-in-system",
-        title="Eight handler threads: the M/M/c queue",
+        title="Several handler threads: the M/M/c queue",
         chapter=CHAPTER,
         source="Exercise 2",
         question=(
             "A broker has {threads} handler threads, each serving a request in {service_ms} ms on average "
-            "(exponential), and requests keep them {utilisation} busy. What is the mean time a request "
-            "spends "
-            "in the system?"
+            "(exponential), and requests keep them busy {utilisation} of the time. What is the mean time a "
+            "request spends in the system?"
         ),
         params={
             "threads": Param(8, Range(2, 16, 1), "threads", "num.io.threads"),
@@ -77,8 +75,7 @@ register(
         },
         solve=_mmc,
         tolerance=Tolerance(rel=0.1),
-        hint="W = 1/mu + C(c, a) / (c mu - lambda) with a = lambda / mu and C the Erlang C probability of "
-             "waiting.",
+        hint="W = 1/mu + C(c, a) / (c mu - lambda), a = lambda / mu, C the Erlang C probability of waiting.",
         unit="ms",
     ),
     Exercise(
@@ -87,8 +84,8 @@ register(
         chapter=CHAPTER,
         source="Exercise 3",
         question=(
-            "One thread serves every request in exactly {service_ms} ms, and Poisson arrivals keep it "
-            "{utilisation} busy. What is the mean time a request spends in the system?"
+            "One thread serves every request in exactly {service_ms} ms, and Poisson arrivals keep it busy "
+            "{utilisation} of the time. What is the mean time a request spends in the system?"
         ),
         params={
             "service_ms": _SERVICE,

@@ -79,8 +79,7 @@ register(
         source="Exercise 1",
         question=(
             "A topic has {partitions} partitions on {brokers} brokers (no racks). How many partitions does "
-            "the "
-            "busiest broker lead?"
+            "the busiest broker lead?"
         ),
         params={
             "partitions": Param(7, Range(4, 30, 1), "partitions"),
@@ -101,9 +100,8 @@ register(
         source="Exercise 4",
         question=(
             "The section-4 `clicks` scenario without retention: {rate_per_s} records/s of {value_bytes}-byte "
-            "values "
-            "into {partitions} partitions for 10 s, `segment.bytes` 1,048,576. How many segment files does "
-            "partition 0 have at the end?"
+            "values into {partitions} partitions for 10 s, `segment.bytes` 1,048,576. How many segment files "
+            "does partition 0 have at the end?"
         ),
         params={"rate_per_s": _RATE, "partitions": _PARTITIONS, "value_bytes": _VALUE},
         solve=_segments,
@@ -122,10 +120,8 @@ register(
         question=(
             "The `clicks` topic has {partitions} partitions, `segment.bytes` 1 MiB and `retention.bytes` of "
             "{retention_segments} MiB per partition; the broker checks retention every {check_interval_ms} "
-            "ms. "
-            "A producer writes {rate_per_s} records/s of {value_bytes}-byte values with random keys. What is "
-            "the "
-            "largest size one partition can reach, in MiB (the top of the band)?"
+            "ms. A producer writes {rate_per_s} records/s of {value_bytes}-byte values with random keys. "
+            "What is the largest size one partition can reach, in MiB (the top of the band)?"
         ),
         params={
             "rate_per_s": _RATE,

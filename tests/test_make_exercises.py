@@ -177,6 +177,8 @@ def test_insert_student_goes_after_the_setup_imports():
     assert setup[setup.index("import eventsim") + 1 :][:2] == make_exercises.student_lines("alice")
     assert setup[-2:] == ["SEED = 17", "plots.set_style()"]
     assert sources(copy)[2] == "x = 1\n"  # only the first code cell changes
+    trailing = make_exercises.insert_student(notebook(code_cell("import os\nx = 1\n")), "bob")
+    assert sources(trailing)[0].endswith("x = 1\n")
     assert copy["metadata"]["eventsim"] == {"student": "alice"}
 
 

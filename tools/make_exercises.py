@@ -205,10 +205,11 @@ def insert_student(notebook: dict, student: str) -> dict:
     copied.setdefault("metadata", {}).setdefault("eventsim", {})["student"] = student
     for cell in copied.get("cells", []):
         if cell.get("cell_type") == "code":
-            lines = _source_text(cell.get("source", "")).splitlines()
+            text = _source_text(cell.get("source", ""))
+            lines = text.splitlines()
             at = _after_imports(lines)
             lines[at:at] = student_lines(student)
-            cell["source"] = _source_lines("\n".join(lines))
+            cell["source"] = _source_lines("\n".join(lines) + ("\n" if text.endswith("\n") else ""))
             break
     return copied
 

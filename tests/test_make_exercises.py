@@ -148,3 +148,133 @@ def test_repository_exercises_are_up_to_date():
         pytest.skip("no solution notebooks yet in notebooks/solutions")
     problems = make_exercises.check(make_exercises.SOLUTIONS_DIR, make_exercises.EXERCISES_DIR)
     assert problems == [], "\n".join([*problems, "run: make exercises"])
+
+
+# --- per-student copies and the instructor's key ---------------------------------------------------------
+
+
+SETUP = [
+    "%matplotlib inline\n",
+    "import numpy as np\n",
+    "from eventsim.producer.partitioner import (\n",
+    "    murmur2,\n",
+    "    to_positive,\n",
+    ")\n",
+    "\n",
+    "import eventsim\n",
+    "\n",
+    "SEED = 17\n",
+    "plots.set_style()",
+]
+
+
+def test_insert_student_goes_after_the_setup_imports():
+    nb = notebook(markdown_cell("# Title"), code_cell(SETUP), code_cell("x = 1\n"))
+    before = json.dumps(nb, sort_keys=True)
+    copy = make_exercises.insert_student(nb, "alice")
+    assert json.dumps(nb, sort_keys=True) == before  # input untouched
+    setup = sources(copy)[1].splitlines()
+    assert setup[setup.index("import eventsim") + 1 :][:2] == make_exercises.student_lines("alice")
+    assert setup[-2:] == ["SEED = 17", "plots.set_style()"]
+    assert sources(copy)[2] == "x = 1\n"  # only the first code cell changes
+    trailing = make_exercises.insert_student(notebook(code_cell("import os\nx = 1\n")), "bob")
+    assert sources(trailing)[0].endswith("x = 1\n")
+    assert copy["metadata"]["eventsim"] == {"student": "alice"}
+
+
+def test_insert_student_without_imports_goes_first_and_the_lines_run():
+    copy = make_exercises.insert_student(notebook(code_cell("SEED = 17\n")), "grace.h@uni-1")
+    lines = sources(copy)[0].splitlines()
+    assert lines[:2] == make_exercises.student_lines("grace.h@uni-1") and lines[2] == "SEED = 17"
+    from eventsim import book
+
+    try:
+        exec(compile("\n".join(lines[:2]), "<setup>", "exec"), {})
+        assert book.current_student() == "grace.h@uni-1"
+    finally:
+        book.student(None)
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "../x", 'a"b', "x" * 65, "-lead"])
+def test_bad_student_ids_are_refused(bad):
+    with pytest.raises(ValueError, match="bad student id"):
+        make_exercises.check_student_id(bad)
+
+
+def test_student_copies_of_two_ids_differ_only_in_the_student(tmp_path):
+    solutions = make_exercises.SOLUTIONS_DIR
+    if not any(solutions.glob("*.ipynb")):
+        pytest.skip("no solution notebooks yet in notebooks/solutions")
+    args = ["--solutions", str(solutions)]
+    assert make_exercises.main([*args, "--student", "alice", "--exercises", str(tmp_path / "alice")]) == 0
+    assert make_exercises.main([*args, "--student", "bob", "--exercises", str(tmp_path / "bob")]) == 0
+    plain = make_exercises.build(solutions, tmp_path)
+    names = sorted(p.name for p in solutions.glob("*.ipynb"))
+    assert sorted(p.name for p in (tmp_path / "alice").iterdir()) == names
+    for name in names:
+        alice = (tmp_path / "alice" / name).read_text(encoding="utf-8")
+        bob = (tmp_path / "bob" / name).read_text(encoding="utf-8")
+        assert alice != bob
+        assert 'eventsim.book.student(\\"alice\\")' in alice and 'eventsim.book.student(\\"bob\\")' in bob
+        # Take the student out again and the copy is the book's exercise notebook.
+        nb = json.loads(alice)
+        del nb["metadata"]["eventsim"]
+        first = next(c for c in nb["cells"] if c["cell_type"] == "code")
+        inserted = make_exercises.student_lines("alice")
+        kept = [line for line in first["source"] if line.rstrip("\n") not in inserted]
+        first["source"] = make_exercises._source_lines("".join(kept).rstrip("\n"))
+        original = json.loads(plain[tmp_path / name])
+        original_first = next(c for c in original["cells"] if c["cell_type"] == "code")
+        text = "".join(original_first["source"]).rstrip("\n")
+        original_first["source"] = make_exercises._source_lines(text)
+        assert make_exercises.render(nb) == make_exercises.render(original), name
+
+
+def test_students_list_writes_one_folder_each(tmp_path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    (solutions / "01-events.ipynb").write_text(json.dumps(notebook(code_cell(SETUP))), encoding="utf-8")
+    roster = tmp_path / "class.txt"
+    roster.write_text("# period 2\nalice\n\nbob  # late joiner\nalice\n", encoding="utf-8")
+    assert make_exercises.read_students("carol, dave", roster) == ["carol", "dave", "alice", "bob"]
+    out = tmp_path / "copies"
+    assert make_exercises.main(["--solutions", str(solutions), "--exercises", str(out), "--students-file",
+                                str(roster)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["alice", "bob"]
+    bob = json.loads((out / "bob" / "01-events.ipynb").read_text(encoding="utf-8"))
+    assert bob["metadata"]["eventsim"]["student"] == "bob"
+
+
+def test_student_copies_need_an_explicit_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        make_exercises.main(["--student", "alice"])
+    assert stop.value.code == 2
+    assert "--exercises" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        make_exercises.main(["--student", "not ok", "--exercises", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        make_exercises.main(["--instructor"])
+
+
+def test_instructor_key_has_one_row_per_student_and_exercise(tmp_path):
+    import csv
+
+    from eventsim import book
+
+    output = tmp_path / "key" / "instructor.csv"
+    args = ["--instructor", "--students", "alice,bob,carol", "--output", str(output)]
+    assert make_exercises.main(args) == 0
+    with output.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(make_exercises.INSTRUCTOR_COLUMNS)
+    keys = book.keys()
+    assert len(rows) == 3 * len(keys)
+    pairs = {(s, k) for s in ("alice", "bob", "carol") for k in keys}
+    assert {(r["student"], r["exercise"]) for r in rows} == pairs
+    for row in rows:
+        expected = book.expected(row["exercise"], student=row["student"])
+        assert float(row["expected"]) == pytest.approx(expected, rel=1e-5)
+        assert row["tolerance"].startswith(("within", "exactly"))
+    alice = {r["exercise"]: r["parameters"] for r in rows if r["student"] == "alice"}
+    bob = {r["exercise"]: r["parameters"] for r in rows if r["student"] == "bob"}
+    assert all(alice[k] != bob[k] for k in keys)

@@ -15,13 +15,30 @@ Output is deterministic (JSON with sorted keys, indent=1, trailing newline, as n
 so ``--check`` can compare bytes: it exits 1 when an exercise is missing, out of date, or has no
 solution notebook. Only the standard library is used.
 
+Per-student copies and the instructor's key (the classroom kit, ``eventsim.book``):
+
+- ``--student ID --exercises DIR`` writes the exercise notebooks for one student into DIR. Each copy
+  names the student in its setup cell (``eventsim.book.student("ID")``, inserted after the first code
+  cell's imports, and recorded in the notebook metadata), so ``eventsim.book.params`` gives that
+  student's exercise parameters and ``eventsim.book.check`` checks answers against their own numbers.
+  With ``--students a,b,c`` or ``--students-file FILE`` (one id per line, ``#`` comments) instead, each
+  student's copies go to ``DIR/<id>/``. Ids are letters, digits and ``._@+-``.
+- ``--instructor`` with ``--students`` or ``--students-file`` writes the key as CSV (``--output FILE``,
+  default standard output): one row per student and exercise with the parameters, the expected value
+  and the tolerance. This mode imports ``eventsim``; everything else uses only the standard library.
+
 Usage: python tools/make_exercises.py [--check] [--solutions DIR] [--exercises DIR]
+       python tools/make_exercises.py --student ID --exercises DIR
+       python tools/make_exercises.py --students a,b,c --exercises DIR
+       python tools/make_exercises.py --instructor --students-file class.txt --output key.csv
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import csv
+import io
 import json
 import re
 import sys
@@ -37,6 +54,8 @@ PLACEHOLDER = "# Your code here"
 _MD_OPEN = "<!-- solution -->"
 _MD_CLOSE = "<!-- /solution -->"
 _MD_BLOCK = re.compile(re.escape(_MD_OPEN) + r".*?" + re.escape(_MD_CLOSE), re.DOTALL)
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+_IMPORT = re.compile(r"(import|from)\s+\w")
 
 
 def _source_text(source: str | list[str]) -> str:
@@ -144,12 +163,159 @@ def write(solutions_dir: Path, exercises_dir: Path) -> list[Path]:
     return touched
 
 
+def check_student_id(student: str) -> str:
+    """A student id is used in code and as a folder name: letters, digits and ``._@+-``, at most 64."""
+    if not isinstance(student, str) or not STUDENT_ID.fullmatch(student):
+        raise ValueError(
+            f"bad student id {student!r}: use letters, digits and ._@+- "
+            "(at most 64, starting with a letter or digit)"
+        )
+    return student
+
+
+def _after_imports(lines: list[str]) -> int:
+    """Index just after the last top-level import statement (a parenthesised one counts to its close)."""
+    end, depth, in_import = 0, 0, False
+    for index, line in enumerate(lines):
+        if depth == 0 and _IMPORT.match(line):
+            in_import = True
+        if in_import:
+            depth += line.count("(") - line.count(")")
+            if depth <= 0 and not line.rstrip().endswith("\\"):
+                end, depth, in_import = index + 1, 0, False
+    return end
+
+
+def student_lines(student: str) -> list[str]:
+    """The two setup lines a student copy gets."""
+    return [
+        "import eventsim.book",
+        f"eventsim.book.student({json.dumps(student)})  # this copy's exercise numbers are {student}'s",
+    ]
+
+
+def insert_student(notebook: dict, student: str) -> dict:
+    """A copy of an exercise notebook whose setup cell names ``student`` (the argument is not modified).
+
+    The lines go after the imports of the first code cell (at its top when it has none); the notebook's
+    metadata records the student under ``eventsim.student``.
+    """
+    check_student_id(student)
+    copied = copy.deepcopy(notebook)
+    copied.setdefault("metadata", {}).setdefault("eventsim", {})["student"] = student
+    for cell in copied.get("cells", []):
+        if cell.get("cell_type") == "code":
+            text = _source_text(cell.get("source", ""))
+            lines = text.splitlines()
+            at = _after_imports(lines)
+            lines[at:at] = student_lines(student)
+            cell["source"] = _source_lines("\n".join(lines) + ("\n" if text.endswith("\n") else ""))
+            break
+    return copied
+
+
+def build_student(solutions_dir: Path, exercises_dir: Path, student: str) -> dict[Path, str]:
+    """Map each of one student's exercise paths (in ``exercises_dir``) to its generated text."""
+    generated: dict[Path, str] = {}
+    for solution in sorted(solutions_dir.glob("*.ipynb")):
+        notebook = json.loads(solution.read_text(encoding="utf-8"))
+        exercise = insert_student(scrub_notebook(notebook, name=solution.name), student)
+        generated[exercises_dir / solution.name] = render(exercise)
+    return generated
+
+
+def write_student(solutions_dir: Path, exercises_dir: Path, student: str) -> list[Path]:
+    """Write one student's exercise notebooks; return the paths written (other files are left alone)."""
+    generated = build_student(solutions_dir, exercises_dir, student)
+    for path, text in generated.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(generated)
+
+
+def read_students(spec: str | None = None, file: Path | None = None) -> list[str]:
+    """Student ids from ``a,b,c`` and/or a file of one id per line (blank lines, ``#`` comments skipped)."""
+    students: list[str] = []
+    if spec:
+        students += [part.strip() for part in spec.split(",") if part.strip()]
+    if file is not None:
+        for line in file.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                students.append(line)
+    seen = set()
+    unique = [s for s in students if not (s in seen or seen.add(s))]
+    for student in unique:
+        check_student_id(student)
+    return unique
+
+
+INSTRUCTOR_COLUMNS = (
+    "student", "exercise", "chapter", "title", "parameters", "expected", "unit", "tolerance",
+)
+
+
+def instructor_csv(students: Sequence[str]) -> str:
+    """The instructor's key as CSV text: one row per student and exercise (imports ``eventsim.book``)."""
+    try:
+        from eventsim import book
+    except ImportError:  # run from a checkout without installing the package
+        sys.path.insert(0, str(REPO_ROOT))
+        from eventsim import book
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=INSTRUCTOR_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in book.answer_key(students):
+        writer.writerow({**row, "expected": f"{row['expected']:.6g}"})
+    return buffer.getvalue()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the exercises are out of date")
     parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR, help="solution notebooks folder")
-    parser.add_argument("--exercises", type=Path, default=EXERCISES_DIR, help="exercise notebooks folder")
+    parser.add_argument("--exercises", type=Path, default=None, help="exercise notebooks folder")
+    parser.add_argument("--student", help="write one student's copies into --exercises")
+    parser.add_argument("--students", help="comma-separated student ids (copies go to --exercises/<id>/)")
+    parser.add_argument("--students-file", type=Path, help="a file of student ids, one per line")
+    parser.add_argument("--instructor", action="store_true", help="write the key (CSV) for --students")
+    parser.add_argument("--output", type=Path, help="the CSV file (default: stdout)")
     args = parser.parse_args(argv)
+
+    try:
+        students = read_students(args.students, args.students_file)
+        if args.student is not None:
+            check_student_id(args.student)
+    except (ValueError, OSError) as error:
+        parser.error(str(error))
+    if args.instructor:
+        if args.student is not None:
+            students.insert(0, args.student)
+        if not students:
+            parser.error("--instructor needs --student, --students or --students-file")
+        text = instructor_csv(list(dict.fromkeys(students)))
+        if args.output is None:
+            sys.stdout.write(text)
+        else:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(text, encoding="utf-8")
+            print(f"wrote {args.output}")
+        return 0
+    if args.student is not None or students:
+        if args.exercises is None:
+            parser.error("per-student copies need --exercises DIR (the book's exercises stay as they are)")
+        if args.student is not None and students:
+            parser.error("give either --student or --students/--students-file")
+        if args.student is not None:
+            targets = [(args.student, args.exercises)]
+        else:
+            targets = [(student, args.exercises / student) for student in students]
+        for student, folder in targets:
+            for path in write_student(args.solutions, folder, student):
+                print(f"wrote {path}")
+        return 0
+    if args.exercises is None:
+        args.exercises = EXERCISES_DIR
 
     if args.check:
         problems = check(args.solutions, args.exercises)

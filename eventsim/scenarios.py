@@ -176,7 +176,14 @@ class ProducerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class ConsumerSpec:
-    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them)."""
+    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them).
+
+    The partitions are split among the members as Kafka's default ``RangeAssignor`` splits them
+    (:mod:`eventsim.group.assignors`): in increasing order, each member a contiguous range, the first
+    ``n % count`` members one partition more (member 0 of 2 on 4 partitions reads 0-1, member 1 reads
+    2-3); members beyond the partition count stay idle. The split is static, made once before the run
+    (each member then uses ``assign()``); rebalancing comes with consumer groups.
+    """
 
     name: str
     topic: str

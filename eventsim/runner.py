@@ -95,6 +95,7 @@ class Run:
         while True:
             yield env.timeout(w)
             self.recorder.snapshot_partitions(env.now, self.cluster)
+            self.recorder.snapshot_lag(env.now, self.cluster, self.consumers)
 
     def run(self, progress: bool = False) -> None:
         # A run allocates many short-lived objects (batches, requests, timers) and almost no reference
@@ -108,6 +109,7 @@ class Run:
             gc.set_threshold(*threshold)
         # env.run(until=h) stops before events at h; take the last window's snapshot by hand.
         self.recorder.snapshot_partitions(self.horizon_ms, self.cluster)
+        self.recorder.snapshot_lag(self.horizon_ms, self.cluster, self.consumers)
 
     def _run(self, progress: bool) -> None:
         env = self.env

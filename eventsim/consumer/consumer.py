@@ -119,6 +119,25 @@ class KafkaConsumer:
         if ev is not None and not ev.triggered:
             ev.succeed()
 
+    def consumed_positions(self) -> dict:
+        """Kafka's ``position(tp)`` of each assigned partition: the offset of the next record ``poll()``
+        will hand to the application (what consumer lag is measured from). Fetched records still in the
+        buffer are not consumed yet: a partition with buffered records is at its first buffered record,
+        one without at its fetch position. Empty until the consumer has positioned itself (``start_ms``).
+        """
+        fetched = self.positions
+        if not fetched:
+            return {}
+        out = {}
+        for entry in self.buffer:  # oldest first: the first entry of a partition is its position
+            tp = entry[0]
+            if tp not in out:
+                out[tp] = entry[1].base_offset + entry[2]
+        for tp in self.assignment:
+            if tp not in out:
+                out[tp] = fetched[tp]
+        return out
+
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int, now: float) -> int:
         """``poll()`` at ``now``: up to ``max.poll.records`` records from the buffer; returns how many.

@@ -14,10 +14,11 @@ def _scenario(processing_ms=0.6, count=2, groups=1):
         "cluster": {"brokers": 1},
         "topics": [{"name": "t", "partitions": 4}],
         "producers": [
-            {"name": "p", "topic": "t", "rate_per_s": 2000, "keys": {"distribution": "uniform", "count": 1000}}
+            {"name": "p", "topic": "t", "rate_per_s": 2000, "keys": {"distribution": "uniform", "count": 99}}
         ],
         "consumers": [
-            {"name": f"g{g}", "topic": "t", "count": count, "processing_ms": processing_ms} for g in range(groups)
+            {"name": f"g{g}", "topic": "t", "count": count, "processing_ms": processing_ms}
+            for g in range(groups)
         ],
         "metrics": {"window_ms": 500},
     }

@@ -243,6 +243,29 @@ _BUILDERS = {
 assert set(_BUILDERS) == set(FRAMES)
 
 
+def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
+    """The DataFrame of :func:`eventsim.sweep`: one row per run and topic.
+
+    ``runs`` is a list of ``({column: value}, Result)``; ``varied`` the varied columns in order. Columns:
+    the varied ones, ``seed``, then the summary's (``topic`` first), or ``topic`` and ``metrics`` only.
+    """
+    parts = []
+    for values, result in runs:
+        s = summary(result)
+        if metrics is not None:
+            wanted = list(metrics)
+            unknown = [m for m in wanted if m not in s.columns]
+            if unknown:
+                have = ", ".join(s.columns)
+                raise KeyError(f"unknown summary column(s) {unknown}; available: {have}")
+            s = s[["topic", *[m for m in wanted if m != "topic"]]]
+        head = pd.DataFrame({**{c: [values[c]] * len(s) for c in varied}, "seed": [result.seed] * len(s)})
+        parts.append(pd.concat([head, s.reset_index(drop=True)], axis=1))
+    if not parts:
+        return pd.DataFrame(columns=[*varied, "seed"])
+    return pd.concat(parts, ignore_index=True)
+
+
 def frame(result, name: str) -> pd.DataFrame:
     try:
         build = _BUILDERS[name]

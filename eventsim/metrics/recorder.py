@@ -347,4 +347,5 @@ class Recorder:
             group = consumer.config.group_id
             for tp, position in consumer.consumed_positions().items():
                 hw = cluster.log(tp).high_watermark
-                rows.append((t, group, tp.topic, tp.partition, consumer.client_id, hw, position, hw - position))
+                row = (t, group, tp.topic, tp.partition, consumer.client_id, hw, position, hw - position)
+                rows.append(row)

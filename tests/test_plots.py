@@ -347,9 +347,12 @@ def test_throughput_divides_counts_by_window():
     ax = plots.throughput_over_time(df)
     assert_labelled(ax, "(s)", "records/s")
     lines = labelled_lines(ax)
-    assert [ln.get_label() for ln in lines] == ["produced", "acked", "consumed"]
+    assert [ln.get_label().split(" (")[0] for ln in lines] == ["produced", "acked", "consumed"]
+    assert lines[0].get_label() == "produced (2,000 records/s on average)"
+    assert len({ln.get_linestyle() for ln in lines}) == 3  # coinciding lines stay visible
     np.testing.assert_allclose(lines[0].get_ydata()[:6], 2000.0)
     assert "500 ms" in title_of(ax)
+    assert "produced 2,000 records/s on average, consumers keep up" in title_of(ax)
     assert "thousand" not in ax.get_ylabel()
 
 

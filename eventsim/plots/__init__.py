@@ -15,8 +15,10 @@ Typical notebook use::
 """
 
 from eventsim.plots.breakdown import latency_breakdown
-from eventsim.plots.compare import tradeoff, tradeoff_twin
+from eventsim.plots.compare import bars, sweep, tradeoff, tradeoff_twin
+from eventsim.plots.lag import lag_over_time
 from eventsim.plots.latency import latency_cdf, latency_over_time
+from eventsim.plots.partitions import partition_bars, partition_imbalance_over_time, partitions_over_time
 from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
@@ -25,6 +27,12 @@ from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatma
 
 __all__ = [
     "PALETTE",
+    "bars",
+    "lag_over_time",
+    "partition_bars",
+    "partition_imbalance_over_time",
+    "partitions_over_time",
+    "sweep",
     "latency_breakdown",
     "latency_cdf",
     "latency_over_time",

@@ -210,3 +210,18 @@ def test_bars_grouped_with_values_and_a_shared_unit():
     assert "6" in [t.get_text() for t in ax.texts]
     ax = plots.bars(df, "codec", "produce_latency_p99_ms", horizontal=False)
     assert ax.get_ylabel() == "produce latency p99 (ms)"
+
+
+# ------------------------------------------------------------------------------------------------ latency CDF
+def test_latency_cdf_compares_runs_on_one_axes():
+    rng = np.random.default_rng(3)
+    ax = None
+    for i, name in enumerate(("acks=0", "acks=all")):
+        lat = np.sort(rng.lognormal(np.log(2.0 + i), 0.5, size=300))
+        df = pd.DataFrame({"kind": "produce", "latency_ms": lat, "cdf": np.arange(1, 301) / 300})
+        ax = plots.latency_cdf(df, ax=ax, label=name)
+    names = labels(ax)
+    assert [n.split(" (")[0] for n in names] == ["acks=0", "acks=all"]
+    assert ax.get_lines()[-1].get_linestyle() != ax.get_lines()[-2].get_linestyle()
+    assert [t.get_text() for t in ax.texts] == ["p50", "p99"]  # the reference lines once, labelled
+    assert "log scale" in ax.get_xlabel()

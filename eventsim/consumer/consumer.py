@@ -12,7 +12,10 @@ start) when there is no committed offset.
 What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
 columns; processing time is drawn per record from the scenario's distribution and summed per poll.
 End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
-``create_ms``), as the OpenMessaging Benchmark does.
+``create_ms``), as the OpenMessaging Benchmark does. The consumer's position (``consumed_positions``,
+Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once per metrics window for the
+``lag`` frame. A consumer entry's partitions are split among its instances by ``RangeAssignor``'s rule
+(``eventsim.group.assignors``), once, before the run.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).

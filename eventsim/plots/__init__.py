@@ -6,6 +6,13 @@ simulated equivalents from ``Result.frame(name)``. Every plot function takes ``d
 figure when None), sets a default title and unit-labelled axes (``title=`` overrides the title, so
 a chapter can state its finding), and returns the Axes. ``compare.tradeoff_twin`` returns both Axes.
 
+What a chapter needs, by frame: ``timeseries`` - :func:`throughput_over_time`, :func:`latency_over_time`;
+``brokers`` - :func:`utilisation_over_time`, :func:`utilisation_heatmap`, :func:`queue_depth_over_time`;
+``partitions`` - :func:`partition_bars`, :func:`partitions_over_time`, :func:`partition_imbalance_over_time`,
+:func:`partition_skew`, :func:`partition_sizes_over_time`; ``lag`` - :func:`lag_over_time`;
+``latency_cdf`` - :func:`latency_cdf` (``label=`` to compare runs); ``breakdown`` - :func:`latency_breakdown`;
+a sweep DataFrame (``eventsim.sweep``) - :func:`sweep`, :func:`tradeoff`, :func:`tradeoff_twin`, :func:`bars`.
+
 Typical notebook use::
 
     from eventsim.plots import set_style, latency_over_time, save

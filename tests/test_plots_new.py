@@ -225,3 +225,31 @@ def test_latency_cdf_compares_runs_on_one_axes():
     assert ax.get_lines()[-1].get_linestyle() != ax.get_lines()[-2].get_linestyle()
     assert [t.get_text() for t in ax.texts] == ["p50", "p99"]  # the reference lines once, labelled
     assert "log scale" in ax.get_xlabel()
+
+
+# ------------------------------------------------------------------------------------------------ records
+def make_records() -> pd.DataFrame:
+    rows = []
+    for p in range(3):
+        for o in range(20 + p):
+            rows.append({"topic": "orders", "partition": p, "offset": o, "key": (7 * o + p) % 10,
+                         "create_ms": 10.0 * o + p})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_log_layout_boxes_per_offset_labelled_with_keys():
+    ax = plots.log_layout(make_records(), topic="orders", offsets=5)
+    assert_labelled(ax, "offset", "partition")
+    assert len(ax.patches) == 3 * 5
+    texts = [t.get_text() for t in ax.texts]
+    assert "... up to offset 21" in texts and texts[:5] == ["0", "7", "4", "1", "8"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["orders-0", "orders-1", "orders-2"]
+
+
+def test_key_placement_one_series_per_key():
+    df = make_records()
+    ax = plots.key_placement(df, keys=(0, 7), key_format="user-{}")
+    assert_labelled(ax, "(simulated s)", "partition")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["user-0", "user-7"]
+    offsets = ax.collections[0].get_offsets()
+    assert len(offsets) == int((df["key"] == 0).sum())

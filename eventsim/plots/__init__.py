@@ -11,7 +11,8 @@ What a chapter needs, by frame: ``timeseries`` - :func:`throughput_over_time`, :
 ``partitions`` - :func:`partition_bars`, :func:`partitions_over_time`, :func:`partition_imbalance_over_time`,
 :func:`partition_skew`, :func:`partition_sizes_over_time`; ``lag`` - :func:`lag_over_time`;
 ``latency_cdf`` - :func:`latency_cdf` (``label=`` to compare runs); ``breakdown`` - :func:`latency_breakdown`;
-a sweep DataFrame (``eventsim.sweep``) - :func:`sweep`, :func:`tradeoff`, :func:`tradeoff_twin`, :func:`bars`.
+``records`` - :func:`log_layout`, :func:`key_placement`; a sweep DataFrame (``eventsim.sweep``) -
+:func:`sweep`, :func:`tradeoff`, :func:`tradeoff_twin`, :func:`bars`.
 
 Typical notebook use::
 
@@ -26,6 +27,7 @@ from eventsim.plots.compare import bars, sweep, tradeoff, tradeoff_twin
 from eventsim.plots.lag import lag_over_time
 from eventsim.plots.latency import latency_cdf, latency_over_time
 from eventsim.plots.partitions import partition_bars, partition_imbalance_over_time, partitions_over_time
+from eventsim.plots.records import key_placement, log_layout
 from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
@@ -35,6 +37,8 @@ from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatma
 __all__ = [
     "PALETTE",
     "bars",
+    "key_placement",
+    "log_layout",
     "lag_over_time",
     "partition_bars",
     "partition_imbalance_over_time",

@@ -13,11 +13,13 @@ from eventsim.metrics.result import Result
 from eventsim.runner import build, simulate
 from eventsim.scenarios import Scenario
 from eventsim.structs import RecordMetadata, TopicPartition
+from eventsim.sweeps import sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
     "simulate",
+    "sweep",
     "compiled_modules",
     "CompiledBuildWarning",
     "build",

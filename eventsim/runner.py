@@ -18,6 +18,7 @@ from eventsim.consumer.consumer import KafkaConsumer
 from eventsim.core.environment import Environment
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import check_number
+from eventsim.group.assignors import range_split
 from eventsim.metrics.recorder import Recorder
 from eventsim.metrics.result import Result
 from eventsim.producer.partitioner import KeyPartitionTable
@@ -69,10 +70,12 @@ class Run:
                 index += 1
         for spec in scenario.consumers:
             topic = self.cluster.topics[spec.topic]
+            # The entry's partitions split among its instances as Kafka's default RangeAssignor does
+            # (instance i is the member whose id sorts i-th): a static split, fixed for the run.
+            listed = spec.partitions if spec.partitions is not None else range(topic.partitions)
+            split = range_split(listed, range(spec.count))
             for i in range(spec.count):
-                # Instance i of n takes every n-th partition of the list (or of the whole topic).
-                listed = spec.partitions if spec.partitions is not None else range(topic.partitions)
-                parts = list(listed)[i :: spec.count]
+                parts = split[i]
                 host = self.cluster.client_host(f"consumer-{spec.name}-{i}")
                 self.consumers.append(
                     KafkaConsumer(self.env, self.cluster, spec, i, parts, self.recorder, host)
@@ -92,6 +95,7 @@ class Run:
         while True:
             yield env.timeout(w)
             self.recorder.snapshot_partitions(env.now, self.cluster)
+            self.recorder.snapshot_lag(env.now, self.cluster, self.consumers)
 
     def run(self, progress: bool = False) -> None:
         # A run allocates many short-lived objects (batches, requests, timers) and almost no reference
@@ -105,6 +109,7 @@ class Run:
             gc.set_threshold(*threshold)
         # env.run(until=h) stops before events at h; take the last window's snapshot by hand.
         self.recorder.snapshot_partitions(self.horizon_ms, self.cluster)
+        self.recorder.snapshot_lag(self.horizon_ms, self.cluster, self.consumers)
 
     def _run(self, progress: bool) -> None:
         env = self.env

@@ -43,7 +43,7 @@ from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, Produce
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.producer.producer_batch import MAX_PRODUCER_INSTANCES
-from eventsim.scenario_io import apply_overrides, read_document
+from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
 
@@ -176,7 +176,14 @@ class ProducerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class ConsumerSpec:
-    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them)."""
+    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them).
+
+    The partitions are split among the members as Kafka's default ``RangeAssignor`` splits them
+    (:mod:`eventsim.group.assignors`): in increasing order, each member a contiguous range, the first
+    ``n % count`` members one partition more (member 0 of 2 on 4 partitions reads 0-1, member 1 reads
+    2-3); members beyond the partition count stay idle. The split is static, made once before the run
+    (each member then uses ``assign()``); rebalancing comes with consumer groups.
+    """
 
     name: str
     topic: str
@@ -451,6 +458,41 @@ class Scenario:
     def replace(self, **changes: object) -> Scenario:
         """A copy with some fields changed, validated again (``scenario.replace(horizon_ms=5000)``)."""
         return dataclasses.replace(self, **changes)
+
+    def with_(self, *overrides: object, **fields: object) -> Scenario:
+        """A copy with fields changed by the paths of the CLI's ``--set``, validated again.
+
+        Each positional argument is a ``{path: value}`` mapping, a ``"PATH=VALUE"`` string (the value read
+        as YAML, as on the command line) or a list of such strings; keyword arguments change top-level
+        keys. Later changes win. For example::
+
+            sc.with_({"producers[0].config.linger.ms": 20, "cluster.brokers": 5})
+            sc.with_("producers[0].rate_per_s=2000", horizon_ms=5000)
+
+        The paths are those error messages use (``data/scenarios/README.md``); a path that names no field
+        is refused with the closest one. The scenario itself is unchanged (it is frozen).
+        """
+        changes: dict[str, object] = {}
+        for item in overrides:
+            if isinstance(item, Mapping):
+                pairs = list(item.items())
+            elif isinstance(item, str):
+                pairs = [parse_override(item)]
+            elif hasattr(item, "__iter__"):
+                pairs = [parse_override(text) for text in item]
+            else:
+                raise InvalidConfigurationError(
+                    "overrides", item, "{path: value}, 'PATH=VALUE' or a list of 'PATH=VALUE'", "not a change"
+                )
+            for path, value in pairs:
+                changes.pop(str(path), None)  # re-insert: the latest change is applied last
+                changes[str(path)] = value
+        for key, value in fields.items():
+            changes.pop(key, None)
+            changes[key] = value
+        if not changes:
+            return self
+        return type(self).from_dict(apply_overrides(self.to_dict(), changes))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object], *, source: str | None = None) -> Scenario:

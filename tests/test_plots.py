@@ -347,9 +347,12 @@ def test_throughput_divides_counts_by_window():
     ax = plots.throughput_over_time(df)
     assert_labelled(ax, "(s)", "records/s")
     lines = labelled_lines(ax)
-    assert [ln.get_label() for ln in lines] == ["produced", "acked", "consumed"]
+    assert [ln.get_label().split(" (")[0] for ln in lines] == ["produced", "acked", "consumed"]
+    assert lines[0].get_label() == "produced (2,000 records/s on average)"
+    assert len({ln.get_linestyle() for ln in lines}) == 3  # coinciding lines stay visible
     np.testing.assert_allclose(lines[0].get_ydata()[:6], 2000.0)
     assert "500 ms" in title_of(ax)
+    assert "produced 2,000 records/s on average, consumers keep up" in title_of(ax)
     assert "thousand" not in ax.get_ylabel()
 
 
@@ -386,26 +389,58 @@ def test_throughput_single_window_uses_throughput_column():
 # ------------------------------------------------------------------------------------------------
 
 
-def test_utilisation_over_time_lines_per_broker_and_resource():
+def test_utilisation_over_time_one_line_per_type_busiest_first():
     df = make_brokers(brokers=3)
     ax = plots.utilisation_over_time(df)
     assert_labelled(ax, "(s)", "%")
-    assert len(labelled_lines(ax)) == 3 * 5  # request_queue has no utilisation
-    assert ax.get_ylim() == (0.0, 1.05)
-    # legend in two parts: colour = resource (5), line style = broker (3)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:5] == ["network threads", "io threads", "disk", "nic in", "nic out"]
-    assert legend[5:] == ["broker 0", "broker 1", "broker 2"]
+    lines = labelled_lines(ax)[:-1]  # the last is the labelled saturation line
+    # One line per resource type (request_queue has no utilisation), the busiest first, with its mean.
+    assert [ln.get_label().split(" (")[0] for ln in lines] == ["nic out", "nic in", "disk", "io threads",
+                                                                "network threads"]  # fmt: skip
+    mean = df[df["resource"] == "nic_out"]["utilisation"].mean()
+    assert lines[0].get_label() == f"nic out ({plots.utilisation.percent(mean)})"
+    # The line is the mean over the brokers in each window, the band spans least to busiest broker.
+    first = df[(df["resource"] == "nic_out") & (df["time_s"] == 0)]["utilisation"]
+    assert lines[0].get_ydata()[0] == pytest.approx(first.mean())
+    assert len(ax.collections) == 5
+    assert "mean of 3 brokers" in ax.get_legend().get_title().get_text()
+    assert "Busiest: nic out" in title_of(ax)
+    # Peak 0.67 is above the zoom threshold: 0-100 % with the saturation line labelled.
+    assert ax.get_ylim()[1] == pytest.approx(1.08)
+    assert any(ln.get_label() == "saturated (100 %)" for ln in ax.get_lines())
+    ax = plots.utilisation_over_time(df, top=2)
+    assert len(labelled_lines(ax)) == 2 + 1
     ax = plots.utilisation_over_time(df, resource="disk")
-    lines = labelled_lines(ax)
-    assert [ln.get_label() for ln in lines] == ["broker 0", "broker 1", "broker 2"]
+    lines = labelled_lines(ax)[:-1]
+    assert [ln.get_label().split(" (")[0] for ln in lines] == ["broker 2", "broker 1", "broker 0"]
     assert "disk" in title_of(ax)
+    ax = plots.utilisation_over_time(df, by="busiest", top=4)
+    labels = [ln.get_label().split(" (")[0] for ln in labelled_lines(ax)]
+    assert len(labels) == 4 + 1 and labels[-1] == "saturated"
+    assert labels[:2] == ["broker 2 nic out", "broker 1 nic out"]  # 0.7 and 0.65 on average
+    assert "4 busiest of 15" in ax.get_legend().get_title().get_text()
     ax = plots.utilisation_over_time(df, resource=["disk", "nic_in"], broker=1)
-    assert len(labelled_lines(ax)) == 2
+    assert len(labelled_lines(ax)) == 2 + 1
     with pytest.raises(ValueError, match="queue_depth_over_time"):
         plots.utilisation_over_time(df, resource="request_queue")
     with pytest.raises(ValueError, match="brokers: 0, 1, 2"):
         plots.utilisation_over_time(df, broker=7)
+    with pytest.raises(ValueError, match="by="):
+        plots.utilisation_over_time(df, by="colour")
+
+
+def test_utilisation_over_time_zooms_at_normal_load_and_says_so():
+    df = make_brokers(brokers=3)
+    df["utilisation"] = df["utilisation"] * 0.03  # every resource below 2 %
+    ax = plots.utilisation_over_time(df)
+    top = ax.get_ylim()[1]
+    assert 0.02 < top <= 0.03
+    notes = [t.get_text() for t in ax.texts]
+    assert any("zoomed" in n and "100 %" in n for n in notes)
+    assert "far from saturated" in title_of(ax)
+    assert not any(ln.get_label().startswith("saturated") for ln in ax.get_lines())
+    ax = plots.utilisation_over_time(df, zoom=False)
+    assert ax.get_ylim()[1] == pytest.approx(1.08)
 
 
 def test_utilisation_heatmap_cells_are_means():
@@ -420,32 +455,18 @@ def test_utilisation_heatmap_cells_are_means():
     assert columns == ["network threads", "io threads", "disk", "nic in", "nic out"]
     assert values[1, columns.index("disk")] == pytest.approx(expected)
     assert len(ax.texts) == 15
-    assert f"{expected:.0%}" in {t.get_text() for t in ax.texts}
+    assert plots.utilisation.percent(expected) in {t.get_text() for t in ax.texts}
+    assert "busiest is nic out of broker 2" in title_of(ax)
+    ax = plots.utilisation_heatmap(df, stat="max")
+    assert np.asarray(ax.get_images()[0].get_array())[1, columns.index("disk")] == pytest.approx(
+        df[(df["broker"] == 1) & (df["resource"] == "disk")]["utilisation"].max()
+    )
 
 
-def test_queue_depth_over_time():
-    df = make_brokers(brokers=2)
-    ax = plots.queue_depth_over_time(df)
-    assert_labelled(ax, "(s)", "requests")
-    lines = labelled_lines(ax)
-    assert len(lines) == 2
-    np.testing.assert_allclose(
-        lines[1].get_ydata()[:-1],
-        df[(df["broker"] == 1) & (df["resource"] == "request_queue")]["queue_depth_mean"],
-    )
-    # the window maxima: one unlabelled dotted line per broker, kept out of the legend
-    maxima = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
-    assert len(maxima) == 2
-    np.testing.assert_allclose(
-        maxima[0].get_ydata()[:-1],
-        df[(df["broker"] == 0) & (df["resource"] == "request_queue")]["queue_depth_max"],
-    )
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["broker 0", "broker 1"]
-    assert ax.get_ylim()[1] > df["queue_depth_max"].max()
-    ax = plots.queue_depth_over_time(df, resource="io_threads", show_max=False)
-    assert len(ax.get_lines()) == 2
-    with pytest.raises(ValueError, match="allowed"):
-        plots.queue_depth_over_time(df, resource="gpu")
+def test_percent_keeps_small_shares_readable():
+    pct = plots.utilisation.percent
+    got = [pct(0.0), pct(0.0018), pct(0.00018), pct(0.021), pct(0.52), pct(float("nan"))]
+    assert got == ["0 %", "0.18 %", "0.018 %", "2.1 %", "52 %", "n/a"]
 
 
 # ------------------------------------------------------------------------------------------------

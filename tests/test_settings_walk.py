@@ -331,9 +331,13 @@ def scenario(*edits) -> dict:
     return data
 
 
+# Columns that name things rather than measure them: a label's value shows there and nowhere else.
+LABELS = {"lag": ["group"]}
+
+
 def fingerprint(data: dict) -> dict:
     result = eventsim.simulate(data)
-    return {name: result.frame(name) for name in FRAMES}
+    return {name: result.frame(name).drop(columns=LABELS.get(name, [])) for name in FRAMES}
 
 
 _RUNS: dict = {}

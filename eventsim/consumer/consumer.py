@@ -12,7 +12,10 @@ start) when there is no committed offset.
 What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
 columns; processing time is drawn per record from the scenario's distribution and summed per poll.
 End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
-``create_ms``), as the OpenMessaging Benchmark does.
+``create_ms``), as the OpenMessaging Benchmark does. The consumer's position (``consumed_positions``,
+Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once per metrics window for the
+``lag`` frame. A consumer entry's partitions are split among its instances by ``RangeAssignor``'s rule
+(``eventsim.group.assignors``), once, before the run.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).
@@ -118,6 +121,25 @@ class KafkaConsumer:
         ev = self._data
         if ev is not None and not ev.triggered:
             ev.succeed()
+
+    def consumed_positions(self) -> dict:
+        """Kafka's ``position(tp)`` of each assigned partition: the offset of the next record ``poll()``
+        will hand to the application (what consumer lag is measured from). Fetched records still in the
+        buffer are not consumed yet: a partition with buffered records is at its first buffered record,
+        one without at its fetch position. Empty until the consumer has positioned itself (``start_ms``).
+        """
+        fetched = self.positions
+        if not fetched:
+            return {}
+        out = {}
+        for entry in self.buffer:  # oldest first: the first entry of a partition is its position
+            tp = entry[0]
+            if tp not in out:
+                out[tp] = entry[1].base_offset + entry[2]
+        for tp in self.assignment:
+            if tp not in out:
+                out[tp] = fetched[tp]
+        return out
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int, now: float) -> int:

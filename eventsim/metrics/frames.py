@@ -12,6 +12,7 @@ Frames (``Result.frame(name)``):
 * ``latency_cdf`` — the produce and end-to-end latency distributions over the run.
 * ``partitions`` — at the end of every window and partition: leader, log start and end offsets, bytes
   stored, segments.
+* ``lag`` — consumer lag at the end of every window, per consumer group and partition (see :func:`lag`).
 * ``records`` — the per-record sample (all records of small runs; ``metrics.record_sample`` otherwise).
 """
 
@@ -23,7 +24,7 @@ import pandas as pd
 from eventsim.metrics.recorder import CONSUME_STAGES, PRODUCE_STAGES
 from eventsim.metrics.result import FRAMES, RESOURCES
 
-__all__ = ["summary", "frame"]
+__all__ = ["summary", "frame", "lag", "sweep_frame"]
 
 MIB = 1024.0 * 1024.0
 
@@ -171,6 +172,31 @@ def _partitions(result) -> pd.DataFrame:
     return pd.DataFrame(result.partition_rows, columns=cols)
 
 
+LAG_COLUMNS = ["time_s", "group", "topic", "partition", "consumer", "high_watermark", "position", "lag"]
+
+
+def lag(result) -> pd.DataFrame:
+    """Consumer lag at the end of every window (``time_s``), per consumer group, topic and partition.
+
+    ``group`` is the consumer entry's ``group.id``, ``consumer`` the member reading the partition (its
+    client id, ``<name>-<instance>``). ``position`` is Kafka's consumer position: the offset of the next
+    record ``poll()`` will hand to the application (records fetched but still buffered in the consumer
+    are not consumed yet). ``lag = high_watermark - position`` in records, as Kafka's ``records-lag``
+    metric and ``kafka-consumer-groups.sh`` measure it: against the **high watermark**, the end of what a
+    consumer may read, not the log end offset. The two are equal while every topic has one replica (as
+    in the model today); with replication the high watermark trails the LEO until the followers have the
+    records, and for ``isolation.level=read_committed`` lag is measured against the last stable offset
+    (transactions are not modelled yet). A consumer that has not started (before its ``start_ms``) has no
+    rows yet; a member with no partition (more members than partitions) has none at all.
+    """
+    df = pd.DataFrame(result.lag_rows, columns=LAG_COLUMNS)
+    for c in ("partition", "high_watermark", "position", "lag"):
+        df[c] = df[c].astype(np.int64)
+    for c in ("group", "topic", "consumer"):
+        df[c] = df[c].astype(object)
+    return df.sort_values(["time_s", "group", "topic", "partition"], kind="stable").reset_index(drop=True)
+
+
 def _records(result) -> pd.DataFrame:
     cols = [
         "record_id",
@@ -211,9 +237,33 @@ _BUILDERS = {
     "breakdown": _breakdown,
     "latency_cdf": _latency_cdf,
     "partitions": _partitions,
+    "lag": lag,
     "records": _records,
 }
 assert set(_BUILDERS) == set(FRAMES)
+
+
+def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
+    """The DataFrame of :func:`eventsim.sweep`: one row per run and topic.
+
+    ``runs`` is a list of ``({column: value}, Result)``; ``varied`` the varied columns in order. Columns:
+    the varied ones, ``seed``, then the summary's (``topic`` first), or ``topic`` and ``metrics`` only.
+    """
+    parts = []
+    for values, result in runs:
+        s = summary(result)
+        if metrics is not None:
+            wanted = list(metrics)
+            unknown = [m for m in wanted if m not in s.columns]
+            if unknown:
+                have = ", ".join(s.columns)
+                raise KeyError(f"unknown summary column(s) {unknown}; available: {have}")
+            s = s[["topic", *[m for m in wanted if m != "topic"]]]
+        head = pd.DataFrame({**{c: [values[c]] * len(s) for c in varied}, "seed": [result.seed] * len(s)})
+        parts.append(pd.concat([head, s.reset_index(drop=True)], axis=1))
+    if not parts:
+        return pd.DataFrame(columns=[*varied, "seed"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def frame(result, name: str) -> pd.DataFrame:

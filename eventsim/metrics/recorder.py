@@ -125,6 +125,7 @@ class Recorder:
         self._produce_rows: list[dict] = []  # sampled records, column arrays per flush
         self._consume_rows: list[tuple] = []  # (record ids, consume times) per flush
         self.partition_rows: list[tuple] = []
+        self.lag_rows: list[tuple] = []
 
     def topic(self, name: str) -> TopicMetrics:
         tm = self.topics.get(name)
@@ -333,3 +334,18 @@ class Recorder:
                         len(log.segments),
                     )
                 )
+
+    def snapshot_lag(self, now: float, cluster, consumers) -> None:
+        """Consumer lag at ``now`` of every assigned partition: high watermark minus the consumer's position.
+
+        One row per consumer group, topic and partition (a partition is assigned to one member of its
+        group); consumers that have not positioned themselves yet (before ``start_ms``) have no row.
+        """
+        t = now / 1000.0
+        rows = self.lag_rows
+        for consumer in consumers:
+            group = consumer.config.group_id
+            for tp, position in consumer.consumed_positions().items():
+                hw = cluster.log(tp).high_watermark
+                row = (t, group, tp.topic, tp.partition, consumer.client_id, hw, position, hw - position)
+                rows.append(row)

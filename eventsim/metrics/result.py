@@ -14,7 +14,7 @@ import numpy as np
 
 __all__ = ["Result", "FRAMES"]
 
-FRAMES = ("summary", "timeseries", "brokers", "breakdown", "latency_cdf", "partitions", "records")
+FRAMES = ("summary", "timeseries", "brokers", "breakdown", "latency_cdf", "partitions", "lag", "records")
 RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
 
 
@@ -38,6 +38,7 @@ class Result:
     )  # per broker: resource -> dict(utilisation, depth_mean, depth_max)
     stages: dict = field(default_factory=dict)  # (path, stage) -> LatencyHistogram
     partition_rows: list = field(default_factory=list)
+    lag_rows: list = field(default_factory=list)
     produce_rows: list = field(default_factory=list)
     consume_rows: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -105,6 +106,7 @@ class Result:
             )
         res.stages = dict(rec.stages)
         res.partition_rows = list(rec.partition_rows)
+        res.lag_rows = list(rec.lag_rows)
         res.produce_rows = list(rec._produce_rows)
         res.consume_rows = list(rec._consume_rows)
         env = run.env

@@ -6,6 +6,14 @@ simulated equivalents from ``Result.frame(name)``. Every plot function takes ``d
 figure when None), sets a default title and unit-labelled axes (``title=`` overrides the title, so
 a chapter can state its finding), and returns the Axes. ``compare.tradeoff_twin`` returns both Axes.
 
+What a chapter needs, by frame: ``timeseries`` - :func:`throughput_over_time`, :func:`latency_over_time`;
+``brokers`` - :func:`utilisation_over_time`, :func:`utilisation_heatmap`, :func:`queue_depth_over_time`;
+``partitions`` - :func:`partition_bars`, :func:`partitions_over_time`, :func:`partition_imbalance_over_time`,
+:func:`partition_skew`, :func:`partition_sizes_over_time`; ``lag`` - :func:`lag_over_time`;
+``latency_cdf`` - :func:`latency_cdf` (``label=`` to compare runs); ``breakdown`` - :func:`latency_breakdown`;
+``records`` - :func:`log_layout`, :func:`key_placement`; a sweep DataFrame (``eventsim.sweep``) -
+:func:`sweep`, :func:`tradeoff`, :func:`tradeoff_twin`, :func:`bars`.
+
 Typical notebook use::
 
     from eventsim.plots import set_style, latency_over_time, save
@@ -15,8 +23,11 @@ Typical notebook use::
 """
 
 from eventsim.plots.breakdown import latency_breakdown
-from eventsim.plots.compare import tradeoff, tradeoff_twin
+from eventsim.plots.compare import bars, sweep, tradeoff, tradeoff_twin
+from eventsim.plots.lag import lag_over_time
 from eventsim.plots.latency import latency_cdf, latency_over_time
+from eventsim.plots.partitions import partition_bars, partition_imbalance_over_time, partitions_over_time
+from eventsim.plots.records import key_placement, log_layout
 from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
@@ -25,6 +36,14 @@ from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatma
 
 __all__ = [
     "PALETTE",
+    "bars",
+    "key_placement",
+    "log_layout",
+    "lag_over_time",
+    "partition_bars",
+    "partition_imbalance_over_time",
+    "partitions_over_time",
+    "sweep",
     "latency_breakdown",
     "latency_cdf",
     "latency_over_time",

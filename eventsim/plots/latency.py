@@ -143,8 +143,12 @@ def latency_cdf(
     kinds: Sequence[str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    label: str | None = None,
 ) -> Axes:
     """Cumulative distribution of latency for each of ``kinds`` on a log latency axis.
+
+    ``label`` names the run in the legend, to compare runs on one Axes (``latency_cdf(r, ax=ax,
+    label="acks=all")`` for each run): each call takes the next colour and line style.
 
     ``data`` is a Result or its ``"latency_cdf"`` frame (kind, latency_ms, cdf). ``kinds=None`` draws
     every kind the frame has (a run without consumers has no e2e latency); naming a kind the frame
@@ -167,9 +171,14 @@ def latency_cdf(
             f"(present: {', '.join(sorted(map(str, present))) or 'none'})"
         )
     ax = new_axes(ax)
-    for q in (0.5, 0.99):
-        ax.axhline(q, color="#999999", linewidth=0.8, linestyle=":", zorder=1)
-    for i, k in enumerate(kinds):
+    first = len([ln for ln in ax.get_lines() if not ln.get_label().startswith("_")])
+    if "p50" not in {t.get_text() for t in ax.texts}:  # the reference lines once per Axes, labelled
+        for q, name in ((0.5, "p50"), (0.99, "p99")):
+            ax.axhline(q, color="#999999", linewidth=0.8, linestyle=":", zorder=1)
+            ax.annotate(name, (1.0, q), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=9, color="#777777")  # fmt: skip
+    for j, k in enumerate(kinds):
+        i = first + j
         sub = df[df["kind"] == k].sort_values("latency_ms")
         x = sub["latency_ms"].to_numpy(dtype=float)
         y = sub["cdf"].to_numpy(dtype=float)
@@ -180,8 +189,11 @@ def latency_cdf(
             p50 = quantile_from_cdf(x, y, 0.5)
             p99 = quantile_from_cdf(x, y, 0.99)
         positive = x > 0
-        label = f"{KIND_LABELS[k].lower()} (p50 {_fmt_ms(p50)}, p99 {_fmt_ms(p99)})"
-        ax.plot(x[positive], y[positive], color=color(i), label=label, zorder=3)
+        what = KIND_LABELS[k].lower() if label is None or len(kinds) > 1 else ""
+        name = ", ".join(part for part in (label, what) if part)
+        text = f"{name} (p50 {_fmt_ms(p50)}, p99 {_fmt_ms(p99)})"
+        ax.plot(x[positive], y[positive], color=color(i), label=text, zorder=3,
+                linestyle=LINESTYLES[i % len(LINESTYLES)] if label is not None else "-")  # fmt: skip
         marks = np.array([p50, p99])
         ok = np.isfinite(marks) & (marks > 0)
         ax.scatter(
@@ -200,5 +212,5 @@ def latency_cdf(
     ax.set_xlabel("latency (ms, log scale)")
     ax.set_ylabel("fraction of records")
     ax.set_title(title if title is not None else "Latency distribution (dotted lines: p50, p99)")
-    place_legend(ax, loc="lower right")
+    place_legend(ax, loc="upper left")  # a CDF rises to the right: the upper left stays empty
     return ax

@@ -1,0 +1,1 @@
+"""Consumer groups: partition assignors now; the group coordinator, rebalances and offsets later."""

@@ -55,11 +55,15 @@ class Question:
         ex = self.exercise
         return (
             f"**{ex.title}** (`{ex.key}`)\n\n{self.text}\n\n*Answer in {ex.unit or 'the units asked for'}; "
-            f"the check accepts {ex.tolerance.describe(ex.unit)} of the expected value.*"
+            f"the check accepts {_accepted(ex.tolerance.describe(ex.unit))}.*"
         )
 
     def __repr__(self) -> str:
         return f"{self.exercise.title} ({self.exercise.key})\n{self.text}"
+
+
+def _accepted(tolerance: str) -> str:
+    return "only the exact value" if tolerance == "exactly" else f"{tolerance} of the expected value"
 
 
 def question(key: str, *, student=...) -> Question:

@@ -46,6 +46,8 @@ class CheckResult:
         if self.status == "missing":
             return "No answer yet: replace `...` with your value and run the cell again."
         if self.correct:
+            if self.tolerance == "exactly":
+                return f"Correct: {_fmt(self.value)}{self._unit} is exactly the expected value."
             return f"Correct: {_fmt(self.value)}{self._unit} is {self.tolerance} of the expected value."
         return f"Not yet: your answer {_fmt(self.value)}{self._unit} is {_how_far(self)}."
 
@@ -56,7 +58,8 @@ class CheckResult:
     def _lines(self) -> list[str]:
         lines = [self.feedback]
         if self.status == "wrong":
-            lines.append(f"The check accepts answers {self.tolerance} of the expected value.")
+            accepted = "only the exact value" if self.tolerance == "exactly" else f"answers {self.tolerance} of it"
+            lines.append(f"The check accepts {accepted}.")
             if self.hint:
                 lines.append(f"Hint: {self.hint}")
         return lines

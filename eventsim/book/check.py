@@ -58,7 +58,8 @@ class CheckResult:
     def _lines(self) -> list[str]:
         lines = [self.feedback]
         if self.status == "wrong":
-            accepted = "only the exact value" if self.tolerance == "exactly" else f"answers {self.tolerance} of it"
+            exact = self.tolerance == "exactly"
+            accepted = "only the exact value" if exact else f"answers {self.tolerance} of it"
             lines.append(f"The check accepts {accepted}.")
             if self.hint:
                 lines.append(f"Hint: {self.hint}")

@@ -47,8 +47,8 @@ def test_keys_are_unique_and_name_a_concept():
 
 def test_every_written_chapter_has_at_least_two_exercises():
     chapters = {e.chapter for e in ALL}
-    for stem in ["01_events", "02_simpy_single_log", "03_topics_partitions_offsets", "04_producers",
-                 "05_keys_partitioning"]:
+    for stem in ["01_events", "02_simpy_single_log", "03_topics_partitions_offsets", "04_producer_batching",
+                 "05_producer_acks_compression", "06_keys_partitioning"]:
         assert (REPO_ROOT / "notebooks" / "solutions" / f"{stem}.ipynb").exists()
         assert sum(e.chapter == stem for e in ALL) >= 2, stem
     assert chapters <= {p.stem for p in (REPO_ROOT / "notebooks" / "solutions").glob("*.ipynb")}
@@ -92,6 +92,7 @@ NOTEBOOK = {
     "producers.requests-per-second": ({"rate_per_s": 20_000, "linger_ms": 10, "partitions": 6}, 99.33, 0.5),
     "producers.batch-full-linger-ms": ({"rate_per_s": 20_000, "value_bytes": 100}, 6.8, 0.005),
     "producers.compression-ceiling": ({"codec": "gzip", "value_bytes": 1000}, 25_356, 0.5),
+    "producers.network-capacity": ({"value_bytes": 1000, "partitions": 3}, 114_885, 1),  # 05, section 3
     "keys.stay-on-resize": ({"key_count": 10_000, "partitions": 12, "added": 1}, 0.0763, 0.00005),  # 7.63 %
     "keys.hot-partition-share": ({"partitions": 6, "exponent": 1.2, "key_count": 1000}, 0.332, 0.0005),
     "keys.hot-consumer-max-processing-ms": (

@@ -151,7 +151,7 @@ class Exercise:
     key: str
     title: str
     chapter: (
-        str  # the notebook it belongs to today, e.g. "04_producers" (informational; keys do not depend on it)
+        str  # the notebook it belongs to today, e.g. "04_producer_batching" (keys never depend on it)
     )
     source: str  # where in the chapter: "Exercise 2", "section 4 check", or "new exercise"
     question: str  # Markdown; {name} is the student's value for prose (6,000), {name_raw} for code (6000)

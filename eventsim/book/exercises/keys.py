@@ -1,4 +1,4 @@
-"""Chapter 05, keys and partitioning: murmur2, resizing, and hot partitions from Zipf keys.
+"""Chapter 06, keys and partitioning: murmur2, resizing, and hot partitions from Zipf keys.
 
 Solvers: exact computations with the model's murmur2 (``partitions_for_keys``) and the key
 distribution's probabilities (``KeySpec.pmf``), as the chapter does; no simulation is needed.
@@ -10,7 +10,7 @@ import numpy as np
 
 from eventsim.book.registry import Exercise, Param, Range, Tolerance, register
 
-CHAPTER = "05_keys_partitioning"
+CHAPTER = "06_keys_partitioning"
 
 
 def _stay_fraction(p) -> float:

@@ -1,9 +1,10 @@
-"""Chapter 04, producers: linger.ms, batch.size and compression, from the chapter's own arithmetic.
+"""Chapters 04 and 05, producers: linger.ms, batch.size, compression and the network's capacity.
 
 Solvers: closed forms the chapter checks its simulations against (records per batch ``r*L + 1``,
-requests per second ``R / (r*L + 1)``, the mean time in the linger stage, the batch.size crossover and a
-producer thread's compression ceiling). Record sizes come from the model's ``record_size_in_bytes``
-(Kafka's ``DefaultRecord.sizeInBytes``) over the chapter's 1,000 ``device-{k}`` keys.
+requests per second ``R / (r*L + 1)``, the mean time in the linger stage, the batch.size crossover, a
+producer thread's compression ceiling and the records per second a NIC carries in full batches). Record
+sizes come from the model's ``record_size_in_bytes`` (Kafka's ``DefaultRecord.sizeInBytes``) over the
+chapters' 1,000 ``device-{k}`` keys.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 
 from eventsim.book.registry import Choice, Exercise, Param, Range, Tolerance, register
 
-CHAPTER = "04_producers"
+CHAPTER = "04_producer_batching"
+CHAPTER_ACKS = "05_producer_acks_compression"
 DEFAULT_BATCH_SIZE = 16_384  # batch.size, Kafka's default
 
 
@@ -61,6 +63,19 @@ def _compression_ceiling(p) -> float:
         + record_bytes(p.value_bytes) / CODECS[p.codec].compress_bytes_per_ms
     )
     return 1000.0 / per_record_ms
+
+
+def _network_capacity(p) -> float:
+    # Past capacity every batch is full: as many records as fit in batch.size, one batch per partition in
+    # each produce request; the NIC carries its payload rate divided by the wire bytes per record.
+    from eventsim.hardware import PROFILES
+    from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
+    from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
+
+    rec = record_bytes(p.value_bytes)
+    per_batch = math.floor((DEFAULT_BATCH_SIZE - RECORD_BATCH_OVERHEAD) / rec)
+    wire = rec + RECORD_BATCH_OVERHEAD / per_batch + PRODUCE_REQUEST_OVERHEAD / (per_batch * p.partitions)
+    return PROFILES["laptop"].nic_bytes_per_ms * 1000.0 / wire
 
 
 _RATE = Param(20_000, Range(5000, 40_000, 1000), "records/s", "the producer's rate_per_s, one partition")
@@ -142,7 +157,7 @@ register(
     Exercise(
         key="producers.compression-ceiling",
         title="How fast can one thread compress?",
-        chapter=CHAPTER,
+        chapter=CHAPTER_ACKS,
         source="Exercise 3",
         question=(
             "On the laptop profile, what is the most records per second one producer thread can send with "
@@ -156,6 +171,28 @@ register(
         tolerance=Tolerance(rel=0.03),
         hint="send() costs client_record_cpu_ms plus the record's bytes divided by the codec's "
         "compress_bytes_per_ms (CODECS, PROFILES['laptop']); the ceiling is 1000 ms over that.",
+        unit="records/s",
+    ),
+    Exercise(
+        key="producers.network-capacity",
+        title="What can the network carry?",
+        chapter=CHAPTER_ACKS,
+        source="section 3 check (the network's capacity)",
+        question=(
+            "On the laptop profile (1 GbE), one producer sends {value_bytes}-byte values (keys `device-0` "
+            "... `device-999`) to a topic of {partitions} partitions on one broker, far faster than the "
+            "network can carry, with Kafka's default `batch.size`. How many records per second reach the "
+            "broker?"
+        ),
+        params={
+            "value_bytes": Param(1000, Range(500, 2000, 100), "bytes"),
+            "partitions": Param(3, Range(1, 6, 1), "partitions"),
+        },
+        solve=_network_capacity,
+        tolerance=Tolerance(rel=0.03),
+        hint="past capacity every batch is full: records per batch = (batch.size - 61) // record bytes; each "
+        "record also carries its share of the 61-byte batch header and of the request's 80 bytes (one batch "
+        "per partition per request); divide the NIC's payload rate (nic_bytes_per_ms) by it.",
         unit="records/s",
     ),
 )

@@ -156,7 +156,7 @@ def test_partitions_over_time_many_partitions_share_a_colour_highlight_and_rate(
     ax = plots.partitions_over_time(make_partitions(), highlight=[7])
     assert labels(ax) == ["the other 11", "orders-7"]
     ax = plots.partitions_over_time(make_partitions(partitions=2), column="size_bytes")
-    assert ax.get_ylabel() == "log size (MiB)"
+    assert ax.get_ylabel() == "stored per partition (MiB)"
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata()[-1], 500 * 1024 / 2**20)
     ax = plots.partitions_over_time(make_partitions(partitions=2), column="segments")
     assert ax.get_ylabel() == "segment files"

@@ -77,11 +77,12 @@ def lag_over_time(
         partitions = [int(partitions)]
     ax = new_axes(ax)
     prefix = f"{label}: " if label else ""
-    i = 0
+    # Runs compared on one Axes (label given) take the next colours, after the lines already drawn.
+    i = sum(1 for line in ax.get_lines() if line.get_linestyle() != "--") if label else 0
     largest = None  # (lag, what) for the title
     if "partition" not in df.columns:
         sub = df.sort_values("time_s")
-        ax.plot(sub["time_s"], sub["lag"], drawstyle="steps-post", color=color(0), label=label or "lag")
+        ax.plot(sub["time_s"], sub["lag"], drawstyle="steps-post", color=color(i), label=label or "lag")
         if not sub.empty:
             largest = (float(sub["lag"].max()), "")
     elif not df.empty:

@@ -48,7 +48,7 @@ MAX_COLOURED = 7  # more partitions than this share one colour (the palette has 
 LABELS = {
     "log_end_offset": "records (log end offset)",
     "log_start_offset": "log start offset",
-    "size_bytes": "log size (MiB)",
+    "size_bytes": "stored per partition (MiB)",
     "segments": "segment files",
 }
 
@@ -155,7 +155,7 @@ def partitions_over_time(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """``column`` of each partition at each snapshot: log end offset, log size (MiB), segments ...
+    """``column`` of each partition at each snapshot: log end offset, bytes stored (MiB), segments ...
 
     ``data`` is a Result or its ``"partitions"`` frame. Up to 7 partitions get their own colour and
     label; more are drawn thin in one colour with one label, except the ``highlight`` partitions, which

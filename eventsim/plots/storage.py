@@ -72,9 +72,9 @@ def partition_sizes_over_time(
         no_data(ax)
     floor_at_zero(ax)
     ax.set_xlabel("simulated time (s)")
-    ax.set_ylabel("log size (MiB)")
+    ax.set_ylabel("stored per partition (MiB)")
     where = f" of {topic}" if topic is not None else ""
-    ax.set_title(title if title is not None else f"Partition log size{where} over time")
+    ax.set_title(title if title is not None else f"Bytes stored per partition{where} over time")
     place_legend(ax)
     return ax
 

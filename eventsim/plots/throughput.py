@@ -137,7 +137,9 @@ def throughput_over_time(
         if np.isfinite(means[first]):
             title += f": {_series_label(first)} {format_number(means[first])} {per_s} on average"
         made, read = means.get("records_produced"), means.get("records_consumed")
-        if made is not None and read is not None and np.isfinite(made) and made > 0 and np.isfinite(read):
+        # No consumed record at all: a run without consumers (nothing to say about keeping up).
+        known = made is not None and read is not None and np.isfinite(made) and np.isfinite(read)
+        if known and made > 0 and read > 0:
             share = read / made
             title += ", consumers keep up" if share >= KEEPS_UP else f", consumers read {share:.0%} of it"
     ax.set_title(title)

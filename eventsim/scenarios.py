@@ -492,7 +492,7 @@ class Scenario:
             changes[key] = value
         if not changes:
             return self
-        return type(self).from_dict(apply_overrides(self.to_dict(), changes))
+        return type(self).from_dict(apply_overrides(self.as_given(), changes))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object], *, source: str | None = None) -> Scenario:
@@ -531,7 +531,7 @@ class Scenario:
         "producers[0].config.linger.ms=20"]``, or the same as a ``{path: value}`` mapping.
         """
         if isinstance(obj, Scenario):
-            return cls.from_dict(apply_overrides(obj.to_dict(), overrides)) if overrides else obj
+            return cls.from_dict(apply_overrides(obj.as_given(), overrides)) if overrides else obj
         if isinstance(obj, Mapping):
             return cls.from_dict(apply_overrides(obj, overrides) if overrides else obj)
         if isinstance(obj, (str, os.PathLike)):
@@ -553,6 +553,17 @@ class Scenario:
             "a preset name, a YAML path, a dict or a Scenario",
             f"cannot load a {type(obj).__name__}",
         )
+
+    def as_given(self) -> dict[str, object]:
+        """``to_dict`` without the values Kafka derives from unset properties (``enable.idempotence``,
+        ``delivery.timeout.ms``, ``enable.auto.commit``): the document to change a field of, so that a change
+        (``acks: 0``) re-derives them as Kafka would instead of meeting them as explicit settings."""
+        data = self.to_dict()
+        for key, specs in (("producers", self.producers), ("consumers", self.consumers)):
+            for entry, spec in zip(data[key], specs, strict=True):
+                for name, _ in spec.config._derived:
+                    entry["config"].pop(spec.config.dotted(name), None)
+        return data
 
     def to_dict(self) -> dict[str, object]:
         """Plain, YAML-ready data with Kafka property names and effective values; ``from_dict`` inverts it."""

@@ -131,3 +131,18 @@ def test_simulate_runs_the_scenarios_own_seed_by_default():
 def test_cli_echoes_the_seed_that_ran(capsys):
     assert main(["run", "quickstart", "--horizon-ms", "200", "--json", "--quiet", "--set", "seed=3"]) == 0
     assert json.loads(capsys.readouterr().out)["seed"] == 3
+
+
+def test_a_change_re_derives_what_kafka_derives_from_unset_properties():
+    # enable.idempotence is derived (true with acks=all); acks=0 must turn it off, not clash with it.
+    sc = Scenario.load(DOC)
+    assert sc.producers[0].config.enable_idempotence is True
+    by_with = sc.with_({"producers[0].config.acks": "0"})
+    for changed in (by_with, Scenario.load(sc, ["producers[0].config.acks=0"])):
+        assert changed.producers[0].config.acks == "0"
+        assert changed.producers[0].config.enable_idempotence is False
+    # An explicit setting stays explicit: set true with acks=0 is Kafka's ConfigException.
+    explicit = Scenario.load(DOC, ["producers[0].config.enable.idempotence=true"])
+    with pytest.raises(InvalidConfigurationError) as exc:
+        explicit.with_({"producers[0].config.acks": "0"})
+    assert exc.value.field == "producers[0].config.acks"

@@ -243,22 +243,59 @@ _BUILDERS = {
 assert set(_BUILDERS) == set(FRAMES)
 
 
+RUN_METRICS = ("requests_per_s", *(f"{r}_busy_pct" for r in RESOURCES))
+"""Per-run figures a sweep can ask for beside the summary's columns: produce requests per second, and each
+broker resource's utilisation in per cent (mean over brokers and windows, as in the ``brokers`` frame)."""
+
+
+def _run_metrics(result, names: list, rows: int) -> dict:
+    out = {}
+    seconds = result.horizon_ms / 1000.0
+    busy = None
+    for name in names:
+        if name == "requests_per_s":
+            out[name] = (summary(result)["requests"] / seconds).to_numpy()
+            continue
+        if busy is None:
+            busy = frame(result, "brokers").groupby("resource")["utilisation"].mean()
+        out[name] = [100.0 * float(busy[name[: -len("_busy_pct")]])] * rows
+    return out
+
+
+def run_row(result, names, topic: str | None = None) -> pd.Series:
+    """One topic's summary columns and ``RUN_METRICS`` of one run, by name (``Result.row``)."""
+    s = summary(result)
+    if topic is not None:
+        s = s[s["topic"] == topic]
+        if s.empty:
+            raise KeyError(f"no topic {topic!r} in this run (topics: {', '.join(result.topics)})")
+    names = list(names)
+    unknown = [m for m in names if m not in s.columns and m not in RUN_METRICS]
+    if unknown:
+        raise KeyError(f"unknown column(s) {unknown}; available: {', '.join([*s.columns, *RUN_METRICS])}")
+    extra = _run_metrics(result, [m for m in names if m not in s.columns], len(s))
+    return s.assign(**extra)[names].iloc[0]
+
+
 def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
     """The DataFrame of :func:`eventsim.sweep`: one row per run and topic.
 
     ``runs`` is a list of ``({column: value}, Result)``; ``varied`` the varied columns in order. Columns:
-    the varied ones, ``seed``, then the summary's (``topic`` first), or ``topic`` and ``metrics`` only.
+    the varied ones, ``seed``, then the summary's (``topic`` first), or ``topic`` and ``metrics`` only;
+    ``metrics`` may also name the per-run figures of ``RUN_METRICS`` (``requests_per_s``,
+    ``network_threads_busy_pct``, ...).
     """
     parts = []
     for values, result in runs:
         s = summary(result)
         if metrics is not None:
-            wanted = list(metrics)
-            unknown = [m for m in wanted if m not in s.columns]
+            wanted = [m for m in metrics if m != "topic"]
+            unknown = [m for m in wanted if m not in s.columns and m not in RUN_METRICS]
             if unknown:
-                have = ", ".join(s.columns)
+                have = ", ".join([*s.columns, *RUN_METRICS])
                 raise KeyError(f"unknown summary column(s) {unknown}; available: {have}")
-            s = s[["topic", *[m for m in wanted if m != "topic"]]]
+            extra = _run_metrics(result, [m for m in wanted if m not in s.columns], len(s))
+            s = s.assign(**extra)[["topic", *wanted]]
         head = pd.DataFrame({**{c: [values[c]] * len(s) for c in varied}, "seed": [result.seed] * len(s)})
         parts.append(pd.concat([head, s.reset_index(drop=True)], axis=1))
     if not parts:

@@ -137,6 +137,15 @@ class Result:
 
         return frames.summary(self)
 
+    def row(self, names, topic: str | None = None):
+        """Named figures of one topic (the first by default) as a pandas Series: any ``summary()`` column
+        and the per-run figures ``requests_per_s`` and ``<resource>_busy_pct`` (``network_threads``,
+        ``io_threads``, ``disk``, ``nic_in``, ``nic_out``, ``request_queue``; mean over brokers and windows).
+        """
+        from eventsim.metrics import frames
+
+        return frames.run_row(self, names, topic)
+
     def frame(self, name: str):
         """A named table as a pandas DataFrame; ``FRAMES`` lists the names."""
         from eventsim.metrics import frames

@@ -42,7 +42,7 @@ from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
-from eventsim.producer.producer_batch import MAX_PRODUCER_INSTANCES
+from eventsim.protocol import MAX_PRODUCER_INSTANCES, MAX_RECORD_OVERHEAD, RECORD_BATCH_OVERHEAD
 from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
@@ -50,8 +50,6 @@ from eventsim.workload.keys import KeySpec
 __all__ = ["Scenario", "ProducerSpec", "ConsumerSpec", "MetricsSpec", "presets", "SCENARIO_DIR"]
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
-RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
-MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -351,8 +349,7 @@ class Scenario:
         connection (``InvalidReceiveException``). Within that bound the limit changes nothing, in Kafka as
         in the model. (The broker's ``fetch.max.bytes`` is modelled: it caps each fetch, in ``Broker``.)
         """
-        from eventsim.consumer.consumer import FETCH_REQUEST_BYTES  # the wire sizes the model uses
-        from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
+        from eventsim.protocol import FETCH_REQUEST_BYTES, PRODUCE_REQUEST_OVERHEAD  # the model's wire sizes
 
         broker = self.broker
         limit = broker.socket_request_max_bytes

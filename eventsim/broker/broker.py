@@ -39,14 +39,12 @@ from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
-from eventsim.producer.producer_batch import INT_MAX, RECORD_BATCH_OVERHEAD
+from eventsim.protocol import FETCH_RESPONSE_OVERHEAD, INT_MAX, PRODUCE_RESPONSE_BYTES, RECORD_BATCH_OVERHEAD
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
 MIB = 1024.0 * 1024.0
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
-FETCH_RESPONSE_OVERHEAD = 60
-PRODUCE_RESPONSE_BYTES = 60
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
 
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 from collections import deque
 
 from eventsim.broker.broker import FetchRequest
+from eventsim.protocol import FETCH_REQUEST_BYTES
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaConsumer"]
 
-FETCH_REQUEST_BYTES = 120
 
 
 class KafkaConsumer:

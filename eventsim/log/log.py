@@ -23,12 +23,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import TYPE_CHECKING
 
 from eventsim.log.producer_state import ProducerStateManager
-
-if TYPE_CHECKING:
-    from eventsim.producer.producer_batch import ProducerBatch
 
 __all__ = ["Log", "Segment"]
 
@@ -69,7 +65,7 @@ class Log:
         self.log_end_offset = 0
         self.size_bytes = 0
         self.segments: list[Segment] = [Segment(0, now_ms)]
-        self.batches: list[ProducerBatch] = []  # kept for readers, oldest first
+        self.batches: list = []  # kept for readers, oldest first
         self._bases: list[int] = []
         self._cum: list[int] = []  # stored bytes up to and including each kept batch
         self._stored = 0  # bytes of all batches ever kept for readers
@@ -90,7 +86,7 @@ class Log:
 
     # ------------------------------------------------------------------ append / roll
     def append(self, batch, now_ms: float) -> int:
-        """Append a ``ProducerBatch`` (setting its ``base_offset``); returns its base offset.
+        """Append a record batch (setting its ``base_offset``); returns its base offset.
 
         While someone reads the log, the batch itself is kept as the log's entry (its record columns are
         what a fetch returns), with ``next_offset`` and ``log_append_ms`` set. An entry never changes once
@@ -187,7 +183,7 @@ class Log:
             return self._stored - self._cum[0] + self.batches[0].stored_bytes
         return self._stored - self._cum[i - 1]
 
-    def read(self, offset: int, max_bytes: int, min_one: bool = True) -> list[ProducerBatch]:
+    def read(self, offset: int, max_bytes: int, min_one: bool = True) -> list:
         """Whole batches from the one containing ``offset``, up to ``max_bytes``.
 
         ``min_one`` (Kafka's ``minOneMessage``): the first batch is returned even if it is larger than
@@ -197,7 +193,7 @@ class Log:
 
     def read_sized(
         self, offset: int, max_bytes: int, min_one: bool = True
-    ) -> tuple[list[ProducerBatch], int]:
+    ) -> tuple[list, int]:
         """``read`` and the stored bytes of what it returns."""
         hw = self.high_watermark
         batches = self.batches

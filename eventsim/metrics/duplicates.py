@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventsim.producer.producer_batch import RECORD_ID_PRODUCER_SHIFT
+from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
 
 __all__ = ["SeenRecords"]
 

@@ -1,4 +1,4 @@
-"""``ProducerBatch`` and Kafka's record-batch size arithmetic (record format v2, KIP-98).
+"""``ProducerBatch``: the producer's batch of records (the format arithmetic: :mod:`eventsim.protocol`).
 
 Kafka writes records in batches: a 61-byte batch header (``RECORD_BATCH_OVERHEAD``: base offset, length,
 leader epoch, magic, CRC, attributes, last offset delta, timestamps, producer id/epoch, base sequence,
@@ -20,6 +20,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from eventsim.protocol import (  # the wire format, defined once; re-exported here for the producer's modules
+    INT_MAX,
+    MAX_EXACT_ID,
+    MAX_PRODUCER_INSTANCES,
+    NO_PRODUCER_ID,
+    NO_SEQUENCE,
+    RECORD_BATCH_OVERHEAD,
+    RECORD_COLUMNS,
+    RECORD_ID_PRODUCER_SHIFT,
+    increment_sequence,
+    record_size_in_bytes,
+    varint_size,
+)
 from eventsim.structs import TopicPartition
 
 __all__ = [
@@ -36,56 +49,6 @@ __all__ = [
     "varint_size",
     "record_size_in_bytes",
 ]
-
-RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
-INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
-NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE
-NO_PRODUCER_ID = -1  # RecordBatch.NO_PRODUCER_ID (and NO_PRODUCER_EPOCH)
-
-
-def increment_sequence(sequence: int, increment: int) -> int:
-    """``DefaultRecordBatch.incrementSequence``: ``sequence + increment``, wrapping after ``INT_MAX`` to 0."""
-    if sequence > INT_MAX - increment:
-        return increment - (INT_MAX - sequence) - 1
-    return sequence + increment
-
-
-# A zig-zag encoded value below 2**7 takes one byte, below 2**14 two, ... (ByteUtils.sizeOfVarint).
-_VARINT_LIMITS = np.uint64(1) << np.arange(7, 64, 7, dtype=np.uint64)  # up to 10 bytes (varlong)
-
-
-def varint_size(values: np.ndarray) -> np.ndarray:
-    """Bytes of Kafka's zig-zag varint encoding of each (signed) int in ``values``."""
-    v = np.asarray(values, dtype=np.int64)
-    zz = ((v << 1) ^ (v >> 63)).view(np.uint64)  # zig-zag: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
-    return np.searchsorted(_VARINT_LIMITS, zz, side="right").astype(np.int64) + 1
-
-
-def record_size_in_bytes(
-    key_bytes: np.ndarray, value_bytes: np.ndarray, offset_delta: np.ndarray | None = None
-):
-    """``DefaultRecord.sizeInBytes`` for each record; ``key_bytes < 0`` means a null key."""
-    key = np.asarray(key_bytes, dtype=np.int64)
-    value = np.asarray(value_bytes, dtype=np.int64)
-    body = (
-        1  # attributes
-        + 1  # timestamp delta (see module docstring)
-        + (1 if offset_delta is None else varint_size(offset_delta))  # offset delta 0: one byte
-        + np.where(key < 0, 1, varint_size(key) + key)
-        + varint_size(value)
-        + value
-        + 1  # header count (0)
-    )
-    return body + varint_size(body)
-
-
-RECORD_COLUMNS = ("create_ms", "append_ms", "record_id", "key", "value_bytes")
-"""The columns of a batch's ``records`` block, in order (all float64; the integer ones are exact)."""
-
-MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
-RECORD_ID_PRODUCER_SHIFT = 40  # a record id is (producer number << 40) + the producer's sequence number
-MAX_PRODUCER_INSTANCES = MAX_EXACT_ID >> RECORD_ID_PRODUCER_SHIFT  # 8192: so every record id stays exact
-
 
 class ProducerBatch:
     """A batch of records for one partition, drained from the accumulator and sent in a produce request.

@@ -33,13 +33,12 @@ import math
 from collections import deque
 
 from eventsim.producer.producer_batch import ProducerBatch
+from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD
 
 __all__ = ["ProduceRequest", "Sender", "TIMEOUT_SWEEP_MS"]
 
 INF = math.inf
 TIMEOUT_SWEEP_MS = 100.0
-PRODUCE_REQUEST_OVERHEAD = 80  # request header, topic/partition framing (bytes; judgement)
-PRODUCE_RESPONSE_BYTES = 60
 # Errors the producer retries (Kafka: RetriableException subclasses).
 RETRIABLE = frozenset(
     {

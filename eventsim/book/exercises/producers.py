@@ -22,7 +22,7 @@ DEFAULT_BATCH_SIZE = 16_384  # batch.size, Kafka's default
 
 def record_bytes(value_bytes: int, key_count: int = 1000, key_format: str = "device-{}") -> float:
     """Mean bytes one record takes in a batch over uniformly used keys (``DefaultRecord.sizeInBytes``)."""
-    from eventsim.producer.producer_batch import record_size_in_bytes
+    from eventsim.protocol import record_size_in_bytes
 
     key_lengths = np.array([len(key_format.format(k)) for k in range(key_count)])
     return float(record_size_in_bytes(key_lengths, np.full(key_count, value_bytes)).mean())
@@ -48,7 +48,7 @@ def _requests_per_s(p) -> float:
 
 
 def _batch_full_linger(p) -> float:
-    from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
+    from eventsim.protocol import RECORD_BATCH_OVERHEAD
 
     fit = math.floor((DEFAULT_BATCH_SIZE - RECORD_BATCH_OVERHEAD) / record_bytes(p.value_bytes))
     return (fit - 1) / (p.rate_per_s / 1000.0)
@@ -69,8 +69,7 @@ def _network_capacity(p) -> float:
     # Past capacity every batch is full: as many records as fit in batch.size, one batch per partition in
     # each produce request; the NIC carries its payload rate divided by the wire bytes per record.
     from eventsim.hardware import PROFILES
-    from eventsim.producer.producer_batch import RECORD_BATCH_OVERHEAD
-    from eventsim.producer.sender import PRODUCE_REQUEST_OVERHEAD
+    from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, RECORD_BATCH_OVERHEAD
 
     rec = record_bytes(p.value_bytes)
     per_batch = math.floor((DEFAULT_BATCH_SIZE - RECORD_BATCH_OVERHEAD) / rec)

@@ -51,7 +51,7 @@ def _segments(p) -> float:
 
 def record_bytes(value_bytes: int, key_count: int = 100_000, key_format: str = "session-{}") -> float:
     """Mean bytes one record takes in a batch (``DefaultRecord.sizeInBytes``) over uniformly used keys."""
-    from eventsim.producer.producer_batch import record_size_in_bytes
+    from eventsim.protocol import record_size_in_bytes
 
     key_lengths = np.array([len(key_format.format(k)) for k in range(key_count)])
     return float(record_size_in_bytes(key_lengths, np.full(key_count, value_bytes)).mean())

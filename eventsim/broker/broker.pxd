@@ -44,12 +44,15 @@ cdef class Broker:
     cdef public long long _connections
     cdef public long long produce_requests
     cdef public long long fetch_requests
+    cdef public long long epoch
+    cdef public bint running
+    cdef public list stalls
 
     @cython.locals(log=Log, b=ProducerBatch)
     cpdef handle_produce(self, req)
 
     @cython.locals(log=Log, b=ProducerBatch, i=Py_ssize_t)
-    cpdef _append(self, req)
+    cpdef _append(self, req, long long epoch, double booked_ms)
 
     @cython.locals(log=Log, total=cython.longlong, need=cython.longlong)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1

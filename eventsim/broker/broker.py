@@ -27,6 +27,11 @@ with data returns at least its first whole batch, even one larger than ``max.par
 partition gets whole batches up to ``max.partition.fetch.bytes`` and what is left of
 ``fetch.max.bytes``, and may get none.
 
+A broker can stop (``stop``: it reads nothing more, drops the work it had booked, answers nothing) and
+stall (``stall``: its network and I/O threads do no work for a window, so what they had booked across it
+finishes later). Booked work checks the broker's epoch when it comes due, since SimPy cannot unschedule
+an event.
+
 Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1; so no
 replica fetches and no replica-side fetch limits),
 quotas, request types other than produce and fetch, and the JVM (GC pauses).
@@ -104,6 +109,11 @@ class Broker:
         self._connections = 0
         self.produce_requests = 0
         self.fetch_requests = 0
+        # Booked work is not a process: a stop bumps the epoch and every booked step checks it, so
+        # nothing booked before a stop runs after it; stalls declared after a booking delay it.
+        self.epoch = 0
+        self.running = True
+        self.stalls: list = []  # (start_ms, end_ms, declared_ms) of each stall
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
@@ -124,6 +134,34 @@ class Broker:
 
     def start(self) -> None:
         self.env.process(self.log_retention_loop())
+
+    # ------------------------------------------------------------------ stop and stall
+    def stop(self) -> None:
+        """The broker process stops: it reads no more requests, drops the work it had booked (appends,
+        reads, fetch responses not yet sent) and parked fetches, and answers nothing afterwards. Its logs
+        stay on disk. Responses already on the wire still arrive."""
+        self.running = False
+        self.epoch += 1
+        self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
+
+    def resume(self) -> None:
+        """The broker process runs again, with the logs it had."""
+        self.running = True
+
+    def stall(self, start_ms: float, end_ms: float) -> None:
+        """The broker's threads stop from ``start_ms`` to ``end_ms`` (a long GC pause, a paused VM): work
+        booked across the window finishes later by its overlap with it; work booked later waits for it."""
+        for station in (*self.processors, self.handlers):
+            station.add_stall(start_ms, end_ms)
+        self.stalls.append((float(start_ms), float(end_ms), self.env.now))
+
+    def _late_by(self, booked_ms: float, now: float) -> float:
+        """How much a step booked at ``booked_ms`` and due ``now`` is delayed by stalls declared since."""
+        late = 0.0
+        for s, e, declared in self.stalls:
+            if declared > booked_ms and s < now and e > booked_ms:
+                late += (e if e < now else now) - (s if s > booked_ms else booked_ms)
+        return late
 
     # ------------------------------------------------------------------ front door
     def _admit(self, conn: int, now: float, service_ms: float) -> tuple[float, float, float]:
@@ -151,6 +189,8 @@ class Broker:
         Called when the request is sent: with one latency between every pair of hosts, booking at send
         time keeps the order in which requests reach the broker and saves an event per request.
         """
+        if not self.running:
+            return  # a stopped broker reads nothing; the client's request times out
         self.produce_requests += 1
         prof = self.profile
         wire = req.wire_bytes
@@ -185,7 +225,7 @@ class Broker:
         for d, nbytes in per_disk.items():
             end = self._write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
-        self.env.call_at(end, self._append, req)
+        self.env.call_at(end, self._append, req, self.epoch, self.env.now)
 
     def _write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
         """Page cache write-back of ``nbytes`` to disk ``d``: throttle while its dirty backlog is too big."""
@@ -208,8 +248,15 @@ class Broker:
             log.last_flush_ms = end
         return end
 
-    def _append(self, req) -> None:
+    def _append(self, req, epoch: int, booked_ms: float) -> None:
         now = self.env.now
+        if epoch != self.epoch:
+            return  # booked before a stop: dropped
+        if self.stalls:
+            late = self._late_by(booked_ms, now)
+            if late > 0.0:
+                self.env.call_at(now + late, self._append, req, epoch, now)
+                return
         errors = None
         logs = self.logs
         batches = req.batches
@@ -257,12 +304,14 @@ class Broker:
 
         The broker's ``fetch.max.bytes`` caps what the consumer asked for (``KafkaApis.handleFetchRequest``).
         """
+        if not self.running:
+            return
         self.fetch_requests += 1
         cap = self.config.fetch_max_bytes
         if fetch.max_bytes > cap:
             fetch.max_bytes = cap
         _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
-        self.env.call_at(end, self._read, fetch)
+        self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
         """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
@@ -277,8 +326,15 @@ class Broker:
                     break
         return total
 
-    def _read(self, fetch: FetchRequest) -> None:
+    def _read(self, fetch: FetchRequest, epoch: int, booked_ms: float) -> None:
         now = self.env.now
+        if epoch != self.epoch:
+            return
+        if self.stalls:
+            late = self._late_by(booked_ms, now)
+            if late > 0.0:
+                self.env.call_at(now + late, self._read, fetch, epoch, now)
+                return
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
@@ -315,11 +371,13 @@ class Broker:
             total += nbytes
         cpu = prof.network_thread_cpu_ms + prof.fetch_cpu_ms_per_mb * total / MIB
         if disk_done > now:
-            self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu)
+            self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu, self.epoch)
         else:
             self._ship_fetch(fetch, data, total, cpu)
 
-    def _ship_fetch(self, fetch, data, total, cpu) -> None:
+    def _ship_fetch(self, fetch, data, total, cpu, epoch=None) -> None:
+        if epoch is not None and epoch != self.epoch:
+            return
         delivered = self._send_response(fetch.conn, fetch.host, FETCH_RESPONSE_OVERHEAD + total, cpu)
         self.env.call_at(delivered, fetch.client.on_fetch_response, fetch, data)
 
@@ -329,6 +387,8 @@ class Broker:
         interval = self.config.log_retention_check_interval_ms
         while True:
             yield self.env.timeout(interval)
+            if not self.running:
+                continue
             now = self.env.now
             for log in self.logs.values():
                 deleted = log.enforce_retention(now)

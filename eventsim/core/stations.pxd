@@ -18,6 +18,7 @@ cdef class Station:
     cdef public list _wait_iv
     cdef public _WindowMax max_queue
     cdef public object _starts
+    cdef public list _stalls
 
     @cython.locals(free=list, first=double, start=double, end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)

@@ -77,6 +77,28 @@ class Station:
         self._wait_iv: list[float] = []
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
+        self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
+
+    def add_stall(self, start_ms: float, end_ms: float) -> None:
+        """The servers stop from ``start_ms`` to ``end_ms`` (a JVM pause, a stalled disk): service booked
+        from now on that would run across the window is pushed back by its overlap with it."""
+        if end_ms > start_ms:
+            self._stalls.append((float(start_ms), float(end_ms)))
+            self._stalls.sort()
+
+    def _around_stalls(self, start: float, service_ms: float) -> tuple[float, float]:
+        end = start + service_ms
+        for s, e in self._stalls:
+            if e <= start:
+                continue
+            if s >= end:
+                break
+            if s <= start:  # arrives during the stall: starts when it ends
+                start = e
+                end = start + service_ms
+            else:  # runs into the stall: finishes the stall's length later
+                end += e - s
+        return start, end
 
     @staticmethod
     def _fold(tracker: BusyTracker, iv: list[float]) -> None:
@@ -107,7 +129,10 @@ class Station:
         free = self._free
         first = free[0]
         start = arrival_ms if arrival_ms >= first else first
-        end = start + service_ms
+        if self._stalls:
+            start, end = self._around_stalls(start, service_ms)
+        else:
+            end = start + service_ms
         if self.servers == 1:
             free[0] = end
         else:

@@ -28,7 +28,7 @@ from eventsim.scenarios import Scenario
 __all__ = ["simulate", "build"]
 
 GC_GEN0_THRESHOLD = 50_000  # allocations between young-generation collections during a run
-AUTO_SAMPLE_RECORDS = 50_000  # with record_sample "auto": keep about this many per-record rows
+AUTO_SAMPLE_RECORDS = sizing.AUTO_SAMPLE_RECORDS  # with record_sample "auto": about this many rows
 
 
 def _sample_rate(scenario: Scenario, horizon_ms: float) -> float:
@@ -130,7 +130,10 @@ class Run:
 
 
 def build(
-    scenario: Any, seed: int | None = None, horizon_ms: float | None = None, overrides: Any = ()
+    scenario: Any,
+    seed: int | None = None,
+    horizon_ms: float | None = None,
+    overrides: Any = (),
 ) -> Run:
     """The component tree of a run, ready to start (see :func:`simulate` for the arguments)."""
     sc = Scenario.load(scenario, overrides)

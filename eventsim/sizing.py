@@ -48,9 +48,8 @@ WINDOW_TOPIC_BYTES = 2048  # per window and topic: counters and sparse latency h
 WINDOW_PARTITION_BYTES = 200  # per window and partition: the partition snapshot row
 WINDOW_STATION_BYTES = 64  # per window and station: busy time, queue time, longest queue
 SAMPLE_ROW_BYTES = 200  # per sampled record: the produce and consume rows
-AUTO_SAMPLE_ROWS = 50_000  # record_sample "auto" keeps about this many (runner.AUTO_SAMPLE_RECORDS)
+AUTO_SAMPLE_RECORDS = 50_000  # record_sample "auto" keeps about this many per-record rows (the runner's rule)
 CHUNK_RECORD_BYTES = 400  # per record of a drawn chunk: arrival, key, size, partition, sort, columns
-CHUNK_MS, MAX_CHUNK_RECORDS = 500.0, 20_000  # as in producer.producer
 QUEUE_BUFFER_BYTES = 1024 * (5 * 8 + 3 * 8)  # per producer instance and partition: the first buffer
 QUEUED_RECORD_BYTES = 2 * (5 * 8 + 3 * 8)  # per waiting record (twice: the buffer grows by doubling)
 PARTITION_BYTES = 4096  # per partition: its log, segments, queues' Python objects
@@ -88,6 +87,8 @@ def _records_offered(spec, horizon_ms: float) -> float:
 
 def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     """The expected size of ``scenario`` run for ``horizon_ms`` (its own horizon by default)."""
+    from eventsim.producer.producer import CHUNK_MS, MAX_CHUNK_RECORDS  # how the producer draws arrivals
+
     horizon = float(scenario.horizon_ms if horizon_ms is None else horizon_ms)
     parts: dict[str, tuple[float, str, object]] = {}
 
@@ -139,7 +140,7 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     )
     add("metric windows", windows * per_window, "metrics.window_ms", window_ms)
     sample = scenario.metrics.record_sample
-    rows = min(records, AUTO_SAMPLE_ROWS) if sample == "auto" else records * float(sample)
+    rows = min(records, AUTO_SAMPLE_RECORDS) if sample == "auto" else records * float(sample)
     add("record sample", rows * SAMPLE_ROW_BYTES, "metrics.record_sample", sample)
     big = max(range(len(resolved)), key=lambda k: resolved[k].partitions)
     add("partitions", partitions * PARTITION_BYTES, f"topics[{big}].partitions", resolved[big].partitions)

@@ -35,6 +35,7 @@ __all__ = [
     "increment_sequence",
     "varint_size",
     "record_size_in_bytes",
+    "record_size_upper_bound",
     "PRODUCE_REQUEST_OVERHEAD",
     "PRODUCE_RESPONSE_BYTES",
     "FETCH_REQUEST_BYTES",
@@ -97,3 +98,11 @@ RECORD_COLUMNS = ("create_ms", "append_ms", "record_id", "key", "value_bytes")
 MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
 RECORD_ID_PRODUCER_SHIFT = 40  # a record id is (producer number << 40) + the producer's sequence number
 MAX_PRODUCER_INSTANCES = MAX_EXACT_ID >> RECORD_ID_PRODUCER_SHIFT  # 8192: so every record id stays exact
+
+
+def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:
+    """Kafka's upper bound on a one-record batch (``estimateSizeInBytesUpperBound``, magic v2);
+    ``key_bytes`` None for a null key."""
+    key = -1 if key_bytes is None else key_bytes
+    body = int(varint_size(np.array([key, value_bytes, 0])).sum()) + max(key, 0) + value_bytes
+    return RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + body

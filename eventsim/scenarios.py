@@ -42,7 +42,7 @@ from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
-from eventsim.protocol import MAX_PRODUCER_INSTANCES, MAX_RECORD_OVERHEAD, RECORD_BATCH_OVERHEAD
+from eventsim.protocol import MAX_PRODUCER_INSTANCES, record_size_upper_bound
 from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
@@ -56,18 +56,6 @@ _NAME = re.compile(r"[A-Za-z0-9._-]+")
 def presets() -> dict[str, Path]:
     """The bundled scenario files, ``data/scenarios/*.yaml``, by name (file stem)."""
     return {path.stem: path for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
-
-
-def _varint_size(value: int) -> int:
-    zigzag = (value << 1) ^ (value >> 63)  # ByteUtils.sizeOfVarint
-    return max(1, (zigzag.bit_length() + 6) // 7)
-
-
-def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:
-    """Kafka's upper bound on a one-record batch (``estimateSizeInBytesUpperBound``, magic v2)."""
-    key = -1 if key_bytes is None else key_bytes
-    body = _varint_size(key) + max(key, 0) + _varint_size(value_bytes) + value_bytes + _varint_size(0)
-    return RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + body
 
 
 def _name(path: str, value: object, what: str) -> str:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
-from eventsim.scenarios import ProducerSpec, Scenario, presets, record_size_upper_bound
+from eventsim.protocol import record_size_upper_bound
+from eventsim.scenarios import ProducerSpec, Scenario, presets
 from eventsim.workload import Distribution, KeySpec
 
 BASE = {

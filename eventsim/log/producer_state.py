@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from eventsim.protocol import INT_MAX  # sequences wrap after Integer.MAX_VALUE
+
 __all__ = [
     "BatchMetadata",
     "ProducerStateEntry",
@@ -45,7 +47,6 @@ __all__ = [
 ]
 
 NUM_BATCHES_TO_RETAIN = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN
-INT_MAX = 2**31 - 1
 INVALID_PRODUCER_EPOCH = "INVALID_PRODUCER_EPOCH"
 OUT_OF_ORDER_SEQUENCE_NUMBER = "OUT_OF_ORDER_SEQUENCE_NUMBER"
 DUPLICATE_SEQUENCE = "DUPLICATE"  # not an error: the batch is already in the log
@@ -72,6 +73,15 @@ class ProducerStateEntry:
         self.producer_epoch = producer_epoch
         self.batches: deque[tuple] = deque(maxlen=NUM_BATCHES_TO_RETAIN)
         self.last_seq = -1
+
+    def add_batch(self, epoch: int, first_seq: int, last_seq: int, first_offset: int, last_offset: int,
+                  timestamp_ms: float) -> None:
+        """``ProducerStateEntry.addBatch``: a new epoch clears the old batches; keep the last five."""
+        if epoch != self.producer_epoch:
+            self.producer_epoch = epoch
+            self.batches.clear()
+        self.batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        self.last_seq = last_seq
 
     def retained(self) -> list[BatchMetadata]:
         return [BatchMetadata(*m) for m in self.batches]
@@ -134,11 +144,7 @@ class ProducerStateManager:
         entry = self.producers.get(producer_id)
         if entry is None:
             entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
-        elif entry.producer_epoch != epoch:
-            entry.producer_epoch = epoch
-            entry.batches.clear()
-        entry.batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
-        entry.last_seq = last_seq
+        entry.add_batch(epoch, first_seq, last_seq, first_offset, last_offset, timestamp_ms)
 
     def validate(
         self,
@@ -158,19 +164,11 @@ class ProducerStateManager:
         entry = self.producers.get(producer_id)
         if entry is None:
             entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
-        else:
-            last = entry.last_seq
-            if epoch != entry.producer_epoch or not (
-                first_seq == last + 1 or (first_seq == 0 and last == INT_MAX)
-            ):
-                verdict = self.check(producer_id, epoch, first_seq, last_seq)
-                if verdict is not None:
-                    return verdict
-                if epoch != entry.producer_epoch:
-                    entry.producer_epoch = epoch
-                    entry.batches.clear()
-        entry.batches.append((first_seq, last_seq, first_offset, first_offset + count - 1, timestamp_ms))
-        entry.last_seq = last_seq
+        elif epoch != entry.producer_epoch or not in_sequence(entry.last_seq, first_seq):
+            verdict = self.check(producer_id, epoch, first_seq, last_seq)  # the next batch skips the scan
+            if verdict is not None:
+                return verdict
+        entry.add_batch(epoch, first_seq, last_seq, first_offset, first_offset + count - 1, timestamp_ms)
         return None
 
     def entry(self, producer_id: int) -> ProducerStateEntry | None:

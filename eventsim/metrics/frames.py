@@ -248,18 +248,23 @@ RUN_METRICS = ("requests_per_s", *(f"{r}_busy_pct" for r in RESOURCES))
 broker resource's utilisation in per cent (mean over brokers and windows, as in the ``brokers`` frame)."""
 
 
-def _run_metrics(result, names: list, rows: int) -> dict:
-    out = {}
-    seconds = result.horizon_ms / 1000.0
+def _with_run_metrics(result, s: pd.DataFrame, names: list) -> pd.DataFrame:
+    """The summary rows ``s`` of ``result`` reduced to ``names``: summary columns and ``RUN_METRICS``."""
+    unknown = [m for m in names if m not in s.columns and m not in RUN_METRICS]
+    if unknown:
+        raise KeyError(f"unknown column(s) {unknown}; available: {', '.join([*s.columns, *RUN_METRICS])}")
+    extra = {}
     busy = None
     for name in names:
+        if name in s.columns:
+            continue
         if name == "requests_per_s":
-            out[name] = (summary(result)["requests"] / seconds).to_numpy()
+            extra[name] = s["requests"] / (result.horizon_ms / 1000.0)
             continue
         if busy is None:
             busy = frame(result, "brokers").groupby("resource")["utilisation"].mean()
-        out[name] = [100.0 * float(busy[name[: -len("_busy_pct")]])] * rows
-    return out
+        extra[name] = 100.0 * float(busy[name[: -len("_busy_pct")]])
+    return s.assign(**extra)[names]
 
 
 def run_row(result, names, topic: str | None = None) -> pd.Series:
@@ -269,12 +274,7 @@ def run_row(result, names, topic: str | None = None) -> pd.Series:
         s = s[s["topic"] == topic]
         if s.empty:
             raise KeyError(f"no topic {topic!r} in this run (topics: {', '.join(result.topics)})")
-    names = list(names)
-    unknown = [m for m in names if m not in s.columns and m not in RUN_METRICS]
-    if unknown:
-        raise KeyError(f"unknown column(s) {unknown}; available: {', '.join([*s.columns, *RUN_METRICS])}")
-    extra = _run_metrics(result, [m for m in names if m not in s.columns], len(s))
-    return s.assign(**extra)[names].iloc[0]
+    return _with_run_metrics(result, s, list(names)).iloc[0]
 
 
 def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
@@ -289,13 +289,7 @@ def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
     for values, result in runs:
         s = summary(result)
         if metrics is not None:
-            wanted = [m for m in metrics if m != "topic"]
-            unknown = [m for m in wanted if m not in s.columns and m not in RUN_METRICS]
-            if unknown:
-                have = ", ".join([*s.columns, *RUN_METRICS])
-                raise KeyError(f"unknown summary column(s) {unknown}; available: {have}")
-            extra = _run_metrics(result, [m for m in wanted if m not in s.columns], len(s))
-            s = s.assign(**extra)[["topic", *wanted]]
+            s = _with_run_metrics(result, s, ["topic", *[m for m in metrics if m != "topic"]])
         head = pd.DataFrame({**{c: [values[c]] * len(s) for c in varied}, "seed": [result.seed] * len(s)})
         parts.append(pd.concat([head, s.reset_index(drop=True)], axis=1))
     if not parts:

@@ -1,14 +1,17 @@
 """``Cluster``: brokers, topics with their partition placement, client hosts and the network.
 
 Builds the component tree of one run from a ``Scenario``: the hardware profile sets every host's
-numbers; topics get Kafka's replica placement (``controller/replica_placer.py``), and each partition's
-log is created on its leader (followers arrive with replication). Producers and consumers each run on
-their own client host (NIC at the profile's client rate).
+numbers; topics get Kafka's replica placement (``controller/replica_placer.py``); each partition has a
+log on every replica, its first replica leads it (the preferred leader, leader epoch 0, every replica in
+sync), and each follower broker fetches it with the ``ReplicaFetcherThread`` that ``getFetcherId`` picks
+(``broker/replica_fetcher.py``). Producers and consumers each run on their own client host (NIC at the
+profile's client rate).
 """
 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
+from eventsim.broker.replica_fetcher import ReplicaFetcherThread, fetcher_id
 from eventsim.controller.replica_placer import assign_replicas
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
@@ -46,6 +49,10 @@ class Cluster:
         rng = env.rng("cluster.placement")
         n = len(self.brokers)
         self.topics: dict[str, TopicState] = {}
+        # KIP-966's Eligible Leader Replicas, on in new clusters from Kafka 4.1: the high watermark waits
+        # while the ISR is below min.insync.replicas.
+        self.eligible_leader_replicas = True
+        fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
             start, shift = int(rng.integers(n)), int(rng.integers(n))
@@ -54,8 +61,22 @@ class Cluster:
             )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic
+            nfetch = scenario.broker.num_replica_fetchers
             for tp in topic.tps():
-                self.brokers[topic.leader(tp.partition)].add_log(tp, resolved)
+                replicas = topic.replicas[tp.partition]
+                for b in replicas:
+                    self.brokers[b].add_log(tp, resolved)
+                leader = self.brokers[replicas[0]]
+                leader.become_leader(tp, replicas, env.now)
+                for b in replicas[1:]:
+                    follower = self.brokers[b]
+                    follower.logs[tp].hw_follows_leo = False  # a follower's high watermark is the leader's
+                    key = (b, leader.id, fetcher_id(tp.topic, tp.partition, nfetch))
+                    f = fetchers.get(key)
+                    if f is None:
+                        f = fetchers[key] = ReplicaFetcherThread(follower, leader, key[2], window)
+                        follower.fetchers.append(f)
+                    f.add_partition(tp, follower.logs[tp])
         self.window_ms = window
         self._next_producer_id = 0
 
@@ -72,7 +93,12 @@ class Cluster:
         return host
 
     def log(self, tp: TopicPartition):
+        """The leader's log of ``tp``."""
         return self.brokers[self.topics[tp.topic].leader(tp.partition)].logs[tp]
+
+    def partition(self, tp: TopicPartition):
+        """The leader's ``Partition`` of ``tp`` (ISR, high watermark)."""
+        return self.brokers[self.topics[tp.topic].leader(tp.partition)].partitions[tp]
 
     def start(self) -> None:
         for b in self.brokers:

@@ -15,6 +15,12 @@ its producer instance's number and that producer's sequence (``RECORD_ID_PRODUCE
 brokers both import this module, never each other's: a broker sees requests and batches, not a
 client's internals.
 
+A partition's log stores ``RecordBatch`` entries (Kafka's ``DefaultRecordBatch`` as written to a segment):
+the leader makes one from each batch of a produce request, stamped with its offsets, its append time and
+the partition's leader epoch; followers append the leader's entries as they come in fetch responses (the
+bytes are identical on every replica, so an entry is immutable and shared). Fetch responses, consumers and
+followers hold entries, never the producer's batches.
+
 Not modelled: record headers, the batch's CRC and timestamps as bytes, magic v0/v1 message sets.
 """
 
@@ -26,6 +32,11 @@ __all__ = [
     "RECORD_BATCH_OVERHEAD",
     "MAX_RECORD_OVERHEAD",
     "RECORD_COLUMNS",
+    "CREATE_MS",
+    "APPEND_MS",
+    "RECORD_ID",
+    "KEY",
+    "VALUE_BYTES",
     "MAX_EXACT_ID",
     "MAX_PRODUCER_INSTANCES",
     "RECORD_ID_PRODUCER_SHIFT",
@@ -40,6 +51,9 @@ __all__ = [
     "PRODUCE_RESPONSE_BYTES",
     "FETCH_REQUEST_BYTES",
     "FETCH_RESPONSE_OVERHEAD",
+    "RecordBatch",
+    "NO_PARTITION_LEADER_EPOCH",
+    "CONSUMER_REPLICA_ID",
 ]
 
 # Requests and responses around the batches (bytes; judgement: headers, client id, topic and partition
@@ -94,6 +108,8 @@ def record_size_in_bytes(
 
 RECORD_COLUMNS = ("create_ms", "append_ms", "record_id", "key", "value_bytes")
 """The columns of a batch's ``records`` block, in order (all float64; the integer ones are exact)."""
+# Each column's index in a records block: the only names code uses for them.
+CREATE_MS, APPEND_MS, RECORD_ID, KEY, VALUE_BYTES = range(len(RECORD_COLUMNS))
 
 MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
 RECORD_ID_PRODUCER_SHIFT = 40  # a record id is (producer number << 40) + the producer's sequence number
@@ -106,3 +122,83 @@ def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:
     key = -1 if key_bytes is None else key_bytes
     body = int(varint_size(np.array([key, value_bytes, 0])).sum()) + max(key, 0) + value_bytes
     return RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + body
+
+
+NO_PARTITION_LEADER_EPOCH = -1  # RecordBatch.NO_PARTITION_LEADER_EPOCH
+CONSUMER_REPLICA_ID = -1  # FetchRequest.CONSUMER_REPLICA_ID: a fetch from a client, not a follower
+
+
+class RecordBatch:
+    """A record batch as a partition's log stores it (``DefaultRecordBatch``); immutable once appended.
+
+    ``records`` is the batch's block of per-record columns (``RECORD_COLUMNS``), shared with the batch
+    the producer sent; ``base_offset`` .. ``next_offset - 1`` are its offsets; ``log_append_ms`` the
+    leader's append time; ``partition_leader_epoch`` the leader epoch it was written in (KIP-101); the
+    producer id, epoch and base sequence are those of an idempotent producer (else ``NO_PRODUCER_ID`` /
+    ``NO_SEQUENCE``).
+    """
+
+    __slots__ = (
+        "base_offset",
+        "next_offset",
+        "count",
+        "stored_bytes",
+        "records",
+        "value_total",
+        "log_append_ms",
+        "partition_leader_epoch",
+        "producer_id",
+        "producer_epoch",
+        "base_sequence",
+    )
+
+    def __init__(
+        self,
+        base_offset: int,
+        records,
+        count: int,
+        stored_bytes: int,
+        value_total: int,
+        log_append_ms: float,
+        partition_leader_epoch: int = NO_PARTITION_LEADER_EPOCH,
+        producer_id: int = NO_PRODUCER_ID,
+        producer_epoch: int = NO_PRODUCER_ID,
+        base_sequence: int = NO_SEQUENCE,
+    ):
+        self.base_offset = base_offset
+        self.next_offset = base_offset + count
+        self.count = count
+        self.stored_bytes = stored_bytes
+        self.records = records
+        self.value_total = value_total
+        self.log_append_ms = log_append_ms
+        self.partition_leader_epoch = partition_leader_epoch
+        self.producer_id = producer_id
+        self.producer_epoch = producer_epoch
+        self.base_sequence = base_sequence
+
+    @property
+    def last_offset(self) -> int:
+        return self.next_offset - 1
+
+    @property
+    def create_ms(self):
+        return self.records[:, CREATE_MS]
+
+    @property
+    def record_ids(self):
+        return self.records[:, RECORD_ID].astype(np.int64)
+
+    @property
+    def keys(self):
+        return self.records[:, KEY].astype(np.int64)
+
+    @property
+    def value_bytes(self):
+        return self.records[:, VALUE_BYTES].astype(np.int64)
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordBatch(offsets {self.base_offset}..{self.next_offset - 1}, bytes={self.stored_bytes}, "
+            f"epoch={self.partition_leader_epoch})"
+        )

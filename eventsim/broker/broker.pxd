@@ -5,7 +5,7 @@ from eventsim.broker.purgatory cimport DelayedFetchPurgatory
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.network cimport Host
-from eventsim.producer.producer_batch cimport ProducerBatch
+from eventsim.protocol cimport RecordBatch
 
 
 cdef class FetchRequest:
@@ -21,6 +21,8 @@ cdef class FetchRequest:
     cdef public bint parked
     cdef public object conn
     cdef public object host
+    cdef public long long replica_id
+    cdef public object high_watermarks
 
 
 cdef class Broker:
@@ -41,6 +43,11 @@ cdef class Broker:
     cdef public bint _recompressing_logs
     cdef public bint _flushing_logs
     cdef public DelayedFetchPurgatory purgatory
+    cdef public object produce_purgatory
+    cdef public dict partitions
+    cdef public list fetchers
+    cdef public long long replication_bytes_out
+    cdef public long long replication_bytes_in
     cdef public long long _connections
     cdef public long long produce_requests
     cdef public long long fetch_requests
@@ -48,14 +55,13 @@ cdef class Broker:
     cdef public bint running
     cdef public list stalls
 
-    @cython.locals(log=Log, b=ProducerBatch)
     cpdef handle_produce(self, req)
 
-    @cython.locals(log=Log, b=ProducerBatch, i=Py_ssize_t)
+    @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint)
     cpdef _append(self, req, long long epoch, double booked_ms)
 
     @cython.locals(log=Log, total=cython.longlong, need=cython.longlong)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
 
-    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double)
+    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint)
     cpdef _respond_fetch(self, FetchRequest fetch)

@@ -32,19 +32,35 @@ stall (``stall``: its network and I/O threads do no work for a window, so what t
 finishes later). Booked work checks the broker's epoch when it comes due, since SimPy cannot unschedule
 an event.
 
-Not modelled (yet): replication (acks=all completes on the leader's append while topics have RF 1; so no
-replica fetches and no replica-side fetch limits),
-quotas, request types other than produce and fetch, and the JVM (GC pauses).
+Replication (``ReplicaManager``, ``Partition``): the leader of a replicated partition answers followers'
+fetches like consumers' (through the same network threads, request queue, handler threads, NIC and
+disk), except that a follower reads up to the log end offset, its fetch offsets tell the leader how far
+it has come (which moves the ISR and the high watermark, ``broker/partition.py``) and its response
+carries the high watermarks. ``acks=all`` requests are refused with ``NOT_ENOUGH_REPLICAS`` while the
+ISR is below ``min.insync.replicas`` and otherwise wait in the ``DelayedProduce`` purgatory until the high
+watermark passes their batches; consumers' parked fetches are checked when a high watermark moves.
+Each broker follows the partitions it is a follower of with its ``ReplicaFetcherThread``s
+(``broker/replica_fetcher.py``).
+
+Not modelled (yet): leader changes (failover), quotas, request types other than produce and fetch, and
+the JVM (GC pauses).
 """
 
 from __future__ import annotations
 
-from eventsim.broker.purgatory import DelayedFetchPurgatory
+from eventsim.broker.partition import Partition
+from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
-from eventsim.protocol import FETCH_RESPONSE_OVERHEAD, INT_MAX, PRODUCE_RESPONSE_BYTES, RECORD_BATCH_OVERHEAD
+from eventsim.protocol import (
+    CONSUMER_REPLICA_ID,
+    FETCH_RESPONSE_OVERHEAD,
+    INT_MAX,
+    PRODUCE_RESPONSE_BYTES,
+    RECORD_BATCH_OVERHEAD,
+)
 
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
@@ -67,9 +83,11 @@ class FetchRequest:
         "parked",
         "conn",
         "host",
+        "replica_id",
+        "high_watermarks",
     )
 
-    def __init__(self, client, node, partitions, cfg, send_ms, conn, host):
+    def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
         self.client = client
         self.node = node
         self.partitions = partitions  # list of (tp, fetch offset)
@@ -82,6 +100,8 @@ class FetchRequest:
         self.parked = False
         self.conn = conn
         self.host = host
+        self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
+        self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
 
 
 class Broker:
@@ -106,6 +126,11 @@ class Broker:
         self._recompressing_logs = False  # some topic sets its own compression.type
         self._flushing_logs = False  # some topic sets flush.messages / flush.ms
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
+        self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
+        self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
+        self.fetchers: list = []  # its ReplicaFetcherThreads (broker/replica_fetcher.py)
+        self.replication_bytes_out = 0  # bytes sent to followers in fetch responses
+        self.replication_bytes_in = 0  # bytes received as a follower
         self._connections = 0
         self.produce_requests = 0
         self.fetch_requests = 0
@@ -127,6 +152,24 @@ class Broker:
         self.page_cache_per_log = self.profile.page_cache_bytes / len(self.logs)
         return log
 
+    def become_leader(self, tp, replicas: list[int], now_ms: float, leader_epoch: int = 0) -> Partition:
+        """Lead ``tp`` (its log must exist here) with ``replicas`` (this broker first), all in sync."""
+        log = self.logs[tp]
+        cfg = log.config
+        partition = Partition(
+            tp,
+            log,
+            self.id,
+            replicas,
+            cfg.min_insync_replicas,
+            self.config.replica_lag_time_max_ms,
+            now_ms,
+            leader_epoch,
+            self.cluster.eligible_leader_replicas,
+        )
+        self.partitions[tp] = partition
+        return partition
+
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
         self._connections += 1
@@ -134,6 +177,10 @@ class Broker:
 
     def start(self) -> None:
         self.env.process(self.log_retention_loop())
+        if any(p.remote for p in self.partitions.values()):
+            self.env.process(self.isr_expiration_loop())
+        for fetcher in self.fetchers:
+            fetcher.start()
 
     # ------------------------------------------------------------------ stop and stall
     def stop(self) -> None:
@@ -143,6 +190,7 @@ class Broker:
         self.running = False
         self.epoch += 1
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
+        self.produce_purgatory = DelayedProducePurgatory(self.env, self._send_produce_response)
 
     def resume(self) -> None:
         """The broker process runs again, with the logs it had."""
@@ -151,7 +199,7 @@ class Broker:
     def stall(self, start_ms: float, end_ms: float) -> None:
         """The broker's threads stop from ``start_ms`` to ``end_ms`` (a long GC pause, a paused VM): work
         booked across the window finishes later by its overlap with it; work booked later waits for it."""
-        for station in (*self.processors, self.handlers):
+        for station in (*self.processors, self.handlers, *(f.thread for f in self.fetchers)):
             station.add_stall(start_ms, end_ms)
         self.stalls.append((float(start_ms), float(end_ms), self.env.now))
 
@@ -260,43 +308,84 @@ class Broker:
         errors = None
         logs = self.logs
         batches = req.batches
+        n = len(batches)
+        offsets = [-1] * n  # the base offset of each batch, for the response
+        acks_all = req.acks == -1
+        partitions = self.partitions
         states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
-        for i, b in enumerate(batches):
-            log = logs[b.tp]
+        for i in range(n):
+            b = batches[i]
+            tp = b.tp
+            log = logs[tp]
             if b.stored_bytes > log.config.max_message_bytes:
-                errors = errors or [None] * len(batches)
+                errors = errors or [None] * n
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
-            if states is None:
-                log.append(b, now)
+            partition = partitions[tp]
+            if acks_all and not log.hw_follows_leo and len(partition.isr) < partition.min_insync_replicas:
+                errors = errors or [None] * n
+                errors[i] = "NOT_ENOUGH_REPLICAS"  # refused before the append
                 continue
-            pid, epoch, seq = states[i]
-            count = b.count
-            last = seq + count - 1
-            if last > INT_MAX:
-                last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
-            verdict = log.producer_state.validate(pid, epoch, seq, last, log.log_end_offset, count, now)
-            if verdict is None:
-                log.append(b, now)  # at the log end offset validate() recorded
-            elif verdict.__class__ is str:
-                errors = errors or [None] * len(batches)
-                errors[i] = verdict
-            # else: a duplicate of a batch already in the log; answered with success, not appended again
+            if states is not None:
+                pid, epoch, seq = states[i]
+                last = seq + b.count - 1
+                if last > INT_MAX:
+                    last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+                verdict = log.producer_state.validate(pid, epoch, seq, last, log.log_end_offset, b.count, now)
+                if verdict is not None:
+                    if verdict.__class__ is str:
+                        errors = errors or [None] * n
+                        errors[i] = verdict
+                    else:  # a duplicate of a batch in the log: answered with its offsets, not appended again
+                        offsets[i] = verdict.first_offset
+                    continue
+            offsets[i] = log.append(b, now, partition.leader_epoch).base_offset
         req.errors = errors
-        # Like ReplicaManager.appendRecords: parked fetches are checked once the whole request is appended.
+        req.base_offsets = offsets
+        # Like ReplicaManager.appendRecords: the high watermarks move and the purgatories are checked once
+        # the whole request is appended.
         purgatory = self.purgatory
         watchers = purgatory.watchers
-        for b in batches:
-            if watchers.get(b.tp):
-                purgatory.check(b.tp, self._available_bytes)
-        if req.acks != 0:
-            delivered = self._send_response(
-                req.conn,
-                req.producer.host,
-                PRODUCE_RESPONSE_BYTES,
-                self.profile.network_thread_cpu_ms,
-            )
-            self.env.call_at(delivered, req.producer.sender.complete, req)
+        pending = None
+        for i in range(n):
+            if offsets[i] < 0:
+                continue
+            tp = batches[i].tp
+            log = logs[tp]
+            if not log.hw_follows_leo:
+                partition = partitions[tp]
+                if partition.maybe_increment_hw(now):
+                    self.produce_purgatory.check(tp, partition)
+                if acks_all and (errors is None or errors[i] is None):
+                    required = offsets[i] + batches[i].count
+                    if log.high_watermark < required:
+                        if pending is None:
+                            pending = []
+                        pending.append((tp, required, i))
+            if watchers.get(tp):
+                purgatory.check(tp, self._available_bytes)
+        req.replicated_ms = now
+        if pending is not None:
+            # DelayedProduce: answered when the followers have the records, or after the request's timeout.
+            self.produce_purgatory.watch(req, pending, now + req.timeout_ms)
+        elif req.acks != 0:
+            self._send_produce_response(req)
+
+    def _send_produce_response(self, req) -> None:
+        req.replicated_ms = self.env.now
+        delivered = self._send_response(
+            req.conn,
+            req.producer.host,
+            PRODUCE_RESPONSE_BYTES,
+            self.profile.network_thread_cpu_ms,
+        )
+        self.env.call_at(delivered, req.producer.sender.complete, req)
+
+    def _hw_advanced(self, tp, partition) -> None:
+        """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
+        self.produce_purgatory.check(tp, partition)
+        if self.purgatory.watchers.get(tp):
+            self.purgatory.check(tp, self._available_bytes)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:
@@ -308,7 +397,7 @@ class Broker:
             return
         self.fetch_requests += 1
         cap = self.config.fetch_max_bytes
-        if fetch.max_bytes > cap:
+        if fetch.max_bytes > cap and fetch.replica_id < 0:  # a follower's limit is its own
             fetch.max_bytes = cap
         _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
@@ -318,10 +407,11 @@ class Broker:
         logs = self.logs
         need = fetch.min_bytes
         total = 0
+        follower = fetch.replica_id >= 0
         for tp, off in fetch.partitions:
             log = logs[tp]
             if off < log.log_end_offset:
-                total += log.bytes_after(off)
+                total += log.bytes_after(off, log.log_end_offset if follower else -1)
                 if total >= need:
                     break
         return total
@@ -335,6 +425,14 @@ class Broker:
             if late > 0.0:
                 self.env.call_at(now + late, self._read, fetch, epoch, now)
                 return
+        follower = fetch.replica_id
+        if follower >= 0:
+            # The fetch offsets are the follower's log end offsets: the ISR and high watermarks may move.
+            partitions = self.partitions
+            for tp, off in fetch.partitions:
+                partition = partitions[tp]
+                if partition.update_follower_fetch_state(follower, off, now):
+                    self._hw_advanced(tp, partition)
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
@@ -353,13 +451,16 @@ class Broker:
         partition_bytes = fetch.max_partition_bytes
         cache = self.page_cache_per_log
         min_one = True  # readFromLog's minOneMessage: until a partition returned data
+        follower = fetch.replica_id >= 0
+        if follower:  # the response carries the leader's high watermarks
+            fetch.high_watermarks = [logs[tp].high_watermark for tp, _ in fetch.partitions]
         for tp, off in fetch.partitions:
             left = max_bytes - total
             if not min_one and left <= 0:
                 break
             log = logs[tp]
             limit = partition_bytes if partition_bytes < left else left
-            batches, nbytes = log.read_sized(off, limit, min_one)
+            batches, nbytes = log.read_sized(off, limit, min_one, log.log_end_offset if follower else -1)
             if not batches:
                 continue
             min_one = False
@@ -370,6 +471,8 @@ class Broker:
             data.append((tp, batches))
             total += nbytes
         cpu = prof.network_thread_cpu_ms + prof.fetch_cpu_ms_per_mb * total / MIB
+        if follower:
+            self.replication_bytes_out += total
         if disk_done > now:
             self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu, self.epoch)
         else:
@@ -394,3 +497,16 @@ class Broker:
                 deleted = log.enforce_retention(now)
                 if deleted:
                     self.recorder.segments_deleted(log.tp, deleted)
+
+    def isr_expiration_loop(self):
+        """Kafka's ``isr-expiration`` task, every half of ``replica.lag.time.max.ms``: followers not caught
+        up for that long leave the ISR of the partitions this broker leads."""
+        interval = self.config.replica_lag_time_max_ms / 2.0
+        while True:
+            yield self.env.timeout(interval)
+            if not self.running:
+                continue
+            now = self.env.now
+            for tp, partition in self.partitions.items():
+                if partition.remote and partition.maybe_shrink_isr(now):
+                    self._hw_advanced(tp, partition)

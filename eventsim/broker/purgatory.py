@@ -3,10 +3,16 @@
 What Kafka does (``core/.../server/DelayedFetch.scala``, ``DelayedOperationPurgatory``): a fetch that
 finds fewer than ``fetch.min.bytes`` available is parked, watched by the partitions it reads; each
 append to a watched partition tries to complete it; otherwise it expires after ``fetch.max.wait.ms``
-(``replica.fetch.wait.max.ms`` for followers) and returns what there is. ``DelayedProduce`` (acks=all
-waiting for the ISR) arrives with replication.
+(``replica.fetch.wait.max.ms`` for followers) and returns what there is. A consumer's fetch counts
+bytes below the high watermark, a follower's bytes below the log end offset. ``DelayedProduce``
+(``DelayedProduce.scala``): a produce request with ``acks=all`` waits, watched by its partitions, until
+the high watermark of each has passed the last offset of its batch (checked whenever a high watermark
+advances), or expires after the request's timeout (the producer's ``request.timeout.ms``) and answers
+``REQUEST_TIMED_OUT`` for the partitions still waiting.
 
-Modelled: that, with one timer for the earliest deadline (a fetch completed early costs no event).
+Modelled: both, each with one timer for the earliest deadline (an operation completed early costs no
+event). High watermarks only grow, so the produce requests waiting on a partition are a queue in offset
+order and a check looks at its head only.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import heapq
 import math
 
-__all__ = ["DelayedFetchPurgatory"]
+__all__ = ["DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
+
+from collections import deque
 
 
 class DelayedFetchPurgatory:
@@ -83,3 +91,90 @@ class DelayedFetchPurgatory:
         for fetch in list(ws):
             if fetch.parked and available_bytes(fetch) >= fetch.min_bytes:
                 self._release(fetch)
+
+
+class DelayedProduce:
+    """A produce request waiting for its partitions' high watermarks (one per request)."""
+
+    __slots__ = ("req", "waiting", "done")
+
+    def __init__(self, req, waiting: int):
+        self.req = req
+        self.waiting = waiting  # batches whose partition has not acknowledged yet
+        self.done = False
+
+
+class DelayedProducePurgatory:
+    """``acks=all`` produce requests waiting for replication (see module docstring)."""
+
+    def __init__(self, env, complete):
+        self.env = env
+        self._complete = complete  # callback(req) that sends the response (req.errors set)
+        self.watchers: dict[object, deque] = {}  # partition -> deque of (required offset, batch index, op)
+        self._deadlines: list = []
+        self._seq = 0
+        self._timer_at = math.inf
+        self.parked = 0
+
+    def watch(self, req, pending, expire_at_ms: float) -> None:
+        """Park ``req``; ``pending`` lists (partition, required offset, batch index) still to replicate."""
+        op = DelayedProduce(req, len(pending))
+        self.parked += 1
+        watchers = self.watchers
+        for tp, required, index in pending:
+            q = watchers.get(tp)
+            if q is None:
+                q = watchers[tp] = deque()
+            q.append((required, index, op))
+        self._seq += 1
+        heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
+        if expire_at_ms < self._timer_at:
+            self._timer_at = expire_at_ms
+            self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
+
+    def check(self, tp, partition) -> None:
+        """``tp``'s high watermark advanced: acknowledge the batches it now covers."""
+        q = self.watchers.get(tp)
+        if not q:
+            return
+        hw = partition.log.high_watermark
+        while q and (q[0][0] <= hw or q[0][2].done):
+            required, index, op = q.popleft()
+            if op.done:
+                continue
+            verdict = partition.check_enough_replicas_reach_offset(required)
+            if verdict[0] is not None:
+                req = op.req
+                if req.errors is None:
+                    req.errors = [None] * len(req.batches)
+                req.errors[index] = verdict[0]
+            op.waiting -= 1
+            if op.waiting == 0:
+                op.done = True
+                self.parked -= 1
+                self._complete(op.req)
+
+    def _expire(self, when_ms: float) -> None:
+        if when_ms != self._timer_at:
+            return
+        self._timer_at = math.inf
+        now = self.env.now
+        dl = self._deadlines
+        while dl and (dl[0][0] <= now or dl[0][2].done):
+            _, _, op = heapq.heappop(dl)
+            if op.done:
+                continue
+            op.done = True
+            self.parked -= 1
+            req = op.req
+            if req.errors is None:
+                req.errors = [None] * len(req.batches)
+            # The batches still waiting: every index of this request in some partition's queue.
+            for q in self.watchers.values():
+                for _, index, other in q:
+                    if other is op:
+                        req.errors[index] = "REQUEST_TIMED_OUT"
+            self._complete(req)
+        if dl:
+            self._timer_at = dl[0][0]
+            self.env.call_at(self._timer_at, self._expire, self._timer_at)

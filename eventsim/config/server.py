@@ -14,8 +14,6 @@ from eventsim.config.common import (
     BOOL,
     BROKER_CODECS,
     FAILOVER_ELECTION,
-    FOLLOWERS,
-    REPLICATION,
     STR,
     int_prop,
     long_prop,
@@ -61,6 +59,7 @@ class BrokerConfig(PropertyConfig):
     replica_fetch_wait_max_ms: int = 500
     replica_fetch_min_bytes: int = 1
     replica_fetch_max_bytes: int = 1048576
+    replica_fetch_response_max_bytes: int = 10485760
     num_replica_fetchers: int = 1
     socket_request_max_bytes: int = 104857600
     fetch_max_bytes: int = 57671680
@@ -69,14 +68,7 @@ class BrokerConfig(PropertyConfig):
     _KIND: ClassVar[str] = "broker"
     _ALIASES: ClassVar[tuple[str, ...]] = ("log.retention.hours", "log.retention.minutes", "log.roll.hours")
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
-        "min_insync_replicas": REPLICATION,
-        "default_replication_factor": REPLICATION,
         "unclean_leader_election_enable": FAILOVER_ELECTION,
-        "replica_lag_time_max_ms": FOLLOWERS,
-        "replica_fetch_wait_max_ms": FOLLOWERS,
-        "replica_fetch_min_bytes": FOLLOWERS,
-        "replica_fetch_max_bytes": FOLLOWERS,
-        "num_replica_fetchers": FOLLOWERS,
     }
     _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
         "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
@@ -105,6 +97,7 @@ class BrokerConfig(PropertyConfig):
         "replica_fetch_wait_max_ms": int_prop(0),
         "replica_fetch_min_bytes": int_prop(0),
         "replica_fetch_max_bytes": int_prop(0),
+        "replica_fetch_response_max_bytes": int_prop(0),
         "num_replica_fetchers": int_prop(1),
         "socket_request_max_bytes": int_prop(1),
         "fetch_max_bytes": int_prop(1024),
@@ -178,10 +171,6 @@ class TopicConfig(PropertyConfig):
         "segment.jitter.ms unclean.leader.election.enable min.compaction.lag.ms "
         "max.compaction.lag.ms index.interval.bytes".split()
     )
-    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
-        "replication_factor": dataclasses.replace(REPLICATION, allowed=(None, 1)),
-        "min_insync_replicas": dataclasses.replace(REPLICATION, allowed=(None, 1)),
-    }
     _PROPS: ClassVar[dict[str, Prop]] = {
         "name": STR,
         "partitions": int_prop(1, nullable=True),  # None: the broker's num.partitions

@@ -1,7 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for KafkaConsumer (see consumer.py).
 cimport cython
 
-from eventsim.producer.producer_batch cimport ProducerBatch
+from eventsim.protocol cimport RecordBatch
 
 
 cdef class KafkaConsumer:
@@ -25,8 +25,8 @@ cdef class KafkaConsumer:
     cdef public object _polled
     cdef public object rng_processing
 
-    @cython.locals(b=ProducerBatch)
+    @cython.locals(b=RecordBatch)
     cpdef on_fetch_response(self, fetch, data)
 
-    @cython.locals(b=ProducerBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t)
+    @cython.locals(b=RecordBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t)
     cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

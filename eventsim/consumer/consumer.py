@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import deque
 
 from eventsim.broker.broker import FetchRequest
-from eventsim.protocol import FETCH_REQUEST_BYTES
+from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaConsumer"]
@@ -175,7 +175,7 @@ class KafkaConsumer:
                 records(b.records)
             else:
                 chunk = b.records[i : i + k]
-                vbytes(int(chunk[:, 4].sum()))
+                vbytes(int(chunk[:, VALUE_BYTES].sum()))
                 records(chunk)
             n += k
         return n

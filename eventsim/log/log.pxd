@@ -1,7 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for Segment and Log (see log.py).
 cimport cython
 
-from eventsim.producer.producer_batch cimport ProducerBatch
+from eventsim.protocol cimport RecordBatch
 
 
 cdef class Segment:
@@ -33,10 +33,15 @@ cdef class Log:
     cdef public object codec
     cdef public bint flush_policy
     cdef public object producer_state
+    cdef public long long high_watermark
+    cdef public bint hw_follows_leo
+    cdef public list leader_epochs
 
-    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double)
-    cpdef long long append(self, ProducerBatch batch, double now_ms) except? -1
+    cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*)
 
-    @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=ProducerBatch,
+    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong)
+    cpdef _add(self, RecordBatch entry, double now_ms)
+
+    @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=RecordBatch,
                    out=list, batches=list)
-    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*)
+    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*, long long max_offset=*)

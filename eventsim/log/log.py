@@ -9,9 +9,21 @@ batches from the one containing the fetch offset, up to the byte limits (at leas
 reader asks for it: ``minOneMessage``, KIP-74).
 
 What is modelled: exactly those rules on batch metadata (base offset, record count, bytes, append
-time). Per-record columns (create time, record id) are kept only while some reader still needs them
-(``register_reader``/``advance_reader``), so memory stays flat however long the run. The high
-watermark equals the LEO until replication arrives (``high_watermark`` is the read limit).
+time). A log stores ``RecordBatch`` entries (``eventsim.protocol``): the leader makes one per appended
+batch (``append``), stamped with the partition's leader epoch; a follower appends the leader's entries
+as its fetches bring them (``append_entries``), at the same offsets. Entries are kept while a reader
+(a consumer, a follower's fetcher) still needs them, and above the high watermark (what a truncation
+could remove), so memory stays flat however long the run.
+
+The high watermark (``high_watermark``) is the read limit of consumers: on a partition without
+followers it follows the log end offset; on a replicated partition the leader's ``Partition`` sets it
+(``broker/partition.py``) and a follower takes it from fetch responses. Followers read up to the log end
+offset (``read_sized(..., max_offset=...)``).
+
+Leader epochs (KIP-101, ``LeaderEpochFileCache``): the log remembers the first offset written in each
+leader epoch (``leader_epochs``); ``end_offset_for_epoch`` answers ``OffsetsForLeaderEpoch`` and
+``truncate_to`` removes whole batches from an offset up, as a follower does when it rejoins a leader
+whose log diverged (``truncation_offset`` is the rule, KIP-279).
 
 Each log also keeps its ``ProducerStateManager`` (``producer_state``): the idempotent producers' last
 batches, which the leader checks before an append (see ``log/producer_state.py``).
@@ -25,8 +37,13 @@ import math
 from bisect import bisect_right
 
 from eventsim.log.producer_state import ProducerStateManager
+from eventsim.protocol import CREATE_MS, NO_PARTITION_LEADER_EPOCH, RecordBatch
 
-__all__ = ["Log", "Segment"]
+__all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
+
+UNDEFINED_EPOCH = -1  # OffsetsForLeaderEpoch's answer for an epoch older than the log's first
+UNDEFINED_EPOCH_OFFSET = -1
+KEEP_ENTRIES = 256  # entries below every reader and the high watermark are dropped beyond this many
 
 
 class Segment:
@@ -78,53 +95,75 @@ class Log:
         self.codec = None  # the topic's compression.type as a Codec; None keeps the producer's
         self.flush_policy = config.flush_messages < 2**63 - 1 or config.flush_ms < 2**63 - 1
         self.producer_state = ProducerStateManager()
-
-    @property
-    def high_watermark(self) -> int:
-        # Invariant: high_watermark <= log_end_offset (equal while there is no replication).
-        return self.log_end_offset
+        # Invariant: log_start_offset <= high_watermark <= log_end_offset.
+        self.high_watermark = 0
+        self.hw_follows_leo = True  # no followers: every append is committed at once
+        self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
 
     # ------------------------------------------------------------------ append / roll
-    def append(self, batch, now_ms: float) -> int:
-        """Append a record batch (setting its ``base_offset``); returns its base offset.
+    def append(self, batch, now_ms: float, leader_epoch: int = NO_PARTITION_LEADER_EPOCH) -> RecordBatch:
+        """Append a batch of a produce request as a new entry at the log end offset; returns the entry.
 
-        While someone reads the log, the batch itself is kept as the log's entry (its record columns are
-        what a fetch returns), with ``next_offset`` and ``log_append_ms`` set. An entry never changes once
-        written (fetch responses and consumers hold it): a batch object appended again (a retry whose
-        first append succeeded, without idempotence) is written as a copy with its own offsets, and the
-        producer's batch keeps the offsets of its first append.
+        ``batch`` is what the request carried (records block, count, stored bytes, value bytes and the
+        idempotent producer's id, epoch and base sequence); the entry the log keeps is its own.
         """
-        base = self.log_end_offset
+        entry = RecordBatch(
+            self.log_end_offset,
+            batch.records,
+            batch.count,
+            batch.stored_bytes,
+            batch.value_total,
+            now_ms,
+            leader_epoch,
+            batch.producer_id,
+            batch.producer_epoch,
+            batch.base_sequence,
+        )
+        self._add(entry, now_ms)
+        return entry
+
+    def append_entries(self, entries, now_ms: float) -> None:
+        """A follower appends the leader's entries (from a fetch response) at the same offsets."""
+        for entry in entries:
+            if entry.base_offset != self.log_end_offset:
+                raise ValueError(
+                    f"{self.tp}: entry at offset {entry.base_offset} does not follow the log end offset "
+                    f"{self.log_end_offset}"
+                )
+            self._add(entry, now_ms)
+
+    def _add(self, entry: RecordBatch, now_ms: float) -> None:
+        base = entry.base_offset
         seg = self.segments[-1]
         cfg = self.config
-        batch_ts = float(batch.records[-1, 0])  # the newest record's create_ms (CreateTime)
+        nbytes = entry.stored_bytes
+        batch_ts = float(entry.records[-1, CREATE_MS])  # the newest record's create_ms (CreateTime)
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
-            seg.size_bytes + batch.stored_bytes > cfg.segment_bytes
-            or now_ms - seg.first_timestamp_ms > cfg.segment_ms
+            seg.size_bytes + nbytes > cfg.segment_bytes or now_ms - seg.first_timestamp_ms > cfg.segment_ms
         ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)
         if seg.first_timestamp_ms is None:
             seg.first_timestamp_ms = batch_ts
-        seg.size_bytes += batch.stored_bytes
-        seg.next_offset = base + batch.count
+        seg.size_bytes += nbytes
+        seg.next_offset = entry.next_offset
         if batch_ts > seg.max_timestamp_ms:
             seg.max_timestamp_ms = batch_ts
-        self.log_end_offset = base + batch.count
-        self.size_bytes += batch.stored_bytes
-        self.appended_records += batch.count
-        if batch.next_offset >= 0:
-            batch = batch.copy()  # already appended once: the records go in again as a new entry
-        batch.base_offset = base  # what the producer's RecordMetadata reports (of the first append)
-        batch.next_offset = base + batch.count
-        batch.log_append_ms = now_ms
-        if self._readers:
-            self.batches.append(batch)
-            self._bases.append(base)
-            self._stored += batch.stored_bytes
-            self._cum.append(self._stored)
-        return base
+        self.log_end_offset = entry.next_offset
+        self.size_bytes += nbytes
+        self.appended_records += entry.count
+        epoch = entry.partition_leader_epoch
+        if epoch >= 0 and (not self.leader_epochs or self.leader_epochs[-1][0] < epoch):
+            self.leader_epochs.append((epoch, base))
+        if self.hw_follows_leo:
+            self.high_watermark = self.log_end_offset
+        self.batches.append(entry)
+        self._bases.append(base)
+        self._stored += nbytes
+        self._cum.append(self._stored)
+        if len(self.batches) > 2 * KEEP_ENTRIES:
+            self._trim()
 
     # ------------------------------------------------------------------ retention
     def enforce_retention(self, now_ms: float) -> int:
@@ -157,11 +196,18 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > 256 and self.batches[0].next_offset <= offset:
+        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset:
             self._trim()
 
+    def remove_reader(self, reader) -> None:
+        self._readers.pop(reader, None)
+
     def _trim(self) -> None:
-        low = min(self._readers.values()) if self._readers else self.log_end_offset
+        """Drop entries below every reader and below the high watermark (a truncation stops there)."""
+        low = self.high_watermark
+        for pos in self._readers.values():
+            if pos < low:
+                low = pos
         low = max(low, self.log_start_offset)
         k = bisect_right(self._bases, low) - 1
         if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):
@@ -171,31 +217,38 @@ class Log:
                 del self._bases[:cut]
                 del self._cum[:cut]
 
-    def bytes_after(self, offset: int) -> int:
-        """Bytes readable from ``offset`` up to the high watermark (whole batches)."""
-        if offset >= self.high_watermark:
+    def bytes_after(self, offset: int, max_offset: int = -1) -> int:
+        """Bytes readable from ``offset`` up to the high watermark, or ``max_offset`` (the log end
+        offset for a follower), in whole batches."""
+        hw = self.high_watermark if max_offset < 0 else max_offset
+        if offset >= hw:
             return 0
         bases = self._bases
         if not bases:
             return 0
         i = bisect_right(bases, offset) - 1
+        top = self._stored
+        if hw < self.log_end_offset:  # stop at the batch holding the limit
+            j = bisect_right(bases, hw - 1) - 1
+            top = self._cum[j] if j >= 0 else 0
         if i <= 0:
-            return self._stored - self._cum[0] + self.batches[0].stored_bytes
-        return self._stored - self._cum[i - 1]
+            return top - self._cum[0] + self.batches[0].stored_bytes
+        return top - self._cum[i - 1]
 
-    def read(self, offset: int, max_bytes: int, min_one: bool = True) -> list:
-        """Whole batches from the one containing ``offset``, up to ``max_bytes``.
+    def read(self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1) -> list:
+        """Whole batches from the one containing ``offset``, up to ``max_bytes``, below the high watermark
+        (or ``max_offset``: a follower reads up to the log end offset).
 
         ``min_one`` (Kafka's ``minOneMessage``): the first batch is returned even if it is larger than
         ``max_bytes``; without it, only batches that fit (possibly none).
         """
-        return self.read_sized(offset, max_bytes, min_one)[0]
+        return self.read_sized(offset, max_bytes, min_one, max_offset)[0]
 
     def read_sized(
-        self, offset: int, max_bytes: int, min_one: bool = True
+        self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1
     ) -> tuple[list, int]:
         """``read`` and the stored bytes of what it returns."""
-        hw = self.high_watermark
+        hw = self.high_watermark if max_offset < 0 else max_offset
         batches = self.batches
         if offset >= hw or not batches:
             return [], 0
@@ -213,3 +266,79 @@ class Log:
             out.append(b)
             size += b.stored_bytes
         return out, size
+
+    # ------------------------------------------------------------------ leader epochs and truncation
+    def latest_epoch(self) -> int:
+        return self.leader_epochs[-1][0] if self.leader_epochs else UNDEFINED_EPOCH
+
+    def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
+        """``OffsetsForLeaderEpoch`` (``LeaderEpochFileCache.endOffsetFor``): the largest epoch of this log
+        not above ``epoch``, and where it ends (the start offset of the next epoch, or the log end offset
+        for the latest); ``(UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)`` if ``epoch`` is older than them all."""
+        epochs = self.leader_epochs
+        if not epochs or epoch < epochs[0][0]:
+            return UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET
+        for k in range(len(epochs) - 1, -1, -1):
+            if epochs[k][0] <= epoch:
+                end = epochs[k + 1][1] if k + 1 < len(epochs) else self.log_end_offset
+                return epochs[k][0], end
+        return UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET  # unreachable
+
+    def truncate_to(self, offset: int) -> int:
+        """Remove every batch at or above ``offset`` (a whole batch when ``offset`` falls inside it);
+        returns the new log end offset. Only entries the log still keeps can go: a truncation never
+        reaches below the high watermark of a replica that was in sync."""
+        if offset >= self.log_end_offset:
+            return self.log_end_offset
+        bases = self._bases
+        if not bases or bases[0] > offset:
+            raise ValueError(f"{self.tp}: cannot truncate to {offset}: the entries below it are gone")
+        k = bisect_right(bases, offset) - 1  # the batch holding offset (it goes too, unless it starts there)
+        if self.batches[k].next_offset <= offset:
+            k += 1
+        new_end = bases[k]
+        removed = self.batches[k:]
+        gone = sum(e.stored_bytes for e in removed)
+        del self.batches[k:]
+        del self._bases[k:]
+        del self._cum[k:]
+        self._stored = self._cum[-1] if self._cum else self._stored - gone
+        self.log_end_offset = new_end
+        self.size_bytes -= gone
+        self.appended_records -= sum(e.count for e in removed)
+        # Segments above the new end go; the last one keeps what is left of it.
+        left = gone
+        while len(self.segments) > 1 and self.segments[-1].base_offset >= new_end:
+            left -= self.segments.pop().size_bytes
+        seg = self.segments[-1]
+        seg.size_bytes -= left
+        seg.next_offset = new_end
+        self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < new_end]
+        if self.high_watermark > new_end:
+            self.high_watermark = new_end
+        for reader, pos in self._readers.items():
+            if pos > new_end:
+                self._readers[reader] = new_end
+        return new_end
+
+
+def truncation_offset(follower: Log, leader: Log) -> int:
+    """Where a follower truncates before fetching from a new leader (KIP-101, KIP-279).
+
+    The follower asks for the end offset of its latest epoch; the leader answers with the largest epoch
+    it has that is not newer, and where that epoch ends. If that epoch is not the follower's, the follower
+    asks again for it, until both agree on an epoch; it then truncates to the smaller of the leader's end
+    offset for it and its own. A follower with no epochs (an empty log) keeps its high watermark."""
+    epoch = follower.latest_epoch()
+    if epoch == UNDEFINED_EPOCH:
+        return follower.high_watermark
+    while True:
+        leader_epoch, leader_end = leader.end_offset_for_epoch(epoch)
+        if leader_epoch == UNDEFINED_EPOCH:
+            return follower.high_watermark  # nothing in common: KIP-101 falls back to the high watermark
+        mine, my_end = follower.end_offset_for_epoch(leader_epoch)
+        if mine == leader_epoch:
+            return min(leader_end, my_end)
+        epoch = mine
+        if epoch == UNDEFINED_EPOCH:
+            return follower.high_watermark

@@ -38,10 +38,19 @@ from eventsim.metrics.duplicates import SeenRecords
 from eventsim.metrics.histogram import LatencyHistogram
 from eventsim.metrics.timeseries import WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
+from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
 
 __all__ = ["Recorder", "PolledColumns", "PRODUCE_STAGES", "CONSUME_STAGES"]
 
-PRODUCE_STAGES = ("accumulator_wait", "linger", "network", "request_queue", "append", "acknowledgement")
+PRODUCE_STAGES = (
+    "accumulator_wait",
+    "linger",
+    "network",
+    "request_queue",
+    "append",
+    "replication",
+    "acknowledgement",
+)
 CONSUME_STAGES = ("fetch_wait", "poll", "processing")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 FLUSH_VALUES = 1 << 16  # buffered records before they are folded into the histograms
@@ -176,9 +185,10 @@ class Recorder:
     def request_acked(self, req, batches, now: float) -> None:
         """``batches`` of ``req`` were acknowledged at ``now``; folded in bulk by ``_flush_acked``."""
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
-            self._acked.append((now, req.send_ms, now, now, now, 0.0, req.done_ms))
+            self._acked.append((now, req.send_ms, now, now, now, 0.0, req.done_ms, now))
         else:
-            self._acked.append((now, req.send_ms, req.queue_ms, req.start_ms, req.done_ms, 1.0, req.done_ms))
+            times = (req.send_ms, req.queue_ms, req.start_ms, req.done_ms)
+            self._acked.append((now, *times, 1.0, req.done_ms, req.replicated_ms))
         self._acked_per_request.append(len(batches))
         self._acked_batches += batches
         if len(self._acked_batches) >= FLUSH_BATCHES:
@@ -193,11 +203,11 @@ class Recorder:
         self._acked, self._acked_batches, self._acked_per_request = [], [], []
         # One row per batch: count, then its request's times, value bytes, acks flag, append time.
         req_rows = np.repeat(per_request, reps, axis=0)
-        rows = np.empty((len(batches), 9), dtype=np.float64)
+        rows = np.empty((len(batches), 10), dtype=np.float64)
         rows[:, 0] = [b.count for b in batches]
         rows[:, 1:6] = req_rows[:, 0:5]
         rows[:, 6] = [b.value_total for b in batches]
-        rows[:, 7:9] = req_rows[:, 5:7]
+        rows[:, 7:10] = req_rows[:, 5:8]
         topics = [b.tp.topic for b in batches]
         for topic in dict.fromkeys(topics):
             if len(self.topics) == 1 or all(t == topic for t in topics):
@@ -214,7 +224,7 @@ class Recorder:
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
         records = np.concatenate([b.records for b in items])
-        create, append = records[:, 0], records[:, 1]
+        create, append = records[:, CREATE_MS], records[:, APPEND_MS]
         ack_each = np.repeat(now, counts)
         tm.produce_latency.record(now, ack_each - create, repeats=counts)
         st = self.stages
@@ -223,10 +233,12 @@ class Recorder:
         st[("produce", "network")].record(queue - send, count=counts)
         st[("produce", "request_queue")].record(start - queue, count=counts)
         st[("produce", "append")].record(done - start, count=counts)
-        st[("produce", "acknowledgement")].record(np.maximum(now - done, 0.0), count=counts)
+        replicated = np.maximum(rows[:, 9], done)
+        st[("produce", "replication")].record(replicated - done, count=counts)
+        st[("produce", "acknowledgement")].record(np.maximum(now - replicated, 0.0), count=counts)
         if self.sample_rate <= 0:
             return
-        rids = records[:, 2].astype(np.int64)
+        rids = records[:, RECORD_ID].astype(np.int64)
         m = self._sampled(rids)
         if not m.any():
             return
@@ -246,8 +258,8 @@ class Recorder:
                 "partition": np.array([b.tp.partition for b in picked], dtype=np.int64)[slot],
                 "offset": np.where(known, base + pos, -1),
                 "producer": np.array([b.producer for b in picked], dtype=np.int64)[slot],
-                "key": records[m, 3].astype(np.int64),
-                "value_bytes": records[m, 4].astype(np.int64),
+                "key": records[m, KEY].astype(np.int64),
+                "value_bytes": records[m, VALUE_BYTES].astype(np.int64),
                 "create_ms": create[m],
                 "send_ms": send[which],
                 "append_ms": rows[which, 8],
@@ -302,12 +314,12 @@ class Recorder:
             tm.consumed.add(now, counts)
             tm.bytes_consumed.add(now, np.array(cols.vbytes, dtype=np.float64))
             records = np.concatenate(cols.records)
-            create = records[:, 0]
+            create = records[:, CREATE_MS]
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now, now_each - create, repeats=counts)
             st[("consume", "fetch_wait")].record(np.maximum(arrived - appended, 0.0), count=counts)
             st[("consume", "poll")].record(now - arrived, count=counts)
-            rids = records[:, 2].astype(np.int64)
+            rids = records[:, RECORD_ID].astype(np.int64)
             tm.consumed_duplicate += cols.seen.add(rids)
             if self.sample_rate > 0:
                 m = self._sampled(rids)

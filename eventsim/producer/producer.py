@@ -47,6 +47,7 @@ from eventsim.producer.producer_batch import (
 from eventsim.producer.record_accumulator import RecordAccumulator
 from eventsim.producer.sender import UNKNOWN_OUTCOME, Sender
 from eventsim.producer.transaction_manager import TransactionManager
+from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaProducer", "CHUNK_MS"]
@@ -289,7 +290,9 @@ class KafkaProducer:
         order = np.argsort(parts.astype(np.int16) if len(self.tps) < 2**15 else parts, kind="stable")
         bounds = np.searchsorted(parts[order], np.arange(len(self.tps) + 1)).tolist()
         records = np.empty((order.size, len(RECORD_COLUMNS)), dtype=np.float64)  # see ProducerBatch
-        for j, column in enumerate((create, appended, rids, keys, values)):
+        for j, column in (
+            (CREATE_MS, create), (APPEND_MS, appended), (RECORD_ID, rids), (KEY, keys), (VALUE_BYTES, values)
+        ):
             records[:, j] = column[order]
         sizes = sizes[order]
         self.recorder.records_created(self.spec.topic, create, values)  # accepted by send(): produced
@@ -337,8 +340,8 @@ class KafkaProducer:
                     b = pq.retries.popleft()
                     self.batch_failed(b, "DELIVERY_TIMEOUT", now, in_retry=True)
                 self.accumulator._update(pq)  # its first batch is no longer the expired one
-            if pq.head < pq.n and pq.records[pq.head, 0] <= cutoff:
-                k = int(np.searchsorted(pq.records[pq.head : pq.n, 0], cutoff, side="right"))
+            if pq.head < pq.n and pq.records[pq.head, CREATE_MS] <= cutoff:
+                k = int(np.searchsorted(pq.records[pq.head : pq.n, CREATE_MS], cutoff, side="right"))
                 pq.head += k
                 self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
                 self.accumulator._update(pq)

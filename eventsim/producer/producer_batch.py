@@ -21,14 +21,19 @@ from __future__ import annotations
 import numpy as np
 
 from eventsim.protocol import (  # the wire format, defined once; re-exported here for the producer's modules
+    APPEND_MS,
+    CREATE_MS,
     INT_MAX,
+    KEY,
     MAX_EXACT_ID,
     MAX_PRODUCER_INSTANCES,
     NO_PRODUCER_ID,
     NO_SEQUENCE,
     RECORD_BATCH_OVERHEAD,
     RECORD_COLUMNS,
+    RECORD_ID,
     RECORD_ID_PRODUCER_SHIFT,
+    VALUE_BYTES,
     increment_sequence,
     record_size_in_bytes,
     varint_size,
@@ -75,8 +80,6 @@ class ProducerBatch:
         "producer",
         "value_total",
         "stored_bytes",
-        "next_offset",
-        "log_append_ms",
         "producer_id",
         "producer_epoch",
         "base_sequence",
@@ -103,11 +106,9 @@ class ProducerBatch:
         self.alloc_bytes = alloc_bytes  # taken from buffer.memory
         self.drained_ms = 0.0
         self.attempts = 0
-        self.base_offset = -1
+        self.base_offset = -1  # RecordMetadata.offset: from the produce response (-1: not known)
         self.producer = producer
-        self.value_total = int(records[:, 4].sum()) if value_total is None else value_total
-        self.next_offset = -1  # set when a log keeps the batch for its readers, with its append time
-        self.log_append_ms = 0.0
+        self.value_total = int(records[:, VALUE_BYTES].sum()) if value_total is None else value_total
         # Idempotent producer: set when the batch is first drained (NO_SEQUENCE: not idempotent / not yet).
         self.producer_id = NO_PRODUCER_ID
         self.producer_epoch = NO_PRODUCER_ID
@@ -124,35 +125,28 @@ class ProducerBatch:
 
     @property
     def create_ms(self) -> np.ndarray:
-        return self.records[:, 0]
+        return self.records[:, CREATE_MS]
 
     @property
     def append_ms(self) -> np.ndarray:
-        return self.records[:, 1]
+        return self.records[:, APPEND_MS]
 
     @property
     def record_ids(self) -> np.ndarray:
-        return self.records[:, 2].astype(np.int64)
+        return self.records[:, RECORD_ID].astype(np.int64)
 
     @property
     def keys(self) -> np.ndarray:
-        return self.records[:, 3].astype(np.int64)
+        return self.records[:, KEY].astype(np.int64)
 
     @property
     def value_bytes(self) -> np.ndarray:
-        return self.records[:, 4].astype(np.int64)
+        return self.records[:, VALUE_BYTES].astype(np.int64)
 
     @property
     def first_create_ms(self) -> float:
         """``send()`` time of the batch's first record (``delivery.timeout.ms`` counts from it)."""
-        return float(self.records[0, 0])
-
-    def copy(self) -> ProducerBatch:
-        """A shallow copy (the record block is shared): a second log entry for the same records."""
-        c = ProducerBatch.__new__(ProducerBatch)
-        for name in ProducerBatch.__slots__:
-            setattr(c, name, getattr(self, name))
-        return c
+        return float(self.records[0, CREATE_MS])
 
     def __repr__(self) -> str:
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"

@@ -40,7 +40,8 @@ from collections import deque
 import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
-from eventsim.producer.producer_batch import INT_MAX, RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, ProducerBatch
+from eventsim.producer.producer_batch import ProducerBatch
+from eventsim.protocol import APPEND_MS, INT_MAX, RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, VALUE_BYTES
 from eventsim.structs import TopicPartition
 
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
@@ -135,9 +136,9 @@ class PartitionQueue:
             self.head, self.n = 0, live
             n = live
         self.records[n : n + m] = records
-        self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, 1])))
+        self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, APPEND_MS])))
         _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
-        _extend_running_sum(self.cum_values, records[:, 4].astype(np.int64), self.cum_values_base)
+        _extend_running_sum(self.cum_values, records[:, VALUE_BYTES].astype(np.int64), self.cum_values_base)
         self.n = n + m
 
 

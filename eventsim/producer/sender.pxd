@@ -20,6 +20,9 @@ cdef class ProduceRequest:
     cdef public object errors
     cdef public object conn
     cdef public object producer_state
+    cdef public double timeout_ms
+    cdef public object base_offsets
+    cdef public double replicated_ms
 
 
 cdef class Sender:

@@ -73,6 +73,9 @@ class ProduceRequest:
         "errors",
         "conn",
         "producer_state",
+        "timeout_ms",
+        "base_offsets",
+        "replicated_ms",
     )
 
     def __init__(
@@ -101,6 +104,9 @@ class ProduceRequest:
         self.conn = producer.connection(node)  # the producer's connection to the leader
         # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
         self.producer_state: list | None = None
+        self.timeout_ms = producer.sender.request_timeout_ms  # ProduceRequest.timeoutMs: acks=all's wait
+        self.base_offsets: list | None = None  # per batch, set by the broker (-1: not appended)
+        self.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
 
 
 class Sender:
@@ -223,6 +229,11 @@ class Sender:
         now = self.env.now
         p = self.producer
         errors = req.errors
+        offsets = req.base_offsets
+        if offsets is not None and req.acks != 0:  # RecordMetadata.offset of each batch's first record
+            for b, off in zip(req.batches, offsets, strict=True):
+                if off >= 0:
+                    b.base_offset = off
         if errors is None:
             p.batches_done(req.batches, req, now)
         else:

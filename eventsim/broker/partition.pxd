@@ -1,0 +1,33 @@
+# Compiled build only (setup.py): C-level attributes for ReplicaState and Partition (see partition.py).
+cimport cython
+
+from eventsim.log.log cimport Log
+
+
+cdef class ReplicaState:
+    cdef public long long broker_id
+    cdef public long long log_end_offset
+    cdef public double last_caught_up_ms
+    cdef public long long last_fetch_leader_leo
+    cdef public double last_fetch_ms
+
+
+cdef class Partition:
+    cdef public object tp
+    cdef public Log log
+    cdef public long long leader
+    cdef public list replicas
+    cdef public long long leader_epoch
+    cdef public long long leader_epoch_start_offset
+    cdef public long long min_insync_replicas
+    cdef public double lag_time_max_ms
+    cdef public bint elr
+    cdef public list isr
+    cdef public dict remote
+    cdef public list isr_history
+
+    @cython.locals(r=ReplicaState, leo=cython.longlong)
+    cpdef bint update_follower_fetch_state(self, long long broker, long long fetch_offset, double now_ms) except? -1
+
+    @cython.locals(r=ReplicaState, hw=cython.longlong, leo=cython.longlong, lag=double)
+    cpdef bint maybe_increment_hw(self, double now_ms) except? -1

@@ -1,0 +1,157 @@
+"""``Partition``: the leader's view of one partition's replicas: the ISR, the high watermark, acks=all.
+
+What Kafka does (``core/.../cluster/Partition.scala``, ``Replica``): the leader keeps, for every
+follower, the log end offset its last fetch asked from and when it was last caught up
+(``lastCaughtUpTimeMs``: the time of a fetch at or past the leader's log end offset, or of the fetch
+before, if this one reached the log end offset that fetch saw). A follower not caught up for
+``replica.lag.time.max.ms`` leaves the in-sync replica set (ISR) when the leader's ``isr-expiration``
+task runs (every half of that time); a follower whose log end offset reaches the high watermark (and the
+start of the leader's epoch) rejoins it (``maybeExpandIsr``). The high watermark is the smallest log end
+offset of the leader and of every follower that is in the ISR or caught up (``maybeIncrementLeaderHW``);
+with Eligible Leader Replicas (KIP-966, on by default from Kafka 4.1) it does not advance while the ISR
+is smaller than ``min.insync.replicas``. A produce request with ``acks=all`` is refused with
+``NOT_ENOUGH_REPLICAS`` when the ISR is below ``min.insync.replicas`` before it is appended; once
+appended it waits (``DelayedProduce``) until the high watermark passes its last offset, and is answered
+``NOT_ENOUGH_REPLICAS_AFTER_APPEND`` if by then the ISR has shrunk below the minimum
+(``checkEnoughReplicasReachOffset``).
+
+What is modelled: those rules exactly, on the leader, with the ISR's history kept for the metrics.
+ISR changes take effect at once.
+
+Not modelled: the ``AlterPartition`` round trip to the controller that commits an ISR change (Kafka
+uses the "maximal" ISR meanwhile, which is what takes effect here), leader changes (failover), and the
+high-watermark checkpoint file.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Partition", "ReplicaState"]
+
+
+class ReplicaState:
+    """What the leader knows of one follower (Kafka's ``Replica`` / ``ReplicaState``)."""
+
+    __slots__ = ("broker_id", "log_end_offset", "last_caught_up_ms", "last_fetch_leader_leo", "last_fetch_ms")
+
+    def __init__(self, broker_id: int, now_ms: float):
+        self.broker_id = broker_id
+        self.log_end_offset = 0
+        self.last_caught_up_ms = now_ms  # a new partition starts with every replica in sync
+        self.last_fetch_leader_leo = 0
+        self.last_fetch_ms = now_ms
+
+
+class Partition:
+    """One partition as its leader sees it (see module docstring). ``log`` is the leader's log."""
+
+    def __init__(
+        self,
+        tp,
+        log,
+        leader: int,
+        replicas: list[int],
+        min_insync_replicas: int,
+        replica_lag_time_max_ms: float,
+        now_ms: float = 0.0,
+        leader_epoch: int = 0,
+        eligible_leader_replicas: bool = True,
+    ):
+        self.tp = tp
+        self.log = log
+        self.leader = leader
+        self.replicas = list(replicas)
+        self.leader_epoch = leader_epoch
+        self.leader_epoch_start_offset = log.log_end_offset
+        self.min_insync_replicas = min_insync_replicas
+        self.lag_time_max_ms = float(replica_lag_time_max_ms)
+        self.elr = eligible_leader_replicas
+        self.isr: list[int] = list(replicas)
+        self.remote: dict[int, ReplicaState] = {
+            b: ReplicaState(b, now_ms) for b in replicas if b != leader
+        }
+        self.isr_history: list[tuple[float, tuple[int, ...]]] = [(now_ms, tuple(self.isr))]
+        log.hw_follows_leo = not self.remote
+
+    # ------------------------------------------------------------------ followers
+    def update_follower_fetch_state(self, broker: int, fetch_offset: int, now_ms: float) -> bool:
+        """A fetch from follower ``broker`` at ``fetch_offset`` (its log end offset); returns whether the
+        high watermark advanced (``Partition.updateFollowerFetchState``)."""
+        r = self.remote[broker]
+        leo = self.log.log_end_offset
+        if fetch_offset >= leo:
+            if now_ms > r.last_caught_up_ms:
+                r.last_caught_up_ms = now_ms
+        elif fetch_offset >= r.last_fetch_leader_leo:
+            if r.last_fetch_ms > r.last_caught_up_ms:
+                r.last_caught_up_ms = r.last_fetch_ms
+        r.last_fetch_leader_leo = leo
+        r.last_fetch_ms = now_ms
+        r.log_end_offset = fetch_offset
+        if broker not in self.isr:
+            self.maybe_expand_isr(broker, now_ms)
+        return self.maybe_increment_hw(now_ms)
+
+    def maybe_expand_isr(self, broker: int, now_ms: float) -> bool:
+        """``maybeExpandIsr``: a follower at or past the high watermark and the epoch start rejoins."""
+        r = self.remote[broker]
+        hw = self.log.high_watermark
+        if broker in self.isr or r.log_end_offset < hw or r.log_end_offset < self.leader_epoch_start_offset:
+            return False
+        self.isr.append(broker)
+        self.isr.sort(key=self.replicas.index)
+        self.isr_history.append((now_ms, tuple(self.isr)))
+        return True
+
+    def out_of_sync_replicas(self, now_ms: float) -> list[int]:
+        """Followers in the ISR not caught up for more than ``replica.lag.time.max.ms``."""
+        lag = self.lag_time_max_ms
+        return [
+            b for b in self.isr if b != self.leader and now_ms - self.remote[b].last_caught_up_ms > lag
+        ]
+
+    def maybe_shrink_isr(self, now_ms: float) -> bool:
+        """``maybeShrinkIsr``; returns whether the high watermark advanced (a slow follower no longer
+        holds it back)."""
+        out = self.out_of_sync_replicas(now_ms)
+        if not out:
+            return False
+        self.isr = [b for b in self.isr if b not in out]
+        self.isr_history.append((now_ms, tuple(self.isr)))
+        return self.maybe_increment_hw(now_ms)
+
+    # ------------------------------------------------------------------ high watermark
+    def under_min_isr(self) -> bool:
+        return len(self.isr) < self.min_insync_replicas
+
+    def maybe_increment_hw(self, now_ms: float) -> bool:
+        """``maybeIncrementLeaderHW``: the smallest log end offset of the leader and of the followers in
+        the ISR or caught up; never moves back. Returns whether it advanced."""
+        log = self.log
+        if self.elr and len(self.isr) < self.min_insync_replicas:
+            return False
+        hw = log.log_end_offset
+        lag = self.lag_time_max_ms
+        isr = self.isr
+        for r in self.remote.values():
+            leo = r.log_end_offset
+            if leo < hw and (now_ms - r.last_caught_up_ms <= lag or r.broker_id in isr):
+                hw = leo
+        if hw > log.high_watermark:
+            log.high_watermark = hw
+            return True
+        return False
+
+    def check_enough_replicas_reach_offset(self, required_offset: int):
+        """``checkEnoughReplicasReachOffset``: None while the high watermark is below ``required_offset``;
+        else the batch's error (None for success, or ``NOT_ENOUGH_REPLICAS_AFTER_APPEND``) in a tuple."""
+        if self.log.high_watermark < required_offset:
+            return None
+        if len(self.isr) < self.min_insync_replicas:
+            return ("NOT_ENOUGH_REPLICAS_AFTER_APPEND",)
+        return (None,)
+
+    # ------------------------------------------------------------------ describe
+    def follower_lag(self, broker: int, now_ms: float) -> tuple[int, float]:
+        """A follower's lag: records behind the leader's log end offset, and ms since it was caught up."""
+        r = self.remote[broker]
+        return self.log.log_end_offset - r.log_end_offset, now_ms - r.last_caught_up_ms

@@ -1,0 +1,141 @@
+"""``ReplicaFetcherThread``: how a follower copies its leaders' logs.
+
+What Kafka does (``core/.../server/ReplicaFetcherThread.scala``, ``AbstractFetcherThread``,
+``AbstractFetcherManager``): a follower broker runs ``num.replica.fetchers`` fetcher threads per source
+broker; partition ``p`` of topic ``t`` goes to fetcher ``abs(31 * t.hashCode() + p) % num.replica.fetchers``
+(``getFetcherId``). Each thread loops: one fetch request to the leader for all its partitions, each from
+the follower's log end offset, with ``replica.fetch.min.bytes``, ``replica.fetch.wait.max.ms``,
+``replica.fetch.max.bytes`` per partition and ``replica.fetch.response.max.bytes`` per response; the
+leader parks it like a consumer's fetch until there is data or the wait is over. The thread appends what
+comes back to the follower's logs (the page cache; the disk writes it back), takes each partition's high
+watermark from the response (never above its own log end offset), and sends the next fetch at once.
+
+What is modelled: exactly that loop, without a SimPy process: a response arrives, the fetcher thread
+appends it (CPU per request and per MiB on the thread, a station of its own, then the follower's disk
+write-back, which throttles it when the disk falls behind) and sends the next fetch when it is done. The
+leader sees the fetch as any other request (its network thread, request queue, handler threads and NIC),
+so replication costs the cluster bandwidth and threads.
+
+Not modelled: fetch sessions (KIP-227) and their smaller requests, truncation on a leader change (the
+rule is ``log.truncation_offset``; leaders change with the failover capability), ``replica.fetch.backoff.ms``
+(no fetch errors without failures), throttled replication (quotas) and fetching from the closest replica
+(KIP-392).
+"""
+
+from __future__ import annotations
+
+from eventsim.broker.broker import FetchRequest
+from eventsim.core.stations import Station
+from eventsim.protocol import FETCH_REQUEST_BYTES
+
+__all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
+
+MIB = 1024.0 * 1024.0
+
+
+def java_string_hash(s: str) -> int:
+    """``String.hashCode()``: ``s[0]*31^(n-1) + ... + s[n-1]`` in 32-bit two's complement."""
+    h = 0
+    units = s.encode("utf-16-be")  # Java hashes UTF-16 code units
+    for i in range(0, len(units), 2):
+        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def fetcher_id(topic: str, partition: int, num_fetchers: int) -> int:
+    """``AbstractFetcherManager.getFetcherId``: ``Utils.abs(31 * topic.hashCode() + partition) % n``."""
+    v = (31 * java_string_hash(topic) + partition) & 0xFFFFFFFF
+    if v >= 1 << 31:
+        v -= 1 << 32
+    v = 0 if v == -(1 << 31) else abs(v)  # Utils.abs
+    return v % num_fetchers
+
+
+class ReplicaFetchConfig:
+    """A follower's fetch limits, under the names a ``FetchRequest`` reads (``replica.fetch.*``)."""
+
+    __slots__ = ("fetch_min_bytes", "fetch_max_wait_ms", "fetch_max_bytes", "max_partition_fetch_bytes")
+
+    def __init__(self, broker_config):
+        self.fetch_min_bytes = broker_config.replica_fetch_min_bytes
+        self.fetch_max_wait_ms = broker_config.replica_fetch_wait_max_ms
+        self.fetch_max_bytes = broker_config.replica_fetch_response_max_bytes
+        self.max_partition_fetch_bytes = broker_config.replica_fetch_max_bytes
+
+
+class ReplicaFetcherThread:
+    """One fetcher thread of follower ``broker`` from leader ``source`` (see module docstring)."""
+
+    def __init__(self, broker, source, index: int, window_ms: float):
+        self.broker = broker
+        self.env = broker.env
+        self.source = source  # the leader's Broker
+        self.index = index
+        self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
+        self.logs: dict = {}  # tp -> the follower's log
+        self.config = ReplicaFetchConfig(broker.config)
+        self.thread = Station(self.name, 1, window_ms)
+        self.conn = -1
+        self.fetches = 0
+        self.running = False
+
+    def add_partition(self, tp, log) -> None:
+        self.logs[tp] = log
+
+    def start(self) -> None:
+        if not self.logs:
+            return
+        self.running = True
+        self.conn = self.source.connect()
+        for tp, log in self.logs.items():
+            self.source.logs[tp].register_reader(self, log.log_end_offset)
+        self.send_fetch(self.env.now)
+
+    def send_fetch(self, now: float) -> None:
+        broker = self.broker
+        if not (self.running and broker.running):
+            self.running = False
+            return
+        parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
+        fetch = FetchRequest(
+            self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id
+        )
+        network = broker.cluster.network
+        fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
+        self.fetches += 1
+        self.source.handle_fetch(fetch)  # books the leader's stations for the arrival time
+
+    def on_fetch_response(self, fetch, data) -> None:
+        """The leader's response: append, take the high watermarks, and fetch again when done."""
+        broker = self.broker
+        if not broker.running:
+            self.running = False
+            return
+        now = self.env.now
+        logs = self.logs
+        total = 0
+        per_disk: dict = {}
+        source_logs = self.source.logs
+        for tp, entries in data:
+            log = logs[tp]
+            log.append_entries(entries, now)
+            nbytes = 0
+            for e in entries:
+                nbytes += e.stored_bytes
+            total += nbytes
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
+            source_logs[tp].advance_reader(self, log.log_end_offset)
+        hws = fetch.high_watermarks
+        if hws is not None:
+            for (tp, _), hw in zip(fetch.partitions, hws, strict=True):
+                log = logs[tp]
+                leo = log.log_end_offset
+                log.high_watermark = hw if hw < leo else leo
+        prof = broker.profile
+        _, end = self.thread.reserve(now, prof.request_cpu_ms + prof.append_cpu_ms_per_mb * total / MIB)
+        if total:
+            broker.replication_bytes_in += total
+            rate = prof.disk_write_bytes_per_ms
+            for d, nbytes in per_disk.items():
+                end = broker._write_back(d, nbytes, end, rate)
+        self.send_fetch(end)

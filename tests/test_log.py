@@ -58,12 +58,12 @@ def test_a_retried_batch_appended_twice_is_two_entries_with_their_own_offsets():
     log = reading_log()
     b = batch(3, 300)
     other = batch(2, 200, first_id=3)
-    assert log.append(b, 1.0) == 0
-    assert log.append(other, 2.0) == 3
+    assert log.append(b, 1.0).base_offset == 0
+    assert log.append(other, 2.0).base_offset == 3
     first = log.read(0, 10**6)[0]  # a reader holds the first entry
-    assert log.append(b, 3.0) == 5  # the same batch object, retried
+    assert log.append(b, 3.0).base_offset == 5  # the same batch object, retried
     assert (first.base_offset, first.next_offset) == (0, 3)  # entries never change once written
-    assert b.base_offset == 0  # the producer's batch keeps its first append's offsets
+    assert b.base_offset == -1  # the log never writes into the producer's batch
     read = log.read(0, 10**6)
     assert [(x.base_offset, x.next_offset) for x in read] == [(0, 3), (3, 5), (5, 8)]
     assert [x.log_append_ms for x in read] == [1.0, 2.0, 3.0]
@@ -74,7 +74,7 @@ def test_a_retried_batch_appended_twice_is_two_entries_with_their_own_offsets():
 def test_offsets_are_dense_and_increasing():
     log = Log(TP, config(), 0.0)
     counts = [3, 1, 7, 2]
-    bases = [log.append(batch(c, 100 * c, float(i)), float(i)) for i, c in enumerate(counts)]
+    bases = [log.append(batch(c, 100 * c, float(i)), float(i)).base_offset for i, c in enumerate(counts)]
     assert bases == [0, 3, 4, 11]
     assert log.log_end_offset == 13
     assert log.high_watermark == log.log_end_offset  # no replication: HW = LEO
@@ -88,7 +88,7 @@ def test_offsets_and_segments_invariants(items):
     log = Log(TP, config(segment_bytes=MIB, segment_ms=1_000), 0.0)
     expected = 0
     for i, (count, wire) in enumerate(items):
-        assert log.append(batch(count, wire, t_ms=100.0 * i), 100.0 * i) == expected
+        assert log.append(batch(count, wire, t_ms=100.0 * i), 100.0 * i).base_offset == expected
         expected += count
     assert log.log_end_offset == expected
     segs = log.segments
@@ -224,7 +224,7 @@ def test_retention_deletes_an_expired_active_segment_after_rolling():
     assert log.size_bytes == 0
     assert [(s.base_offset, s.size_bytes) for s in log.segments] == [(5, 0)]
     assert log.enforce_retention(1e9) == 0  # the empty active segment is never deleted
-    assert log.append(batch(2, 100, 6_000.0), 6_000.0) == 5  # offsets continue from the log end
+    assert log.append(batch(2, 100, 6_000.0), 6_000.0).base_offset == 5  # offsets continue from the log end
     assert len(log.segments) == 1 and log.log_end_offset == 7
 
 
@@ -300,11 +300,11 @@ def test_read_property(items, data):
     assert got[0].base_offset <= offset < got[0].next_offset
     for a, b in zip(got, got[1:], strict=False):
         assert a.next_offset == b.base_offset
-    size = sum(b.wire_bytes for b in got)
+    size = sum(b.stored_bytes for b in got)
     assert size <= max_bytes or len(got) == 1
     if got[-1].next_offset < leo:  # stopped early: the next batch would not have fitted
         nxt = next(b for b in log.read(got[-1].next_offset, 10**9))
-        assert size + nxt.wire_bytes > max_bytes
+        assert size + nxt.stored_bytes > max_bytes
     everything = log.read(offset, 10**12)
-    assert log.bytes_after(offset) == sum(b.wire_bytes for b in everything)
+    assert log.bytes_after(offset) == sum(b.stored_bytes for b in everything)
     assert everything[-1].next_offset == leo

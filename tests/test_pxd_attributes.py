@@ -114,7 +114,7 @@ _SCENARIO = {
     "horizon_ms": 3000,
     "cluster": {"brokers": 2, "hardware": "laptop"},
     "topics": [
-        {"name": "events", "partitions": 4, "replication.factor": 1, "config": {"segment.bytes": 1048576}}
+        {"name": "events", "partitions": 4, "replication.factor": 2, "config": {"segment.bytes": 1048576}}
     ],
     "producers": [
         {

@@ -135,6 +135,7 @@ _BACKLOG = (  # the reader starts late from the log start: its fetches find more
     ("topic", "partitions", 4),
 )
 _BIG = (("ProducerSpec", "rate_per_s", 20000), ("ProducerSpec", "value_bytes", 1000))
+_REPLICATED = (("topic", "replication.factor", 2),)  # both brokers hold each partition: followers fetch
 _OTHER_TOPIC = (
     ("Scenario", "topics", [{"name": "events", "partitions": 2}, {"name": "other", "partitions": 5}]),
 )
@@ -223,14 +224,15 @@ TABLE = {
     ("broker", "log.retention.minutes"): Alias("log.retention.ms", 2, 120_000),
     ("broker", "log.roll.hours"): Alias("log.roll.ms", 2, 7_200_000),
     ("broker", "min.insync.replicas"): Refused(2, REPLICATION),
-    ("broker", "default.replication.factor"): Refused(2, REPLICATION),
+    ("broker", "default.replication.factor"): Changes(2, context=(("topic", "replication.factor", _DROP),)),
     ("broker", "num.partitions"): Changes(4, context=(("topic", "partitions", _DROP),)),
     ("broker", "unclean.leader.election.enable"): Refused(True, FAILOVER),
     ("broker", "replica.lag.time.max.ms"): Refused(10000, REPLICATION),
-    ("broker", "replica.fetch.wait.max.ms"): Refused(100, REPLICATION),
-    ("broker", "replica.fetch.min.bytes"): Refused(1000, REPLICATION),
-    ("broker", "replica.fetch.max.bytes"): Refused(2097152, REPLICATION),
-    ("broker", "num.replica.fetchers"): Refused(2, REPLICATION),
+    ("broker", "replica.fetch.wait.max.ms"): Changes(100, context=_REPLICATED),  # idle fetches return sooner
+    ("broker", "replica.fetch.min.bytes"): Changes(1000, context=_REPLICATED),  # followers wait for data
+    ("broker", "replica.fetch.max.bytes"): Changes(100, context=_REPLICATED + _BIG),  # one batch a fetch
+    ("broker", "replica.fetch.response.max.bytes"): Changes(100, context=_REPLICATED + _BIG),
+    ("broker", "num.replica.fetchers"): Changes(2, context=_REPLICATED),  # one fetcher per partition
     ("broker", "socket.request.max.bytes"): NoOp(
         "only a request larger than it matters (the broker closes the connection); the scenario refuses "
         "any value a produce or fetch request could exceed, so within what it accepts Kafka behaves the same",
@@ -247,7 +249,7 @@ TABLE = {
         context=(("ProducerSpec", "topic", "clicks"), ("ConsumerSpec", "topic", "clicks")),
     ),
     ("topic", "partitions"): Changes(3),
-    ("topic", "replication.factor"): Refused(2, REPLICATION, default=1),
+    ("topic", "replication.factor"): Changes(2),
     ("topic.config", "retention.ms"): Changes(100, context=_ROLLING),
     ("topic.config", "retention.bytes"): Changes(5000, context=_ROLLING),
     ("topic.config", "segment.bytes"): Changes(1048576, context=_BIG),

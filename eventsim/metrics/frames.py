@@ -10,8 +10,15 @@ Frames (``Result.frame(name)``):
   number waiting, and the most seen by an arrival).
 * ``breakdown`` — per stage of the produce and consume paths: mean, p50, p99 and share of the path's mean.
 * ``latency_cdf`` — the produce and end-to-end latency distributions over the run.
-* ``partitions`` — at the end of every window and partition: leader, log start and end offsets, bytes
-  stored, segments.
+* ``partitions`` — at the end of every window and partition: leader, log start and end offsets, high
+  watermark, bytes stored, segments, ISR size and whether the partition is under-replicated.
+* ``topics`` — every partition as ``kafka-topics --describe`` shows it at the end of the run (leader,
+  leader epoch, replicas, ISR, high watermark, log end offset); ``Result.describe(at_s)`` at any time.
+* ``isr`` — the ISR of every partition at the start and after every change (shrink or expand).
+* ``replicas`` — at the end of every window, every follower of every partition: its log end offset, its
+  lag behind the leader in records and in ms since it was last caught up (Kafka's measure for the ISR),
+  and whether it is in the ISR.
+* ``replication`` — per window and broker: replication bytes sent to followers and received as a follower.
 * ``lag`` — consumer lag at the end of every window, per consumer group and partition (see :func:`lag`).
 * ``records`` — the per-record sample (all records of small runs; ``metrics.record_sample`` otherwise).
 """
@@ -24,7 +31,7 @@ import pandas as pd
 from eventsim.metrics.recorder import CONSUME_STAGES, PRODUCE_STAGES
 from eventsim.metrics.result import FRAMES, RESOURCES
 
-__all__ = ["summary", "frame", "lag", "sweep_frame"]
+__all__ = ["summary", "frame", "lag", "sweep_frame", "describe"]
 
 MIB = 1024.0 * 1024.0
 
@@ -166,10 +173,70 @@ def _partitions(result) -> pd.DataFrame:
         "leader",
         "log_start_offset",
         "log_end_offset",
+        "high_watermark",
         "size_bytes",
         "segments",
+        "isr_size",
+        "under_replicated",
     ]
     return pd.DataFrame(result.partition_rows, columns=cols)
+
+
+def _ids(ids) -> str:
+    return ",".join(str(b) for b in ids)
+
+
+def describe(result, at_s: float | None = None) -> pd.DataFrame:
+    """Partitions as ``kafka-topics --describe``: at the end of the run, or the ISR as it was at ``at_s``."""
+    isr_at: dict = {}
+    for t, topic, partition, isr in result.isr_rows:  # in time order per partition
+        if at_s is None or t <= at_s:
+            isr_at[(topic, partition)] = isr
+    rows = []
+    for topic, partition, leader, epoch, replicas, hw, leo in result.partition_state:
+        isr = isr_at.get((topic, partition), replicas)
+        row = {
+            "topic": topic,
+            "partition": partition,
+            "leader": leader,
+            "leader_epoch": epoch,
+            "replicas": _ids(replicas),
+            "isr": _ids(isr),
+            "under_replicated": len(isr) < len(replicas),
+        }
+        if at_s is None:
+            row["high_watermark"] = hw
+            row["log_end_offset"] = leo
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _isr(result) -> pd.DataFrame:
+    rows = [
+        (t, topic, partition, _ids(isr), len(isr)) for t, topic, partition, isr in result.isr_rows
+    ]
+    return pd.DataFrame(rows, columns=["time_s", "topic", "partition", "isr", "isr_size"])
+
+
+def _replicas(result) -> pd.DataFrame:
+    cols = ["time_s", "topic", "partition", "broker", "leader", "log_end_offset", "lag_records", "lag_ms",
+            "in_isr"]
+    return pd.DataFrame(result.replica_rows, columns=cols)
+
+
+def _replication(result) -> pd.DataFrame:
+    """Per window and broker: bytes sent to followers (``bytes_out``) and received as one (``bytes_in``)."""
+    df = pd.DataFrame(result.replication_rows, columns=["time_s", "broker", "out_total", "in_total"])
+    if df.empty:
+        return pd.DataFrame(columns=["time_s", "broker", "bytes_out", "bytes_in", "mib_per_s_out"])
+    df = df.sort_values(["broker", "time_s"], kind="stable")
+    by = df.groupby("broker")
+    df["bytes_out"] = by["out_total"].diff().fillna(df["out_total"]).astype(np.int64)
+    df["bytes_in"] = by["in_total"].diff().fillna(df["in_total"]).astype(np.int64)
+    span = by["time_s"].diff().fillna(df["time_s"])
+    df["mib_per_s_out"] = np.where(span > 0, df["bytes_out"] / MIB / span.where(span > 0, 1.0), 0.0)
+    out = df.drop(columns=["out_total", "in_total"]).sort_values(["time_s", "broker"], kind="stable")
+    return out.reset_index(drop=True)
 
 
 LAG_COLUMNS = ["time_s", "group", "topic", "partition", "consumer", "high_watermark", "position", "lag"]
@@ -239,6 +306,10 @@ _BUILDERS = {
     "partitions": _partitions,
     "lag": lag,
     "records": _records,
+    "topics": describe,
+    "isr": _isr,
+    "replicas": _replicas,
+    "replication": _replication,
 }
 assert set(_BUILDERS) == set(FRAMES)
 

@@ -134,6 +134,8 @@ class Recorder:
         self._produce_rows: list[dict] = []  # sampled records, column arrays per flush
         self._consume_rows: list[tuple] = []  # (record ids, consume times) per flush
         self.partition_rows: list[tuple] = []
+        self.replica_rows: list = []
+        self.replication_rows: list = []
         self.lag_rows: list[tuple] = []
 
     def topic(self, name: str) -> TopicMetrics:
@@ -331,21 +333,42 @@ class Recorder:
         self.deleted_bytes[tp.topic] = self.deleted_bytes.get(tp.topic, 0) + nbytes
 
     def snapshot_partitions(self, now: float, cluster) -> None:
+        """Every partition at ``now`` (its leader's log and ISR), every follower's progress, and the
+        replication bytes each broker has sent and received so far."""
+        t = now / 1000.0
+        rows = self.partition_rows
+        replica_rows = self.replica_rows
         for topic in cluster.topics.values():
+            rf = len(topic.replicas[0]) if topic.replicas else 1
             for tp in topic.tps():
-                log = cluster.log(tp)
-                self.partition_rows.append(
+                partition = cluster.partition(tp)
+                log = partition.log
+                isr = len(partition.isr)
+                rows.append(
                     (
-                        now / 1000.0,
+                        t,
                         tp.topic,
                         tp.partition,
-                        topic.leader(tp.partition),
+                        partition.leader,
                         log.log_start_offset,
                         log.log_end_offset,
+                        log.high_watermark,
                         log.size_bytes,
                         len(log.segments),
+                        isr,
+                        isr < rf,
                     )
                 )
+                in_isr = partition.isr
+                for b, r in partition.remote.items():
+                    lag_records, lag_ms = partition.follower_lag(b, now)
+                    replica_rows.append(
+                        (t, tp.topic, tp.partition, b, partition.leader, r.log_end_offset, lag_records,
+                         lag_ms, b in in_isr)
+                    )
+        self.replication_rows.extend(
+            (t, b.id, b.replication_bytes_out, b.replication_bytes_in) for b in cluster.brokers
+        )
 
     def snapshot_lag(self, now: float, cluster, consumers) -> None:
         """Consumer lag at ``now`` of every assigned partition: high watermark minus the consumer's position.

@@ -14,7 +14,20 @@ import numpy as np
 
 __all__ = ["Result", "FRAMES"]
 
-FRAMES = ("summary", "timeseries", "brokers", "breakdown", "latency_cdf", "partitions", "lag", "records")
+FRAMES = (
+    "summary",
+    "timeseries",
+    "brokers",
+    "breakdown",
+    "latency_cdf",
+    "partitions",
+    "lag",
+    "records",
+    "topics",
+    "isr",
+    "replicas",
+    "replication",
+)
 RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
 
 
@@ -39,6 +52,10 @@ class Result:
     stages: dict = field(default_factory=dict)  # (path, stage) -> LatencyHistogram
     partition_rows: list = field(default_factory=list)
     lag_rows: list = field(default_factory=list)
+    replica_rows: list = field(default_factory=list)
+    replication_rows: list = field(default_factory=list)
+    isr_rows: list = field(default_factory=list)  # (time_s, topic, partition, isr) at every ISR change
+    partition_state: list = field(default_factory=list)  # the end of the run, as kafka-topics --describe
     produce_rows: list = field(default_factory=list)
     consume_rows: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -107,6 +124,25 @@ class Result:
         res.stages = dict(rec.stages)
         res.partition_rows = list(rec.partition_rows)
         res.lag_rows = list(rec.lag_rows)
+        res.replica_rows = list(rec.replica_rows)
+        res.replication_rows = list(rec.replication_rows)
+        for topic in run.cluster.topics.values():
+            for tp in topic.tps():
+                partition = run.cluster.partition(tp)
+                for t, isr in partition.isr_history:
+                    res.isr_rows.append((t / 1000.0, tp.topic, tp.partition, isr))
+                log = partition.log
+                res.partition_state.append(
+                    (
+                        tp.topic,
+                        tp.partition,
+                        partition.leader,
+                        partition.leader_epoch,
+                        tuple(partition.replicas),
+                        log.high_watermark,
+                        log.log_end_offset,
+                    )
+                )
         res.produce_rows = list(rec._produce_rows)
         res.consume_rows = list(rec._consume_rows)
         env = run.env
@@ -151,6 +187,14 @@ class Result:
         from eventsim.metrics import frames
 
         return frames.frame(self, name)
+
+    def describe(self, at_s: float | None = None):
+        """The partitions as ``kafka-topics --describe`` shows them, at the end of the run or at ``at_s``
+        (simulated seconds): topic, partition, leader, leader epoch, replicas, ISR; ``frame("topics")`` is
+        the end of the run."""
+        from eventsim.metrics import frames
+
+        return frames.describe(self, at_s)
 
     def latency(self, kind: str = "produce", topic: str | None = None):
         """The overall latency histogram (``LatencyHistogram``) of ``kind`` ("produce" or "e2e")."""

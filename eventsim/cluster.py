@@ -1,15 +1,17 @@
 """``Cluster``: brokers, topics with their partition placement, client hosts and the network.
 
 Builds the component tree of one run from a ``Scenario``: the hardware profile sets every host's
-numbers; topics get Kafka's replica placement (``controller/replica_placer.py``), and each partition's
-log is created on its leader (followers arrive with replication). Producers and consumers each run on
+numbers (``cluster.broker_hardware`` may give a broker other hardware: ``ClusterConfig.profile_for``);
+topics get KRaft's striped replica placement over the brokers' racks (``controller/replica_placer.py``)
+or the scenario's own ``replicas`` assignment, and each partition's log is created on its leader
+(followers arrive with replication). Producers and consumers each run on
 their own client host (NIC at the profile's client rate).
 """
 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
-from eventsim.controller.replica_placer import assign_replicas
+from eventsim.controller.replica_placer import StripedReplicaPlacer
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
 from eventsim.structs import TopicPartition
@@ -40,17 +42,17 @@ class Cluster:
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
         self.brokers = [
-            Broker(env, i, scenario.broker, prof, self, recorder, window)
+            Broker(env, i, scenario.broker, scenario.cluster.profile_for(i), self, recorder, window)
             for i in range(scenario.cluster.brokers)
         ]
         rng = env.rng("cluster.placement")
-        n = len(self.brokers)
+        racks = scenario.cluster.racks or (None,) * len(self.brokers)
+        placer = StripedReplicaPlacer()
         self.topics: dict[str, TopicState] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
-            start, shift = int(rng.integers(n)), int(rng.integers(n))
-            replicas = assign_replicas(
-                list(range(n)), resolved.partitions, resolved.replication_factor, start, shift
+            replicas = [list(r) for r in resolved.replicas] if resolved.replicas else placer.place(
+                resolved.partitions, resolved.replication_factor, dict(enumerate(racks)), rng
             )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic

@@ -383,16 +383,16 @@ def broker_profile(cluster: HardwareProfile, override: object, path: str = "brok
     reason, and values are validated as a profile's are; each problem is one
     :class:`~eventsim.core.errors.InvalidConfigurationError` whose field starts with ``path``.
     """
-    if isinstance(override, str):
-        override = {"hardware": override}
-    fields = dict(override)
+    named = isinstance(override, str)
+    fields = {"hardware": override} if named else dict(override)
     base = cluster
     if "hardware" in fields:
         name = fields.pop("hardware")
         try:
             machine = get_profile(name)
         except InvalidConfigurationError as err:
-            raise InvalidConfigurationError(f"{path}.hardware", name, err.allowed, err.reason) from None
+            where = path if named else f"{path}.hardware"
+            raise InvalidConfigurationError(where, name, err.allowed, err.reason) from None
         base = dataclasses.replace(
             cluster,
             name=machine.name,

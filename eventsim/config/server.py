@@ -448,11 +448,11 @@ class ClusterConfig(PropertyConfig):
                 f"a list of {self.brokers} rack names, one per broker",
                 f"{len(self.racks)} racks for {self.brokers} brokers",
             )
-        for broker, _ in self.broker_hardware or ():
+        for broker, override in self.broker_hardware or ():
             if broker >= self.brokers:
                 raise InvalidConfigurationError(
                     f"broker_hardware.{broker}",
-                    broker,
+                    override if isinstance(override, str) else dict(override),
                     f"broker ids 0..{self.brokers - 1}",
                     f"the cluster has {self.brokers} brokers; there is no broker {broker}",
                 )

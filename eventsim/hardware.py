@@ -373,7 +373,9 @@ _CLUSTER_WIDE = {
 }
 
 
-def broker_profile(cluster: HardwareProfile, override: object, path: str = "broker_hardware") -> HardwareProfile:
+def broker_profile(
+    cluster: HardwareProfile, override: object, path: str = "broker_hardware"
+) -> HardwareProfile:
     """The profile of one broker whose hardware differs from the cluster's (``cluster.broker_hardware``).
 
     ``override`` is a profile name (the broker is that machine: its :data:`BROKER_HOST_FIELDS`), or a

@@ -3,8 +3,8 @@
 What Kafka does: nothing checks a *deployment* as a whole; the errors surface one by one at run time.
 Creating a topic with more replicas than brokers fails with ``InvalidReplicationFactorException``
 (``ReplicationControlManager.createTopic``), and a manual replica assignment naming a broker that is
-not registered with ``InvalidReplicaAssignmentException``; a producer sending to a missing topic waits for metadata
-and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fails with
+not registered with ``InvalidReplicaAssignmentException``; a producer sending to a missing topic
+waits for metadata and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fails with
 ``RecordTooLargeException`` in ``KafkaProducer.ensureValidRecordSize``, and a batch larger than the
 topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
 ``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write

@@ -156,7 +156,9 @@ def test_same_seed_same_layout_and_the_seed_matters():
 
 
 def test_a_sequence_of_racks_is_read_as_brokers_0_1_2():
-    assert PLACER.place(6, 2, ["x", "y", "z"], _rng(1)) == PLACER.place(6, 2, {0: "x", 1: "y", 2: "z"}, _rng(1))
+    assert PLACER.place(6, 2, ["x", "y", "z"], _rng(1)) == PLACER.place(
+        6, 2, {0: "x", 1: "y", 2: "z"}, _rng(1)
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -229,7 +231,7 @@ def test_the_cluster_places_with_the_striped_placer_from_its_placement_stream():
     rng = run.env.rng("cluster.placement")  # a fresh stream of the same scope and seed
     assert run.cluster.topics["events"].replicas == PLACER.place(6, 1, [None] * 3, rng)
     for p, replicas in enumerate(run.cluster.topics["events"].replicas):
-        assert (("events", p) in {(tp.topic, tp.partition) for tp in run.cluster.brokers[replicas[0]].logs})
+        assert ("events", p) in {(tp.topic, tp.partition) for tp in run.cluster.brokers[replicas[0]].logs}
 
 
 def test_racks_change_the_placement():
@@ -267,7 +269,10 @@ def test_manual_assignment_with_followers_round_trips_once_replication_is_modell
     topic = sc.topic("events")
     assert (topic.partitions, topic.replication_factor) == (2, 3)
     assert Scenario.load(sc.to_dict()) == sc
-    assert TopicConfig.from_properties({"name": "t", "replicas": "0:1:2,1:2:0"}).replicas == ((0, 1, 2), (1, 2, 0))
+    assert TopicConfig.from_properties({"name": "t", "replicas": "0:1:2,1:2:0"}).replicas == (
+        (0, 1, 2),
+        (1, 2, 0),
+    )
 
 
 def test_a_topic_without_partitions_takes_them_from_the_assignment_not_the_broker():

@@ -38,9 +38,9 @@ takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``C
 without them does (KIP-464); a topic's ``replicas`` is a manual assignment
 (``kafka-topics --replica-assignment``) that implies both. The cluster's ``racks`` drive the KRaft
 striped replica placement (:mod:`eventsim.controller.replica_placer`), and ``broker_hardware`` gives
-single brokers hardware of their own (``ClusterConfig.profile_for``). Unknown property names are errors with a did-you-mean; real Kafka
-properties that are not modelled (serializers, TLS, transactions, buffer sizes) are errors that say
-so.
+single brokers hardware of their own (``ClusterConfig.profile_for``). Unknown property names are
+errors with a did-you-mean; real Kafka properties that are not modelled (serializers, TLS,
+transactions, buffer sizes) are errors that say so.
 
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):

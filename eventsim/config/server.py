@@ -288,7 +288,11 @@ class TopicConfig(PropertyConfig):
                 self._derive(derived, name, value)
             elif getattr(self, name) != value:
                 given = getattr(self, name)
-                want = f"{given} partition lists" if name == "partitions" else f"{given} broker ids per partition"
+                want = (
+                    f"{given} partition lists"
+                    if name == "partitions"
+                    else f"{given} broker ids per partition"
+                )
                 raise InvalidConfigurationError(
                     "replicas",
                     [list(r) for r in lists],
@@ -372,7 +376,9 @@ class _BrokerHardwareProp(Prop):
             broker = int_prop(0).check(f"{name}.{key}", key)
             where = f"{name}.{broker}"
             if broker in out:
-                raise InvalidConfigurationError(where, spec, "each broker once", f"broker {broker} is given twice")
+                raise InvalidConfigurationError(
+                    where, spec, "each broker once", f"broker {broker} is given twice"
+                )
             if isinstance(spec, tuple):
                 spec = dict(spec)
             if isinstance(spec, str):

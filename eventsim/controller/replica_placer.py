@@ -177,7 +177,10 @@ class StripedReplicaPlacer:
         fenced = frozenset(fenced)
         if replication_factor <= 0:
             raise InvalidConfigurationError(
-                "replication.factor", replication_factor, "integer >= 1", "the replication factor must be positive"
+                "replication.factor",
+                replication_factor,
+                "integer >= 1",
+                "the replication factor must be positive",
             )
         if replication_factor > len(broker_racks):
             raise InvalidConfigurationError(

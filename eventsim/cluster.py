@@ -1,18 +1,19 @@
 """``Cluster``: brokers, topics with their partition placement, client hosts and the network.
 
 Builds the component tree of one run from a ``Scenario``: the hardware profile sets every host's
-numbers; topics get Kafka's replica placement (``controller/replica_placer.py``); each partition has a
-log on every replica, its first replica leads it (the preferred leader, leader epoch 0, every replica in
-sync), and each follower broker fetches it with the ``ReplicaFetcherThread`` that ``getFetcherId`` picks
-(``broker/replica_fetcher.py``). Producers and consumers each run on their own client host (NIC at the
-profile's client rate).
+numbers (``cluster.broker_hardware`` may give a broker other hardware: ``ClusterConfig.profile_for``);
+topics get KRaft's striped replica placement over the brokers' racks (``controller/replica_placer.py``)
+or the scenario's own ``replicas`` assignment. Each partition has a log on every replica; its first
+replica leads it (the preferred leader, leader epoch 0, every replica in sync), and each follower broker
+fetches it with the ``ReplicaFetcherThread`` that ``getFetcherId`` picks (``broker/replica_fetcher.py``).
+Producers and consumers each run on their own client host (NIC at the profile's client rate).
 """
 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
 from eventsim.broker.replica_fetcher import ReplicaFetcherThread, fetcher_id
-from eventsim.controller.replica_placer import assign_replicas
+from eventsim.controller.replica_placer import StripedReplicaPlacer
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
 from eventsim.structs import TopicPartition
@@ -43,11 +44,12 @@ class Cluster:
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
         self.brokers = [
-            Broker(env, i, scenario.broker, prof, self, recorder, window)
+            Broker(env, i, scenario.broker, scenario.cluster.profile_for(i), self, recorder, window)
             for i in range(scenario.cluster.brokers)
         ]
         rng = env.rng("cluster.placement")
-        n = len(self.brokers)
+        racks = scenario.cluster.racks or (None,) * len(self.brokers)
+        placer = StripedReplicaPlacer()
         self.topics: dict[str, TopicState] = {}
         # KIP-966's Eligible Leader Replicas, on in new clusters from Kafka 4.1: the high watermark waits
         # while the ISR is below min.insync.replicas.
@@ -55,9 +57,8 @@ class Cluster:
         fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
-            start, shift = int(rng.integers(n)), int(rng.integers(n))
-            replicas = assign_replicas(
-                list(range(n)), resolved.partitions, resolved.replication_factor, start, shift
+            replicas = [list(r) for r in resolved.replicas] if resolved.replicas else placer.place(
+                resolved.partitions, resolved.replication_factor, dict(enumerate(racks)), rng
             )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic

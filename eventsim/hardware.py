@@ -52,6 +52,8 @@ __all__ = [
     "HardwareProfile",
     "PROFILES",
     "get_profile",
+    "BROKER_HOST_FIELDS",
+    "broker_profile",
     "bytes_per_ms",
     "tcp_payload_bytes_per_ms",
 ]
@@ -345,3 +347,77 @@ def get_profile(name: str | HardwareProfile) -> HardwareProfile:
     close = difflib.get_close_matches(str(name), names, n=1) if isinstance(name, str) else []
     reason = f"unknown hardware profile; did you mean {close[0]!r}?" if close else "unknown hardware profile"
     raise InvalidConfigurationError("cluster.hardware", name, "one of: " + ", ".join(names), reason)
+
+
+# What one broker host may have of its own (``cluster.broker_hardware``); the rest is cluster-wide.
+BROKER_HOST_FIELDS = (
+    "cpu_cores",
+    "nic_bytes_per_ms",
+    "disks",
+    "disk_write_bytes_per_ms",
+    "disk_read_bytes_per_ms",
+    "page_cache_bytes",
+    "network_thread_cpu_ms",
+    "request_cpu_ms",
+    "append_cpu_ms_per_mb",
+    "fetch_cpu_ms_per_mb",
+)
+_CLUSTER_WIDE = {
+    "network_latency_ms": "the model has one network, whose host-to-host latency is the cluster profile's "
+    "for every host; a per-broker latency is not modelled",
+    "client_nic_bytes_per_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
+    "client_record_cpu_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
+    "name": "a label of the profile, not a capacity of the broker",
+    "description": "a label of the profile, not a capacity of the broker",
+    "source": "a label of the profile, not a capacity of the broker",
+}
+
+
+def broker_profile(
+    cluster: HardwareProfile, override: object, path: str = "broker_hardware"
+) -> HardwareProfile:
+    """The profile of one broker whose hardware differs from the cluster's (``cluster.broker_hardware``).
+
+    ``override`` is a profile name (the broker is that machine: its :data:`BROKER_HOST_FIELDS`), or a
+    mapping of :data:`BROKER_HOST_FIELDS` to new values, optionally with ``hardware: <profile name>`` as
+    the machine they change (default: the cluster's). The network latency and the client hosts' fields
+    stay the cluster's. Unknown names get a did-you-mean, cluster-wide fields are refused with the
+    reason, and values are validated as a profile's are; each problem is one
+    :class:`~eventsim.core.errors.InvalidConfigurationError` whose field starts with ``path``.
+    """
+    named = isinstance(override, str)
+    fields = {"hardware": override} if named else dict(override)
+    base = cluster
+    if "hardware" in fields:
+        name = fields.pop("hardware")
+        try:
+            machine = get_profile(name)
+        except InvalidConfigurationError as err:
+            where = path if named else f"{path}.hardware"
+            raise InvalidConfigurationError(where, name, err.allowed, err.reason) from None
+        base = dataclasses.replace(
+            cluster,
+            name=machine.name,
+            description=machine.description,
+            source=machine.source,
+            **{f: getattr(machine, f) for f in BROKER_HOST_FIELDS},
+        )
+    allowed = "hardware (a profile name) or one of: " + ", ".join(BROKER_HOST_FIELDS)
+    for key, value in fields.items():
+        if key in _CLUSTER_WIDE:
+            raise InvalidConfigurationError(
+                f"{path}.{key}", value, allowed, f"{key} cannot differ per broker: {_CLUSTER_WIDE[key]}"
+            )
+        if key not in BROKER_HOST_FIELDS:
+            close = difflib.get_close_matches(str(key), [*BROKER_HOST_FIELDS, "hardware"], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidConfigurationError(f"{path}.{key}", value, allowed, "unknown hardware field" + hint)
+    if not fields:
+        return base
+    try:
+        changed = base.with_overrides(**fields)
+    except InvalidConfigurationError as err:
+        field = err.field.removeprefix("hardware.")
+        raise InvalidConfigurationError(f"{path}.{field}", err.value, err.allowed, err.reason) from None
+    shown = ", ".join(f"{key}={value:g}" for key, value in fields.items())
+    return dataclasses.replace(changed, description=f"{base.description}; this broker: {shown}")

@@ -2,8 +2,9 @@
 
 What Kafka does: nothing checks a *deployment* as a whole; the errors surface one by one at run time.
 Creating a topic with more replicas than brokers fails with ``InvalidReplicationFactorException``
-(``ReplicationControlManager.createTopic``); a producer sending to a missing topic waits for metadata
-and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fails with
+(``ReplicationControlManager.createTopic``), and a manual replica assignment naming a broker that is
+not registered with ``InvalidReplicaAssignmentException``; a producer sending to a missing topic
+waits for metadata and times out; a record larger than ``max.request.size`` or ``buffer.memory`` fails with
 ``RecordTooLargeException`` in ``KafkaProducer.ensureValidRecordSize``, and a batch larger than the
 topic's ``max.message.bytes`` is rejected by the broker with ``RECORD_TOO_LARGE``; a topic whose
 ``min.insync.replicas`` exceeds its replication factor accepts no ``acks=all`` write
@@ -309,6 +310,15 @@ class Scenario:
                 )
             seen[collision] = topic.name
             resolved = topic.resolve(self.broker)
+            for p, assigned in enumerate(topic.replicas or ()):
+                unknown = [b for b in assigned if b >= self.cluster.brokers]
+                if unknown:
+                    raise InvalidConfigurationError(
+                        f"{path}.replicas[{p}]",
+                        list(assigned),
+                        f"broker ids 0..{self.cluster.brokers - 1}",
+                        f"no broker {unknown[0]} in a cluster of {self.cluster.brokers} brokers",
+                    )
             replicas = resolved.replication_factor
             if replicas > self.cluster.brokers:
                 where = f"{path}.replication.factor"

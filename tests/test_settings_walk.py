@@ -139,6 +139,7 @@ _REPLICATED = (("topic", "replication.factor", 2),)  # both brokers hold each pa
 _OTHER_TOPIC = (
     ("Scenario", "topics", [{"name": "events", "partitions": 2}, {"name": "other", "partitions": 5}]),
 )
+_FOUR_BROKERS = (("cluster", "brokers", 4), ("topic", "partitions", 8))
 _RF1 = "acks=1 and acks=all are identical while every topic has one replica (Kafka's behaviour)"
 
 TABLE = {
@@ -250,6 +251,7 @@ TABLE = {
     ),
     ("topic", "partitions"): Changes(3),
     ("topic", "replication.factor"): Changes(2),
+    ("topic", "replicas"): Changes([[0], [0]]),  # both partitions on broker 0 instead of one each
     ("topic.config", "retention.ms"): Changes(100, context=_ROLLING),
     ("topic.config", "retention.bytes"): Changes(5000, context=_ROLLING),
     ("topic.config", "segment.bytes"): Changes(1048576, context=_BIG),
@@ -262,7 +264,9 @@ TABLE = {
     # ---------------------------------------------------------------- cluster
     ("cluster", "brokers"): Changes(1),
     ("cluster", "hardware"): Changes("cloud-2020"),
-    ("cluster", "racks"): Refused(["a", "b"], FAILOVER),
+    # Racks change which broker leads which partition (the striped placer visits racks in turn).
+    ("cluster", "racks"): Changes(["a", "b", "a", "b"], context=_FOUR_BROKERS),
+    ("cluster", "broker_hardware"): Changes({1: "commodity-2014"}),
     ("cluster", "controller_mode"): Refused("zookeeper", FAILOVER),
     # ---------------------------------------------------------------- producer spec
     ("ProducerSpec", "name"): NoOp("a label; it also names the producer's random stream", "web", same=False),

@@ -35,9 +35,12 @@ requires >= 0 or >= 1 and says so in the message. Values are parsed as ``ConfigD
 (numeric strings for integers, ``"true"``/``"false"`` for booleans; see
 :mod:`eventsim.core.validation`). A topic that gives no ``partitions`` or ``replication.factor``
 takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``CreateTopics`` request
-without them does (KIP-464). Unknown property names are errors with a did-you-mean; real Kafka
-properties that are not modelled (serializers, TLS, transactions, buffer sizes) are errors that say
-so.
+without them does (KIP-464); a topic's ``replicas`` is a manual assignment
+(``kafka-topics --replica-assignment``) that implies both. The cluster's ``racks`` drive the KRaft
+striped replica placement (:mod:`eventsim.controller.replica_placer`), and ``broker_hardware`` gives
+single brokers hardware of their own (``ClusterConfig.profile_for``). Unknown property names are
+errors with a did-you-mean; real Kafka properties that are not modelled (serializers, TLS,
+transactions, buffer sizes) are errors that say so.
 
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):
@@ -46,8 +49,8 @@ other value is an error naming the capability that will model it):
   the broker's ``default.replication.factor``, ``replica.lag.time.max.ms``,
   ``replica.fetch.wait.max.ms``, ``replica.fetch.min.bytes``, ``replica.fetch.max.bytes`` and
   ``num.replica.fetchers``;
-* failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``) and
-  ``racks``, the producer's ``partitioner.availability.timeout.ms`` and the consumer's
+* failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``), the
+  producer's ``partitioner.availability.timeout.ms`` and the consumer's
   ``request.timeout.ms``;
 * consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
   ``enable.auto.commit`` (accepted as Kafka derives it: true for a group), ``auto.commit.interval.ms``

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -130,6 +131,42 @@ class BrokerConfig(PropertyConfig):
             )
 
 
+class _ReplicaAssignmentProp(Prop):
+    """A manual replica assignment: a list of lists of broker ids (``[[0, 1], [1, 2]]``), or the text
+    ``kafka-topics --replica-assignment`` takes (``"0:1,1:2"``: partitions by commas, brokers by colons).
+    Stored as a tuple of tuples."""
+
+    def allowed(self) -> str:
+        return "a non-empty list with one list of broker ids (integers >= 0) per partition" + (
+            " or null" if self.nullable else ""
+        )
+
+    def _check_replica_assignment(self, name: str, value: object) -> tuple[tuple[int, ...], ...]:
+        if isinstance(value, str):
+            text = value.strip()
+            value = [part.split(":") for part in text.split(",")] if text else []
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise self._fail(name, value, "expected a list of lists of broker ids")
+        lists = list(value)
+        if not lists:
+            raise self._fail(name, [], "a topic needs at least one partition")
+        out = []
+        for p, replicas in enumerate(lists):
+            where = f"{name}[{p}]"
+            if isinstance(replicas, (str, bytes, Mapping)) or not isinstance(replicas, Iterable):
+                raise InvalidConfigurationError(
+                    where, replicas, "a list of broker ids", f"expected a list, got {type(replicas).__name__}"
+                )
+            replicas = list(replicas)
+            if not replicas:
+                raise InvalidConfigurationError(
+                    where, [], "a non-empty list of broker ids", f"partition {p} has no replica"
+                )
+            ids = int_prop(0)
+            out.append(tuple(ids.check(f"{where}[{i}]", broker) for i, broker in enumerate(replicas)))
+        return tuple(out)
+
+
 _TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]+")
 _TOPIC_OVERRIDES = {  # topic property -> the broker property it defaults to (ServerTopicConfigSynonyms)
     "retention_ms": "log_retention_ms",
@@ -150,11 +187,21 @@ class TopicConfig(PropertyConfig):
 
     ``partitions`` and ``replication_factor`` left as ``None`` take the broker's ``num.partitions`` and
     ``default.replication.factor``, as a ``CreateTopics`` request without them does (KIP-464).
+
+    ``replicas`` is a manual replica assignment, as ``kafka-topics --create --replica-assignment``
+    sends it (``CreatableTopic.assignments``): one list of broker ids per partition, the first id the
+    preferred leader (``[[0, 1], [1, 2], [2, 0]]``, or kafka-topics' text ``"0:1,1:2,2:0"``). The
+    controller then places nothing itself. ``partitions`` and ``replication.factor`` may be left out
+    and are implied by the assignment; given, they must agree with it (Kafka's ``CreateTopics`` refuses
+    them next to an assignment altogether; eventsim accepts agreeing values so that a scenario written
+    back by ``to_dict`` loads again). Every partition needs the same number of distinct brokers;
+    whether the ids name brokers of the cluster is checked by the scenario, which knows the cluster.
     """
 
     name: str
     partitions: int | None = None
     replication_factor: int | None = None
+    replicas: tuple[tuple[int, ...], ...] | None = None
     retention_ms: int | None = None
     retention_bytes: int | None = None
     segment_bytes: int | None = None
@@ -176,6 +223,7 @@ class TopicConfig(PropertyConfig):
         "partitions": int_prop(1, nullable=True),  # None: the broker's num.partitions
         # A Java short on the wire; None: the broker's default.replication.factor.
         "replication_factor": int_prop(1, 32767, nullable=True),
+        "replicas": _ReplicaAssignmentProp("replica_assignment", nullable=True),
         "retention_ms": long_prop(-1, nullable=True),
         "retention_bytes": long_prop(nullable=True),
         "segment_bytes": int_prop(1048576, nullable=True),
@@ -186,9 +234,11 @@ class TopicConfig(PropertyConfig):
         "flush_messages": long_prop(1, nullable=True),
         "flush_ms": long_prop(0, nullable=True),
     }
-    _TOP_LEVEL: ClassVar[tuple[str, ...]] = ("name", "partitions", "replication_factor")
+    _TOP_LEVEL: ClassVar[tuple[str, ...]] = ("name", "partitions", "replication_factor", "replicas")
 
     def _resolve(self, derived: dict[str, object]) -> None:
+        if self.replicas is not None:
+            self._check_assignment(derived)
         # org.apache.kafka.common.internals.Topic.validate
         allowed = "1-249 characters from a-z A-Z 0-9 . _ -, not '.' or '..'"
         if not self.name or self.name in (".", "..") or len(self.name) > 249:
@@ -199,16 +249,58 @@ class TopicConfig(PropertyConfig):
                 "name", self.name, allowed, f"illegal characters {''.join(bad)!r}"
             )
 
+    def _check_assignment(self, derived: dict[str, object]) -> None:
+        """Kafka's rules for a manual assignment (``ReplicationControlManager.createTopic``), and the
+        partition count and replication factor it implies."""
+        lists = self.replicas
+        for p, replicas in enumerate(lists):
+            if len(set(replicas)) != len(replicas):
+                twice = sorted({b for b in replicas if replicas.count(b) > 1})
+                raise InvalidConfigurationError(
+                    f"replicas[{p}]",
+                    list(replicas),
+                    "distinct broker ids",
+                    f"broker {twice[0]} holds two replicas of partition {p} (a broker holds one replica "
+                    "of a partition)",
+                )
+            if len(replicas) != len(lists[0]):
+                raise InvalidConfigurationError(
+                    f"replicas[{p}]",
+                    list(replicas),
+                    f"a list of {len(lists[0])} broker ids, as partition 0 has",
+                    f"partition {p} has {len(replicas)} replicas and partition 0 has {len(lists[0])}; "
+                    "all partitions of a topic have the same replication factor",
+                )
+        implied = {"partitions": len(lists), "replication_factor": len(lists[0])}
+        for name, value in implied.items():
+            if self._is_unset(name):
+                self._derive(derived, name, value)
+            elif getattr(self, name) != value:
+                given = getattr(self, name)
+                want = (
+                    f"{given} partition lists"
+                    if name == "partitions"
+                    else f"{given} broker ids per partition"
+                )
+                raise InvalidConfigurationError(
+                    "replicas",
+                    [list(r) for r in lists],
+                    f"{want} (as {self.dotted(name)} says), or {self.dotted(name)} left out",
+                    f"the assignment implies {self.dotted(name)} {value} but {self.dotted(name)} is "
+                    f"{getattr(self, name)}; leave {self.dotted(name)} out or make them agree",
+                )
+
     @classmethod
     def from_properties(cls, props, *, path: str = "") -> TopicConfig:
-        """From ``{"name": ..., "partitions": 12, "replication.factor": 3, "config": {topic properties}}``."""
+        """From ``{"name": ..., "partitions": 12, "replication.factor": 3, "config": {topic properties}}``
+        (or ``"replicas": [[0, 1], [1, 2], ...]`` instead of the partition count and replication factor)."""
         props = check_mapping(path or "topic", {} if props is None else props, "topic keys")
         for key, value in props.items():
             if str(key).strip().replace("_", ".") in {cls.dotted(name) for name in _TOPIC_OVERRIDES}:
                 raise InvalidConfigurationError(
                     join_path(path, str(key)),
                     value,
-                    "name, partitions, replication.factor, config",
+                    "name, partitions, replication.factor, replicas, config",
                     f"put {key} under config:",
                 )
         top, nested = cls._normalise(props, path, cls._TOP_LEVEL, extra=("config",))
@@ -219,13 +311,16 @@ class TopicConfig(PropertyConfig):
                 raise InvalidConfigurationError("name", MISSING, "a topic name", "every topic needs a name")
             return cls(**top, **overrides)
         except InvalidConfigurationError as err:
-            if err.field not in ("name", "partitions", "replication.factor"):
+            if err.field.split("[")[0] not in ("name", "partitions", "replication.factor", "replicas"):
                 err = type(err)(f"config.{err.field}", err.value, err.allowed, err.reason)
             raise err.prefixed(path) from None
 
     def to_properties(self) -> dict[str, object]:
         props = super().to_properties()
         head = {key: props.pop(key) for key in ("name", "partitions", "replication.factor")}
+        replicas = props.pop("replicas")
+        if replicas is not None:
+            head["replicas"] = [list(r) for r in replicas]
         return {**head, "config": {key: value for key, value in props.items() if value is not None}}
 
     def resolve(self, broker: BrokerConfig) -> TopicConfig:
@@ -248,22 +343,70 @@ class TopicConfig(PropertyConfig):
         return dataclasses.replace(self, **filled) if filled else self
 
 
+class _BrokerHardwareProp(Prop):
+    """``cluster.broker_hardware``: broker id -> a profile name or a mapping of profile fields.
+
+    Stored as a tuple of ``(broker id, override)`` pairs in broker order, each override a profile name
+    or a tuple of ``(field, value)`` pairs, so that the config stays frozen and hashable. Broker ids may
+    be integers or numeric strings (YAML and ``--set`` may give either)."""
+
+    def allowed(self) -> str:
+        return "a mapping of broker ids to a hardware profile name or a mapping of profile fields" + (
+            " or null" if self.nullable else ""
+        )
+
+    def _check_broker_hardware(self, name: str, value: object) -> tuple:
+        if isinstance(value, tuple):  # already stored form (dataclasses.replace)
+            value = dict(value)
+        if not isinstance(value, Mapping):
+            raise self._fail(name, value, "expected a mapping of broker ids")
+        out: dict[int, object] = {}
+        for key, spec in value.items():
+            broker = int_prop(0).check(f"{name}.{key}", key)
+            where = f"{name}.{broker}"
+            if broker in out:
+                raise InvalidConfigurationError(
+                    where, spec, "each broker once", f"broker {broker} is given twice"
+                )
+            if isinstance(spec, tuple):
+                spec = dict(spec)
+            if isinstance(spec, str):
+                out[broker] = spec.strip()
+            elif isinstance(spec, Mapping):
+                out[broker] = tuple((str(k).strip(), v) for k, v in spec.items())
+            else:
+                raise InvalidConfigurationError(
+                    where,
+                    spec,
+                    "a hardware profile name or a mapping of profile fields",
+                    f"expected a name or a mapping, got {type(spec).__name__}",
+                )
+        return tuple(sorted(out.items()))
+
+
 @dataclass(frozen=True)
 class ClusterConfig(PropertyConfig):
-    """The cluster's shape: broker count, hardware profile, racks and controller mode (eventsim's own)."""
+    """The cluster's shape: broker count, hardware, racks and controller mode (eventsim's own keys).
+
+    ``hardware`` names the profile of every host (:data:`eventsim.hardware.PROFILES`). ``racks`` gives
+    each broker its ``broker.rack`` (one name per broker, broker 0 first); the KRaft controller's
+    striped placement then puts a partition's replicas on different racks
+    (:mod:`eventsim.controller.replica_placer`). ``broker_hardware`` lets single brokers run on other
+    hardware, e.g. one slow follower: ``{2: {disk_write_bytes_per_ms: 50000}}`` changes fields of the
+    cluster's profile for broker 2 (the names of :data:`eventsim.hardware.BROKER_HOST_FIELDS`), and
+    ``{2: laptop}`` makes broker 2 a whole other machine (``{2: {hardware: laptop, disks: 1}}`` both).
+    The network latency and the client hosts stay the cluster's. :meth:`profile_for` gives a broker's
+    profile.
+    """
 
     brokers: int = 3
     hardware: str = "cloud-2020"
     racks: tuple[str, ...] | None = None
     controller_mode: str = "kraft"
+    broker_hardware: tuple | None = None
 
     _KIND: ClassVar[str] = "cluster"
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
-        "racks": NotModelledYet(
-            "rack-aware replica placement",
-            "racks decide where followers go and which failures a partition survives; they arrive with "
-            "the failover capability",
-        ),
         "controller_mode": NotModelledYet(
             "the ZooKeeper controller",
             "controller failover and ZooKeeper-mode leader elections arrive with the failover capability",
@@ -280,6 +423,7 @@ class ClusterConfig(PropertyConfig):
         "hardware": STR,
         "racks": Prop("strs", nullable=True),
         "controller_mode": Prop("choice", choices=("kraft", "zookeeper")),
+        "broker_hardware": _BrokerHardwareProp("broker_hardware", nullable=True),
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
@@ -299,3 +443,31 @@ class ClusterConfig(PropertyConfig):
                 f"a list of {self.brokers} rack names, one per broker",
                 f"{len(self.racks)} racks for {self.brokers} brokers",
             )
+        for broker, override in self.broker_hardware or ():
+            if broker >= self.brokers:
+                raise InvalidConfigurationError(
+                    f"broker_hardware.{broker}",
+                    override if isinstance(override, str) else dict(override),
+                    f"broker ids 0..{self.brokers - 1}",
+                    f"the cluster has {self.brokers} brokers; there is no broker {broker}",
+                )
+            self.profile_for(broker)  # every override is checked before the run
+
+    def profile_for(self, broker_id: int):
+        """The :class:`~eventsim.hardware.HardwareProfile` of broker ``broker_id``: the cluster's, with
+        its ``broker_hardware`` override applied when it has one."""
+        from eventsim.hardware import broker_profile, get_profile
+
+        cluster = get_profile(self.hardware)
+        override = dict(self.broker_hardware or ()).get(broker_id)
+        if override is None:
+            return cluster
+        return broker_profile(cluster, override, f"broker_hardware.{broker_id}")
+
+    def to_properties(self) -> dict[str, object]:
+        props = super().to_properties()
+        if self.broker_hardware is not None:
+            props["broker_hardware"] = {
+                broker: spec if isinstance(spec, str) else dict(spec) for broker, spec in self.broker_hardware
+            }
+        return props

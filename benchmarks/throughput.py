@@ -7,6 +7,12 @@ value size, handler and network figures, for as many records as eventsim produce
 ``--naive-records``). Prints a table and the speed-up, and writes the figures to
 ``out/bench/throughput.json``.
 
+The cost of replication: in the same process, the scenario again with every topic at
+``replication.factor`` 3 (``--replicated-rf``), ``min.insync.replicas`` 2 and the producers' ``acks=all``;
+prints the wall time per record of that run over the first (RF 3 / RF 1), and the extra wall time per
+follower fetch cycle (the difference of the two runs' wall times over the follower fetches it made).
+``--no-replicated`` skips it.
+
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/throughput.py [--horizon-ms 60000] [--seed 0] [--min-ratio 10]
@@ -39,7 +45,7 @@ def _import_eventsim():
     """Import eventsim from this checkout (the package is not necessarily installed in the venv)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    for module in ("eventsim.hardware", "eventsim.scenarios"):
+    for module in ("eventsim.hardware", "eventsim.scenarios", "eventsim.runner", "eventsim.metrics.result"):
         importlib.import_module(module)
     return importlib.import_module("eventsim")
 
@@ -110,6 +116,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="exit 1 if eventsim/naive records per wall-second is below this",
     )
     parser.add_argument(
+        "--replicated-rf", type=int, default=3, help="replication factor of the replicated run (default 3)"
+    )
+    parser.add_argument("--no-replicated", action="store_true", help="skip the replicated run")
+    parser.add_argument(
         "--out",
         default=str(ROOT / "out" / "bench" / "throughput.json"),
         help="where to write the JSON figures",
@@ -159,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         f"(setup.py; {eventsim._compiled.PURE_PYTHON_ENV}=1 runs them as Python)"
     )
 
+    replicated = None
+    if not args.no_replicated:
+        replicated = replication_cost(eventsim, scenario, args, es_wall, es_records, result)
+
     stats = dict(result.stats)
     figures = {
         "benchmark": "throughput",
@@ -175,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "naive": {**baseline, "parameters": params},
         "ratio": ratio,
+        "replicated": replicated,
         "min_ratio": args.min_ratio,
         "peak_rss_mib_after_eventsim": rss_after_eventsim,
         "peak_rss_mib": rss_end,
@@ -192,6 +207,59 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: ratio {ratio:.1f} is below --min-ratio {args.min_ratio:g}", file=sys.stderr)
         return 1
     return 0
+
+
+def replicated_scenario(scenario, rf: int):
+    """The scenario with every topic at replication factor ``rf``, ``min.insync.replicas`` min(2, rf) and
+    every producer at ``acks=all``."""
+    data = scenario.to_dict()
+    for t in data["topics"]:
+        t["replication.factor"] = rf
+        t.pop("replicas", None)
+        t.setdefault("config", {})["min.insync.replicas"] = min(2, rf)
+    for p in data["producers"]:
+        p.setdefault("config", {})["acks"] = "all"
+    data["cluster"]["brokers"] = max(data["cluster"]["brokers"], rf)
+    return data
+
+
+def replication_cost(eventsim, scenario, args, rf1_wall: float, rf1_records: int, rf1_result) -> dict:
+    """Run the replicated scenario and compare its wall time per record with the RF 1 run's."""
+    data = replicated_scenario(scenario, args.replicated_rf)
+    start = time.perf_counter()
+    run = eventsim.runner.build(data, seed=args.seed, horizon_ms=args.horizon_ms)
+    run.start()
+    run.run()
+    wall = time.perf_counter() - start
+    result = eventsim.metrics.result.Result.collect(run, wall)
+    records = int(result.summary()["records_produced"].sum())
+    follower_fetches = sum(f.fetches for b in run.cluster.brokers for f in b.fetchers)
+    per_rec_1 = rf1_wall / rf1_records
+    per_rec_r = wall / max(records, 1)
+    cost = per_rec_r / per_rec_1
+    extra_us = (wall - per_rec_1 * records) / max(follower_fetches, 1) * 1e6
+    fetch_1 = int(rf1_result.stats.get("fetch_requests", 0))
+    consumer_us = rf1_wall / max(fetch_1, 1) * 1e6
+    print(
+        f"replication: RF {args.replicated_rf} (min.insync.replicas {min(2, args.replicated_rf)}, acks=all) "
+        f"{records:,} records in {wall:.2f} s; wall time per record {cost:.2f}x RF 1's"
+    )
+    per_k = follower_fetches / max(records, 1) * 1000
+    print(
+        f"  {follower_fetches:,} follower fetch cycles ({per_k:.1f} per 1000 records), {extra_us:.1f} us of "
+        f"extra wall time each; the RF 1 run's wall time per consumer fetch request, everything included, "
+        f"is {consumer_us:.1f} us"
+    )
+    return {
+        "replication_factor": args.replicated_rf,
+        "records": records,
+        "wall_s": wall,
+        "wall_per_record_ratio": cost,
+        "follower_fetches": follower_fetches,
+        "extra_us_per_follower_fetch": extra_us,
+        "rf1_wall_us_per_fetch_request": consumer_us,
+        "sim_events": result.stats.get("sim_events"),
+    }
 
 
 def _json_default(value):

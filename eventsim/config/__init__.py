@@ -23,7 +23,8 @@ default and a validator (``ProducerConfig.java``, ``ConsumerConfig.java`` in
 * the broker's ``log.retention.ms`` wins over ``log.retention.minutes``, which wins over
   ``log.retention.hours``, and a negative result means unlimited (``KafkaConfig`` / ``LogConfig``);
   ``log.roll.ms`` wins over ``log.roll.hours``; ``replica.fetch.wait.max.ms`` must not exceed
-  ``replica.lag.time.max.ms`` (``KafkaConfig.validateValues``);
+  ``replica.lag.time.max.ms`` (``KafkaConfig.validateValues``), which must be at least 2 (the broker's
+  ISR check runs every half of it, and a period of 0 ms does not start);
 * a topic's properties (``retention.ms``, ``min.insync.replicas``...) override the broker's
   ``log.*`` defaults (``LogConfig.fromProps``), and topic names follow ``Topic.validate``.
 
@@ -45,10 +46,6 @@ transactions, buffer sizes) are errors that say so.
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):
 
-* replication: a topic's ``replication.factor`` above 1, ``min.insync.replicas`` (topic and broker),
-  the broker's ``default.replication.factor``, ``replica.lag.time.max.ms``,
-  ``replica.fetch.wait.max.ms``, ``replica.fetch.min.bytes``, ``replica.fetch.max.bytes`` and
-  ``num.replica.fetchers``;
 * failover: ``unclean.leader.election.enable``, the cluster's ``controller_mode`` (``zookeeper``), the
   producer's ``partitioner.availability.timeout.ms`` and the consumer's
   ``request.timeout.ms``;
@@ -57,8 +54,8 @@ other value is an error naming the capability that will model it):
   and ``isolation.level`` (``read_committed``).
 
 Accepted and deliberately without effect: ``client.id`` (a label); ``group.id`` (names the group;
-each consumer spec is one group); ``acks=1``, the same as ``acks=all``
-while every topic has one replica (both are Kafka's behaviour). The broker's
+each consumer spec is one group); ``acks=1``, the same as ``acks=all`` on a topic with one replica
+(Kafka's behaviour: the ISR is the leader alone). The broker's
 ``socket.request.max.bytes`` acts only on requests larger than it; the scenario refuses values a
 client's requests could exceed (:mod:`eventsim.scenarios`). The broker's ``fetch.max.bytes`` caps every
 consumer's ``fetch.max.bytes``, as in Kafka.

@@ -94,7 +94,9 @@ class BrokerConfig(PropertyConfig):
         "default_replication_factor": int_prop(1, 32767),
         "num_partitions": int_prop(1),
         "unclean_leader_election_enable": BOOL,
-        "replica_lag_time_max_ms": long_prop(0),
+        # The isr-expiration task runs every replica.lag.time.max.ms / 2 (integer ms): below 2 its period
+        # is 0 and the broker does not start (ScheduledThreadPoolExecutor refuses a period of 0).
+        "replica_lag_time_max_ms": long_prop(2),
         "replica_fetch_wait_max_ms": int_prop(0),
         "replica_fetch_min_bytes": int_prop(0),
         "replica_fetch_max_bytes": int_prop(0),

@@ -189,7 +189,8 @@ class KafkaConsumer:
         reset = self.config.auto_offset_reset
         for tp in self.assignment:
             log = self.cluster.brokers[self.leaders[tp]].logs[tp]
-            pos = log.log_start_offset if reset == "earliest" else log.log_end_offset
+            # ListOffsets LATEST answers a consumer with the high watermark (what it may read), not the LEO.
+            pos = log.log_start_offset if reset == "earliest" else log.high_watermark
             self.positions[tp] = pos
             log.advance_reader(self, pos)
         max_records = self.config.max_poll_records

@@ -97,6 +97,14 @@ class Cluster:
         """The leader's log of ``tp``."""
         return self.brokers[self.topics[tp.topic].leader(tp.partition)].logs[tp]
 
+    def metadata(self, topic: str) -> dict:
+        """A metadata response for ``topic``: ``{tp: (leader, leader epoch)}`` as its leaders have it."""
+        out = {}
+        for tp in self.topics[topic].tps():
+            p = self.partition(tp)
+            out[tp] = (p.leader, p.leader_epoch)
+        return out
+
     def partition(self, tp: TopicPartition):
         """The leader's ``Partition`` of ``tp`` (ISR, high watermark)."""
         return self.brokers[self.topics[tp.topic].leader(tp.partition)].partitions[tp]

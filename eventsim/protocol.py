@@ -51,6 +51,9 @@ __all__ = [
     "PRODUCE_RESPONSE_BYTES",
     "FETCH_REQUEST_BYTES",
     "FETCH_RESPONSE_OVERHEAD",
+    "METADATA_REQUEST_BYTES",
+    "METADATA_RESPONSE_OVERHEAD",
+    "METADATA_PARTITION_BYTES",
     "RecordBatch",
     "NO_PARTITION_LEADER_EPOCH",
     "CONSUMER_REPLICA_ID",
@@ -62,6 +65,9 @@ PRODUCE_REQUEST_OVERHEAD = 80  # a produce request's header and framing, beside 
 PRODUCE_RESPONSE_BYTES = 60  # a produce response
 FETCH_REQUEST_BYTES = 120  # a fetch request for a topic's partitions
 FETCH_RESPONSE_OVERHEAD = 60  # a fetch response's header and framing, beside its batches
+METADATA_REQUEST_BYTES = 60  # a metadata request for one topic
+METADATA_RESPONSE_OVERHEAD = 120  # a metadata response's brokers and topic, beside its partitions
+METADATA_PARTITION_BYTES = 40  # per partition: error, index, leader, leader epoch, replicas, ISR
 
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framing at most

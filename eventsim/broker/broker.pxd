@@ -51,6 +51,7 @@ cdef class Broker:
     cdef public long long _connections
     cdef public long long produce_requests
     cdef public long long fetch_requests
+    cdef public long long metadata_requests
     cdef public long long epoch
     cdef public bint running
     cdef public list stalls

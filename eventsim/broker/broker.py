@@ -58,6 +58,8 @@ from eventsim.protocol import (
     CONSUMER_REPLICA_ID,
     FETCH_RESPONSE_OVERHEAD,
     INT_MAX,
+    METADATA_PARTITION_BYTES,
+    METADATA_RESPONSE_OVERHEAD,
     PRODUCE_RESPONSE_BYTES,
     RECORD_BATCH_OVERHEAD,
 )
@@ -134,6 +136,7 @@ class Broker:
         self._connections = 0
         self.produce_requests = 0
         self.fetch_requests = 0
+        self.metadata_requests = 0
         # Booked work is not a process: a stop bumps the epoch and every booked step checks it, so
         # nothing booked before a stop runs after it; stalls declared after a booking delay it.
         self.epoch = 0
@@ -483,6 +486,30 @@ class Broker:
             return
         delivered = self._send_response(fetch.conn, fetch.host, FETCH_RESPONSE_OVERHEAD + total, cpu)
         self.env.call_at(delivered, fetch.client.on_fetch_response, fetch, data)
+
+    # ------------------------------------------------------------------ metadata
+    def handle_metadata(self, req) -> None:
+        """A client's ``MetadataRequest``: answered from the broker's metadata cache (in KRaft every broker
+        has the whole cluster's), through its network and request-handler threads."""
+        if not self.running:
+            return
+        self.metadata_requests += 1
+        _, _, end = self._admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
+        self.env.call_at(end, self._answer_metadata, req, self.epoch, self.env.now)
+
+    def _answer_metadata(self, req, epoch: int, booked_ms: float) -> None:
+        now = self.env.now
+        if epoch != self.epoch:
+            return
+        if self.stalls:
+            late = self._late_by(booked_ms, now)
+            if late > 0.0:
+                self.env.call_at(now + late, self._answer_metadata, req, epoch, now)
+                return
+        partitions = self.cluster.metadata(req.topic)
+        nbytes = METADATA_RESPONSE_OVERHEAD + METADATA_PARTITION_BYTES * len(partitions)
+        delivered = self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms)
+        self.env.call_at(delivered, req.client.on_metadata_response, req, partitions)
 
     # ------------------------------------------------------------------ background
     def log_retention_loop(self):

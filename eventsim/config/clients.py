@@ -57,6 +57,7 @@ class ProducerConfig(PropertyConfig):
     partitioner_ignore_keys: bool = False
     partitioner_adaptive_partitioning_enable: bool = True
     partitioner_availability_timeout_ms: int = 0
+    metadata_max_age_ms: int = 300000
     client_id: str = ""
 
     _KIND: ClassVar[str] = "producer"
@@ -86,6 +87,7 @@ class ProducerConfig(PropertyConfig):
         "partitioner_ignore_keys": BOOL,
         "partitioner_adaptive_partitioning_enable": BOOL,
         "partitioner_availability_timeout_ms": long_prop(0),
+        "metadata_max_age_ms": long_prop(0),
         "client_id": STR,
     }
 
@@ -161,6 +163,7 @@ class ConsumerConfig(PropertyConfig):
     request_timeout_ms: int = 30000
     session_timeout_ms: int = 45000
     heartbeat_interval_ms: int = 3000
+    metadata_max_age_ms: int = 300000
     client_id: str = ""
 
     _KIND: ClassVar[str] = "consumer"
@@ -198,6 +201,7 @@ class ConsumerConfig(PropertyConfig):
         "request_timeout_ms": int_prop(0),
         "session_timeout_ms": int_prop(1),
         "heartbeat_interval_ms": int_prop(1),
+        "metadata_max_age_ms": long_prop(0),
         "client_id": STR,
     }
 

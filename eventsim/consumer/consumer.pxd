@@ -14,7 +14,7 @@ cdef class KafkaConsumer:
     cdef public object recorder
     cdef public object host
     cdef public list assignment
-    cdef public dict leaders
+    cdef public object metadata
     cdef public dict by_node
     cdef public dict positions
     cdef public object buffer

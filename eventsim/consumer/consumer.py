@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 
 from eventsim.broker.broker import FetchRequest
+from eventsim.producer.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES
 from eventsim.structs import TopicPartition
 
@@ -43,17 +44,22 @@ class KafkaConsumer:
         self.client_id = f"{spec.name}-{instance}"
         self.recorder = recorder
         self.host = host
-        topic = cluster.topics[spec.topic]
         self.assignment = [TopicPartition(spec.topic, p) for p in partitions]
-        self.leaders = {tp: topic.leader(tp.partition) for tp in self.assignment}
+        self._conn: dict[int, int] = {}
+        # The leaders as this client knows them (Kafka's ConsumerMetadata), refreshed while it runs.
+        self.metadata = Metadata(
+            env, cluster, spec.topic, self.config.metadata_max_age_ms, host, DEFAULT_REFRESH_BACKOFF_MS,
+            self.connection,
+        )
+        self.metadata.in_flight_by_node = self._in_flight_count
+        self.metadata.listeners.append(self._leader_moved)
         self.by_node: dict[int, list[TopicPartition]] = {}
         for tp in self.assignment:
-            self.by_node.setdefault(self.leaders[tp], []).append(tp)
+            self.by_node.setdefault(self.metadata.leader_for(tp), []).append(tp)
         self.positions: dict[TopicPartition, int] = {}
         self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
-        self._conn: dict[int, int] = {}
         self._data = None  # the event a blocked poll() waits on
         # Where poll() puts what it hands out: one set of columns per topic and group.
         self._polled = recorder.polled_columns(spec.topic, self.config.group_id)
@@ -64,6 +70,20 @@ class KafkaConsumer:
 
     def start(self) -> None:
         self.env.process(self.poll_loop())
+        self.env.process(self.metadata.refresh_loop())
+
+    def _in_flight_count(self, node: int) -> int:
+        return 1 if node in self.in_flight else 0
+
+    def _leader_moved(self, tp, old: int, new: int) -> None:
+        """Metadata says ``tp`` has a new leader: the next fetches for it go there."""
+        tps = self.by_node.get(old)
+        if tps is None or tp not in tps:
+            return
+        tps.remove(tp)
+        if not tps:
+            del self.by_node[old]
+        self.by_node.setdefault(new, []).append(tp)
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -188,7 +208,7 @@ class KafkaConsumer:
             yield env.timeout(spec.start_ms - env.now)
         reset = self.config.auto_offset_reset
         for tp in self.assignment:
-            log = self.cluster.brokers[self.leaders[tp]].logs[tp]
+            log = self.cluster.brokers[self.metadata.leader_for(tp)].logs[tp]
             # ListOffsets LATEST answers a consumer with the high watermark (what it may read), not the LEO.
             pos = log.log_start_offset if reset == "earliest" else log.high_watermark
             self.positions[tp] = pos

@@ -37,6 +37,7 @@ import math
 import numpy as np
 
 from eventsim.log.compression import CODECS, compressed_size
+from eventsim.producer.metadata import Metadata
 from eventsim.producer.partitioner import BuiltInPartitioner
 from eventsim.producer.producer_batch import (
     RECORD_COLUMNS,
@@ -77,12 +78,24 @@ class KafkaProducer:
         self.codec = CODECS[self.config.compression_type]
         cfg = self.config
         scope = f"producer.{self.client_id}"
+        self._conn: dict[int, int] = {}
+        # The leaders as this client knows them (Kafka's ProducerMetadata), refreshed while it runs.
+        self.metadata = Metadata(
+            env,
+            cluster,
+            spec.topic,
+            cfg.metadata_max_age_ms,
+            host,
+            cfg.retry_backoff_ms,
+            self.connection,
+            cfg.request_timeout_ms,
+        )
         self.accumulator = RecordAccumulator(
             cfg.batch_size,
             cfg.linger_ms,
             cfg.retry_backoff_ms,
             self.codec.ratio,
-            {tp: topic.leader(tp.partition) for tp in self.tps},
+            {tp: self.metadata.leader_for(tp) for tp in self.tps},
             retry_backoff_max_ms=cfg.retry_backoff_max_ms,
             rng=env.rng(scope + ".backoff"),
         )
@@ -91,6 +104,8 @@ class KafkaProducer:
             TransactionManager(cluster.init_producer_id, self.accumulator) if cfg.enable_idempotence else None
         )
         self.sender = Sender(self)
+        self.metadata.in_flight_by_node = self.sender.in_flight_count
+        self.metadata.listeners.append(self._leader_moved)
         self.rng_arrivals = env.rng(scope + ".arrivals")
         self.rng_keys = env.rng(scope + ".keys")
         self.rng_values = env.rng(scope + ".values")
@@ -108,7 +123,6 @@ class KafkaProducer:
         self._memory_freed = None
         self._freed_since_block = 0
         self._wake_bytes = max(cfg.batch_size, cfg.buffer_memory // 16)
-        self._conn: dict[int, int] = {}
         self.blocked_ms = 0.0
         # Constant-rate producers are offset so instances do not fire in lockstep.
         self._phase = (instance + 0.5) / spec.count / self.rate_per_ms if self.rate_per_ms > 0 else 0.0
@@ -119,6 +133,13 @@ class KafkaProducer:
         env.process(self.send_loop())
         env.process(self.sender.run())
         env.process(self.sender.sweep())
+        env.process(self.metadata.refresh_loop())
+
+    def _leader_moved(self, tp, old: int, new: int) -> None:
+        """Metadata says ``tp`` has a new leader: its queue drains to that broker from now on."""
+        self.accumulator.move_partition(tp, new)
+        self.sender.add_node(new)
+        self.sender.wakeup()
 
     def connection(self, node: int) -> int:
         """The connection id to broker ``node`` (Kafka keeps one per broker; it picks the processor)."""

@@ -185,6 +185,16 @@ class RecordAccumulator:
             self.drain_index[node] = 0
         self.exhausted = False
 
+    def move_partition(self, tp: TopicPartition, leader: int) -> None:
+        """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
+        pq = self.queues[tp]
+        if pq.leader == leader:
+            return
+        self.by_node[pq.leader].remove(pq)
+        self.by_node.setdefault(leader, []).append(pq)
+        self.drain_index.setdefault(leader, 0)
+        pq.leader = leader
+
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
         """Append records (a block as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""

@@ -130,6 +130,15 @@ class Sender:
         self.requests_sent = 0
         self.transaction_manager = producer.transaction_manager  # None without idempotence
 
+    def in_flight_count(self, node: int) -> int:
+        q = self.in_flight.get(node)
+        return len(q) if q is not None else 0
+
+    def add_node(self, node: int) -> None:
+        """A broker that now leads one of the producer's partitions gets its in-flight window."""
+        if node not in self.in_flight:
+            self.in_flight[node] = deque()
+
     # ------------------------------------------------------------------ the loop
     def run(self):
         """The sender thread: a pass over the ready leaders, then sleep until a timer or a wake-up."""

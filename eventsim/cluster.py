@@ -97,6 +97,11 @@ class Cluster:
         """The leader's log of ``tp``."""
         return self.brokers[self.topics[tp.topic].leader(tp.partition)].logs[tp]
 
+    def metadata_for(self, tp: TopicPartition) -> tuple[int, int]:
+        """``tp``'s leader and leader epoch, as the controller last published them."""
+        p = self.partition(tp)
+        return p.leader, p.leader_epoch
+
     def metadata(self, topic: str) -> dict:
         """A metadata response for ``topic``: ``{tp: (leader, leader epoch)}`` as its leaders have it."""
         out = {}

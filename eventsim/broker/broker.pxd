@@ -23,6 +23,7 @@ cdef class FetchRequest:
     cdef public object host
     cdef public long long replica_id
     cdef public object high_watermarks
+    cdef public object new_leaders
 
 
 cdef class Broker:

@@ -87,6 +87,7 @@ class FetchRequest:
         "host",
         "replica_id",
         "high_watermarks",
+        "new_leaders",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
@@ -104,6 +105,7 @@ class FetchRequest:
         self.host = host
         self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
         self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
+        self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
 
 
 class Broker:
@@ -254,25 +256,32 @@ class Broker:
             for b in batches:
                 raw += b.size_bytes
             cpu += raw / codec.decompress_bytes_per_ms
+        stored = None  # per batch, the bytes the log stores when the topic recompresses
         if self._recompressing_logs:
-            for b in batches:
-                target = logs[b.tp].codec
+            stored = [b.wire_bytes for b in batches]
+            for i, b in enumerate(batches):
+                log = logs.get(b.tp)
+                target = log.codec if log is not None else None
                 if target is not None and target.name != codec.name:
                     # The topic's compression.type differs from the producer's: the broker recompresses.
                     raw = b.size_bytes - RECORD_BATCH_OVERHEAD
                     cpu += raw / target.compress_bytes_per_ms if target.name != "none" else 0.0
-                    b.stored_bytes = RECORD_BATCH_OVERHEAD + (
+                    stored[i] = RECORD_BATCH_OVERHEAD + (
                         int(compressed_size(target, raw)) if target.name != "none" else raw
                     )
+        req.stored_bytes = stored
         queued, start, end = self._admit(req.conn, req.arrive_ms, cpu)
         rate = prof.disk_write_bytes_per_ms
         per_disk: dict[int, int] = {}
         flushing = self._flushing_logs
-        for b in batches:
-            log = logs[b.tp]
-            per_disk[log.disk] = per_disk.get(log.disk, 0) + b.stored_bytes
+        for i, b in enumerate(batches):
+            log = logs.get(b.tp)
+            if log is None:
+                continue  # no replica here: refused when it is appended
+            nbytes = b.wire_bytes if stored is None else stored[i]
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
             if flushing and log.flush_policy:
-                end = self._flush(log, b, end, rate)
+                end = self._flush(log, nbytes, b.count, end, rate)
         for d, nbytes in per_disk.items():
             end = self._write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
@@ -287,13 +296,13 @@ class Broker:
         disk.reserve(end, nbytes / rate)
         return end
 
-    def _flush(self, log, batch, end: float, rate: float) -> float:
+    def _flush(self, log, nbytes: int, count: int, end: float, rate: float) -> float:
         """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk."""
         cfg = log.config
-        log.unflushed_messages += batch.count
+        log.unflushed_messages += count
         if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
             disk = self.disks[log.disk]
-            _, written = disk.reserve(end, batch.stored_bytes / rate)
+            _, written = disk.reserve(end, nbytes / rate)
             end = max(end, written)
             log.unflushed_messages = 0
             log.last_flush_ms = end
@@ -316,15 +325,22 @@ class Broker:
         acks_all = req.acks == -1
         partitions = self.partitions
         states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
+        stored = req.stored_bytes
         for i in range(n):
             b = batches[i]
             tp = b.tp
-            log = logs[tp]
-            if b.stored_bytes > log.config.max_message_bytes:
+            partition = partitions.get(tp)
+            if partition is None:  # not the leader (any more): the response names the one it knows
+                errors = errors or [None] * n
+                errors[i] = "NOT_LEADER_OR_FOLLOWER"
+                req.new_leaders = self._leader_hints(req.new_leaders, tp)
+                continue
+            log = partition.log
+            nbytes = b.wire_bytes if stored is None else stored[i]
+            if nbytes > log.config.max_message_bytes:
                 errors = errors or [None] * n
                 errors[i] = "RECORD_TOO_LARGE"
                 continue
-            partition = partitions[tp]
             if acks_all and not log.hw_follows_leo and len(partition.isr) < partition.min_insync_replicas:
                 errors = errors or [None] * n
                 errors[i] = "NOT_ENOUGH_REPLICAS"  # refused before the append
@@ -342,7 +358,7 @@ class Broker:
                     else:  # a duplicate of a batch in the log: answered with its offsets, not appended again
                         offsets[i] = verdict.first_offset
                     continue
-            offsets[i] = log.append(b, now, partition.leader_epoch).base_offset
+            offsets[i] = log.append(b, now, partition.leader_epoch, nbytes).base_offset
         req.errors = errors
         req.base_offsets = offsets
         # Like ReplicaManager.appendRecords: the high watermarks move and the purgatories are checked once
@@ -374,6 +390,12 @@ class Broker:
         elif req.acks != 0:
             self._send_produce_response(req)
 
+    def _leader_hints(self, hints, tp) -> dict:
+        """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch this broker knows."""
+        hints = {} if hints is None else hints
+        hints[tp] = self.cluster.metadata_for(tp)
+        return hints
+
     def _send_produce_response(self, req) -> None:
         req.replicated_ms = self.env.now
         delivered = self._send_response(
@@ -399,9 +421,16 @@ class Broker:
         if not self.running:
             return
         self.fetch_requests += 1
-        cap = self.config.fetch_max_bytes
-        if fetch.max_bytes > cap and fetch.replica_id < 0:  # a follower's limit is its own
-            fetch.max_bytes = cap
+        if fetch.replica_id < 0:
+            cap = self.config.fetch_max_bytes
+            if fetch.max_bytes > cap:  # a follower's limit is its own
+                fetch.max_bytes = cap
+            led = self.partitions
+            for tp, _ in fetch.partitions:
+                if tp not in led:  # answered NOT_LEADER_OR_FOLLOWER, with the leader it knows (KIP-951)
+                    fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
+            if fetch.new_leaders is not None:
+                fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
         _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
 

@@ -118,6 +118,10 @@ class KafkaConsumer:
     def on_fetch_response(self, fetch: FetchRequest, data) -> None:
         now = self.env.now
         self.in_flight.discard(fetch.node)
+        if fetch.new_leaders is not None:  # NOT_LEADER_OR_FOLLOWER: follow the hint, or ask for metadata
+            for tp, (leader, epoch) in fetch.new_leaders.items():
+                if not self.metadata.update_leader(tp, leader, epoch):
+                    self.metadata.request_update()
         buffer = self.buffer
         buffered = self.buffered_tps
         positions = self.positions

@@ -37,7 +37,7 @@ cdef class Log:
     cdef public bint hw_follows_leo
     cdef public list leader_epochs
 
-    cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*)
+    cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
 
     @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong)
     cpdef _add(self, RecordBatch entry, double now_ms)

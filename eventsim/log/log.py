@@ -101,17 +101,20 @@ class Log:
         self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
 
     # ------------------------------------------------------------------ append / roll
-    def append(self, batch, now_ms: float, leader_epoch: int = NO_PARTITION_LEADER_EPOCH) -> RecordBatch:
+    def append(
+        self, batch, now_ms: float, leader_epoch: int = NO_PARTITION_LEADER_EPOCH, stored_bytes: int = -1
+    ) -> RecordBatch:
         """Append a batch of a produce request as a new entry at the log end offset; returns the entry.
 
-        ``batch`` is what the request carried (records block, count, stored bytes, value bytes and the
-        idempotent producer's id, epoch and base sequence); the entry the log keeps is its own.
+        ``batch`` is what the request carried (records block, count, bytes on the wire, value bytes and
+        the idempotent producer's id, epoch and base sequence); ``stored_bytes`` its size as stored when
+        the broker recompressed it (default: as it came). The entry the log keeps is its own.
         """
         entry = RecordBatch(
             self.log_end_offset,
             batch.records,
             batch.count,
-            batch.stored_bytes,
+            batch.wire_bytes if stored_bytes < 0 else stored_bytes,
             batch.value_total,
             now_ms,
             leader_epoch,

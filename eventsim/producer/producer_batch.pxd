@@ -12,7 +12,6 @@ cdef class ProducerBatch:
     cdef public long long base_offset
     cdef public object producer
     cdef public long long value_total
-    cdef public Py_ssize_t stored_bytes
     cdef public long long producer_id
     cdef public long long producer_epoch
     cdef public long long base_sequence

@@ -79,7 +79,6 @@ class ProducerBatch:
         "base_offset",
         "producer",
         "value_total",
-        "stored_bytes",
         "producer_id",
         "producer_epoch",
         "base_sequence",
@@ -102,7 +101,6 @@ class ProducerBatch:
         self.count = len(records)
         self.size_bytes = RECORD_BATCH_OVERHEAD + records_bytes  # uncompressed
         self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
-        self.stored_bytes = wire_bytes  # as stored: differs if the topic recompresses
         self.alloc_bytes = alloc_bytes  # taken from buffer.memory
         self.drained_ms = 0.0
         self.attempts = 0

@@ -23,6 +23,8 @@ cdef class ProduceRequest:
     cdef public double timeout_ms
     cdef public object base_offsets
     cdef public double replicated_ms
+    cdef public object new_leaders
+    cdef public object stored_bytes
 
 
 cdef class Sender:

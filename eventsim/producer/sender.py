@@ -49,6 +49,8 @@ RETRIABLE = frozenset(
         "NETWORK_EXCEPTION",
     }
 )
+# Errors after which the client's metadata is stale (Kafka: InvalidMetadataException subclasses).
+METADATA_ERRORS = frozenset({"NOT_LEADER_OR_FOLLOWER", "UNKNOWN_LEADER_EPOCH", "FENCED_LEADER_EPOCH"})
 # Failures after which the producer cannot know whether the batch is in the log (its sequence is then
 # "unresolved" for the idempotent producer); after any other error the broker did not append it.
 UNKNOWN_OUTCOME = frozenset(
@@ -76,6 +78,8 @@ class ProduceRequest:
         "timeout_ms",
         "base_offsets",
         "replicated_ms",
+        "new_leaders",
+        "stored_bytes",
     )
 
     def __init__(
@@ -107,6 +111,8 @@ class ProduceRequest:
         self.timeout_ms = producer.sender.request_timeout_ms  # ProduceRequest.timeoutMs: acks=all's wait
         self.base_offsets: list | None = None  # per batch, set by the broker (-1: not appended)
         self.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
+        self.new_leaders: dict | None = None  # KIP-951: tp -> (leader, epoch) for NOT_LEADER_OR_FOLLOWER
+        self.stored_bytes: list | None = None  # per batch, as the leader stores it (set if it recompresses)
 
 
 class Sender:
@@ -249,8 +255,12 @@ class Sender:
             for b, err in zip(req.batches, errors, strict=True):
                 if err is None:
                     p.batches_done([b], req, now)
-                else:
-                    self._retry_or_fail(b, now, err)
+                    continue
+                if err in METADATA_ERRORS:  # the leader moved: take the hint, or ask for metadata
+                    hint = req.new_leaders.get(b.tp) if req.new_leaders is not None else None
+                    if hint is None or not p.metadata.update_leader(b.tp, *hint):
+                        p.metadata.request_update()
+                self._retry_or_fail(b, now, err)
         tm = self.transaction_manager
         if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
             self.wakeup()  # a partition may go again, or sequences need resolving (each sender pass)

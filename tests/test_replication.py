@@ -10,6 +10,8 @@ and an ``acks=all`` request waiting in the purgatory is answered once the waterm
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 import eventsim
@@ -213,3 +215,101 @@ def test_one_acks_all_produce_through_two_followers_event_by_event():
         assert e[1] == pytest.approx(t_r - admit + wait, abs=1e-9)
     for b in run.cluster.brokers[1:]:
         assert b.logs[tp].high_watermark == 5
+
+
+# ------------------------------------------------------------------ behaviour
+
+RF3 = {
+    "name": "rf3",
+    "horizon_ms": 1000,
+    "cluster": {"brokers": 3, "hardware": "laptop"},
+    "broker": {"replica.lag.time.max.ms": 100, "replica.fetch.wait.max.ms": 50},
+    "topics": [{"name": "events", "replicas": [[0, 1, 2]]}],
+    "producers": [{"name": "app", "topic": "events", "rate_per_s": 2000, "config": {"acks": "all"}}],
+    "consumers": [{"name": "reader", "topic": "events"}],
+    "metrics": {"window_ms": 100},
+}
+SLOW_NIC = {2: {"nic_bytes_per_ms": 100}}  # broker 2 cannot keep up with the leader: it leaves the ISR
+
+
+def _rf3(acks="all", producer_config=None, **top):
+    data = copy.deepcopy(RF3)
+    data["producers"][0]["config"] = {"acks": acks, **(producer_config or {})}
+    for key, value in top.items():
+        section, name = key.split("__")
+        data[section][name] = value
+    return data
+
+
+def test_acks_all_waits_for_the_followers_acks_1_for_the_leader_acks_0_for_nobody():
+    p50 = {
+        acks: eventsim.simulate(_rf3(acks), seed=2).frame("summary")["produce_latency_p50_ms"].iloc[0]
+        for acks in ("0", "1", "all")
+    }
+    assert p50["all"] > p50["1"] >= p50["0"]
+
+
+def test_a_stalled_follower_leaves_the_isr_and_rejoins_when_it_has_caught_up():
+    run = eventsim.build(_rf3(), seed=2)
+    run.start()
+    run.cluster.brokers[2].stall(200, 600)
+    run.run()
+    result = Result.collect(run, 0.0)
+    isr = result.frame("isr")
+    assert isr["isr"].tolist() == ["0,1,2", "0,1", "0,1,2"]
+    left, back = isr["time_s"].iloc[1], isr["time_s"].iloc[2]
+    # Out once not caught up for replica.lag.time.max.ms (checked every half of it); back after the stall.
+    assert 0.3 <= left <= 0.3 + 0.05 + 1e-9 and 0.6 < back < 0.7
+    parts = result.frame("partitions").set_index("time_s")
+    assert parts.loc[0.4, "under_replicated"] and parts.loc[0.4, "isr_size"] == 2
+    assert not parts.loc[0.2, "under_replicated"] and not parts.loc[1.0, "under_replicated"]
+    replicas = result.frame("replicas")
+    gone = replicas[(replicas["broker"] == 2) & (replicas["time_s"] == 0.5)].iloc[0]
+    assert not gone["in_isr"] and gone["lag_records"] > 0 and gone["lag_ms"] > 100
+    # Without broker 2 the high watermark follows brokers 0 and 1: writes keep being committed.
+    assert parts.loc[0.5, "high_watermark"] > parts.loc[0.3, "high_watermark"]
+    assert result.frame("summary")["records_failed"].iloc[0] == 0
+
+
+def _stalled_follower(acks, producer_config=None):
+    """min.insync.replicas = RF = 3, and broker 2 stalled from 200 to 900 ms: out of the ISR meanwhile."""
+    run = eventsim.build(_rf3(acks, producer_config, **{"broker__min.insync.replicas": 3}), seed=2)
+    run.start()
+    run.cluster.brokers[2].stall(200, 900)
+    run.run()
+    return Result.collect(run, 0.0)
+
+
+def test_min_insync_replicas_equal_to_rf_refuses_acks_all_while_a_follower_is_out():
+    quick = {"retries": 0, "request.timeout.ms": 100, "delivery.timeout.ms": 200}
+    strict = _stalled_follower("all", quick)
+    isr = strict.frame("isr")
+    assert isr["isr"].tolist()[:2] == ["0,1,2", "0,1"]
+    failed = strict.topics["events"]["failed"]
+    assert failed.get("NOT_ENOUGH_REPLICAS", 0) > 0  # refused before the append
+    s = strict.frame("summary").iloc[0]
+    assert s["records_failed"] > 0.3 * s["records_produced"]
+    leader_only = _stalled_follower("1", quick)
+    s1 = leader_only.frame("summary").iloc[0]
+    assert s1["records_failed"] == 0 and s1["records_acked"] > 0.95 * s1["records_produced"]
+    # With Eligible Leader Replicas the high watermark stops while the ISR is below the minimum: acks=1
+    # writes succeed, but consumers cannot read them until the follower is back.
+    parts = leader_only.frame("partitions").set_index("time_s")
+    assert parts.loc[0.5, "isr_size"] == 2
+    assert parts.loc[0.5, "high_watermark"] == parts.loc[0.8, "high_watermark"]
+    assert parts.loc[0.8, "high_watermark"] < parts.loc[0.8, "log_end_offset"]
+
+
+def test_consumer_lag_is_measured_against_the_high_watermark_which_trails_the_leo():
+    data = _rf3("all", cluster__broker_hardware=SLOW_NIC)
+    data["broker"] = {"replica.lag.time.max.ms": 30000}  # the slow follower stays in the ISR
+    result = eventsim.simulate(data, seed=2)
+    lag = result.frame("lag")
+    parts = result.frame("partitions")
+    merged = lag.merge(parts, on=["time_s", "topic", "partition"], suffixes=("", "_leader"))
+    assert len(merged) == len(lag) > 0
+    assert (merged["high_watermark"] == merged["high_watermark_leader"]).all()
+    assert (merged["lag"] == merged["high_watermark"] - merged["position"]).all()
+    assert (parts["high_watermark"] <= parts["log_end_offset"]).all()
+    assert (parts["high_watermark"] < parts["log_end_offset"]).sum() >= len(parts) // 2
+    assert (merged["position"] <= merged["high_watermark"]).all()

@@ -313,3 +313,126 @@ def test_consumer_lag_is_measured_against_the_high_watermark_which_trails_the_le
     assert (parts["high_watermark"] <= parts["log_end_offset"]).all()
     assert (parts["high_watermark"] < parts["log_end_offset"]).sum() >= len(parts) // 2
     assert (merged["position"] <= merged["high_watermark"]).all()
+
+
+# ------------------------------------------------------------------ invariants (hypothesis)
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from eventsim.broker.broker import Broker  # noqa: E402
+
+
+@st.composite
+def small_clusters(draw):
+    brokers = draw(st.integers(2, 4))
+    rf = draw(st.integers(1, brokers))
+    data = {
+        "name": "prop",
+        "horizon_ms": 300,
+        "cluster": {"brokers": brokers, "hardware": "laptop"},
+        "broker": {
+            "min.insync.replicas": draw(st.integers(1, rf)),
+            "replica.lag.time.max.ms": draw(st.sampled_from([40, 30000])),
+            "replica.fetch.wait.max.ms": 20,
+        },
+        "topics": [{"name": "events", "partitions": draw(st.integers(1, 4)), "replication.factor": rf}],
+        "producers": [
+            {
+                "name": "app",
+                "topic": "events",
+                "rate_per_s": draw(st.sampled_from([300, 2000, 8000])),
+                "config": {"acks": draw(st.sampled_from(["0", "1", "all"]))},
+            }
+        ],
+        "consumers": [{"name": "reader", "topic": "events"}],
+    }
+    if draw(st.booleans()):  # a slow follower: ISR changes
+        data["cluster"]["broker_hardware"] = {1: {"nic_bytes_per_ms": 200}}
+    return data, draw(st.integers(0, 3))
+
+
+def _checked_run(data, seed):
+    """Run ``data`` with the invariants checked as it goes; returns the run."""
+    violations = []
+    with pytest.MonkeyPatch.context() as mp:
+        respond, send = Broker._respond_fetch, Broker._send_produce_response
+
+        def checked_respond(self, fetch):
+            if fetch.replica_id < 0:  # a consumer: never above the high watermark at this moment
+                hws = {tp: self.logs[tp].high_watermark for tp, _ in fetch.partitions}
+                ship = self._ship_fetch
+
+                def checked_ship(fetch_, data_, *a):
+                    for tp, entries in data_:
+                        if entries and entries[-1].next_offset > hws[tp]:
+                            violations.append(("read above HW", tp, entries[-1].next_offset, hws[tp]))
+                    return ship(fetch_, data_, *a)
+
+                self._ship_fetch = checked_ship
+                try:
+                    return respond(self, fetch)
+                finally:
+                    del self._ship_fetch
+            return respond(self, fetch)
+
+        def checked_send(self, req):
+            if req.acks == -1:  # every acknowledged batch is on every member of the ISR
+                cluster = self.cluster
+                for i, b in enumerate(req.batches):
+                    if (req.errors is not None and req.errors[i] is not None) or req.base_offsets[i] < 0:
+                        continue
+                    end = req.base_offsets[i] + b.count
+                    for member in self.partitions[b.tp].isr:
+                        leo = cluster.brokers[member].logs[b.tp].log_end_offset
+                        if leo < end:
+                            violations.append(("acked not on ISR member", b.tp, member, leo, end))
+            return send(self, req)
+
+        mp.setattr(Broker, "_respond_fetch", checked_respond)
+        mp.setattr(Broker, "_send_produce_response", checked_send)
+        run = eventsim.build(data, seed=seed)
+        for b in run.cluster.brokers:  # keep every follower's entries, to compare offsets at the end
+            for tp in b.logs:
+                if tp not in b.partitions:
+                    b.logs[tp].register_reader("test", 0)
+        run.start()
+        last_hw = {}
+        t = 0.0
+        while t < run.horizon_ms:
+            t += 10.0
+            run.env.run(until=t)
+            for b in run.cluster.brokers:
+                for tp, log in b.logs.items():
+                    if not log.log_start_offset <= log.high_watermark <= log.log_end_offset:
+                        violations.append(
+                            ("HW outside the log", b.id, tp, log.high_watermark, log.log_end_offset)
+                        )
+                    if log.high_watermark < last_hw.get((b.id, tp), 0):
+                        violations.append(("HW went back", b.id, tp))
+                    last_hw[(b.id, tp)] = log.high_watermark
+                    leader_log = run.cluster.log(tp)
+                    if log.high_watermark > leader_log.high_watermark:
+                        violations.append(("follower HW above the leader's", b.id, tp))
+    assert violations == []
+    return run
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_clusters())
+def test_replication_invariants_hold_in_small_random_clusters(case):
+    data, seed = case
+    run = _checked_run(data, seed)
+    cluster = run.cluster
+    for topic in cluster.topics.values():
+        for tp in topic.tps():
+            leader_log = cluster.log(tp)
+            leader_entries = [(e.base_offset, e.next_offset) for e in leader_log.batches]
+            for b in topic.replicas[tp.partition][1:]:
+                log = cluster.brokers[b].logs[tp]
+                mine = [(e.base_offset, e.next_offset) for e in log.batches]
+                # A follower's log is a prefix of the leader's, entry for entry, at the same offsets.
+                assert mine == leader_entries[: len(mine)]
+                assert log.log_end_offset == (mine[-1][1] if mine else 0) <= leader_log.log_end_offset
+                for e, l_e in zip(log.batches, leader_log.batches, strict=False):
+                    assert e is l_e  # the leader's entry itself (immutable, shared)

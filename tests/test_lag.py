@@ -43,10 +43,13 @@ def test_high_watermark_is_the_log_end_offset_and_positions_sum_to_records_consu
     res = eventsim.simulate(_scenario(), seed=3)
     lag = res.frame("lag")
     parts = res.frame("partitions")
-    merged = lag.merge(parts, on=["time_s", "topic", "partition"])
+    merged = lag.merge(parts, on=["time_s", "topic", "partition"], suffixes=("", "_leader"))
     assert len(merged) == len(lag)
+    # Lag is measured against the leader's high watermark at the same instant.
+    assert (merged["high_watermark"] == merged["high_watermark_leader"]).all()
     # One replica per partition: the high watermark equals the log end offset.
     assert (merged["high_watermark"] == merged["log_end_offset"]).all()
+    assert (parts["isr_size"] == 1).all() and not parts["under_replicated"].any()
     end = lag[lag["time_s"] == lag["time_s"].max()]
     # The group started at offset 0 of every partition: its positions add up to what poll() handed out.
     assert int(end["position"].sum()) == res.stats["records_consumed"]

@@ -49,24 +49,32 @@ BAD = [
         I,
         "topics[0].replication.factor",
         "4",
-        "null or 1",
-        "replication is not modelled yet",
+        "integer in [1, 3]",
+        "more than the 3 brokers (InvalidReplicationFactorException)",
     ),
     (
         variant(("topics", 0, "config"), {"min.insync.replicas": 2}),
         I,
         "topics[0].config.min.insync.replicas",
         "2",
-        "null or 1",
-        "replication is not modelled yet",
+        "integer in [1, 1] (the replication factor of 'events')",
+        "no acks=all write could ever succeed (NOT_ENOUGH_REPLICAS)",
     ),
     (
         variant(("broker",), {"min.insync.replicas": 2}),
         I,
         "broker.min.insync.replicas",
         "2",
-        "1",
-        "replication is not modelled yet",
+        "integer in [1, 1]",
+        "NOT_ENOUGH_REPLICAS",
+    ),
+    (
+        variant(("broker",), {"unclean.leader.election.enable": True}),
+        I,
+        "broker.unclean.leader.election.enable",
+        "True",
+        "false",
+        "unclean leader election is not modelled yet",
     ),
     (
         variant(("cluster", "controller_mode"), "zookeeper"),
@@ -335,7 +343,7 @@ BAD = [
 ]
 
 
-# Kafka's own replication checks, which apply once the replication capability lifts its refusals.
+# Kafka's own replication checks, with the refusal tables emptied: they do not depend on them.
 BAD_WITH_REPLICATION = [
     (
         variant(("topics", 0, "replication.factor"), 4),

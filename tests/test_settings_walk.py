@@ -86,7 +86,6 @@ CONFIG_CLASS = {
     "topic.config": TopicConfig,
 }
 
-REPLICATION = "replication capability"
 FAILOVER = "failover capability"
 GROUPS = "consumer-group capability"
 _DROP = object()
@@ -136,6 +135,13 @@ _BACKLOG = (  # the reader starts late from the log start: its fetches find more
 )
 _BIG = (("ProducerSpec", "rate_per_s", 20000), ("ProducerSpec", "value_bytes", 1000))
 _REPLICATED = (("topic", "replication.factor", 2),)  # both brokers hold each partition: followers fetch
+# Broker 0 leads both partitions and broker 1 follows both, through a NIC too slow to keep up: its
+# fetches bring several batches each and it falls behind the leader.
+_ONE_LEADER = (("topic", "replicas", [[0, 1], [0, 1]]),)
+_SLOW_FOLLOWER = _ONE_LEADER + (("cluster", "broker_hardware", {1: {"nic_bytes_per_ms": 100}}),)
+# ... and is dropped from the ISR after 50 ms without catching up (well within the 500 ms run).
+_LAGGING = (("broker", "replica.fetch.wait.max.ms", 50),)
+_SHRINKING = _SLOW_FOLLOWER + _LAGGING + (("broker", "replica.lag.time.max.ms", 50),)
 _OTHER_TOPIC = (
     ("Scenario", "topics", [{"name": "events", "partitions": 2}, {"name": "other", "partitions": 5}]),
 )
@@ -224,16 +230,22 @@ TABLE = {
     ("broker", "log.retention.hours"): Alias("log.retention.ms", 2, 7_200_000),
     ("broker", "log.retention.minutes"): Alias("log.retention.ms", 2, 120_000),
     ("broker", "log.roll.hours"): Alias("log.roll.ms", 2, 7_200_000),
-    ("broker", "min.insync.replicas"): Refused(2, REPLICATION),
+    # With the follower out of the ISR, acks=all writes are refused (NOT_ENOUGH_REPLICAS).
+    ("broker", "min.insync.replicas"): Changes(2, context=_SHRINKING),
     ("broker", "default.replication.factor"): Changes(2, context=(("topic", "replication.factor", _DROP),)),
     ("broker", "num.partitions"): Changes(4, context=(("topic", "partitions", _DROP),)),
     ("broker", "unclean.leader.election.enable"): Refused(True, FAILOVER),
-    ("broker", "replica.lag.time.max.ms"): Refused(10000, REPLICATION),
-    ("broker", "replica.fetch.wait.max.ms"): Changes(100, context=_REPLICATED),  # idle fetches return sooner
+    ("broker", "replica.lag.time.max.ms"): Changes(50, context=_SLOW_FOLLOWER + _LAGGING),  # the ISR shrinks
+    # Once the producer stops, the follower's fetches park and return after the wait: more fetches.
+    ("broker", "replica.fetch.wait.max.ms"): Changes(
+        100, context=_ONE_LEADER + (("ProducerSpec", "stop_ms", 100),)
+    ),
     ("broker", "replica.fetch.min.bytes"): Changes(1000, context=_REPLICATED),  # followers wait for data
-    ("broker", "replica.fetch.max.bytes"): Changes(100, context=_REPLICATED + _BIG),  # one batch a fetch
-    ("broker", "replica.fetch.response.max.bytes"): Changes(100, context=_REPLICATED + _BIG),
-    ("broker", "num.replica.fetchers"): Changes(2, context=_REPLICATED),  # one fetcher per partition
+    # The slow follower gets one batch per partition (or per response) a fetch instead of several.
+    ("broker", "replica.fetch.max.bytes"): Changes(100, context=_SLOW_FOLLOWER),
+    ("broker", "replica.fetch.response.max.bytes"): Changes(100, context=_SLOW_FOLLOWER),
+    # Broker 1 follows both partitions of broker 0: one fetcher (one request) for each instead of one.
+    ("broker", "num.replica.fetchers"): Changes(2, context=_ONE_LEADER),
     ("broker", "socket.request.max.bytes"): NoOp(
         "only a request larger than it matters (the broker closes the connection); the scenario refuses "
         "any value a produce or fetch request could exceed, so within what it accepts Kafka behaves the same",
@@ -256,7 +268,7 @@ TABLE = {
     ("topic.config", "retention.bytes"): Changes(5000, context=_ROLLING),
     ("topic.config", "segment.bytes"): Changes(1048576, context=_BIG),
     ("topic.config", "segment.ms"): Changes(50),
-    ("topic.config", "min.insync.replicas"): Refused(2, REPLICATION, default=1),
+    ("topic.config", "min.insync.replicas"): Changes(2, context=_SHRINKING),
     ("topic.config", "max.message.bytes"): Changes(500),
     ("topic.config", "compression.type"): Changes("gzip"),
     ("topic.config", "flush.messages"): Changes(1),
@@ -447,26 +459,34 @@ def test_acks_1_and_all_are_the_same_with_one_replica():
     assert same(run(("producer", "acks", "1")), run(("producer", "acks", "all"))), _RF1
 
 
+def test_acks_1_and_all_differ_once_a_partition_has_followers():
+    """acks=all waits for the followers; acks=1 is answered after the leader's append."""
+    assert not same(
+        run(*_REPLICATED, ("producer", "acks", "1")), run(*_REPLICATED, ("producer", "acks", "all"))
+    )
+
+
 @pytest.mark.parametrize(
     "load",
     [
-        lambda tmp: Scenario.from_yaml(_yaml(tmp, "  - name: events\n    replication.factor: 3\n")),
-        lambda tmp: eventsim.simulate(scenario(("topic", "replication.factor", 3))),
-        lambda tmp: TopicConfig.from_properties({"replication.factor": 3}),
-        lambda tmp: TopicConfig("events", replication_factor=3),
+        lambda tmp: Scenario.from_yaml(_yaml(tmp, "broker:\n  unclean.leader.election.enable: true\n")),
+        lambda tmp: eventsim.simulate(scenario(("broker", "unclean.leader.election.enable", True))),
+        lambda tmp: BrokerConfig.from_properties({"unclean.leader.election.enable": "true"}),
+        lambda tmp: BrokerConfig(unclean_leader_election_enable=True),
     ],
     ids=["yaml", "dict", "from_properties", "constructor"],
 )
 def test_refusal_reaches_the_user_before_the_run_from_every_entry_point(tmp_path, load):
     with pytest.raises(InvalidConfigurationError) as info:
         load(tmp_path)
-    assert info.value.field.endswith("replication.factor")
-    assert "replication is not modelled yet" in str(info.value) and "allowed: null or 1" in str(info.value)
+    assert info.value.field.endswith("unclean.leader.election.enable")
+    assert "unclean leader election is not modelled yet" in str(info.value)
+    assert "allowed: false" in str(info.value)
 
 
-def _yaml(tmp, topics: str):
-    path = tmp / "rf3.yaml"
-    path.write_text("name: rf3\ntopics:\n" + topics, encoding="utf-8")
+def _yaml(tmp, body: str):
+    path = tmp / "unclean.yaml"
+    path.write_text("name: unclean\ntopics:\n  - name: events\n" + body, encoding="utf-8")
     return path
 
 

@@ -26,24 +26,36 @@ def test_message_names_field_value_reason_capability_and_the_allowed_default():
     with pytest.raises(InvalidConfigurationError) as info:
         Scenario.from_dict(
             {
-                "name": "rf3",
+                "name": "unclean",
                 "cluster": {"brokers": 3},
+                "broker": {"unclean.leader.election.enable": True},
                 "topics": [{"name": "events", "replication.factor": 3}],
             }
         )
     assert str(info.value) == (
-        "topics[0].replication.factor=3 is invalid: replication is not modelled yet (followers, the ISR "
-        "and acks=all waiting for them arrive with the replication capability) (allowed: null or 1)"
+        "broker.unclean.leader.election.enable=True is invalid: unclean leader election is not modelled "
+        "yet (broker failures and the leader elections after them arrive with the failover capability) "
+        "(allowed: false)"
     )
     err = pickle.loads(pickle.dumps(info.value))  # sweeps across processes keep the fields
-    assert (err.field, err.value, err.allowed) == ("topics[0].replication.factor", 3, "null or 1")
+    assert (err.field, err.value, err.allowed) == ("broker.unclean.leader.election.enable", True, "false")
+
+
+def test_replication_settings_are_no_longer_refused():
+    # The replication capability lifted these refusals: the values reach the config.
+    assert TopicConfig.from_properties({"name": "t", "replication.factor": 3}).replication_factor == 3
+    assert BrokerConfig.from_properties({"num.replica.fetchers": 4}).num_replica_fetchers == 4
+    assert BrokerConfig.from_properties({"min.insync.replicas": 2}).min_insync_replicas == 2
+    assert "replication_factor" not in TopicConfig._NOT_MODELLED_YET
+    assert not {"min_insync_replicas", "replica_lag_time_max_ms", "num_replica_fetchers"} & set(
+        BrokerConfig._NOT_MODELLED_YET
+    )
 
 
 @pytest.mark.parametrize(
     "cls, props",
     [
-        (TopicConfig, {"name": "t", "replication.factor": 3}),
-        (BrokerConfig, {"num.replica.fetchers": 4}),
+        (BrokerConfig, {"unclean.leader.election.enable": True}),
         (ClusterConfig, {"controller_mode": "zookeeper"}),
         (ConsumerConfig, {"session.timeout.ms": 10000}),
         (ProducerConfig, {"partitioner.availability.timeout.ms": 50}),

@@ -78,7 +78,8 @@ def isr_over_time(
         df = df[df["partition"].isin(chosen)]
     if until_s is None:
         horizon = getattr(data, "horizon_ms", None)
-        until_s = float(horizon) / 1000.0 if horizon is not None else float(df["time_s"].max() if len(df) else 0)
+        last = float(df["time_s"].max()) if len(df) else 0.0
+        until_s = float(horizon) / 1000.0 if horizon is not None else last
     ax = new_axes(ax)
     keys = ["topic", "partition"] if "topic" in df.columns else ["partition"]
     groups = list(df.groupby(keys, sort=True))
@@ -155,8 +156,8 @@ def follower_lag_over_time(
         inside = sub["in_isr"].to_numpy(dtype=bool)
         if len(sub) <= 80:
             ax.plot(t[inside], y[inside], linestyle="none", marker="o", markersize=3.5, color=c)
-            ax.plot(t[~inside], y[~inside], linestyle="none", marker="o", markersize=4, markerfacecolor="white",
-                    markeredgecolor=c)  # fmt: skip
+            ax.plot(t[~inside], y[~inside], linestyle="none", marker="o", markersize=4,
+                    markerfacecolor="white", markeredgecolor=c)  # fmt: skip
     if lag_time_max_ms is not None and column == "lag_ms":
         ax.axhline(lag_time_max_ms, color="#444444", linestyle="--", linewidth=1.2,
                    label=f"replica.lag.time.max.ms = {format_number(lag_time_max_ms)}")  # fmt: skip
@@ -208,7 +209,8 @@ def watermarks_over_time(
     ax.set_ylabel("offset (records)")
     if title is None:
         gap = float((leo - hw).max()) if len(t) else 0.0
-        title = f"Partition {partition}: the high watermark trails the log end offset by up to {format_number(gap)}"
+        title = f"Partition {partition}: the high watermark trails the log end offset by up to "
+        title += format_number(gap)
     ax.set_title(title)
     place_legend(ax, loc="upper left")
     return ax

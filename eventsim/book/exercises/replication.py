@@ -51,7 +51,11 @@ def slow_follower_scenario(p) -> dict:
     return {
         "name": "slow-follower",
         "horizon_ms": 4 * p.lag_time_max_ms,
-        "cluster": {"brokers": 3, "hardware": "cloud-2020", "broker_hardware": {2: {"nic_bytes_per_ms": 1000}}},
+        "cluster": {
+            "brokers": 3,
+            "hardware": "cloud-2020",
+            "broker_hardware": {2: {"nic_bytes_per_ms": 1000}},
+        },
         "broker": {"min.insync.replicas": 2, "replica.lag.time.max.ms": p.lag_time_max_ms},
         "topics": [{"name": "orders", "replicas": [[0, 1, 2], [1, 0, 2]]}],
         "producers": [
@@ -84,9 +88,9 @@ register(
         source="Exercise 1",
         question=(
             "A topic with replication factor {rf} and twice as many partitions as brokers lives on "
-            "{brokers} cloud-2020 brokers. One producer sends {rate_per_s} records/s of {value_bytes}-byte values "
-            "(keys `order-0` ... `order-9999`, `acks=1`). On average over the brokers, how many MiB per "
-            "second does one broker receive **as a follower** (the `replication` frame's `bytes_in`)?"
+            "{brokers} cloud-2020 brokers. One producer sends {rate_per_s} records/s of {value_bytes}-byte "
+            "values (keys `order-0` ... `order-9999`, `acks=1`). On average over the brokers, how many "
+            "MiB per second does one broker receive **as a follower** (the `replication` frame's `bytes_in`)?"
         ),
         params={
             "rate_per_s": Param(20_000, Range(10_000, 40_000, 5000), "records/s"),
@@ -119,8 +123,8 @@ register(
         },
         solve=_first_shrink_ms,
         tolerance=Tolerance(rel=0.05),
-        hint="the follower leaves when it has not been caught up for replica.lag.time.max.ms, but the "
-        "leader only looks when its isr-expiration task runs, every half of that time; read the first "
+        hint="the follower leaves when it has not been caught up for replica.lag.time.max.ms, but "
+        "the leader only looks when its isr-expiration task runs, every half of that time; read the first "
         "shrink from the isr frame of a run.",
         unit="ms",
         solver="simulation",

@@ -48,7 +48,7 @@ def test_keys_are_unique_and_name_a_concept():
 def test_every_written_chapter_has_at_least_two_exercises():
     chapters = {e.chapter for e in ALL}
     for stem in ["01_events", "02_simpy_single_log", "03_topics_partitions_offsets", "04_producer_batching",
-                 "05_producer_acks_compression", "06_keys_partitioning"]:
+                 "05_producer_acks_compression", "06_keys_partitioning", "08_replication"]:
         assert (REPO_ROOT / "notebooks" / "solutions" / f"{stem}.ipynb").exists()
         assert sum(e.chapter == stem for e in ALL) >= 2, stem
     assert chapters <= {p.stem for p in (REPO_ROOT / "notebooks" / "solutions").glob("*.ipynb")}
@@ -98,6 +98,10 @@ NOTEBOOK = {
     "keys.hot-consumer-max-processing-ms": (
         {"rate_per_s": 6000, "partitions": 12, "exponent": 1.5}, 0.373, 0.0005
     ),
+    "replication.follower-mib-per-broker": (  # 08, Exercise 1: "each broker receives 2.83 MiB/s as follower"
+        {"rate_per_s": 20_000, "value_bytes": 200, "rf": 3, "brokers": 3}, 2.83, 0.005
+    ),
+    "replication.isr-shrink-ms": ({"rate_per_s": 20_000, "lag_time_max_ms": 1000}, 1500, 0),  # 08, Exercise 2
 }
 
 

@@ -11,8 +11,10 @@ What a chapter needs, by frame: ``timeseries`` - :func:`throughput_over_time`, :
 ``partitions`` - :func:`partition_bars`, :func:`partitions_over_time`, :func:`partition_imbalance_over_time`,
 :func:`partition_skew`, :func:`partition_sizes_over_time`; ``lag`` - :func:`lag_over_time`;
 ``latency_cdf`` - :func:`latency_cdf` (``label=`` to compare runs); ``breakdown`` - :func:`latency_breakdown`;
-``records`` - :func:`log_layout`, :func:`key_placement`; a sweep DataFrame (``eventsim.sweep``) -
-:func:`sweep`, :func:`tradeoff`, :func:`tradeoff_twin`, :func:`bars`.
+``records`` - :func:`log_layout`, :func:`key_placement`; ``isr`` - :func:`isr_over_time`; ``replicas`` -
+:func:`follower_lag_over_time`; ``partitions`` (high watermark against log end offset) -
+:func:`watermarks_over_time`; a sweep DataFrame (``eventsim.sweep``) - :func:`sweep`, :func:`tradeoff`,
+:func:`tradeoff_twin`, :func:`bars`.
 
 Typical notebook use::
 
@@ -28,6 +30,7 @@ from eventsim.plots.lag import lag_over_time
 from eventsim.plots.latency import latency_cdf, latency_over_time
 from eventsim.plots.partitions import partition_bars, partition_imbalance_over_time, partitions_over_time
 from eventsim.plots.records import key_placement, log_layout
+from eventsim.plots.replication import follower_lag_over_time, isr_over_time, watermarks_over_time
 from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
@@ -37,6 +40,8 @@ from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatma
 __all__ = [
     "PALETTE",
     "bars",
+    "follower_lag_over_time",
+    "isr_over_time",
     "key_placement",
     "log_layout",
     "lag_over_time",
@@ -57,5 +62,6 @@ __all__ = [
     "tradeoff_twin",
     "utilisation_heatmap",
     "utilisation_over_time",
+    "watermarks_over_time",
     "write_charts",
 ]

@@ -18,6 +18,12 @@ import eventsim
 from eventsim.broker.replica_fetcher import fetcher_id, java_string_hash
 from eventsim.metrics.result import Result
 
+# These tests trace the broker by wrapping its methods, which compiled classes do not allow; the suite's
+# pure-Python run (make test runs both) covers them.
+traced = pytest.mark.skipif(
+    bool(eventsim.compiled_modules()), reason="wraps broker methods: runs in the pure-Python pass"
+)
+
 MIB = 1024.0 * 1024.0
 
 # ------------------------------------------------------------------ getFetcherId
@@ -149,6 +155,7 @@ def _traced(scenario, seed=1):
     return run, events
 
 
+@traced
 def test_one_acks_all_produce_through_two_followers_event_by_event():
     run, events = _traced(ONE_BATCH)
     run.start()
@@ -418,6 +425,7 @@ def _checked_run(data, seed):
     return run
 
 
+@traced
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_clusters())
 def test_replication_invariants_hold_in_small_random_clusters(case):

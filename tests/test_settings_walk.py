@@ -185,6 +185,8 @@ TABLE = {
         ),
     ),
     ("producer", "partitioner.availability.timeout.ms"): Refused(100, FAILOVER),
+    # Metadata requests every 100 ms go through a broker's network and request-handler threads.
+    ("producer", "metadata.max.age.ms"): Changes(100),
     ("producer", "client.id"): NoOp(
         "a label in Kafka's logs, metrics and quotas (quotas are not modelled)", "web"
     ),
@@ -207,6 +209,7 @@ TABLE = {
     ("consumer", "request.timeout.ms"): Refused(10000, FAILOVER),
     ("consumer", "session.timeout.ms"): Refused(10000, GROUPS),
     ("consumer", "heartbeat.interval.ms"): Refused(1000, GROUPS),
+    ("consumer", "metadata.max.age.ms"): Changes(100),
     ("consumer", "client.id"): NoOp(
         "a label in Kafka's logs, metrics and quotas (quotas are not modelled)", "web"
     ),

@@ -13,7 +13,6 @@ the ISR has shrunk below the minimum.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from eventsim.broker.partition import Partition
 from eventsim.config import BrokerConfig, TopicConfig
@@ -164,11 +163,6 @@ def test_a_follower_must_also_reach_the_start_of_the_leaders_epoch_to_rejoin():
     assert p.maybe_expand_isr(2, 202.0) is True and p.isr == [0, 1, 2]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Partition.out_of_sync_replicas drops a follower whose log end offset equals the leader's "
-    "(Kafka's isCaughtUp keeps it: leaderEndOffset == logEndOffset)",
-)
 def test_a_follower_at_the_leaders_leo_never_leaves_the_isr_however_long_since_it_fetched():
     # Kafka (Partition.isFollowerOutOfSync / ReplicaState.isCaughtUp): out of sync only if its LEO differs
     # from the leader's AND it was last caught up more than replica.lag.time.max.ms ago. An idle partition

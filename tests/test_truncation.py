@@ -61,11 +61,6 @@ def test_end_offset_for_epoch_answers_the_largest_epoch_not_newer_and_where_it_e
     assert log_with([]).end_offset_for_epoch(3) == UNDEFINED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Log.end_offset_for_epoch answers UNDEFINED for an epoch older than the log's first; Kafka's "
-    "LeaderEpochFileCache.endOffsetFor answers (that epoch, the first epoch's start offset)",
-)
 def test_an_epoch_older_than_the_first_ends_where_the_first_known_epoch_starts():
     log = log_with([3, 3, 4])
     assert log.end_offset_for_epoch(1) == (1, 0)
@@ -137,11 +132,20 @@ def test_kip_279_the_follower_truncates_to_the_smaller_end_of_the_epoch_they_sha
 
 
 def test_epochs_the_leader_never_had_are_walked_back_until_both_agree():
-    leader = log_with([0, 0, 3, 3, 3, 3])  # epoch 0: 0-9, epoch 3: 10-29
+    leader = log_with([0, 0, 3, 3, 3, 5])  # epoch 0: 0-9, epoch 3: 10-24, epoch 5 (its own): 25-29
     follower = log_with([0, 0, 2, 4])  # epoch 2: 10-14, epoch 4: 15-19
-    # Asked for 4, the leader answers 3, which the follower does not have (its floor is 2); asked for 2,
-    # the leader answers 0, which ends at 10 on both.
+    # Asked for 4, the leader answers 3 (ending at 25), which the follower does not have (its floor is 2,
+    # ending at 15); asked for 2, the leader answers 0, which ends at 10 on both.
     assert truncation_offset(follower, leader) == 10
+
+
+def test_a_leader_asked_for_an_epoch_newer_than_its_own_answers_undefined():
+    # LeaderEpochFileCache.endOffsetFor: no higher entry -> UNDEFINED; the follower keeps its high watermark.
+    leader = log_with([0, 0, 3])
+    assert leader.end_offset_for_epoch(4) == UNDEFINED
+    follower = log_with([0, 0, 4])
+    follower.high_watermark = 7
+    assert truncation_offset(follower, leader) == 7
 
 
 def test_identical_logs_keep_everything():

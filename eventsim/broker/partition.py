@@ -103,11 +103,20 @@ class Partition:
         return True
 
     def out_of_sync_replicas(self, now_ms: float) -> list[int]:
-        """Followers in the ISR not caught up for more than ``replica.lag.time.max.ms``."""
+        """Followers in the ISR behind the leader's log end offset and not caught up for more than
+        ``replica.lag.time.max.ms`` (``Partition.getOutOfSyncReplicas``)."""
         lag = self.lag_time_max_ms
-        return [
-            b for b in self.isr if b != self.leader and now_ms - self.remote[b].last_caught_up_ms > lag
-        ]
+        leo = self.log.log_end_offset
+        out = []
+        for b in self.isr:
+            if b == self.leader:
+                continue
+            r = self.remote[b]
+            # ReplicaState.isCaughtUp: a follower at the leader's log end offset is in sync however long
+            # ago it fetched (an idle partition keeps its ISR).
+            if r.log_end_offset != leo and now_ms - r.last_caught_up_ms > lag:
+                out.append(b)
+        return out
 
     def maybe_shrink_isr(self, now_ms: float) -> bool:
         """``maybeShrinkIsr``; returns whether the high watermark advanced (a slow follower no longer

@@ -275,17 +275,21 @@ class Log:
         return self.leader_epochs[-1][0] if self.leader_epochs else UNDEFINED_EPOCH
 
     def end_offset_for_epoch(self, epoch: int) -> tuple[int, int]:
-        """``OffsetsForLeaderEpoch`` (``LeaderEpochFileCache.endOffsetFor``): the largest epoch of this log
-        not above ``epoch``, and where it ends (the start offset of the next epoch, or the log end offset
-        for the latest); ``(UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)`` if ``epoch`` is older than them all."""
+        """``OffsetsForLeaderEpoch`` (``LeaderEpochFileCache.endOffsetFor``): for the latest epoch, it and the
+        log end offset; for an older one, the largest epoch of this log not above it (or the requested
+        epoch itself when it is older than them all) and the start offset of the next epoch; for an epoch
+        newer than the latest, or none, ``(UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET)``."""
         epochs = self.leader_epochs
-        if not epochs or epoch < epochs[0][0]:
+        if epoch == UNDEFINED_EPOCH or not epochs:
             return UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET
-        for k in range(len(epochs) - 1, -1, -1):
-            if epochs[k][0] <= epoch:
-                end = epochs[k + 1][1] if k + 1 < len(epochs) else self.log_end_offset
-                return epochs[k][0], end
-        return UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET  # unreachable
+        if epoch == epochs[-1][0]:
+            return epoch, self.log_end_offset
+        higher = next((k for k in range(len(epochs)) if epochs[k][0] > epoch), None)
+        if higher is None:
+            return UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET  # newer than the latest
+        if higher == 0:
+            return epoch, epochs[0][1]  # older than the first: it ends where the first known one starts
+        return epochs[higher - 1][0], epochs[higher][1]
 
     def truncate_to(self, offset: int) -> int:
         """Remove every batch at or above ``offset`` (a whole batch when ``offset`` falls inside it);
@@ -326,22 +330,26 @@ class Log:
 
 
 def truncation_offset(follower: Log, leader: Log) -> int:
-    """Where a follower truncates before fetching from a new leader (KIP-101, KIP-279).
+    """Where a follower truncates before fetching from a new leader (KIP-101, KIP-279,
+    ``AbstractFetcherThread.getOffsetTruncationState``).
 
     The follower asks for the end offset of its latest epoch; the leader answers with the largest epoch
-    it has that is not newer, and where that epoch ends. If that epoch is not the follower's, the follower
-    asks again for it, until both agree on an epoch; it then truncates to the smaller of the leader's end
-    offset for it and its own. A follower with no epochs (an empty log) keeps its high watermark."""
+    it has that is not newer, and where that epoch ends. The follower truncates to the smaller of that
+    offset and its own end offset for the same epoch; if its own largest epoch not above the leader's is
+    a different one, it asks again for that epoch (the logs diverged earlier), until both agree. A leader
+    that knows no epoch at all, or a follower with none, leaves the follower at its high watermark."""
+    bound = follower.log_end_offset
     epoch = follower.latest_epoch()
     if epoch == UNDEFINED_EPOCH:
-        return follower.high_watermark
+        return min(follower.high_watermark, bound)
     while True:
         leader_epoch, leader_end = leader.end_offset_for_epoch(epoch)
-        if leader_epoch == UNDEFINED_EPOCH:
-            return follower.high_watermark  # nothing in common: KIP-101 falls back to the high watermark
+        if leader_end == UNDEFINED_EPOCH_OFFSET:
+            return min(follower.high_watermark, bound)  # nothing in common: KIP-101's fallback
         mine, my_end = follower.end_offset_for_epoch(leader_epoch)
-        if mine == leader_epoch:
-            return min(leader_end, my_end)
-        epoch = mine
-        if epoch == UNDEFINED_EPOCH:
-            return follower.high_watermark
+        if my_end == UNDEFINED_EPOCH_OFFSET:
+            return min(leader_end, bound)
+        bound = min(bound, leader_end, my_end)
+        if mine == leader_epoch or mine >= epoch:
+            return bound
+        epoch = mine  # the follower's own older epoch: another round

@@ -63,7 +63,10 @@ def queueing_broker(rate_per_s=32_000, horizon_ms=1_000.0):
             {
                 "name": "p",
                 "topic": "t",
-                "count": 8,
+                # Many producers: a broker reads one request per connection at a time (it mutes the
+                # connection until it responds), so few connections would make arrivals less random
+                # than Poisson and the queue shorter than M/D/1's.
+                "count": 64,
                 "rate_per_s": rate_per_s,
                 "value_bytes": 100,
                 "config": {"linger.ms": 0, "batch.size": 0},

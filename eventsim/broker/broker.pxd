@@ -45,6 +45,7 @@ cdef class Broker:
     cdef public bint _flushing_logs
     cdef public DelayedFetchPurgatory purgatory
     cdef public object produce_purgatory
+    cdef public dict _muted
     cdef public dict partitions
     cdef public list fetchers
     cdef public long long replication_bytes_out

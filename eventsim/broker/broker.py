@@ -9,6 +9,13 @@ cache; ``log.flush.interval.messages``/``ms`` force an fsync, off by default); a
 log and, below ``fetch.min.bytes``, parks in the fetch purgatory. Responses go back through the
 processor that owns the connection and out through the NIC.
 
+Each processor mutes a connection from the receipt of a request until its response has been sent
+(``Processor``: ``mute`` on a completed receive, ``unmute`` after the completed send; for ``acks=0``, once
+handled): a broker works on one request per connection at a time, in the order sent, while the client's
+other in-flight requests wait in the socket. That keeps an idempotent producer's batches in order, and it
+is why ``acks=all`` costs throughput: a connection's next request is read only when the followers have
+the previous one.
+
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
 append/validation CPU (plus decompression to validate compressed batches, and recompression when the
@@ -48,6 +55,8 @@ the JVM (GC pauses).
 
 from __future__ import annotations
 
+from collections import deque
+
 from eventsim.broker.partition import Partition
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.core.stations import BoundedQueue, Station
@@ -67,6 +76,7 @@ from eventsim.protocol import (
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
 MIB = 1024.0 * 1024.0
+PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
 
@@ -131,6 +141,7 @@ class Broker:
         self._flushing_logs = False  # some topic sets flush.messages / flush.ms
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
+        self._muted: dict = {}  # connection -> requests waiting for it to be unmuted (see _mute)
         self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
         self.fetchers: list = []  # its ReplicaFetcherThreads (broker/replica_fetcher.py)
         self.replication_bytes_out = 0  # bytes sent to followers in fetch responses
@@ -196,6 +207,7 @@ class Broker:
         self.epoch += 1
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(self.env, self._send_produce_response)
+        self._muted = {}
 
     def resume(self) -> None:
         """The broker process runs again, with the logs it had."""
@@ -226,10 +238,41 @@ class Broker:
         self.request_queue.started(start)
         return queued, start, end
 
+    def _mute(self, conn: int, kind: int, req) -> bool:
+        """Kafka's processor mutes a connection from the receipt of a request until its response is sent
+        (``SocketServer.Processor``: ``mute`` / ``unmute`` after ``processCompletedSends``), so a broker works
+        on one request per connection at a time, in order; the client's other in-flight requests wait in
+        the socket. Returns True when ``req`` must wait (it is queued on the connection)."""
+        q = self._muted.get(conn)
+        if q is None:
+            self._muted[conn] = deque()
+            return False
+        q.append((kind, req))
+        return True
+
+    def _unmute(self, conn: int, at_ms: float) -> None:
+        """The response on ``conn`` is sent at ``at_ms``: the next request waiting on it is read then."""
+        q = self._muted.get(conn)
+        if q is None:
+            return
+        if not q:
+            del self._muted[conn]
+            return
+        kind, req = q.popleft()
+        if req.arrive_ms < at_ms:
+            req.arrive_ms = at_ms
+        if kind == PRODUCE:
+            self._book_produce(req)
+        elif kind == FETCH:
+            self._book_fetch(req)
+        else:
+            self._book_metadata(req)
+
     def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float) -> float:
         now = self.env.now
         proc = self.processors[conn % len(self.processors)]
         _, sent = proc.reserve(now, cpu_ms)
+        self._unmute(conn, sent)
         if nbytes <= CONTROL_BYTES:
             return self.cluster.network.control(self.host, host, sent, nbytes)
         _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes)
@@ -245,6 +288,11 @@ class Broker:
         if not self.running:
             return  # a stopped broker reads nothing; the client's request times out
         self.produce_requests += 1
+        if self._mute(req.conn, PRODUCE, req):
+            return
+        self._book_produce(req)
+
+    def _book_produce(self, req) -> None:
         prof = self.profile
         wire = req.wire_bytes
         cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
@@ -389,6 +437,8 @@ class Broker:
             self.produce_purgatory.watch(req, pending, now + req.timeout_ms)
         elif req.acks != 0:
             self._send_produce_response(req)
+        else:
+            self._unmute(req.conn, now)  # no response to send: the processor reads the next request
 
     def _leader_hints(self, hints, tp) -> dict:
         """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch this broker knows."""
@@ -421,6 +471,11 @@ class Broker:
         if not self.running:
             return
         self.fetch_requests += 1
+        if self._mute(fetch.conn, FETCH, fetch):
+            return
+        self._book_fetch(fetch)
+
+    def _book_fetch(self, fetch: FetchRequest) -> None:
         if fetch.replica_id < 0:
             cap = self.config.fetch_max_bytes
             if fetch.max_bytes > cap:  # a follower's limit is its own
@@ -523,6 +578,11 @@ class Broker:
         if not self.running:
             return
         self.metadata_requests += 1
+        if self._mute(req.conn, METADATA, req):
+            return
+        self._book_metadata(req)
+
+    def _book_metadata(self, req) -> None:
         _, _, end = self._admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._answer_metadata, req, self.epoch, self.env.now)
 

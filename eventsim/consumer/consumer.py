@@ -15,7 +15,9 @@ End-to-end latency is measured when ``poll()`` hands a record to the application
 ``create_ms``), as the OpenMessaging Benchmark does. The consumer's position (``consumed_positions``,
 Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once per metrics window for the
 ``lag`` frame. A consumer entry's partitions are split among its instances by ``RangeAssignor``'s rule
-(``eventsim.group.assignors``), once, before the run.
+(``eventsim.group.assignors``), once, before the run. Each fetch goes to the partitions' leader as the
+consumer's ``Metadata`` knows it (``producer/metadata.py``); a partition answered ``NOT_LEADER_OR_FOLLOWER``
+moves to the leader the response names (KIP-951), or the metadata is refreshed.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).

@@ -250,9 +250,9 @@ def lag(result) -> pd.DataFrame:
     record ``poll()`` will hand to the application (records fetched but still buffered in the consumer
     are not consumed yet). ``lag = high_watermark - position`` in records, as Kafka's ``records-lag``
     metric and ``kafka-consumer-groups.sh`` measure it: against the **high watermark**, the end of what a
-    consumer may read, not the log end offset. The two are equal while every topic has one replica (as
-    in the model today); with replication the high watermark trails the LEO until the followers have the
-    records, and for ``isolation.level=read_committed`` lag is measured against the last stable offset
+    consumer may read, not the log end offset. The two are equal on a topic with one replica; with
+    followers the high watermark trails the LEO until the ISR has the records (the ``partitions`` frame
+    has both), and for ``isolation.level=read_committed`` lag is measured against the last stable offset
     (transactions are not modelled yet). A consumer that has not started (before its ``start_ms``) has no
     rows yet; a member with no partition (more members than partitions) has none at all.
     """

@@ -22,7 +22,11 @@ batch and decides whether an error is retried (``canRetry``: ``OUT_OF_ORDER_SEQU
 an epoch bump when it is a real gap). Each pass of the loop first resolves unresolved sequences and
 bumps the epoch if needed, as ``Sender.runOnce`` does.
 
-Not modelled: metadata requests, connection setup, ``max.block.ms`` for metadata, and a response that
+Each request goes to the partition's leader as the producer's ``Metadata`` knows it
+(``producer/metadata.py``); a batch answered ``NOT_LEADER_OR_FOLLOWER`` moves to the leader named in the
+response (KIP-951), or the metadata is refreshed, and the batch is retried.
+
+Not modelled: connection setup, ``max.block.ms`` for the first metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
 were written is the broker's business, which is exactly how duplicates arise without idempotence.
 """

@@ -220,6 +220,16 @@ class Broker:
             station.add_stall(start_ms, end_ms)
         self.stalls.append((float(start_ms), float(end_ms), self.env.now))
 
+    def _held_up(self, step, arg, epoch: int, booked_ms: float) -> bool:
+        """Whether a step booked at ``booked_ms`` and due now overlaps stalls declared since; if so it is
+        booked again for when they let it run (``step(arg, epoch, booked_ms)``)."""
+        now = self.env.now
+        late = self._late_by(booked_ms, now)
+        if late > 0.0:
+            self.env.call_at(now + late, step, arg, epoch, now)
+            return True
+        return False
+
     def _late_by(self, booked_ms: float, now: float) -> float:
         """How much a step booked at ``booked_ms`` and due ``now`` is delayed by stalls declared since."""
         late = 0.0
@@ -357,14 +367,9 @@ class Broker:
         return end
 
     def _append(self, req, epoch: int, booked_ms: float) -> None:
+        if epoch != self.epoch or (self.stalls and self._held_up(self._append, req, epoch, booked_ms)):
+            return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         now = self.env.now
-        if epoch != self.epoch:
-            return  # booked before a stop: dropped
-        if self.stalls:
-            late = self._late_by(booked_ms, now)
-            if late > 0.0:
-                self.env.call_at(now + late, self._append, req, epoch, now)
-                return
         errors = None
         logs = self.logs
         batches = req.batches
@@ -504,14 +509,9 @@ class Broker:
         return total
 
     def _read(self, fetch: FetchRequest, epoch: int, booked_ms: float) -> None:
+        if epoch != self.epoch or (self.stalls and self._held_up(self._read, fetch, epoch, booked_ms)):
+            return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         now = self.env.now
-        if epoch != self.epoch:
-            return
-        if self.stalls:
-            late = self._late_by(booked_ms, now)
-            if late > 0.0:
-                self.env.call_at(now + late, self._read, fetch, epoch, now)
-                return
         follower = fetch.replica_id
         if follower >= 0:
             # The fetch offsets are the follower's log end offsets: the ISR and high watermarks may move.
@@ -587,14 +587,9 @@ class Broker:
         self.env.call_at(end, self._answer_metadata, req, self.epoch, self.env.now)
 
     def _answer_metadata(self, req, epoch: int, booked_ms: float) -> None:
-        now = self.env.now
-        if epoch != self.epoch:
-            return
-        if self.stalls:
-            late = self._late_by(booked_ms, now)
-            if late > 0.0:
-                self.env.call_at(now + late, self._answer_metadata, req, epoch, now)
-                return
+        step = self._answer_metadata
+        if epoch != self.epoch or (self.stalls and self._held_up(step, req, epoch, booked_ms)):
+            return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         partitions = self.cluster.metadata(req.topic)
         nbytes = METADATA_RESPONSE_OVERHEAD + METADATA_PARTITION_BYTES * len(partitions)
         delivered = self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms)

@@ -103,10 +103,14 @@ class Run:
         # several per cent of the run scanning them. Collect young objects less often while running.
         threshold = gc.get_threshold()
         gc.set_threshold(max(threshold[0], GC_GEN0_THRESHOLD), *threshold[1:])
+        # What the build made (tables, logs, stations, clients) lives for the whole run: keep it out of
+        # the collector's scans (a large cluster's full collections otherwise rescan it again and again).
+        gc.freeze()
         try:
             self._run(progress)
         finally:
             gc.set_threshold(*threshold)
+            gc.unfreeze()
         # env.run(until=h) stops before events at h; take the last window's snapshot by hand.
         self.recorder.snapshot_partitions(self.horizon_ms, self.cluster)
         self.recorder.snapshot_lag(self.horizon_ms, self.cluster, self.consumers)

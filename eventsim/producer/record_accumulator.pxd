@@ -37,9 +37,17 @@ cdef class RecordAccumulator:
     cdef public dict by_node
     cdef public dict drain_index
     cdef public bint exhausted
+    cdef public dict node_min
+    cdef public set _dirty_nodes
+
+    @cython.locals(pq=PartitionQueue, best=double)
+    cpdef double node_ready_ms(self, node) except? -1.0
+
+    @cython.locals(old=double, new=double, cur=double)
+    cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, limit=double, full_ms=double, linger_at=double)
-    cpdef _update(self, PartitionQueue pq)
+    cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch)

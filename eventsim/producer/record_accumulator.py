@@ -183,6 +183,8 @@ class RecordAccumulator:
             self.by_node.setdefault(leader, []).append(pq)
         for node in self.by_node:
             self.drain_index[node] = 0
+        self.node_min: dict = {node: INF for node in self.by_node}  # earliest ready_ms per leader
+        self._dirty_nodes: set = set()  # leaders whose earliest ready_ms must be recomputed
         self.exhausted = False
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
@@ -191,8 +193,11 @@ class RecordAccumulator:
         if pq.leader == leader:
             return
         self.by_node[pq.leader].remove(pq)
+        self._dirty_nodes.add(pq.leader)
         self.by_node.setdefault(leader, []).append(pq)
         self.drain_index.setdefault(leader, 0)
+        self.node_min.setdefault(leader, INF)
+        self._dirty_nodes.add(leader)
         pq.leader = leader
 
     # ------------------------------------------------------------------ append
@@ -213,6 +218,30 @@ class RecordAccumulator:
         return total
 
     def _update(self, pq: PartitionQueue) -> None:
+        """Recompute ``pq.ready_ms`` (``_refresh_ready``) and keep its leader's earliest ready time."""
+        old = pq.ready_ms
+        self._refresh_ready(pq)
+        new = pq.ready_ms
+        if new != old:
+            node = pq.leader
+            cur = self.node_min[node]
+            if new < cur:
+                self.node_min[node] = new
+            elif old <= cur:
+                self._dirty_nodes.add(node)  # it held the earliest time: the node's minimum may have moved
+
+    def node_ready_ms(self, node) -> float:
+        """The earliest ``ready_ms`` of the partitions ``node`` leads (kept as they change, not scanned)."""
+        if node in self._dirty_nodes:
+            best = INF
+            for pq in self.by_node[node]:
+                if pq.ready_ms < best:
+                    best = pq.ready_ms
+            self.node_min[node] = best
+            self._dirty_nodes.discard(node)
+        return self.node_min[node]
+
+    def _refresh_ready(self, pq: PartitionQueue) -> None:
         """Recompute ``pq.ready_ms``, the first batch's extent (``full_end``) and fill time (``full_ms``)."""
         e = pq.txn
         if pq.retries:
@@ -266,9 +295,8 @@ class RecordAccumulator:
 
     def node_ready(self, node: int, now: float) -> bool:
         """Whether ``node`` leads a sendable partition at ``now`` (the per-node half of ``ready``)."""
-        for pq in self.by_node[node]:
-            if pq.ready_ms <= now:
-                return True
+        if self.node_ready_ms(node) <= now:
+            return True
         if self.exhausted:
             return any(pq.head < pq.n and pq.append_times[pq.head] <= now for pq in self.by_node[node])
         return False
@@ -276,12 +304,10 @@ class RecordAccumulator:
     def next_ready_ms(self, nodes) -> float:
         """The earliest time a partition led by one of ``nodes`` becomes sendable."""
         best = INF
-        by_node = self.by_node
         for node in nodes:
-            for pq in by_node[node]:
-                r = pq.ready_ms
-                if r < best:
-                    best = r
+            r = self.node_ready_ms(node)
+            if r < best:
+                best = r
         return best
 
     def drain_node(

@@ -165,7 +165,6 @@ class Sender:
         mif = self.max_in_flight
         producer = self.producer
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
-        by_node = acc.by_node
         tm = self.transaction_manager
         if tm is not None:
             if tm.unresolved or tm.epoch_bump_required:
@@ -180,9 +179,9 @@ class Sender:
                     self._send(node, batches, now)
                     if len(q) >= mif:
                         continue
-            for pq in by_node[node]:
-                if pq.ready_ms < next_ms:
-                    next_ms = pq.ready_ms
+            r = acc.node_ready_ms(node)
+            if r < next_ms:
+                next_ms = r
         if next_ms <= now:
             next_ms = now  # drained partially (max.request.size): go again
         if next_ms < INF:

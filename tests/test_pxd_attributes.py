@@ -182,15 +182,15 @@ def _find_instances(classes: dict[str, type], found: dict[str, object]) -> None:
             for value in attributes.values():
                 if type(value) in wanted and type(value).__name__ not in found:
                     found[type(value).__name__] = value
-    # ... and in the dicts held by the objects found (a partition's follower states): a dict of such
-    # objects is not tracked by gc either.
+    # ... and in the attributes and dicts of the objects found (a partition's follower states, a fetcher's
+    # limits): a dict of such objects is not tracked by gc either.
     for obj in list(found.values()):
         for name in dir(type(obj)):
             value = getattr(obj, name, None) if not name.startswith("__") else None
-            if isinstance(value, dict):
-                for item in value.values():
-                    if type(item) in wanted and type(item).__name__ not in found:
-                        found[type(item).__name__] = item
+            items = value.values() if isinstance(value, dict) else (value,)
+            for item in items:
+                if type(item) in wanted and type(item).__name__ not in found:
+                    found[type(item).__name__] = item
 
 
 def child() -> None:

@@ -1,0 +1,30 @@
+# Compiled build only (setup.py): C-level attributes for ReplicaFetchConfig and ReplicaFetcherThread
+# (see replica_fetcher.py).
+cimport cython
+
+from eventsim.core.stations cimport Station
+from eventsim.log.log cimport Log
+
+
+cdef class ReplicaFetchConfig:
+    cdef public long long fetch_min_bytes
+    cdef public double fetch_max_wait_ms
+    cdef public long long fetch_max_bytes
+    cdef public long long max_partition_fetch_bytes
+
+
+cdef class ReplicaFetcherThread:
+    cdef public object broker
+    cdef public object env
+    cdef public object source
+    cdef public object index
+    cdef public str name
+    cdef public dict logs
+    cdef public ReplicaFetchConfig config
+    cdef public Station thread
+    cdef public object conn
+    cdef public long long fetches
+    cdef public bint running
+
+    @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double)
+    cpdef on_fetch_response(self, fetch, data)

@@ -20,7 +20,10 @@ Frames (``Result.frame(name)``):
   and whether it is in the ISR.
 * ``replication`` — per window and broker: replication bytes sent to followers and received as a follower.
 * ``lag`` — consumer lag at the end of every window, per consumer group and partition (see :func:`lag`).
-* ``records`` — the per-record sample (all records of small runs; ``metrics.record_sample`` otherwise).
+* ``records`` — the per-record sample (all records of small runs; ``metrics.record_sample`` otherwise):
+  what the producer was told (``offset``, -1 with ``acks=0``; ``ack_ms``) beside what the simulator knows
+  (``append_ms``, the leader's append time: NaN for an ``acks=0`` record its broker had not appended when
+  the records were folded, e.g. still waiting on the connection at the end of the run), and ``consume_ms``.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ Per-stage breakdown of a record's life (the ``breakdown`` frame):
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from eventsim.metrics.duplicates import SeenRecords
@@ -126,6 +128,7 @@ class Recorder:
         self._acked: list[tuple] = []  # per acknowledged request: its stage times
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
+        self._unanswered: list = []  # acks=0 requests among them: (row, request)
         self._polled: dict[tuple, PolledColumns] = {}
         self._consume_order: list[PolledColumns] = []  # topics polled since the last fold, in order
         self._consumed_n = 0
@@ -187,7 +190,9 @@ class Recorder:
     def request_acked(self, req, batches, now: float) -> None:
         """``batches`` of ``req`` were acknowledged at ``now``; folded in bulk by ``_flush_acked``."""
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
-            self._acked.append((now, req.send_ms, now, now, now, 0.0, req.done_ms, now))
+            # The broker's append time (for the records frame) may not be known yet: read when folded.
+            self._acked.append((now, req.send_ms, now, now, now, 0.0, math.nan, now))
+            self._unanswered.append((len(self._acked) - 1, req))
         else:
             times = (req.send_ms, req.queue_ms, req.start_ms, req.done_ms)
             self._acked.append((now, *times, 1.0, req.done_ms, req.replicated_ms))
@@ -200,6 +205,10 @@ class Recorder:
         if not self._acked:
             return
         per_request = np.array(self._acked, dtype=np.float64)
+        for i, req in self._unanswered:  # acks=0: the append time, once the broker has appended it
+            if req.base_offsets is not None:
+                per_request[i, 6] = req.done_ms
+        self._unanswered = []
         batches = self._acked_batches
         reps = np.array(self._acked_per_request, dtype=np.int64)
         self._acked, self._acked_batches, self._acked_per_request = [], [], []

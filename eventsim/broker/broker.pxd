@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for FetchRequest and Broker (see broker.py).
 cimport cython
 
+from eventsim.broker.partition cimport Partition
 from eventsim.broker.purgatory cimport DelayedFetchPurgatory
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
@@ -63,8 +64,18 @@ cdef class Broker:
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint)
     cpdef _append(self, req, long long epoch, double booked_ms)
 
-    @cython.locals(log=Log, total=cython.longlong, need=cython.longlong)
+    @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
+
+    @cython.locals(partition=Partition, follower=cython.longlong)
+    cpdef _read(self, FetchRequest fetch, long long epoch, double booked_ms)
+
+    cpdef _book_fetch(self, FetchRequest fetch)
+
+    cpdef _hw_advanced(self, tp, Partition partition)
+
+    @cython.locals(now=double, sent=double)
+    cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms) except? -1.0
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint)
     cpdef _respond_fetch(self, FetchRequest fetch)

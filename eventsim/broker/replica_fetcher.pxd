@@ -2,6 +2,7 @@
 # (see replica_fetcher.py).
 cimport cython
 
+from eventsim.broker.broker cimport FetchRequest
 from eventsim.core.stations cimport Station
 from eventsim.log.log cimport Log
 
@@ -27,4 +28,4 @@ cdef class ReplicaFetcherThread:
     cdef public bint running
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double)
-    cpdef on_fetch_response(self, fetch, data)
+    cpdef on_fetch_response(self, FetchRequest fetch, data)

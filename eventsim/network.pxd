@@ -17,7 +17,9 @@ cdef class Host:
 cdef class Network:
     cdef public double latency_ms
 
-    @cython.locals(lat=double)
-    cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes)
+    @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
+                   delivered=double, start=double, paced=double)
+    cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
+                         double stream_ms=*)
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

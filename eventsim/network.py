@@ -14,15 +14,28 @@ the bottleneck sets the time, plus latency. Both sides are reserved when the tra
 Control messages of a few hundred bytes (fetch requests, produce responses) take the latency but are not
 queued on the NICs (``Network.control``).
 
-Not modelled: TCP slow start and windows (``socket.send.buffer.bytes``), packet loss, switches and
-oversubscription, TLS.
+TCP windows: a connection has at most a window of unacknowledged bytes in flight, the smaller of the
+sender's send buffer and the receiver's receive buffer (Kafka's ``socket.send.buffer.bytes`` /
+``socket.receive.buffer.bytes`` on brokers, ``send.buffer.bytes`` / ``receive.buffer.bytes`` on clients,
+``replica.socket.receive.buffer.bytes`` on followers; -1 lets Linux autotune up to its maximum). A message
+larger than the window takes at least ``bytes / window`` round trips, and a round trip includes the time
+its bytes wait behind others at the receiver's NIC: on a congested NIC, a connection with a small window
+(a follower's, 64 KiB by default) gets less of the bandwidth than one with a larger window, which is how
+TCP shares a link between flows. Messages of one connection are delivered in order (``stream_ms``: when the
+connection's previous message was delivered).
+
+Not modelled: TCP slow start and congestion control, packet loss, switches and oversubscription, TLS.
 """
 
 from __future__ import annotations
 
+import math
+
 from eventsim.core.stations import Station
 
 __all__ = ["Host", "Network"]
+
+INF = math.inf
 
 
 class Host:
@@ -44,8 +57,11 @@ class Network:
     def __init__(self, latency_ms: float):
         self.latency_ms = float(latency_ms)
 
-    def transfer(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> tuple[float, float]:
-        """Start sending ``nbytes`` from ``src`` to ``dst`` at ``t_ms``.
+    def transfer(
+        self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float = INF, stream_ms: float = 0.0
+    ) -> tuple[float, float]:
+        """Start sending ``nbytes`` from ``src`` to ``dst`` at ``t_ms`` on a connection whose TCP window is
+        ``window`` bytes and whose previous message was delivered at ``stream_ms``.
 
         Returns ``(tx_end_ms, delivered_ms)``: when the sender's NIC has put the last byte on the wire,
         and when the receiver has all of it.
@@ -53,11 +69,22 @@ class Network:
         lat = self.latency_ms
         _, tx_end = src.tx.reserve(t_ms, nbytes / src.rate)
         tx_start = tx_end - nbytes / src.rate
-        _, rx_end = dst.rx.reserve(tx_start + lat, nbytes / dst.rate)
+        arrive = tx_start + lat
+        rx_start, rx_end = dst.rx.reserve(arrive, nbytes / dst.rate)
         src.bytes_out += nbytes
         dst.bytes_in += nbytes
         delivered = tx_end + lat
-        return tx_end, (rx_end if rx_end > delivered else delivered)
+        if rx_end > delivered:
+            delivered = rx_end
+        if nbytes > window:
+            # Window-limited: bytes / window round trips, each two latencies plus the wait at the receiver.
+            start = tx_start if tx_start > stream_ms else stream_ms
+            paced = start + (nbytes / window) * (2.0 * lat + (rx_start - arrive))
+            if paced > delivered:
+                delivered = paced
+        if delivered < stream_ms:
+            delivered = stream_ms  # in order on its connection
+        return tx_end, delivered
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.

@@ -25,6 +25,7 @@ cdef class FetchRequest:
     cdef public long long replica_id
     cdef public object high_watermarks
     cdef public object new_leaders
+    cdef public double window
 
 
 cdef class Broker:
@@ -75,7 +76,7 @@ cdef class Broker:
     cpdef _hw_advanced(self, tp, Partition partition)
 
     @cython.locals(now=double, sent=double)
-    cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms) except? -1.0
+    cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window=*) except? -1.0
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint)
     cpdef _respond_fetch(self, FetchRequest fetch)

@@ -76,6 +76,7 @@ from eventsim.protocol import (
 __all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
 
 MIB = 1024.0 * 1024.0
+INF = float("inf")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
@@ -98,6 +99,7 @@ class FetchRequest:
         "replica_id",
         "high_watermarks",
         "new_leaders",
+        "window",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
@@ -116,6 +118,7 @@ class FetchRequest:
         self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
         self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
         self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
+        self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
 
 
 class Broker:
@@ -278,14 +281,14 @@ class Broker:
         else:
             self._book_metadata(req)
 
-    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float) -> float:
+    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float = INF) -> float:
         now = self.env.now
         proc = self.processors[conn % len(self.processors)]
         _, sent = proc.reserve(now, cpu_ms)
         self._unmute(conn, sent)
         if nbytes <= CONTROL_BYTES:
             return self.cluster.network.control(self.host, host, sent, nbytes)
-        _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes)
+        _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes, window)
         return delivered
 
     # ------------------------------------------------------------------ produce
@@ -568,7 +571,8 @@ class Broker:
     def _ship_fetch(self, fetch, data, total, cpu, epoch=None) -> None:
         if epoch is not None and epoch != self.epoch:
             return
-        delivered = self._send_response(fetch.conn, fetch.host, FETCH_RESPONSE_OVERHEAD + total, cpu)
+        nbytes = FETCH_RESPONSE_OVERHEAD + total
+        delivered = self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window)
         self.env.call_at(delivered, fetch.client.on_fetch_response, fetch, data)
 
     # ------------------------------------------------------------------ metadata

@@ -26,6 +26,7 @@ cdef class ReplicaFetcherThread:
     cdef public object conn
     cdef public long long fetches
     cdef public bint running
+    cdef public double window
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double)
     cpdef on_fetch_response(self, FetchRequest fetch, data)

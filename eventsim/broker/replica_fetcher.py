@@ -25,6 +25,7 @@ rule is ``log.truncation_offset``; leaders change with the failover capability),
 from __future__ import annotations
 
 from eventsim.broker.broker import FetchRequest
+from eventsim.config.common import socket_buffer_bytes
 from eventsim.core.stations import Station
 from eventsim.protocol import FETCH_REQUEST_BYTES
 
@@ -74,6 +75,14 @@ class ReplicaFetcherThread:
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
         self.config = ReplicaFetchConfig(broker.config)
+        # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
+        # leader's socket.send.buffer.bytes.
+        self.window = float(
+            min(
+                socket_buffer_bytes(broker.config.replica_socket_receive_buffer_bytes, True),
+                socket_buffer_bytes(source.config.socket_send_buffer_bytes, False),
+            )
+        )
         self.thread = Station(self.name, 1, window_ms)
         self.conn = -1
         self.fetches = 0
@@ -100,6 +109,7 @@ class ReplicaFetcherThread:
         fetch = FetchRequest(
             self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id
         )
+        fetch.window = self.window
         network = broker.cluster.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
         self.fetches += 1

@@ -41,7 +41,7 @@ without them does (KIP-464); a topic's ``replicas`` is a manual assignment
 striped replica placement (:mod:`eventsim.controller.replica_placer`), and ``broker_hardware`` gives
 single brokers hardware of their own (``ClusterConfig.profile_for``). Unknown property names are
 errors with a did-you-mean; real Kafka properties that are not modelled (serializers, TLS,
-transactions, buffer sizes) are errors that say so.
+transactions) are errors that say so.
 
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):
@@ -60,8 +60,14 @@ each consumer spec is one group); ``acks=1``, the same as ``acks=all`` on a topi
 client's requests could exceed (:mod:`eventsim.scenarios`). The broker's ``fetch.max.bytes`` caps every
 consumer's ``fetch.max.bytes``, as in Kafka.
 
-Not modelled: transactions (``transactional.id``), compression levels, socket buffers, metadata
-refresh, SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,
+Socket buffers size the TCP windows of the connections (``eventsim.network``): the producer's
+``send.buffer.bytes``, the consumer's ``receive.buffer.bytes``, the broker's ``socket.send.buffer.bytes``,
+``socket.receive.buffer.bytes`` and ``replica.socket.receive.buffer.bytes`` (-1: the OS autotunes them);
+``metadata.max.age.ms`` sets how often clients refresh their metadata.
+
+Not modelled: transactions (``transactional.id``), compression levels, the clients' other socket buffers
+(the producer's ``receive.buffer.bytes``, the consumer's ``send.buffer.bytes``: only small messages use
+them), SASL/SSL, the KIP-848 ``group.protocol`` settings, ``auto.offset.reset=by_duration:``,
 and the broker-side check of ``session.timeout.ms`` against ``group.min/max.session.timeout.ms``.
 """
 

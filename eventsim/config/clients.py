@@ -16,6 +16,7 @@ from eventsim.config.common import (
     GROUPS,
     PRODUCER_CODECS,
     STR,
+    check_socket_buffer,
     int_prop,
     long_prop,
 )
@@ -58,10 +59,11 @@ class ProducerConfig(PropertyConfig):
     partitioner_adaptive_partitioning_enable: bool = True
     partitioner_availability_timeout_ms: int = 0
     metadata_max_age_ms: int = 300000
+    send_buffer_bytes: int = 131072
     client_id: str = ""
 
     _KIND: ClassVar[str] = "producer"
-    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED
+    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {"send.buffer.bytes"}
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
         "partitioner_availability_timeout_ms": NotModelledYet(
             "the partitioner's availability timeout (KIP-794)",
@@ -88,10 +90,12 @@ class ProducerConfig(PropertyConfig):
         "partitioner_adaptive_partitioning_enable": BOOL,
         "partitioner_availability_timeout_ms": long_prop(0),
         "metadata_max_age_ms": long_prop(0),
+        "send_buffer_bytes": int_prop(-1),
         "client_id": STR,
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
+        check_socket_buffer("send.buffer.bytes", self.send_buffer_bytes)
         # KafkaProducer.configureDeliveryTimeout (KIP-91); lingerMs is capped at Integer.MAX_VALUE there.
         floor = min(min(self.linger_ms, INT_MAX) + self.request_timeout_ms, INT_MAX)
         if self._is_unset("delivery_timeout_ms"):
@@ -164,10 +168,11 @@ class ConsumerConfig(PropertyConfig):
     session_timeout_ms: int = 45000
     heartbeat_interval_ms: int = 3000
     metadata_max_age_ms: int = 300000
+    receive_buffer_bytes: int = 65536
     client_id: str = ""
 
     _KIND: ClassVar[str] = "consumer"
-    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED
+    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {"receive.buffer.bytes"}
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
         "session_timeout_ms": GROUPS,
         "heartbeat_interval_ms": GROUPS,
@@ -202,10 +207,12 @@ class ConsumerConfig(PropertyConfig):
         "session_timeout_ms": int_prop(1),
         "heartbeat_interval_ms": int_prop(1),
         "metadata_max_age_ms": long_prop(0),
+        "receive_buffer_bytes": int_prop(-1),
         "client_id": STR,
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
+        check_socket_buffer("receive.buffer.bytes", self.receive_buffer_bytes)
         if self.group_id == "":
             raise InvalidConfigurationError(
                 "group.id",

@@ -17,7 +17,7 @@ PRODUCER_CODECS = ("none", "gzip", "snappy", "lz4", "zstd")  # CompressionType.j
 BROKER_CODECS = ("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")  # BrokerCompressionType
 CLIENT_UNMODELLED = frozenset(
     "bootstrap.servers key.serializer value.serializer key.deserializer "
-    "value.deserializer send.buffer.bytes receive.buffer.bytes metadata.max.age.ms "
+    "value.deserializer send.buffer.bytes receive.buffer.bytes "
     "connections.max.idle.ms reconnect.backoff.ms reconnect.backoff.max.ms "
     "security.protocol interceptor.classes transactional.id transaction.timeout.ms "
     "partitioner.class compression.gzip.level compression.lz4.level "
@@ -58,3 +58,26 @@ FAILOVER_ELECTION = NotModelledYet(
 )
 
 
+
+
+OS_DEFAULT_BUFFER = -1  # Selectable.USE_DEFAULT_BUFFER_SIZE: the operating system sizes the socket buffer
+LINUX_RECEIVE_BUFFER_MAX = 6291456  # net.ipv4.tcp_rmem's default maximum: what autotuning grows to
+LINUX_SEND_BUFFER_MAX = 4194304  # net.ipv4.tcp_wmem's default maximum
+
+
+def socket_buffer_bytes(value: int, receive: bool) -> int:
+    """A socket buffer setting in bytes; -1 (the OS default) is what Linux autotuning grows it to."""
+    if value == OS_DEFAULT_BUFFER:
+        return LINUX_RECEIVE_BUFFER_MAX if receive else LINUX_SEND_BUFFER_MAX
+    return value
+
+
+def check_socket_buffer(name: str, value: int) -> None:
+    """-1 or a positive size: Kafka hands any other value to ``Socket.setReceiveBufferSize`` /
+    ``setSendBufferSize``, which refuse it when the connection opens."""
+    if value != OS_DEFAULT_BUFFER and value < 1:
+        from eventsim.core.errors import InvalidConfigurationError
+
+        raise InvalidConfigurationError(
+            name, value, "-1 (the OS default) or an integer >= 1", "a socket buffer must hold at least a byte"
+        )

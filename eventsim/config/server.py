@@ -16,6 +16,7 @@ from eventsim.config.common import (
     BROKER_CODECS,
     FAILOVER_ELECTION,
     STR,
+    check_socket_buffer,
     int_prop,
     long_prop,
 )
@@ -61,6 +62,9 @@ class BrokerConfig(PropertyConfig):
     replica_fetch_min_bytes: int = 1
     replica_fetch_max_bytes: int = 1048576
     replica_fetch_response_max_bytes: int = 10485760
+    replica_socket_receive_buffer_bytes: int = 65536
+    socket_send_buffer_bytes: int = 102400
+    socket_receive_buffer_bytes: int = 102400
     num_replica_fetchers: int = 1
     socket_request_max_bytes: int = 104857600
     fetch_max_bytes: int = 57671680
@@ -73,7 +77,6 @@ class BrokerConfig(PropertyConfig):
     }
     _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
         "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
-        "socket.send.buffer.bytes socket.receive.buffer.bytes "
         "num.recovery.threads.per.data.dir offsets.topic.replication.factor "
         "transaction.state.log.replication.factor log.cleanup.policy "
         "auto.create.topics.enable background.threads group.initial.rebalance.delay.ms".split()
@@ -101,6 +104,9 @@ class BrokerConfig(PropertyConfig):
         "replica_fetch_min_bytes": int_prop(0),
         "replica_fetch_max_bytes": int_prop(0),
         "replica_fetch_response_max_bytes": int_prop(0),
+        "replica_socket_receive_buffer_bytes": int_prop(-1),
+        "socket_send_buffer_bytes": int_prop(-1),
+        "socket_receive_buffer_bytes": int_prop(-1),
         "num_replica_fetchers": int_prop(1),
         "socket_request_max_bytes": int_prop(1),
         "fetch_max_bytes": int_prop(1024),
@@ -122,6 +128,12 @@ class BrokerConfig(PropertyConfig):
         return values
 
     def _resolve(self, derived: dict[str, object]) -> None:
+        for name in (
+            "replica_socket_receive_buffer_bytes",
+            "socket_send_buffer_bytes",
+            "socket_receive_buffer_bytes",
+        ):
+            check_socket_buffer(self.dotted(name), getattr(self, name))
         if self.log_retention_ms < 0:  # KafkaConfig: any negative retention means "keep forever"
             object.__setattr__(self, "log_retention_ms", -1)
         if self.replica_fetch_wait_max_ms > self.replica_lag_time_max_ms:

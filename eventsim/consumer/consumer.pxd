@@ -24,6 +24,7 @@ cdef class KafkaConsumer:
     cdef public object _data
     cdef public object _polled
     cdef public object rng_processing
+    cdef public double _window
 
     @cython.locals(b=RecordBatch)
     cpdef on_fetch_response(self, fetch, data)

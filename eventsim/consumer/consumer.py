@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import deque
 
 from eventsim.broker.broker import FetchRequest
+from eventsim.config.common import socket_buffer_bytes
 from eventsim.producer.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES
 from eventsim.structs import TopicPartition
@@ -54,6 +55,13 @@ class KafkaConsumer:
             self.connection,
         )
         self.metadata.in_flight_by_node = self._in_flight_count
+        # Fetch responses' TCP window: this consumer's receive.buffer.bytes and the brokers' send buffers.
+        self._window = float(
+            min(
+                socket_buffer_bytes(self.config.receive_buffer_bytes, True),
+                socket_buffer_bytes(cluster.scenario.broker.socket_send_buffer_bytes, False),
+            )
+        )
         self.metadata.listeners.append(self._leader_moved)
         self.by_node: dict[int, list[TopicPartition]] = {}
         for tp in self.assignment:
@@ -112,6 +120,7 @@ class KafkaConsumer:
                 now = self.env.now
             broker = self.cluster.brokers[node]
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
+            fetch.window = self._window
             in_flight.add(node)
             delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             fetch.arrive_ms = delivered

@@ -28,6 +28,8 @@ cdef class ProduceRequest:
 
 
 cdef class Sender:
+    cdef public double window
+    cdef public dict _stream_ms
     cdef public object producer
     cdef public object env
     cdef public object max_in_flight

@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from eventsim.config.common import socket_buffer_bytes
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD
 
@@ -139,6 +140,15 @@ class Sender:
         self._timer_at = INF
         self.requests_sent = 0
         self.transaction_manager = producer.transaction_manager  # None without idempotence
+        # The requests' TCP window: send.buffer.bytes and the brokers' socket.receive.buffer.bytes; each
+        # connection delivers its requests in order (when the last one was delivered, per broker).
+        self.window = float(
+            min(
+                socket_buffer_bytes(cfg.send_buffer_bytes, False),
+                socket_buffer_bytes(producer.cluster.scenario.broker.socket_receive_buffer_bytes, True),
+            )
+        )
+        self._stream_ms: dict = {}
 
     def in_flight_count(self, node: int) -> int:
         q = self.in_flight.get(node)
@@ -228,7 +238,10 @@ class Sender:
         self.requests_sent += 1
         p.recorder.request_sent(batches[0].tp.topic, new_batches, new_records, new_bytes)
         broker = p.cluster.brokers[node]
-        tx_end, delivered = p.cluster.network.transfer(p.host, broker.host, now, req.wire_bytes)
+        tx_end, delivered = p.cluster.network.transfer(
+            p.host, broker.host, now, req.wire_bytes, self.window, self._stream_ms.get(node, 0.0)
+        )
+        self._stream_ms[node] = delivered
         req.arrive_ms = delivered
         broker.handle_produce(req)  # books the broker's stations for the arrival time
         if self.acks == 0:

@@ -1,0 +1,90 @@
+"""TCP windows on the wire: a message larger than its connection's window takes bytes/window round trips,
+each inflated by the wait at the receiver's NIC, and a connection delivers its messages in order; the
+socket-buffer settings that size the windows are Kafka's, and a bad one is refused before the run."""
+
+from __future__ import annotations
+
+import pytest
+
+import eventsim
+from eventsim.core.errors import InvalidConfigurationError
+from eventsim.network import Host, Network
+
+RATE = 1_000_000.0  # bytes per ms: fast NICs, so the window is what binds
+
+
+def hosts():
+    return Host("a", RATE, 1000.0), Host("b", RATE, 1000.0), Network(0.1)
+
+
+def test_a_message_within_its_window_is_unchanged():
+    a, b, net = hosts()
+    _, free = net.transfer(a, b, 0.0, 50_000)
+    a2, b2, net2 = hosts()
+    _, windowed = net2.transfer(a2, b2, 0.0, 50_000, window=65_536)
+    assert windowed == free == pytest.approx(0.05 + 0.1)
+
+
+def test_a_larger_message_takes_bytes_over_window_round_trips():
+    a, b, net = hosts()
+    _, delivered = net.transfer(a, b, 0.0, 1_048_576, window=65_536)
+    assert delivered == pytest.approx(16 * 0.2)  # 16 windows, a 0.2 ms round trip each
+
+
+def test_a_wait_at_the_receiver_lengthens_every_round_trip():
+    a, b, net = hosts()
+    c = Host("c", RATE, 1000.0)
+    net.transfer(c, b, 0.0, 5_000_000)  # 5 ms of bytes ahead at b's NIC
+    _, delivered = net.transfer(a, b, 0.0, 1_048_576, window=65_536)
+    queue = 5.1 - 0.1  # c's bytes hold b's NIC from 0.1 to 5.1 ms; ours reach it at 0.1 and wait
+    assert delivered == pytest.approx(16 * (0.2 + queue))
+
+
+def test_a_connection_delivers_in_order():
+    a, b, net = hosts()
+    _, first = net.transfer(a, b, 0.0, 1_048_576, window=65_536)
+    _, second = net.transfer(a, b, 0.0, 100_000, window=65_536, stream_ms=first)
+    assert second >= first
+    assert second == pytest.approx(first + (100_000 / 65_536) * 0.2)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "producers[0].config.send.buffer.bytes",
+        "consumers[0].config.receive.buffer.bytes",
+        "broker.socket.send.buffer.bytes",
+        "broker.socket.receive.buffer.bytes",
+        "broker.replica.socket.receive.buffer.bytes",
+    ],
+)
+def test_socket_buffers_are_minus_one_or_positive(path):
+    eventsim.runner.build("data/scenarios/quickstart.yaml", overrides={path: -1})  # the OS default
+    for bad in (0, -2):
+        with pytest.raises(InvalidConfigurationError, match="buffer"):
+            eventsim.runner.build("data/scenarios/quickstart.yaml", overrides={path: bad})
+
+
+def test_on_a_full_link_followers_with_small_windows_fall_behind_the_producers():
+    """Three producers on three 1 GbE brokers, RF 3, acks=1: every broker's inbound NIC carries its
+    share of the writes and two followers' fetches. The followers' 64 KiB windows (against the producers'
+    100 KiB) and their one fetch at a time leave most of the link to the producers: the followers fall
+    behind, as TCP shares a link between flows."""
+    data = {
+        "name": "three-producers",
+        "horizon_ms": 1000,
+        "cluster": {"brokers": 3, "hardware": "commodity-2014"},
+        "topics": [{"name": "t", "partitions": 6, "replication.factor": 3}],
+        "producers": [
+            {"name": "p", "topic": "t", "count": 3, "rate_per_s": 6_000_000, "value_bytes": 100,
+             "keys": None, "config": {"acks": 1, "batch.size": 8196, "linger.ms": 0}}
+        ],
+        "metrics": {"window_ms": 250},
+    }
+    res = eventsim.simulate(data, seed=1)
+    lag = res.frame("replicas").groupby("time_s")["lag_records"].max()
+    assert lag.iloc[-1] > 2 * lag.iloc[0] > 0  # the followers' lag grows
+    brokers = res.frame("replication").groupby("time_s")["bytes_in"].sum()
+    produced = res.summary().iloc[0]
+    # The followers receive less than the two copies of every byte the producers wrote.
+    assert brokers.sum() < 2 * produced["bytes_per_batch"] * produced["batches"]

@@ -80,3 +80,13 @@ def test_watermarks_over_time_shades_the_unreplicated_records(run):
     parts = run.frame("partitions").query("partition == 0")
     assert (parts["high_watermark"] <= parts["log_end_offset"]).all()
     assert "offset" in ax.get_ylabel() and title(ax).startswith("Partition 0")
+
+
+def test_a_run_with_followers_also_gets_its_isr_and_follower_lag_charts(run, tmp_path):
+    from eventsim.plots.report import CHARTS, REPLICATION_CHARTS, write_charts
+
+    names = {p.name for p in write_charts(run, tmp_path)}
+    assert names == set(CHARTS) | set(REPLICATION_CHARTS)
+    single = eventsim.simulate({**SLOW_FOLLOWER, "topics": [{"name": "orders", "partitions": 2}],
+                                "broker": {}, "horizon_ms": 500})  # fmt: skip
+    assert {p.name for p in write_charts(single, tmp_path / "rf1")} == set(CHARTS)

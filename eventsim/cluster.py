@@ -5,17 +5,17 @@ numbers (``cluster.broker_hardware`` may give a broker other hardware: ``Cluster
 topics get KRaft's striped replica placement over the brokers' racks (``controller/replica_placer.py``)
 or the scenario's own ``replicas`` assignment. Each partition has a log on every replica; its first
 replica leads it (the preferred leader, leader epoch 0, every replica in sync), and each follower broker
-fetches it with the ``ReplicaFetcherThread`` that ``getFetcherId`` picks (``broker/replica_fetcher.py``).
+fetches it with the ``ReplicaFetcherThread`` that ``getFetcherId`` picks (``replication/replica_fetcher.py``).
 Producers and consumers each run on their own client host (NIC at the profile's client rate).
 """
 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
-from eventsim.broker.replica_fetcher import ReplicaFetcherThread, fetcher_id
 from eventsim.controller.replica_placer import StripedReplicaPlacer
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
+from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_id
 from eventsim.structs import TopicPartition
 
 __all__ = ["Cluster", "TopicState"]

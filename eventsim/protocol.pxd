@@ -1,4 +1,4 @@
-# Compiled build only (setup.py): C-level attributes for RecordBatch (see protocol.py).
+# Compiled build only (setup.py): C-level attributes for RecordBatch and the requests (see protocol.py).
 
 cdef class RecordBatch:
     cdef public long long base_offset
@@ -12,3 +12,47 @@ cdef class RecordBatch:
     cdef public long long producer_id
     cdef public long long producer_epoch
     cdef public long long base_sequence
+
+
+cdef class ProduceRequest:
+    cdef public object client
+    cdef public object node
+    cdef public list batches
+    cdef public long long wire_bytes
+    cdef public long long records
+    cdef public double send_ms
+    cdef public double arrive_ms
+    cdef public double queue_ms
+    cdef public double start_ms
+    cdef public double done_ms
+    cdef public bint timed_out
+    cdef public int acks
+    cdef public object errors
+    cdef public object conn
+    cdef public object host
+    cdef public object codec
+    cdef public object producer_state
+    cdef public double timeout_ms
+    cdef public object base_offsets
+    cdef public double replicated_ms
+    cdef public object new_leaders
+    cdef public object stored_bytes
+
+
+cdef class FetchRequest:
+    cdef public object client
+    cdef public object node
+    cdef public list partitions
+    cdef public long long min_bytes
+    cdef public double max_wait_ms
+    cdef public long long max_bytes
+    cdef public long long max_partition_bytes
+    cdef public double send_ms
+    cdef public double arrive_ms
+    cdef public bint parked
+    cdef public object conn
+    cdef public object host
+    cdef public long long replica_id
+    cdef public object high_watermarks
+    cdef public object new_leaders
+    cdef public double window

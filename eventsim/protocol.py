@@ -21,6 +21,11 @@ the partition's leader epoch; followers append the leader's entries as they come
 bytes are identical on every replica, so an entry is immutable and shared). Fetch responses, consumers and
 followers hold entries, never the producer's batches.
 
+``ProduceRequest`` and ``FetchRequest`` are the requests on the wire, with what the broker fills in
+for the answer (errors, base offsets, high watermarks, KIP-951 leader hints) and the model's timing
+fields; the sender's ``client`` is what the answer is delivered to (``on_produce_response`` /
+``on_fetch_response``), so a broker never reaches into a client.
+
 Not modelled: record headers, the batch's CRC and timestamps as bytes, magic v0/v1 message sets.
 """
 
@@ -55,6 +60,8 @@ __all__ = [
     "METADATA_RESPONSE_OVERHEAD",
     "METADATA_PARTITION_BYTES",
     "RecordBatch",
+    "ProduceRequest",
+    "FetchRequest",
     "NO_PARTITION_LEADER_EPOCH",
     "CONSUMER_REPLICA_ID",
 ]
@@ -208,3 +215,102 @@ class RecordBatch:
             f"RecordBatch(offsets {self.base_offset}..{self.next_offset - 1}, bytes={self.stored_bytes}, "
             f"epoch={self.partition_leader_epoch})"
         )
+
+
+INF = float("inf")
+
+
+class ProduceRequest:
+    """A produce request: a producer's batches for one broker (one per partition), as sent."""
+
+    __slots__ = (
+        "client",
+        "node",
+        "batches",
+        "wire_bytes",
+        "records",
+        "send_ms",
+        "arrive_ms",
+        "queue_ms",
+        "start_ms",
+        "done_ms",
+        "timed_out",
+        "acks",
+        "errors",
+        "conn",
+        "host",
+        "codec",
+        "producer_state",
+        "timeout_ms",
+        "base_offsets",
+        "replicated_ms",
+        "new_leaders",
+        "stored_bytes",
+    )
+
+    def __init__(self, client, node: int, batches: list, send_ms: float, acks: int, wire_bytes: int,
+                 records: int, conn: int, host, codec, timeout_ms: float):  # fmt: skip
+        self.client = client  # answered with client.on_produce_response(request)
+        self.node = node
+        self.batches = batches
+        self.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
+        self.records = records
+        self.send_ms = send_ms
+        self.arrive_ms = send_ms
+        self.queue_ms = send_ms
+        self.start_ms = send_ms
+        self.done_ms = send_ms
+        self.timed_out = False
+        self.acks = acks
+        self.errors = None  # per batch, set by the broker
+        self.conn = conn  # the client's connection to the leader
+        self.host = host  # the client's host, where the response goes
+        self.codec = codec  # the batches' compression codec (their attributes)
+        # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
+        self.producer_state = None
+        self.timeout_ms = timeout_ms  # ProduceRequest.timeoutMs: how long acks=all may wait
+        self.base_offsets = None  # per batch, set by the broker (-1: not appended)
+        self.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
+        self.new_leaders = None  # KIP-951: tp -> (leader, epoch) for NOT_LEADER_OR_FOLLOWER
+        self.stored_bytes = None  # per batch, as the leader stores it (set if it recompresses)
+
+
+class FetchRequest:
+    """A fetch request from a consumer or a follower (``replica_id``), for partitions from offsets."""
+
+    __slots__ = (
+        "client",
+        "node",
+        "partitions",
+        "min_bytes",
+        "max_wait_ms",
+        "max_bytes",
+        "max_partition_bytes",
+        "send_ms",
+        "arrive_ms",
+        "parked",
+        "conn",
+        "host",
+        "replica_id",
+        "high_watermarks",
+        "new_leaders",
+        "window",
+    )
+
+    def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
+        self.client = client  # answered with client.on_fetch_response(request, data)
+        self.node = node
+        self.partitions = partitions  # list of (tp, fetch offset)
+        self.min_bytes = cfg.fetch_min_bytes
+        self.max_wait_ms = cfg.fetch_max_wait_ms
+        self.max_bytes = cfg.fetch_max_bytes
+        self.max_partition_bytes = cfg.max_partition_fetch_bytes
+        self.send_ms = send_ms
+        self.arrive_ms = send_ms
+        self.parked = False
+        self.conn = conn
+        self.host = host
+        self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
+        self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
+        self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
+        self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)

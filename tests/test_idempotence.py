@@ -305,7 +305,7 @@ class _Client:
 def test_only_the_first_partition_with_data_may_exceed_the_fetch_limits(fetch_max, partition_max, expected):
     from types import SimpleNamespace
 
-    from eventsim.broker.broker import FetchRequest
+    from eventsim.protocol import FetchRequest
 
     sc = scenario({}, rate=1000, value_bytes=100, horizon_ms=500.0, consumers=0)
     run = build(Scenario.load(sc), seed=2)
@@ -372,7 +372,7 @@ def test_with_idempotence_no_log_ever_holds_a_duplicate_or_a_reordered_record(ca
 
 
 def test_the_brokers_fetch_max_bytes_caps_a_consumers_fetch():
-    from eventsim.broker.broker import FetchRequest
+    from eventsim.protocol import FetchRequest
     from eventsim.runner import build
 
     run = build({**scenario({}), "broker": {"fetch.max.bytes": 2048}})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import simpy
 
 import eventsim
-from eventsim.producer.metadata import Metadata
+from eventsim.metadata import Metadata
 from eventsim.runner import build
 from eventsim.structs import TopicPartition
 

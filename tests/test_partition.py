@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventsim.broker.partition import Partition
 from eventsim.config import BrokerConfig, TopicConfig
 from eventsim.log.log import Log
 from eventsim.producer.producer_batch import ProducerBatch
+from eventsim.replication.partition import Partition
 from eventsim.structs import TopicPartition
 
 TP = TopicPartition("t", 0)

@@ -15,8 +15,8 @@ import copy
 import pytest
 
 import eventsim
-from eventsim.broker.replica_fetcher import fetcher_id, java_string_hash
 from eventsim.metrics.result import Result
+from eventsim.replication.replica_fetcher import fetcher_id, java_string_hash
 
 # These tests trace the broker by wrapping its methods, which compiled classes do not allow; the suite's
 # pure-Python run (make test runs both) covers them.

@@ -1,31 +1,12 @@
 # Compiled build only (setup.py): C-level attributes for FetchRequest and Broker (see broker.py).
 cimport cython
 
-from eventsim.broker.partition cimport Partition
+from eventsim.replication.partition cimport Partition
 from eventsim.broker.purgatory cimport DelayedFetchPurgatory
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.network cimport Host
-from eventsim.protocol cimport RecordBatch
-
-
-cdef class FetchRequest:
-    cdef public object client
-    cdef public object node
-    cdef public list partitions
-    cdef public long long min_bytes
-    cdef public double max_wait_ms
-    cdef public long long max_bytes
-    cdef public long long max_partition_bytes
-    cdef public double send_ms
-    cdef public double arrive_ms
-    cdef public bint parked
-    cdef public object conn
-    cdef public object host
-    cdef public long long replica_id
-    cdef public object high_watermarks
-    cdef public object new_leaders
-    cdef public double window
+from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
 cdef class Broker:

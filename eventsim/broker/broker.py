@@ -42,12 +42,12 @@ an event.
 Replication (``ReplicaManager``, ``Partition``): the leader of a replicated partition answers followers'
 fetches like consumers' (through the same network threads, request queue, handler threads, NIC and
 disk), except that a follower reads up to the log end offset, its fetch offsets tell the leader how far
-it has come (which moves the ISR and the high watermark, ``broker/partition.py``) and its response
+it has come (which moves the ISR and the high watermark, ``replication/partition.py``) and its response
 carries the high watermarks. ``acks=all`` requests are refused with ``NOT_ENOUGH_REPLICAS`` while the
 ISR is below ``min.insync.replicas`` and otherwise wait in the ``DelayedProduce`` purgatory until the high
 watermark passes their batches; consumers' parked fetches are checked when a high watermark moves.
 Each broker follows the partitions it is a follower of with its ``ReplicaFetcherThread``s
-(``broker/replica_fetcher.py``).
+(``replication/replica_fetcher.py``).
 
 Not modelled (yet): leader changes (failover), quotas, request types other than produce and fetch, and
 the JVM (GC pauses).
@@ -57,68 +57,29 @@ from __future__ import annotations
 
 from collections import deque
 
-from eventsim.broker.partition import Partition
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.core.stations import BoundedQueue, Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
 from eventsim.protocol import (
-    CONSUMER_REPLICA_ID,
     FETCH_RESPONSE_OVERHEAD,
     INT_MAX,
     METADATA_PARTITION_BYTES,
     METADATA_RESPONSE_OVERHEAD,
     PRODUCE_RESPONSE_BYTES,
     RECORD_BATCH_OVERHEAD,
+    FetchRequest,
 )
+from eventsim.replication.partition import Partition
 
-__all__ = ["Broker", "FetchRequest", "DIRTY_RATIO"]
+__all__ = ["Broker", "DIRTY_RATIO"]
 
 MIB = 1024.0 * 1024.0
 INF = float("inf")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
-
-
-class FetchRequest:
-    __slots__ = (
-        "client",
-        "node",
-        "partitions",
-        "min_bytes",
-        "max_wait_ms",
-        "max_bytes",
-        "max_partition_bytes",
-        "send_ms",
-        "arrive_ms",
-        "parked",
-        "conn",
-        "host",
-        "replica_id",
-        "high_watermarks",
-        "new_leaders",
-        "window",
-    )
-
-    def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
-        self.client = client
-        self.node = node
-        self.partitions = partitions  # list of (tp, fetch offset)
-        self.min_bytes = cfg.fetch_min_bytes
-        self.max_wait_ms = cfg.fetch_max_wait_ms
-        self.max_bytes = cfg.fetch_max_bytes
-        self.max_partition_bytes = cfg.max_partition_fetch_bytes
-        self.send_ms = send_ms
-        self.arrive_ms = send_ms
-        self.parked = False
-        self.conn = conn
-        self.host = host
-        self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
-        self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
-        self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
-        self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
 
 
 class Broker:
@@ -146,7 +107,7 @@ class Broker:
         self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
         self._muted: dict = {}  # connection -> requests waiting for it to be unmuted (see _mute)
         self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
-        self.fetchers: list = []  # its ReplicaFetcherThreads (broker/replica_fetcher.py)
+        self.fetchers: list = []  # its ReplicaFetcherThreads (replication/replica_fetcher.py)
         self.replication_bytes_out = 0  # bytes sent to followers in fetch responses
         self.replication_bytes_in = 0  # bytes received as a follower
         self._connections = 0
@@ -309,7 +270,7 @@ class Broker:
         prof = self.profile
         wire = req.wire_bytes
         cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
-        codec = req.producer.codec
+        codec = req.codec
         batches = req.batches
         logs = self.logs
         if codec.name != "none":  # LogValidator decompresses to validate
@@ -458,11 +419,11 @@ class Broker:
         req.replicated_ms = self.env.now
         delivered = self._send_response(
             req.conn,
-            req.producer.host,
+            req.host,
             PRODUCE_RESPONSE_BYTES,
             self.profile.network_thread_cpu_ms,
         )
-        self.env.call_at(delivered, req.producer.sender.complete, req)
+        self.env.call_at(delivered, req.client.on_produce_response, req)
 
     def _hw_advanced(self, tp, partition) -> None:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""

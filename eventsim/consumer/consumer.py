@@ -16,7 +16,7 @@ End-to-end latency is measured when ``poll()`` hands a record to the application
 Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once per metrics window for the
 ``lag`` frame. A consumer entry's partitions are split among its instances by ``RangeAssignor``'s rule
 (``eventsim.group.assignors``), once, before the run. Each fetch goes to the partitions' leader as the
-consumer's ``Metadata`` knows it (``producer/metadata.py``); a partition answered ``NOT_LEADER_OR_FOLLOWER``
+consumer's ``Metadata`` knows it (``metadata.py``); a partition answered ``NOT_LEADER_OR_FOLLOWER``
 moves to the leader the response names (KIP-951), or the metadata is refreshed.
 
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
@@ -27,10 +27,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from eventsim.broker.broker import FetchRequest
 from eventsim.config.common import socket_buffer_bytes
-from eventsim.producer.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
-from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES
+from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
+from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaConsumer"]

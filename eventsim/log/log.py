@@ -17,7 +17,7 @@ could remove), so memory stays flat however long the run.
 
 The high watermark (``high_watermark``) is the read limit of consumers: on a partition without
 followers it follows the log end offset; on a replicated partition the leader's ``Partition`` sets it
-(``broker/partition.py``) and a follower takes it from fetch responses. Followers read up to the log end
+(``replication/partition.py``) and a follower takes it from fetch responses. Followers read up to the log end
 offset (``read_sized(..., max_offset=...)``).
 
 Leader epochs (KIP-101, ``LeaderEpochFileCache``): the log remembers the first offset written in each

@@ -37,7 +37,7 @@ import math
 import numpy as np
 
 from eventsim.log.compression import CODECS, compressed_size
-from eventsim.producer.metadata import Metadata
+from eventsim.metadata import Metadata
 from eventsim.producer.partitioner import BuiltInPartitioner
 from eventsim.producer.producer_batch import (
     RECORD_COLUMNS,

@@ -23,7 +23,7 @@ an epoch bump when it is a real gap). Each pass of the loop first resolves unres
 bumps the epoch if needed, as ``Sender.runOnce`` does.
 
 Each request goes to the partition's leader as the producer's ``Metadata`` knows it
-(``producer/metadata.py``); a batch answered ``NOT_LEADER_OR_FOLLOWER`` moves to the leader named in the
+(``metadata.py``); a batch answered ``NOT_LEADER_OR_FOLLOWER`` moves to the leader named in the
 response (KIP-951), or the metadata is refreshed, and the batch is retried.
 
 Not modelled: connection setup, ``max.block.ms`` for the first metadata, and a response that
@@ -38,9 +38,9 @@ from collections import deque
 
 from eventsim.config.common import socket_buffer_bytes
 from eventsim.producer.producer_batch import ProducerBatch
-from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD
+from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 
-__all__ = ["ProduceRequest", "Sender", "TIMEOUT_SWEEP_MS"]
+__all__ = ["Sender", "TIMEOUT_SWEEP_MS"]
 
 INF = math.inf
 TIMEOUT_SWEEP_MS = 100.0
@@ -61,63 +61,6 @@ METADATA_ERRORS = frozenset({"NOT_LEADER_OR_FOLLOWER", "UNKNOWN_LEADER_EPOCH", "
 UNKNOWN_OUTCOME = frozenset(
     {"REQUEST_TIMED_OUT", "NETWORK_EXCEPTION", "NOT_ENOUGH_REPLICAS_AFTER_APPEND", "DELIVERY_TIMEOUT"}
 )
-
-
-class ProduceRequest:
-    __slots__ = (
-        "producer",
-        "node",
-        "batches",
-        "wire_bytes",
-        "records",
-        "send_ms",
-        "arrive_ms",
-        "queue_ms",
-        "start_ms",
-        "done_ms",
-        "timed_out",
-        "acks",
-        "errors",
-        "conn",
-        "producer_state",
-        "timeout_ms",
-        "base_offsets",
-        "replicated_ms",
-        "new_leaders",
-        "stored_bytes",
-    )
-
-    def __init__(
-        self,
-        producer,
-        node: int,
-        batches: list[ProducerBatch],
-        send_ms: float,
-        acks: int,
-        wire_bytes: int,
-        records: int,
-    ):
-        self.producer = producer
-        self.node = node
-        self.batches = batches
-        self.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
-        self.records = records
-        self.send_ms = send_ms
-        self.arrive_ms = send_ms
-        self.queue_ms = send_ms
-        self.start_ms = send_ms
-        self.done_ms = send_ms
-        self.timed_out = False
-        self.acks = acks
-        self.errors: list[str | None] | None = None  # per batch, set by the broker
-        self.conn = producer.connection(node)  # the producer's connection to the leader
-        # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
-        self.producer_state: list | None = None
-        self.timeout_ms = producer.sender.request_timeout_ms  # ProduceRequest.timeoutMs: acks=all's wait
-        self.base_offsets: list | None = None  # per batch, set by the broker (-1: not appended)
-        self.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
-        self.new_leaders: dict | None = None  # KIP-951: tp -> (leader, epoch) for NOT_LEADER_OR_FOLLOWER
-        self.stored_bytes: list | None = None  # per batch, as the leader stores it (set if it recompresses)
 
 
 class Sender:
@@ -231,7 +174,10 @@ class Sender:
                 new_bytes += b.wire_bytes
                 new_alloc += b.alloc_bytes
             b.attempts += 1
-        req = ProduceRequest(p, node, batches, now, self.acks, wire, records)
+        req = ProduceRequest(
+            self, node, batches, now, self.acks, wire, records, p.connection(node), p.host, p.codec,
+            self.request_timeout_ms,
+        )
         req.producer_state = state
         p.inflight_alloc += new_alloc
         self.in_flight[node].append(req)
@@ -246,6 +192,10 @@ class Sender:
         broker.handle_produce(req)  # books the broker's stations for the arrival time
         if self.acks == 0:
             self.env.call_at(tx_end, self.complete, req)
+
+    def on_produce_response(self, req: ProduceRequest) -> None:
+        """The broker's answer (the request's ``client`` is this sender)."""
+        self.complete(req)
 
     def complete(self, req: ProduceRequest) -> None:
         """A produce response arrived (or, with acks=0, the request left the NIC)."""

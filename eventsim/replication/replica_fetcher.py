@@ -24,10 +24,9 @@ rule is ``log.truncation_offset``; leaders change with the failover capability),
 
 from __future__ import annotations
 
-from eventsim.broker.broker import FetchRequest
 from eventsim.config.common import socket_buffer_bytes
 from eventsim.core.stations import Station
-from eventsim.protocol import FETCH_REQUEST_BYTES
+from eventsim.protocol import FETCH_REQUEST_BYTES, FetchRequest
 
 __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
 

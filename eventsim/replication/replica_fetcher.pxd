@@ -2,7 +2,7 @@
 # (see replica_fetcher.py).
 cimport cython
 
-from eventsim.broker.broker cimport FetchRequest
+from eventsim.protocol cimport FetchRequest
 from eventsim.core.stations cimport Station
 from eventsim.log.log cimport Log
 

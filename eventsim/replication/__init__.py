@@ -1,0 +1,2 @@
+"""Replication: the leader's view of a partition (ISR, high watermark, acks=all) and the followers'
+fetcher threads."""

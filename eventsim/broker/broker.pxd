@@ -3,6 +3,7 @@ cimport cython
 
 from eventsim.replication.partition cimport Partition
 from eventsim.broker.purgatory cimport DelayedFetchPurgatory
+from eventsim.broker.socket_server cimport SocketServer
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.network cimport Host
@@ -17,6 +18,7 @@ cdef class Broker:
     cdef public object cluster
     cdef public object recorder
     cdef public Host host
+    cdef public SocketServer socket_server
     cdef public list processors
     cdef public BoundedQueue request_queue
     cdef public Station handlers
@@ -28,12 +30,10 @@ cdef class Broker:
     cdef public bint _flushing_logs
     cdef public DelayedFetchPurgatory purgatory
     cdef public object produce_purgatory
-    cdef public dict _muted
     cdef public dict partitions
     cdef public list fetchers
     cdef public long long replication_bytes_out
     cdef public long long replication_bytes_in
-    cdef public long long _connections
     cdef public long long produce_requests
     cdef public long long fetch_requests
     cdef public long long metadata_requests

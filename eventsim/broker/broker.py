@@ -9,12 +9,11 @@ cache; ``log.flush.interval.messages``/``ms`` force an fsync, off by default); a
 log and, below ``fetch.min.bytes``, parks in the fetch purgatory. Responses go back through the
 processor that owns the connection and out through the NIC.
 
-Each processor mutes a connection from the receipt of a request until its response has been sent
-(``Processor``: ``mute`` on a completed receive, ``unmute`` after the completed send; for ``acks=0``, once
-handled): a broker works on one request per connection at a time, in the order sent, while the client's
-other in-flight requests wait in the socket. That keeps an idempotent producer's batches in order, and it
-is why ``acks=all`` costs throughput: a connection's next request is read only when the followers have
-the previous one.
+The network threads, the request queue and the handler threads are the broker's ``SocketServer``
+(``broker/socket_server.py``), which also mutes a connection from a request's receipt until its response
+has been sent: a broker works on one request per connection at a time, in the order sent. That keeps an
+idempotent producer's batches in order, and it is why ``acks=all`` costs throughput: a connection's next
+request is read only when the followers have the previous one.
 
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
 with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
@@ -55,10 +54,9 @@ the JVM (GC pauses).
 
 from __future__ import annotations
 
-from collections import deque
-
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
-from eventsim.core.stations import BoundedQueue, Station
+from eventsim.broker.socket_server import SocketServer
+from eventsim.core.stations import Station
 from eventsim.log.compression import compressed_size, get_codec
 from eventsim.log.log import Log
 from eventsim.network import Host
@@ -79,7 +77,6 @@ MIB = 1024.0 * 1024.0
 INF = float("inf")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
-CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
 
 
 class Broker:
@@ -91,12 +88,19 @@ class Broker:
         self.cluster = cluster
         self.recorder = recorder
         self.host = Host(f"broker-{broker_id}", profile.nic_bytes_per_ms, window_ms)
-        self.processors = [
-            Station(f"broker-{broker_id}.network-thread-{i}", 1, window_ms)
-            for i in range(config.num_network_threads)
-        ]
-        self.request_queue = BoundedQueue(config.queued_max_requests)
-        self.handlers = Station(f"broker-{broker_id}.io-threads", config.num_io_threads, window_ms)
+        # Network threads, request queue and I/O threads (broker/socket_server.py); kinds as PRODUCE ...
+        self.socket_server = SocketServer(
+            f"broker-{broker_id}",
+            config,
+            profile,
+            self.host,
+            cluster.network,
+            window_ms,
+            (self._book_produce, self._book_fetch, self._book_metadata),
+        )
+        self.processors = self.socket_server.processors
+        self.request_queue = self.socket_server.request_queue
+        self.handlers = self.socket_server.handlers
         self.disks = [Station(f"broker-{broker_id}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
         self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
         self.page_cache_per_log = profile.page_cache_bytes
@@ -105,12 +109,10 @@ class Broker:
         self._flushing_logs = False  # some topic sets flush.messages / flush.ms
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
-        self._muted: dict = {}  # connection -> requests waiting for it to be unmuted (see _mute)
         self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
         self.fetchers: list = []  # its ReplicaFetcherThreads (replication/replica_fetcher.py)
         self.replication_bytes_out = 0  # bytes sent to followers in fetch responses
         self.replication_bytes_in = 0  # bytes received as a follower
-        self._connections = 0
         self.produce_requests = 0
         self.fetch_requests = 0
         self.metadata_requests = 0
@@ -152,8 +154,7 @@ class Broker:
 
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
-        self._connections += 1
-        return self._connections - 1
+        return self.socket_server.connect()
 
     def start(self) -> None:
         self.env.process(self.log_retention_loop())
@@ -171,7 +172,7 @@ class Broker:
         self.epoch += 1
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(self.env, self._send_produce_response)
-        self._muted = {}
+        self.socket_server.reset()
 
     def resume(self) -> None:
         """The broker process runs again, with the logs it had."""
@@ -203,54 +204,8 @@ class Broker:
         return late
 
     # ------------------------------------------------------------------ front door
-    def _admit(self, conn: int, now: float, service_ms: float) -> tuple[float, float, float]:
-        """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
-        proc = self.processors[conn % len(self.processors)]
-        _, parsed = proc.reserve(now, self.profile.network_thread_cpu_ms)
-        queued = self.request_queue.admit(parsed)
-        start, end = self.handlers.reserve(queued, service_ms)
-        self.request_queue.started(start)
-        return queued, start, end
-
-    def _mute(self, conn: int, kind: int, req) -> bool:
-        """Kafka's processor mutes a connection from the receipt of a request until its response is sent
-        (``SocketServer.Processor``: ``mute`` / ``unmute`` after ``processCompletedSends``), so a broker works
-        on one request per connection at a time, in order; the client's other in-flight requests wait in
-        the socket. Returns True when ``req`` must wait (it is queued on the connection)."""
-        q = self._muted.get(conn)
-        if q is None:
-            self._muted[conn] = deque()
-            return False
-        q.append((kind, req))
-        return True
-
-    def _unmute(self, conn: int, at_ms: float) -> None:
-        """The response on ``conn`` is sent at ``at_ms``: the next request waiting on it is read then."""
-        q = self._muted.get(conn)
-        if q is None:
-            return
-        if not q:
-            del self._muted[conn]
-            return
-        kind, req = q.popleft()
-        if req.arrive_ms < at_ms:
-            req.arrive_ms = at_ms
-        if kind == PRODUCE:
-            self._book_produce(req)
-        elif kind == FETCH:
-            self._book_fetch(req)
-        else:
-            self._book_metadata(req)
-
     def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float = INF) -> float:
-        now = self.env.now
-        proc = self.processors[conn % len(self.processors)]
-        _, sent = proc.reserve(now, cpu_ms)
-        self._unmute(conn, sent)
-        if nbytes <= CONTROL_BYTES:
-            return self.cluster.network.control(self.host, host, sent, nbytes)
-        _, delivered = self.cluster.network.transfer(self.host, host, sent, nbytes, window)
-        return delivered
+        return self.socket_server.send_response(conn, self.env.now, host, nbytes, cpu_ms, window)
 
     # ------------------------------------------------------------------ produce
     def handle_produce(self, req) -> None:
@@ -262,7 +217,7 @@ class Broker:
         if not self.running:
             return  # a stopped broker reads nothing; the client's request times out
         self.produce_requests += 1
-        if self._mute(req.conn, PRODUCE, req):
+        if self.socket_server.mute(req.conn, PRODUCE, req):
             return
         self._book_produce(req)
 
@@ -292,7 +247,7 @@ class Broker:
                         int(compressed_size(target, raw)) if target.name != "none" else raw
                     )
         req.stored_bytes = stored
-        queued, start, end = self._admit(req.conn, req.arrive_ms, cpu)
+        queued, start, end = self.socket_server.admit(req.conn, req.arrive_ms, cpu)
         rate = prof.disk_write_bytes_per_ms
         per_disk: dict[int, int] = {}
         flushing = self._flushing_logs
@@ -407,7 +362,7 @@ class Broker:
         elif req.acks != 0:
             self._send_produce_response(req)
         else:
-            self._unmute(req.conn, now)  # no response to send: the processor reads the next request
+            self.socket_server.unmute(req.conn, now)  # no response: the processor reads the next request
 
     def _leader_hints(self, hints, tp) -> dict:
         """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch this broker knows."""
@@ -440,7 +395,7 @@ class Broker:
         if not self.running:
             return
         self.fetch_requests += 1
-        if self._mute(fetch.conn, FETCH, fetch):
+        if self.socket_server.mute(fetch.conn, FETCH, fetch):
             return
         self._book_fetch(fetch)
 
@@ -455,7 +410,7 @@ class Broker:
                     fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
             if fetch.new_leaders is not None:
                 fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
-        _, _, end = self._admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
+        _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
@@ -543,12 +498,12 @@ class Broker:
         if not self.running:
             return
         self.metadata_requests += 1
-        if self._mute(req.conn, METADATA, req):
+        if self.socket_server.mute(req.conn, METADATA, req):
             return
         self._book_metadata(req)
 
     def _book_metadata(self, req) -> None:
-        _, _, end = self._admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
+        _, _, end = self.socket_server.admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._answer_metadata, req, self.epoch, self.env.now)
 
     def _answer_metadata(self, req, epoch: int, booked_ms: float) -> None:

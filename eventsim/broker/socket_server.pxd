@@ -1,0 +1,28 @@
+# Compiled build only (setup.py): C-level attributes for SocketServer (see socket_server.py).
+cimport cython
+
+from eventsim.core.stations cimport BoundedQueue, Station
+from eventsim.network cimport Host, Network
+
+
+cdef class SocketServer:
+    cdef public object profile
+    cdef public Host host
+    cdef public Network network
+    cdef public list processors
+    cdef public BoundedQueue request_queue
+    cdef public Station handlers
+    cdef public tuple book
+    cdef public dict muted
+    cdef public long long connections
+
+    @cython.locals(proc=Station, parsed=double, queued=double, start=double, end=double)
+    cpdef tuple admit(self, conn, double now, double service_ms)
+
+    cpdef bint mute(self, conn, int kind, req) except? -1
+
+    cpdef unmute(self, conn, double at_ms)
+
+    @cython.locals(proc=Station, sent=double)
+    cpdef double send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms,
+                               double window=*) except? -1.0

@@ -1,0 +1,103 @@
+"""``SocketServer``: a broker's network threads, its request queue and its request-handler threads.
+
+What Kafka does (``core/.../network/SocketServer.scala``, ``RequestChannel``, ``KafkaRequestHandlerPool``):
+each connection belongs to one of ``num.network.threads`` processors, which read requests off the socket
+and put them on one bounded request queue (``queued.max.requests``; a full queue blocks the processor);
+``num.io.threads`` request-handler threads take them in order. A processor mutes a connection from the
+receipt of a request until its response has been sent (``mute`` on a completed receive, ``unmute`` after
+the completed send; for a request without a response, once handled), so the broker works on one request
+per connection at a time, in the order sent, while the client's other in-flight requests wait in the
+socket. Responses go back through the connection's processor and out through the NIC.
+
+What is modelled: exactly that, as FCFS stations on a virtual clock booked ahead of time
+(``core/stations.py``): ``admit`` books a request's way to a handler thread, ``send_response`` its
+response's way out (``eventsim.network``: a small one costs the latency only, a large one queues on the
+NICs under its TCP window), and ``mute`` / ``unmute`` keep the requests of a muted connection until its
+response leaves, then hand the next one to the broker to book.
+
+Not modelled: connection setup and quotas' throttling of connections.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from eventsim.core.stations import BoundedQueue, Station
+
+__all__ = ["SocketServer", "CONTROL_BYTES"]
+
+INF = float("inf")
+CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
+
+
+class SocketServer:
+    """One broker's processors, request queue and handler pool (see module docstring).
+
+    ``book`` is the broker's ``(kind -> book(request))`` table: how a request that waited on a muted
+    connection is booked once the connection is read again.
+    """
+
+    def __init__(self, name: str, config, profile, host, network, window_ms: float, book):
+        self.profile = profile
+        self.host = host
+        self.network = network
+        self.processors = [
+            Station(f"{name}.network-thread-{i}", 1, window_ms) for i in range(config.num_network_threads)
+        ]
+        self.request_queue = BoundedQueue(config.queued_max_requests)
+        self.handlers = Station(f"{name}.io-threads", config.num_io_threads, window_ms)
+        self.book = book
+        self.muted: dict = {}  # connection -> requests waiting for it to be unmuted
+        self.connections = 0
+
+    def connect(self) -> int:
+        """A new client connection; returns its id (which processor owns it)."""
+        self.connections += 1
+        return self.connections - 1
+
+    def reset(self) -> None:
+        """The broker stopped: what waited on its connections is gone."""
+        self.muted = {}
+
+    def admit(self, conn: int, now: float, service_ms: float) -> tuple:
+        """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
+        proc = self.processors[conn % len(self.processors)]
+        _, parsed = proc.reserve(now, self.profile.network_thread_cpu_ms)
+        queued = self.request_queue.admit(parsed)
+        start, end = self.handlers.reserve(queued, service_ms)
+        self.request_queue.started(start)
+        return queued, start, end
+
+    def mute(self, conn: int, kind: int, req) -> bool:
+        """``req`` arrived on ``conn``: True when the connection is muted and ``req`` must wait on it."""
+        q = self.muted.get(conn)
+        if q is None:
+            self.muted[conn] = deque()
+            return False
+        q.append((kind, req))
+        return True
+
+    def unmute(self, conn: int, at_ms: float) -> None:
+        """The response on ``conn`` is sent at ``at_ms``: the next request waiting on it is read then."""
+        q = self.muted.get(conn)
+        if q is None:
+            return
+        if not q:
+            del self.muted[conn]
+            return
+        kind, req = q.popleft()
+        if req.arrive_ms < at_ms:
+            req.arrive_ms = at_ms
+        self.book[kind](req)
+
+    def send_response(
+        self, conn: int, now: float, host, nbytes: int, cpu_ms: float, window: float = INF
+    ) -> float:
+        """The response leaves through ``conn``'s processor and the NICs; returns when it is delivered."""
+        proc = self.processors[conn % len(self.processors)]
+        _, sent = proc.reserve(now, cpu_ms)
+        self.unmute(conn, sent)
+        if nbytes <= CONTROL_BYTES:
+            return self.network.control(self.host, host, sent, nbytes)
+        _, delivered = self.network.transfer(self.host, host, sent, nbytes, window)
+        return delivered

@@ -6,6 +6,7 @@ from eventsim.broker.purgatory cimport DelayedFetchPurgatory
 from eventsim.broker.socket_server cimport SocketServer
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
+from eventsim.log.log_manager cimport LogManager
 from eventsim.network cimport Host
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
@@ -23,11 +24,8 @@ cdef class Broker:
     cdef public BoundedQueue request_queue
     cdef public Station handlers
     cdef public list disks
-    cdef public double dirty_limit_bytes
-    cdef public double page_cache_per_log
     cdef public dict logs
-    cdef public bint _recompressing_logs
-    cdef public bint _flushing_logs
+    cdef public LogManager log_manager
     cdef public DelayedFetchPurgatory purgatory
     cdef public object produce_purgatory
     cdef public dict partitions

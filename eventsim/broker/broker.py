@@ -56,9 +56,9 @@ from __future__ import annotations
 
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server import SocketServer
-from eventsim.core.stations import Station
-from eventsim.log.compression import compressed_size, get_codec
+from eventsim.log.compression import compressed_size
 from eventsim.log.log import Log
+from eventsim.log.log_manager import DIRTY_RATIO, LogManager
 from eventsim.network import Host
 from eventsim.protocol import (
     FETCH_RESPONSE_OVERHEAD,
@@ -76,7 +76,6 @@ __all__ = ["Broker", "DIRTY_RATIO"]
 MIB = 1024.0 * 1024.0
 INF = float("inf")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
-DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
 
 
 class Broker:
@@ -101,12 +100,10 @@ class Broker:
         self.processors = self.socket_server.processors
         self.request_queue = self.socket_server.request_queue
         self.handlers = self.socket_server.handlers
-        self.disks = [Station(f"broker-{broker_id}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
-        self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
-        self.page_cache_per_log = profile.page_cache_bytes
-        self.logs: dict = {}
-        self._recompressing_logs = False  # some topic sets its own compression.type
-        self._flushing_logs = False  # some topic sets flush.messages / flush.ms
+        # Its logs on its disks, behind the page cache (log/log_manager.py).
+        self.log_manager = LogManager(f"broker-{broker_id}", profile, window_ms)
+        self.disks = self.log_manager.disks
+        self.logs = self.log_manager.logs
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
         self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
@@ -124,15 +121,7 @@ class Broker:
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
-        disk = len(self.logs) % len(self.disks)  # Kafka picks the log dir with the fewest partitions
-        log = Log(tp, topic_config, self.env.now, disk)
-        ctype = topic_config.compression_type
-        log.codec = None if ctype == "producer" else get_codec(ctype)  # None: keep the producer's codec
-        self.logs[tp] = log
-        self._recompressing_logs = self._recompressing_logs or log.codec is not None
-        self._flushing_logs = self._flushing_logs or log.flush_policy
-        self.page_cache_per_log = self.profile.page_cache_bytes / len(self.logs)
-        return log
+        return self.log_manager.add_log(tp, topic_config, self.env.now)
 
     def become_leader(self, tp, replicas: list[int], now_ms: float, leader_epoch: int = 0) -> Partition:
         """Lead ``tp`` (its log must exist here) with ``replicas`` (this broker first), all in sync."""
@@ -234,7 +223,8 @@ class Broker:
                 raw += b.size_bytes
             cpu += raw / codec.decompress_bytes_per_ms
         stored = None  # per batch, the bytes the log stores when the topic recompresses
-        if self._recompressing_logs:
+        log_manager = self.log_manager
+        if log_manager.recompressing:
             stored = [b.wire_bytes for b in batches]
             for i, b in enumerate(batches):
                 log = logs.get(b.tp)
@@ -250,7 +240,7 @@ class Broker:
         queued, start, end = self.socket_server.admit(req.conn, req.arrive_ms, cpu)
         rate = prof.disk_write_bytes_per_ms
         per_disk: dict[int, int] = {}
-        flushing = self._flushing_logs
+        flushing = log_manager.flushing
         for i, b in enumerate(batches):
             log = logs.get(b.tp)
             if log is None:
@@ -258,32 +248,11 @@ class Broker:
             nbytes = b.wire_bytes if stored is None else stored[i]
             per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
             if flushing and log.flush_policy:
-                end = self._flush(log, nbytes, b.count, end, rate)
+                end = log_manager.flush(log, nbytes, b.count, end, rate)
         for d, nbytes in per_disk.items():
-            end = self._write_back(d, nbytes, end, rate)
+            end = log_manager.write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
         self.env.call_at(end, self._append, req, self.epoch, self.env.now)
-
-    def _write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
-        """Page cache write-back of ``nbytes`` to disk ``d``: throttle while its dirty backlog is too big."""
-        disk = self.disks[d]
-        backlog = (disk._free[0] - end) * rate
-        if backlog > self.dirty_limit_bytes:
-            end += (backlog - self.dirty_limit_bytes) / rate
-        disk.reserve(end, nbytes / rate)
-        return end
-
-    def _flush(self, log, nbytes: int, count: int, end: float, rate: float) -> float:
-        """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk."""
-        cfg = log.config
-        log.unflushed_messages += count
-        if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
-            disk = self.disks[log.disk]
-            _, written = disk.reserve(end, nbytes / rate)
-            end = max(end, written)
-            log.unflushed_messages = 0
-            log.last_flush_ms = end
-        return end
 
     def _append(self, req, epoch: int, booked_ms: float) -> None:
         if epoch != self.epoch or (self.stalls and self._held_up(self._append, req, epoch, booked_ms)):
@@ -455,7 +424,7 @@ class Broker:
         logs = self.logs
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
-        cache = self.page_cache_per_log
+        cache = self.log_manager.page_cache_per_log
         min_one = True  # readFromLog's minOneMessage: until a partition returned data
         follower = fetch.replica_id >= 0
         if follower:  # the response carries the leader's high watermarks
@@ -523,11 +492,7 @@ class Broker:
             yield self.env.timeout(interval)
             if not self.running:
                 continue
-            now = self.env.now
-            for log in self.logs.values():
-                deleted = log.enforce_retention(now)
-                if deleted:
-                    self.recorder.segments_deleted(log.tp, deleted)
+            self.log_manager.enforce_retention(self.env.now, self.recorder)
 
     def isr_expiration_loop(self):
         """Kafka's ``isr-expiration`` task, every half of ``replica.lag.time.max.ms``: followers not caught

@@ -146,5 +146,5 @@ class ReplicaFetcherThread:
             broker.replication_bytes_in += total
             rate = prof.disk_write_bytes_per_ms
             for d, nbytes in per_disk.items():
-                end = broker._write_back(d, nbytes, end, rate)
+                end = broker.log_manager.write_back(d, nbytes, end, rate)
         self.send_fetch(end)

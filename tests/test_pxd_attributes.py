@@ -170,18 +170,23 @@ def _value_of_type(ctype: str, current, instances: dict[str, object]):
 
 def _find_instances(classes: dict[str, type], found: dict[str, object]) -> None:
     wanted = set(classes.values())
+
+    def note(obj) -> None:
+        # An instance of a class counts for every declared class it is (a base class's fields too).
+        for cls in type(obj).__mro__:
+            if cls in wanted and cls.__name__ not in found:
+                found[cls.__name__] = obj
+
     for obj in gc.get_objects():
         kind = type(obj)
-        if kind in wanted and kind.__name__ not in found:
-            found[kind.__name__] = obj
+        note(obj)
         # Objects of a compiled class with only C fields are not tracked by gc: look in the attributes
         # of the package's Python objects (the cluster's ``network``, say).
         module = kind.__dict__.get("__module__")
         attributes = getattr(obj, "__dict__", None)
         if isinstance(module, str) and module.startswith("eventsim") and isinstance(attributes, dict):
             for value in attributes.values():
-                if type(value) in wanted and type(value).__name__ not in found:
-                    found[type(value).__name__] = value
+                note(value)
     # ... and in the attributes and dicts of the objects found (a partition's follower states, a fetcher's
     # limits): a dict of such objects is not tracked by gc either.
     for obj in list(found.values()):
@@ -189,8 +194,7 @@ def _find_instances(classes: dict[str, type], found: dict[str, object]) -> None:
             value = getattr(obj, name, None) if not name.startswith("__") else None
             items = value.values() if isinstance(value, dict) else (value,)
             for item in items:
-                if type(item) in wanted and type(item).__name__ not in found:
-                    found[type(item).__name__] = item
+                note(item)
 
 
 def child() -> None:

@@ -1,6 +1,6 @@
-# Compiled build only (setup.py): C-level attributes for the fetch purgatory (see purgatory.py).
+# Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
 
-cdef class DelayedFetchPurgatory:
+cdef class Purgatory:
     cdef public object env
     cdef public object _complete
     cdef public dict watchers
@@ -8,3 +8,7 @@ cdef class DelayedFetchPurgatory:
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
+
+
+cdef class DelayedFetchPurgatory(Purgatory):
+    pass

@@ -20,39 +20,33 @@ from __future__ import annotations
 import heapq
 import math
 
-__all__ = ["DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
+__all__ = ["Purgatory", "DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
 
 from collections import deque
 
 
-class DelayedFetchPurgatory:
-    """Parked fetches keyed by partition, with one expiry timer for the whole purgatory.
+class Purgatory:
+    """Operations parked by partition, with one expiry timer for the whole purgatory.
 
-    Kafka's purgatory keeps a timing wheel; here a heap of deadlines and a single pending timer event
-    do the same job, so a fetch completed by an append costs no event of its own.
+    Kafka's purgatory keeps a timing wheel; here a heap of deadlines and a single pending timer event do
+    the same job, so an operation completed early costs no event of its own. Subclasses say when an
+    operation is finished (``_finished``) and what its expiry does (``_on_expiry``).
     """
 
     def __init__(self, env, complete):
         self.env = env
-        self._complete = complete  # callback(fetch) that builds and sends the response
-        self.watchers: dict[object, list] = {}  # partition -> fetches parked on it (may be empty)
-        self._deadlines: list = []  # heap of (expire_at_ms, seq, fetch)
+        self._complete = complete  # callback that answers a completed operation
+        self.watchers: dict = {}  # partition -> the operations parked on it
+        self._deadlines: list = []  # heap of (expire_at_ms, seq, operation)
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
 
-    def watch(self, fetch, tps, expire_at_ms: float) -> None:
-        fetch.parked = True
+    def _deadline(self, op, expire_at_ms: float) -> None:
+        """``op`` expires at ``expire_at_ms`` unless finished before."""
         self.parked += 1
-        watchers = self.watchers
-        for tp in tps:
-            ws = watchers.get(tp)
-            if ws is None:
-                watchers[tp] = [fetch]
-            else:
-                ws.append(fetch)
         self._seq += 1
-        heapq.heappush(self._deadlines, (expire_at_ms, self._seq, fetch))
+        heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
             self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
@@ -63,13 +57,40 @@ class DelayedFetchPurgatory:
         self._timer_at = math.inf
         now = self.env.now
         dl = self._deadlines
-        while dl and (dl[0][0] <= now or not dl[0][2].parked):
-            _, _, fetch = heapq.heappop(dl)
-            if fetch.parked:
-                self._release(fetch)
+        while dl and (dl[0][0] <= now or self._finished(dl[0][2])):
+            _, _, op = heapq.heappop(dl)
+            if not self._finished(op):
+                self._on_expiry(op)
         if dl:
             self._timer_at = dl[0][0]
             self.env.call_at(self._timer_at, self._expire, self._timer_at)
+
+    def _finished(self, op) -> bool:
+        raise NotImplementedError
+
+    def _on_expiry(self, op) -> None:
+        raise NotImplementedError
+
+
+class DelayedFetchPurgatory(Purgatory):
+    """Parked fetches: answered when enough bytes arrived, or when their wait is over."""
+
+    def watch(self, fetch, tps, expire_at_ms: float) -> None:
+        fetch.parked = True
+        watchers = self.watchers
+        for tp in tps:
+            ws = watchers.get(tp)
+            if ws is None:
+                watchers[tp] = [fetch]
+            else:
+                ws.append(fetch)
+        self._deadline(fetch, expire_at_ms)
+
+    def _finished(self, fetch) -> bool:
+        return not fetch.parked
+
+    def _on_expiry(self, fetch) -> None:
+        self._release(fetch)
 
     def _release(self, fetch) -> None:
         fetch.parked = False
@@ -104,33 +125,19 @@ class DelayedProduce:
         self.done = False
 
 
-class DelayedProducePurgatory:
+class DelayedProducePurgatory(Purgatory):
     """``acks=all`` produce requests waiting for replication (see module docstring)."""
-
-    def __init__(self, env, complete):
-        self.env = env
-        self._complete = complete  # callback(req) that sends the response (req.errors set)
-        self.watchers: dict[object, deque] = {}  # partition -> deque of (required offset, batch index, op)
-        self._deadlines: list = []
-        self._seq = 0
-        self._timer_at = math.inf
-        self.parked = 0
 
     def watch(self, req, pending, expire_at_ms: float) -> None:
         """Park ``req``; ``pending`` lists (partition, required offset, batch index) still to replicate."""
         op = DelayedProduce(req, len(pending))
-        self.parked += 1
         watchers = self.watchers
         for tp, required, index in pending:
             q = watchers.get(tp)
             if q is None:
                 q = watchers[tp] = deque()
             q.append((required, index, op))
-        self._seq += 1
-        heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
-        if expire_at_ms < self._timer_at:
-            self._timer_at = expire_at_ms
-            self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
+        self._deadline(op, expire_at_ms)
 
     def check(self, tp, partition) -> None:
         """``tp``'s high watermark advanced: acknowledge the batches it now covers."""
@@ -154,27 +161,18 @@ class DelayedProducePurgatory:
                 self.parked -= 1
                 self._complete(op.req)
 
-    def _expire(self, when_ms: float) -> None:
-        if when_ms != self._timer_at:
-            return
-        self._timer_at = math.inf
-        now = self.env.now
-        dl = self._deadlines
-        while dl and (dl[0][0] <= now or dl[0][2].done):
-            _, _, op = heapq.heappop(dl)
-            if op.done:
-                continue
-            op.done = True
-            self.parked -= 1
-            req = op.req
-            if req.errors is None:
-                req.errors = [None] * len(req.batches)
-            # The batches still waiting: every index of this request in some partition's queue.
-            for q in self.watchers.values():
-                for _, index, other in q:
-                    if other is op:
-                        req.errors[index] = "REQUEST_TIMED_OUT"
-            self._complete(req)
-        if dl:
-            self._timer_at = dl[0][0]
-            self.env.call_at(self._timer_at, self._expire, self._timer_at)
+    def _finished(self, op) -> bool:
+        return op.done
+
+    def _on_expiry(self, op) -> None:
+        """``REQUEST_TIMED_OUT`` for the batches still waiting: those of this request in some queue."""
+        op.done = True
+        self.parked -= 1
+        req = op.req
+        if req.errors is None:
+            req.errors = [None] * len(req.batches)
+        for q in self.watchers.values():
+            for _, index, other in q:
+                if other is op:
+                    req.errors[index] = "REQUEST_TIMED_OUT"
+        self._complete(req)

@@ -104,11 +104,7 @@ class Cluster:
 
     def metadata(self, topic: str) -> dict:
         """A metadata response for ``topic``: ``{tp: (leader, leader epoch)}`` as its leaders have it."""
-        out = {}
-        for tp in self.topics[topic].tps():
-            p = self.partition(tp)
-            out[tp] = (p.leader, p.leader_epoch)
-        return out
+        return {tp: self.metadata_for(tp) for tp in self.topics[topic].tps()}
 
     def partition(self, tp: TopicPartition):
         """The leader's ``Partition`` of ``tp`` (ISR, high watermark)."""

@@ -58,7 +58,7 @@ from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurga
 from eventsim.broker.socket_server import SocketServer
 from eventsim.log.compression import compressed_size
 from eventsim.log.log import Log
-from eventsim.log.log_manager import DIRTY_RATIO, LogManager
+from eventsim.log.log_manager import LogManager
 from eventsim.network import Host
 from eventsim.protocol import (
     FETCH_RESPONSE_OVERHEAD,
@@ -71,7 +71,7 @@ from eventsim.protocol import (
 )
 from eventsim.replication.partition import Partition
 
-__all__ = ["Broker", "DIRTY_RATIO"]
+__all__ = ["Broker"]
 
 MIB = 1024.0 * 1024.0
 INF = float("inf")

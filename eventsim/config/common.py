@@ -72,6 +72,13 @@ def socket_buffer_bytes(value: int, receive: bool) -> int:
     return value
 
 
+def tcp_window(send_buffer_bytes: int, receive_buffer_bytes: int) -> float:
+    """A connection's TCP window: the sender's send buffer or the receiver's receive buffer, the smaller."""
+    return float(
+        min(socket_buffer_bytes(send_buffer_bytes, False), socket_buffer_bytes(receive_buffer_bytes, True))
+    )
+
+
 def check_socket_buffer(name: str, value: int) -> None:
     """-1 or a positive size: Kafka hands any other value to ``Socket.setReceiveBufferSize`` /
     ``setSendBufferSize``, which refuse it when the connection opens."""

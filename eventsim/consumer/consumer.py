@@ -27,13 +27,12 @@ from __future__ import annotations
 
 from collections import deque
 
-from eventsim.config.common import socket_buffer_bytes
+from eventsim.config.common import tcp_window
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaConsumer"]
-
 
 
 class KafkaConsumer:
@@ -50,16 +49,18 @@ class KafkaConsumer:
         self._conn: dict[int, int] = {}
         # The leaders as this client knows them (Kafka's ConsumerMetadata), refreshed while it runs.
         self.metadata = Metadata(
-            env, cluster, spec.topic, self.config.metadata_max_age_ms, host, DEFAULT_REFRESH_BACKOFF_MS,
+            env,
+            cluster,
+            spec.topic,
+            self.config.metadata_max_age_ms,
+            host,
+            DEFAULT_REFRESH_BACKOFF_MS,
             self.connection,
         )
         self.metadata.in_flight_by_node = self._in_flight_count
         # Fetch responses' TCP window: this consumer's receive.buffer.bytes and the brokers' send buffers.
-        self._window = float(
-            min(
-                socket_buffer_bytes(self.config.receive_buffer_bytes, True),
-                socket_buffer_bytes(cluster.scenario.broker.socket_send_buffer_bytes, False),
-            )
+        self._window = tcp_window(
+            cluster.scenario.broker.socket_send_buffer_bytes, self.config.receive_buffer_bytes
         )
         self.metadata.listeners.append(self._leader_moved)
         self.by_node: dict[int, list[TopicPartition]] = {}

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from eventsim.config.common import socket_buffer_bytes
+from eventsim.config.common import tcp_window
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 
@@ -85,11 +85,8 @@ class Sender:
         self.transaction_manager = producer.transaction_manager  # None without idempotence
         # The requests' TCP window: send.buffer.bytes and the brokers' socket.receive.buffer.bytes; each
         # connection delivers its requests in order (when the last one was delivered, per broker).
-        self.window = float(
-            min(
-                socket_buffer_bytes(cfg.send_buffer_bytes, False),
-                socket_buffer_bytes(producer.cluster.scenario.broker.socket_receive_buffer_bytes, True),
-            )
+        self.window = tcp_window(
+            cfg.send_buffer_bytes, producer.cluster.scenario.broker.socket_receive_buffer_bytes
         )
         self._stream_ms: dict = {}
 
@@ -175,7 +172,16 @@ class Sender:
                 new_alloc += b.alloc_bytes
             b.attempts += 1
         req = ProduceRequest(
-            self, node, batches, now, self.acks, wire, records, p.connection(node), p.host, p.codec,
+            self,
+            node,
+            batches,
+            now,
+            self.acks,
+            wire,
+            records,
+            p.connection(node),
+            p.host,
+            p.codec,
             self.request_timeout_ms,
         )
         req.producer_state = state

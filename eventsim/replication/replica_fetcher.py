@@ -24,7 +24,7 @@ rule is ``log.truncation_offset``; leaders change with the failover capability),
 
 from __future__ import annotations
 
-from eventsim.config.common import socket_buffer_bytes
+from eventsim.config.common import tcp_window
 from eventsim.core.stations import Station
 from eventsim.protocol import FETCH_REQUEST_BYTES, FetchRequest
 
@@ -76,11 +76,8 @@ class ReplicaFetcherThread:
         self.config = ReplicaFetchConfig(broker.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
-        self.window = float(
-            min(
-                socket_buffer_bytes(broker.config.replica_socket_receive_buffer_bytes, True),
-                socket_buffer_bytes(source.config.socket_send_buffer_bytes, False),
-            )
+        self.window = tcp_window(
+            source.config.socket_send_buffer_bytes, broker.config.replica_socket_receive_buffer_bytes
         )
         self.thread = Station(self.name, 1, window_ms)
         self.conn = -1
@@ -105,9 +102,7 @@ class ReplicaFetcherThread:
             self.running = False
             return
         parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
-        fetch = FetchRequest(
-            self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id
-        )
+        fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
         fetch.window = self.window
         network = broker.cluster.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)

@@ -12,6 +12,7 @@ Producers and consumers each run on their own client host (NIC at the profile's 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
+from eventsim.controller.quorum_controller import QuorumController
 from eventsim.controller.replica_placer import StripedReplicaPlacer
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
@@ -29,6 +30,7 @@ class TopicState:
         self.replicas = replicas
 
     def leader(self, partition: int) -> int:
+        """The preferred leader: the first replica (``Cluster.leader_of`` is the current one)."""
         return self.replicas[partition][0]
 
     def tps(self) -> list[TopicPartition]:
@@ -43,6 +45,13 @@ class Cluster:
         prof = self.profile
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
+        # KIP-966's Eligible Leader Replicas, on in new clusters from Kafka 4.1: the high watermark waits
+        # while the ISR is below min.insync.replicas, and elections may take an eligible replica.
+        self.eligible_leader_replicas = True
+        self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
+        self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
+        self.window_ms = window
+        self.clients: list = []  # producers and consumers, told when a broker's connections reset
         self.brokers = [
             Broker(env, i, scenario.broker, scenario.cluster.profile_for(i), self, recorder, window)
             for i in range(scenario.cluster.brokers)
@@ -51,10 +60,7 @@ class Cluster:
         racks = scenario.cluster.racks or (None,) * len(self.brokers)
         placer = StripedReplicaPlacer()
         self.topics: dict[str, TopicState] = {}
-        # KIP-966's Eligible Leader Replicas, on in new clusters from Kafka 4.1: the high watermark waits
-        # while the ISR is below min.insync.replicas.
-        self.eligible_leader_replicas = True
-        fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
+        self._fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
             replicas = [list(r) for r in resolved.replicas] if resolved.replicas else placer.place(
@@ -62,24 +68,46 @@ class Cluster:
             )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic
-            nfetch = scenario.broker.num_replica_fetchers
             for tp in topic.tps():
                 replicas = topic.replicas[tp.partition]
                 for b in replicas:
                     self.brokers[b].add_log(tp, resolved)
+                self.controller.create_partition(tp, replicas, resolved.min_insync_replicas)
                 leader = self.brokers[replicas[0]]
                 leader.become_leader(tp, replicas, env.now)
+                for broker in self.brokers:
+                    broker.metadata_cache[tp] = (leader.id, 0)
                 for b in replicas[1:]:
                     follower = self.brokers[b]
                     follower.logs[tp].hw_follows_leo = False  # a follower's high watermark is the leader's
-                    key = (b, leader.id, fetcher_id(tp.topic, tp.partition, nfetch))
-                    f = fetchers.get(key)
-                    if f is None:
-                        f = fetchers[key] = ReplicaFetcherThread(follower, leader, key[2], window)
-                        follower.fetchers.append(f)
-                    f.add_partition(tp, follower.logs[tp])
-        self.window_ms = window
+                    follower.following[tp] = (leader.id, 0)
+                    self.fetcher_for(follower, leader, tp).add_partition(tp, follower.logs[tp])
         self._next_producer_id = 0
+
+    def fetcher_for(self, follower, leader, tp) -> ReplicaFetcherThread:
+        """The ``ReplicaFetcherThread`` of ``follower`` fetching ``tp`` from ``leader`` (``getFetcherId``)."""
+        index = fetcher_id(tp.topic, tp.partition, self.scenario.broker.num_replica_fetchers)
+        key = (follower.id, leader.id, index)
+        f = self._fetchers.get(key)
+        if f is None:
+            f = self._fetchers[key] = ReplicaFetcherThread(follower, leader, key[2], self.window_ms)
+            follower.fetchers.append(f)
+        return f
+
+    def disconnected(self, broker) -> None:
+        """``broker``'s process died: one network latency later its clients and the followers fetching
+        from it see their connections reset."""
+        at = self.env.now + self.network.latency_ms
+        for client in self.clients:
+            self.env.call_at(at, client.on_broker_disconnected, broker.id)
+        for other in self.brokers:
+            for f in other.fetchers:
+                if f.source is broker:
+                    self.env.call_at(at, f.on_source_disconnected)
+
+    def leader_of(self, tp: TopicPartition) -> int:
+        """``tp``'s leader as the controller has it (-1: none)."""
+        return self.controller.partitions[tp].leader
 
     def init_producer_id(self) -> int:
         """InitProducerId: a new producer id for an idempotent producer (the brokers' id block, here one
@@ -94,21 +122,21 @@ class Cluster:
         return host
 
     def log(self, tp: TopicPartition):
-        """The leader's log of ``tp``."""
-        return self.brokers[self.topics[tp.topic].leader(tp.partition)].logs[tp]
+        """The log of ``tp``'s current leader (or of its last one, while it has none)."""
+        return self.leader_partition[tp].log
 
     def metadata_for(self, tp: TopicPartition) -> tuple[int, int]:
-        """``tp``'s leader and leader epoch, as the controller last published them."""
-        p = self.partition(tp)
-        return p.leader, p.leader_epoch
+        """``tp``'s leader and leader epoch, as the controller has them."""
+        return self.controller.leader_and_epoch(tp)
 
     def metadata(self, topic: str) -> dict:
         """A metadata response for ``topic``: ``{tp: (leader, leader epoch)}`` as its leaders have it."""
         return {tp: self.metadata_for(tp) for tp in self.topics[topic].tps()}
 
     def partition(self, tp: TopicPartition):
-        """The leader's ``Partition`` of ``tp`` (ISR, high watermark)."""
-        return self.brokers[self.topics[tp.topic].leader(tp.partition)].partitions[tp]
+        """The ``Partition`` (ISR, high watermark) of ``tp``'s current leader, or of its last one while it
+        has none."""
+        return self.leader_partition[tp]
 
     def start(self) -> None:
         for b in self.brokers:

@@ -18,6 +18,7 @@ from eventsim.consumer.consumer import KafkaConsumer
 from eventsim.core.environment import Environment
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import check_number
+from eventsim.faults import FaultInjector
 from eventsim.group.assignors import range_split
 from eventsim.metrics.recorder import Recorder
 from eventsim.metrics.result import Result
@@ -81,8 +82,12 @@ class Run:
                     KafkaConsumer(self.env, self.cluster, spec, i, parts, self.recorder, host)
                 )
 
+        self.cluster.clients = [*self.producers, *self.consumers]
+        self.faults = FaultInjector(self.env, self.cluster, scenario.faults)
+
     def start(self) -> None:
         self.cluster.start()
+        self.faults.start()
         for p in self.producers:
             p.start()
         for c in self.consumers:

@@ -43,6 +43,7 @@ from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
+from eventsim.faults import check_faults
 from eventsim.protocol import MAX_PRODUCER_INSTANCES, record_size_upper_bound
 from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
@@ -235,7 +236,7 @@ class MetricsSpec:
 
 
 _TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",
-             "consumers", "metrics")  # fmt: skip
+             "consumers", "metrics", "faults")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,6 +253,7 @@ class Scenario:
     horizon_ms: float = 60000
     seed: int = 0
     metrics: MetricsSpec = field(default_factory=MetricsSpec)
+    faults: tuple = ()  # eventsim.faults.Fault, in time order
 
     def __post_init__(self) -> None:
         _name("name", self.name, "scenario")
@@ -276,6 +278,8 @@ class Scenario:
             _set(self, key, tuple(build(f"{key}[{i}]", item) for i, item in enumerate(items)))
         self._check_topics()
         self._check_clients()
+        partitions = {t.name: t.resolve(self.broker).partitions for t in self.topics}
+        _set(self, "faults", check_faults(self.faults, self.cluster.brokers, self.horizon_ms, partitions))
         sizing.check(self)  # absurd sizes are refused here, with the estimate that makes them absurd
 
     @staticmethod
@@ -499,7 +503,7 @@ class Scenario:
             for key in ("cluster", "broker", "metrics"):
                 if values.get(key, "") is None:
                     values[key] = {}
-            for key in ("producers", "consumers"):
+            for key in ("producers", "consumers", "faults"):
                 if key in values and values[key] is None:
                     values[key] = ()
             return cls(**values)
@@ -573,4 +577,4 @@ class Scenario:
             "producers": [spec.to_dict() for spec in self.producers],
             "consumers": [spec.to_dict() for spec in self.consumers],
             "metrics": self.metrics.to_dict(),
-        }
+        } | ({"faults": [f.to_dict() for f in self.faults]} if self.faults else {})

@@ -146,6 +146,25 @@ _OTHER_TOPIC = (
     ("Scenario", "topics", [{"name": "events", "partitions": 2}, {"name": "other", "partitions": 5}]),
 )
 _FOUR_BROKERS = (("cluster", "brokers", 4), ("topic", "partitions", 8))
+# Broker 0 leads both partitions and crashes at 200 ms; the controller fences it after a short session
+# timeout (heartbeats every 10 ms), and broker 1 takes over.
+_FAST_FENCE = (("broker", "broker.heartbeat.interval.ms", 10), ("broker", "broker.session.timeout.ms", 40))
+_CRASH = _ONE_LEADER + (("Scenario", "faults", [{"at_ms": 200, "kind": "crash", "broker": 0}]),)
+# ... once the slow follower is out of the ISR (at 475 ms), fenced within 8 ms: only an unclean
+# election gives the partitions a leader.
+_CRASH_OUT_OF_SYNC = _SHRINKING + (
+    ("broker", "broker.heartbeat.interval.ms", 2),
+    ("broker", "broker.session.timeout.ms", 8),
+    ("Scenario", "faults", [{"at_ms": 480, "kind": "crash", "broker": 0}]),
+)
+# Broker 0 crashes and restarts before it is fenced: its follower's fetcher reconnects after its backoff.
+_CRASH_RESTART = _ONE_LEADER + (
+    (
+        "Scenario",
+        "faults",
+        [{"at_ms": 100, "kind": "crash", "broker": 0}, {"at_ms": 120, "kind": "restart", "broker": 0}],
+    ),
+)
 _RF1 = "acks=1 and acks=all are identical while every topic has one replica (Kafka's behaviour)"
 
 TABLE = {
@@ -240,7 +259,13 @@ TABLE = {
     ("broker", "min.insync.replicas"): Changes(2, context=_SHRINKING),
     ("broker", "default.replication.factor"): Changes(2, context=(("topic", "replication.factor", _DROP),)),
     ("broker", "num.partitions"): Changes(4, context=(("topic", "partitions", _DROP),)),
-    ("broker", "unclean.leader.election.enable"): Refused(True, FAILOVER),
+    ("broker", "unclean.leader.election.enable"): Changes(True, context=_CRASH_OUT_OF_SYNC),
+    # The heartbeat before the crash comes at another time: the controller fences broker 0 at another time.
+    ("broker", "broker.heartbeat.interval.ms"): Changes(7, context=_CRASH + _FAST_FENCE),
+    ("broker", "broker.session.timeout.ms"): Changes(  # fenced within the run
+        40, context=_CRASH + (("broker", "broker.heartbeat.interval.ms", 10),)
+    ),
+    ("broker", "replica.fetch.backoff.ms"): Changes(10, context=_CRASH_RESTART),
     ("broker", "replica.lag.time.max.ms"): Changes(50, context=_SLOW_FOLLOWER + _LAGGING),  # the ISR shrinks
     # Once the producer stops, the follower's fetches park and return after the wait: more fetches.
     ("broker", "replica.fetch.wait.max.ms"): Changes(
@@ -326,6 +351,7 @@ TABLE = {
     ("Scenario", "topics"): Container("topic keys and topic properties"),
     ("Scenario", "producers"): Container("producer spec keys"),
     ("Scenario", "consumers"): Container("consumer spec keys"),
+    ("Scenario", "faults"): Changes([{"at_ms": 200, "kind": "crash", "broker": 0}]),
     ("Scenario", "metrics"): Container("metrics keys"),
 }
 
@@ -478,24 +504,24 @@ def test_acks_1_and_all_differ_once_a_partition_has_followers():
 @pytest.mark.parametrize(
     "load",
     [
-        lambda tmp: Scenario.from_yaml(_yaml(tmp, "broker:\n  unclean.leader.election.enable: true\n")),
-        lambda tmp: eventsim.simulate(scenario(("broker", "unclean.leader.election.enable", True))),
-        lambda tmp: BrokerConfig.from_properties({"unclean.leader.election.enable": "true"}),
-        lambda tmp: BrokerConfig(unclean_leader_election_enable=True),
+        lambda tmp: Scenario.from_yaml(_yaml(tmp, "cluster:\n  controller_mode: zookeeper\n")),
+        lambda tmp: eventsim.simulate(scenario(("cluster", "controller_mode", "zookeeper"))),
+        lambda tmp: ClusterConfig.from_properties({"controller_mode": "zookeeper"}),
+        lambda tmp: ClusterConfig(controller_mode="zookeeper"),
     ],
     ids=["yaml", "dict", "from_properties", "constructor"],
 )
 def test_refusal_reaches_the_user_before_the_run_from_every_entry_point(tmp_path, load):
     with pytest.raises(InvalidConfigurationError) as info:
         load(tmp_path)
-    assert info.value.field.endswith("unclean.leader.election.enable")
-    assert "unclean leader election is not modelled yet" in str(info.value)
-    assert "allowed: false" in str(info.value)
+    assert info.value.field.endswith("controller_mode")
+    assert "the ZooKeeper controller is not modelled yet" in str(info.value)
+    assert "allowed: kraft" in str(info.value)
 
 
 def _yaml(tmp, body: str):
-    path = tmp / "unclean.yaml"
-    path.write_text("name: unclean\ntopics:\n  - name: events\n" + body, encoding="utf-8")
+    path = tmp / "zookeeper.yaml"
+    path.write_text("name: zookeeper\ntopics:\n  - name: events\n" + body, encoding="utf-8")
     return path
 
 

@@ -26,19 +26,18 @@ def test_message_names_field_value_reason_capability_and_the_allowed_default():
     with pytest.raises(InvalidConfigurationError) as info:
         Scenario.from_dict(
             {
-                "name": "unclean",
-                "cluster": {"brokers": 3},
-                "broker": {"unclean.leader.election.enable": True},
+                "name": "zookeeper",
+                "cluster": {"brokers": 3, "controller_mode": "zookeeper"},
                 "topics": [{"name": "events", "replication.factor": 3}],
             }
         )
     assert str(info.value) == (
-        "broker.unclean.leader.election.enable=True is invalid: unclean leader election is not modelled "
-        "yet (broker failures and the leader elections after them arrive with the failover capability) "
-        "(allowed: false)"
+        "cluster.controller_mode='zookeeper' is invalid: the ZooKeeper controller is not modelled yet "
+        "(controller failover and ZooKeeper-mode leader elections arrive with the failover capability) "
+        "(allowed: kraft)"
     )
     err = pickle.loads(pickle.dumps(info.value))  # sweeps across processes keep the fields
-    assert (err.field, err.value, err.allowed) == ("broker.unclean.leader.election.enable", True, "false")
+    assert (err.field, err.value, err.allowed) == ("cluster.controller_mode", "zookeeper", "kraft")
 
 
 def test_replication_settings_are_no_longer_refused():
@@ -55,7 +54,6 @@ def test_replication_settings_are_no_longer_refused():
 @pytest.mark.parametrize(
     "cls, props",
     [
-        (BrokerConfig, {"unclean.leader.election.enable": True}),
         (ClusterConfig, {"controller_mode": "zookeeper"}),
         (ConsumerConfig, {"session.timeout.ms": 10000}),
         (ProducerConfig, {"partitioner.availability.timeout.ms": 50}),

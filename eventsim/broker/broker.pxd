@@ -38,6 +38,10 @@ cdef class Broker:
     cdef public long long epoch
     cdef public bint running
     cdef public list stalls
+    cdef public bint registered
+    cdef public double paused_until
+    cdef public dict metadata_cache
+    cdef public dict following
 
     cpdef handle_produce(self, req)
 

@@ -57,7 +57,7 @@ from __future__ import annotations
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server import SocketServer
 from eventsim.log.compression import compressed_size
-from eventsim.log.log import Log
+from eventsim.log.log import Log, truncation_offset
 from eventsim.log.log_manager import LogManager
 from eventsim.network import Host
 from eventsim.protocol import (
@@ -118,13 +118,23 @@ class Broker:
         self.epoch = 0
         self.running = True
         self.stalls: list = []  # (start_ms, end_ms, declared_ms) of each stall
+        # Failover (controller/quorum_controller.py): whether the controller knows this process, until
+        # when it is paused, the leaders it knows (its metadata cache: tp -> (leader, leader epoch)), and
+        # what it follows (tp -> (leader, leader epoch)).
+        self.registered = True
+        self.paused_until = 0.0
+        self.metadata_cache: dict = {}
+        self.following: dict = {}
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
         return self.log_manager.add_log(tp, topic_config, self.env.now)
 
-    def become_leader(self, tp, replicas: list[int], now_ms: float, leader_epoch: int = 0) -> Partition:
-        """Lead ``tp`` (its log must exist here) with ``replicas`` (this broker first), all in sync."""
+    def become_leader(
+        self, tp, replicas: list[int], now_ms: float, leader_epoch: int = 0, isr=None
+    ) -> Partition:
+        """Lead ``tp`` (its log must exist here) with ``replicas``; the ISR is ``isr`` (default: all of
+        them). The controller hears of the partition's ISR changes (``AlterPartition``)."""
         log = self.logs[tp]
         cfg = log.config
         partition = Partition(
@@ -138,7 +148,12 @@ class Broker:
             leader_epoch,
             self.cluster.eligible_leader_replicas,
         )
+        if isr is not None:
+            partition.take_isr(list(isr), now_ms)
+        partition.alter = self.cluster.controller.alter_partition
         self.partitions[tp] = partition
+        self.metadata_cache[tp] = (self.id, leader_epoch)
+        self.cluster.leader_partition[tp] = partition
         return partition
 
     def connect(self) -> int:
@@ -147,8 +162,9 @@ class Broker:
 
     def start(self) -> None:
         self.env.process(self.log_retention_loop())
-        if any(p.remote for p in self.partitions.values()):
-            self.env.process(self.isr_expiration_loop())
+        topics = self.cluster.topics
+        if any(len(topics[tp.topic].replicas[tp.partition]) > 1 for tp in self.logs):
+            self.env.process(self.isr_expiration_loop())  # it may lead a replicated partition some day
         for fetcher in self.fetchers:
             fetcher.start()
 
@@ -166,6 +182,134 @@ class Broker:
     def resume(self) -> None:
         """The broker process runs again, with the logs it had."""
         self.running = True
+
+    # ------------------------------------------------------------------ failover
+    def crash(self) -> None:
+        """The broker process dies (``kill -9``): it stops as ``stop`` says, and its clients see their
+        connections reset (the operating system closes the sockets), one network latency later. The
+        machine's page cache survives, so its logs keep everything they had appended."""
+        if not self.running:
+            return
+        self.stop()
+        self.registered = False
+        for f in self.fetchers:
+            f.running = False
+        self.cluster.disconnected(self)
+
+    def restart(self) -> None:
+        """The broker process starts again: it leads and follows nothing until the controller, which it
+        registers with, says what; its logs are as the crash left them (log recovery's time is not
+        modelled)."""
+        if self.running:
+            return
+        self.running = True
+        self.registered = True
+        self.partitions = {}
+        self.following = {}
+        self.metadata_cache = {}
+        for f in self.fetchers:
+            f.clear()
+        for log in self.logs.values():
+            log.clear_readers()
+            log.hw_follows_leo = False  # a replica follows until the controller makes it a leader
+        self.cluster.controller.register(self)
+
+    def controlled_shutdown(self) -> None:
+        """SIGTERM: the controller moves this broker's leaderships away and it stops once it has heard."""
+        if not self.running:
+            return
+        done = self.cluster.controller.controlled_shutdown(self.id)
+        self.env.call_at(done, self._shut_down, self.epoch)
+
+    def _shut_down(self, epoch: int) -> None:
+        if epoch == self.epoch:
+            self.crash()
+
+    def pause(self, duration_ms: float) -> None:
+        """The whole process stops for ``duration_ms`` (a long GC, a paused VM): its threads and heartbeats
+        stop, and it wakes still believing what it believed (a zombie leader until it hears otherwise)."""
+        now = self.env.now
+        end = now + float(duration_ms)
+        self.stall(now, end)
+        if end > self.paused_until:
+            self.paused_until = end
+        # Fetches whose wait runs out during the pause are answered when it ends, not booked ahead of it.
+        self.purgatory._complete = self._respond_fetch_when_awake
+        self.env.call_at(end, self._awake, end)
+
+    def _respond_fetch_when_awake(self, fetch) -> None:
+        if self.paused_until > self.env.now:
+            self.env.call_at(self.paused_until, self._respond_fetch_when_awake, fetch)
+        elif self.running:
+            self._respond_fetch(fetch)
+
+    def _awake(self, end: float) -> None:
+        if end == self.paused_until:
+            self.purgatory._complete = self._respond_fetch
+
+    def apply_partition_change(self, tp, state) -> None:
+        """A partition record from the metadata log: ``(leader, leader epoch, ISR, replicas)``. The broker
+        leads, follows (truncating where its log diverges from the new leader's), or stops leading."""
+        if not self.running:
+            return  # a stopped process reads nothing; it hears the current state when it registers again
+        if self.paused_until > self.env.now:
+            self.env.call_at(self.paused_until, self.apply_partition_change, tp, state)
+            return
+        leader, epoch, isr, replicas = state
+        known = self.metadata_cache.get(tp)
+        if known is not None and known[1] > epoch:
+            return  # older than what it knows
+        self.metadata_cache[tp] = (leader, epoch)
+        now = self.env.now
+        partition = self.partitions.get(tp)
+        if leader == self.id:
+            if partition is not None and partition.leader_epoch == epoch:
+                partition.take_isr(list(isr), now)  # the controller removed a fenced follower
+                return
+            self._unfollow(tp)
+            old = self.cluster.leader_partition.get(tp)
+            log = self.logs[tp]
+            if old is not None and old.log is not log:
+                log.adopt_readers(old.log)  # consumers reading it keep their place in the new leader's log
+            self.become_leader(tp, list(replicas), now, epoch, isr)
+            return
+        if partition is not None:
+            self._resign(tp)
+        if leader >= 0 and self.id in replicas:
+            self._follow(tp, leader, epoch)
+        else:
+            self._unfollow(tp)
+
+    def _resign(self, tp) -> None:
+        """No longer the leader of ``tp``: acks=all requests waiting on it and parked consumer fetches
+        are answered ``NOT_LEADER_OR_FOLLOWER`` with the leader this broker now knows."""
+        del self.partitions[tp]
+        self.logs[tp].hw_follows_leo = False
+        self.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", self._leader_hints(None, tp))
+        for fetch in list(self.purgatory.watchers.get(tp, ())):
+            if fetch.parked and fetch.replica_id < 0:
+                fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
+                fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
+                self.purgatory._release(fetch)
+
+    def _follow(self, tp, leader: int, epoch: int) -> None:
+        if self.following.get(tp) == (leader, epoch):
+            return
+        self._unfollow(tp)
+        self.following[tp] = (leader, epoch)
+        log = self.logs[tp]
+        log.hw_follows_leo = False
+        source = self.cluster.brokers[leader]
+        # OffsetsForLeaderEpoch (KIP-101, KIP-279): drop what the new leader's log does not have.
+        log.truncate_to(truncation_offset(log, source.logs[tp]))
+        self.cluster.fetcher_for(self, source, tp).add_partition(tp, log, start=True)
+
+    def _unfollow(self, tp) -> None:
+        if self.following.pop(tp, None) is None:
+            return
+        for f in self.fetchers:
+            if tp in f.logs:
+                f.remove_partition(tp)
 
     def stall(self, start_ms: float, end_ms: float) -> None:
         """The broker's threads stop from ``start_ms`` to ``end_ms`` (a long GC pause, a paused VM): work
@@ -336,7 +480,8 @@ class Broker:
     def _leader_hints(self, hints, tp) -> dict:
         """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch this broker knows."""
         hints = {} if hints is None else hints
-        hints[tp] = self.cluster.metadata_for(tp)
+        known = self.metadata_cache.get(tp)
+        hints[tp] = known if known is not None else self.cluster.metadata_for(tp)
         return hints
 
     def _send_produce_response(self, req) -> None:
@@ -379,6 +524,12 @@ class Broker:
                     fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
             if fetch.new_leaders is not None:
                 fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
+        else:  # a follower still fetching what this broker no longer leads: it hears from the metadata log
+            led = self.partitions
+            for tp, _ in fetch.partitions:
+                if tp not in led:
+                    fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
+                    break
         _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
         self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
 
@@ -404,10 +555,15 @@ class Broker:
         if follower >= 0:
             # The fetch offsets are the follower's log end offsets: the ISR and high watermarks may move.
             partitions = self.partitions
+            gone = False
             for tp, off in fetch.partitions:
-                partition = partitions[tp]
-                if partition.update_follower_fetch_state(follower, off, now):
+                partition = partitions.get(tp)
+                if partition is None:
+                    gone = True  # no longer led here: answered without it
+                elif partition.update_follower_fetch_state(follower, off, now):
                     self._hw_advanced(tp, partition)
+            if gone:
+                fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in partitions]
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
@@ -479,10 +635,20 @@ class Broker:
         step = self._answer_metadata
         if epoch != self.epoch or (self.stalls and self._held_up(step, req, epoch, booked_ms)):
             return  # booked before a stop (dropped), or pushed back by a stall (booked again)
-        partitions = self.cluster.metadata(req.topic)
+        partitions = self.metadata_view(req.topic)
         nbytes = METADATA_RESPONSE_OVERHEAD + METADATA_PARTITION_BYTES * len(partitions)
         delivered = self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms)
         self.env.call_at(delivered, req.client.on_metadata_response, req, partitions)
+
+    def metadata_view(self, topic: str) -> dict:
+        """``{tp: (leader, leader epoch)}`` of ``topic`` from this broker's metadata cache."""
+        cache = self.metadata_cache
+        view = self.cluster.metadata(topic)
+        for tp in view:
+            known = cache.get(tp)
+            if known is not None:
+                view[tp] = known
+        return view
 
     # ------------------------------------------------------------------ background
     def log_retention_loop(self):
@@ -500,9 +666,9 @@ class Broker:
         interval = self.config.replica_lag_time_max_ms / 2.0
         while True:
             yield self.env.timeout(interval)
-            if not self.running:
-                continue
             now = self.env.now
+            if not self.running or self.paused_until > now:
+                continue  # a stopped or paused process runs no task
             for tp, partition in self.partitions.items():
                 if partition.remote and partition.maybe_shrink_isr(now):
                     self._hw_advanced(tp, partition)

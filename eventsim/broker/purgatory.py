@@ -161,6 +161,26 @@ class DelayedProducePurgatory(Purgatory):
                 self.parked -= 1
                 self._complete(op.req)
 
+    def abandon(self, tp, error: str, hints: dict) -> None:
+        """This broker no longer leads ``tp``: its waiting batches are answered ``error``, with the
+        leader ``hints`` (KIP-951) in the response."""
+        q = self.watchers.pop(tp, None)
+        if not q:
+            return
+        for _, index, op in q:
+            if op.done:
+                continue
+            req = op.req
+            if req.errors is None:
+                req.errors = [None] * len(req.batches)
+            req.errors[index] = error
+            req.new_leaders = dict(hints) if req.new_leaders is None else {**req.new_leaders, **hints}
+            op.waiting -= 1
+            if op.waiting == 0:
+                op.done = True
+                self.parked -= 1
+                self._complete(req)
+
     def _finished(self, op) -> bool:
         return op.done
 

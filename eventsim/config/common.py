@@ -9,7 +9,8 @@ from eventsim.core.validation import NotModelledYet, Prop
 
 __all__ = [
     "PRODUCER_CODECS", "BROKER_CODECS", "CLIENT_UNMODELLED", "int_prop", "long_prop", "BOOL", "STR",
-    "REPLICATION", "FOLLOWERS", "GROUPS", "COMMITS", "FAILOVER_ELECTION",
+    "REPLICATION", "FOLLOWERS", "GROUPS", "COMMITS", "FAILOVER_ELECTION", "RECONNECT_BACKOFF_MS",
+    "RECONNECT_BACKOFF_MAX_MS", "tcp_window", "socket_buffer_bytes", "check_socket_buffer",
 ]  # fmt: skip
 
 
@@ -88,3 +89,9 @@ def check_socket_buffer(name: str, value: int) -> None:
         raise InvalidConfigurationError(
             name, value, "-1 (the OS default) or an integer >= 1", "a socket buffer must hold at least a byte"
         )
+
+
+# CommonClientConfigs' reconnect.backoff.ms and reconnect.backoff.max.ms defaults: how soon a client tries
+# a broker again after a refused connection (doubling per failure). Not configurable yet.
+RECONNECT_BACKOFF_MS = 50.0
+RECONNECT_BACKOFF_MAX_MS = 1000.0

@@ -14,7 +14,6 @@ from typing import ClassVar
 from eventsim.config.common import (
     BOOL,
     BROKER_CODECS,
-    FAILOVER_ELECTION,
     STR,
     check_socket_buffer,
     int_prop,
@@ -66,15 +65,15 @@ class BrokerConfig(PropertyConfig):
     socket_send_buffer_bytes: int = 102400
     socket_receive_buffer_bytes: int = 102400
     num_replica_fetchers: int = 1
+    replica_fetch_backoff_ms: int = 1000
+    broker_heartbeat_interval_ms: int = 2000
+    broker_session_timeout_ms: int = 9000
     socket_request_max_bytes: int = 104857600
     fetch_max_bytes: int = 57671680
     compression_type: str = "producer"
 
     _KIND: ClassVar[str] = "broker"
     _ALIASES: ClassVar[tuple[str, ...]] = ("log.retention.hours", "log.retention.minutes", "log.roll.hours")
-    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
-        "unclean_leader_election_enable": FAILOVER_ELECTION,
-    }
     _UNMODELLED: ClassVar[frozenset[str]] = frozenset(
         "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
         "num.recovery.threads.per.data.dir offsets.topic.replication.factor "
@@ -108,6 +107,9 @@ class BrokerConfig(PropertyConfig):
         "socket_send_buffer_bytes": int_prop(-1),
         "socket_receive_buffer_bytes": int_prop(-1),
         "num_replica_fetchers": int_prop(1),
+        "replica_fetch_backoff_ms": int_prop(0),
+        "broker_heartbeat_interval_ms": int_prop(1),
+        "broker_session_timeout_ms": int_prop(1),
         "socket_request_max_bytes": int_prop(1),
         "fetch_max_bytes": int_prop(1024),
         "compression_type": Prop("choice", choices=BROKER_CODECS),
@@ -142,6 +144,13 @@ class BrokerConfig(PropertyConfig):
                 self.replica_fetch_wait_max_ms,
                 f"integer <= replica.lag.time.max.ms ({self.replica_lag_time_max_ms})",
                 "a follower waiting longer than the lag limit would keep dropping out of the ISR",
+            )
+        if self.broker_heartbeat_interval_ms >= self.broker_session_timeout_ms:
+            raise InvalidConfigurationError(
+                "broker.heartbeat.interval.ms",
+                self.broker_heartbeat_interval_ms,
+                f"integer < broker.session.timeout.ms ({self.broker_session_timeout_ms})",
+                "the controller would fence every broker between two of its heartbeats",
             )
 
 

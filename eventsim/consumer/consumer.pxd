@@ -22,6 +22,7 @@ cdef class KafkaConsumer:
     cdef public set in_flight
     cdef public dict _conn
     cdef public object _data
+    cdef public double _retry_at
     cdef public object _polled
     cdef public object rng_processing
     cdef public double _window

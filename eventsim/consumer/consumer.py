@@ -19,6 +19,10 @@ Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once p
 consumer's ``Metadata`` knows it (``metadata.py``); a partition answered ``NOT_LEADER_OR_FOLLOWER``
 moves to the leader the response names (KIP-951), or the metadata is refreshed.
 
+A broker whose process died resets its connections: the fetch in flight to it is lost, the metadata is
+refreshed, and fetches that cannot be sent (no leader known, or the connection refused) go again after
+``reconnect.backoff.ms`` (Kafka's 50 ms, not configurable yet).
+
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).
 """
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from eventsim.config.common import tcp_window
+from eventsim.config.common import RECONNECT_BACKOFF_MS, tcp_window
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
 from eventsim.structs import TopicPartition
@@ -71,6 +75,7 @@ class KafkaConsumer:
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
         self._data = None  # the event a blocked poll() waits on
+        self._retry_at = 0.0  # when fetches that could not be sent are tried again
         # Where poll() puts what it hands out: one set of columns per topic and group.
         self._polled = recorder.polled_columns(spec.topic, self.config.group_id)
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
@@ -118,6 +123,10 @@ class KafkaConsumer:
                 continue
             if now is None:
                 now = self.env.now
+            if node < 0 or not self.cluster.brokers[node].running:
+                self.metadata.request_update()  # no leader known, or the connection is refused
+                self._retry_later(now)
+                continue
             broker = self.cluster.brokers[node]
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
             fetch.window = self._window
@@ -153,6 +162,25 @@ class KafkaConsumer:
             positions[tp] = pos
             logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
+        ev = self._data
+        if ev is not None and not ev.triggered:
+            ev.succeed()
+
+    def on_broker_disconnected(self, node: int) -> None:
+        """Broker ``node``'s process died: the fetch in flight to it is lost, the metadata is refreshed,
+        and ``poll()`` sends its fetches again."""
+        self.in_flight.discard(node)
+        self.metadata.request_update()
+        self._wake_poll()
+
+    def _retry_later(self, now: float) -> None:
+        """Fetches that could not be sent go again after ``reconnect.backoff.ms`` (Kafka's 50 ms; the
+        metadata refresh meanwhile may name a new leader)."""
+        if self._retry_at <= now:
+            self._retry_at = now + RECONNECT_BACKOFF_MS
+            self.env.call_at(self._retry_at, self._wake_poll)
+
+    def _wake_poll(self) -> None:
         ev = self._data
         if ev is not None and not ev.triggered:
             ev.succeed()

@@ -36,6 +36,7 @@ cdef class Log:
     cdef public long long high_watermark
     cdef public bint hw_follows_leo
     cdef public list leader_epochs
+    cdef public object mirror
 
     cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
 

@@ -300,6 +300,22 @@ def _records(result) -> pd.DataFrame:
     return df.sort_values(["topic", "partition", "offset", "record_id"], kind="stable").reset_index(drop=True)
 
 
+def _leadership(result) -> pd.DataFrame:
+    """The controller's partition records: leader, leader epoch, ISR and eligible replicas (ELR) from
+    each time on (leader -1: the partition has none)."""
+    rows = [
+        (t, topic, partition, leader, epoch, _ids(isr), _ids(elr))
+        for t, topic, partition, leader, epoch, isr, elr in result.leadership_rows
+    ]
+    cols = ["time_s", "topic", "partition", "leader", "leader_epoch", "isr", "elr"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _faults(result) -> pd.DataFrame:
+    """The scheduled faults as they happened: time, kind, target, the broker acted on, and the outcome."""
+    return pd.DataFrame(result.fault_rows, columns=["time_s", "kind", "target", "broker", "outcome"])
+
+
 _BUILDERS = {
     "summary": summary,
     "timeseries": _timeseries,
@@ -313,6 +329,8 @@ _BUILDERS = {
     "isr": _isr,
     "replicas": _replicas,
     "replication": _replication,
+    "leadership": _leadership,
+    "faults": _faults,
 }
 assert set(_BUILDERS) == set(FRAMES)
 

@@ -350,7 +350,8 @@ class Recorder:
         for topic in cluster.topics.values():
             rf = len(topic.replicas[0]) if topic.replicas else 1
             for tp in topic.tps():
-                partition = cluster.partition(tp)
+                partition = cluster.partition(tp)  # the current leader's (or, with none, the last one's)
+                leader = cluster.leader_of(tp)
                 log = partition.log
                 isr = len(partition.isr)
                 rows.append(
@@ -358,7 +359,7 @@ class Recorder:
                         t,
                         tp.topic,
                         tp.partition,
-                        partition.leader,
+                        leader,
                         log.log_start_offset,
                         log.log_end_offset,
                         log.high_watermark,
@@ -372,7 +373,7 @@ class Recorder:
                 for b, r in partition.remote.items():
                     lag_records, lag_ms = partition.follower_lag(b, now)
                     replica_rows.append(
-                        (t, tp.topic, tp.partition, b, partition.leader, r.log_end_offset, lag_records,
+                        (t, tp.topic, tp.partition, b, leader, r.log_end_offset, lag_records,
                          lag_ms, b in in_isr)
                     )
         self.replication_rows.extend(

@@ -27,6 +27,8 @@ FRAMES = (
     "isr",
     "replicas",
     "replication",
+    "leadership",
+    "faults",
 )
 RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
 
@@ -56,6 +58,8 @@ class Result:
     replication_rows: list = field(default_factory=list)
     isr_rows: list = field(default_factory=list)  # (time_s, topic, partition, isr) at every ISR change
     partition_state: list = field(default_factory=list)  # the end of the run, as kafka-topics --describe
+    leadership_rows: list = field(default_factory=list)  # the controller's partition records (failover)
+    fault_rows: list = field(default_factory=list)  # (time_s, kind, target, broker, outcome) per fault
     produce_rows: list = field(default_factory=list)
     consume_rows: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -126,23 +130,33 @@ class Result:
         res.lag_rows = list(rec.lag_rows)
         res.replica_rows = list(rec.replica_rows)
         res.replication_rows = list(rec.replication_rows)
+        # The metadata log (controller/quorum_controller.py): every leader and ISR change of a partition.
+        controller = run.cluster.controller
+        records: dict = {}
+        for t, tp, leader, epoch, isr, elr in controller.history:
+            records.setdefault(tp, []).append((t, leader, epoch, isr, elr))
         for topic in run.cluster.topics.values():
             for tp in topic.tps():
-                partition = run.cluster.partition(tp)
-                for t, isr in partition.isr_history:
-                    res.isr_rows.append((t / 1000.0, tp.topic, tp.partition, isr))
-                log = partition.log
+                last = None
+                for t, leader, epoch, isr, elr in records.get(tp, ()):
+                    res.leadership_rows.append((t / 1000.0, tp.topic, tp.partition, leader, epoch, isr, elr))
+                    if isr != last:
+                        res.isr_rows.append((t / 1000.0, tp.topic, tp.partition, isr))
+                        last = isr
+                reg = controller.partitions[tp]
+                log = run.cluster.partition(tp).log  # the current leader's (or the last one's)
                 res.partition_state.append(
                     (
                         tp.topic,
                         tp.partition,
-                        partition.leader,
-                        partition.leader_epoch,
-                        tuple(partition.replicas),
+                        reg.leader,
+                        reg.leader_epoch,
+                        tuple(reg.replicas),
                         log.high_watermark,
                         log.log_end_offset,
                     )
                 )
+        res.fault_rows = list(run.faults.trace)
         res.produce_rows = list(rec._produce_rows)
         res.consume_rows = list(rec._consume_rows)
         env = run.env

@@ -141,6 +141,10 @@ class KafkaProducer:
         self.sender.add_node(new)
         self.sender.wakeup()
 
+    def on_broker_disconnected(self, node: int) -> None:
+        """Broker ``node``'s process died and reset this producer's connection to it."""
+        self.sender.on_node_disconnected(node)
+
     def connection(self, node: int) -> int:
         """The connection id to broker ``node`` (Kafka keeps one per broker; it picks the processor)."""
         c = self._conn.get(node)

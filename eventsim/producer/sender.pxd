@@ -7,6 +7,7 @@ from eventsim.producer.producer_batch cimport ProducerBatch
 cdef class Sender:
     cdef public double window
     cdef public dict _stream_ms
+    cdef public dict _reconnect
     cdef public object producer
     cdef public object env
     cdef public object max_in_flight

@@ -26,6 +26,13 @@ Each request goes to the partition's leader as the producer's ``Metadata`` knows
 (``metadata.py``); a batch answered ``NOT_LEADER_OR_FOLLOWER`` moves to the leader named in the
 response (KIP-951), or the metadata is refreshed, and the batch is retried.
 
+A broker whose process died resets its connections: the requests in flight to it fail with
+``NETWORK_EXCEPTION`` (retried; whether they were written is unknown) and the metadata is refreshed;
+while it is down, connecting to it is refused and tried again after ``reconnect.backoff.ms`` (50 ms,
+doubling up to ``reconnect.backoff.max.ms``, 1000 ms: Kafka's defaults, not configurable yet, without the
+jitter); batches for it wait in the accumulator until the metadata names another leader, within
+``delivery.timeout.ms``.
+
 Not modelled: connection setup, ``max.block.ms`` for the first metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
 were written is the broker's business, which is exactly how duplicates arise without idempotence.
@@ -36,7 +43,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from eventsim.config.common import tcp_window
+from eventsim.config.common import RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MS, tcp_window
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 
@@ -89,6 +96,7 @@ class Sender:
             cfg.send_buffer_bytes, producer.cluster.scenario.broker.socket_receive_buffer_bytes
         )
         self._stream_ms: dict = {}
+        self._reconnect: dict = {}  # node -> (next attempt ms, backoff ms) after refused connections
 
     def in_flight_count(self, node: int) -> int:
         q = self.in_flight.get(node)
@@ -120,10 +128,17 @@ class Sender:
             if tm.unresolved or tm.epoch_bump_required:
                 tm.maybe_resolve_and_bump()
             tm.wake = False  # this pass looks at every partition
+        brokers = producer.cluster.brokers
         for node, q in in_flight.items():
-            if len(q) >= mif:
-                continue
+            if len(q) >= mif or node < 0:
+                continue  # no free slot, or the partitions have no leader (they wait for metadata)
             if acc.node_ready(node, now):
+                if not brokers[node].running:  # the connection is refused: try again after a backoff
+                    producer.metadata.request_update()  # NetworkClient: handleServerDisconnect
+                    retry = self._reconnect_at(node, now)
+                    if retry < next_ms:
+                        next_ms = retry
+                    continue
                 batches = acc.drain_node(node, now, self.max_request_size, producer.index, self._codec_wire)
                 if batches:
                     self._send(node, batches, now)
@@ -136,6 +151,32 @@ class Sender:
             next_ms = now  # drained partially (max.request.size): go again
         if next_ms < INF:
             self._arm(next_ms)
+
+    def _reconnect_at(self, node: int, now: float) -> float:
+        """When to try broker ``node`` again after a refused connection: ``reconnect.backoff.ms`` (50),
+        doubling per failed attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults, without
+        the jitter."""
+        at, backoff = self._reconnect.get(node, (0.0, 0.0))
+        if at > now:
+            return at
+        backoff = RECONNECT_BACKOFF_MS if backoff == 0.0 else min(2.0 * backoff, RECONNECT_BACKOFF_MAX_MS)
+        self._reconnect[node] = (now + backoff, backoff)
+        return now + backoff
+
+    def on_node_disconnected(self, node: int) -> None:
+        """The connection to ``node`` was reset: its requests in flight fail with ``NETWORK_EXCEPTION``
+        (retriable; the outcome is unknown) and the metadata is refreshed (``handleServerDisconnect``)."""
+        q = self.in_flight.get(node)
+        now = self.env.now
+        self.producer.metadata.request_update()
+        if q:
+            failed = list(q)
+            q.clear()
+            for r in failed:
+                r.timed_out = True  # a response still on its way is ignored
+                for b in r.batches:
+                    self._retry_or_fail(b, now, "NETWORK_EXCEPTION")
+        self.wakeup()
 
     def _arm(self, when_ms: float) -> None:
         if when_ms < self._timer_at or self._timer_at <= self.env.now:

@@ -16,14 +16,17 @@ appended it waits (``DelayedProduce``) until the high watermark passes its last 
 (``checkEnoughReplicasReachOffset``).
 
 What is modelled: those rules exactly, on the leader, with the ISR's history kept for the metrics.
-ISR changes take effect at once.
+An ISR change is committed with the controller (``AlterPartition``), which refuses it from a leader it
+has replaced (``controller/quorum_controller.py``); a new leadership starts with the controller's ISR, and
+followers outside it count as not caught up.
 
-Not modelled: the ``AlterPartition`` round trip to the controller that commits an ISR change (Kafka
-uses the "maximal" ISR meanwhile, which is what takes effect here), leader changes (failover), and the
-high-watermark checkpoint file.
+Not modelled: the ``AlterPartition`` round trip's time (Kafka uses the "maximal" ISR meanwhile, which
+is what takes effect here) and the high-watermark checkpoint file.
 """
 
 from __future__ import annotations
+
+import math
 
 __all__ = ["Partition", "ReplicaState"]
 
@@ -71,6 +74,24 @@ class Partition:
         }
         self.isr_history: list[tuple[float, tuple[int, ...]]] = [(now_ms, tuple(self.isr))]
         log.hw_follows_leo = not self.remote
+        # AlterPartition: ``alter(tp, leader, leader epoch, new ISR)`` commits an ISR change with the
+        # controller, which refuses one from a leader it has replaced (None: always committed).
+        self.alter = None
+
+    def take_isr(self, isr: list[int], now_ms: float) -> None:
+        """The ISR as the controller has it (a new leadership, or a fenced follower removed). A follower
+        outside it has not been caught up since the leadership began."""
+        if isr == self.isr:
+            return
+        self.isr = list(isr)
+        self.isr_history.append((now_ms, tuple(self.isr)))
+        for b, r in self.remote.items():
+            if b not in isr:
+                r.last_caught_up_ms = -math.inf
+
+    def _commit(self, isr: list[int]) -> bool:
+        alter = self.alter
+        return alter is None or alter(self.tp, self.leader, self.leader_epoch, isr)
 
     # ------------------------------------------------------------------ followers
     def update_follower_fetch_state(self, broker: int, fetch_offset: int, now_ms: float) -> bool:
@@ -97,8 +118,10 @@ class Partition:
         hw = self.log.high_watermark
         if broker in self.isr or r.log_end_offset < hw or r.log_end_offset < self.leader_epoch_start_offset:
             return False
-        self.isr.append(broker)
-        self.isr.sort(key=self.replicas.index)
+        isr = sorted(self.isr + [broker], key=self.replicas.index)
+        if not self._commit(isr):
+            return False
+        self.isr = isr
         self.isr_history.append((now_ms, tuple(self.isr)))
         return True
 
@@ -124,7 +147,10 @@ class Partition:
         out = self.out_of_sync_replicas(now_ms)
         if not out:
             return False
-        self.isr = [b for b in self.isr if b not in out]
+        isr = [b for b in self.isr if b not in out]
+        if not self._commit(isr):
+            return False  # refused: this leader has been replaced (it learns so from the metadata log)
+        self.isr = isr
         self.isr_history.append((now_ms, tuple(self.isr)))
         return self.maybe_increment_hw(now_ms)
 

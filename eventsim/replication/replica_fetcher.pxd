@@ -27,6 +27,8 @@ cdef class ReplicaFetcherThread:
     cdef public long long fetches
     cdef public bint running
     cdef public double window
+    cdef public object in_flight
+    cdef public double backoff_ms
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double)
     cpdef on_fetch_response(self, FetchRequest fetch, data)

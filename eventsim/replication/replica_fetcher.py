@@ -16,10 +16,13 @@ write-back, which throttles it when the disk falls behind) and sends the next fe
 leader sees the fetch as any other request (its network thread, request queue, handler threads and NIC),
 so replication costs the cluster bandwidth and threads.
 
-Not modelled: fetch sessions (KIP-227) and their smaller requests, truncation on a leader change (the
-rule is ``log.truncation_offset``; leaders change with the failover capability), ``replica.fetch.backoff.ms``
-(no fetch errors without failures), throttled replication (quotas) and fetching from the closest replica
-(KIP-392).
+When the leader of a partition changes, the follower truncates its log where it diverges from the new
+leader's (``log.truncation_offset``) and the partition moves to the fetcher thread for the new leader;
+a fetch whose connection was reset (the leader's process died) is given up, and the thread tries again
+after ``replica.fetch.backoff.ms``.
+
+Not modelled: fetch sessions (KIP-227) and their smaller requests, the ``OffsetsForLeaderEpoch`` round
+trip before a truncation, throttled replication (quotas) and fetching from the closest replica (KIP-392).
 """
 
 from __future__ import annotations
@@ -83,23 +86,68 @@ class ReplicaFetcherThread:
         self.conn = -1
         self.fetches = 0
         self.running = False
+        self.in_flight = None  # the fetch whose response the thread waits for
+        self.backoff_ms = float(broker.config.replica_fetch_backoff_ms)
 
-    def add_partition(self, tp, log) -> None:
+    def add_partition(self, tp, log, start: bool = False) -> None:
+        """Fetch ``tp`` into ``log`` from the source broker, from the next fetch on (``start``: now, if
+        the thread is idle). The follower's log keeps what the leader's clients still need to read, in
+        case it becomes the leader (``Log.mirror``)."""
         self.logs[tp] = log
+        source_log = self.source.logs[tp]
+        source_log.register_reader(log, log.log_end_offset)  # a replica reads as its log, wherever it fetches
+        log.mirror = source_log
+        if start and not self.running and self.broker.running:
+            self.start()
+
+    def remove_partition(self, tp) -> None:
+        """Stop fetching ``tp`` (its leader moved); a response on its way is ignored for it."""
+        log = self.logs.pop(tp, None)
+        if log is not None:
+            self.source.logs[tp].remove_reader(log)
+            log.mirror = None
+
+    def clear(self) -> None:
+        """The follower broker restarted: the thread holds nothing and waits for nothing."""
+        for tp in list(self.logs):
+            self.remove_partition(tp)
+        self.running = False
+        self.in_flight = None
 
     def start(self) -> None:
         if not self.logs:
             return
         self.running = True
-        self.conn = self.source.connect()
+        if self.conn == -1 or not self.source.running:
+            self.conn = self.source.connect()
         for tp, log in self.logs.items():
-            self.source.logs[tp].register_reader(self, log.log_end_offset)
+            self.source.logs[tp].register_reader(log, log.log_end_offset)
+        self.send_fetch(self.env.now)
+
+    def on_source_disconnected(self) -> None:
+        """The leader's process died: the fetch in flight is lost; try again after
+        ``replica.fetch.backoff.ms`` while there is something to fetch."""
+        self.in_flight = None
+        if self.running:
+            self.env.call_at(self.env.now + self.backoff_ms, self._retry)
+
+    def _retry(self) -> None:
+        if self.in_flight is not None or not self.running:
+            return
+        if not self.logs or not self.broker.running:
+            self.running = False
+            return
+        if not self.source.running:  # the connection is refused: back off again
+            self.env.call_at(self.env.now + self.backoff_ms, self._retry)
+            return
+        self.conn = self.source.connect()
         self.send_fetch(self.env.now)
 
     def send_fetch(self, now: float) -> None:
         broker = self.broker
-        if not (self.running and broker.running):
+        if not (self.running and broker.running and self.logs):
             self.running = False
+            self.in_flight = None
             return
         parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
         fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
@@ -107,11 +155,14 @@ class ReplicaFetcherThread:
         network = broker.cluster.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
         self.fetches += 1
+        self.in_flight = fetch
         self.source.handle_fetch(fetch)  # books the leader's stations for the arrival time
 
     def on_fetch_response(self, fetch, data) -> None:
         """The leader's response: append, take the high watermarks, and fetch again when done."""
         broker = self.broker
+        if fetch is not self.in_flight:
+            return  # an answer to a fetch given up on (its connection was reset)
         if not broker.running:
             self.running = False
             return
@@ -121,18 +172,22 @@ class ReplicaFetcherThread:
         per_disk: dict = {}
         source_logs = self.source.logs
         for tp, entries in data:
-            log = logs[tp]
+            log = logs.get(tp)
+            if log is None or entries[0].base_offset != log.log_end_offset:
+                continue  # no longer fetched here, or fetched from before a truncation
             log.append_entries(entries, now)
             nbytes = 0
             for e in entries:
                 nbytes += e.stored_bytes
             total += nbytes
             per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
-            source_logs[tp].advance_reader(self, log.log_end_offset)
+            source_logs[tp].advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
         if hws is not None:
             for (tp, _), hw in zip(fetch.partitions, hws, strict=True):
-                log = logs[tp]
+                log = logs.get(tp)
+                if log is None:
+                    continue
                 leo = log.log_end_offset
                 log.high_watermark = hw if hw < leo else leo
         prof = broker.profile
@@ -142,4 +197,7 @@ class ReplicaFetcherThread:
             rate = prof.disk_write_bytes_per_ms
             for d, nbytes in per_disk.items():
                 end = broker.log_manager.write_back(d, nbytes, end, rate)
-        self.send_fetch(end)
+        if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
+            self.env.call_at(end, self.send_fetch, end)
+        else:
+            self.send_fetch(end)

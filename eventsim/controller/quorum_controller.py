@@ -1,0 +1,248 @@
+"""``QuorumController``: the KRaft controller's view of brokers and partitions, and its leader elections.
+
+What Kafka does (``metadata/.../controller/QuorumController.java``, ``ReplicationControlManager``,
+``BrokerHeartbeatManager``, ``PartitionChangeBuilder``): every broker registers with the active
+controller and sends a ``BrokerHeartbeat`` every ``broker.heartbeat.interval.ms``; a broker the
+controller has not heard from for ``broker.session.timeout.ms`` is *fenced* (the controller schedules
+that check for the stalest broker's deadline). Fencing a broker removes it from the ISR of every
+partition it is in and elects a new leader for the partitions it led. The election
+(``PartitionChangeBuilder.electLeader``) keeps the current leader if it is still in the ISR and
+unfenced, else takes the first replica, in assignment order, that is in the ISR and unfenced. When
+none is, the partition has no leader (-1) until one comes back, except that
+
+* with Eligible Leader Replicas (KIP-966, on for new clusters from Kafka 4.1) the replicas that left
+  the ISR while it was below ``min.insync.replicas`` are kept as *eligible* (ELR): they have every
+  committed record, and one of them can lead cleanly when the ISR is empty; without ELR the last
+  member of the ISR stays in it even when fenced ("last replica standing"), and only it can lead again;
+* with ``unclean.leader.election.enable`` any unfenced replica may lead (records it lacks are lost), and
+  the ISR becomes that replica alone.
+
+Every change is a record in the metadata log, with a new leader epoch when the leader changes (and a
+new partition epoch on every change); brokers replay the log and act on it: the new leader starts
+leading from its own log end offset, followers truncate to where their log agrees with the new leader's
+(KIP-101, KIP-279) and fetch from it. Leaders report ISR changes with ``AlterPartition``; the controller
+refuses one sent with an old leader epoch (a zombie leader cannot shrink the ISR). A broker that starts
+again registers, is unfenced with its first heartbeat and follows the partitions it holds. A controlled
+shutdown (SIGTERM) moves the broker's leaderships away before it stops.
+
+What is modelled: those rules on one active controller, with the heartbeats as timed messages over the
+network; a change reaches each broker one network latency after the controller commits it, which is one
+network round trip (the quorum's majority) after it decides. ``history`` is the metadata log's
+partition records (time, leader, leader epoch, ISR, ELR).
+
+Not modelled: the controller quorum's own elections and failures (a single active controller that never
+fails), the time a broker takes to recover its logs and replay the metadata log on startup, and the
+``AlterPartition`` round trip (an ISR change takes effect when the leader decides it).
+"""
+
+from __future__ import annotations
+
+__all__ = ["QuorumController", "PartitionRegistration", "NO_LEADER"]
+
+NO_LEADER = -1  # LeaderConstants.NO_LEADER
+
+
+class PartitionRegistration:
+    """A partition as the controller's metadata has it (Kafka's ``PartitionRegistration``)."""
+
+    __slots__ = ("replicas", "isr", "elr", "leader", "leader_epoch", "partition_epoch", "min_isr")
+
+    def __init__(self, replicas: list[int], min_isr: int):
+        self.replicas = list(replicas)
+        self.isr = list(replicas)
+        self.elr: list[int] = []
+        self.leader = replicas[0]
+        self.leader_epoch = 0
+        self.partition_epoch = 0
+        self.min_isr = min_isr
+
+
+class QuorumController:
+    """The active KRaft controller of a cluster (see module docstring)."""
+
+    def __init__(self, env, cluster, broker_config, eligible_leader_replicas: bool):
+        self.env = env
+        self.cluster = cluster
+        self.heartbeat_interval_ms = float(broker_config.broker_heartbeat_interval_ms)
+        self.session_timeout_ms = float(broker_config.broker_session_timeout_ms)
+        self.unclean = bool(broker_config.unclean_leader_election_enable)
+        self.elr = eligible_leader_replicas
+        self.partitions: dict = {}  # tp -> PartitionRegistration
+        self.fenced: set[int] = set()
+        self.last_contact: dict[int, float] = {}
+        self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
+        self.heartbeats = False  # heartbeats are simulated once a fault can make a broker miss them
+
+    # ------------------------------------------------------------------ topics
+    def create_partition(self, tp, replicas: list[int], min_isr: int) -> PartitionRegistration:
+        reg = PartitionRegistration(replicas, min_isr)
+        self.partitions[tp] = reg
+        self._record(tp, reg, self.env.now)
+        return reg
+
+    def _record(self, tp, reg: PartitionRegistration, now: float) -> None:
+        self.history.append((now, tp, reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.elr)))
+
+    # ------------------------------------------------------------------ heartbeats
+    def start_heartbeats(self) -> None:
+        """Every running broker heartbeats from now on (called when a run has faults)."""
+        if self.heartbeats:
+            return
+        self.heartbeats = True
+        now = self.env.now
+        for broker in self.cluster.brokers:
+            self.last_contact[broker.id] = now
+            self._schedule_fence_check(broker.id, now)
+            self.env.call_at(now + self.heartbeat_interval_ms, self._heartbeat_due, broker, broker.epoch)
+
+    def _heartbeat_due(self, broker, epoch: int) -> None:
+        """The broker's heartbeat timer: it sends a ``BrokerHeartbeat`` if its process is running."""
+        if epoch != broker.epoch or not broker.running:
+            return  # a stopped process sends nothing; a restarted one has timers of its own
+        now = self.env.now
+        late = broker.paused_until - now
+        if late > 0.0:  # a paused process sends when it wakes
+            self.env.call_at(broker.paused_until, self._heartbeat_due, broker, epoch)
+            return
+        arrive = now + self.cluster.network.latency_ms
+        self.env.call_at(arrive, self._on_heartbeat, broker.id)
+        self.env.call_at(now + self.heartbeat_interval_ms, self._heartbeat_due, broker, epoch)
+
+    def register(self, broker) -> None:
+        """A broker process that started again registers (``BrokerRegistration``, a new incarnation): the
+        controller fences what the old incarnation held, and unfences it with its first heartbeat."""
+        at = self.env.now + self.cluster.network.latency_ms
+        self.env.call_at(at, self._on_registration, broker, broker.epoch)
+
+    def _on_registration(self, broker, epoch: int) -> None:
+        if epoch != broker.epoch or not broker.running:
+            return
+        if broker.id not in self.fenced:
+            self.fence(broker.id)
+        self.heartbeats = True
+        now = self.env.now
+        self.env.call_at(now, self._heartbeat_due, broker, epoch)
+
+    def _on_heartbeat(self, broker_id: int) -> None:
+        now = self.env.now
+        self.last_contact[broker_id] = now
+        self._schedule_fence_check(broker_id, now)
+        if broker_id in self.fenced and self.cluster.brokers[broker_id].running:
+            self.unfence(broker_id)
+
+    def _schedule_fence_check(self, broker_id: int, contact_ms: float) -> None:
+        self.env.call_at(contact_ms + self.session_timeout_ms, self._fence_check, broker_id, contact_ms)
+
+    def _fence_check(self, broker_id: int, contact_ms: float) -> None:
+        if self.last_contact.get(broker_id) == contact_ms and broker_id not in self.fenced:
+            self.fence(broker_id)  # no heartbeat for broker.session.timeout.ms
+
+    # ------------------------------------------------------------------ fencing
+    def fence(self, broker_id: int) -> None:
+        """Fence ``broker_id``: out of every ISR, and new leaders for what it led."""
+        self.fenced.add(broker_id)
+        self._move_away(broker_id)
+
+    def controlled_shutdown(self, broker_id: int) -> float:
+        """A broker asks to shut down: its leaderships and ISR places go first (it is fenced); returns
+        when the last change reaches it, after which it may stop."""
+        self.fenced.add(broker_id)
+        self._move_away(broker_id)
+        return self.env.now + self._commit_ms() + self.cluster.network.latency_ms
+
+    def _move_away(self, broker_id: int) -> None:
+        now = self.env.now
+        for tp, reg in self.partitions.items():
+            if broker_id not in reg.isr and reg.leader != broker_id:
+                continue
+            isr = [b for b in reg.isr if b != broker_id]
+            elr = list(reg.elr)
+            if self.elr:
+                if len(isr) < reg.min_isr and broker_id in reg.isr and broker_id not in elr:
+                    elr.append(broker_id)  # it has every committed record: eligible to lead
+            elif not isr:
+                isr = [broker_id]  # the last replica standing stays in the ISR
+            self._change(tp, reg, isr, elr, now)
+
+    def unfence(self, broker_id: int) -> None:
+        """A registered broker's heartbeat: it may lead and follow again; partitions without a leader that
+        it can lead get one."""
+        self.fenced.discard(broker_id)
+        now = self.env.now
+        for tp, reg in self.partitions.items():
+            if broker_id not in reg.replicas:
+                continue
+            if reg.leader == NO_LEADER:
+                self._change(tp, reg, list(reg.isr), list(reg.elr), now)
+            else:
+                self._publish_to(broker_id, tp, reg, now)  # it learns who leads and follows
+
+    # ------------------------------------------------------------------ elections
+    def _acceptable(self, b: int) -> bool:
+        return b not in self.fenced and self.cluster.brokers[b].registered
+
+    def elect(self, reg: PartitionRegistration, isr: list[int], elr: list[int]) -> tuple[int, list, list]:
+        """``PartitionChangeBuilder.electLeader``: the new leader, ISR and ELR."""
+        if reg.leader in isr and self._acceptable(reg.leader):
+            return reg.leader, isr, elr
+        for b in reg.replicas:
+            if b in isr and self._acceptable(b):
+                return b, isr, elr
+        if self.elr:
+            for b in reg.replicas:
+                if b in elr and self._acceptable(b):
+                    return b, [b], [e for e in elr if e != b]  # a clean election from the ELR
+        if self.unclean:
+            for b in reg.replicas:
+                if self._acceptable(b):
+                    return b, [b], []  # unclean: what it lacks is lost
+        return NO_LEADER, isr, elr
+
+    def _change(self, tp, reg: PartitionRegistration, isr: list[int], elr: list[int], now: float) -> None:
+        leader, isr, elr = self.elect(reg, isr, elr)
+        if self.elr and len(isr) >= reg.min_isr:
+            elr = []  # the ISR is large enough again: no replica needs to be eligible outside it
+        if leader == reg.leader and isr == reg.isr and elr == reg.elr:
+            return
+        if leader != reg.leader:
+            reg.leader_epoch += 1
+        reg.leader = leader
+        reg.isr = isr
+        reg.elr = elr
+        reg.partition_epoch += 1
+        self._record(tp, reg, now)
+        for b in reg.replicas:
+            self._publish_to(b, tp, reg, now)
+
+    def _commit_ms(self) -> float:
+        return 2.0 * self.cluster.network.latency_ms  # a round trip to the quorum's majority
+
+    def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, now: float) -> None:
+        at = now + self._commit_ms() + self.cluster.network.latency_ms
+        state = (reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.replicas))
+        self.env.call_at(at, self.cluster.brokers[broker_id].apply_partition_change, tp, state)
+
+    # ------------------------------------------------------------------ AlterPartition
+    def alter_partition(self, tp, leader: int, leader_epoch: int, isr: list[int]) -> bool:
+        """A leader's ISR change; refused when sent under an old leader epoch (``FENCED_LEADER_EPOCH``)
+        or by a broker that no longer leads."""
+        reg = self.partitions[tp]
+        if leader != reg.leader or leader_epoch != reg.leader_epoch:
+            return False
+        elr = list(reg.elr)
+        if self.elr:
+            if len(isr) < reg.min_isr:
+                elr += [b for b in reg.isr if b not in isr and b not in elr]
+            else:
+                elr = []
+            elr = [b for b in elr if b not in isr]
+        reg.isr = list(isr)
+        reg.elr = elr
+        reg.partition_epoch += 1
+        self._record(tp, reg, self.env.now)
+        return True
+
+    # ------------------------------------------------------------------ queries
+    def leader_and_epoch(self, tp) -> tuple[int, int]:
+        reg = self.partitions[tp]
+        return reg.leader, reg.leader_epoch

@@ -1,0 +1,229 @@
+"""Faults on a schedule: broker crashes, restarts, controlled shutdowns and pauses at given times.
+
+What happens in a Kafka cluster (and what the model does for each kind):
+
+* ``crash`` (``kill -9`` of the broker process): the process stops at once; the operating system resets
+  its TCP connections, so clients and followers notice one network latency later; the controller notices
+  only when its heartbeats stop for ``broker.session.timeout.ms`` and then fences it and elects new
+  leaders (``controller/quorum_controller.py``). The machine's page cache survives, so nothing appended
+  is lost from the crashed broker's logs.
+* ``restart``: the process starts again with the logs it had, registers with the controller, is unfenced
+  with its first heartbeat, truncates where its logs diverge from the leaders' and catches up.
+* ``shutdown`` (SIGTERM, a controlled shutdown): the controller moves the broker's leaderships away
+  first; the broker stops once it has heard, so clients follow the new leaders without a timeout.
+* ``pause`` (a long GC pause, a paused VM: ``duration_ms``): every thread of the process stops,
+  heartbeats included; a pause longer than the session timeout gets it fenced, and it wakes up still
+  believing it leads (a zombie) until it reads the metadata log.
+
+A fault names its broker with ``broker: N`` or, for ``crash``, ``shutdown`` and ``pause``, with
+``leader_of: "topic-partition"``, resolved when the fault happens. The schedule is checked before the
+run: unknown kinds and keys, brokers the cluster does not have, times outside the run, and entries that
+contradict the ones before them on a named broker (a crash of a broker already down, a restart of one
+that is up) are errors. A fault that meets another state at run time (``leader_of`` a partition without
+a leader) is skipped and says so in the ``faults`` frame.
+
+Not modelled yet: ``power_loss`` (unflushed data lost), network ``partition``/``heal``, ``slow_disk``,
+and faults of controllers and clients; each is refused with that message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
+
+__all__ = ["Fault", "FaultInjector", "check_faults", "FAULT_KINDS"]
+
+FAULT_KINDS = ("crash", "restart", "shutdown", "pause")
+NOT_MODELLED_YET = {
+    "power_loss": "a power loss (the unflushed part of the page cache lost)",
+    "partition": "network partitions",
+    "heal": "network partitions",
+    "slow_disk": "slow disks",
+}
+_KEYS = {
+    "crash": ("at_ms", "kind", "broker", "leader_of"),
+    "restart": ("at_ms", "kind", "broker"),
+    "shutdown": ("at_ms", "kind", "broker", "leader_of"),
+    "pause": ("at_ms", "kind", "broker", "leader_of", "duration_ms"),
+}
+
+
+class Fault:
+    """One scheduled fault (see module docstring); ``broker`` or ``leader_of`` (``(topic, partition)``)."""
+
+    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms")
+
+    def __init__(self, at_ms: float, kind: str, broker=None, leader_of=None, duration_ms=None):
+        self.at_ms = at_ms
+        self.kind = kind
+        self.broker = broker
+        self.leader_of = leader_of
+        self.duration_ms = duration_ms
+
+    def target(self) -> str:
+        if self.broker is not None:
+            return f"broker-{self.broker}"
+        return f"leader_of {self.leader_of[0]}-{self.leader_of[1]}"
+
+    def to_dict(self) -> dict:
+        out: dict = {"at_ms": self.at_ms, "kind": self.kind}
+        if self.broker is not None:
+            out["broker"] = self.broker
+        if self.leader_of is not None:
+            out["leader_of"] = f"{self.leader_of[0]}-{self.leader_of[1]}"
+        if self.duration_ms is not None:
+            out["duration_ms"] = self.duration_ms
+        return out
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Fault) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.to_dict().items())))
+
+    def __repr__(self) -> str:
+        return f"Fault({self.to_dict()})"
+
+
+def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict) -> Fault:
+    if isinstance(item, Fault):
+        item = item.to_dict()
+    check_mapping(path, item, "fault keys")
+    kind = item.get("kind")
+    if kind in NOT_MODELLED_YET:
+        raise InvalidConfigurationError(
+            f"{path}.kind",
+            kind,
+            "one of " + ", ".join(FAULT_KINDS),
+            f"{NOT_MODELLED_YET[kind]} not modelled yet (later in the failover capability)",
+        )
+    if kind not in FAULT_KINDS:
+        raise InvalidConfigurationError(
+            f"{path}.kind",
+            kind,
+            "one of " + ", ".join(FAULT_KINDS),
+            "unknown fault kind" + did_you_mean(kind, FAULT_KINDS + tuple(NOT_MODELLED_YET)),
+        )
+    check_keys(path, item, _KEYS[kind], ("at_ms", "kind"))
+    at = check_number(f"{path}.at_ms", item["at_ms"], lo=0)
+    if at >= horizon_ms:
+        raise InvalidConfigurationError(
+            f"{path}.at_ms", at, f"a time in [0, horizon_ms) = [0, {horizon_ms:g})", "after the run ends"
+        )
+    broker = item.get("broker")
+    leader_of = item.get("leader_of")
+    if (broker is None) == (leader_of is None):
+        names = "broker or leader_of" if "leader_of" in _KEYS[kind] else "broker"
+        raise InvalidConfigurationError(
+            path, dict(item), f"exactly one of {names}", "a fault needs one broker to act on"
+        )
+    if broker is not None:
+        broker = check_number(f"{path}.broker", broker, lo=0, integer=True)
+        if broker >= brokers:
+            raise InvalidConfigurationError(
+                f"{path}.broker", broker, f"broker ids 0..{brokers - 1}", f"the cluster has {brokers} brokers"
+            )
+    else:
+        text = str(leader_of)
+        topic, _, part = text.rpartition("-")
+        if topic not in topics or not part.isdigit() or int(part) >= topics[topic]:
+            allowed = ", ".join(f"{t}-0..{t}-{n - 1}" for t, n in topics.items())
+            raise InvalidConfigurationError(
+                f"{path}.leader_of",
+                leader_of,
+                f"a partition as 'topic-partition' ({allowed})",
+                "no such partition",
+            )
+        leader_of = (topic, int(part))
+    duration = None
+    if kind == "pause":
+        if "duration_ms" not in item:
+            raise InvalidConfigurationError(
+                f"{path}.duration_ms", None, "a number > 0", "a pause needs its length"
+            )
+        duration = check_number(f"{path}.duration_ms", item["duration_ms"], lo=0, lo_open=True)
+    return Fault(at, kind, broker, leader_of, duration)
+
+
+def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) -> tuple:
+    """The scenario's ``faults`` list, checked (see module docstring); ``topics`` maps names to
+    partition counts. Returns a tuple of ``Fault`` in time order (entries at the same time in list order)."""
+    if faults is None:
+        return ()
+    if isinstance(faults, (str, Mapping)) or not hasattr(faults, "__iter__"):
+        raise InvalidConfigurationError("faults", faults, "a list of faults", "expected a list")
+    out = [_one(f"faults[{i}]", item, brokers, horizon_ms, topics) for i, item in enumerate(faults)]
+    order = sorted(range(len(out)), key=lambda i: (out[i].at_ms, i))
+    up = [True] * brokers
+    for i in order:
+        f = out[i]
+        if f.broker is None:
+            continue
+        b = f.broker
+        if f.kind == "restart" and up[b]:
+            raise InvalidConfigurationError(
+                f"faults[{i}]",
+                f.to_dict(),
+                "a restart of a broker that an earlier fault stopped",
+                f"broker {b} is running at {f.at_ms:g} ms",
+            )
+        if f.kind != "restart" and not up[b]:
+            raise InvalidConfigurationError(
+                f"faults[{i}]",
+                f.to_dict(),
+                "faults on a running broker",
+                f"broker {b} is already down at {f.at_ms:g} ms (restart it first)",
+            )
+        if f.kind in ("crash", "shutdown"):
+            up[b] = False
+        elif f.kind == "restart":
+            up[b] = True
+    return tuple(out[i] for i in order)
+
+
+class FaultInjector:
+    """Applies a run's faults at their times and keeps their trace (the ``faults`` frame)."""
+
+    def __init__(self, env, cluster, faults):
+        self.env = env
+        self.cluster = cluster
+        self.faults = tuple(faults)
+        self.trace: list = []  # (time_s, kind, target, broker or -1, outcome)
+
+    def start(self) -> None:
+        if not self.faults:
+            return
+        self.cluster.controller.start_heartbeats()
+        for f in self.faults:
+            self.env.call_at(f.at_ms, self._fire, f)
+
+    def _fire(self, f: Fault) -> None:
+        cluster = self.cluster
+        b = f.broker
+        if b is None:
+            tp = next(tp for tp in cluster.topics[f.leader_of[0]].tps() if tp.partition == f.leader_of[1])
+            b = cluster.leader_of(tp)
+            if b < 0:
+                self._trace(f, -1, "skipped: the partition has no leader")
+                return
+        broker = cluster.brokers[b]
+        if f.kind == "restart":
+            if broker.running:
+                self._trace(f, b, "skipped: the broker is running")
+                return
+            broker.restart()
+        elif not broker.running:
+            self._trace(f, b, "skipped: the broker is down")
+            return
+        elif f.kind == "crash":
+            broker.crash()
+        elif f.kind == "shutdown":
+            broker.controlled_shutdown()
+        else:
+            broker.pause(f.duration_ms)
+        self._trace(f, b, "done")
+
+    def _trace(self, f: Fault, broker: int, outcome: str) -> None:
+        self.trace.append((self.env.now / 1000.0, f.kind, f.target(), broker, outcome))

@@ -191,6 +191,7 @@ class FaultInjector:
         self.cluster = cluster
         self.faults = tuple(faults)
         self.trace: list = []  # (time_s, kind, target, broker or -1, outcome)
+        self.pauses: dict = {}  # broker -> [(start_ms, end_ms)] of its pauses
 
     def start(self) -> None:
         if not self.faults:
@@ -223,6 +224,8 @@ class FaultInjector:
             broker.controlled_shutdown()
         else:
             broker.pause(f.duration_ms)
+            now = self.env.now
+            self.pauses.setdefault(b, []).append((now, now + f.duration_ms))
         self._trace(f, b, "done")
 
     def _trace(self, f: Fault, broker: int, outcome: str) -> None:

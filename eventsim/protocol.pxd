@@ -56,3 +56,4 @@ cdef class FetchRequest:
     cdef public object high_watermarks
     cdef public object new_leaders
     cdef public double window
+    cdef public object out_of_range

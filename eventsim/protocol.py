@@ -295,6 +295,7 @@ class FetchRequest:
         "high_watermarks",
         "new_leaders",
         "window",
+        "out_of_range",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
@@ -314,3 +315,4 @@ class FetchRequest:
         self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
         self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
         self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
+        self.out_of_range = None  # a consumer's partitions answered OFFSET_OUT_OF_RANGE (past the log end)

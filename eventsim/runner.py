@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from eventsim import sizing
+from eventsim.checker import History
 from eventsim.cluster import Cluster
 from eventsim.consumer.consumer import KafkaConsumer
 from eventsim.core.environment import Environment
@@ -49,6 +50,8 @@ class Run:
         self.horizon_ms = horizon_ms
         self.env = Environment(seed)
         self.recorder = Recorder(scenario.metrics.window_ms, _sample_rate(scenario, horizon_ms))
+        if scenario.metrics.check:
+            self.recorder.history = History()
         self.cluster = Cluster(self.env, scenario, self.recorder)
         self.producers: list[KafkaProducer] = []
         self.consumers: list[KafkaConsumer] = []

@@ -221,18 +221,27 @@ class ConsumerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class MetricsSpec:
-    """Metric collection: time-series window and per-record sampling ("auto" = all records of small runs)."""
+    """Metric collection: time-series window, per-record sampling ("auto" = all records of small runs),
+    and ``check``: keep every record's history for ``Result.check()`` (what was acknowledged, what the
+    logs hold at the end, what consumers skipped), at about 8 bytes per record and with every log entry
+    kept in memory."""
 
     window_ms: float = 1000
     record_sample: str | float = "auto"
+    check: bool = False
 
     def __post_init__(self) -> None:
         _set(self, "window_ms", check_number("window_ms", self.window_ms, lo=0, lo_open=True))
         if self.record_sample != "auto":
             _set(self, "record_sample", check_number("record_sample", self.record_sample, lo=0, hi=1))
+        if not isinstance(self.check, bool):
+            raise InvalidConfigurationError("check", self.check, "true or false", "expected a boolean")
 
     def to_dict(self) -> dict[str, object]:
-        return {"window_ms": self.window_ms, "record_sample": self.record_sample}
+        out: dict[str, object] = {"window_ms": self.window_ms, "record_sample": self.record_sample}
+        if self.check:
+            out["check"] = True
+        return out
 
 
 _TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",

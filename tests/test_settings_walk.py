@@ -342,6 +342,10 @@ TABLE = {
     # ---------------------------------------------------------------- metrics and the scenario
     ("MetricsSpec", "window_ms"): Changes(50),
     ("MetricsSpec", "record_sample"): Changes(0.5),
+    ("MetricsSpec", "check"): NoOp(
+        "keeps every record's history for Result.check() (tests/test_checker.py); the frames are the same",
+        True,
+    ),
     ("Scenario", "name"): NoOp("a label (progress bar, reports)", "walk-2"),
     ("Scenario", "description"): NoOp("free text for the reader", "a description"),
     ("Scenario", "seed"): Changes(7),

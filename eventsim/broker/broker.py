@@ -253,7 +253,10 @@ class Broker:
         if not self.running:
             return  # a stopped process reads nothing; it hears the current state when it registers again
         if self.paused_until > self.env.now:
-            self.env.call_at(self.paused_until, self.apply_partition_change, tp, state)
+            # Paused, it fetches the metadata log again when it wakes: the records reach it a round trip
+            # later, and until then it acts on what it believed (a zombie leader).
+            wake = self.paused_until + 2.0 * self.cluster.network.latency_ms
+            self.env.call_at(wake, self.apply_partition_change, tp, state)
             return
         leader, epoch, isr, replicas = state
         known = self.metadata_cache.get(tp)
@@ -545,6 +548,15 @@ class Broker:
                 total += log.bytes_after(off, log.log_end_offset if follower else -1)
                 if total >= need:
                     break
+            elif off > log.log_end_offset and not follower:
+                # OFFSET_OUT_OF_RANGE (the log was truncated below the consumer: an unclean election):
+                # answered at once, and the consumer resets its position (auto.offset.reset).
+                oor = fetch.out_of_range
+                if oor is None:
+                    fetch.out_of_range = [tp]
+                elif tp not in oor:
+                    oor.append(tp)
+                return need if need > 0 else 1
         return total
 
     def _read(self, fetch: FetchRequest, epoch: int, booked_ms: float) -> None:

@@ -23,6 +23,8 @@ cdef class KafkaConsumer:
     cdef public dict _conn
     cdef public object _data
     cdef public double _retry_at
+    cdef public long long skipped
+    cdef public long long rewinds
     cdef public object _polled
     cdef public object rng_processing
     cdef public double _window

@@ -76,6 +76,8 @@ class KafkaConsumer:
         self.in_flight: set[int] = set()
         self._data = None  # the event a blocked poll() waits on
         self._retry_at = 0.0  # when fetches that could not be sent are tried again
+        self.skipped = 0  # offsets poll() jumped over (records the log no longer had)
+        self.rewinds = 0  # positions reset below where poll() had come (offsets handed out again)
         # Where poll() puts what it hands out: one set of columns per topic and group.
         self._polled = recorder.polled_columns(spec.topic, self.config.group_id)
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
@@ -146,6 +148,8 @@ class KafkaConsumer:
         buffered = self.buffered_tps
         positions = self.positions
         logs = self.cluster.brokers[fetch.node].logs
+        if fetch.out_of_range is not None:
+            self._reset_positions(fetch.out_of_range, logs)
         for tp, batches in data:
             pos = positions[tp]
             added = 0
@@ -154,6 +158,8 @@ class KafkaConsumer:
                 if nxt <= pos:
                     continue
                 start = pos - b.base_offset
+                if start < 0:  # the log has no records from pos to this batch: they are skipped
+                    self.skipped += -start
                 buffer.append([tp, b, start if start > 0 else 0, now])
                 added += 1
                 pos = nxt
@@ -165,6 +171,21 @@ class KafkaConsumer:
         ev = self._data
         if ev is not None and not ev.triggered:
             ev.succeed()
+
+    def _reset_positions(self, tps, logs) -> None:
+        """``OFFSET_OUT_OF_RANGE``: the position is past the log end (the log lost records in an unclean
+        election): start again where ``auto.offset.reset`` says, as a ``ListOffsets`` answer would. A
+        position that moves back makes ``poll()`` hand out offsets it handed out before (``rewinds``)."""
+        earliest = self.config.auto_offset_reset == "earliest"
+        for tp in tps:
+            log = logs[tp]
+            pos = log.log_start_offset if earliest else log.high_watermark
+            if pos < self.positions[tp]:
+                self.rewinds += 1
+            elif pos > self.positions[tp]:
+                self.skipped += pos - self.positions[tp]
+            self.positions[tp] = pos
+            log.advance_reader(self, pos)
 
     def on_broker_disconnected(self, node: int) -> None:
         """Broker ``node``'s process died: the fetch in flight to it is lost, the metadata is refreshed,

@@ -37,6 +37,8 @@ cdef class Log:
     cdef public bint hw_follows_leo
     cdef public list leader_epochs
     cdef public object mirror
+    cdef public bint pinned
+    cdef public list expired
 
     cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
 

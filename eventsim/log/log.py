@@ -27,7 +27,9 @@ leader epoch (``leader_epochs``); ``end_offset_for_epoch`` answers ``OffsetsForL
 whose log diverged (``truncation_offset`` is the rule, KIP-279).
 
 Each log also keeps its ``ProducerStateManager`` (``producer_state``): the idempotent producers' last
-batches, which the leader checks before an append (see ``log/producer_state.py``).
+batches, which the leader checks before an append (see ``log/producer_state.py``). A follower updates it
+from the entries it appends, as Kafka's ``appendAsFollower`` does, so a new leader recognises a retried
+batch; a truncation forgets the batches it removed.
 
 Not modelled: indexes, log cleaner (compaction), tiered storage, and segment files' fixed overheads.
 """
@@ -37,8 +39,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 
+import numpy as np
+
 from eventsim.log.producer_state import ProducerStateManager
-from eventsim.protocol import CREATE_MS, NO_PARTITION_LEADER_EPOCH, RecordBatch
+from eventsim.protocol import CREATE_MS, INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
 
 __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
 
@@ -101,6 +105,9 @@ class Log:
         self.hw_follows_leo = True  # no followers: every append is committed at once
         self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
         self.mirror = None  # a follower's: the leader's log, whose clients' places this log keeps too
+        # With the run's history kept (metrics.check): every entry stays; retention's go to ``expired``.
+        self.pinned = False
+        self.expired: list = []  # record-id arrays of entries retention deleted, while pinned
 
     # ------------------------------------------------------------------ append / roll
     def append(
@@ -136,6 +143,15 @@ class Log:
                     f"{self.log_end_offset}"
                 )
             self._add(entry, now_ms)
+            pid = entry.producer_id
+            if pid >= 0:  # a follower keeps the producers' state too (it may lead, and check retries)
+                last = entry.base_sequence + entry.count - 1
+                if last > INT_MAX:
+                    last -= INT_MAX + 1
+                self.producer_state.append(
+                    pid, entry.producer_epoch, entry.base_sequence, last, entry.base_offset,
+                    entry.next_offset - 1, now_ms,
+                )
 
     def _add(self, entry: RecordBatch, now_ms: float) -> None:
         base = entry.base_offset
@@ -223,6 +239,9 @@ class Log:
 
     def _trim(self) -> None:
         """Drop entries below every reader and below the high watermark (a truncation stops there)."""
+        if self.pinned:
+            self._expire_pinned()
+            return
         low = self.high_watermark
         for pos in self._readers.values():
             if pos < low:
@@ -240,6 +259,24 @@ class Log:
                 del self.batches[:cut]
                 del self._bases[:cut]
                 del self._cum[:cut]
+
+    def _expire_pinned(self) -> None:
+        """A pinned log drops only what retention deleted, and remembers its records."""
+        cut = 0
+        batches = self.batches
+        start = self.log_start_offset
+        while cut < len(batches) and batches[cut].next_offset <= start:
+            self.expired.append(batches[cut].records[:, RECORD_ID])
+            cut += 1
+        if cut:
+            del self.batches[:cut]
+            del self._bases[:cut]
+            del self._cum[:cut]
+
+    def record_ids(self):
+        """Every record id this log holds (and, pinned, held until retention deleted it), in log order."""
+        parts = [*self.expired, *(e.records[:, RECORD_ID] for e in self.batches)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def bytes_after(self, offset: int, max_offset: int = -1) -> int:
         """Bytes readable from ``offset`` up to the high watermark, or ``max_offset`` (the log end
@@ -342,6 +379,7 @@ class Log:
         seg.size_bytes -= left
         seg.next_offset = new_end
         self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < new_end]
+        self.producer_state.truncate(new_end)
         if self.high_watermark > new_end:
             self.high_watermark = new_end
         for reader, pos in self._readers.items():

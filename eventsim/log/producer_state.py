@@ -171,5 +171,19 @@ class ProducerStateManager:
         entry.add_batch(epoch, first_seq, last_seq, first_offset, first_offset + count - 1, timestamp_ms)
         return None
 
+    def truncate(self, offset: int) -> None:
+        """The log was truncated to ``offset``: batches from there on are forgotten (Kafka reloads the
+        state from the log; a producer with no batch left is forgotten too, and starts afresh)."""
+        for pid, entry in list(self.producers.items()):
+            kept = [m for m in entry.batches if m[2] < offset]
+            if len(kept) == len(entry.batches):
+                continue
+            if not kept:
+                del self.producers[pid]
+                continue
+            entry.batches.clear()
+            entry.batches.extend(kept)
+            entry.last_seq = kept[-1][1]
+
     def entry(self, producer_id: int) -> ProducerStateEntry | None:
         return self.producers.get(producer_id)

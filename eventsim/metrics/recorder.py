@@ -125,6 +125,7 @@ class Recorder:
         self.stages.update({("consume", s): LatencyHistogram() for s in CONSUME_STAGES})
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
+        self.history = None  # eventsim.checker.History when the run keeps its records' history
         self._acked: list[tuple] = []  # per acknowledged request: its stage times
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
@@ -198,6 +199,8 @@ class Recorder:
             self._acked.append((now, *times, 1.0, req.done_ms, req.replicated_ms))
         self._acked_per_request.append(len(batches))
         self._acked_batches += batches
+        if self.history is not None:
+            self.history.acknowledged(batches)
         if len(self._acked_batches) >= FLUSH_BATCHES:
             self._flush_acked()
 

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from eventsim import checker
+from eventsim.core.errors import InvalidConfigurationError
+
 __all__ = ["Result", "FRAMES"]
 
 FRAMES = (
@@ -60,6 +63,7 @@ class Result:
     partition_state: list = field(default_factory=list)  # the end of the run, as kafka-topics --describe
     leadership_rows: list = field(default_factory=list)  # the controller's partition records (failover)
     fault_rows: list = field(default_factory=list)  # (time_s, kind, target, broker, outcome) per fault
+    check_counts: dict | None = None  # eventsim.checker's counts, for a run with metrics.check
     produce_rows: list = field(default_factory=list)
     consume_rows: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)
@@ -157,6 +161,8 @@ class Result:
                     )
                 )
         res.fault_rows = list(run.faults.trace)
+        if rec.history is not None:
+            res.check_counts = checker.counts(run, rec.history, res.fault_rows, run.faults.pauses)
         res.produce_rows = list(rec._produce_rows)
         res.consume_rows = list(rec._consume_rows)
         env = run.env
@@ -201,6 +207,21 @@ class Result:
         from eventsim.metrics import frames
 
         return frames.frame(self, name)
+
+    def check(self) -> dict:
+        """The checker's counts (``eventsim.checker``): ``acked``, ``lost``, ``duplicate``, ``poll_skip``,
+        ``nonmonotonic_poll``, and ``unavailable_ms`` per partition. Needs a run with ``metrics.check:
+        true``, which keeps every record's history."""
+        if self.check_counts is None:
+            raise InvalidConfigurationError(
+                "metrics.check",
+                False,
+                "true",
+                "Result.check() reads the records' history, which a run keeps only with metrics.check: true",
+            )
+        counts = dict(self.check_counts)
+        counts["unavailable_ms"] = dict(counts["unavailable_ms"])
+        return counts
 
     def describe(self, at_s: float | None = None):
         """The partitions as ``kafka-topics --describe`` shows them, at the end of the run or at ``at_s``

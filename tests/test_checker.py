@@ -1,0 +1,108 @@
+"""The checker (``Result.check()``): counts from the records' history, on the failure analyses it exists for.
+
+Each case is a published failure mode with its configuration and the outcome the analysis reports, and the
+configuration that prevents it: a zombie leader after a pause loses ``acks=1`` writes and no ``acks=all``
+ones; an unclean election after the ISR shrank to the leader loses acknowledged records (Jepsen, 2013) and
+makes a consumer skip offsets; ``min.insync.replicas=2`` refuses writes instead; retries after lost
+acknowledgements duplicate records without idempotence and not with it.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+import eventsim
+from eventsim.core.errors import InvalidConfigurationError
+
+BASE = {
+    "name": "check",
+    "horizon_ms": 6000,
+    "cluster": {"brokers": 3, "hardware": "cloud-2020"},
+    "broker": {"broker.heartbeat.interval.ms": 100, "broker.session.timeout.ms": 400},
+    "topics": [{"name": "events", "partitions": 3, "replication.factor": 3, "config": {}}],
+    "producers": [
+        {
+            "name": "app",
+            "topic": "events",
+            "rate_per_s": 3000,
+            "value_bytes": 200,
+            "keys": {"distribution": "uniform", "count": 100},
+            "config": {},
+            "stop_ms": 4000,
+        }
+    ],
+    "consumers": [{"name": "reader", "topic": "events"}],
+    "metrics": {"window_ms": 500, "check": True},
+}
+ZOMBIE = [{"at_ms": 1050, "kind": "pause", "broker": 0, "duration_ms": 1500}]
+
+
+def run(faults=(), producer=None, topic=None, broker=None, seed=1, **top):
+    data = copy.deepcopy(BASE)
+    data["faults"] = list(faults)
+    data["producers"][0]["config"].update(producer or {})
+    data["topics"][0]["config"].update(topic or {})
+    data["broker"].update(broker or {})
+    data.update(top)
+    return eventsim.simulate(data, seed=seed)
+
+
+def test_without_faults_every_record_is_acked_once_and_nothing_is_lost():
+    r = run()
+    c = r.check()
+    assert c["acked"] == r.summary().records_acked.sum() == r.summary().records_produced.sum()
+    assert (c["lost"], c["duplicate"], c["poll_skip"], c["nonmonotonic_poll"]) == (0, 0, 0, 0)
+    assert c["unavailable_ms"] == {"events-0": 0.0, "events-1": 0.0, "events-2": 0.0}
+
+
+def test_a_zombie_leader_loses_acks_1_writes_and_no_acks_all_ones():
+    lossy = run(ZOMBIE, producer={"acks": "1"}).check()
+    safe = run(ZOMBIE, producer={"acks": "all"}, topic={"min.insync.replicas": 2}).check()
+    assert lossy["lost"] > 0
+    assert safe["lost"] == 0 and safe["acked"] == lossy["acked"]
+    # Broker 0 led events-2: unavailable from the pause until the controller fenced it.
+    assert safe["unavailable_ms"]["events-2"] == pytest.approx(350.0, abs=1.0)
+
+
+def test_the_unclean_election_of_an_out_of_sync_replica_loses_acknowledged_records():
+    # Broker 2 follows through a NIC too slow to keep up and leaves the ISR; then the leader, broker 0,
+    # crashes while broker 1 is down too: only broker 2 can lead, and only an unclean election lets it.
+    faults = [
+        {"at_ms": 1500, "kind": "crash", "broker": 1},
+        {"at_ms": 2000, "kind": "crash", "broker": 0},
+    ]
+    common = dict(
+        cluster={"brokers": 3, "hardware": "cloud-2020", "broker_hardware": {2: {"nic_bytes_per_ms": 200}}},
+        topics=[{"name": "events", "partitions": 1, "replicas": [[0, 1, 2]], "config": {}}],
+    )
+    broker = {"replica.lag.time.max.ms": 200, "replica.fetch.wait.max.ms": 100}
+    clean = run(faults, producer={"acks": "1"}, broker=broker, **common).check()
+    unclean = run(
+        faults, producer={"acks": "1"}, broker={**broker, "unclean.leader.election.enable": True}, **common
+    ).check()
+    assert clean["lost"] == 0 and clean["unavailable_ms"]["events-0"] > 3000  # no leader to the end
+    assert unclean["lost"] > 0 and unclean["unavailable_ms"]["events-0"] < clean["unavailable_ms"]["events-0"]
+
+
+def test_retries_without_idempotence_duplicate_records_and_idempotence_prevents_it():
+    # The leader pauses for 1.5 s, longer than the producer's request timeout and shorter than the
+    # controller's session timeout: the producer sends its batches again to the same, still paused,
+    # leader, which appends both copies when it wakes, unless the idempotent producer's sequence numbers
+    # tell it the second is a duplicate.
+    slow_fence = {"broker.session.timeout.ms": 9000, "broker.heartbeat.interval.ms": 2000}
+    plain = run(ZOMBIE, producer={"request.timeout.ms": 1000, "enable.idempotence": False}, broker=slow_fence)
+    idem = run(ZOMBIE, producer={"request.timeout.ms": 1000, "enable.idempotence": True}, broker=slow_fence)
+    assert plain.check()["duplicate"] > 0
+    assert plain.check()["duplicate"] == plain.summary().records_consumed_duplicate.sum()
+    assert idem.check()["duplicate"] == 0 and idem.check()["lost"] == 0
+    assert plain.check()["unavailable_ms"]["events-2"] == 1500.0  # the paused leader's partition
+
+
+def test_check_needs_the_history():
+    data = copy.deepcopy(BASE)
+    data["metrics"]["check"] = False
+    r = eventsim.simulate(data, seed=1, horizon_ms=500)
+    with pytest.raises(InvalidConfigurationError, match="metrics.check"):
+        r.check()

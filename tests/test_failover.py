@@ -252,24 +252,34 @@ def test_faults_round_trip_through_to_dict():
 
 
 # ---------------------------------------------------------------------- property
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     broker=st.integers(0, 2),
     crash_ms=st.integers(200, 2500),
     down_ms=st.integers(50, 1500),
-    kind=st.sampled_from(["crash", "shutdown"]),
+    kind=st.sampled_from(["crash", "shutdown", "pause"]),
+    check=st.booleans(),
     seed=st.integers(0, 50),
 )
-def test_single_broker_failures_lose_nothing_acknowledged(broker, crash_ms, down_ms, kind, seed):
-    faults = [
-        {"at_ms": crash_ms, "kind": kind, "broker": broker},
-        {"at_ms": crash_ms + down_ms, "kind": "restart", "broker": broker},
-    ]
-    r = eventsim.simulate(scenario(faults), seed=seed)
+def test_single_broker_failures_lose_nothing_acknowledged(broker, crash_ms, down_ms, kind, check, seed):
+    if kind == "pause":
+        faults = [{"at_ms": crash_ms, "kind": "pause", "broker": broker, "duration_ms": down_ms}]
+    else:
+        faults = [
+            {"at_ms": crash_ms, "kind": kind, "broker": broker},
+            {"at_ms": crash_ms + down_ms, "kind": "restart", "broker": broker},
+        ]
+    data = scenario(faults)
+    data["metrics"]["check"] = check  # with every log entry kept, and without
+    r = eventsim.simulate(data, seed=seed)
     s = r.summary().iloc[0]
     assert s.records_failed == 0
     assert s.records_consumed == s.records_acked == s.records_produced
     assert s.records_consumed_duplicate == 0
+    if check:
+        c = r.check()
+        assert (c["lost"], c["duplicate"], c["poll_skip"], c["nonmonotonic_poll"]) == (0, 0, 0, 0)
+        assert c["acked"] == s.records_acked
     led = r.frame("leadership")
     # At most one leader per partition and epoch.
     assert (led[led.leader >= 0].groupby(["partition", "leader_epoch"]).leader.nunique() <= 1).all()

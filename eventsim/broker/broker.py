@@ -306,6 +306,9 @@ class Broker:
         # OffsetsForLeaderEpoch (KIP-101, KIP-279): drop what the new leader's log does not have.
         log.truncate_to(truncation_offset(log, source.logs[tp]))
         self.cluster.fetcher_for(self, source, tp).add_partition(tp, log, start=True)
+        for other in self.cluster.brokers:  # its place is kept by the leader it fetches from now
+            if other is not source and other is not self and tp in other.logs:
+                other.logs[tp].remove_reader(log)
 
     def _unfollow(self, tp) -> None:
         if self.following.pop(tp, None) is None:

@@ -108,9 +108,9 @@ class ReplicaFetcherThread:
             log.mirror = None
 
     def clear(self) -> None:
-        """The follower broker restarted: the thread holds nothing and waits for nothing."""
-        for tp in list(self.logs):
-            self.remove_partition(tp)
+        """The follower broker restarted: the thread holds nothing and waits for nothing. Its logs stay
+        registered where they were with the leaders, which keep what they need until they fetch again."""
+        self.logs.clear()
         self.running = False
         self.in_flight = None
 

@@ -48,8 +48,18 @@ watermark passes their batches; consumers' parked fetches are checked when a hig
 Each broker follows the partitions it is a follower of with its ``ReplicaFetcherThread``s
 (``replication/replica_fetcher.py``).
 
-Not modelled (yet): leader changes (failover), quotas, request types other than produce and fetch, and
-the JVM (GC pauses).
+Failover (``controller/quorum_controller.py``): a broker applies the controller's partition records as
+they reach it (``apply_partition_change``): it leads from its own log end offset with the controller's
+ISR, or resigns (waiting ``acks=all`` requests and parked consumer fetches are answered
+``NOT_LEADER_OR_FOLLOWER`` with the new leader), or follows the new leader after truncating its log where
+it diverges (KIP-101, KIP-279). A process can ``crash`` (its clients see their connections reset),
+``restart`` (it registers again and follows), shut down under control (its leaderships move first) or
+``pause`` (every thread and heartbeat stops; it wakes still believing it leads until it reads the
+metadata log a round trip later). Consumers fetching past a truncated log end get
+``OFFSET_OUT_OF_RANGE``.
+
+Not modelled (yet): quotas, request types other than produce, fetch and metadata, power losses, and the
+JVM's own GC pauses (a ``pause`` fault stands for one).
 """
 
 from __future__ import annotations

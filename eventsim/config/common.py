@@ -9,7 +9,7 @@ from eventsim.core.validation import NotModelledYet, Prop
 
 __all__ = [
     "PRODUCER_CODECS", "BROKER_CODECS", "CLIENT_UNMODELLED", "int_prop", "long_prop", "BOOL", "STR",
-    "REPLICATION", "FOLLOWERS", "GROUPS", "COMMITS", "FAILOVER_ELECTION", "RECONNECT_BACKOFF_MS",
+    "REPLICATION", "FOLLOWERS", "GROUPS", "COMMITS", "RECONNECT_BACKOFF_MS",
     "RECONNECT_BACKOFF_MAX_MS", "tcp_window", "socket_buffer_bytes", "check_socket_buffer",
 ]  # fmt: skip
 
@@ -53,13 +53,6 @@ GROUPS = NotModelledYet(
 COMMITS = NotModelledYet(
     "committing offsets", "committed offsets and auto-commit arrive with the consumer-group capability"
 )
-FAILOVER_ELECTION = NotModelledYet(
-    "unclean leader election",
-    "broker failures and the leader elections after them arrive with the failover capability",
-)
-
-
-
 
 OS_DEFAULT_BUFFER = -1  # Selectable.USE_DEFAULT_BUFFER_SIZE: the operating system sizes the socket buffer
 LINUX_RECEIVE_BUFFER_MAX = 6291456  # net.ipv4.tcp_rmem's default maximum: what autotuning grows to

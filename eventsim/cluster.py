@@ -45,9 +45,10 @@ class Cluster:
         prof = self.profile
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
-        # KIP-966's Eligible Leader Replicas, on in new clusters from Kafka 4.1: the high watermark waits
-        # while the ISR is below min.insync.replicas, and elections may take an eligible replica.
-        self.eligible_leader_replicas = True
+        # KIP-966's Eligible Leader Replicas (cluster.eligible_leader_replicas; on in new clusters from Kafka
+        # 4.1): the high watermark waits while the ISR is below min.insync.replicas, and elections may take
+        # an eligible replica.
+        self.eligible_leader_replicas = scenario.cluster.eligible_leader_replicas
         self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
         self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
         self.window_ms = window

@@ -314,6 +314,12 @@ TABLE = {
     ("cluster", "racks"): Changes(["a", "b", "a", "b"], context=_FOUR_BROKERS),
     ("cluster", "broker_hardware"): Changes({1: "commodity-2014"}),
     ("cluster", "controller_mode"): Refused("zookeeper", FAILOVER),
+    # Once the slow follower leaves the ISR (below min.insync.replicas 2), the high watermark stops with
+    # Eligible Leader Replicas and goes on without them: the reader gets acks=1 records or not.
+    ("cluster", "eligible_leader_replicas"): Changes(
+        False,
+        context=_SHRINKING + (("broker", "min.insync.replicas", 2), ("producer", "acks", "1")),
+    ),
     # ---------------------------------------------------------------- producer spec
     ("ProducerSpec", "name"): NoOp("a label; it also names the producer's random stream", "web", same=False),
     ("ProducerSpec", "topic"): Changes("other", context=_OTHER_TOPIC),

@@ -278,13 +278,17 @@ class Broker:
         if leader == self.id:
             if partition is not None and partition.leader_epoch == epoch:
                 partition.take_isr(list(isr), now)  # the controller removed a fenced follower
+                if partition.maybe_increment_hw(now):  # it no longer holds the high watermark back
+                    self._hw_advanced(tp, partition)
                 return
             self._unfollow(tp)
             old = self.cluster.leader_partition.get(tp)
             log = self.logs[tp]
             if old is not None and old.log is not log:
                 log.adopt_readers(old.log)  # consumers reading it keep their place in the new leader's log
-            self.become_leader(tp, list(replicas), now, epoch, isr)
+            partition = self.become_leader(tp, list(replicas), now, epoch, isr)
+            if partition.maybe_increment_hw(now):
+                self._hw_advanced(tp, partition)
             return
         if partition is not None:
             self._resign(tp)

@@ -419,7 +419,9 @@ class ClusterConfig(PropertyConfig):
     cluster's profile for broker 2 (the names of :data:`eventsim.hardware.BROKER_HOST_FIELDS`), and
     ``{2: laptop}`` makes broker 2 a whole other machine (``{2: {hardware: laptop, disks: 1}}`` both).
     The network latency and the client hosts stay the cluster's. :meth:`profile_for` gives a broker's
-    profile.
+    profile. ``eligible_leader_replicas`` is KIP-966's feature (``eligible.leader.replicas.version=1``, on
+    for new clusters from Kafka 4.1): the high watermark waits while the ISR is below
+    ``min.insync.replicas``, and replicas that left the ISR meanwhile stay eligible to lead.
     """
 
     brokers: int = 3
@@ -427,6 +429,7 @@ class ClusterConfig(PropertyConfig):
     racks: tuple[str, ...] | None = None
     controller_mode: str = "kraft"
     broker_hardware: tuple | None = None
+    eligible_leader_replicas: bool = True
 
     _KIND: ClassVar[str] = "cluster"
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
@@ -447,6 +450,7 @@ class ClusterConfig(PropertyConfig):
         "racks": Prop("strs", nullable=True),
         "controller_mode": Prop("choice", choices=("kraft", "zookeeper")),
         "broker_hardware": _BrokerHardwareProp("broker_hardware", nullable=True),
+        "eligible_leader_replicas": BOOL,
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:

@@ -12,8 +12,9 @@ Producers and consumers each run on their own client host (NIC at the profile's 
 from __future__ import annotations
 
 from eventsim.broker.broker import Broker
+from eventsim.config.versions import truncates_to_high_watermark
 from eventsim.controller.quorum_controller import QuorumController
-from eventsim.controller.replica_placer import StripedReplicaPlacer
+from eventsim.controller.replica_placer import StripedReplicaPlacer, admin_utils_assignment
 from eventsim.hardware import get_profile
 from eventsim.network import Host, Network
 from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_id
@@ -49,6 +50,8 @@ class Cluster:
         # 4.1): the high watermark waits while the ISR is below min.insync.replicas, and elections may take
         # an eligible replica.
         self.eligible_leader_replicas = scenario.cluster.eligible_leader_replicas
+        # Before Kafka 0.11 a follower truncated to its high watermark, not by leader epoch (KIP-101).
+        self.truncate_to_high_watermark = truncates_to_high_watermark(scenario.cluster.kafka_version)
         self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
         self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
         self.window_ms = window
@@ -64,9 +67,16 @@ class Cluster:
         self._fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
-            replicas = [list(r) for r in resolved.replicas] if resolved.replicas else placer.place(
-                resolved.partitions, resolved.replication_factor, dict(enumerate(racks)), rng
-            )
+            if resolved.replicas:
+                replicas = [list(r) for r in resolved.replicas]
+            elif scenario.cluster.controller_mode == "zookeeper":  # AdminUtils, as ZooKeeper-era Kafka
+                replicas = admin_utils_assignment(
+                    resolved.partitions, resolved.replication_factor, range(len(self.brokers)), rng
+                )
+            else:
+                replicas = placer.place(
+                    resolved.partitions, resolved.replication_factor, dict(enumerate(racks)), rng
+                )
             topic = TopicState(resolved, replicas)
             self.topics[resolved.name] = topic
             for tp in topic.tps():

@@ -106,7 +106,15 @@ BAD = [
         "cluster.controller_mode",
         "'zookeeper'",
         "kraft",
-        "the ZooKeeper controller is not modelled yet",
+        "Kafka 4.2 has no ZooKeeper mode: it was removed in 4.0",
+    ),
+    (
+        variant(("cluster", "kafka_version"), "2.0"),
+        I,
+        "producers[0].keys",
+        "None",
+        "keyed records with kafka_version 2.0",
+        "sticky partitioner of Kafka 2.4-3.2",
     ),
     (
         variant(("consumers", 0, "config"), {"session.timeout.ms": 10000}),

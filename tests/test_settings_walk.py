@@ -313,7 +313,11 @@ TABLE = {
     # Racks change which broker leads which partition (the striped placer visits racks in turn).
     ("cluster", "racks"): Changes(["a", "b", "a", "b"], context=_FOUR_BROKERS),
     ("cluster", "broker_hardware"): Changes({1: "commodity-2014"}),
-    ("cluster", "controller_mode"): Refused("zookeeper", FAILOVER),
+    # Kafka 3.9 defaults to ZooKeeper, whose AdminUtils places the partitions otherwise than KRaft.
+    ("cluster", "controller_mode"): Changes(
+        "kraft", context=_FOUR_BROKERS + (("cluster", "kafka_version", "3.9"),)
+    ),
+    ("cluster", "kafka_version"): Changes("3.9"),  # linger.ms 0, not 5 (KIP-1030)
     # Once the slow follower leaves the ISR (below min.insync.replicas 2), the high watermark stops with
     # Eligible Leader Replicas and goes on without them: the reader gets acks=1 records or not.
     ("cluster", "eligible_leader_replicas"): Changes(
@@ -514,24 +518,27 @@ def test_acks_1_and_all_differ_once_a_partition_has_followers():
 @pytest.mark.parametrize(
     "load",
     [
-        lambda tmp: Scenario.from_yaml(_yaml(tmp, "cluster:\n  controller_mode: zookeeper\n")),
-        lambda tmp: eventsim.simulate(scenario(("cluster", "controller_mode", "zookeeper"))),
-        lambda tmp: ClusterConfig.from_properties({"controller_mode": "zookeeper"}),
-        lambda tmp: ClusterConfig(controller_mode="zookeeper"),
+        lambda tmp: Scenario.from_yaml(_yaml(tmp, "    config: {session.timeout.ms: 10000}\n")),
+        lambda tmp: eventsim.simulate(scenario(("consumer", "session.timeout.ms", 10000))),
+        lambda tmp: ConsumerConfig.from_properties({"session.timeout.ms": "10000"}),
+        lambda tmp: ConsumerConfig(session_timeout_ms=10000),
     ],
     ids=["yaml", "dict", "from_properties", "constructor"],
 )
 def test_refusal_reaches_the_user_before_the_run_from_every_entry_point(tmp_path, load):
     with pytest.raises(InvalidConfigurationError) as info:
         load(tmp_path)
-    assert info.value.field.endswith("controller_mode")
-    assert "the ZooKeeper controller is not modelled yet" in str(info.value)
-    assert "allowed: kraft" in str(info.value)
+    assert info.value.field.endswith("session.timeout.ms")
+    assert "group membership is not modelled yet" in str(info.value)
+    assert "allowed: 45000" in str(info.value)
 
 
 def _yaml(tmp, body: str):
-    path = tmp / "zookeeper.yaml"
-    path.write_text("name: zookeeper\ntopics:\n  - name: events\n" + body, encoding="utf-8")
+    path = tmp / "groups.yaml"
+    path.write_text(
+        "name: groups\ntopics:\n  - name: events\nconsumers:\n  - name: reader\n    topic: events\n" + body,
+        encoding="utf-8",
+    )
     return path
 
 

@@ -26,18 +26,19 @@ def test_message_names_field_value_reason_capability_and_the_allowed_default():
     with pytest.raises(InvalidConfigurationError) as info:
         Scenario.from_dict(
             {
-                "name": "zookeeper",
-                "cluster": {"brokers": 3, "controller_mode": "zookeeper"},
-                "topics": [{"name": "events", "replication.factor": 3}],
+                "name": "groups",
+                "cluster": {"brokers": 3},
+                "topics": [{"name": "events"}],
+                "consumers": [{"name": "reader", "topic": "events", "config": {"session.timeout.ms": 10000}}],
             }
         )
     assert str(info.value) == (
-        "cluster.controller_mode='zookeeper' is invalid: the ZooKeeper controller is not modelled yet "
-        "(controller failover and ZooKeeper-mode leader elections arrive with the failover capability) "
-        "(allowed: kraft)"
+        "consumers[0].config.session.timeout.ms=10000 is invalid: group membership is not modelled yet "
+        "(heartbeats, session expiry and rebalances arrive with the consumer-group capability) "
+        "(allowed: 45000)"
     )
     err = pickle.loads(pickle.dumps(info.value))  # sweeps across processes keep the fields
-    assert (err.field, err.value, err.allowed) == ("cluster.controller_mode", "zookeeper", "kraft")
+    assert (err.field, err.value, err.allowed) == ("consumers[0].config.session.timeout.ms", 10000, "45000")
 
 
 def test_replication_settings_are_no_longer_refused():
@@ -54,7 +55,6 @@ def test_replication_settings_are_no_longer_refused():
 @pytest.mark.parametrize(
     "cls, props",
     [
-        (ClusterConfig, {"controller_mode": "zookeeper"}),
         (ConsumerConfig, {"session.timeout.ms": 10000}),
         (ProducerConfig, {"partitioner.availability.timeout.ms": 50}),
     ],

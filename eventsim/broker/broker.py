@@ -317,8 +317,12 @@ class Broker:
         log = self.logs[tp]
         log.hw_follows_leo = False
         source = self.cluster.brokers[leader]
-        # OffsetsForLeaderEpoch (KIP-101, KIP-279): drop what the new leader's log does not have.
-        log.truncate_to(truncation_offset(log, source.logs[tp]))
+        # OffsetsForLeaderEpoch (KIP-101, KIP-279): drop what the new leader's log does not have; before
+        # Kafka 0.11, everything above the follower's high watermark.
+        if self.cluster.truncate_to_high_watermark:
+            log.truncate_to(log.high_watermark)
+        else:
+            log.truncate_to(truncation_offset(log, source.logs[tp]))
         self.cluster.fetcher_for(self, source, tp).add_partition(tp, log, start=True)
         for other in self.cluster.brokers:  # its place is kept by the leader it fetches from now
             if other is not source and other is not self and tp in other.logs:

@@ -19,11 +19,18 @@ from eventsim.config.common import (
     int_prop,
     long_prop,
 )
+from eventsim.config.versions import (
+    LATEST,
+    VERSIONS,
+    check_controller_mode,
+    check_eligible_leader_replicas,
+    default_controller_mode,
+    default_eligible_leader_replicas,
+)
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import (
     LONG_MAX,
     MISSING,
-    NotModelledYet,
     Prop,
     PropertyConfig,
     check_mapping,
@@ -366,6 +373,25 @@ class TopicConfig(PropertyConfig):
         return dataclasses.replace(self, **filled) if filled else self
 
 
+class _VersionProp(Prop):
+    """``cluster.kafka_version``: a release as ``"major.minor"``; YAML's unquoted ``3.9`` (a number) is
+    read as the text it was written as, except ``0.10``, which YAML reads as 0.1 and must be quoted."""
+
+    def allowed(self) -> str:
+        return "one of " + ", ".join(VERSIONS)
+
+    def _check_version(self, name: str, value: object) -> str:
+        if isinstance(value, bool):
+            raise self._fail(name, value, "expected a version such as 3.9")
+        text = repr(value) if isinstance(value, float) else str(value).strip()
+        if text == "0.1":
+            raise self._fail(name, value, 'write 0.10 in quotes ("0.10"): unquoted, YAML reads it as 0.1')
+        if text not in VERSIONS:
+            reason = "not a Kafka release the model knows" + did_you_mean(text, VERSIONS)
+            raise self._fail(name, value, reason)
+        return text
+
+
 class _BrokerHardwareProp(Prop):
     """``cluster.broker_hardware``: broker id -> a profile name or a mapping of profile fields.
 
@@ -427,17 +453,12 @@ class ClusterConfig(PropertyConfig):
     brokers: int = 3
     hardware: str = "cloud-2020"
     racks: tuple[str, ...] | None = None
-    controller_mode: str = "kraft"
+    controller_mode: str | None = None  # None: what kafka_version offers (ZooKeeper before 4.0)
     broker_hardware: tuple | None = None
-    eligible_leader_replicas: bool = True
+    eligible_leader_replicas: bool | None = None  # None: kafka_version's (on for KRaft from 4.1)
+    kafka_version: str = LATEST
 
     _KIND: ClassVar[str] = "cluster"
-    _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
-        "controller_mode": NotModelledYet(
-            "the ZooKeeper controller",
-            "controller failover and ZooKeeper-mode leader elections arrive with the failover capability",
-        ),
-    }
 
     @staticmethod
     def dotted(name: str) -> str:
@@ -448,9 +469,10 @@ class ClusterConfig(PropertyConfig):
         "brokers": int_prop(1),
         "hardware": STR,
         "racks": Prop("strs", nullable=True),
-        "controller_mode": Prop("choice", choices=("kraft", "zookeeper")),
+        "controller_mode": Prop("choice", choices=("kraft", "zookeeper"), nullable=True),
         "broker_hardware": _BrokerHardwareProp("broker_hardware", nullable=True),
-        "eligible_leader_replicas": BOOL,
+        "eligible_leader_replicas": Prop("bool", nullable=True),
+        "kafka_version": _VersionProp("version"),
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
@@ -462,6 +484,22 @@ class ClusterConfig(PropertyConfig):
                 self.hardware,
                 "one of " + ", ".join(sorted(PROFILES)),
                 "unknown hardware profile" + did_you_mean(self.hardware, PROFILES),
+            )
+        # The release's controllers and Eligible Leader Replicas (config/versions.py).
+        if self._is_unset("controller_mode"):
+            self._derive(derived, "controller_mode", default_controller_mode(self.kafka_version))
+        check_controller_mode(self.kafka_version, self.controller_mode)
+        if self._is_unset("eligible_leader_replicas"):
+            elr = default_eligible_leader_replicas(self.kafka_version, self.controller_mode)
+            self._derive(derived, "eligible_leader_replicas", elr)
+        elr = self.eligible_leader_replicas
+        check_eligible_leader_replicas(self.kafka_version, self.controller_mode, elr)
+        if self.controller_mode == "zookeeper" and self.racks is not None:
+            raise InvalidConfigurationError(
+                "racks",
+                list(self.racks),
+                "null with controller_mode zookeeper",
+                "the ZooKeeper-era rack-aware placement (AdminUtils) is not modelled yet",
             )
         if self.racks is not None and len(self.racks) != self.brokers:
             raise InvalidConfigurationError(

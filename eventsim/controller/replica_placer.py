@@ -27,10 +27,15 @@ cluster passes its ``cluster.placement`` stream), so the same seed gives the sam
 racks' offsets are drawn in sorted rack order (Kafka draws them in ``HashMap`` order), so the layouts
 are Kafka's kind, not Kafka's bit for bit. The first replica of each list is the preferred leader.
 
+In ZooKeeper mode (Kafka 3.x and earlier) topics were placed by ``AdminUtils.assignReplicasToBrokers``
+(``admin_utils_assignment``), without racks: the first replica of partition ``p`` is broker
+``(p + start) % n`` for a random ``start``; the followers come after it at a distance ``1 + (shift + j) %
+(n - 1)``, with a random ``shift`` that grows by one every ``n`` partitions, so the replica sets of
+consecutive blocks differ.
+
 What is not modelled: placement for partitions added to an existing topic (``CreatePartitions``
 continues from the topic's last assignment: ``tryGetPreviousRackOffset``), brokers that register or
-are fenced while a topic is being created, and the ZooKeeper-era ``AdminUtils`` placement (Kafka
-3.x and earlier in ZooKeeper mode), which the model does not reproduce.
+are fenced while a topic is being created, and the ZooKeeper-era rack-aware placement (refused).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from eventsim.core.errors import InvalidConfigurationError
 
-__all__ = ["StripedReplicaPlacer"]
+__all__ = ["StripedReplicaPlacer", "admin_utils_assignment"]
 
 
 class _BrokerList:
@@ -195,3 +200,28 @@ class StripedReplicaPlacer:
             )
         racks = _RackList(rng, broker_racks, fenced)
         return [racks.place(replication_factor) for _ in range(partitions)]
+
+
+def admin_utils_assignment(
+    partitions: int, replication_factor: int, brokers: Sequence[int], rng
+) -> list[list[int]]:
+    """``AdminUtils.assignReplicasToBrokersRackUnaware``: ZooKeeper-mode placement (see module docstring);
+    ``rng`` draws Kafka's two ``rand.nextInt(brokers)`` (start index, then replica shift)."""
+    ids = sorted(brokers)
+    n = len(ids)
+    if replication_factor > n:
+        raise InvalidConfigurationError(
+            "replication.factor", replication_factor, f"integer <= {n}", f"only {n} brokers"
+        )
+    start = int(rng.integers(n))
+    shift = int(rng.integers(n))
+    out = []
+    for p in range(partitions):
+        if p > 0 and p % n == 0:
+            shift += 1
+        first = (p + start) % n
+        replicas = [ids[first]]
+        for j in range(replication_factor - 1):
+            replicas.append(ids[(first + 1 + (shift + j) % (n - 1)) % n])
+        out.append(replicas)
+    return out

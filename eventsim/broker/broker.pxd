@@ -42,6 +42,7 @@ cdef class Broker:
     cdef public double paused_until
     cdef public dict metadata_cache
     cdef public dict following
+    cdef public double resigned_ms
 
     cpdef handle_produce(self, req)
 

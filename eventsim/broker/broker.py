@@ -135,6 +135,7 @@ class Broker:
         self.paused_until = 0.0
         self.metadata_cache: dict = {}
         self.following: dict = {}
+        self.resigned_ms = -1.0  # when it last stopped leading a partition
 
     # ------------------------------------------------------------------ setup
     def add_log(self, tp, topic_config) -> Log:
@@ -301,6 +302,7 @@ class Broker:
         """No longer the leader of ``tp``: acks=all requests waiting on it and parked consumer fetches
         are answered ``NOT_LEADER_OR_FOLLOWER`` with the leader this broker now knows."""
         del self.partitions[tp]
+        self.resigned_ms = self.env.now
         self.logs[tp].hw_follows_leo = False
         self.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", self._leader_hints(None, tp))
         for fetch in list(self.purgatory.watchers.get(tp, ())):
@@ -308,6 +310,16 @@ class Broker:
                 fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
                 fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
                 self.purgatory._release(fetch)
+
+    def _drop_not_led(self, fetch) -> None:
+        """A consumer's fetch answers ``NOT_LEADER_OR_FOLLOWER`` (with the leader it knows) for what this
+        broker no longer leads."""
+        led = self.partitions
+        for tp, _ in fetch.partitions:
+            if tp not in led:
+                fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
+        if fetch.new_leaders is not None:
+            fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
 
     def _follow(self, tp, leader: int, epoch: int) -> None:
         if self.following.get(tp) == (leader, epoch):
@@ -542,12 +554,7 @@ class Broker:
             cap = self.config.fetch_max_bytes
             if fetch.max_bytes > cap:  # a follower's limit is its own
                 fetch.max_bytes = cap
-            led = self.partitions
-            for tp, _ in fetch.partitions:
-                if tp not in led:  # answered NOT_LEADER_OR_FOLLOWER, with the leader it knows (KIP-951)
-                    fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
-            if fetch.new_leaders is not None:
-                fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
+            self._drop_not_led(fetch)  # NOT_LEADER_OR_FOLLOWER, with the leader it knows (KIP-951)
         else:  # a follower still fetching what this broker no longer leads: it hears from the metadata log
             led = self.partitions
             for tp, _ in fetch.partitions:
@@ -585,6 +592,8 @@ class Broker:
             return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         now = self.env.now
         follower = fetch.replica_id
+        if follower < 0 and booked_ms <= self.resigned_ms:
+            self._drop_not_led(fetch)  # it stopped leading some partition since the fetch was booked
         if follower >= 0:
             # The fetch offsets are the follower's log end offsets: the ISR and high watermarks may move.
             partitions = self.partitions

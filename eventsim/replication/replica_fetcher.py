@@ -98,6 +98,14 @@ class ReplicaFetcherThread:
         source_log.register_reader(log, log.log_end_offset)  # a replica reads as its log, wherever it fetches
         log.mirror = source_log
         if start and not self.running and self.broker.running:
+            # Started once the partitions applied at this instant are all added (Kafka applies a
+            # metadata delta at once: addFetcherForPartitions), so the first fetch covers them all.
+            self.running = True
+            self.env.call_at(self.env.now, self._start)
+
+    def _start(self) -> None:
+        self.running = False
+        if self.broker.running and self.in_flight is None:
             self.start()
 
     def remove_partition(self, tp) -> None:
@@ -113,6 +121,7 @@ class ReplicaFetcherThread:
         self.logs.clear()
         self.running = False
         self.in_flight = None
+        self.conn = -1  # the old process's connections died with it: a new one when it fetches again
 
     def start(self) -> None:
         if not self.logs:

@@ -81,8 +81,10 @@ class Cluster:
             self.topics[resolved.name] = topic
             for tp in topic.tps():
                 replicas = topic.replicas[tp.partition]
+                readers: dict = {}  # one registry of readers for the partition's replicas
                 for b in replicas:
                     log = self.brokers[b].add_log(tp, resolved)
+                    log.share_readers(readers)
                     log.pinned = scenario.metrics.check  # the checker reads every log whole at the end
                 self.controller.create_partition(tp, replicas, resolved.min_insync_replicas)
                 leader = self.brokers[replicas[0]]

@@ -221,7 +221,6 @@ class Broker:
         for f in self.fetchers:
             f.clear()
         for log in self.logs.values():
-            log.clear_readers()
             log.hw_follows_leo = False  # a replica follows until the controller makes it a leader
         self.cluster.controller.register(self)
 
@@ -283,10 +282,6 @@ class Broker:
                     self._hw_advanced(tp, partition)
                 return
             self._unfollow(tp)
-            old = self.cluster.leader_partition.get(tp)
-            log = self.logs[tp]
-            if old is not None and old.log is not log:
-                log.adopt_readers(old.log)  # consumers reading it keep their place in the new leader's log
             partition = self.become_leader(tp, list(replicas), now, epoch, isr)
             if partition.maybe_increment_hw(now):
                 self._hw_advanced(tp, partition)
@@ -336,9 +331,6 @@ class Broker:
         else:
             log.truncate_to(truncation_offset(log, source.logs[tp]))
         self.cluster.fetcher_for(self, source, tp).add_partition(tp, log, start=True)
-        for other in self.cluster.brokers:  # its place is kept by the leader it fetches from now
-            if other is not source and other is not self and tp in other.logs:
-                other.logs[tp].remove_reader(log)
 
     def _unfollow(self, tp) -> None:
         if self.following.pop(tp, None) is None:

@@ -36,7 +36,6 @@ cdef class Log:
     cdef public long long high_watermark
     cdef public bint hw_follows_leo
     cdef public list leader_epochs
-    cdef public object mirror
     cdef public bint pinned
     cdef public list expired
 

@@ -13,8 +13,9 @@ time). A log stores ``RecordBatch`` entries (``eventsim.protocol``): the leader 
 batch (``append``), stamped with the partition's leader epoch; a follower appends the leader's entries
 as its fetches bring them (``append_entries``), at the same offsets. Entries are kept while a reader (a
 consumer, or a replica, which reads as its own log) still needs them, and above the high watermark
-(what a truncation could remove), so memory stays flat however long the run. A follower's log also keeps
-what the leader's readers still need (``mirror``), so that it can serve them if it becomes the leader.
+(what a truncation could remove), so memory stays flat however long the run. The replicas of a partition
+share their readers (``share_readers``), so a follower keeps what the leader's readers still need and
+can serve them if it becomes the leader.
 
 The high watermark (``high_watermark``) is the read limit of consumers: on a partition without
 followers it follows the log end offset; on a replicated partition the leader's ``Partition`` sets it
@@ -104,7 +105,6 @@ class Log:
         self.high_watermark = 0
         self.hw_follows_leo = True  # no followers: every append is committed at once
         self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
-        self.mirror = None  # a follower's: the leader's log, whose clients' places this log keeps too
         # With the run's history kept (metrics.check): every entry stays; retention's go to ``expired``.
         self.pinned = False
         self.expired: list = []  # record-id arrays of entries retention deleted, while pinned
@@ -223,19 +223,12 @@ class Log:
     def remove_reader(self, reader) -> None:
         self._readers.pop(reader, None)
 
-    def clear_readers(self) -> None:
-        """Forget every reader (a restarted broker's log: its old readers are gone)."""
-        self._readers.clear()
-
-    def adopt_readers(self, other: Log) -> None:
-        """A follower becoming the leader: what read ``other`` (the old leader's log: clients, and the other
-        replicas, which read as their logs) holds this log's entries from where it was, and so does the
-        old leader's log itself, which will fetch from here when its broker runs again."""
-        readers = self._readers
-        for reader, pos in other._readers.items():
-            if reader is not self:
-                readers[reader] = pos
-        readers[other] = other.log_end_offset
+    def share_readers(self, readers: dict) -> None:
+        """Use ``readers``, the registry of every replica of this partition: a replica keeps what any
+        reader (a consumer, wherever it reads; another replica, which reads as its log) still needs, so
+        that the follower that becomes the leader can serve it."""
+        readers.update(self._readers)
+        self._readers = readers
 
     def _trim(self) -> None:
         """Drop entries below every reader and below the high watermark (a truncation stops there)."""
@@ -246,11 +239,6 @@ class Log:
         for pos in self._readers.values():
             if pos < low:
                 low = pos
-        mirror = self.mirror
-        if mirror is not None:  # a follower keeps what the leader's other readers have not read yet
-            for pos in mirror._readers.values():
-                if pos < low:
-                    low = pos
         low = max(low, self.log_start_offset)
         k = bisect_right(self._bases, low) - 1
         if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):

@@ -91,12 +91,10 @@ class ReplicaFetcherThread:
 
     def add_partition(self, tp, log, start: bool = False) -> None:
         """Fetch ``tp`` into ``log`` from the source broker, from the next fetch on (``start``: now, if
-        the thread is idle). The follower's log keeps what the leader's clients still need to read, in
-        case it becomes the leader (``Log.mirror``)."""
+        the thread is idle)."""
         self.logs[tp] = log
-        source_log = self.source.logs[tp]
-        source_log.register_reader(log, log.log_end_offset)  # a replica reads as its log, wherever it fetches
-        log.mirror = source_log
+        # A replica reads as its log; the partition's replicas share their readers (Log.share_readers).
+        self.source.logs[tp].register_reader(log, log.log_end_offset)
         if start and not self.running and self.broker.running:
             # Started once the partitions applied at this instant are all added (Kafka applies a
             # metadata delta at once: addFetcherForPartitions), so the first fetch covers them all.
@@ -110,10 +108,7 @@ class ReplicaFetcherThread:
 
     def remove_partition(self, tp) -> None:
         """Stop fetching ``tp`` (its leader moved); a response on its way is ignored for it."""
-        log = self.logs.pop(tp, None)
-        if log is not None:
-            self.source.logs[tp].remove_reader(log)
-            log.mirror = None
+        self.logs.pop(tp, None)  # its place stays registered until it fetches again, from any leader
 
     def clear(self) -> None:
         """The follower broker restarted: the thread holds nothing and waits for nothing. Its logs stay

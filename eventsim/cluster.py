@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from eventsim.broker.broker import Broker
 from eventsim.config.versions import truncates_to_high_watermark
+from eventsim.controller.kafka_controller import KafkaController
 from eventsim.controller.quorum_controller import QuorumController
 from eventsim.controller.replica_placer import StripedReplicaPlacer, admin_utils_assignment
 from eventsim.hardware import get_profile
@@ -52,7 +53,10 @@ class Cluster:
         self.eligible_leader_replicas = scenario.cluster.eligible_leader_replicas
         # Before Kafka 0.11 a follower truncated to its high watermark, not by leader epoch (KIP-101).
         self.truncate_to_high_watermark = truncates_to_high_watermark(scenario.cluster.kafka_version)
-        self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
+        if scenario.cluster.controller_mode == "zookeeper":
+            self.controller = KafkaController(env, self, scenario.broker, scenario.cluster.kafka_version)
+        else:
+            self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
         self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
         self.window_ms = window
         self.clients: list = []  # producers and consumers, told when a broker's connections reset

@@ -85,6 +85,7 @@ class Metadata:
         self.updates = 0
         self._wake = None
         self._answer = None
+        self._asked = -1  # the broker the metadata request in flight went to
         self.update(cluster.metadata(topic), env.now)
 
     # ------------------------------------------------------------------ queries
@@ -148,14 +149,14 @@ class Metadata:
         """``NetworkClient.leastLoadedNode``: the broker with the fewest of this client's requests in flight
         (ties: the lowest id)."""
         count = self.in_flight_by_node
-        best, best_n = 0, None
+        best, best_n = -1, None
         for node in range(len(self.cluster.brokers)):
             if not self.cluster.brokers[node].running:
                 continue
             n = count(node) if count is not None else 0
             if best_n is None or n < best_n:
                 best, best_n = node, n
-        return best
+        return best  # -1: no broker can be reached
 
     def refresh_loop(self):
         """A ``MetadataRequest`` whenever the view expires or an update is requested."""
@@ -169,17 +170,32 @@ class Metadata:
                 if self.time_to_next_update(env.now) > 0:
                     continue
             node = self.least_loaded_node()
+            if node < 0:  # every broker is down: try again after the backoff
+                self.last_refresh_ms = env.now
+                self.update_requested = True
+                continue
             broker = self.cluster.brokers[node]
             now = env.now
             req = MetadataRequest(self, self.topic, self._connect(node), self.host, now)
             req.arrive_ms = self.cluster.network.control(self.host, broker.host, now, METADATA_REQUEST_BYTES)
             self.requests += 1
             self._answer = env.event()
+            self._asked = node
             broker.handle_metadata(req)
             answered = yield env.any_of([self._answer, env.timeout(self.request_timeout_ms)])
             if self._answer not in answered:
                 self.last_refresh_ms = env.now  # unanswered (a stopped broker): try again after the backoff
                 self.update_requested = True
+
+    def on_disconnect(self, node: int) -> None:
+        """``node``'s connection was reset: a metadata request waiting on it fails now, and is tried again
+        after the backoff (``NetworkClient`` fails the in-flight requests of a disconnected node)."""
+        ev = self._answer
+        if ev is not None and not ev.triggered and self._asked == node:
+            self.last_refresh_ms = self.env.now
+            self.update_requested = True
+            self._asked = -1
+            ev.succeed()
 
     def on_metadata_response(self, req: MetadataRequest, partitions: dict) -> None:
         self.update(partitions, self.env.now)

@@ -475,13 +475,6 @@ class Scenario:
     def _check_version(self) -> None:
         """What the model does not reproduce of an older release is refused, not approximated."""
         cluster = self.cluster
-        if cluster.controller_mode == "zookeeper" and self.faults:
-            raise InvalidConfigurationError(
-                "faults",
-                [f.to_dict() for f in self.faults],
-                "no faults with controller_mode zookeeper (or controller_mode kraft, Kafka 2.8+)",
-                "the ZooKeeper controller's failover (sessions, LeaderAndIsr) is not modelled yet",
-            )
         if parse_version(cluster.kafka_version) < (3, 3):
             for i, spec in enumerate(self.producers):
                 if spec.keys.distribution == "none":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -283,3 +284,54 @@ def test_single_broker_failures_lose_nothing_acknowledged(broker, crash_ms, down
     led = r.frame("leadership")
     # At most one leader per partition and epoch.
     assert (led[led.leader >= 0].groupby(["partition", "leader_epoch"]).leader.nunique() <= 1).all()
+
+
+# ---------------------------------------------------------------------- ZooKeeper mode
+def zk_scenario(faults, partitions=3, version="3.9", **broker):
+    data = scenario(faults, **broker)
+    data["cluster"] = {"brokers": 3, "hardware": "cloud-2020", "kafka_version": version}
+    data["topics"][0]["partitions"] = partitions
+    data["broker"] = {"zookeeper.session.timeout.ms": 1800, **broker}  # sessions expire within the run
+    data["metrics"]["check"] = True
+    return data
+
+
+def test_zookeeper_mode_notices_a_crash_when_the_session_expires_and_writes_each_partition_in_turn():
+    # Pings every third of zookeeper.session.timeout.ms (600 ms): the last before the crash at 1050 ms is
+    # the one at 600 ms; the session expires 1800 ms later. Each partition change then takes 0.3 ms.
+    r = eventsim.simulate(zk_scenario([{"at_ms": 1050, "kind": "crash", "broker": 1}],
+                                      **{"zookeeper.session.timeout.ms": 1800}), seed=1)  # fmt: skip
+    changes = r.frame("leadership").query("time_s > 0").time_s.to_numpy() * 1000
+    expired = 600 + LATENCY + 1800
+    assert changes[0] == pytest.approx(expired + 0.3)
+    assert changes == pytest.approx(expired + 0.3 * np.arange(1, len(changes) + 1))
+    c = r.check()
+    assert c["lost"] == 0 and c["acked"] == r.summary().records_produced.sum()
+
+
+def test_zookeeper_failover_slows_down_with_partitions_and_kraft_does_not():
+    def worst(mode, partitions, version="3.9"):
+        data = zk_scenario([{"at_ms": 1050, "kind": "crash", "broker": 1}], partitions, version)
+        data["cluster"]["controller_mode"] = mode
+        return max(eventsim.simulate(data, seed=1).check()["unavailable_ms"].values())
+
+    assert worst("kraft", 600) == pytest.approx(worst("kraft", 6))  # in memory, batched
+    # 600 partitions: ~200 leaders and ~400 ISR changes at 0.3 ms each (Kafka 1.1+) before the last one.
+    assert worst("zookeeper", 600) - worst("zookeeper", 6) == pytest.approx(0.3 * 594, rel=0.1)
+    # Before 1.1 each change took about 39 ms (6.5 minutes for 10,000 leaders).
+    assert worst("zookeeper", 60, "1.0") - worst("zookeeper", 6, "1.0") > 1500
+
+
+def test_a_new_zookeeper_mode_controller_reads_every_partition_before_it_acts():
+    leader = eventsim.simulate(zk_scenario([{"at_ms": 1050, "kind": "crash", "broker": 1}], 300), seed=1)
+    controller = eventsim.simulate(zk_scenario([{"at_ms": 1050, "kind": "crash", "broker": 0}], 300), seed=1)
+    first = [r.frame("leadership").query("time_s > 0").time_s.min() * 1000 for r in (leader, controller)]
+    assert first[1] - first[0] == pytest.approx(0.14 * 300, abs=1)  # broker 0 held /controller
+
+
+def test_zookeeper_mode_has_no_eligible_leader_replicas_and_a_controlled_shutdown_moves_leaders_first():
+    r = eventsim.simulate(zk_scenario([{"at_ms": 1050, "kind": "shutdown", "broker": 1}], 30), seed=1)
+    c = r.check()
+    assert c["lost"] == 0 and c["acked"] == r.summary().records_produced.sum()
+    assert max(c["unavailable_ms"].values()) < 20  # 0.3 ms per change, before the broker stops
+    assert (r.frame("leadership").elr == "").all()

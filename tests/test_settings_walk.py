@@ -266,6 +266,10 @@ TABLE = {
         40, context=_CRASH + (("broker", "broker.heartbeat.interval.ms", 10),)
     ),
     ("broker", "replica.fetch.backoff.ms"): Changes(10, context=_CRASH_RESTART),
+    # A ZooKeeper-mode cluster (Kafka 3.9) notices the crash when broker 0's session expires.
+    ("broker", "zookeeper.session.timeout.ms"): Changes(
+        60, context=_CRASH + (("cluster", "kafka_version", "3.9"),)
+    ),
     ("broker", "replica.lag.time.max.ms"): Changes(50, context=_SLOW_FOLLOWER + _LAGGING),  # the ISR shrinks
     # Once the producer stops, the follower's fetches park and return after the wait: more fetches.
     ("broker", "replica.fetch.wait.max.ms"): Changes(

@@ -107,11 +107,11 @@ def test_what_the_model_does_not_reproduce_of_an_old_release_is_refused():
     data["producers"] = [{**BASE["producers"][0], "keys": None}]
     with pytest.raises(InvalidConfigurationError, match="sticky partitioner of Kafka 2.4-3.2"):
         Scenario.from_dict(data)
-    with pytest.raises(InvalidConfigurationError, match="ZooKeeper controller's failover"):
-        Scenario.from_dict({**BASE, "cluster": {**BASE["cluster"], "kafka_version": "3.9"},
-                            "faults": [{"at_ms": 10, "kind": "crash", "broker": 0}]})  # fmt: skip
     with pytest.raises(InvalidConfigurationError, match="rack-aware placement"):
         ClusterConfig(kafka_version="3.9", racks=("a", "b", "c"))
+    with pytest.raises(InvalidConfigurationError, match="it was removed in 4.0"):
+        load("4.0", broker={"zookeeper.session.timeout.ms": 6000})
+    assert load("2.4").broker.zookeeper_session_timeout_ms == 6000  # 18000 from 2.5 (KIP-537)
 
 
 def test_a_release_round_trips_through_to_dict_and_runs():

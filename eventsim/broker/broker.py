@@ -162,6 +162,7 @@ class Broker:
         if isr is not None:
             partition.take_isr(list(isr), now_ms)
         partition.alter = self.cluster.controller.alter_partition
+        partition.fenced = self.cluster.controller.fenced
         self.partitions[tp] = partition
         self.metadata_cache[tp] = (self.id, leader_epoch)
         self.cluster.leader_partition[tp] = partition

@@ -46,8 +46,8 @@ transactions) are errors that say so.
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):
 
-* failover: the cluster's ``controller_mode`` (``zookeeper``), the producer's
-  ``partitioner.availability.timeout.ms`` and the consumer's ``request.timeout.ms``;
+* failover: the producer's ``partitioner.availability.timeout.ms`` and the consumer's
+  ``request.timeout.ms``;
 * consumer groups: ``session.timeout.ms``, ``heartbeat.interval.ms``, ``max.poll.interval.ms``,
   ``enable.auto.commit`` (accepted as Kafka derives it: true for a group), ``auto.commit.interval.ms``
   and ``isolation.level`` (``read_committed``).

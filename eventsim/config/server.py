@@ -75,6 +75,7 @@ class BrokerConfig(PropertyConfig):
     replica_fetch_backoff_ms: int = 1000
     broker_heartbeat_interval_ms: int = 2000
     broker_session_timeout_ms: int = 9000
+    zookeeper_session_timeout_ms: int = 18000
     socket_request_max_bytes: int = 104857600
     fetch_max_bytes: int = 57671680
     compression_type: str = "producer"
@@ -117,6 +118,7 @@ class BrokerConfig(PropertyConfig):
         "replica_fetch_backoff_ms": int_prop(0),
         "broker_heartbeat_interval_ms": int_prop(1),
         "broker_session_timeout_ms": int_prop(1),
+        "zookeeper_session_timeout_ms": int_prop(1),
         "socket_request_max_bytes": int_prop(1),
         "fetch_max_bytes": int_prop(1024),
         "compression_type": Prop("choice", choices=BROKER_CODECS),

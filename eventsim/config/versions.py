@@ -69,6 +69,13 @@ _DEFAULTS: dict[tuple[str, str], list[tuple[tuple[int, int], object]]] = {
     ("producer", "retries"): [((0, 8), 0), ((2, 1), INT_MAX)],
     ("broker", "unclean.leader.election.enable"): [((0, 8), True), ((0, 11), False)],
     ("broker", "replica.lag.time.max.ms"): [((0, 8), 10000), ((2, 5), 30000)],
+    ("broker", "zookeeper.session.timeout.ms"): [((0, 8), 6000), ((2, 5), 18000)],
+}
+
+# Settings a release no longer has: (owner, property) -> (the release that removed it, the KIP, the value
+# that stands for its absence).
+_REMOVED: dict[tuple[str, str], tuple[tuple[int, int], str, object]] = {
+    ("broker", "zookeeper.session.timeout.ms"): ((4, 0), "KIP-500", 18000),
 }
 
 # Settings a release did not have: (owner, property) -> (the release that added it, the KIP, the value
@@ -123,6 +130,14 @@ def check_absent(owner: str, version: str, given: Mapping, path: str) -> None:
     """Refuse a setting ``version`` did not have, unless it holds the value standing for its absence."""
     v = parse_version(version)
     props = {_canonical(k): val for k, val in given.items()}
+    for (who, name), (removed, kip, absent) in _REMOVED.items():
+        if who == owner and name in props and v >= removed and not _same(props[name], absent):
+            raise InvalidConfigurationError(
+                f"{path}.{name}" if path else name,
+                props[name],
+                f"unset or {absent!r} (its absence)",
+                f"Kafka {version} has no {name}: it was removed in {removed[0]}.{removed[1]} ({kip})",
+            )
     for (who, name), (since, kip, absent) in _ADDED.items():
         if who != owner or name not in props or v >= since:
             continue

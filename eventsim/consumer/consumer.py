@@ -191,6 +191,7 @@ class KafkaConsumer:
         """Broker ``node``'s process died: the fetch in flight to it is lost, the metadata is refreshed,
         and ``poll()`` sends its fetches again."""
         self.in_flight.discard(node)
+        self.metadata.on_disconnect(node)
         self.metadata.request_update()
         self._wake_poll()
 

@@ -71,6 +71,7 @@ class QuorumController:
         self.fenced: set[int] = set()
         self.last_contact: dict[int, float] = {}
         self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
+        self._last_publish = 0.0  # when the latest change reaches the brokers
         self.heartbeats = False  # heartbeats are simulated once a fault can make a broker miss them
 
     # ------------------------------------------------------------------ topics
@@ -147,8 +148,9 @@ class QuorumController:
         """A broker asks to shut down: its leaderships and ISR places go first (it is fenced); returns
         when the last change reaches it, after which it may stop."""
         self.fenced.add(broker_id)
+        self._last_publish = self.env.now + self._commit_ms() + self.cluster.network.latency_ms
         self._move_away(broker_id)
-        return self.env.now + self._commit_ms() + self.cluster.network.latency_ms
+        return self._last_publish
 
     def _move_away(self, broker_id: int) -> None:
         now = self.env.now
@@ -175,7 +177,8 @@ class QuorumController:
             if reg.leader == NO_LEADER:
                 self._change(tp, reg, list(reg.isr), list(reg.elr), now)
             else:
-                self._publish_to(broker_id, tp, reg, now)  # it learns who leads and follows
+                _, publish = self._write(now, record=False)
+                self._publish_to(broker_id, tp, reg, publish)  # it learns who leads and follows
 
     # ------------------------------------------------------------------ elections
     def _acceptable(self, b: int) -> bool:
@@ -210,25 +213,35 @@ class QuorumController:
         reg.isr = isr
         reg.elr = elr
         reg.partition_epoch += 1
-        self._record(tp, reg, now)
+        record, publish = self._write(now)
+        self._record(tp, reg, record)
         for b in reg.replicas:
-            self._publish_to(b, tp, reg, now)
+            self._publish_to(b, tp, reg, publish)
+        if publish > self._last_publish:
+            self._last_publish = publish
 
     def _commit_ms(self) -> float:
         return 2.0 * self.cluster.network.latency_ms  # a round trip to the quorum's majority
 
-    def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, now: float) -> None:
-        at = now + self._commit_ms() + self.cluster.network.latency_ms
+    def _write(self, now: float, record: bool = True) -> tuple[float, float]:
+        """When a partition change decided ``now`` is in the metadata log, and when it reaches the brokers
+        (KRaft: the controller batches records and replicates them to the quorum; its per-partition work
+        is in memory and is taken as free)."""
+        return now, now + self._commit_ms() + self.cluster.network.latency_ms
+
+    def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, at: float) -> None:
         state = (reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.replicas))
         self.env.call_at(at, self.cluster.brokers[broker_id].apply_partition_change, tp, state)
 
     # ------------------------------------------------------------------ AlterPartition
     def alter_partition(self, tp, leader: int, leader_epoch: int, isr: list[int]) -> bool:
-        """A leader's ISR change; refused when sent under an old leader epoch (``FENCED_LEADER_EPOCH``)
-        or by a broker that no longer leads."""
+        """A leader's ISR change; refused when sent under an old leader epoch (``FENCED_LEADER_EPOCH``),
+        by a broker that no longer leads, or adding a fenced or shutting-down broker (KIP-841)."""
         reg = self.partitions[tp]
         if leader != reg.leader or leader_epoch != reg.leader_epoch:
             return False
+        if any(b not in reg.isr and b in self.fenced for b in isr):
+            return False  # INELIGIBLE_REPLICA (KIP-841): no fenced or shutting-down broker joins the ISR
         elr = list(reg.elr)
         if self.elr:
             if len(isr) < reg.min_isr:

@@ -143,6 +143,7 @@ class KafkaProducer:
 
     def on_broker_disconnected(self, node: int) -> None:
         """Broker ``node``'s process died and reset this producer's connection to it."""
+        self.metadata.on_disconnect(node)
         self.sender.on_node_disconnected(node)
 
     def connection(self, node: int) -> int:

@@ -26,6 +26,7 @@ cdef class Partition:
     cdef public dict remote
     cdef public list isr_history
     cdef public object alter
+    cdef public object fenced
 
     @cython.locals(r=ReplicaState, leo=cython.longlong)
     cpdef bint update_follower_fetch_state(self, long long broker, long long fetch_offset, double now_ms) except? -1

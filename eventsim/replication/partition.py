@@ -77,6 +77,7 @@ class Partition:
         # AlterPartition: ``alter(tp, leader, leader epoch, new ISR)`` commits an ISR change with the
         # controller, which refuses one from a leader it has replaced (None: always committed).
         self.alter = None
+        self.fenced = ()  # the controller's fenced (and shutting-down) brokers: not eligible for the ISR
 
     def take_isr(self, isr: list[int], now_ms: float) -> None:
         """The ISR as the controller has it (a new leadership, or a fenced follower removed). A follower
@@ -167,9 +168,13 @@ class Partition:
         hw = log.log_end_offset
         lag = self.lag_time_max_ms
         isr = self.isr
+        fenced = self.fenced
         for r in self.remote.values():
             leo = r.log_end_offset
-            if leo < hw and (now_ms - r.last_caught_up_ms <= lag or r.broker_id in isr):
+            # A follower out of the ISR but caught up lately holds the high watermark back while it may join
+            # (isReplicaIsrEligible: not a fenced or shutting-down broker).
+            b = r.broker_id
+            if leo < hw and (b in isr or (now_ms - r.last_caught_up_ms <= lag and b not in fenced)):
                 hw = leo
         if hw > log.high_watermark:
             log.high_watermark = hw

@@ -1,4 +1,8 @@
 # Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
+cimport cython
+
+from eventsim.protocol cimport FetchRequest
+
 
 cdef class Purgatory:
     cdef public object env
@@ -9,6 +13,15 @@ cdef class Purgatory:
     cdef public double _timer_at
     cdef public long long parked
 
+    cpdef _deadline(self, op, double expire_at_ms)
+
 
 cdef class DelayedFetchPurgatory(Purgatory):
-    pass
+    @cython.locals(watchers=dict, ws=list)
+    cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
+
+    @cython.locals(watchers=dict, ws=list)
+    cpdef _release(self, FetchRequest fetch)
+
+    @cython.locals(ws=list, fetch=FetchRequest)
+    cpdef check(self, tp, available_bytes)

@@ -78,6 +78,7 @@ class Station:
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
+        self.last_start = 0.0  # start of service of the latest booking (``reserve_end``)
 
     def add_stall(self, start_ms: float, end_ms: float) -> None:
         """The servers stop from ``start_ms`` to ``end_ms`` (a JVM pause, a stalled disk): service booked
@@ -126,6 +127,15 @@ class Station:
         return len(starts)
 
     def reserve(self, arrival_ms: float, service_ms: float) -> tuple[float, float]:
+        end = self.reserve_end(arrival_ms, service_ms)
+        return self.last_start, end
+
+    def reserve_end(self, arrival_ms: float, service_ms: float) -> float:
+        """``reserve`` returning only the end of service; its start is left in ``last_start``.
+
+        The request path books several stations per request and mostly needs only the end: this spares
+        it a tuple per booking.
+        """
         free = self._free
         first = free[0]
         start = arrival_ms if arrival_ms >= first else first
@@ -138,16 +148,21 @@ class Station:
         else:
             heapq.heapreplace(free, end)
         if start > arrival_ms:
-            self._wait_iv += (arrival_ms, start)
+            iv = self._wait_iv
+            iv.append(arrival_ms)
+            iv.append(start)
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
-            if len(self._wait_iv) > FOLD_AT:
-                self._fold(self._waiting, self._wait_iv)
+            if len(iv) > FOLD_AT:
+                self._fold(self._waiting, iv)
         if service_ms > 0.0:
-            self._busy_iv += (start, end)
-            if len(self._busy_iv) > FOLD_AT:
-                self._fold(self._busy, self._busy_iv)
-        return start, end
+            iv = self._busy_iv
+            iv.append(start)
+            iv.append(end)
+            if len(iv) > FOLD_AT:
+                self._fold(self._busy, iv)
+        self.last_start = start
+        return end
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""

@@ -10,8 +10,10 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   (``(time, priority, id, fn, args)``: no event object), which :meth:`Environment.step` runs
   directly, without SimPy's callback list. It is a timer, not something a process can ``yield`` on.
   Request pipelines (a produce request crossing NIC, network thread, request queue and I/O thread)
-  use it so that each *request* costs a handful of events and no generator resumption; behaviour
-  with a long life (the producer's ``Sender``, a consumer's poll loop) stays a generator process.
+  use it so that each *request* costs a handful of events and no generator resumption. A consumer's
+  poll loop, woken by every fetch response, is such a chain of timers too; :meth:`Environment.call_soon`
+  starts one where SimPy would start a process (ahead of the events already due now), so a loop kept
+  as timers runs in the same order, with the same number of events, as it would as a process.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL, EmptySchedule, EventPriority, StopSimulation
+from simpy.core import NORMAL, URGENT, EmptySchedule, EventPriority, StopSimulation
 
 __all__ = ["Environment", "RandomStreams"]
 
@@ -74,6 +76,12 @@ class Environment(simpy.Environment):
         self.events_scheduled += 1
         at = self._now + (delay_ms if delay_ms > 0.0 else 0.0)
         heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
+        a new process's first step (SimPy's ``Initialize`` event is urgent)."""
+        self.events_scheduled += 1
+        heappush(self._queue, (self._now, URGENT, next(self._eid), fn, args))
 
     def step(self) -> None:
         """Process the next heap entry: a timer (five fields) runs its function; an event is SimPy's."""

@@ -165,8 +165,12 @@ class WindowedHistogram(_Windowed):
             rel = w - lo
             cnt[lo:n] += np.bincount(rel, minlength=m)
             sm[lo:n] += np.bincount(rel, weights=v, minlength=m)
-            np.minimum.at(mn, w, v)
-            np.maximum.at(mx, w, v)
+            # Extremes per run of equal windows (times mostly come in order, so runs are long), then per
+            # window: np.minimum.at over every value is far slower and gives the same values.
+            starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
+            ws = w[starts]
+            np.minimum.at(mn, ws, np.minimum.reduceat(v, starts))
+            np.maximum.at(mx, ws, np.maximum.reduceat(v, starts))
         self._pending.append((w * NUM_BUCKETS + b, None))
         self._pending_size += v.size
         self._after_record(hi)

@@ -57,5 +57,9 @@ cdef class Broker:
     @cython.locals(now=double, sent=double)
     cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window=*) except? -1.0
 
-    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint)
+    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
+                   max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
+                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=dict)
     cpdef _respond_fetch(self, FetchRequest fetch)
+
+    cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)

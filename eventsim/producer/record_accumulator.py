@@ -259,7 +259,9 @@ class RecordAccumulator:
         cum = pq.cum_bytes
         base = cum[h - 1] if h else pq.cum_bytes_base
         limit = self.fill_limit
-        j = bisect_right(cum, base + limit, h, n)
+        # Searched with a whole number of bytes (the sums are whole): the same index, and comparisons of
+        # ints with ints, which are cheaper than of a float with ints.
+        j = bisect_right(cum, int(base + limit), h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j

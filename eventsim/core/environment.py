@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import simpy
 from simpy.core import NORMAL, URGENT, EmptySchedule, EventPriority, StopSimulation
+from simpy.events import Event
 
 __all__ = ["Environment", "RandomStreams"]
 
@@ -83,6 +84,52 @@ class Environment(simpy.Environment):
         self.events_scheduled += 1
         heappush(self._queue, (self._now, URGENT, next(self._eid), fn, args))
 
+    @property
+    def now(self) -> float:
+        """The current simulated time in ms (SimPy's ``now``)."""
+        return self._now
+
+    def run(self, until: Any = None) -> Any:
+        """SimPy's ``Environment.run`` (same ``until`` rules and results), stepping in its own loop."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                # Scheduled before all regular events at that time, as SimPy does.
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:
+                return until.value  # already processed
+            until.callbacks.append(StopSimulation.callback)
+        try:
+            self._steps()
+        except StopSimulation as exc:
+            return exc.args[0]  # the until event's value
+        except EmptySchedule:
+            if until is not None:
+                assert not until.triggered
+                raise RuntimeError(
+                    f'No scheduled events left but "until" event was not triggered: {until}'
+                ) from None
+        return None
+
+    def _steps(self) -> None:
+        """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run."""
+        queue = self._queue
+        while True:
+            try:
+                entry = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
+            self._now = entry[0]
+            if len(entry) == 5:
+                entry[3](*entry[4])
+            else:
+                self._process(entry[3])
+
     def step(self) -> None:
         """Process the next heap entry: a timer (five fields) runs its function; an event is SimPy's."""
         try:
@@ -93,7 +140,10 @@ class Environment(simpy.Environment):
         if len(entry) == 5:
             entry[3](*entry[4])
             return
-        event = entry[3]
+        self._process(entry[3])
+
+    def _process(self, event) -> None:
+        """Run a SimPy event's callbacks, as ``simpy.Environment.step`` does."""
         callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:

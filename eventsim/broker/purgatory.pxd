@@ -8,12 +8,15 @@ cdef class Purgatory:
     cdef public object env
     cdef public object _complete
     cdef public dict watchers
+    cdef public object _in_order
     cdef public list _deadlines
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
 
     cpdef _deadline(self, op, double expire_at_ms)
+
+    cpdef tuple _first(self)
 
 
 cdef class DelayedFetchPurgatory(Purgatory):

@@ -68,10 +68,10 @@ class Environment(simpy.Environment):
 
     def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
-        delay = when_ms - self._now
+        now = self._now
+        delay = when_ms - now
         self.events_scheduled += 1
-        at = self._now + (delay if delay > 0.0 else 0.0)
-        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+        heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         self.events_scheduled += 1

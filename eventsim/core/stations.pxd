@@ -4,8 +4,11 @@ cimport cython
 
 cdef class _WindowMax:
     cdef public double window_ms
-    cdef public object values
+    cdef public list values
     cdef public Py_ssize_t n
+
+    @cython.locals(i=Py_ssize_t, values=list)
+    cpdef observe(self, t_ms, Py_ssize_t level)
 
 
 cdef class Station:

@@ -31,27 +31,26 @@ FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-w
 
 
 class _WindowMax:
-    """Per-window maximum of an integer level observed at arrivals (growable array)."""
+    """Per-window maximum of an integer level observed at arrivals (a list grown as windows come)."""
 
     def __init__(self, window_ms: float):
         self.window_ms = float(window_ms)
-        self.values = np.zeros(64, dtype=np.int64)
+        self.values: list[int] = []
         self.n = 0
 
     def observe(self, t_ms: float, level: int) -> None:
         i = int(t_ms // self.window_ms)
-        if i >= self.values.size:
-            grown = np.zeros(max(i + 1, 2 * self.values.size), dtype=np.int64)
-            grown[: self.values.size] = self.values
-            self.values = grown
-        if level > self.values[i]:
-            self.values[i] = level
+        values = self.values
+        if i >= len(values):
+            values.extend([0] * (i + 1 - len(values)))
+        if level > values[i]:
+            values[i] = level
         if i + 1 > self.n:
             self.n = i + 1
 
     def per_window(self, windows: int) -> np.ndarray:
         out = np.zeros(windows, dtype=np.int64)
-        k = min(windows, self.values.size)
+        k = min(windows, len(self.values))
         out[:k] = self.values[:k]
         return out
 

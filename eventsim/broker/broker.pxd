@@ -8,7 +8,7 @@ from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.log.log_manager cimport LogManager
 from eventsim.network cimport Host
-from eventsim.protocol cimport FetchRequest, RecordBatch
+from eventsim.protocol cimport FetchRequest, ProduceRequest, RecordBatch
 
 
 cdef class Broker:
@@ -40,6 +40,11 @@ cdef class Broker:
     cdef public list stalls
 
     cpdef handle_produce(self, req)
+
+    @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
+                   nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,
+                   flushing=bint)
+    cpdef _book_produce(self, ProduceRequest req)
 
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint)
     cpdef _append(self, req, long long epoch, double booked_ms)

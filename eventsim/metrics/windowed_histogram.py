@@ -141,6 +141,11 @@ class WindowedHistogram(_Windowed):
                 raise ValueError(f"repeats must give one count >= 0 per time, summing to {v.size} values")
             if v.size == 0:
                 return
+            first = t[0] // self.window_ms
+            if first == t[-1] // self.window_ms and (t[1:] >= t[:-1]).all():
+                # Times in order within one window (floor division is monotonic): every value is in it.
+                self._record_window(int(first), v)
+                return
             w = np.repeat(self._windows(t), r)
         else:
             if t.size != v.size:
@@ -174,6 +179,20 @@ class WindowedHistogram(_Windowed):
         self._pending.append((w * NUM_BUCKETS + b, None))
         self._pending_size += v.size
         self._after_record(hi)
+
+    def _record_window(self, w: int, v: np.ndarray) -> None:
+        """``record`` of values ``v`` (validated, not empty) that all fall in window ``w``."""
+        b = _index_unchecked(v)
+        n = w + 1
+        cnt, sm = self._count.ensure(n), self._sum.ensure(n)
+        mn, mx = self._min.ensure(n), self._max.ensure(n)
+        cnt[w] += v.size
+        sm[w] += float(np.sum(v))
+        mn[w] = min(mn[w], float(v.min()))
+        mx[w] = max(mx[w], float(v.max()))
+        self._pending.append((b + w * NUM_BUCKETS, None))
+        self._pending_size += v.size
+        self._after_record(w)
 
     def _record_scalar(self, t: float, v: float) -> None:
         if not (0.0 <= v < math.inf):

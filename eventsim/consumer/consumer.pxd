@@ -31,6 +31,9 @@ cdef class KafkaConsumer:
     @cython.locals(b=RecordBatch)
     cpdef on_fetch_response(self, fetch, data)
 
+    @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list)
+    cpdef send_fetches(self)
+
     @cython.locals(n=Py_ssize_t, now=double, busy=double)
     cpdef _poll(self)
 

@@ -111,15 +111,13 @@ class KafkaConsumer:
             return  # a fetch is already out to every leader
         buffered = self.buffered_tps
         positions = self.positions
-        now = None
+        now = self.env.now
         for node, tps in self.by_node.items():
             if node in in_flight:
                 continue
             parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
             if not parts:
                 continue
-            if now is None:
-                now = self.env.now
             broker = self.cluster.brokers[node]
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
             fetch.window = self._window

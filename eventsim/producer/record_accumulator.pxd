@@ -47,8 +47,8 @@ cdef class RecordAccumulator:
     @cython.locals(old=double, new=double, cur=double)
     cpdef _update(self, PartitionQueue pq)
 
-    @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, limit=double, full_ms=double, linger_at=double,
-                   e=TxnPartitionEntry)
+    @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
+                   linger_at=double, e=TxnPartitionEntry)
     cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,

@@ -18,7 +18,7 @@ cdef class Network:
     cdef public double latency_ms
 
     @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
-                   delivered=double, start=double, paced=double)
+                   delivered=double, start=double, paced=double, rx=Station)
     cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
                          double stream_ms=*)
 

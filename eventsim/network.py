@@ -67,10 +67,12 @@ class Network:
         and when the receiver has all of it.
         """
         lat = self.latency_ms
-        _, tx_end = src.tx.reserve(t_ms, nbytes / src.rate)
+        tx_end = src.tx.reserve_end(t_ms, nbytes / src.rate)
         tx_start = tx_end - nbytes / src.rate
         arrive = tx_start + lat
-        rx_start, rx_end = dst.rx.reserve(arrive, nbytes / dst.rate)
+        rx = dst.rx
+        rx_end = rx.reserve_end(arrive, nbytes / dst.rate)
+        rx_start = rx.last_start
         src.bytes_out += nbytes
         dst.bytes_in += nbytes
         delivered = tx_end + lat

@@ -98,6 +98,8 @@ def varint_size(values: np.ndarray) -> np.ndarray:
     """Bytes of Kafka's zig-zag varint encoding of each (signed) int in ``values``."""
     v = np.asarray(values, dtype=np.int64)
     zz = ((v << 1) ^ (v >> 63)).view(np.uint64)  # zig-zag: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
+    if zz.size and zz.max() < _VARINT_LIMITS[1]:  # the usual sizes and lengths: one or two bytes each
+        return (zz >= _VARINT_LIMITS[0]).astype(np.int64) + 1
     return np.searchsorted(_VARINT_LIMITS, zz, side="right").astype(np.int64) + 1
 
 

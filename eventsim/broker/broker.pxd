@@ -8,7 +8,7 @@ from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.log.log_manager cimport LogManager
 from eventsim.network cimport Host
-from eventsim.protocol cimport FetchRequest, RecordBatch
+from eventsim.protocol cimport FetchRequest, ProduceRequest, RecordBatch
 
 
 cdef class Broker:
@@ -46,6 +46,11 @@ cdef class Broker:
 
     cpdef handle_produce(self, req)
 
+    @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
+                   nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,
+                   flushing=bint)
+    cpdef _book_produce(self, ProduceRequest req)
+
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint)
     cpdef _append(self, req, long long epoch, double booked_ms)
 
@@ -62,5 +67,9 @@ cdef class Broker:
     @cython.locals(now=double, sent=double)
     cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window=*) except? -1.0
 
-    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint)
+    @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
+                   max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
+                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=dict)
     cpdef _respond_fetch(self, FetchRequest fetch)
+
+    cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)

@@ -1,14 +1,30 @@
 # Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
+cimport cython
+
+from eventsim.protocol cimport FetchRequest
+
 
 cdef class Purgatory:
     cdef public object env
     cdef public object _complete
     cdef public dict watchers
+    cdef public object _in_order
     cdef public list _deadlines
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
 
+    cpdef _deadline(self, op, double expire_at_ms)
+
+    cpdef tuple _first(self)
+
 
 cdef class DelayedFetchPurgatory(Purgatory):
-    pass
+    @cython.locals(watchers=dict, ws=list)
+    cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
+
+    @cython.locals(watchers=dict, ws=list)
+    cpdef _release(self, FetchRequest fetch)
+
+    @cython.locals(ws=list, fetch=FetchRequest)
+    cpdef check(self, tp, available_bytes)

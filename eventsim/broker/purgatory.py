@@ -28,8 +28,9 @@ from collections import deque
 class Purgatory:
     """Operations parked by partition, with one expiry timer for the whole purgatory.
 
-    Kafka's purgatory keeps a timing wheel; here a heap of deadlines and a single pending timer event do
-    the same job, so an operation completed early costs no event of its own. Subclasses say when an
+    Kafka's purgatory keeps a timing wheel; here a queue of deadlines (a heap for the few that come out
+    of order) and a single pending timer event do the same job, so an operation completed early costs no
+    event of its own. Subclasses say when an
     operation is finished (``_finished``) and what its expiry does (``_on_expiry``).
     """
 
@@ -37,7 +38,11 @@ class Purgatory:
         self.env = env
         self._complete = complete  # callback that answers a completed operation
         self.watchers: dict = {}  # partition -> the operations parked on it
-        self._deadlines: list = []  # heap of (expire_at_ms, seq, operation)
+        # (expire_at_ms, seq, operation) of the parked operations: those that come in deadline order (the
+        # usual case) queue in ``_in_order``, the others in the heap ``_deadlines``; expiry takes the
+        # earlier head of the two, so operations expire in (deadline, seq) order as from one heap.
+        self._in_order: deque = deque()
+        self._deadlines: list = []
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
@@ -46,23 +51,42 @@ class Purgatory:
         """``op`` expires at ``expire_at_ms`` unless finished before."""
         self.parked += 1
         self._seq += 1
-        heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
+        q = self._in_order
+        if not q or q[-1][0] <= expire_at_ms:
+            q.append((expire_at_ms, self._seq, op))
+        else:
+            heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
             self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
+
+    def _first(self):
+        """The parked entry that expires first (None when none is left)."""
+        q = self._in_order
+        dl = self._deadlines
+        if q:
+            return dl[0] if dl and dl[0] < q[0] else q[0]
+        return dl[0] if dl else None
 
     def _expire(self, when_ms: float) -> None:
         if when_ms != self._timer_at:
             return  # superseded by an earlier timer
         self._timer_at = math.inf
         now = self.env.now
-        dl = self._deadlines
-        while dl and (dl[0][0] <= now or self._finished(dl[0][2])):
-            _, _, op = heapq.heappop(dl)
+        while True:
+            first = self._first()
+            if first is None or not (first[0] <= now or self._finished(first[2])):
+                break
+            if self._deadlines and self._deadlines[0] is first:
+                heapq.heappop(self._deadlines)
+            else:
+                self._in_order.popleft()
+            op = first[2]
             if not self._finished(op):
                 self._on_expiry(op)
-        if dl:
-            self._timer_at = dl[0][0]
+        first = self._first()
+        if first is not None:
+            self._timer_at = first[0]
             self.env.call_at(self._timer_at, self._expire, self._timer_at)
 
     def _finished(self, op) -> bool:

@@ -16,7 +16,7 @@ cdef class SocketServer:
     cdef public dict muted
     cdef public long long connections
 
-    @cython.locals(proc=Station, parsed=double, queued=double, start=double, end=double)
+    @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
     cpdef tuple admit(self, conn, double now, double service_ms)
 
     cpdef bint mute(self, conn, int kind, req) except? -1

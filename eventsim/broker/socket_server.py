@@ -62,9 +62,11 @@ class SocketServer:
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
         proc = self.processors[conn % len(self.processors)]
-        _, parsed = proc.reserve(now, self.profile.network_thread_cpu_ms)
+        parsed = proc.reserve_end(now, self.profile.network_thread_cpu_ms)
         queued = self.request_queue.admit(parsed)
-        start, end = self.handlers.reserve(queued, service_ms)
+        handlers = self.handlers
+        end = handlers.reserve_end(queued, service_ms)
+        start = handlers.last_start
         self.request_queue.started(start)
         return queued, start, end
 
@@ -95,7 +97,7 @@ class SocketServer:
     ) -> float:
         """The response leaves through ``conn``'s processor and the NICs; returns when it is delivered."""
         proc = self.processors[conn % len(self.processors)]
-        _, sent = proc.reserve(now, cpu_ms)
+        sent = proc.reserve_end(now, cpu_ms)
         self.unmute(conn, sent)
         if nbytes <= CONTROL_BYTES:
             return self.network.control(self.host, host, sent, nbytes)

@@ -21,16 +21,26 @@ cdef class KafkaConsumer:
     cdef public dict buffered_tps
     cdef public set in_flight
     cdef public dict _conn
-    cdef public object _data
     cdef public double _retry_at
     cdef public long long skipped
     cdef public long long rewinds
+    cdef public bint _blocked
+    cdef public double _busy_until
+    cdef public object _fixed_ms
     cdef public object _polled
     cdef public object rng_processing
     cdef public double _window
 
     @cython.locals(b=RecordBatch)
     cpdef on_fetch_response(self, fetch, data)
+
+    @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list)
+    cpdef send_fetches(self)
+
+    @cython.locals(n=Py_ssize_t, now=double, busy=double)
+    cpdef _poll(self)
+
+    cpdef _on_data(self)
 
     @cython.locals(b=RecordBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t)
     cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

@@ -9,8 +9,8 @@ returning, sends the next fetches (pipelining). The application then processes t
 again. A new assignment starts at ``auto.offset.reset`` (``latest``: the log end; ``earliest``: the log
 start) when there is no committed offset.
 
-What is modelled: exactly that loop as a SimPy process (``poll_loop``); fetched batches stay numpy
-columns; processing time is drawn per record from the scenario's distribution and summed per poll.
+What is modelled: exactly that loop (``_poll``), as callbacks on the simulation clock; fetched batches
+stay numpy columns; processing time is drawn per record from the scenario's distribution and summed per poll.
 End-to-end latency is measured when ``poll()`` hands a record to the application (``consume_ms`` −
 ``create_ms``), as the OpenMessaging Benchmark does. The consumer's position (``consumed_positions``,
 Kafka's ``position()``: the next offset ``poll()`` will hand out) is read once per metrics window for the
@@ -74,7 +74,9 @@ class KafkaConsumer:
         self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
-        self._data = None  # the event a blocked poll() waits on
+        self._blocked = False  # poll() waits for a fetch response
+        self._busy_until = 0.0  # when the application finishes the records of the last poll()
+        self._fixed_ms = None  # the processing time per record when it is fixed (None: drawn)
         self._retry_at = 0.0  # when fetches that could not be sent are tried again
         self.skipped = 0  # offsets poll() jumped over (records the log no longer had)
         self.rewinds = 0  # positions reset below where poll() had come (offsets handed out again)
@@ -86,7 +88,7 @@ class KafkaConsumer:
             cluster.log(tp).register_reader(self, 0)
 
     def start(self) -> None:
-        self.env.process(self.poll_loop())
+        self.env.call_soon(self._begin)  # scheduled where a new process would start
         self.env.process(self.metadata.refresh_loop())
 
     def _in_flight_count(self, node: int) -> int:
@@ -116,15 +118,13 @@ class KafkaConsumer:
             return  # a fetch is already out to every leader
         buffered = self.buffered_tps
         positions = self.positions
-        now = None
+        now = self.env.now
         for node, tps in self.by_node.items():
             if node in in_flight:
                 continue
             parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
             if not parts:
                 continue
-            if now is None:
-                now = self.env.now
             if node < 0 or not self.cluster.brokers[node].running:
                 self.metadata.request_update()  # no leader known, or the connection is refused
                 self._retry_later(now)
@@ -168,9 +168,9 @@ class KafkaConsumer:
             positions[tp] = pos
             logs[tp].advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
-        ev = self._data
-        if ev is not None and not ev.triggered:
-            ev.succeed()
+        if self._blocked:
+            self._blocked = False
+            self.env.call_later(0.0, self._on_data)
 
     def _reset_positions(self, tps, logs) -> None:
         """``OFFSET_OUT_OF_RANGE``: the position is past the log end (the log lost records in an unclean
@@ -203,9 +203,9 @@ class KafkaConsumer:
             self.env.call_at(self._retry_at, self._wake_poll)
 
     def _wake_poll(self) -> None:
-        ev = self._data
-        if ev is not None and not ev.triggered:
-            ev.succeed()
+        if self._blocked:  # poll() is blocked in the network client: it sends its fetches again
+            self._blocked = False
+            self.env.call_later(0.0, self._on_data)
 
     def consumed_positions(self) -> dict:
         """Kafka's ``position(tp)`` of each assigned partition: the offset of the next record ``poll()``
@@ -265,12 +265,17 @@ class KafkaConsumer:
             n += k
         return n
 
-    def poll_loop(self):
-        """The application's loop: ``poll()``, then process the records, then ``poll()`` again."""
+    def _begin(self) -> None:
+        """The application starts: at ``start_ms`` it positions itself and calls ``poll()`` the first time."""
         env = self.env
-        spec = self.spec
-        if spec.start_ms > env.now:
-            yield env.timeout(spec.start_ms - env.now)
+        start_ms = self.spec.start_ms
+        if start_ms > env.now:
+            env.call_later(start_ms - env.now, self._position)
+        else:
+            self._position()
+
+    def _position(self) -> None:
+        env = self.env
         reset = self.config.auto_offset_reset
         for tp in self.assignment:
             log = self.cluster.brokers[self.metadata.leader_for(tp)].logs[tp]
@@ -278,18 +283,27 @@ class KafkaConsumer:
             pos = log.log_start_offset if reset == "earliest" else log.high_watermark
             self.positions[tp] = pos
             log.advance_reader(self, pos)
+        dist = self.spec.processing_ms
+        self._fixed_ms = float(dist.params["value"]) if dist.kind == "fixed" else None
+        self._busy_until = env.now
+        self._poll()
+
+    def _poll(self) -> None:
+        """The application's loop: ``poll()``, then process the records, then ``poll()`` again.
+
+        ``poll()`` hands out what is buffered; with nothing buffered it blocks in the network client until
+        a fetch response arrives (``_on_data``). The loop is a chain of callbacks on the kernel's clock
+        rather than a generator process: it is woken once per fetch response, and a wake-up then costs a
+        function call instead of an event object and a generator resumption.
+        """
+        env = self.env
         max_records = self.config.max_poll_records
-        dist = spec.processing_ms
-        fixed = float(dist.params["value"]) if dist.kind == "fixed" else None
-        busy_until = env.now  # when the application finishes the records of the last poll()
+        fixed = self._fixed_ms
         while True:
-            while not self.buffer:
-                # poll() blocks in the network client until a fetch response arrives.
+            if not self.buffer:
                 self.send_fetches()
-                self._data = env.event()
-                yield self._data
-                if env.now < busy_until:  # it came while the application was still processing
-                    yield env.timeout(busy_until - env.now)
+                self._blocked = True  # until a fetch response arrives
+                return
             now = env.now
             n = self._take(max_records, now)
             self.send_fetches()  # pipelining: the next fetches go out before the records are processed
@@ -297,11 +311,20 @@ class KafkaConsumer:
                 processing = fixed
                 busy = fixed * n
             else:
-                processing = dist.sample(self.rng_processing, n)
+                processing = self.spec.processing_ms.sample(self.rng_processing, n)
                 busy = float(processing.sum())
             self.recorder.consumed(self._polled, n, processing)
-            busy_until = now + busy
+            self._busy_until = now + busy
             if busy > 0 and self.buffer:
-                yield env.timeout(busy)
+                env.call_later(busy, self._poll)
+                return
             # With nothing buffered (and so a fetch out to every leader) the wait for the next response
             # overlaps the processing: the loop only sleeps through what is left of it once data comes.
+
+    def _on_data(self) -> None:
+        """A fetch response woke the blocked ``poll()``: it returns once the application is free."""
+        env = self.env
+        if env.now < self._busy_until:  # it came while the application was still processing
+            env.call_later(self._busy_until - env.now, self._poll)
+        else:
+            self._poll()

@@ -10,8 +10,10 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   (``(time, priority, id, fn, args)``: no event object), which :meth:`Environment.step` runs
   directly, without SimPy's callback list. It is a timer, not something a process can ``yield`` on.
   Request pipelines (a produce request crossing NIC, network thread, request queue and I/O thread)
-  use it so that each *request* costs a handful of events and no generator resumption; behaviour
-  with a long life (the producer's ``Sender``, a consumer's poll loop) stays a generator process.
+  use it so that each *request* costs a handful of events and no generator resumption. A consumer's
+  poll loop, woken by every fetch response, is such a chain of timers too; :meth:`Environment.call_soon`
+  starts one where SimPy would start a process (ahead of the events already due now), so a loop kept
+  as timers runs in the same order, with the same number of events, as it would as a process.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL, EmptySchedule, EventPriority, StopSimulation
+from simpy.core import NORMAL, URGENT, EmptySchedule, EventPriority, StopSimulation
+from simpy.events import Event
 
 __all__ = ["Environment", "RandomStreams"]
 
@@ -65,15 +68,67 @@ class Environment(simpy.Environment):
 
     def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
-        delay = when_ms - self._now
+        now = self._now
+        delay = when_ms - now
         self.events_scheduled += 1
-        at = self._now + (delay if delay > 0.0 else 0.0)
-        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+        heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         self.events_scheduled += 1
         at = self._now + (delay_ms if delay_ms > 0.0 else 0.0)
         heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+
+    def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
+        a new process's first step (SimPy's ``Initialize`` event is urgent)."""
+        self.events_scheduled += 1
+        heappush(self._queue, (self._now, URGENT, next(self._eid), fn, args))
+
+    @property
+    def now(self) -> float:
+        """The current simulated time in ms (SimPy's ``now``)."""
+        return self._now
+
+    def run(self, until: Any = None) -> Any:
+        """SimPy's ``Environment.run`` (same ``until`` rules and results), stepping in its own loop."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                # Scheduled before all regular events at that time, as SimPy does.
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:
+                return until.value  # already processed
+            until.callbacks.append(StopSimulation.callback)
+        try:
+            self._steps()
+        except StopSimulation as exc:
+            return exc.args[0]  # the until event's value
+        except EmptySchedule:
+            if until is not None:
+                assert not until.triggered
+                raise RuntimeError(
+                    f'No scheduled events left but "until" event was not triggered: {until}'
+                ) from None
+        return None
+
+    def _steps(self) -> None:
+        """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run."""
+        queue = self._queue
+        while True:
+            try:
+                entry = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
+            self._now = entry[0]
+            if len(entry) == 5:
+                entry[3](*entry[4])
+            else:
+                self._process(entry[3])
 
     def step(self) -> None:
         """Process the next heap entry: a timer (five fields) runs its function; an event is SimPy's."""
@@ -85,7 +140,10 @@ class Environment(simpy.Environment):
         if len(entry) == 5:
             entry[3](*entry[4])
             return
-        event = entry[3]
+        self._process(entry[3])
+
+    def _process(self, event) -> None:
+        """Run a SimPy event's callbacks, as ``simpy.Environment.step`` does."""
         callbacks, event.callbacks = event.callbacks, None
         try:
             for callback in callbacks:

@@ -4,8 +4,11 @@ cimport cython
 
 cdef class _WindowMax:
     cdef public double window_ms
-    cdef public object values
+    cdef public list values
     cdef public Py_ssize_t n
+
+    @cython.locals(i=Py_ssize_t, values=list)
+    cpdef observe(self, t_ms, Py_ssize_t level)
 
 
 cdef class Station:
@@ -19,9 +22,15 @@ cdef class Station:
     cdef public _WindowMax max_queue
     cdef public object _starts
     cdef public list _stalls
+    cdef public double last_start
 
-    @cython.locals(free=list, first=double, start=double, end=double)
+    @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
+
+    @cython.locals(free=list, first=double, start=double, end=double, iv=list)
+    cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
+
+    cpdef Py_ssize_t queue_length(self, double t_ms) except? -1
 
 
 cdef class BoundedQueue:
@@ -29,3 +38,7 @@ cdef class BoundedQueue:
     cdef public object _starts
     cdef public double blocked_ms
     cdef public Py_ssize_t full_events
+
+    cpdef double admit(self, double t_ms) except? -1.0
+
+    cpdef started(self, double start_ms)

@@ -31,27 +31,26 @@ FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-w
 
 
 class _WindowMax:
-    """Per-window maximum of an integer level observed at arrivals (growable array)."""
+    """Per-window maximum of an integer level observed at arrivals (a list grown as windows come)."""
 
     def __init__(self, window_ms: float):
         self.window_ms = float(window_ms)
-        self.values = np.zeros(64, dtype=np.int64)
+        self.values: list[int] = []
         self.n = 0
 
     def observe(self, t_ms: float, level: int) -> None:
         i = int(t_ms // self.window_ms)
-        if i >= self.values.size:
-            grown = np.zeros(max(i + 1, 2 * self.values.size), dtype=np.int64)
-            grown[: self.values.size] = self.values
-            self.values = grown
-        if level > self.values[i]:
-            self.values[i] = level
+        values = self.values
+        if i >= len(values):
+            values.extend([0] * (i + 1 - len(values)))
+        if level > values[i]:
+            values[i] = level
         if i + 1 > self.n:
             self.n = i + 1
 
     def per_window(self, windows: int) -> np.ndarray:
         out = np.zeros(windows, dtype=np.int64)
-        k = min(windows, self.values.size)
+        k = min(windows, len(self.values))
         out[:k] = self.values[:k]
         return out
 
@@ -78,6 +77,7 @@ class Station:
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
+        self.last_start = 0.0  # start of service of the latest booking (``reserve_end``)
 
     def add_stall(self, start_ms: float, end_ms: float) -> None:
         """The servers stop from ``start_ms`` to ``end_ms`` (a JVM pause, a stalled disk): service booked
@@ -126,6 +126,15 @@ class Station:
         return len(starts)
 
     def reserve(self, arrival_ms: float, service_ms: float) -> tuple[float, float]:
+        end = self.reserve_end(arrival_ms, service_ms)
+        return self.last_start, end
+
+    def reserve_end(self, arrival_ms: float, service_ms: float) -> float:
+        """``reserve`` returning only the end of service; its start is left in ``last_start``.
+
+        The request path books several stations per request and mostly needs only the end: this spares
+        it a tuple per booking.
+        """
         free = self._free
         first = free[0]
         start = arrival_ms if arrival_ms >= first else first
@@ -138,16 +147,21 @@ class Station:
         else:
             heapq.heapreplace(free, end)
         if start > arrival_ms:
-            self._wait_iv += (arrival_ms, start)
+            iv = self._wait_iv
+            iv.append(arrival_ms)
+            iv.append(start)
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
-            if len(self._wait_iv) > FOLD_AT:
-                self._fold(self._waiting, self._wait_iv)
+            if len(iv) > FOLD_AT:
+                self._fold(self._waiting, iv)
         if service_ms > 0.0:
-            self._busy_iv += (start, end)
-            if len(self._busy_iv) > FOLD_AT:
-                self._fold(self._busy, self._busy_iv)
-        return start, end
+            iv = self._busy_iv
+            iv.append(start)
+            iv.append(end)
+            if len(iv) > FOLD_AT:
+                self._fold(self._busy, iv)
+        self.last_start = start
+        return end
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""

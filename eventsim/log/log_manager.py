@@ -54,7 +54,7 @@ class LogManager:
         backlog = (disk._free[0] - end) * rate
         if backlog > self.dirty_limit_bytes:
             end += (backlog - self.dirty_limit_bytes) / rate
-        disk.reserve(end, nbytes / rate)
+        disk.reserve_end(end, nbytes / rate)
         return end
 
     def flush(self, log, nbytes: int, count: int, end: float, rate: float) -> float:

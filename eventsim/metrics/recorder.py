@@ -57,6 +57,9 @@ CONSUME_STAGES = ("fetch_wait", "poll", "processing")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 FLUSH_VALUES = 1 << 16  # buffered records before they are folded into the histograms
 FLUSH_BATCHES = 4096
+# Per acknowledged request (Recorder._acked): ack time, send, queued, handler start, appended (done), the
+# acks flag (1.0; 0.0 for acks=0), the append time for the records frame, and when it was replicated.
+ACKED_FIELDS = 8
 
 
 class TopicMetrics:
@@ -126,7 +129,7 @@ class Recorder:
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
         self.history = None  # eventsim.checker.History when the run keeps its records' history
-        self._acked: list[tuple] = []  # per acknowledged request: its stage times
+        self._acked: list[float] = []  # per acknowledged request, its ACKED_FIELDS times, one after another
         self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
         self._acked_batches: list = []  # the batches themselves (their record columns)
         self._unanswered: list = []  # acks=0 requests among them: (row, request)
@@ -192,11 +195,11 @@ class Recorder:
         """``batches`` of ``req`` were acknowledged at ``now``; folded in bulk by ``_flush_acked``."""
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
             # The broker's append time (for the records frame) may not be known yet: read when folded.
-            self._acked.append((now, req.send_ms, now, now, now, 0.0, math.nan, now))
-            self._unanswered.append((len(self._acked) - 1, req))
+            self._acked += (now, req.send_ms, now, now, now, 0.0, math.nan, now)
+            self._unanswered.append((len(self._acked) // ACKED_FIELDS - 1, req))
         else:
             times = (req.send_ms, req.queue_ms, req.start_ms, req.done_ms)
-            self._acked.append((now, *times, 1.0, req.done_ms, req.replicated_ms))
+            self._acked += (now, *times, 1.0, req.done_ms, req.replicated_ms)
         self._acked_per_request.append(len(batches))
         self._acked_batches += batches
         if self.history is not None:
@@ -207,7 +210,7 @@ class Recorder:
     def _flush_acked(self) -> None:
         if not self._acked:
             return
-        per_request = np.array(self._acked, dtype=np.float64)
+        per_request = np.array(self._acked, dtype=np.float64).reshape(-1, ACKED_FIELDS)
         for i, req in self._unanswered:  # acks=0: the append time, once the broker has appended it
             if req.base_offsets is not None:
                 per_request[i, 6] = req.done_ms

@@ -199,19 +199,29 @@ class WindowedCounter(_Windowed):
         t = _times(t_ms)
         if t.size == 0:
             return
-        w = self._windows(t)
-        lo, hi = int(w.min()), int(w.max())
+        first = t[0] // self.window_ms
+        if first == t[-1] // self.window_ms and (t[1:] >= t[:-1]).all():
+            # Times in order (records by send() time, acknowledgements, polls), from one window to the
+            # same window: they all fall in it (floor division is monotonic), so no window per time.
+            lo = hi = int(first)
+            rel = None  # every time in window lo
+        else:
+            w = self._windows(t)
+            lo, hi = int(w.min()), int(w.max())
+            rel = w - lo
         buf = self._values.ensure(hi + 1)
         if np.ndim(amount) == 0:
             if lo == hi:
                 buf[lo] += amount * t.size
                 return
-            sums = np.bincount(w - lo, minlength=hi - lo + 1) * amount
+            sums = np.bincount(rel, minlength=hi - lo + 1) * amount
         else:
             a = np.asarray(amount, dtype=np.float64).reshape(-1)
             if a.shape != t.shape:
                 raise ValueError(f"amount has {a.size} entries but {t.size} times were given")
-            sums = np.bincount(w - lo, weights=a, minlength=hi - lo + 1)
+            if rel is None:
+                rel = np.zeros(t.size, dtype=np.int64)
+            sums = np.bincount(rel, weights=a, minlength=hi - lo + 1)
         if buf.dtype.kind == "i":
             sums = np.rint(sums).astype(np.int64)
         buf[lo : hi + 1] += sums

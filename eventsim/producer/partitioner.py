@@ -204,7 +204,7 @@ class KeyPartitionTable:
         self.key_rows = key_rows
         self.num_keys = int(num_keys)
         self.num_partitions = _check_num_partitions(num_partitions)
-        # -1 = not computed yet; a computed partition is always >= 0.
+        # Negative = not computed yet (-1, or a mark of ``lookup``); a computed partition is always >= 0.
         self._table = np.full(self.num_keys, -1, dtype=np.int32)
 
     @property
@@ -227,7 +227,12 @@ class KeyPartitionTable:
         parts = self._table[ids]
         missing = parts < 0
         if missing.any():
-            new_ids = np.unique(ids[missing])
+            seen = ids[missing]
+            # The distinct ones among them, without a sort: each occurrence writes its own mark into its
+            # id's (still unset) entry, and the mark that stays picks one occurrence per id.
+            marks = -2 - np.arange(seen.size, dtype=np.int32)
+            self._table[seen] = marks
+            new_ids = seen[self._table[seen] == marks]
             if self.key_rows is not None:
                 for group, rows in self.key_rows(new_ids):
                     h = _murmur2_rows(rows).view(np.int32)

@@ -131,7 +131,7 @@ class KafkaProducer:
     def start(self) -> None:
         env = self.env
         env.process(self.send_loop())
-        env.process(self.sender.run())
+        env.call_soon(self.sender.run)  # where the sender thread's process would start
         env.process(self.sender.sweep())
         env.process(self.metadata.refresh_loop())
 

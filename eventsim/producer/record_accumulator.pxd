@@ -3,6 +3,7 @@
 cimport cython
 
 from eventsim.producer.producer_batch cimport ProducerBatch
+from eventsim.producer.transaction_manager cimport TransactionManager, TxnPartitionEntry
 
 
 cdef class PartitionQueue:
@@ -46,9 +47,11 @@ cdef class RecordAccumulator:
     @cython.locals(old=double, new=double, cur=double)
     cpdef _update(self, PartitionQueue pq)
 
-    @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, limit=double, full_ms=double, linger_at=double)
+    @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
+                   linger_at=double, e=TxnPartitionEntry)
     cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
-                   h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch)
+                   h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
+                   tm=TransactionManager)
     cpdef list drain_node(self, node, double now, max_request_size, producer, codec_wire_bytes=*)

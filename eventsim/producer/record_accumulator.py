@@ -47,6 +47,7 @@ from eventsim.structs import TopicPartition
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
 
 INF = math.inf
+FIRST_BATCH_SPAN = 128  # records searched first for the end of a partition's first batch
 
 
 def _raw(a: np.ndarray) -> memoryview:
@@ -259,7 +260,18 @@ class RecordAccumulator:
         cum = pq.cum_bytes
         base = cum[h - 1] if h else pq.cum_bytes_base
         limit = self.fill_limit
-        j = bisect_right(cum, base + limit, h, n)
+        # Searched with a whole number of bytes (the sums are whole): the same index, and comparisons of
+        # ints with ints, which are cheaper than of a float with ints. A batch holds a few dozen records
+        # while a queue may hold a whole chunk of future ones: the first FIRST_BATCH_SPAN are searched
+        # first, and the rest only when the batch reaches beyond them (the same index either way).
+        fill = int(base + limit)
+        top = h + FIRST_BATCH_SPAN
+        if top < n:
+            j = bisect_right(cum, fill, h, top)
+            if j == top:
+                j = bisect_right(cum, fill, top, n)
+        else:
+            j = bisect_right(cum, fill, h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j

@@ -18,10 +18,14 @@ cdef class Sender:
     cdef public int acks
     cdef public dict in_flight
     cdef public object _codec_wire
-    cdef public object _wake
+    cdef public bint _asleep
     cdef public double _timer_at
     cdef public long long requests_sent
     cdef public object transaction_manager
 
     @cython.locals(b=ProducerBatch)
     cpdef _send(self, node, list batches, double now)
+
+    cpdef run(self)
+
+    cpdef wakeup(self)

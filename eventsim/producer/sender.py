@@ -9,7 +9,7 @@ are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms
 ``retries`` and ``delivery.timeout.ms`` allow, and otherwise fail with a ``TimeoutException``.
 ``acks=0`` requests get no response: the batch counts as sent once on the wire.
 
-What is modelled: that loop as one SimPy process (``Sender.run``) that sleeps until the earliest
+What is modelled: that loop (``Sender.run``, callbacks on the simulation clock) sleeping until the earliest
 linger/full/backoff time or until a response frees an in-flight slot it was waiting for; request
 timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the
 shorter timeout, when that is smaller). Responses complete whole batches at once (latency columns go
@@ -86,7 +86,7 @@ class Sender:
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
         # Compressed size of a batch's records (None: uncompressed, the raw size).
         self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
-        self._wake = None  # what the sender thread waits on between passes
+        self._asleep = False  # the sender thread waits for a timer or a wake-up
         self._timer_at = INF
         self.requests_sent = 0
         self.transaction_manager = producer.transaction_manager  # None without idempotence
@@ -108,13 +108,15 @@ class Sender:
             self.in_flight[node] = deque()
 
     # ------------------------------------------------------------------ the loop
-    def run(self):
-        """The sender thread: a pass over the ready leaders, then sleep until a timer or a wake-up."""
-        env = self.env
-        while True:
-            self._drain_ready(env.now)
-            self._wake = env.event()
-            yield self._wake
+    def run(self) -> None:
+        """The sender thread: a pass over the ready leaders, then sleep until a timer or a wake-up.
+
+        A chain of callbacks on the simulation clock rather than a generator process: each wake-up costs
+        a function call instead of an event object and a generator resumption. The producer starts it
+        with ``Environment.call_soon``, where a process would start.
+        """
+        self._drain_ready(self.env.now)
+        self._asleep = True
 
     def _drain_ready(self, now: float) -> None:
         """One pass: drain every ready leader with a free in-flight slot, and arm the next timer."""
@@ -190,9 +192,9 @@ class Sender:
 
     def wakeup(self) -> None:
         """Wake the sender thread (a batch may be sendable, or an in-flight slot freed)."""
-        w = self._wake
-        if w is not None and not w.triggered:
-            w.succeed()
+        if self._asleep:
+            self._asleep = False
+            self.env.call_later(0.0, self.run)
 
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer

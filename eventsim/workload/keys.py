@@ -9,8 +9,9 @@ power law with exponent about 2.28), which is why scenarios draw keys from a Zip
 
 Modelled: ``none`` (every key null), ``uniform`` over ``count`` ids, and ``zipf`` over ``count`` ids,
 where id ``k`` (rank ``k + 1``) has probability proportional to ``1 / (k + 1) ** exponent``, so id 0
-is the most frequent. Zipf sampling inverts a precomputed CDF with ``numpy.searchsorted``; the CDF is
-cached per (count, exponent). Keys are ``format.format(id)`` encoded as UTF-8, e.g. ``b"user-42"``.
+is the most frequent. Zipf sampling inverts a precomputed CDF (what ``numpy.searchsorted`` finds, by
+interpolating in a grid of its inverse and checking against it); the CDF is cached per (count,
+exponent). Keys are ``format.format(id)`` encoded as UTF-8, e.g. ``b"user-42"``.
 Ids are what the simulation carries in its numpy columns; bytes are made only where murmur2 needs
 them (once per distinct key) or for per-record samples.
 
@@ -44,6 +45,45 @@ def _zipf_cdf(count: int, exponent: float) -> np.ndarray:
     cdf[-1] = 1.0
     cdf.setflags(write=False)
     return cdf
+
+
+_GUIDE_STEPS = 1 << 16  # the Zipf guide's grid: draws in [j / steps, (j + 1) / steps) share a cell
+
+
+@functools.lru_cache(maxsize=16)
+def _zipf_guide(count: int, exponent: float) -> np.ndarray:
+    """The id drawn by ``u = j / _GUIDE_STEPS`` for every grid point ``j`` (as float64), the last one
+    ``count``: a draw's id lies between those of its cell's two ends."""
+    grid = np.arange(_GUIDE_STEPS + 1, dtype=np.float64) / _GUIDE_STEPS
+    return _zipf_cdf(count, exponent).searchsorted(grid, side="right").astype(np.float64)
+
+
+def _zipf_ids(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``cdf.searchsorted(u, side="right")`` for draws ``u`` in [0, 1): the first id whose CDF exceeds each.
+
+    A binary search costs a chain of dependent reads per draw. Here each draw's id is interpolated
+    between the ids of its guide cell's ends, checked against the CDF and moved a step if needed (a few
+    independent reads per draw); a draw still not placed after two steps is searched. The result is
+    checked (``cdf[k - 1] <= u < cdf[k]``), so it is the search's.
+    """
+    n = cdf.size
+    x = u * _GUIDE_STEPS
+    j = x.astype(np.int64)  # the cell (u >= 0: truncation is the floor)
+    lo = guide[j]
+    k = (lo + (x - j) * (guide[j + 1] - lo)).astype(np.int64)
+    np.minimum(k, n - 1, out=k)
+    for _ in range(2):
+        up = cdf[k] <= u  # the id is above k
+        down = (k > 0) & (cdf[np.maximum(k - 1, 0)] > u)  # the id is below k
+        if not (up.any() or down.any()):
+            return k
+        k += up
+        k -= down
+        np.minimum(k, n - 1, out=k)
+    wrong = (cdf[k] <= u) | ((k > 0) & (cdf[np.maximum(k - 1, 0)] > u))
+    if wrong.any():
+        k[wrong] = cdf.searchsorted(u[wrong], side="right")
+    return k
 
 
 def _split_format(fmt: str) -> tuple[str, str, bool] | None:
@@ -138,14 +178,10 @@ class KeySpec:
             return np.full(int(n), -1, dtype=np.int64)
         if self.distribution == "uniform":
             return rng.integers(0, self.count, size=int(n), dtype=np.int64)
-        cdf = _zipf_cdf(self.count, float(self.exponent))
+        count, exponent = self.count, float(self.exponent)
         u = rng.random(int(n))
-        # Inverse-CDF lookup. Searching the draws in sorted order walks the (large) CDF array forward,
-        # which is far kinder to the cache; the ids are then put back in draw order (same result).
-        order = np.argsort(u)
-        ids = np.empty(u.size, dtype=np.int64)
-        ids[order] = cdf.searchsorted(u[order], side="right")
-        return ids
+        # Inverse-CDF lookup, guided (see _zipf_ids): the same ids as cdf.searchsorted(u, side="right").
+        return _zipf_ids(_zipf_cdf(count, exponent), _zipf_guide(count, exponent), u)
 
     def key_bytes(self, ids: np.ndarray) -> list[bytes | None]:
         """The serialized key of each id (UTF-8 of ``format.format(id)``); None for a null key (-1)."""

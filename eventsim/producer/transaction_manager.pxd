@@ -1,0 +1,32 @@
+# Compiled build only (setup.py): C-level attributes for the idempotent producer's state (see
+# transaction_manager.py), so the accumulator's drain and the sender's completions read a partition's
+# entry directly.
+cimport cython
+
+
+cdef class TxnPartitionEntry:
+    cdef public object tp
+    cdef public object queue
+    cdef public object producer_id
+    cdef public object producer_epoch
+    cdef public object next_sequence
+    cdef public object last_acked_sequence
+    cdef public list in_flight
+    cdef public object unresolved
+    cdef public object blocked_new
+
+
+cdef class TransactionManager:
+    cdef public object _init_producer_id
+    cdef public object accumulator
+    cdef public object producer_id
+    cdef public object producer_epoch
+    cdef public object epoch_bump_required
+    cdef public list partitions_to_rewrite
+    cdef public dict partitions
+    cdef public dict unresolved
+    cdef public object epoch_bumps
+    cdef public object wake
+
+    @cython.locals(e=TxnPartitionEntry, in_flight=list)
+    cpdef completed(self, batch)

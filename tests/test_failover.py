@@ -73,6 +73,8 @@ class _Cluster:
 class _Config:
     broker_heartbeat_interval_ms = 2000
     broker_session_timeout_ms = 9000
+    auto_leader_rebalance_enable = True
+    leader_imbalance_check_interval_seconds = 300
 
     def __init__(self, unclean=False):
         self.unclean_leader_election_enable = unclean
@@ -171,7 +173,7 @@ def test_a_restarted_broker_truncates_catches_up_and_rejoins_every_isr():
     assert topics.isr.map(lambda isr: sorted(isr.split(","))).tolist() == [["0", "1", "2"]] * 3
     assert not topics.under_replicated.any()
     assert (topics.high_watermark == topics.log_end_offset).all()
-    # It does not lead again by itself (preferred leader elections are not modelled yet).
+    # It does not lead again within the run: the preferred-leader check runs every 300 s by default.
     assert 0 not in topics.leader.tolist()
     s = r.summary().iloc[0]
     assert s.records_consumed == s.records_acked == s.records_produced
@@ -335,3 +337,18 @@ def test_zookeeper_mode_has_no_eligible_leader_replicas_and_a_controlled_shutdow
     assert c["lost"] == 0 and c["acked"] == r.summary().records_produced.sum()
     assert max(c["unavailable_ms"].values()) < 20  # 0.3 ms per change, before the broker stops
     assert (r.frame("leadership").elr == "").all()
+
+
+@pytest.mark.parametrize("mode", ["kraft", "zookeeper"])
+def test_the_preferred_replica_leads_again_at_the_next_imbalance_check(mode):
+    faults = [{"at_ms": 1050, "kind": "crash", "broker": 0}, {"at_ms": 2500, "kind": "restart", "broker": 0}]
+    data = scenario(faults) if mode == "kraft" else zk_scenario(faults)
+    data["broker"]["leader.imbalance.check.interval.seconds"] = 1
+    r = eventsim.simulate(data, seed=1)
+    topics = r.describe()
+    assert (topics.leader == topics.replicas.str.split(",").str[0].astype(int)).all()
+    moved_back = r.frame("leadership").query("leader == 0 and leader_epoch == 2")
+    assert len(moved_back) == 1 and round(moved_back.time_s.iloc[0]) == 3  # the check after it rejoined
+    off = copy.deepcopy(data)
+    off["broker"]["auto.leader.rebalance.enable"] = False
+    assert 0 not in eventsim.simulate(off, seed=1).describe().leader.tolist()

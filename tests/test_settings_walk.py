@@ -165,6 +165,19 @@ _CRASH_RESTART = _ONE_LEADER + (
         [{"at_ms": 100, "kind": "crash", "broker": 0}, {"at_ms": 120, "kind": "restart", "broker": 0}],
     ),
 )
+_CRASH_BACK = (
+    _ONE_LEADER
+    + _FAST_FENCE
+    + (
+        ("Scenario", "horizon_ms", 1600),
+        ("broker", "leader.imbalance.check.interval.seconds", 1),
+        (
+            "Scenario",
+            "faults",
+            [{"at_ms": 100, "kind": "crash", "broker": 0}, {"at_ms": 300, "kind": "restart", "broker": 0}],
+        ),
+    )
+)
 _RF1 = "acks=1 and acks=all are identical while every topic has one replica (Kafka's behaviour)"
 
 TABLE = {
@@ -173,8 +186,12 @@ TABLE = {
     # Without idempotence a retry after a lost acknowledgement writes the batch again.
     ("producer", "enable.idempotence"): Changes(
         False,
-        context=(("producer", "request.timeout.ms", 0), ("producer", "delivery.timeout.ms", 50),
-                 ("producer", "retry.backoff.ms", 1), ("producer", "retry.backoff.max.ms", 1)),
+        context=(
+            ("producer", "request.timeout.ms", 0),
+            ("producer", "delivery.timeout.ms", 50),
+            ("producer", "retry.backoff.ms", 1),
+            ("producer", "retry.backoff.max.ms", 1),
+        ),
     ),
     ("producer", "linger.ms"): Changes(0),
     ("producer", "batch.size"): Changes(512),
@@ -266,6 +283,15 @@ TABLE = {
         40, context=_CRASH + (("broker", "broker.heartbeat.interval.ms", 10),)
     ),
     ("broker", "replica.fetch.backoff.ms"): Changes(10, context=_CRASH_RESTART),
+    # Broker 0 leads again once it is back in sync, at the next check (here every second, in a longer run).
+    ("broker", "auto.leader.rebalance.enable"): Changes(False, context=_CRASH_BACK),
+    ("broker", "leader.imbalance.check.interval.seconds"): Changes(300, context=_CRASH_BACK),
+    # ZooKeeper mode moves a broker's partitions back only above this share of them led elsewhere (both are).
+    ("broker", "leader.imbalance.per.broker.percentage"): Changes(
+        100,
+        context=_CRASH_BACK
+        + (("cluster", "kafka_version", "3.9"), ("broker", "zookeeper.session.timeout.ms", 40)),
+    ),
     # A ZooKeeper-mode cluster (Kafka 3.9) notices the crash when broker 0's session expires.
     ("broker", "zookeeper.session.timeout.ms"): Changes(
         60, context=_CRASH + (("cluster", "kafka_version", "3.9"),)

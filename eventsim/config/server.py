@@ -76,6 +76,9 @@ class BrokerConfig(PropertyConfig):
     broker_heartbeat_interval_ms: int = 2000
     broker_session_timeout_ms: int = 9000
     zookeeper_session_timeout_ms: int = 18000
+    auto_leader_rebalance_enable: bool = True
+    leader_imbalance_check_interval_seconds: int = 300
+    leader_imbalance_per_broker_percentage: int = 10
     socket_request_max_bytes: int = 104857600
     fetch_max_bytes: int = 57671680
     compression_type: str = "producer"
@@ -119,6 +122,9 @@ class BrokerConfig(PropertyConfig):
         "broker_heartbeat_interval_ms": int_prop(1),
         "broker_session_timeout_ms": int_prop(1),
         "zookeeper_session_timeout_ms": int_prop(1),
+        "auto_leader_rebalance_enable": BOOL,
+        "leader_imbalance_check_interval_seconds": long_prop(1),
+        "leader_imbalance_per_broker_percentage": int_prop(0),
         "socket_request_max_bytes": int_prop(1),
         "fetch_max_bytes": int_prop(1024),
         "compression_type": Prop("choice", choices=BROKER_CODECS),

@@ -76,6 +76,7 @@ _DEFAULTS: dict[tuple[str, str], list[tuple[tuple[int, int], object]]] = {
 # that stands for its absence).
 _REMOVED: dict[tuple[str, str], tuple[tuple[int, int], str, object]] = {
     ("broker", "zookeeper.session.timeout.ms"): ((4, 0), "KIP-500", 18000),
+    ("broker", "leader.imbalance.per.broker.percentage"): ((4, 0), "KAFKA-18743", 10),
 }
 
 # Settings a release did not have: (owner, property) -> (the release that added it, the KIP, the value

@@ -24,7 +24,9 @@ network latency after it is written.
 What is modelled: sessions as pings every third of the session timeout (as the ZooKeeper client sends
 them), the session's expiry, elections and ISR changes as ``QuorumController`` does them without ELR
 (the model shares the election rules), the serialized per-partition writes, the controller's own broker
-dying (the lowest live broker id wins the race) and its loading time, controlled shutdown.
+dying (the lowest live broker id wins the race) and its loading time, controlled shutdown, and the
+automatic preferred-leader rebalance with its per-broker threshold
+(``leader.imbalance.per.broker.percentage``, which KRaft does not have).
 
 Not modelled: ZooKeeper's own ensemble and its failures, the controller epoch's fencing of a zombie
 controller, ``LeaderAndIsr`` request batching beyond the per-partition figure, and the broker's wait for
@@ -61,6 +63,7 @@ class KafkaController(QuorumController):
         self.controller_id = 0  # the broker holding /controller (the first to start)
         self.busy_until = 0.0  # the controller's ZooKeeper writes are serialized
         self.controller_changes: list = []  # (time_ms, new controller id, ready_ms)
+        self.imbalance_pct = float(broker_config.leader_imbalance_per_broker_percentage)
 
     def _write(self, now: float, record: bool = True) -> tuple[float, float]:
         t = (now if now > self.busy_until else self.busy_until) + self.change_ms
@@ -82,6 +85,22 @@ class KafkaController(QuorumController):
         if broker_id == self.controller_id:  # it resigns when it stops: its session closes at once
             self.env.call_at(done, self._elect_controller, broker_id)
         return done
+
+    def _rebalance(self) -> None:
+        """``checkAndTriggerAutoLeaderRebalance``: for each broker, when more than
+        ``leader.imbalance.per.broker.percentage`` of the partitions it prefers to lead are led by others,
+        those whose preferred replica is in sync move back to it."""
+        now = self.env.now
+        by_preferred: dict = {}
+        for tp, reg in self.partitions.items():
+            by_preferred.setdefault(reg.replicas[0], []).append((tp, reg))
+        for _broker, regs in sorted(by_preferred.items()):
+            imbalanced = [(tp, reg) for tp, reg in regs if reg.leader != reg.replicas[0]]
+            if 100.0 * len(imbalanced) / len(regs) <= self.imbalance_pct:
+                continue
+            for tp, reg in imbalanced:
+                if self._preferred_ready(reg):
+                    self._elect_preferred(tp, reg, now)
 
     def _elect_controller(self, gone: int) -> None:
         if gone != self.controller_id:

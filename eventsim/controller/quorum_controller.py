@@ -17,6 +17,10 @@ none is, the partition has no leader (-1) until one comes back, except that
 * with ``unclean.leader.election.enable`` any unfenced replica may lead (records it lacks are lost), and
   the ISR becomes that replica alone.
 
+With ``auto.leader.rebalance.enable`` the controller moves a partition back to its preferred replica (the
+first of its assignment) when that replica is in the ISR again, checking every
+``leader.imbalance.check.interval.seconds`` (300 s by default), so a restarted broker leads again.
+
 Every change is a record in the metadata log, with a new leader epoch when the leader changes (and a
 new partition epoch on every change); brokers replay the log and act on it: the new leader starts
 leading from its own log end offset, followers truncate to where their log agrees with the new leader's
@@ -66,6 +70,8 @@ class QuorumController:
         self.heartbeat_interval_ms = float(broker_config.broker_heartbeat_interval_ms)
         self.session_timeout_ms = float(broker_config.broker_session_timeout_ms)
         self.unclean = bool(broker_config.unclean_leader_election_enable)
+        self.rebalance = bool(broker_config.auto_leader_rebalance_enable)
+        self.rebalance_interval_ms = 1000.0 * broker_config.leader_imbalance_check_interval_seconds
         self.elr = eligible_leader_replicas
         self.partitions: dict = {}  # tp -> PartitionRegistration
         self.fenced: set[int] = set()
@@ -86,11 +92,15 @@ class QuorumController:
 
     # ------------------------------------------------------------------ heartbeats
     def start_heartbeats(self) -> None:
-        """Every running broker heartbeats from now on (called when a run has faults)."""
+        """Every running broker heartbeats from now on, and leaders are rebalanced to their preferred
+        replicas every ``leader.imbalance.check.interval.seconds`` (called when a run has faults: without
+        them nothing is ever out of balance)."""
         if self.heartbeats:
             return
         self.heartbeats = True
         now = self.env.now
+        if self.rebalance:
+            self.env.call_at(now + self.rebalance_interval_ms, self._rebalance_due)
         for broker in self.cluster.brokers:
             self.last_contact[broker.id] = now
             self._schedule_fence_check(broker.id, now)
@@ -232,6 +242,33 @@ class QuorumController:
     def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, at: float) -> None:
         state = (reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.replicas))
         self.env.call_at(at, self.cluster.brokers[broker_id].apply_partition_change, tp, state)
+
+    # ------------------------------------------------------------------ preferred leaders
+    def _rebalance_due(self) -> None:
+        self._rebalance()
+        self.env.call_at(self.env.now + self.rebalance_interval_ms, self._rebalance_due)
+
+    def _preferred_ready(self, reg: PartitionRegistration) -> bool:
+        """The preferred replica (the first one) does not lead, is in the ISR and may lead."""
+        preferred = reg.replicas[0]
+        return reg.leader != preferred and preferred in reg.isr and self._acceptable(preferred)
+
+    def _rebalance(self) -> None:
+        """``auto.leader.rebalance.enable``: the KRaft controller moves every partition whose preferred
+        replica is in sync back to it (``maybeBalancePartitionLeaders``; no per-broker threshold)."""
+        now = self.env.now
+        for tp, reg in self.partitions.items():
+            if self._preferred_ready(reg):
+                self._elect_preferred(tp, reg, now)
+
+    def _elect_preferred(self, tp, reg: PartitionRegistration, now: float) -> None:
+        reg.leader = reg.replicas[0]
+        reg.leader_epoch += 1
+        reg.partition_epoch += 1
+        record, publish = self._write(now)
+        self._record(tp, reg, record)
+        for b in reg.replicas:
+            self._publish_to(b, tp, reg, publish)
 
     # ------------------------------------------------------------------ AlterPartition
     def alter_partition(self, tp, leader: int, leader_epoch: int, isr: list[int]) -> bool:

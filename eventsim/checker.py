@@ -79,7 +79,7 @@ def _down_intervals(fault_rows, horizon_ms: float) -> dict:
         if outcome != "done":
             continue
         t = t_s * 1000.0
-        if kind in ("crash", "shutdown"):
+        if kind in ("crash", "shutdown", "power_loss"):
             started[broker] = t
         elif kind == "restart" and broker in started:
             down.setdefault(broker, []).append((started.pop(broker), t))

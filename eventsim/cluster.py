@@ -11,6 +11,8 @@ Producers and consumers each run on their own client host (NIC at the profile's 
 
 from __future__ import annotations
 
+from collections import deque
+
 from eventsim.broker.broker import Broker
 from eventsim.config.versions import truncates_to_high_watermark
 from eventsim.controller.kafka_controller import KafkaController
@@ -22,6 +24,10 @@ from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_i
 from eventsim.structs import TopicPartition
 
 __all__ = ["Cluster", "TopicState"]
+
+# The consumer's request.timeout.ms and the follower's replica.socket.timeout.ms defaults (30 s): how long
+# a client waits for an answer from a machine that went silent before it gives the connection up.
+SILENT_TIMEOUT_MS = 30000.0
 
 
 class TopicState:
@@ -69,6 +75,8 @@ class Cluster:
         placer = StripedReplicaPlacer()
         self.topics: dict[str, TopicState] = {}
         self._fetchers: dict[tuple[int, int, int], ReplicaFetcherThread] = {}
+        # What reached the disks matters only when a machine may lose power.
+        track_durability = any(f.kind == "power_loss" for f in scenario.faults)
         for tcfg in scenario.topics:
             resolved = tcfg.resolve(scenario.broker)
             if resolved.replicas:
@@ -90,6 +98,8 @@ class Cluster:
                     log = self.brokers[b].add_log(tp, resolved)
                     log.share_readers(readers)
                     log.pinned = scenario.metrics.check  # the checker reads every log whole at the end
+                    if track_durability:
+                        log.durability = deque()
                 self.controller.create_partition(tp, replicas, resolved.min_insync_replicas)
                 leader = self.brokers[replicas[0]]
                 leader.become_leader(tp, replicas, env.now)
@@ -112,10 +122,13 @@ class Cluster:
             follower.fetchers.append(f)
         return f
 
-    def disconnected(self, broker) -> None:
+    def disconnected(self, broker, silent: bool = False) -> None:
         """``broker``'s process died: one network latency later its clients and the followers fetching
-        from it see their connections reset."""
-        at = self.env.now + self.network.latency_ms
+        from it see their connections reset. ``silent`` (the machine lost power): nothing resets them,
+        and each gives up after its request timeout instead (a consumer's ``request.timeout.ms``, a
+        follower's ``replica.socket.timeout.ms``, both 30 s by default; a producer's own sweep)."""
+        now = self.env.now
+        at = now + (SILENT_TIMEOUT_MS if silent else self.network.latency_ms)
         for client in self.clients:
             self.env.call_at(at, client.on_broker_disconnected, broker.id)
         for other in self.brokers:

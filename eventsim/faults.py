@@ -22,8 +22,14 @@ contradict the ones before them on a named broker (a crash of a broker already d
 that is up) are errors. A fault that meets another state at run time (``leader_of`` a partition without
 a leader) is skipped and says so in the ``faults`` frame.
 
-Not modelled yet: ``power_loss`` (unflushed data lost), network ``partition``/``heal``, ``slow_disk``,
-and faults of controllers and clients; each is refused with that message.
+* ``power_loss`` (``broker``, or ``brokers: [...]`` for machines that go down together): the machine goes
+  down; what its page cache had not written back is lost (``Log.lose_unflushed``: the kernel writes a page
+  back once it has been dirty for 30 s, when its flusher wakes every 5 s, unless ``flush.messages`` /
+  ``flush.ms`` forced an fsync), and nothing resets its connections: clients and followers give up after
+  their request timeouts (30 s). A ``restart`` brings it back with what its disks held.
+
+Not modelled yet: network ``partition``/``heal``, ``slow_disk``, and faults of controllers and clients;
+each is refused with that message.
 """
 
 from __future__ import annotations
@@ -35,9 +41,8 @@ from eventsim.core.validation import check_keys, check_mapping, check_number, di
 
 __all__ = ["Fault", "FaultInjector", "check_faults", "FAULT_KINDS"]
 
-FAULT_KINDS = ("crash", "restart", "shutdown", "pause")
+FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss")
 NOT_MODELLED_YET = {
-    "power_loss": "a power loss (the unflushed part of the page cache lost)",
     "partition": "network partitions",
     "heal": "network partitions",
     "slow_disk": "slow disks",
@@ -47,6 +52,7 @@ _KEYS = {
     "restart": ("at_ms", "kind", "broker"),
     "shutdown": ("at_ms", "kind", "broker", "leader_of"),
     "pause": ("at_ms", "kind", "broker", "leader_of", "duration_ms"),
+    "power_loss": ("at_ms", "kind", "broker", "brokers"),
 }
 
 
@@ -154,8 +160,27 @@ def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) 
         return ()
     if isinstance(faults, (str, Mapping)) or not hasattr(faults, "__iter__"):
         raise InvalidConfigurationError("faults", faults, "a list of faults", "expected a list")
-    out = [_one(f"faults[{i}]", item, brokers, horizon_ms, topics) for i, item in enumerate(faults)]
+    out = []
+    paths = []
+    for i, item in enumerate(faults):
+        path = f"faults[{i}]"
+        if isinstance(item, Mapping) and item.get("kind") == "power_loss" and "brokers" in item:
+            if "broker" in item:
+                raise InvalidConfigurationError(path, dict(item), "broker or brokers", "give one of them")
+            ids = item["brokers"]
+            if isinstance(ids, (str, Mapping)) or not hasattr(ids, "__iter__") or not list(ids):
+                raise InvalidConfigurationError(
+                    f"{path}.brokers", ids, "a non-empty list of broker ids", "expected a list"
+                )
+            for b in ids:  # one power loss per machine, at the same time
+                out.append(_one(path, {**{k: v for k, v in item.items() if k != "brokers"}, "broker": b},
+                                brokers, horizon_ms, topics))  # fmt: skip
+                paths.append(path)
+        else:
+            out.append(_one(path, item, brokers, horizon_ms, topics))
+            paths.append(path)
     order = sorted(range(len(out)), key=lambda i: (out[i].at_ms, i))
+    where = {i: paths[i] for i in range(len(out))}
     up = [True] * brokers
     for i in order:
         f = out[i]
@@ -164,19 +189,19 @@ def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) 
         b = f.broker
         if f.kind == "restart" and up[b]:
             raise InvalidConfigurationError(
-                f"faults[{i}]",
+                where[i],
                 f.to_dict(),
                 "a restart of a broker that an earlier fault stopped",
                 f"broker {b} is running at {f.at_ms:g} ms",
             )
         if f.kind != "restart" and not up[b]:
             raise InvalidConfigurationError(
-                f"faults[{i}]",
+                where[i],
                 f.to_dict(),
                 "faults on a running broker",
                 f"broker {b} is already down at {f.at_ms:g} ms (restart it first)",
             )
-        if f.kind in ("crash", "shutdown"):
+        if f.kind in ("crash", "shutdown", "power_loss"):
             up[b] = False
         elif f.kind == "restart":
             up[b] = True
@@ -222,6 +247,8 @@ class FaultInjector:
             broker.crash()
         elif f.kind == "shutdown":
             broker.controlled_shutdown()
+        elif f.kind == "power_loss":
+            broker.power_loss()
         else:
             broker.pause(f.duration_ms)
             now = self.env.now

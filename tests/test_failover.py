@@ -226,6 +226,15 @@ def test_without_faults_there_is_one_record_per_partition_and_an_empty_trace():
         ([{"at_ms": 10, "kind": "pause", "broker": 0}], "faults[0].duration_ms", "a pause needs its length"),
         ([{"at_ms": 10, "kind": "reboot", "broker": 0}], "faults[0].kind", "unknown fault kind"),
         ([{"at_ms": 10, "kind": "partition", "broker": 0}], "faults[0].kind", "not modelled yet"),
+        ([{"at_ms": 10, "kind": "power_loss", "brokers": []}], "faults[0].brokers", "expected a list"),
+        (
+            [
+                {"at_ms": 10, "kind": "power_loss", "brokers": [0, 1]},
+                {"at_ms": 20, "kind": "crash", "broker": 1},
+            ],
+            "faults[1]",
+            "broker 1 is already down",
+        ),
         ([{"at_ms": 10, "kind": "restart", "broker": 0}], "faults[0]", "broker 0 is running"),
         (
             [{"at_ms": 10, "kind": "crash", "broker": 0}, {"at_ms": 20, "kind": "crash", "broker": 0}],

@@ -76,3 +76,14 @@ def test_retries_without_idempotence_write_records_twice_and_the_idempotent_prod
     assert plain["duplicate"] > 0 and plain["duplicate"] == s.records_consumed_duplicate
     assert idem["duplicate"] == 0
     assert plain["lost"] == idem["lost"] == 0
+
+
+def test_a_power_loss_of_every_replica_loses_what_the_page_caches_had_not_written_back():
+    result, lossy, s = run("failure-power-loss")
+    _, fsynced, _ = run("failure-power-loss", "topics[0].config.flush.messages=1")
+    # The kernel writes a page back once it is 30 s old, when its flusher wakes (every 5 s): at 40 s what
+    # was appended after 10 s was only in the page caches (the producer writes 1,000 records/s).
+    assert lossy["lost"] == pytest.approx(30 * 1000, rel=0.02)
+    assert fsynced["lost"] == 0
+    assert lossy["nonmonotonic_poll"] > 0  # consumers past the shorter logs start over (OFFSET_OUT_OF_RANGE)
+    assert min(lossy["unavailable_ms"].values()) >= 2000  # powered off at 40 s, back at 42 s

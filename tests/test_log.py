@@ -308,3 +308,17 @@ def test_read_property(items, data):
     everything = log.read(offset, 10**12)
     assert log.bytes_after(offset) == sum(b.stored_bytes for b in everything)
     assert everything[-1].next_offset == leo
+
+
+def test_what_survives_a_power_loss_is_what_the_flusher_wrote_back_or_an_fsync_forced():
+    from collections import deque
+
+    log = Log(TP, config(), 0.0)
+    log.durability = deque()
+    for i in range(60):  # a batch of one record every second
+        log.append(batch(1, 100, i * 1000.0, i), i * 1000.0)
+    # At 44 s the flusher last woke at 40 s and wrote what was dirty for 30 s: appended by 10 s.
+    assert log.durable_offset(44_000.0) == 11
+    log.flushed_offset = 20
+    assert log.durable_offset(44_000.0) == 20
+    assert log.lose_unflushed(44_000.0) == 20 and log.log_end_offset == 20

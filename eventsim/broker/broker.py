@@ -208,6 +208,21 @@ class Broker:
             f.running = False
         self.cluster.disconnected(self)
 
+    def power_loss(self) -> None:
+        """The machine loses power: the process stops, the page cache is gone (each log keeps what had
+        reached its disk: ``Log.lose_unflushed``), and nothing resets the connections: clients and
+        followers find out when their requests time out."""
+        if not self.running:
+            return
+        now = self.env.now
+        self.stop()
+        self.registered = False
+        for f in self.fetchers:
+            f.running = False
+        for log in self.logs.values():
+            log.lose_unflushed(now)
+        self.cluster.disconnected(self, silent=True)
+
     def restart(self) -> None:
         """The broker process starts again: it leads and follows nothing until the controller, which it
         registers with, says what; its logs are as the crash left them (log recovery's time is not

@@ -36,6 +36,9 @@ cdef class Log:
     cdef public long long high_watermark
     cdef public bint hw_follows_leo
     cdef public list leader_epochs
+    cdef public object durability
+    cdef public long long flushed_offset
+    cdef public long long _pruned_end
     cdef public bint pinned
     cdef public list expired
 

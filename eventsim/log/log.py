@@ -50,6 +50,11 @@ __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_
 UNDEFINED_EPOCH = -1  # OffsetsForLeaderEpoch's answer for an epoch older than the log's first
 UNDEFINED_EPOCH_OFFSET = -1
 KEEP_ENTRIES = 256  # entries below every reader and the high watermark are dropped beyond this many
+# Linux writes a dirty page back once it is DIRTY_EXPIRE_MS old, when its flusher wakes (every
+# DIRTY_WRITEBACK_MS): vm.dirty_expire_centisecs = 3000, vm.dirty_writeback_centisecs = 500.
+DIRTY_EXPIRE_MS = 30000.0
+DIRTY_WRITEBACK_MS = 5000.0
+DURABILITY_HISTORY_MS = 2 * (DIRTY_EXPIRE_MS + DIRTY_WRITEBACK_MS)
 
 
 class Segment:
@@ -105,6 +110,11 @@ class Log:
         self.high_watermark = 0
         self.hw_follows_leo = True  # no followers: every append is committed at once
         self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
+        # With power losses scheduled: (local append ms, next offset) of recent appends, and the log end
+        # offset at the last fsync, to tell what reached the disk (``durable_offset``).
+        self.durability = None
+        self.flushed_offset = 0
+        self._pruned_end = 0
         # With the run's history kept (metrics.check): every entry stays; retention's go to ``expired``.
         self.pinned = False
         self.expired: list = []  # record-id arrays of entries retention deleted, while pinned
@@ -179,6 +189,11 @@ class Log:
             self.leader_epochs.append((epoch, base))
         if self.hw_follows_leo:
             self.high_watermark = self.log_end_offset
+        d = self.durability
+        if d is not None:
+            d.append((now_ms, entry.next_offset))
+            while d[0][0] < now_ms - DURABILITY_HISTORY_MS:
+                self._pruned_end = d.popleft()[1]  # long written back
         self.batches.append(entry)
         self._bases.append(base)
         self._stored += nbytes
@@ -336,6 +351,55 @@ class Log:
         if higher == 0:
             return epoch, epochs[0][1]  # older than the first: it ends where the first known one starts
         return epochs[higher - 1][0], epochs[higher][1]
+
+    def durable_offset(self, now_ms: float) -> int:
+        """The end of what is on disk at ``now_ms``: the last fsync (``flush.messages`` / ``flush.ms``), or
+        what the kernel's flusher has written back: pages dirty for ``DIRTY_EXPIRE_MS`` when it last woke
+        (every ``DIRTY_WRITEBACK_MS``). Background write-back under memory pressure, which can write pages
+        sooner, is not modelled, so this is the least that survived."""
+        woke = (now_ms // DIRTY_WRITEBACK_MS) * DIRTY_WRITEBACK_MS
+        written = self._pruned_end
+        for t, end in self.durability or ():
+            if t > woke - DIRTY_EXPIRE_MS:
+                break
+            written = end
+        return max(written, self.flushed_offset)
+
+    def lose_unflushed(self, now_ms: float) -> int:
+        """The machine lost power: what the page cache had not written back is gone. Returns the new log end
+        offset."""
+        return self.truncate_lost(self.durable_offset(now_ms))
+
+    def truncate_lost(self, offset: int) -> int:
+        """``truncate_to``, also below the entries the log still keeps in memory (their records are gone
+        with the page cache: the log simply ends at ``offset``)."""
+        if offset >= self.log_end_offset:
+            return self.log_end_offset
+        if self._bases and self._bases[0] <= offset:
+            return self.truncate_to(offset)
+        gone = self.log_end_offset - offset
+        span = max(self.log_end_offset - self.log_start_offset, 1)
+        lost_bytes = int(self.size_bytes * gone / span)  # the kept entries do not cover it: in proportion
+        self.batches.clear()
+        self._bases.clear()
+        self._cum.clear()
+        self.log_end_offset = offset
+        self.size_bytes -= lost_bytes
+        while len(self.segments) > 1 and self.segments[-1].base_offset >= offset:
+            self.segments.pop()
+        seg = self.segments[-1]
+        seg.next_offset = offset
+        seg.size_bytes = max(0, seg.size_bytes - lost_bytes)
+        self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < offset]
+        self.producer_state.truncate(offset)
+        if self.high_watermark > offset:
+            self.high_watermark = offset
+        if self.log_start_offset > offset:
+            self.log_start_offset = offset
+        for reader, pos in self._readers.items():
+            if pos > offset:
+                self._readers[reader] = offset
+        return offset
 
     def truncate_to(self, offset: int) -> int:
         """Remove every batch at or above ``offset`` (a whole batch when ``offset`` falls inside it);

@@ -18,4 +18,4 @@ cdef class LogManager:
     cpdef double write_back(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
 
     @cython.locals(disk=Station, written=double)
-    cpdef double flush(self, Log log, long long nbytes, long long count, double end, double rate) except? -1.0
+    cpdef double flush(self, Log log, long long nbytes, long long count, double end, double rate, bint appended=*) except? -1.0

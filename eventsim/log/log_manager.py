@@ -57,8 +57,9 @@ class LogManager:
         disk.reserve_end(end, nbytes / rate)
         return end
 
-    def flush(self, log, nbytes: int, count: int, end: float, rate: float) -> float:
-        """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk."""
+    def flush(self, log, nbytes: int, count: int, end: float, rate: float, appended: bool = False) -> float:
+        """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk (``appended``: a
+        follower's, after the entries are in its log; a leader's is booked before)."""
         cfg = log.config
         log.unflushed_messages += count
         if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
@@ -67,6 +68,8 @@ class LogManager:
             end = max(end, written)
             log.unflushed_messages = 0
             log.last_flush_ms = end
+            # Through this batch (a leader's is appended when the fsync is booked).
+            log.flushed_offset = log.log_end_offset + (0 if appended else count)
         return end
 
     def enforce_retention(self, now_ms: float, recorder) -> None:

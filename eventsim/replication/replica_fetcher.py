@@ -199,6 +199,15 @@ class ReplicaFetcherThread:
         if total:
             broker.replication_bytes_in += total
             rate = prof.disk_write_bytes_per_ms
+            log_manager = broker.log_manager
+            if log_manager.flushing:  # flush.messages / flush.ms apply to a follower's appends too
+                for tp, entries in data:
+                    log = logs.get(tp)
+                    if log is not None and log.flush_policy and entries:
+                        count = 0
+                        for e in entries:
+                            count += e.count
+                        end = log_manager.flush(log, 0, count, end, rate, True)
             for d, nbytes in per_disk.items():
                 end = broker.log_manager.write_back(d, nbytes, end, rate)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes

@@ -71,15 +71,18 @@ def _unavailable_ms(history_rows, down: dict, horizon_ms: float) -> float:
     return total
 
 
-def _down_intervals(fault_rows, horizon_ms: float) -> dict:
-    """Each broker's intervals of a stopped or paused process, from the fault trace."""
+def _down_intervals(fault_rows, horizon_ms: float, stopped: dict) -> dict:
+    """Each broker's intervals of a stopped process, from the fault trace (a controlled shutdown stops
+    it when its leaderships have moved: ``stopped``)."""
     down: dict = {}
     started: dict = {}
     for t_s, kind, _target, broker, outcome in fault_rows:
         if outcome != "done":
             continue
         t = t_s * 1000.0
-        if kind in ("crash", "shutdown", "power_loss"):
+        if kind == "shutdown":
+            started[broker] = stopped.get(broker, t)
+        elif kind in ("crash", "power_loss"):
             started[broker] = t
         elif kind == "restart" and broker in started:
             down.setdefault(broker, []).append((started.pop(broker), t))
@@ -88,11 +91,11 @@ def _down_intervals(fault_rows, horizon_ms: float) -> dict:
     return down
 
 
-def counts(run, history: History, fault_rows, pauses) -> dict:
+def counts(run, history: History, fault_rows, pauses, stopped=None) -> dict:
     """The checker's counts for a finished run (see module docstring)."""
     cluster = run.cluster
     horizon = run.horizon_ms
-    down = _down_intervals(fault_rows, horizon)
+    down = _down_intervals(fault_rows, horizon, stopped or {})
     for broker, spans in pauses.items():
         down.setdefault(broker, []).extend(spans)
     leaders: dict = {}

@@ -217,6 +217,7 @@ class FaultInjector:
         self.faults = tuple(faults)
         self.trace: list = []  # (time_s, kind, target, broker or -1, outcome)
         self.pauses: dict = {}  # broker -> [(start_ms, end_ms)] of its pauses
+        self.stopped: dict = {}  # broker -> when its last controlled shutdown stopped it
 
     def start(self) -> None:
         if not self.faults:
@@ -246,7 +247,7 @@ class FaultInjector:
         elif f.kind == "crash":
             broker.crash()
         elif f.kind == "shutdown":
-            broker.controlled_shutdown()
+            self.stopped[b] = broker.controlled_shutdown()
         elif f.kind == "power_loss":
             broker.power_loss()
         else:

@@ -240,12 +240,14 @@ class Broker:
             log.hw_follows_leo = False  # a replica follows until the controller makes it a leader
         self.cluster.controller.register(self)
 
-    def controlled_shutdown(self) -> None:
-        """SIGTERM: the controller moves this broker's leaderships away and it stops once it has heard."""
+    def controlled_shutdown(self) -> float:
+        """SIGTERM: the controller moves this broker's leaderships away and it stops once it has heard;
+        returns when it stops."""
         if not self.running:
-            return
+            return self.env.now
         done = self.cluster.controller.controlled_shutdown(self.id)
         self.env.call_at(done, self._shut_down, self.epoch)
+        return done
 
     def _shut_down(self, epoch: int) -> None:
         if epoch == self.epoch:

@@ -75,6 +75,7 @@ class QuorumController:
         self.elr = eligible_leader_replicas
         self.partitions: dict = {}  # tp -> PartitionRegistration
         self.fenced: set[int] = set()
+        self.shutting_down: set[int] = set()  # in a controlled shutdown: fenced until they register again
         self.last_contact: dict[int, float] = {}
         self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
         self._last_publish = 0.0  # when the latest change reaches the brokers
@@ -128,6 +129,7 @@ class QuorumController:
     def _on_registration(self, broker, epoch: int) -> None:
         if epoch != broker.epoch or not broker.running:
             return
+        self.shutting_down.discard(broker.id)
         if broker.id not in self.fenced:
             self.fence(broker.id)
         self.heartbeats = True
@@ -138,8 +140,12 @@ class QuorumController:
         now = self.env.now
         self.last_contact[broker_id] = now
         self._schedule_fence_check(broker_id, now)
-        if broker_id in self.fenced and self.cluster.brokers[broker_id].running:
-            self.unfence(broker_id)
+        if (
+            broker_id in self.fenced
+            and broker_id not in self.shutting_down
+            and self.cluster.brokers[broker_id].running
+        ):
+            self.unfence(broker_id)  # (a broker shutting down stays fenced: KIP-841)
 
     def _schedule_fence_check(self, broker_id: int, contact_ms: float) -> None:
         self.env.call_at(contact_ms + self.session_timeout_ms, self._fence_check, broker_id, contact_ms)
@@ -158,6 +164,7 @@ class QuorumController:
         """A broker asks to shut down: its leaderships and ISR places go first (it is fenced); returns
         when the last change reaches it, after which it may stop."""
         self.fenced.add(broker_id)
+        self.shutting_down.add(broker_id)
         self._last_publish = self.env.now + self._commit_ms() + self.cluster.network.latency_ms
         self._move_away(broker_id)
         return self._last_publish

@@ -162,7 +162,9 @@ class Result:
                 )
         res.fault_rows = list(run.faults.trace)
         if rec.history is not None:
-            res.check_counts = checker.counts(run, rec.history, res.fault_rows, run.faults.pauses)
+            res.check_counts = checker.counts(
+                run, rec.history, res.fault_rows, run.faults.pauses, run.faults.stopped
+            )
         res.produce_rows = list(rec._produce_rows)
         res.consume_rows = list(rec._consume_rows)
         env = run.env

@@ -23,8 +23,9 @@ What is drawn:
 * :func:`unavailability` - the mean and the worst partition's ``unavailable_ms`` from ``Result.check()``
   against a setting varied between the runs (e.g. the partition count).
 
-Not drawn: the controller's own failover (not modelled), the duration of a ``pause`` (the ``"faults"``
-frame holds only its start), and per-window unavailability (the checker counts a whole run).
+Not drawn: a ZooKeeper-mode controller's own failover (no frame holds it yet), the duration of a
+``pause`` (the ``"faults"`` frame holds only its start), and per-window unavailability (the checker
+counts a whole run).
 """
 
 from __future__ import annotations

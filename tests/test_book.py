@@ -48,7 +48,8 @@ def test_keys_are_unique_and_name_a_concept():
 def test_every_written_chapter_has_at_least_two_exercises():
     chapters = {e.chapter for e in ALL}
     for stem in ["01_events", "02_simpy_single_log", "03_topics_partitions_offsets", "04_producer_batching",
-                 "05_producer_acks_compression", "06_keys_partitioning", "08_replication", "10_losing_data"]:
+                 "05_producer_acks_compression", "06_keys_partitioning", "08_replication", "09_controllers",
+                 "10_losing_data"]:
         assert (REPO_ROOT / "notebooks" / "solutions" / f"{stem}.ipynb").exists()
         assert sum(e.chapter == stem for e in ALL) >= 2, stem
     assert chapters <= {p.stem for p in (REPO_ROOT / "notebooks" / "solutions").glob("*.ipynb")}
@@ -102,6 +103,10 @@ NOTEBOOK = {
         {"rate_per_s": 20_000, "value_bytes": 200, "rf": 3, "brokers": 3}, 2.83, 0.005
     ),
     "replication.isr-shrink-ms": ({"rate_per_s": 20_000, "lag_time_max_ms": 1000}, 1500, 0),  # 08, Exercise 2
+    "controllers.fencing-unavailable-ms": (  # 09, Exercise 1: "8,000.125 ms without a leader"
+        {"crash_ms": 7000, "heartbeat_ms": 2000, "session_ms": 9000}, 8000.125, 1e-6
+    ),
+    "controllers.zookeeper-writes-s": ({"version": "1.0", "partitions": 10_000}, 390, 1e-6),  # 09, section 4
     "failover.unclean-lost-records": ({"rate_per_s": 3000, "first_crash_ms": 500}, 4530, 0),  # 10, section 4
     "failover.zombie-lost-records": ({"rate_per_s": 3000, "pause_ms": 1500}, 21, 0),  # 10, Exercise 2
 }

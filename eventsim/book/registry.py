@@ -44,7 +44,9 @@ __all__ = [
 SEED = 17
 """The seed every chapter uses (``SEED = 17`` in its setup cell); simulation solvers run with it."""
 
-_EXERCISE_MODULES = ("events", "queueing", "topics", "producers", "keys", "replication", "failover")
+_EXERCISE_MODULES = (
+    "events", "queueing", "topics", "producers", "keys", "replication", "controllers", "failover"
+)
 _MAX_ATTEMPTS = 1000
 
 

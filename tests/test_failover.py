@@ -295,6 +295,12 @@ def test_single_broker_failures_lose_nothing_acknowledged(broker, crash_ms, down
     led = r.frame("leadership")
     # At most one leader per partition and epoch.
     assert (led[led.leader >= 0].groupby(["partition", "leader_epoch"]).leader.nunique() <= 1).all()
+    # The high watermark never goes backwards while a leader leads (window by window).
+    parts = r.frame("partitions")
+    for _, rows in parts.groupby("partition"):
+        stint = (rows.leader != rows.leader.shift()).cumsum()
+        for _, same in rows.groupby(stint):
+            assert same.high_watermark.is_monotonic_increasing
 
 
 # ---------------------------------------------------------------------- ZooKeeper mode

@@ -218,10 +218,20 @@ def _run(args, scenario) -> int:
             "horizon_ms": result.horizon_ms,
             "topics": [{k: _clean(v) for k, v in row.items()} for row in summary.to_dict("records")],
         }
+        if result.check_counts is not None:
+            payload["check"] = result.check()
         print(json.dumps(payload, indent=2))
     else:
         print(f"scenario {scenario.name}, seed {result.seed}, {horizon_s:g} s simulated")
         print(_table(summary))
+        if result.check_counts is not None:  # metrics.check: what happened to every record
+            c = result.check()
+            worst = max(c["unavailable_ms"].values(), default=0.0)
+            print(
+                f"check: {c['acked']:,} acknowledged, {c['lost']:,} lost, {c['duplicate']:,} duplicated, "
+                f"{c['poll_skip']:,} skipped, {c['nonmonotonic_poll']:,} polls going back; "
+                f"longest without a leader {worst:,.0f} ms"
+            )
     if args.out is not None:
         try:
             csvs = result.to_csv(args.out)

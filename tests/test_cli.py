@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+import eventsim
 from eventsim.cli import main
 from eventsim.metrics.result import FRAMES
 from eventsim.scenarios import presets
@@ -155,6 +156,19 @@ def test_run_out_writes_charts_and_tables(tmp_path, capsys):
     records = pd.read_csv(out / "records.csv")
     assert len(records) == summary.records_acked.iloc[0]
     assert f"wrote {len(pngs)} charts and {len(csvs)} tables" in stdout
+
+
+def test_a_run_with_faults_prints_the_checker_and_draws_the_failover(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", "failure-zombie-leader", "--quiet", "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    line = next(x for x in stdout.splitlines() if x.startswith("check: "))
+    lost = int(line.split(" lost")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert lost == eventsim.simulate("failure-zombie-leader").check()["lost"] > 0
+    assert (out / "leadership.png").read_bytes()[:8] == PNG_MAGIC
+    assert (out / "around_failure.png").read_bytes()[:8] == PNG_MAGIC
+    assert main(["run", "failure-zombie-leader", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["check"]["lost"] == lost
 
 
 def test_run_bad_horizon_exits_2(capsys):

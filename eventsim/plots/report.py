@@ -1,5 +1,6 @@
 """The standard set of charts for one run, written as PNG files (used by ``eventsim run --out``); a run
-with followers also gets its ISR sizes and follower lag (:data:`REPLICATION_CHARTS`)."""
+with followers also gets its ISR sizes and follower lag (:data:`REPLICATION_CHARTS`), and a run with
+faults its leadership timeline and what happened around them (:data:`FAILOVER_CHARTS`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from eventsim.plots.breakdown import latency_breakdown
+from eventsim.plots.failover import around_failure, leadership_timeline
 from eventsim.plots.latency import latency_cdf, latency_over_time
 from eventsim.plots.replication import follower_lag_over_time, isr_over_time
 from eventsim.plots.style import save, set_style
 from eventsim.plots.throughput import throughput_over_time
 from eventsim.plots.utilisation import utilisation_over_time
 
-__all__ = ["write_charts", "CHARTS", "REPLICATION_CHARTS"]
+__all__ = ["write_charts", "CHARTS", "REPLICATION_CHARTS", "FAILOVER_CHARTS"]
 
 CHARTS = {
     "latency_over_time.png": lambda r, ax: latency_over_time(r, kind="produce", ax=ax),
@@ -28,6 +30,10 @@ CHARTS = {
 REPLICATION_CHARTS = {
     "isr.png": lambda r, ax: isr_over_time(r, ax=ax),
     "follower_lag.png": lambda r, ax: follower_lag_over_time(r, ax=ax),
+}
+FAILOVER_CHARTS = {
+    "leadership.png": lambda r, ax: leadership_timeline(r, ax=ax),
+    "around_failure.png": lambda r, ax: around_failure(r, ax=ax),
 }
 
 
@@ -44,6 +50,8 @@ def write_charts(result, directory: str | os.PathLike) -> list[Path]:
     charts = dict(CHARTS)
     if result.replica_rows:  # some partition has followers
         charts.update(REPLICATION_CHARTS)
+    if result.fault_rows:  # faults were scheduled
+        charts.update(FAILOVER_CHARTS)
     for name, draw in charts.items():
         fig = Figure()
         draw(result, fig.subplots())

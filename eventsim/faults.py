@@ -28,8 +28,11 @@ a leader) is skipped and says so in the ``faults`` frame.
   ``flush.ms`` forced an fsync), and nothing resets its connections: clients and followers give up after
   their request timeouts (30 s). A ``restart`` brings it back with what its disks held.
 
-Not modelled yet: network ``partition``/``heal``, ``slow_disk``, and faults of controllers and clients;
-each is refused with that message.
+* ``slow_disk`` (``broker`` or ``leader_of``, ``factor`` >= 1, ``duration_ms``): the broker's disks serve
+  ``factor`` times slower for a while; write-back falls behind and, past ``vm.dirty_ratio``, appends wait.
+
+Not modelled yet: network ``partition``/``heal``, and faults of controllers and clients; each is refused
+with that message.
 """
 
 from __future__ import annotations
@@ -41,11 +44,10 @@ from eventsim.core.validation import check_keys, check_mapping, check_number, di
 
 __all__ = ["Fault", "FaultInjector", "check_faults", "FAULT_KINDS"]
 
-FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss")
+FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss", "slow_disk")
 NOT_MODELLED_YET = {
     "partition": "network partitions",
     "heal": "network partitions",
-    "slow_disk": "slow disks",
 }
 _KEYS = {
     "crash": ("at_ms", "kind", "broker", "leader_of"),
@@ -53,20 +55,22 @@ _KEYS = {
     "shutdown": ("at_ms", "kind", "broker", "leader_of"),
     "pause": ("at_ms", "kind", "broker", "leader_of", "duration_ms"),
     "power_loss": ("at_ms", "kind", "broker", "brokers"),
+    "slow_disk": ("at_ms", "kind", "broker", "leader_of", "factor", "duration_ms"),
 }
 
 
 class Fault:
     """One scheduled fault (see module docstring); ``broker`` or ``leader_of`` (``(topic, partition)``)."""
 
-    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms")
+    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms", "factor")
 
-    def __init__(self, at_ms: float, kind: str, broker=None, leader_of=None, duration_ms=None):
+    def __init__(self, at_ms: float, kind: str, broker=None, leader_of=None, duration_ms=None, factor=None):
         self.at_ms = at_ms
         self.kind = kind
         self.broker = broker
         self.leader_of = leader_of
         self.duration_ms = duration_ms
+        self.factor = factor
 
     def target(self) -> str:
         if self.broker is not None:
@@ -81,6 +85,8 @@ class Fault:
             out["leader_of"] = f"{self.leader_of[0]}-{self.leader_of[1]}"
         if self.duration_ms is not None:
             out["duration_ms"] = self.duration_ms
+        if self.factor is not None:
+            out["factor"] = self.factor
         return out
 
     def __eq__(self, other) -> bool:
@@ -143,14 +149,18 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict)
                 "no such partition",
             )
         leader_of = (topic, int(part))
-    duration = None
-    if kind == "pause":
+    duration = factor = None
+    if kind in ("pause", "slow_disk"):
         if "duration_ms" not in item:
             raise InvalidConfigurationError(
-                f"{path}.duration_ms", None, "a number > 0", "a pause needs its length"
+                f"{path}.duration_ms", None, "a number > 0", f"a {kind.replace('_', ' ')} needs its length"
             )
         duration = check_number(f"{path}.duration_ms", item["duration_ms"], lo=0, lo_open=True)
-    return Fault(at, kind, broker, leader_of, duration)
+    if kind == "slow_disk":
+        if "factor" not in item:
+            raise InvalidConfigurationError(f"{path}.factor", None, "a number >= 1", "how many times slower")
+        factor = check_number(f"{path}.factor", item["factor"], lo=1)
+    return Fault(at, kind, broker, leader_of, duration, factor)
 
 
 def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) -> tuple:
@@ -250,6 +260,9 @@ class FaultInjector:
             self.stopped[b] = broker.controlled_shutdown()
         elif f.kind == "power_loss":
             broker.power_loss()
+        elif f.kind == "slow_disk":
+            now = self.env.now
+            broker.log_manager.slow_down(now, now + f.duration_ms, f.factor)
         else:
             broker.pause(f.duration_ms)
             now = self.env.now

@@ -367,3 +367,20 @@ def test_the_preferred_replica_leads_again_at_the_next_imbalance_check(mode):
     off = copy.deepcopy(data)
     off["broker"]["auto.leader.rebalance.enable"] = False
     assert 0 not in eventsim.simulate(off, seed=1).describe().leader.tolist()
+
+
+def test_a_slow_disk_keeps_the_broker_s_disks_busier_for_its_duration():
+    faults = [{"at_ms": 1000, "kind": "slow_disk", "broker": 0, "factor": 50, "duration_ms": 2000}]
+    slow = eventsim.simulate(scenario(faults), seed=1)
+    base = eventsim.simulate(scenario([]), seed=1)
+
+    def disk(r, lo, hi):
+        b = r.frame("brokers")
+        b = b[(b.broker == 0) & (b.resource == "disk") & (b.time_s >= lo) & (b.time_s < hi)]
+        return b.utilisation.mean()
+
+    assert disk(slow, 1.0, 3.0) > 10 * disk(base, 1.0, 3.0)
+    assert disk(slow, 4.0, 6.0) == pytest.approx(disk(base, 4.0, 6.0), rel=0.2)  # back to normal
+    assert slow.frame("faults").outcome.tolist() == ["done"]
+    with pytest.raises(InvalidConfigurationError, match="how many times slower"):
+        Scenario.from_dict(scenario([{"at_ms": 10, "kind": "slow_disk", "broker": 0, "duration_ms": 5}]))

@@ -648,7 +648,8 @@ class Broker:
                 continue
             min_one = False
             if log.size_bytes > cache and log.bytes_after(off) > cache:
-                _, done = self.disks[log.disk].reserve(now, nbytes / prof.disk_read_bytes_per_ms)
+                rate = self.log_manager.disk_rate(prof.disk_read_bytes_per_ms, now)
+                _, done = self.disks[log.disk].reserve(now, nbytes / rate)
                 if done > disk_done:
                     disk_done = done
             data.append((tp, batches))

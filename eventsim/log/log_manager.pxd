@@ -13,6 +13,9 @@ cdef class LogManager:
     cdef public dict logs
     cdef public bint recompressing
     cdef public bint flushing
+    cdef public double slow_start
+    cdef public double slow_end
+    cdef public double slow_factor
 
     @cython.locals(disk=Station, backlog=double)
     cpdef double write_back(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0

@@ -7,6 +7,9 @@ backlog of dirty bytes passes ``vm.dirty_ratio`` of the page cache, writers wait
 / ``flush.ms`` (off by default) force an fsync; the ``kafka-log-retention`` task deletes expired segments
 every ``log.retention.check.interval.ms``.
 
+A ``slow_disk`` fault (``eventsim.faults``) makes every disk of the broker serve a given factor slower
+for a while: writes back up, and with them, past ``vm.dirty_ratio``, the appends.
+
 What is modelled: one disk station per log directory (sequential write and read bandwidth of the
 hardware profile), the page cache shared evenly by the broker's logs (what a consumer far behind reads
 from disk), write-back with ``vm.dirty_ratio`` throttling, fsyncs and retention (``log/log.py``).
@@ -36,6 +39,20 @@ class LogManager:
         self.logs: dict = {}
         self.recompressing = False  # some topic sets its own compression.type
         self.flushing = False  # some topic sets flush.messages / flush.ms
+        # A slow_disk fault: the disks work ``slow_factor`` times slower from ``slow_start`` to ``slow_end``.
+        self.slow_start = 0.0
+        self.slow_end = 0.0
+        self.slow_factor = 1.0
+
+    def slow_down(self, start_ms: float, end_ms: float, factor: float) -> None:
+        """The disks serve ``factor`` times slower in the window (a failing disk, a noisy neighbour)."""
+        self.slow_start, self.slow_end, self.slow_factor = float(start_ms), float(end_ms), float(factor)
+
+    def disk_rate(self, rate: float, at_ms: float) -> float:
+        """``rate`` (bytes per ms) as the disks give it at ``at_ms``."""
+        if self.slow_start <= at_ms < self.slow_end:
+            return rate / self.slow_factor
+        return rate
 
     def add_log(self, tp, topic_config, now_ms: float) -> Log:
         disk = len(self.logs) % len(self.disks)  # Kafka picks the log dir with the fewest partitions
@@ -51,6 +68,8 @@ class LogManager:
     def write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
         """Page cache write-back of ``nbytes`` to disk ``d``: throttle while its dirty backlog is too big."""
         disk = self.disks[d]
+        if self.slow_end > end:
+            rate = self.disk_rate(rate, end)
         backlog = (disk._free[0] - end) * rate
         if backlog > self.dirty_limit_bytes:
             end += (backlog - self.dirty_limit_bytes) / rate
@@ -61,6 +80,8 @@ class LogManager:
         """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk (``appended``: a
         follower's, after the entries are in its log; a leader's is booked before)."""
         cfg = log.config
+        if self.slow_end > end:
+            rate = self.disk_rate(rate, end)
         log.unflushed_messages += count
         if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
             disk = self.disks[log.disk]

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from eventsim import sizing
 from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
-from eventsim.config.versions import LATEST, check_absent, parse_version, version_defaults
+from eventsim.config.versions import LATEST, apply_version, check_version
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.faults import check_faults
@@ -275,7 +275,10 @@ class Scenario:
             _set(self, "cluster", ClusterConfig.from_properties(self.cluster, path="cluster"))
         version = self.cluster.kafka_version
         if version != LATEST:  # the release's defaults for what the scenario leaves unset
-            self._apply_version(version)
+            broker, producers, consumers = apply_version(version, self.broker, self.producers, self.consumers)
+            _set(self, "broker", broker)
+            _set(self, "producers", producers)
+            _set(self, "consumers", consumers)
         if not isinstance(self.broker, BrokerConfig):
             _set(self, "broker", BrokerConfig.from_properties(self.broker, path="broker"))
         if not isinstance(self.metrics, MetricsSpec):
@@ -293,31 +296,8 @@ class Scenario:
         self._check_clients()
         partitions = {t.name: t.resolve(self.broker).partitions for t in self.topics}
         _set(self, "faults", check_faults(self.faults, self.cluster.brokers, self.horizon_ms, partitions))
-        self._check_version()
+        check_version(self.cluster.kafka_version, self.producers)
         sizing.check(self)  # absurd sizes are refused here, with the estimate that makes them absurd
-
-    def _apply_version(self, version: str) -> None:
-        """``cluster.kafka_version``'s defaults under the properties given as mappings (config/versions.py);
-        a setting the release did not have is refused. Config objects built beforehand are taken as
-        they are."""
-
-        def fill(owner: str, props: object, path: str) -> dict:
-            props = check_mapping(path, {} if props is None else props, f"{owner} properties")
-            check_absent(owner, version, props, path)
-            return {**version_defaults(owner, version, props), **props}
-
-        if not isinstance(self.broker, BrokerConfig):
-            _set(self, "broker", fill("broker", self.broker, "broker"))
-        for key, owner in (("producers", "producer"), ("consumers", "consumer")):
-            items = getattr(self, key)
-            if isinstance(items, (str, Mapping)) or not hasattr(items, "__iter__"):
-                continue  # refused as not a list below
-            out = []
-            for i, item in enumerate(items):
-                if isinstance(item, Mapping):
-                    item = {**item, "config": fill(owner, item.get("config"), f"{key}[{i}].config")}
-                out.append(item)
-            _set(self, key, tuple(out))
 
     @staticmethod
     def _topic(path: str, item: object) -> TopicConfig:
@@ -471,20 +451,6 @@ class Scenario:
                         f"{topic.name}-{p} does not exist",
                     )
             self._check_start(f"consumers[{i}].start_ms", spec.start_ms)
-
-    def _check_version(self) -> None:
-        """What the model does not reproduce of an older release is refused, not approximated."""
-        cluster = self.cluster
-        if parse_version(cluster.kafka_version) < (3, 3):
-            for i, spec in enumerate(self.producers):
-                if spec.keys.distribution == "none":
-                    raise InvalidConfigurationError(
-                        f"producers[{i}].keys",
-                        None,
-                        f"keyed records with kafka_version {cluster.kafka_version}, or kafka_version 3.3+",
-                        "records without keys were spread by the sticky partitioner of Kafka 2.4-3.2 "
-                        "(KIP-480) and round-robin before it, which are not modelled yet",
-                    )
 
     def _check_start(self, path: str, start_ms: float) -> None:
         if start_ms >= self.horizon_ms:

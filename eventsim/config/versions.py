@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.validation import check_mapping
 
 __all__ = [
     "VERSIONS",
@@ -34,6 +35,8 @@ __all__ = [
     "parse_version",
     "version_defaults",
     "check_absent",
+    "apply_version",
+    "check_version",
     "default_controller_mode",
     "check_controller_mode",
     "default_eligible_leader_replicas",
@@ -162,6 +165,46 @@ def _same(value: object, expected: object) -> bool:
         return int(str(value).strip()) == int(expected)
     except ValueError:
         return False
+
+
+def apply_version(version: str, broker, producers, consumers) -> tuple:
+    """A scenario's ``broker`` properties and ``producers`` / ``consumers`` entries with ``version``'s
+    defaults under what they set, where they are given as mappings (config objects built beforehand are
+    taken as they are); a setting the release did not have is refused. Returns the three, in order."""
+
+    def fill(owner: str, props: object, path: str) -> dict:
+        props = check_mapping(path, {} if props is None else props, f"{owner} properties")
+        check_absent(owner, version, props, path)
+        return {**version_defaults(owner, version, props), **props}
+
+    if isinstance(broker, Mapping) or broker is None:
+        broker = fill("broker", broker, "broker")
+    lists = []
+    for key, owner, items in (("producers", "producer", producers), ("consumers", "consumer", consumers)):
+        if isinstance(items, (str, Mapping)) or not hasattr(items, "__iter__"):
+            lists.append(items)  # refused as not a list by the scenario
+            continue
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                item = {**item, "config": fill(owner, item.get("config"), f"{key}[{i}].config")}
+            out.append(item)
+        lists.append(tuple(out))
+    return broker, lists[0], lists[1]
+
+
+def check_version(version: str, producers) -> None:
+    """What the model does not reproduce of an older release is refused, not approximated."""
+    if parse_version(version) < (3, 3):
+        for i, spec in enumerate(producers):
+            if spec.keys.distribution == "none":
+                raise InvalidConfigurationError(
+                    f"producers[{i}].keys",
+                    None,
+                    f"keyed records with kafka_version {version}, or kafka_version 3.3+",
+                    "records without keys were spread by the sticky partitioner of Kafka 2.4-3.2 "
+                    "(KIP-480) and round-robin before it, which are not modelled yet",
+                )
 
 
 def default_controller_mode(version: str) -> str:

@@ -237,6 +237,8 @@ class FaultInjector:
             self.env.call_at(f.at_ms, self._fire, f)
 
     def _fire(self, f: Fault) -> None:
+        from eventsim.broker import lifecycle  # the run's side: scenarios validate faults without brokers
+
         cluster = self.cluster
         b = f.broker
         if b is None:
@@ -250,21 +252,21 @@ class FaultInjector:
             if broker.running:
                 self._trace(f, b, "skipped: the broker is running")
                 return
-            broker.restart()
+            lifecycle.restart(broker)
         elif not broker.running:
             self._trace(f, b, "skipped: the broker is down")
             return
         elif f.kind == "crash":
-            broker.crash()
+            lifecycle.crash(broker)
         elif f.kind == "shutdown":
-            self.stopped[b] = broker.controlled_shutdown()
+            self.stopped[b] = lifecycle.controlled_shutdown(broker)
         elif f.kind == "power_loss":
-            broker.power_loss()
+            lifecycle.power_loss(broker)
         elif f.kind == "slow_disk":
             now = self.env.now
             broker.log_manager.slow_down(now, now + f.duration_ms, f.factor)
         else:
-            broker.pause(f.duration_ms)
+            lifecycle.pause(broker, f.duration_ms)
             now = self.env.now
             self.pauses.setdefault(b, []).append((now, now + f.duration_ms))
         self._trace(f, b, "done")

@@ -48,15 +48,12 @@ watermark passes their batches; consumers' parked fetches are checked when a hig
 Each broker follows the partitions it is a follower of with its ``ReplicaFetcherThread``s
 (``replication/replica_fetcher.py``).
 
-Failover (``controller/quorum_controller.py``): a broker applies the controller's partition records as
-they reach it (``apply_partition_change``): it leads from its own log end offset with the controller's
-ISR, or resigns (waiting ``acks=all`` requests and parked consumer fetches are answered
+Failover (``controller/``): a broker applies the controller's partition records as they reach it
+(``broker/metadata_delta.py``): it leads from its own log end offset with the controller's ISR, or
+resigns (waiting ``acks=all`` requests and parked consumer fetches are answered
 ``NOT_LEADER_OR_FOLLOWER`` with the new leader), or follows the new leader after truncating its log where
-it diverges (KIP-101, KIP-279). A process can ``crash`` (its clients see their connections reset),
-``restart`` (it registers again and follows), shut down under control (its leaderships move first) or
-``pause`` (every thread and heartbeat stops; it wakes still believing it leads until it reads the
-metadata log a round trip later). Consumers fetching past a truncated log end get
-``OFFSET_OUT_OF_RANGE``.
+it diverges (KIP-101, KIP-279). Its process can crash, lose power, restart, shut down under control or
+pause (``broker/lifecycle.py``). Consumers fetching past a truncated log end get ``OFFSET_OUT_OF_RANGE``.
 
 Not modelled (yet): quotas, request types other than produce, fetch and metadata, power losses, and the
 JVM's own GC pauses (a ``pause`` fault stands for one).
@@ -64,10 +61,11 @@ JVM's own GC pauses (a ``pause`` fault stands for one).
 
 from __future__ import annotations
 
+from eventsim.broker import metadata_delta
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server import SocketServer
 from eventsim.log.compression import compressed_size
-from eventsim.log.log import Log, truncation_offset
+from eventsim.log.log import Log
 from eventsim.log.log_manager import LogManager
 from eventsim.network import Host
 from eventsim.protocol import (
@@ -196,133 +194,9 @@ class Broker:
         self.running = True
 
     # ------------------------------------------------------------------ failover
-    def crash(self) -> None:
-        """The broker process dies (``kill -9``): it stops as ``stop`` says, and its clients see their
-        connections reset (the operating system closes the sockets), one network latency later. The
-        machine's page cache survives, so its logs keep everything they had appended."""
-        if not self.running:
-            return
-        self.stop()
-        self.registered = False
-        for f in self.fetchers:
-            f.running = False
-        self.cluster.disconnected(self)
-
-    def power_loss(self) -> None:
-        """The machine loses power: the process stops, the page cache is gone (each log keeps what had
-        reached its disk: ``Log.lose_unflushed``), and nothing resets the connections: clients and
-        followers find out when their requests time out."""
-        if not self.running:
-            return
-        now = self.env.now
-        self.stop()
-        self.registered = False
-        for f in self.fetchers:
-            f.running = False
-        for log in self.logs.values():
-            log.lose_unflushed(now)
-        self.cluster.disconnected(self, silent=True)
-
-    def restart(self) -> None:
-        """The broker process starts again: it leads and follows nothing until the controller, which it
-        registers with, says what; its logs are as the crash left them (log recovery's time is not
-        modelled)."""
-        if self.running:
-            return
-        self.running = True
-        self.registered = True
-        self.partitions = {}
-        self.following = {}
-        self.metadata_cache = {}
-        for f in self.fetchers:
-            f.clear()
-        for log in self.logs.values():
-            log.hw_follows_leo = False  # a replica follows until the controller makes it a leader
-        self.cluster.controller.register(self)
-
-    def controlled_shutdown(self) -> float:
-        """SIGTERM: the controller moves this broker's leaderships away and it stops once it has heard;
-        returns when it stops."""
-        if not self.running:
-            return self.env.now
-        done = self.cluster.controller.controlled_shutdown(self.id)
-        self.env.call_at(done, self._shut_down, self.epoch)
-        return done
-
-    def _shut_down(self, epoch: int) -> None:
-        if epoch == self.epoch:
-            self.crash()
-
-    def pause(self, duration_ms: float) -> None:
-        """The whole process stops for ``duration_ms`` (a long GC, a paused VM): its threads and heartbeats
-        stop, and it wakes still believing what it believed (a zombie leader until it hears otherwise)."""
-        now = self.env.now
-        end = now + float(duration_ms)
-        self.stall(now, end)
-        if end > self.paused_until:
-            self.paused_until = end
-        # Fetches whose wait runs out during the pause are answered when it ends, not booked ahead of it.
-        self.purgatory._complete = self._respond_fetch_when_awake
-        self.env.call_at(end, self._awake, end)
-
-    def _respond_fetch_when_awake(self, fetch) -> None:
-        if self.paused_until > self.env.now:
-            self.env.call_at(self.paused_until, self._respond_fetch_when_awake, fetch)
-        elif self.running:
-            self._respond_fetch(fetch)
-
-    def _awake(self, end: float) -> None:
-        if end == self.paused_until:
-            self.purgatory._complete = self._respond_fetch
-
     def apply_partition_change(self, tp, state) -> None:
-        """A partition record from the metadata log: ``(leader, leader epoch, ISR, replicas)``. The broker
-        leads, follows (truncating where its log diverges from the new leader's), or stops leading."""
-        if not self.running:
-            return  # a stopped process reads nothing; it hears the current state when it registers again
-        if self.paused_until > self.env.now:
-            # Paused, it fetches the metadata log again when it wakes: the records reach it a round trip
-            # later, and until then it acts on what it believed (a zombie leader).
-            wake = self.paused_until + 2.0 * self.cluster.network.latency_ms
-            self.env.call_at(wake, self.apply_partition_change, tp, state)
-            return
-        leader, epoch, isr, replicas = state
-        known = self.metadata_cache.get(tp)
-        if known is not None and known[1] > epoch:
-            return  # older than what it knows
-        self.metadata_cache[tp] = (leader, epoch)
-        now = self.env.now
-        partition = self.partitions.get(tp)
-        if leader == self.id:
-            if partition is not None and partition.leader_epoch == epoch:
-                partition.take_isr(list(isr), now)  # the controller removed a fenced follower
-                if partition.maybe_increment_hw(now):  # it no longer holds the high watermark back
-                    self._hw_advanced(tp, partition)
-                return
-            self._unfollow(tp)
-            partition = self.become_leader(tp, list(replicas), now, epoch, isr)
-            if partition.maybe_increment_hw(now):
-                self._hw_advanced(tp, partition)
-            return
-        if partition is not None:
-            self._resign(tp)
-        if leader >= 0 and self.id in replicas:
-            self._follow(tp, leader, epoch)
-        else:
-            self._unfollow(tp)
-
-    def _resign(self, tp) -> None:
-        """No longer the leader of ``tp``: acks=all requests waiting on it and parked consumer fetches
-        are answered ``NOT_LEADER_OR_FOLLOWER`` with the leader this broker now knows."""
-        del self.partitions[tp]
-        self.resigned_ms = self.env.now
-        self.logs[tp].hw_follows_leo = False
-        self.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", self._leader_hints(None, tp))
-        for fetch in list(self.purgatory.watchers.get(tp, ())):
-            if fetch.parked and fetch.replica_id < 0:
-                fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
-                fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
-                self.purgatory._release(fetch)
+        """A partition record from the metadata log (``broker/metadata_delta.py``)."""
+        metadata_delta.apply_partition_change(self, tp, state)
 
     def _drop_not_led(self, fetch) -> None:
         """A consumer's fetch answers ``NOT_LEADER_OR_FOLLOWER`` (with the leader it knows) for what this
@@ -333,29 +207,6 @@ class Broker:
                 fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
         if fetch.new_leaders is not None:
             fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
-
-    def _follow(self, tp, leader: int, epoch: int) -> None:
-        if self.following.get(tp) == (leader, epoch):
-            return
-        self._unfollow(tp)
-        self.following[tp] = (leader, epoch)
-        log = self.logs[tp]
-        log.hw_follows_leo = False
-        source = self.cluster.brokers[leader]
-        # OffsetsForLeaderEpoch (KIP-101, KIP-279): drop what the new leader's log does not have; before
-        # Kafka 0.11, everything above the follower's high watermark.
-        if self.cluster.truncate_to_high_watermark:
-            log.truncate_to(log.high_watermark)
-        else:
-            log.truncate_to(truncation_offset(log, source.logs[tp]))
-        self.cluster.fetcher_for(self, source, tp).add_partition(tp, log, start=True)
-
-    def _unfollow(self, tp) -> None:
-        if self.following.pop(tp, None) is None:
-            return
-        for f in self.fetchers:
-            if tp in f.logs:
-                f.remove_partition(tp)
 
     def stall(self, start_ms: float, end_ms: float) -> None:
         """The broker's threads stop from ``start_ms`` to ``end_ms`` (a long GC pause, a paused VM): work

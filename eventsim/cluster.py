@@ -136,6 +136,43 @@ class Cluster:
                 if f.source is broker:
                     self.env.call_at(at, f.on_source_disconnected)
 
+    def partition_network(self, pairs) -> None:
+        """A network partition: messages from the first name of each pair to the second are lost. The
+        connections across it are not reset: clients and followers give up on what they sent after their
+        request timeouts (``SILENT_TIMEOUT_MS``), again and again while it lasts."""
+        net = self.network
+        net.blocked = (net.blocked or frozenset()) | frozenset(pairs)
+        self.env.call_at(self.env.now + SILENT_TIMEOUT_MS, self._partition_timeouts)
+
+    def heal_network(self, pairs=None) -> None:
+        """The partition (these pairs, or every one) heals; the controller's records that could not reach a
+        broker reach it now, and what was sent across it and not answered is given up and sent again (the
+        model loses what crossed a partition, where TCP would retransmit it)."""
+        net = self.network
+        was = net.blocked or frozenset()
+        rest = frozenset() if pairs is None else was - frozenset(pairs)
+        net.blocked = rest or None
+        self.controller.redeliver()
+        self._give_up(lambda a, b: ((a, b) in was or (b, a) in was))
+
+    def _partition_timeouts(self) -> None:
+        net = self.network
+        if net.blocked is None:
+            return
+        self._give_up(lambda a, b: not (net.reachable(a, b) and net.reachable(b, a)))
+        self.env.call_at(self.env.now + SILENT_TIMEOUT_MS, self._partition_timeouts)
+
+    def _give_up(self, cut) -> None:
+        """Clients and followers drop their connections to the brokers ``cut(name, name)`` says are cut."""
+        for client in self.clients:
+            for broker in self.brokers:
+                if cut(client.host.name, broker.host.name):
+                    client.on_broker_disconnected(broker.id)
+        for broker in self.brokers:
+            for f in broker.fetchers:
+                if f.running and cut(broker.host.name, f.source.host.name):
+                    f.on_source_disconnected()
+
     def leader_of(self, tp: TopicPartition) -> int:
         """``tp``'s leader as the controller has it (-1: none)."""
         return self.controller.partitions[tp].leader

@@ -31,8 +31,13 @@ a leader) is skipped and says so in the ``faults`` frame.
 * ``slow_disk`` (``broker`` or ``leader_of``, ``factor`` >= 1, ``duration_ms``): the broker's disks serve
   ``factor`` times slower for a while; write-back falls behind and, past ``vm.dirty_ratio``, appends wait.
 
-Not modelled yet: network ``partition``/``heal``, and faults of controllers and clients; each is refused
-with that message.
+* ``partition`` (``sides: [[names], [names]]``, ``one_way``) and ``heal`` (``sides``, or none for every
+  partition): messages between the sides are lost and nothing tells either side
+  (``Cluster.partition_network``); clients and followers give up after their 30 s timeouts; a broker cut
+  off from ``controller-0`` misses its heartbeats and is fenced. When the partition heals, what crossed
+  it unanswered is given up and sent again (TCP would retransmit it; the model resends it).
+
+Not modelled yet: faults of controllers and clients themselves.
 """
 
 from __future__ import annotations
@@ -42,13 +47,10 @@ from collections.abc import Mapping
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 
-__all__ = ["Fault", "FaultInjector", "check_faults", "FAULT_KINDS"]
+__all__ = ["Fault", "FaultInjector", "check_faults", "node_names", "FAULT_KINDS"]
 
-FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss", "slow_disk")
-NOT_MODELLED_YET = {
-    "partition": "network partitions",
-    "heal": "network partitions",
-}
+FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss", "slow_disk", "partition", "heal")
+NOT_MODELLED_YET: dict = {}
 _KEYS = {
     "crash": ("at_ms", "kind", "broker", "leader_of"),
     "restart": ("at_ms", "kind", "broker"),
@@ -56,13 +58,15 @@ _KEYS = {
     "pause": ("at_ms", "kind", "broker", "leader_of", "duration_ms"),
     "power_loss": ("at_ms", "kind", "broker", "brokers"),
     "slow_disk": ("at_ms", "kind", "broker", "leader_of", "factor", "duration_ms"),
+    "partition": ("at_ms", "kind", "sides", "one_way"),
+    "heal": ("at_ms", "kind", "sides", "one_way"),
 }
 
 
 class Fault:
     """One scheduled fault (see module docstring); ``broker`` or ``leader_of`` (``(topic, partition)``)."""
 
-    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms", "factor")
+    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms", "factor", "sides", "one_way")
 
     def __init__(self, at_ms: float, kind: str, broker=None, leader_of=None, duration_ms=None, factor=None):
         self.at_ms = at_ms
@@ -71,8 +75,23 @@ class Fault:
         self.leader_of = leader_of
         self.duration_ms = duration_ms
         self.factor = factor
+        self.sides = None  # a network partition's two sides: tuples of node names
+        self.one_way = False  # only the first side's messages to the second are lost
+
+    def pairs(self) -> frozenset:
+        """The (sender, receiver) names whose messages a partition loses (None sides: every pair)."""
+        a, b = self.sides
+        out = {(x, y) for x in a for y in b}
+        if not self.one_way:
+            out |= {(y, x) for x in a for y in b}
+        return frozenset(out)
 
     def target(self) -> str:
+        if self.sides is not None:
+            arrow = " -/-> " if self.one_way else " | "
+            return arrow.join(",".join(side) for side in self.sides)
+        if self.kind == "heal":
+            return "every partition"
         if self.broker is not None:
             return f"broker-{self.broker}"
         return f"leader_of {self.leader_of[0]}-{self.leader_of[1]}"
@@ -87,6 +106,10 @@ class Fault:
             out["duration_ms"] = self.duration_ms
         if self.factor is not None:
             out["factor"] = self.factor
+        if self.sides is not None:
+            out["sides"] = [list(side) for side in self.sides]
+            if self.one_way:
+                out["one_way"] = True
         return out
 
     def __eq__(self, other) -> bool:
@@ -99,7 +122,52 @@ class Fault:
         return f"Fault({self.to_dict()})"
 
 
-def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict) -> Fault:
+def _network_fault(path: str, item, kind: str, horizon_ms: float, nodes) -> Fault:
+    at = check_number(f"{path}.at_ms", item["at_ms"], lo=0)
+    if at >= horizon_ms:
+        raise InvalidConfigurationError(
+            f"{path}.at_ms", at, f"a time in [0, horizon_ms) = [0, {horizon_ms:g})", "after the run ends"
+        )
+    f = Fault(at, kind)
+    one_way = item.get("one_way", False)
+    if not isinstance(one_way, bool):
+        raise InvalidConfigurationError(f"{path}.one_way", one_way, "true or false", "expected a boolean")
+    f.one_way = one_way
+    sides = item.get("sides")
+    if sides is None:
+        if kind == "partition":
+            raise InvalidConfigurationError(
+                f"{path}.sides", None, "two lists of node names", "a partition needs sides"
+            )
+        return f  # heal: every partition
+    if isinstance(sides, (str, Mapping)) or not hasattr(sides, "__iter__") or len(list(sides)) != 2:
+        raise InvalidConfigurationError(
+            f"{path}.sides", sides, "two lists of node names", "expected two sides"
+        )
+    out = []
+    for k, side in enumerate(sides):
+        if isinstance(side, (str, Mapping)) or not hasattr(side, "__iter__") or not list(side):
+            raise InvalidConfigurationError(
+                f"{path}.sides[{k}]", side, "a non-empty list of node names", "expected a list"
+            )
+        for name in side:
+            if name not in nodes:
+                raise InvalidConfigurationError(
+                    f"{path}.sides[{k}]",
+                    name,
+                    "node names: " + ", ".join(sorted(nodes)),
+                    "no such node" + did_you_mean(str(name), sorted(nodes)),
+                )
+        out.append(tuple(str(n) for n in side))
+    if set(out[0]) & set(out[1]):
+        raise InvalidConfigurationError(
+            f"{path}.sides", sides, "two sides without a common node", "a node on both sides"
+        )
+    f.sides = tuple(out)
+    return f
+
+
+def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict, nodes=()) -> Fault:
     if isinstance(item, Fault):
         item = item.to_dict()
     check_mapping(path, item, "fault keys")
@@ -119,6 +187,8 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict)
             "unknown fault kind" + did_you_mean(kind, FAULT_KINDS + tuple(NOT_MODELLED_YET)),
         )
     check_keys(path, item, _KEYS[kind], ("at_ms", "kind"))
+    if kind in ("partition", "heal"):
+        return _network_fault(path, item, kind, horizon_ms, nodes)
     at = check_number(f"{path}.at_ms", item["at_ms"], lo=0)
     if at >= horizon_ms:
         raise InvalidConfigurationError(
@@ -163,9 +233,20 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict)
     return Fault(at, kind, broker, leader_of, duration, factor)
 
 
-def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) -> tuple:
+def node_names(brokers: int, producers, consumers) -> set:
+    """The names a network partition's sides use, as the results name the hosts: ``broker-N``,
+    ``controller-0``, ``producer-<name>-<i>``, ``consumer-<name>-<i>``."""
+    nodes = {f"broker-{b}" for b in range(brokers)} | {"controller-0"}
+    for kind, specs in (("producer", producers), ("consumer", consumers)):
+        for spec in specs:
+            nodes |= {f"{kind}-{spec.name}-{i}" for i in range(spec.count)}
+    return nodes
+
+
+def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict, nodes=()) -> tuple:
     """The scenario's ``faults`` list, checked (see module docstring); ``topics`` maps names to
-    partition counts. Returns a tuple of ``Fault`` in time order (entries at the same time in list order)."""
+    partition counts, ``nodes`` holds the names a network partition may use. Returns a tuple of ``Fault``
+    in time order (entries at the same time in list order)."""
     if faults is None:
         return ()
     if isinstance(faults, (str, Mapping)) or not hasattr(faults, "__iter__"):
@@ -184,10 +265,10 @@ def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict) 
                 )
             for b in ids:  # one power loss per machine, at the same time
                 out.append(_one(path, {**{k: v for k, v in item.items() if k != "brokers"}, "broker": b},
-                                brokers, horizon_ms, topics))  # fmt: skip
+                                brokers, horizon_ms, topics, nodes))  # fmt: skip
                 paths.append(path)
         else:
-            out.append(_one(path, item, brokers, horizon_ms, topics))
+            out.append(_one(path, item, brokers, horizon_ms, topics, nodes))
             paths.append(path)
     order = sorted(range(len(out)), key=lambda i: (out[i].at_ms, i))
     where = {i: paths[i] for i in range(len(out))}
@@ -240,6 +321,14 @@ class FaultInjector:
         from eventsim.broker import lifecycle  # the run's side: scenarios validate faults without brokers
 
         cluster = self.cluster
+        if f.kind == "partition":
+            cluster.partition_network(f.pairs())
+            self._trace(f, -1, "done")
+            return
+        if f.kind == "heal":
+            cluster.heal_network(None if f.sides is None else f.pairs())
+            self._trace(f, -1, "done")
+            return
         b = f.broker
         if b is None:
             tp = next(tp for tp in cluster.topics[f.leader_of[0]].tps() if tp.partition == f.leader_of[1])

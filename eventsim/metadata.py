@@ -181,7 +181,8 @@ class Metadata:
             self.requests += 1
             self._answer = env.event()
             self._asked = node
-            broker.handle_metadata(req)
+            if req.arrive_ms != float("inf"):  # else lost to a network partition: it times out
+                broker.handle_metadata(req)
             answered = yield env.any_of([self._answer, env.timeout(self.request_timeout_ms)])
             if self._answer not in answered:
                 self.last_refresh_ms = env.now  # unanswered (a stopped broker): try again after the backoff

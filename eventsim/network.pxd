@@ -16,6 +16,7 @@ cdef class Host:
 
 cdef class Network:
     cdef public double latency_ms
+    cdef public object blocked
 
     @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
                    delivered=double, start=double, paced=double, rx=Station)

@@ -24,6 +24,10 @@ its bytes wait behind others at the receiver's NIC: on a congested NIC, a connec
 TCP shares a link between flows. Messages of one connection are delivered in order (``stream_ms``: when the
 connection's previous message was delivered).
 
+A network partition (a ``partition`` fault, ``eventsim.faults``) blocks the messages between the hosts on
+its two sides (``blocked``: pairs of host names, one way or both): they never arrive, and nothing tells
+either side; the senders' timeouts do.
+
 Not modelled: TCP slow start and congestion control, packet loss, switches and oversubscription, TLS.
 """
 
@@ -56,6 +60,12 @@ class Network:
 
     def __init__(self, latency_ms: float):
         self.latency_ms = float(latency_ms)
+        self.blocked = None  # a network partition: the (sender, receiver) names that cannot reach
+
+    def reachable(self, src_name: str, dst_name: str) -> bool:
+        """Whether ``src_name`` can send to ``dst_name`` (no network partition between them)."""
+        blocked = self.blocked
+        return blocked is None or (src_name, dst_name) not in blocked
 
     def transfer(
         self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float = INF, stream_ms: float = 0.0
@@ -66,6 +76,8 @@ class Network:
         Returns ``(tx_end_ms, delivered_ms)``: when the sender's NIC has put the last byte on the wire,
         and when the receiver has all of it.
         """
+        if self.blocked is not None and (src.name, dst.name) in self.blocked:
+            return t_ms, INF  # a network partition: it never arrives
         lat = self.latency_ms
         tx_end = src.tx.reserve_end(t_ms, nbytes / src.rate)
         tx_start = tx_end - nbytes / src.rate
@@ -94,6 +106,8 @@ class Network:
         A few hundred bytes occupy a NIC for well under a microsecond, so such messages are not queued
         on the NICs (their bytes are still counted).
         """
+        if self.blocked is not None and (src.name, dst.name) in self.blocked:
+            return INF  # a network partition: it never arrives
         src.bytes_out += nbytes
         dst.bytes_in += nbytes
         return t_ms + self.latency_ms

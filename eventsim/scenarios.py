@@ -44,7 +44,7 @@ from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, Produce
 from eventsim.config.versions import LATEST, apply_version, check_version
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
-from eventsim.faults import check_faults
+from eventsim.faults import check_faults, node_names
 from eventsim.protocol import MAX_PRODUCER_INSTANCES, record_size_upper_bound
 from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
@@ -295,7 +295,9 @@ class Scenario:
         self._check_topics()
         self._check_clients()
         partitions = {t.name: t.resolve(self.broker).partitions for t in self.topics}
-        _set(self, "faults", check_faults(self.faults, self.cluster.brokers, self.horizon_ms, partitions))
+        nodes = node_names(self.cluster.brokers, self.producers, self.consumers)
+        faults = check_faults(self.faults, self.cluster.brokers, self.horizon_ms, partitions, nodes)
+        _set(self, "faults", faults)
         check_version(self.cluster.kafka_version, self.producers)
         sizing.check(self)  # absurd sizes are refused here, with the estimate that makes them absurd
 

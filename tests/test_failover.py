@@ -60,14 +60,23 @@ class _Broker:
     def __init__(self, i):
         self.id = i
         self.registered = True
+        self.host = type("Host", (), {"name": f"broker-{i}"})()
 
     def apply_partition_change(self, tp, state):
         pass
 
 
+class _Network:
+    latency_ms = 0.1
+
+    def reachable(self, a, b):
+        return True
+
+
 class _Cluster:
     def __init__(self, n):
         self.brokers = [_Broker(i) for i in range(n)]
+        self.network = _Network()
 
 
 class _Config:
@@ -113,7 +122,6 @@ def test_without_an_eligible_replica_there_is_no_leader_unless_unclean_election_
 def test_without_elr_the_last_replica_standing_stays_in_the_isr():
     c = controller(elr=False)
     c.env = type("Env", (), {"now": 0.0, "call_at": lambda *a: None})()
-    c.cluster.network = type("Net", (), {"latency_ms": 0.1})()
     tp = "t-0"
     reg = c.create_partition(tp, [0, 1, 2], 2)
     reg.isr = [0]
@@ -225,7 +233,13 @@ def test_without_faults_there_is_one_record_per_partition_and_an_empty_trace():
         ),
         ([{"at_ms": 10, "kind": "pause", "broker": 0}], "faults[0].duration_ms", "a pause needs its length"),
         ([{"at_ms": 10, "kind": "reboot", "broker": 0}], "faults[0].kind", "unknown fault kind"),
-        ([{"at_ms": 10, "kind": "partition", "broker": 0}], "faults[0].kind", "not modelled yet"),
+        ([{"at_ms": 10, "kind": "partition", "broker": 0}], "faults[0].broker", "unknown key"),
+        ([{"at_ms": 10, "kind": "partition"}], "faults[0].sides", "a partition needs sides"),
+        (
+            [{"at_ms": 10, "kind": "partition", "sides": [["broker-0"], ["broker-0", "broker-1"]]}],
+            "faults[0].sides",
+            "a node on both sides",
+        ),
         ([{"at_ms": 10, "kind": "power_loss", "brokers": []}], "faults[0].brokers", "expected a list"),
         (
             [
@@ -269,13 +283,19 @@ def test_faults_round_trip_through_to_dict():
     broker=st.integers(0, 2),
     crash_ms=st.integers(200, 2500),
     down_ms=st.integers(50, 1500),
-    kind=st.sampled_from(["crash", "shutdown", "pause"]),
+    kind=st.sampled_from(["crash", "shutdown", "pause", "partition"]),
     check=st.booleans(),
     seed=st.integers(0, 50),
 )
 def test_single_broker_failures_lose_nothing_acknowledged(broker, crash_ms, down_ms, kind, check, seed):
     if kind == "pause":
         faults = [{"at_ms": crash_ms, "kind": "pause", "broker": broker, "duration_ms": down_ms}]
+    elif kind == "partition":  # the broker cut off from the other brokers and the controller, then healed
+        others = [f"broker-{b}" for b in range(3) if b != broker] + ["controller-0"]
+        faults = [
+            {"at_ms": crash_ms, "kind": "partition", "sides": [[f"broker-{broker}"], others]},
+            {"at_ms": crash_ms + down_ms, "kind": "heal"},
+        ]
     else:
         faults = [
             {"at_ms": crash_ms, "kind": kind, "broker": broker},
@@ -384,3 +404,31 @@ def test_a_slow_disk_keeps_the_broker_s_disks_busier_for_its_duration():
     assert slow.frame("faults").outcome.tolist() == ["done"]
     with pytest.raises(InvalidConfigurationError, match="how many times slower"):
         Scenario.from_dict(scenario([{"at_ms": 10, "kind": "slow_disk", "broker": 0, "duration_ms": 5}]))
+
+
+def test_a_leader_cut_off_from_its_cluster_but_not_its_producer_loses_acks_1_writes_and_no_acks_all_ones():
+    # Jepsen's network partition: broker 0 leads events-2 and still hears the producer, but neither its
+    # followers nor the controller; the controller fences it and elects broker 1, while broker 0 goes on
+    # acknowledging acks=1 writes until it hears of the new leader after the partition heals.
+    faults = [
+        {
+            "at_ms": 1000,
+            "kind": "partition",
+            "sides": [["broker-0"], ["broker-1", "broker-2", "controller-0"]],
+        },
+        {"at_ms": 3000, "kind": "heal"},
+    ]
+    results = {}
+    for acks in ("1", "all"):
+        data = scenario(faults)
+        data["producers"][0]["config"]["acks"] = acks
+        data["metrics"]["check"] = True
+        results[acks] = eventsim.simulate(data, seed=1)
+    assert results["1"].check()["lost"] > 0
+    assert results["all"].check()["lost"] == 0
+    for r in results.values():  # broker 0 is back in every ISR once the partition heals
+        assert (r.describe().isr.str.split(",").map(len) == 3).all()
+        assert r.frame("faults").target.tolist() == [
+            "broker-0 | broker-1,broker-2,controller-0",
+            "every partition",
+        ]

@@ -93,12 +93,12 @@ BAD = [
         "broker 1 is running at 10 ms",
     ),
     (
-        variant(("faults",), [{"at_ms": 10, "kind": "partition", "broker": 1}]),
+        variant(("faults",), [{"at_ms": 10, "kind": "partition", "sides": [["broker-0"], ["broker-9"]]}]),
         I,
-        "faults[0].kind",
-        "'partition'",
-        "one of crash, restart, shutdown, pause, power_loss",
-        "not modelled yet",
+        "faults[0].sides[1]",
+        "'broker-9'",
+        "node names: broker-0, broker-1, broker-2, consumer-reader-0, controller-0, producer-app-0",
+        "no such node",
     ),
     (
         variant(("cluster", "controller_mode"), "zookeeper"),

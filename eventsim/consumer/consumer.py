@@ -38,6 +38,8 @@ from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaConsumer"]
 
+INF = float("inf")
+
 
 class KafkaConsumer:
     def __init__(self, env, cluster, spec, instance: int, partitions: list[int], recorder, host):
@@ -134,6 +136,8 @@ class KafkaConsumer:
             fetch.window = self._window
             in_flight.add(node)
             delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
+            if delivered == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
+                continue
             fetch.arrive_ms = delivered
             broker.handle_fetch(fetch)  # books the broker's stations for the arrival time
 

@@ -41,9 +41,10 @@ fails), the time a broker takes to recover its logs and replay the metadata log 
 
 from __future__ import annotations
 
-__all__ = ["QuorumController", "PartitionRegistration", "NO_LEADER"]
+__all__ = ["QuorumController", "PartitionRegistration", "NO_LEADER", "CONTROLLER_NODE"]
 
 NO_LEADER = -1  # LeaderConstants.NO_LEADER
+CONTROLLER_NODE = "controller-0"  # the controller (or ZooKeeper) as faults name it
 
 
 class PartitionRegistration:
@@ -79,6 +80,7 @@ class QuorumController:
         self.last_contact: dict[int, float] = {}
         self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
         self._last_publish = 0.0  # when the latest change reaches the brokers
+        self._undelivered: list = []  # (broker id, tp, state) cut off from the controller by a partition
         self.heartbeats = False  # heartbeats are simulated once a fault can make a broker miss them
 
     # ------------------------------------------------------------------ topics
@@ -116,8 +118,9 @@ class QuorumController:
         if late > 0.0:  # a paused process sends when it wakes
             self.env.call_at(broker.paused_until, self._heartbeat_due, broker, epoch)
             return
-        arrive = now + self.cluster.network.latency_ms
-        self.env.call_at(arrive, self._on_heartbeat, broker.id)
+        network = self.cluster.network
+        if network.reachable(broker.host.name, CONTROLLER_NODE):  # else lost to a network partition
+            self.env.call_at(now + network.latency_ms, self._on_heartbeat, broker.id)
         self.env.call_at(now + self.heartbeat_interval_ms, self._heartbeat_due, broker, epoch)
 
     def register(self, broker) -> None:
@@ -248,7 +251,22 @@ class QuorumController:
 
     def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, at: float) -> None:
         state = (reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.replicas))
-        self.env.call_at(at, self.cluster.brokers[broker_id].apply_partition_change, tp, state)
+        broker = self.cluster.brokers[broker_id]
+        if not self.cluster.network.reachable(CONTROLLER_NODE, broker.host.name):
+            self._undelivered.append((broker_id, tp, state))  # it reads the records once it can
+            return
+        self.env.call_at(at, broker.apply_partition_change, tp, state)
+
+    def redeliver(self) -> None:
+        """A partition healed: the records a broker could not read reach it now, in order."""
+        pending, self._undelivered = self._undelivered, []
+        at = self.env.now + self.cluster.network.latency_ms
+        for broker_id, tp, state in pending:
+            broker = self.cluster.brokers[broker_id]
+            if self.cluster.network.reachable(CONTROLLER_NODE, broker.host.name):
+                self.env.call_at(at, broker.apply_partition_change, tp, state)
+            else:
+                self._undelivered.append((broker_id, tp, state))
 
     # ------------------------------------------------------------------ preferred leaders
     def _rebalance_due(self) -> None:
@@ -284,6 +302,8 @@ class QuorumController:
         reg = self.partitions[tp]
         if leader != reg.leader or leader_epoch != reg.leader_epoch:
             return False
+        if not self.cluster.network.reachable(f"broker-{leader}", CONTROLLER_NODE):
+            return False  # the request cannot reach the controller (a network partition)
         if any(b not in reg.isr and b in self.fenced for b in isr):
             return False  # INELIGIBLE_REPLICA (KIP-841): no fenced or shutting-down broker joins the ISR
         elr = list(reg.elr)

@@ -236,6 +236,8 @@ class Sender:
         tx_end, delivered = p.cluster.network.transfer(
             p.host, broker.host, now, req.wire_bytes, self.window, self._stream_ms.get(node, 0.0)
         )
+        if delivered == INF:  # a network partition: lost on the way; it times out (request.timeout.ms)
+            return
         self._stream_ms[node] = delivered
         req.arrive_ms = delivered
         broker.handle_produce(req)  # books the broker's stations for the arrival time

@@ -34,6 +34,7 @@ from eventsim.protocol import FETCH_REQUEST_BYTES, FetchRequest
 __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
 
 MIB = 1024.0 * 1024.0
+INF = float("inf")
 
 
 def java_string_hash(s: str) -> int:
@@ -141,7 +142,9 @@ class ReplicaFetcherThread:
         if not self.logs or not self.broker.running:
             self.running = False
             return
-        if not self.source.running:  # the connection is refused: back off again
+        network = self.broker.cluster.network
+        if not self.source.running or not network.reachable(self.broker.host.name, self.source.host.name):
+            # the connection is refused, or cannot be made across a network partition: back off again
             self.env.call_at(self.env.now + self.backoff_ms, self._retry)
             return
         self.conn = self.source.connect()
@@ -160,6 +163,8 @@ class ReplicaFetcherThread:
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
         self.fetches += 1
         self.in_flight = fetch
+        if fetch.arrive_ms == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
+            return
         self.source.handle_fetch(fetch)  # books the leader's stations for the arrival time
 
     def on_fetch_response(self, fetch, data) -> None:

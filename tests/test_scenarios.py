@@ -109,11 +109,11 @@ BAD = [
         "Kafka 4.2 has no ZooKeeper mode: it was removed in 4.0",
     ),
     (
-        variant(("cluster", "kafka_version"), "2.0"),
+        variant(("cluster", "kafka_version"), "2.4"),
         I,
         "producers[0].keys",
         "None",
-        "keyed records with kafka_version 2.0",
+        "keyed records with kafka_version 2.4",
         "sticky partitioner of Kafka 2.4-3.2",
     ),
     (

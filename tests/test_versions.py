@@ -141,3 +141,14 @@ def test_zookeeper_mode_places_topics_as_admin_utils_does():
 
 def test_followers_before_0_11_truncate_to_their_high_watermark():
     assert truncates_to_high_watermark("0.10") and not truncates_to_high_watermark("0.11")
+
+
+def test_records_without_keys_go_round_robin_before_kafka_2_4():
+    data = {**BASE, "cluster": {**BASE["cluster"], "kafka_version": "2.3"}}
+    data["producers"] = [{**BASE["producers"][0], "keys": None}]
+    run = build(Scenario.from_dict(data), seed=1)
+    part = run.producers[0].partitioner
+    first = part.assign([100] * 7).tolist()
+    assert first == [(first[0] + i) % 3 for i in range(7)]
+    assert part.assign([100])[0] == (first[-1] + 1) % 3  # the counter carries on
+    assert eventsim.simulate(data).summary().records_acked.sum() > 0

@@ -16,7 +16,9 @@ setting the release did not have: it may only hold the value that stands for its
 ``delivery.timeout.ms`` no limit, for ``retry.backoff.max.ms`` the constant ``retry.backoff.ms``), and
 any other value is an error naming the release that added it. The cluster's ``controller_mode`` and
 ``eligible_leader_replicas`` default to what the release offers, and a mode it does not offer is an
-error. ``truncates_to_high_watermark`` tells the replicas which truncation rule they follow.
+error. ``truncates_to_high_watermark`` tells the replicas which truncation rule they follow. Records
+without keys go round-robin before Kafka 2.4 (``DefaultPartitioner``) and to the adaptive sticky
+partitioner from 3.3 (KIP-794); the sticky partitioner of 2.4-3.2 (KIP-480) is refused.
 
 Not modelled: the defaults of properties the model does not use, patch-level differences, the old
 (Scala) clients, and the message format of old releases (the realism capability adds it).
@@ -195,15 +197,15 @@ def apply_version(version: str, broker, producers, consumers) -> tuple:
 
 def check_version(version: str, producers) -> None:
     """What the model does not reproduce of an older release is refused, not approximated."""
-    if parse_version(version) < (3, 3):
+    if (2, 4) <= parse_version(version) < (3, 3):
         for i, spec in enumerate(producers):
             if spec.keys.distribution == "none":
                 raise InvalidConfigurationError(
                     f"producers[{i}].keys",
                     None,
-                    f"keyed records with kafka_version {version}, or kafka_version 3.3+",
+                    f"keyed records with kafka_version {version}, or kafka_version 3.3+ or before 2.4",
                     "records without keys were spread by the sticky partitioner of Kafka 2.4-3.2 "
-                    "(KIP-480) and round-robin before it, which are not modelled yet",
+                    "(KIP-480), which is not modelled yet",
                 )
 
 

@@ -57,6 +57,7 @@ __all__ = [
     "partitions_for_keys",
     "KeyPartitionTable",
     "BuiltInPartitioner",
+    "RoundRobinPartitioner",
 ]
 
 MURMUR2_SEED = 0x9747B28C
@@ -240,6 +241,23 @@ class KeyPartitionTable:
             else:
                 self._table[new_ids] = partitions_for_keys(self.key_bytes(new_ids), self.num_partitions)
             parts = self._table[ids]
+        return parts
+
+
+class RoundRobinPartitioner:
+    """Records without a key before Kafka 2.4 (``DefaultPartitioner``; the 0.8 producer's
+    ``Partitioner``): each record goes to the next partition, from a counter that starts at a random
+    value (``Utils.toPositive(counter.getAndIncrement()) % partitions``), applied in bulk."""
+
+    def __init__(self, num_partitions: int, rng: np.random.Generator):
+        self.num_partitions = _check_num_partitions(num_partitions)
+        self._next = int(rng.integers(num_partitions))  # ThreadLocalRandom.nextInt() % partitions
+
+    def assign(self, record_sizes: np.ndarray, queue_sizes=None, **_) -> np.ndarray:
+        """Partitions (int32) for a block of key-less records, in arrival order."""
+        n = len(record_sizes)
+        parts = ((self._next + np.arange(n, dtype=np.int64)) % self.num_partitions).astype(np.int32)
+        self._next = (self._next + n) % self.num_partitions
         return parts
 
 

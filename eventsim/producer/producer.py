@@ -36,9 +36,10 @@ import math
 
 import numpy as np
 
+from eventsim.config.versions import parse_version
 from eventsim.log.compression import CODECS, compressed_size
 from eventsim.metadata import Metadata
-from eventsim.producer.partitioner import BuiltInPartitioner
+from eventsim.producer.partitioner import BuiltInPartitioner, RoundRobinPartitioner
 from eventsim.producer.producer_batch import (
     RECORD_COLUMNS,
     RECORD_ID_PRODUCER_SHIFT,
@@ -109,12 +110,15 @@ class KafkaProducer:
         self.rng_arrivals = env.rng(scope + ".arrivals")
         self.rng_keys = env.rng(scope + ".keys")
         self.rng_values = env.rng(scope + ".values")
-        self.partitioner = BuiltInPartitioner(
-            topic.partitions,
-            max(cfg.batch_size, 1),
-            env.rng(scope + ".partitioner"),
-            adaptive=cfg.partitioner_adaptive_partitioning_enable,
-        )
+        if parse_version(cluster.scenario.cluster.kafka_version) < (2, 4):  # before KIP-480
+            self.partitioner = RoundRobinPartitioner(topic.partitions, env.rng(scope + ".partitioner"))
+        else:
+            self.partitioner = BuiltInPartitioner(
+                topic.partitions,
+                max(cfg.batch_size, 1),
+                env.rng(scope + ".partitioner"),
+                adaptive=cfg.partitioner_adaptive_partitioning_enable,
+            )
         self.rate_per_ms = spec.rate_per_s / spec.count / 1000.0
         self.record_cpu_ms = host.record_cpu_ms
         self.inflight_alloc = 0

@@ -89,7 +89,9 @@ class BrokerConfig(PropertyConfig):
         "broker.id node.id process.roles listeners advertised.listeners log.dirs log.dir "
         "num.recovery.threads.per.data.dir offsets.topic.replication.factor "
         "transaction.state.log.replication.factor log.cleanup.policy "
-        "auto.create.topics.enable background.threads group.initial.rebalance.delay.ms".split()
+        "auto.create.topics.enable background.threads group.initial.rebalance.delay.ms "
+        "controller.quorum.voters controller.quorum.bootstrap.servers controller.listener.names "
+        "controller.quorum.election.timeout.ms controller.quorum.fetch.timeout.ms".split()
     )
     _PROPS: ClassVar[dict[str, Prop]] = {
         "num_network_threads": int_prop(1),

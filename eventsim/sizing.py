@@ -11,7 +11,8 @@ the bundled presets with peak RSS and rounded up):
 * metric windows: ``horizon_ms / window_ms`` windows, each holding counters and sparse histograms per
   topic, utilisation per station (threads, disks, NICs of brokers and clients) and a partition snapshot
   per partition;
-* the per-record sample (``metrics.record_sample``; ``auto`` keeps about 50,000 rows);
+* the per-record sample (``metrics.record_sample``; ``auto`` keeps about 50,000 rows) and, with
+  ``metrics.check``, every record's history (its log entry's columns and its id when acknowledged);
 * producer chunks: the records a producer draws at once (``CHUNK_MS`` of arrivals, at least 1 ms);
 * accumulator queues: a column buffer per producer instance and partition, and the records that
   ``buffer.memory`` lets wait in them;
@@ -48,6 +49,7 @@ WINDOW_TOPIC_BYTES = 2048  # per window and topic: counters and sparse latency h
 WINDOW_PARTITION_BYTES = 200  # per window and partition: the partition snapshot row
 WINDOW_STATION_BYTES = 64  # per window and station: busy time, queue time, longest queue
 SAMPLE_ROW_BYTES = 200  # per sampled record: the produce and consume rows
+CHECK_RECORD_BYTES = 56  # metrics.check: a record's five float64 columns kept in its log entry, its id
 AUTO_SAMPLE_RECORDS = 50_000  # record_sample "auto" keeps about this many per-record rows (the runner's rule)
 CHUNK_RECORD_BYTES = 400  # per record of a drawn chunk: arrival, key, size, partition, sort, columns
 QUEUE_BUFFER_BYTES = 1024 * (5 * 8 + 3 * 8)  # per producer instance and partition: the first buffer
@@ -142,6 +144,8 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     sample = scenario.metrics.record_sample
     rows = min(records, AUTO_SAMPLE_RECORDS) if sample == "auto" else records * float(sample)
     add("record sample", rows * SAMPLE_ROW_BYTES, "metrics.record_sample", sample)
+    if scenario.metrics.check:  # every log entry kept, and the acknowledged records' ids
+        add("records' history (metrics.check)", records * CHECK_RECORD_BYTES, "metrics.check", True)
     big = max(range(len(resolved)), key=lambda k: resolved[k].partitions)
     add("partitions", partitions * PARTITION_BYTES, f"topics[{big}].partitions", resolved[big].partitions)
     total = BASE_BYTES + sum(b for b, _, _ in parts.values())

@@ -106,3 +106,14 @@ def test_check_needs_the_history():
     r = eventsim.simulate(data, seed=1, horizon_ms=500)
     with pytest.raises(InvalidConfigurationError, match="metrics.check"):
         r.check()
+
+
+def test_the_history_counts_in_a_run_s_size_and_a_run_too_big_for_it_is_refused():
+    from eventsim import sizing
+    from eventsim.scenarios import Scenario
+
+    small = Scenario.from_dict(BASE)
+    assert "records' history (metrics.check)" in sizing.estimate(small).parts
+    with pytest.raises(InvalidConfigurationError, match="records' history") as info:
+        Scenario.load("reference", ["metrics.check=true", "horizon_ms=36000000"])
+    assert info.value.field == "metrics.check"

@@ -62,7 +62,14 @@ class Cluster:
         if scenario.cluster.controller_mode == "zookeeper":
             self.controller = KafkaController(env, self, scenario.broker, scenario.cluster.kafka_version)
         else:
-            self.controller = QuorumController(env, self, scenario.broker, self.eligible_leader_replicas)
+            self.controller = QuorumController(
+                env,
+                self,
+                scenario.broker,
+                self.eligible_leader_replicas,
+                scenario.cluster.controllers,
+                env.rng("controller.quorum"),
+            )
         self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
         self.window_ms = window
         self.clients: list = []  # producers and consumers, told when a broker's connections reset

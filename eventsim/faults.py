@@ -52,8 +52,8 @@ __all__ = ["Fault", "FaultInjector", "check_faults", "node_names", "FAULT_KINDS"
 FAULT_KINDS = ("crash", "restart", "shutdown", "pause", "power_loss", "slow_disk", "partition", "heal")
 NOT_MODELLED_YET: dict = {}
 _KEYS = {
-    "crash": ("at_ms", "kind", "broker", "leader_of"),
-    "restart": ("at_ms", "kind", "broker"),
+    "crash": ("at_ms", "kind", "broker", "leader_of", "controller"),
+    "restart": ("at_ms", "kind", "broker", "controller"),
     "shutdown": ("at_ms", "kind", "broker", "leader_of"),
     "pause": ("at_ms", "kind", "broker", "leader_of", "duration_ms"),
     "power_loss": ("at_ms", "kind", "broker", "brokers"),
@@ -66,7 +66,17 @@ _KEYS = {
 class Fault:
     """One scheduled fault (see module docstring); ``broker`` or ``leader_of`` (``(topic, partition)``)."""
 
-    __slots__ = ("at_ms", "kind", "broker", "leader_of", "duration_ms", "factor", "sides", "one_way")
+    __slots__ = (
+        "at_ms",
+        "kind",
+        "broker",
+        "leader_of",
+        "duration_ms",
+        "factor",
+        "sides",
+        "one_way",
+        "controller",
+    )
 
     def __init__(self, at_ms: float, kind: str, broker=None, leader_of=None, duration_ms=None, factor=None):
         self.at_ms = at_ms
@@ -77,6 +87,7 @@ class Fault:
         self.factor = factor
         self.sides = None  # a network partition's two sides: tuples of node names
         self.one_way = False  # only the first side's messages to the second are lost
+        self.controller = None  # a KRaft controller voter's crash or restart
 
     def pairs(self) -> frozenset:
         """The (sender, receiver) names whose messages a partition loses (None sides: every pair)."""
@@ -92,6 +103,8 @@ class Fault:
             return arrow.join(",".join(side) for side in self.sides)
         if self.kind == "heal":
             return "every partition"
+        if self.controller is not None:
+            return f"controller-{self.controller}"
         if self.broker is not None:
             return f"broker-{self.broker}"
         return f"leader_of {self.leader_of[0]}-{self.leader_of[1]}"
@@ -106,6 +119,8 @@ class Fault:
             out["duration_ms"] = self.duration_ms
         if self.factor is not None:
             out["factor"] = self.factor
+        if self.controller is not None:
+            out["controller"] = self.controller
         if self.sides is not None:
             out["sides"] = [list(side) for side in self.sides]
             if self.one_way:
@@ -167,6 +182,28 @@ def _network_fault(path: str, item, kind: str, horizon_ms: float, nodes) -> Faul
     return f
 
 
+def _controller_fault(path: str, item, kind: str, horizon_ms: float, nodes) -> Fault:
+    if "broker" in item or "leader_of" in item:
+        raise InvalidConfigurationError(path, dict(item), "controller, or broker", "a fault acts on one node")
+    at = check_number(f"{path}.at_ms", item["at_ms"], lo=0)
+    if at >= horizon_ms:
+        raise InvalidConfigurationError(
+            f"{path}.at_ms", at, f"a time in [0, horizon_ms) = [0, {horizon_ms:g})", "after the run ends"
+        )
+    voter = check_number(f"{path}.controller", item["controller"], lo=0, integer=True)
+    voters = sorted(n for n in nodes if n.startswith("controller-"))
+    if f"controller-{voter}" not in voters or not voters:
+        raise InvalidConfigurationError(
+            f"{path}.controller",
+            voter,
+            f"controllers 0..{len(voters) - 1} (cluster.controllers)",
+            "no such KRaft controller (a ZooKeeper-mode cluster has none: its controller is a broker)",
+        )
+    f = Fault(at, kind)
+    f.controller = voter
+    return f
+
+
 def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict, nodes=()) -> Fault:
     if isinstance(item, Fault):
         item = item.to_dict()
@@ -189,6 +226,8 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict,
     check_keys(path, item, _KEYS[kind], ("at_ms", "kind"))
     if kind in ("partition", "heal"):
         return _network_fault(path, item, kind, horizon_ms, nodes)
+    if "controller" in item:
+        return _controller_fault(path, item, kind, horizon_ms, nodes)
     at = check_number(f"{path}.at_ms", item["at_ms"], lo=0)
     if at >= horizon_ms:
         raise InvalidConfigurationError(
@@ -233,10 +272,12 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict,
     return Fault(at, kind, broker, leader_of, duration, factor)
 
 
-def node_names(brokers: int, producers, consumers) -> set:
+def node_names(cluster, producers, consumers) -> set:
     """The names a network partition's sides use, as the results name the hosts: ``broker-N``,
-    ``controller-0``, ``producer-<name>-<i>``, ``consumer-<name>-<i>``."""
-    nodes = {f"broker-{b}" for b in range(brokers)} | {"controller-0"}
+    ``controller-N`` (KRaft's voters; in ZooKeeper mode ``controller-0`` stands for ZooKeeper),
+    ``producer-<name>-<i>``, ``consumer-<name>-<i>``; ``cluster`` is the scenario's ``ClusterConfig``."""
+    voters = cluster.controllers if cluster.controller_mode == "kraft" else 1
+    nodes = {f"broker-{b}" for b in range(cluster.brokers)} | {f"controller-{c}" for c in range(voters)}
     for kind, specs in (("producer", producers), ("consumer", consumers)):
         for spec in specs:
             nodes |= {f"{kind}-{spec.name}-{i}" for i in range(spec.count)}
@@ -273,8 +314,22 @@ def check_faults(faults: object, brokers: int, horizon_ms: float, topics: dict, 
     order = sorted(range(len(out)), key=lambda i: (out[i].at_ms, i))
     where = {i: paths[i] for i in range(len(out))}
     up = [True] * brokers
+    voter_up: dict = {}
     for i in order:
         f = out[i]
+        if f.controller is not None:
+            v = f.controller
+            running = voter_up.get(v, True)
+            if (f.kind == "restart") == running:
+                state = "running" if running else "already down"
+                raise InvalidConfigurationError(
+                    where[i],
+                    f.to_dict(),
+                    "a crash of a running controller, a restart of a stopped one",
+                    f"controller {v} is {state} at {f.at_ms:g} ms",
+                )
+            voter_up[v] = f.kind == "restart"
+            continue
         if f.broker is None:
             continue
         b = f.broker
@@ -321,6 +376,13 @@ class FaultInjector:
         from eventsim.broker import lifecycle  # the run's side: scenarios validate faults without brokers
 
         cluster = self.cluster
+        if f.controller is not None:
+            if f.kind == "crash":
+                cluster.controller.voter_down(f.controller)
+            else:
+                cluster.controller.voter_restarted(f.controller)
+            self._trace(f, -1, "done")
+            return
         if f.kind == "partition":
             cluster.partition_network(f.pairs())
             self._trace(f, -1, "done")

@@ -295,7 +295,7 @@ class Scenario:
         self._check_topics()
         self._check_clients()
         partitions = {t.name: t.resolve(self.broker).partitions for t in self.topics}
-        nodes = node_names(self.cluster.brokers, self.producers, self.consumers)
+        nodes = node_names(self.cluster, self.producers, self.consumers)
         faults = check_faults(self.faults, self.cluster.brokers, self.horizon_ms, partitions, nodes)
         _set(self, "faults", faults)
         check_version(self.cluster.kafka_version, self.producers)

@@ -432,3 +432,46 @@ def test_a_leader_cut_off_from_its_cluster_but_not_its_producer_loses_acks_1_wri
             "broker-0 | broker-1,broker-2,controller-0",
             "every partition",
         ]
+
+
+def test_the_kraft_quorum_elects_a_new_active_controller_and_brokers_keep_their_sessions():
+    # Controller 0 (active) dies at 1 s; the others notice after the fetch timeout (2 s) and elect one of
+    # them within the election timeout and its backoff (1-2 s). Nobody is fenced meanwhile.
+    faults = [
+        {"at_ms": 1000, "kind": "crash", "controller": 0},
+        {"at_ms": 5000, "kind": "restart", "controller": 0},
+    ]
+    r = eventsim.simulate(scenario(faults), seed=1)
+    quorum = r.frame("faults").query("kind == 'quorum'")
+    assert quorum.target.tolist()[0] == "none" and quorum.target.tolist()[1] in (
+        "controller-1",
+        "controller-2",
+    )
+    assert 4.0 <= quorum.time_s.iloc[1] <= 5.0 + 1e-9
+    assert r.frame("leadership").query("time_s > 0").empty  # no broker fenced, no leader moved
+    s = r.summary().iloc[0]
+    assert s.records_acked == s.records_produced
+
+
+def test_a_broker_crash_while_the_quorum_has_no_leader_is_noticed_by_the_next_controller():
+    faults = [
+        {"at_ms": 1000, "kind": "crash", "controller": 0},
+        {"at_ms": 1100, "kind": "crash", "broker": 1},
+    ]
+    r = eventsim.simulate(scenario(faults), seed=1)
+    elected = r.frame("faults").query("kind == 'quorum' and target != 'none'").time_s.iloc[0]
+    changes = r.frame("leadership").query("time_s > 0").time_s
+    # A fresh session from the election: fenced broker.session.timeout.ms (400 ms) after it.
+    assert changes.min() == pytest.approx(elected + 0.4, abs=0.01)
+
+
+def test_without_a_majority_of_voters_no_controller_acts():
+    data = scenario(
+        [{"at_ms": 1000, "kind": "crash", "controller": 0}, {"at_ms": 1100, "kind": "crash", "broker": 1}]
+    )
+    data["cluster"]["controllers"] = 1
+    r = eventsim.simulate(data, seed=1)
+    assert r.frame("leadership").query("time_s > 0").empty  # broker 1 is never fenced
+    assert r.frame("faults").query("kind == 'quorum'").target.tolist() == ["none"]
+    with pytest.raises(InvalidConfigurationError, match="no such KRaft controller"):
+        Scenario.from_dict(scenario([{"at_ms": 10, "kind": "crash", "controller": 5}]))

@@ -97,7 +97,7 @@ BAD = [
         I,
         "faults[0].sides[1]",
         "'broker-9'",
-        "node names: broker-0, broker-1, broker-2, consumer-reader-0, controller-0, producer-app-0",
+        "node names: broker-0, broker-1, broker-2, consumer-reader-0, controller-0, controller-1",
         "no such node",
     ),
     (

@@ -348,6 +348,14 @@ TABLE = {
         "kraft", context=_FOUR_BROKERS + (("cluster", "kafka_version", "3.9"),)
     ),
     ("cluster", "kafka_version"): Changes("3.9"),  # linger.ms 0, not 5 (KIP-1030)
+    # The active controller dies: three voters elect another, one voter leaves the cluster without one.
+    ("cluster", "controllers"): Changes(
+        1,
+        context=(
+            ("Scenario", "horizon_ms", 4500),
+            ("Scenario", "faults", [{"at_ms": 10, "kind": "crash", "controller": 0}]),
+        ),
+    ),
     # Once the slow follower leaves the ISR (below min.insync.replicas 2), the high watermark stops with
     # Eligible Leader Replicas and goes on without them: the reader gets acks=1 records or not.
     ("cluster", "eligible_leader_replicas"): Changes(

@@ -467,6 +467,7 @@ class ClusterConfig(PropertyConfig):
     broker_hardware: tuple | None = None
     eligible_leader_replicas: bool | None = None  # None: kafka_version's (on for KRaft from 4.1)
     kafka_version: str = LATEST
+    controllers: int = 3  # KRaft: the controller quorum's voters (dedicated nodes controller-0 ...)
 
     _KIND: ClassVar[str] = "cluster"
 
@@ -483,6 +484,7 @@ class ClusterConfig(PropertyConfig):
         "broker_hardware": _BrokerHardwareProp("broker_hardware", nullable=True),
         "eligible_leader_replicas": Prop("bool", nullable=True),
         "kafka_version": _VersionProp("version"),
+        "controllers": int_prop(1, 9),
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
@@ -504,6 +506,13 @@ class ClusterConfig(PropertyConfig):
             self._derive(derived, "eligible_leader_replicas", elr)
         elr = self.eligible_leader_replicas
         check_eligible_leader_replicas(self.kafka_version, self.controller_mode, elr)
+        if self.controller_mode == "zookeeper" and self.controllers != 3:
+            raise InvalidConfigurationError(
+                "controllers",
+                self.controllers,
+                "3 (unused) with controller_mode zookeeper",
+                "controllers counts KRaft's voters; in ZooKeeper mode the controller is one of the brokers",
+            )
         if self.controller_mode == "zookeeper" and self.racks is not None:
             raise InvalidConfigurationError(
                 "racks",

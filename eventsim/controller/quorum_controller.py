@@ -34,8 +34,14 @@ network; a change reaches each broker one network latency after the controller c
 network round trip (the quorum's majority) after it decides. ``history`` is the metadata log's
 partition records (time, leader, leader epoch, ISR, ELR).
 
-Not modelled: the controller quorum's own elections and failures (a single active controller that never
-fails), the time a broker takes to recover its logs and replay the metadata log on startup, and the
+The quorum (``cluster.controllers`` dedicated voters, ``controller-0`` ...): the active controller is its
+Raft leader; when it dies, the others notice after ``controller.quorum.fetch.timeout.ms`` (2 s) and elect
+one of them after ``controller.quorum.election.timeout.ms`` (1 s) and a random backoff (up to 1 s), if a
+majority is up. Meanwhile nothing is fenced or elected; the new controller has the metadata log already and
+starts every broker's session afresh. Its changes are shown as ``quorum`` rows of the ``faults`` frame.
+
+Not modelled: combined controller and broker processes, the quorum's own replication latency beyond one
+round trip, the time a broker takes to recover its logs and replay the metadata log on startup, and the
 ``AlterPartition`` round trip (an ISR change takes effect when the leader decides it).
 """
 
@@ -44,7 +50,12 @@ from __future__ import annotations
 __all__ = ["QuorumController", "PartitionRegistration", "NO_LEADER", "CONTROLLER_NODE"]
 
 NO_LEADER = -1  # LeaderConstants.NO_LEADER
-CONTROLLER_NODE = "controller-0"  # the controller (or ZooKeeper) as faults name it
+CONTROLLER_NODE = "controller-0"  # the controller (or ZooKeeper) as faults name it, when there is one
+# KRaft's Raft timeouts (QuorumConfig defaults): a voter that has not heard from the leader for the fetch
+# timeout starts an election, which takes the election timeout plus a random backoff of up to its maximum.
+QUORUM_FETCH_TIMEOUT_MS = 2000.0
+QUORUM_ELECTION_TIMEOUT_MS = 1000.0
+QUORUM_ELECTION_BACKOFF_MAX_MS = 1000.0
 
 
 class PartitionRegistration:
@@ -65,7 +76,9 @@ class PartitionRegistration:
 class QuorumController:
     """The active KRaft controller of a cluster (see module docstring)."""
 
-    def __init__(self, env, cluster, broker_config, eligible_leader_replicas: bool):
+    def __init__(
+        self, env, cluster, broker_config, eligible_leader_replicas: bool, voters: int = 1, rng=None
+    ):
         self.env = env
         self.cluster = cluster
         self.heartbeat_interval_ms = float(broker_config.broker_heartbeat_interval_ms)
@@ -79,6 +92,12 @@ class QuorumController:
         self.shutting_down: set[int] = set()  # in a controlled shutdown: fenced until they register again
         self.last_contact: dict[int, float] = {}
         self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
+        # The quorum: voters controller-0 .. controller-(n-1); the active controller is its Raft leader.
+        self.voters = voters
+        self.voter_up = [True] * voters
+        self.active = 0  # None while the quorum has no leader (no controller acts)
+        self.quorum_changes: list = []  # (time_ms, the active controller's node name, or "none")
+        self._rng = rng
         self._last_publish = 0.0  # when the latest change reaches the brokers
         self._undelivered: list = []  # (broker id, tp, state) cut off from the controller by a partition
         self.heartbeats = False  # heartbeats are simulated once a fault can make a broker miss them
@@ -119,7 +138,7 @@ class QuorumController:
             self.env.call_at(broker.paused_until, self._heartbeat_due, broker, epoch)
             return
         network = self.cluster.network
-        if network.reachable(broker.host.name, CONTROLLER_NODE):  # else lost to a network partition
+        if network.reachable(broker.host.name, self.node):  # else lost (a partition, or no active controller)
             self.env.call_at(now + network.latency_ms, self._on_heartbeat, broker.id)
         self.env.call_at(now + self.heartbeat_interval_ms, self._heartbeat_due, broker, epoch)
 
@@ -132,6 +151,9 @@ class QuorumController:
     def _on_registration(self, broker, epoch: int) -> None:
         if epoch != broker.epoch or not broker.running:
             return
+        if self.active is None:  # no controller to register with yet: try again
+            self.env.call_at(self.env.now + QUORUM_ELECTION_TIMEOUT_MS, self._on_registration, broker, epoch)
+            return
         self.shutting_down.discard(broker.id)
         if broker.id not in self.fenced:
             self.fence(broker.id)
@@ -140,6 +162,8 @@ class QuorumController:
         self.env.call_at(now, self._heartbeat_due, broker, epoch)
 
     def _on_heartbeat(self, broker_id: int) -> None:
+        if self.active is None:
+            return  # no controller hears it
         now = self.env.now
         self.last_contact[broker_id] = now
         self._schedule_fence_check(broker_id, now)
@@ -154,8 +178,53 @@ class QuorumController:
         self.env.call_at(contact_ms + self.session_timeout_ms, self._fence_check, broker_id, contact_ms)
 
     def _fence_check(self, broker_id: int, contact_ms: float) -> None:
+        if self.active is None:
+            return  # the next active controller starts every session afresh
         if self.last_contact.get(broker_id) == contact_ms and broker_id not in self.fenced:
             self.fence(broker_id)  # no heartbeat for broker.session.timeout.ms
+
+    # ------------------------------------------------------------------ the quorum
+    @property
+    def node(self) -> str:
+        """The active controller's node name (what heartbeats and records cross the network to)."""
+        return f"controller-{self.active}" if self.active is not None else "no active controller"
+
+    def voter_down(self, voter: int) -> None:
+        """Controller ``voter``'s process died: if it was the active one, the others elect a leader once
+        they have missed it for the fetch timeout (and a majority of voters is up)."""
+        self.voter_up[voter] = False
+        if voter == self.active:
+            self.active = None
+            now = self.env.now
+            self.quorum_changes.append((now, "none"))
+            self._schedule_election(now + QUORUM_FETCH_TIMEOUT_MS)
+
+    def voter_restarted(self, voter: int) -> None:
+        self.voter_up[voter] = True
+        if self.active is None:
+            self._schedule_election(self.env.now)
+
+    def _schedule_election(self, start_ms: float) -> None:
+        backoff = QUORUM_ELECTION_BACKOFF_MAX_MS * (self._rng.random() if self._rng is not None else 0.5)
+        self.env.call_at(start_ms + QUORUM_ELECTION_TIMEOUT_MS + backoff, self._elect)
+
+    def _elect(self) -> None:
+        """A Raft election among the live voters; it needs a majority. The new active controller has the
+        metadata log already (every voter replicates it) and starts every broker's session afresh
+        (``BrokerHeartbeatManager`` on activation), then delivers the records brokers could not read."""
+        if self.active is not None:
+            return
+        alive = [v for v in range(self.voters) if self.voter_up[v]]
+        if 2 * len(alive) <= self.voters:
+            return  # no majority: no leader until more voters come back
+        self.active = alive[0] if self._rng is None else alive[int(self._rng.integers(len(alive)))]
+        now = self.env.now
+        self.quorum_changes.append((now, self.node))
+        for broker in self.cluster.brokers:
+            if broker.id not in self.fenced:  # every unfenced broker it knows, alive or not
+                self.last_contact[broker.id] = now
+                self._schedule_fence_check(broker.id, now)
+        self.redeliver()
 
     # ------------------------------------------------------------------ fencing
     def fence(self, broker_id: int) -> None:
@@ -166,6 +235,8 @@ class QuorumController:
     def controlled_shutdown(self, broker_id: int) -> float:
         """A broker asks to shut down: its leaderships and ISR places go first (it is fenced); returns
         when the last change reaches it, after which it may stop."""
+        if self.active is None:  # no controller to ask: it stops after waiting for one, uncontrolled
+            return self.env.now + QUORUM_FETCH_TIMEOUT_MS
         self.fenced.add(broker_id)
         self.shutting_down.add(broker_id)
         self._last_publish = self.env.now + self._commit_ms() + self.cluster.network.latency_ms
@@ -252,7 +323,7 @@ class QuorumController:
     def _publish_to(self, broker_id: int, tp, reg: PartitionRegistration, at: float) -> None:
         state = (reg.leader, reg.leader_epoch, tuple(reg.isr), tuple(reg.replicas))
         broker = self.cluster.brokers[broker_id]
-        if not self.cluster.network.reachable(CONTROLLER_NODE, broker.host.name):
+        if not self.cluster.network.reachable(self.node, broker.host.name):
             self._undelivered.append((broker_id, tp, state))  # it reads the records once it can
             return
         self.env.call_at(at, broker.apply_partition_change, tp, state)
@@ -263,14 +334,15 @@ class QuorumController:
         at = self.env.now + self.cluster.network.latency_ms
         for broker_id, tp, state in pending:
             broker = self.cluster.brokers[broker_id]
-            if self.cluster.network.reachable(CONTROLLER_NODE, broker.host.name):
+            if self.cluster.network.reachable(self.node, broker.host.name):
                 self.env.call_at(at, broker.apply_partition_change, tp, state)
             else:
                 self._undelivered.append((broker_id, tp, state))
 
     # ------------------------------------------------------------------ preferred leaders
     def _rebalance_due(self) -> None:
-        self._rebalance()
+        if self.active is not None:
+            self._rebalance()
         self.env.call_at(self.env.now + self.rebalance_interval_ms, self._rebalance_due)
 
     def _preferred_ready(self, reg: PartitionRegistration) -> bool:
@@ -302,7 +374,7 @@ class QuorumController:
         reg = self.partitions[tp]
         if leader != reg.leader or leader_epoch != reg.leader_epoch:
             return False
-        if not self.cluster.network.reachable(f"broker-{leader}", CONTROLLER_NODE):
+        if self.active is None or not self.cluster.network.reachable(f"broker-{leader}", self.node):
             return False  # the request cannot reach the controller (a network partition)
         if any(b not in reg.isr and b in self.fenced for b in isr):
             return False  # INELIGIBLE_REPLICA (KIP-841): no fenced or shutting-down broker joins the ISR

@@ -160,7 +160,10 @@ class Result:
                         log.log_end_offset,
                     )
                 )
-        res.fault_rows = list(run.faults.trace)
+        # The faults, and the KRaft quorum's leader changes they caused (kind "quorum").
+        quorum = getattr(controller, "quorum_changes", ())
+        rows = list(run.faults.trace) + [(t / 1000.0, "quorum", node, -1, "active") for t, node in quorum]
+        res.fault_rows = sorted(rows, key=lambda row: row[0])
         if rec.history is not None:
             res.check_counts = checker.counts(
                 run, rec.history, res.fault_rows, run.faults.pauses, run.faults.stopped

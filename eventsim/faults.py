@@ -131,7 +131,7 @@ class Fault:
         return isinstance(other, Fault) and self.to_dict() == other.to_dict()
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self.to_dict().items())))
+        return hash(repr(sorted(self.to_dict().items())))  # (sides are lists)
 
     def __repr__(self) -> str:
         return f"Fault({self.to_dict()})"

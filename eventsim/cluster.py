@@ -69,6 +69,7 @@ class Cluster:
                 self.eligible_leader_replicas,
                 scenario.cluster.controllers,
                 env.rng("controller.quorum"),
+                combined=scenario.cluster.controller_nodes == "combined",
             )
         self.leader_partition: dict = {}  # tp -> the Partition of its current (or last) leader
         self.window_ms = window

@@ -37,7 +37,12 @@ a leader) is skipped and says so in the ``faults`` frame.
   off from ``controller-0`` misses its heartbeats and is fenced. When the partition heals, what crossed
   it unanswered is given up and sent again (TCP would retransmit it; the model resends it).
 
-Not modelled yet: faults of controllers and clients themselves.
+* ``crash`` and ``restart`` with ``controller: N`` instead of ``broker``: KRaft controller voter N's node
+  (``controller-N``, with ``cluster.controller_nodes: dedicated``). With ``combined`` voters, voter N lives
+  in broker N's process: a crash, power loss or controlled shutdown of broker N stops it as well, and a
+  pause longer than ``controller.quorum.fetch.timeout.ms`` costs it the quorum's leadership.
+
+Not modelled yet: faults of clients themselves.
 """
 
 from __future__ import annotations
@@ -192,12 +197,20 @@ def _controller_fault(path: str, item, kind: str, horizon_ms: float, nodes) -> F
         )
     voter = check_number(f"{path}.controller", item["controller"], lo=0, integer=True)
     voters = sorted(n for n in nodes if n.startswith("controller-"))
-    if f"controller-{voter}" not in voters or not voters:
+    if not voters:
+        raise InvalidConfigurationError(
+            f"{path}.controller",
+            voter,
+            "a broker fault instead (broker: N)",
+            "the cluster has no controller nodes of its own: in ZooKeeper mode the controller is a broker, "
+            "and with cluster.controller_nodes combined voter N runs inside broker N",
+        )
+    if f"controller-{voter}" not in voters:
         raise InvalidConfigurationError(
             f"{path}.controller",
             voter,
             f"controllers 0..{len(voters) - 1} (cluster.controllers)",
-            "no such KRaft controller (a ZooKeeper-mode cluster has none: its controller is a broker)",
+            "no such KRaft controller",
         )
     f = Fault(at, kind)
     f.controller = voter
@@ -274,9 +287,13 @@ def _one(path: str, item: object, brokers: int, horizon_ms: float, topics: dict,
 
 def node_names(cluster, producers, consumers) -> set:
     """The names a network partition's sides use, as the results name the hosts: ``broker-N``,
-    ``controller-N`` (KRaft's voters; in ZooKeeper mode ``controller-0`` stands for ZooKeeper),
+    ``controller-N`` (KRaft's dedicated voters; in ZooKeeper mode ``controller-0`` stands for ZooKeeper;
+    combined voters are their brokers),
     ``producer-<name>-<i>``, ``consumer-<name>-<i>``; ``cluster`` is the scenario's ``ClusterConfig``."""
-    voters = cluster.controllers if cluster.controller_mode == "kraft" else 1
+    if cluster.controller_mode != "kraft":
+        voters = 1
+    else:
+        voters = cluster.controllers if cluster.controller_nodes == "dedicated" else 0  # combined: brokers
     nodes = {f"broker-{b}" for b in range(cluster.brokers)} | {f"controller-{c}" for c in range(voters)}
     for kind, specs in (("producer", producers), ("consumer", consumers)):
         for spec in specs:
@@ -374,6 +391,7 @@ class FaultInjector:
 
     def _fire(self, f: Fault) -> None:
         from eventsim.broker import lifecycle  # the run's side: scenarios validate faults without brokers
+        from eventsim.controller.quorum_controller import QUORUM_FETCH_TIMEOUT_MS
 
         cluster = self.cluster
         if f.controller is not None:
@@ -399,27 +417,39 @@ class FaultInjector:
                 self._trace(f, -1, "skipped: the partition has no leader")
                 return
         broker = cluster.brokers[b]
+        controller = cluster.controller
+        voter = getattr(controller, "combined", False) and b < controller.voters  # its process holds a voter
+        now = self.env.now
         if f.kind == "restart":
             if broker.running:
                 self._trace(f, b, "skipped: the broker is running")
                 return
             lifecycle.restart(broker)
+            if voter:
+                controller.voter_restarted(b)
         elif not broker.running:
             self._trace(f, b, "skipped: the broker is down")
             return
         elif f.kind == "crash":
             lifecycle.crash(broker)
+            if voter:
+                controller.voter_down(b)
         elif f.kind == "shutdown":
             self.stopped[b] = lifecycle.controlled_shutdown(broker)
+            if voter:  # the voter resigns when the process stops
+                self.env.call_at(max(now, self.stopped[b]), controller.voter_down, b, True)
         elif f.kind == "power_loss":
             lifecycle.power_loss(broker)
+            if voter:
+                controller.voter_down(b)
         elif f.kind == "slow_disk":
-            now = self.env.now
             broker.log_manager.slow_down(now, now + f.duration_ms, f.factor)
         else:
             lifecycle.pause(broker, f.duration_ms)
-            now = self.env.now
             self.pauses.setdefault(b, []).append((now, now + f.duration_ms))
+            if voter and f.duration_ms > QUORUM_FETCH_TIMEOUT_MS:  # the other voters stop waiting for it
+                controller.voter_down(b)
+                self.env.call_at(now + f.duration_ms, controller.voter_restarted, b)
         self._trace(f, b, "done")
 
     def _trace(self, f: Fault, broker: int, outcome: str) -> None:

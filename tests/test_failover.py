@@ -475,3 +475,82 @@ def test_without_a_majority_of_voters_no_controller_acts():
     assert r.frame("faults").query("kind == 'quorum'").target.tolist() == ["none"]
     with pytest.raises(InvalidConfigurationError, match="no such KRaft controller"):
         Scenario.from_dict(scenario([{"at_ms": 10, "kind": "crash", "controller": 5}]))
+
+
+def combined(faults):
+    data = scenario(faults)
+    data["cluster"]["controller_nodes"] = "combined"
+    return data
+
+
+def test_a_combined_node_crash_costs_the_quorums_failover_and_then_a_whole_session():
+    # Broker 0 hosts the active controller. Its crash stops both: the other voters elect one of them
+    # after the fetch timeout (2 s) and the election timeout with its backoff (1-2 s); the new controller
+    # starts broker 0's session afresh, so broker 0 is fenced 400 ms after the election, not 400 ms after
+    # its last heartbeat as with dedicated controllers.
+    fault = [{"at_ms": 1000, "kind": "crash", "broker": 0}]
+    r = eventsim.simulate(combined(fault), seed=1)
+    quorum = r.frame("faults").query("kind == 'quorum'")
+    assert quorum.target.tolist()[0] == "none" and quorum.target.tolist()[1] in ("broker-1", "broker-2")
+    elected = quorum.time_s.iloc[1]
+    assert 4.0 <= elected <= 5.0 + 1e-9
+    moved = r.frame("leadership").query("time_s > 0").time_s
+    assert moved.min() == pytest.approx(elected + 0.4, abs=0.01)
+    dedicated = eventsim.simulate(scenario(fault), seed=1).frame("leadership").query("time_s > 0").time_s
+    assert dedicated.min() < 1.5 < moved.min()
+    assert r.frame("faults").query("kind == 'quorum'").shape[0] == 2
+
+
+def test_a_combined_voter_that_is_not_active_is_only_a_broker_crash():
+    r = eventsim.simulate(combined([{"at_ms": 1000, "kind": "crash", "broker": 1}]), seed=1)
+    assert r.frame("faults").query("kind == 'quorum'").empty
+    assert r.frame("leadership").query("time_s > 0").time_s.min() < 1.5
+
+
+def test_a_combined_controller_shutdown_resigns_without_waiting_for_the_fetch_timeout():
+    r = eventsim.simulate(combined([{"at_ms": 1000, "kind": "shutdown", "broker": 0}]), seed=1)
+    quorum = r.frame("faults").query("kind == 'quorum'")
+    assert quorum.target.tolist()[0] == "none"
+    assert quorum.time_s.iloc[1] - quorum.time_s.iloc[0] <= 1.0 + 1e-9  # the backoff only
+    s = r.summary().iloc[0]
+    assert s.records_acked == s.records_produced
+
+
+def test_combined_voters_lose_the_quorum_with_their_brokers_and_get_it_back_when_one_restarts():
+    faults = [
+        {"at_ms": 1000, "kind": "crash", "broker": 1},
+        {"at_ms": 1200, "kind": "crash", "broker": 0},
+        {"at_ms": 3000, "kind": "restart", "broker": 1},
+    ]
+    r = eventsim.simulate(combined(faults), seed=1)
+    quorum = r.frame("faults").query("kind == 'quorum'")
+    assert quorum.target.tolist() == ["none", "broker-1"] or quorum.target.tolist() == ["none", "broker-2"]
+    assert quorum.time_s.iloc[1] >= 3.0  # nobody leads while 2 of 3 voters are down
+
+
+def test_a_long_pause_of_the_active_combined_voter_moves_the_quorums_leadership():
+    def paused(ms):
+        fault = {"at_ms": 1000, "kind": "pause", "broker": 0, "duration_ms": ms}
+        return eventsim.simulate(combined([fault]), seed=1)
+
+    assert paused(300).frame("faults").query("kind == 'quorum'").empty
+    assert paused(2500).frame("faults").query("kind == 'quorum'").target.tolist()[0] == "none"
+
+
+def test_combined_controller_nodes_are_checked():
+    with pytest.raises(InvalidConfigurationError, match="controller_nodes"):
+        Scenario.from_dict({**combined([]), "cluster": {"brokers": 3, "controller_nodes": "both"}})
+    data = combined([])
+    data["cluster"]["controllers"] = 5
+    with pytest.raises(InvalidConfigurationError, match=r"1\.\.3 with controller_nodes combined"):
+        Scenario.from_dict(data)
+    data = combined([])
+    data["cluster"].update(controller_mode="zookeeper", kafka_version="3.9")
+    with pytest.raises(InvalidConfigurationError, match="dedicated with controller_mode zookeeper"):
+        Scenario.from_dict(data)
+    with pytest.raises(InvalidConfigurationError, match="broker fault instead"):
+        Scenario.from_dict(combined([{"at_ms": 10, "kind": "crash", "controller": 0}]))
+    with pytest.raises(InvalidConfigurationError, match="unknown node|controller-0"):
+        Scenario.from_dict(
+            combined([{"at_ms": 10, "kind": "partition", "sides": [["controller-0"], ["broker-1"]]}])
+        )

@@ -356,6 +356,11 @@ TABLE = {
             ("Scenario", "faults", [{"at_ms": 10, "kind": "crash", "controller": 0}]),
         ),
     ),
+    # One voter inside broker 0: its crash takes the only controller with it, so broker 0 is never fenced.
+    ("cluster", "controller_nodes"): Changes(
+        "combined",
+        context=(("cluster", "controllers", 1),) + _CRASH + _FAST_FENCE,
+    ),
     # Once the slow follower leaves the ISR (below min.insync.replicas 2), the high watermark stops with
     # Eligible Leader Replicas and goes on without them: the reader gets acks=1 records or not.
     ("cluster", "eligible_leader_replicas"): Changes(

@@ -458,6 +458,11 @@ class ClusterConfig(PropertyConfig):
     profile. ``eligible_leader_replicas`` is KIP-966's feature (``eligible.leader.replicas.version=1``, on
     for new clusters from Kafka 4.1): the high watermark waits while the ISR is below
     ``min.insync.replicas``, and replicas that left the ISR meanwhile stay eligible to lead.
+    ``controllers`` is the size of the KRaft quorum; ``controller_nodes`` says where its voters run:
+    ``dedicated`` nodes ``controller-0`` ... (``process.roles=controller``, what Kafka recommends for
+    production) or ``combined`` with brokers ``0`` ... ``controllers - 1``
+    (``process.roles=broker,controller``), so that a broker's crash, power loss, shutdown or long pause
+    takes its voter with it.
     """
 
     brokers: int = 3
@@ -468,6 +473,7 @@ class ClusterConfig(PropertyConfig):
     eligible_leader_replicas: bool | None = None  # None: kafka_version's (on for KRaft from 4.1)
     kafka_version: str = LATEST
     controllers: int = 3  # KRaft: the controller quorum's voters (dedicated nodes controller-0 ...)
+    controller_nodes: str = "dedicated"  # KRaft: voters on nodes of their own, or inside brokers 0 ...
 
     _KIND: ClassVar[str] = "cluster"
 
@@ -485,6 +491,7 @@ class ClusterConfig(PropertyConfig):
         "eligible_leader_replicas": Prop("bool", nullable=True),
         "kafka_version": _VersionProp("version"),
         "controllers": int_prop(1, 9),
+        "controller_nodes": Prop("choice", choices=("dedicated", "combined")),
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
@@ -513,6 +520,23 @@ class ClusterConfig(PropertyConfig):
                 "3 (unused) with controller_mode zookeeper",
                 "controllers counts KRaft's voters; in ZooKeeper mode the controller is one of the brokers",
             )
+        if self.controller_nodes == "combined":
+            if self.controller_mode == "zookeeper":
+                raise InvalidConfigurationError(
+                    "controller_nodes",
+                    self.controller_nodes,
+                    "dedicated with controller_mode zookeeper",
+                    "combined nodes (process.roles=broker,controller) are KRaft's; in ZooKeeper mode the "
+                    "controller is always one of the brokers",
+                )
+            if self.controllers > self.brokers:
+                raise InvalidConfigurationError(
+                    "controllers",
+                    self.controllers,
+                    f"1..{self.brokers} with controller_nodes combined",
+                    f"combined voters run on brokers 0..{self.controllers - 1}, and the cluster has "
+                    f"{self.brokers} brokers",
+                )
         if self.controller_mode == "zookeeper" and self.racks is not None:
             raise InvalidConfigurationError(
                 "racks",

@@ -34,13 +34,19 @@ network; a change reaches each broker one network latency after the controller c
 network round trip (the quorum's majority) after it decides. ``history`` is the metadata log's
 partition records (time, leader, leader epoch, ISR, ELR).
 
-The quorum (``cluster.controllers`` dedicated voters, ``controller-0`` ...): the active controller is its
-Raft leader; when it dies, the others notice after ``controller.quorum.fetch.timeout.ms`` (2 s) and elect
-one of them after ``controller.quorum.election.timeout.ms`` (1 s) and a random backoff (up to 1 s), if a
-majority is up. Meanwhile nothing is fenced or elected; the new controller has the metadata log already and
-starts every broker's session afresh. Its changes are shown as ``quorum`` rows of the ``faults`` frame.
+The quorum (``cluster.controllers`` voters): the active controller is its Raft leader; when it dies, the
+others notice after ``controller.quorum.fetch.timeout.ms`` (2 s) and elect one of them after
+``controller.quorum.election.timeout.ms`` (1 s) and a random backoff (up to 1 s), if a majority is up; a
+leader that stops gracefully resigns first (``EndQuorumEpoch``), so only the backoff remains. Meanwhile
+nothing is fenced or elected; the new controller has the metadata log already and starts every broker's
+session afresh. Its changes are shown as ``quorum`` rows of the ``faults`` frame. The voters run on
+dedicated nodes ``controller-0`` ... (``cluster.controller_nodes: dedicated``, ``process.roles=controller``)
+or inside brokers ``0`` ... (``combined``, ``process.roles=broker,controller``): then a broker's crash, power
+loss or controlled shutdown stops its voter too, and a pause longer than the fetch timeout costs its
+leadership. When the active controller's broker dies, the new controller starts that broker's session
+afresh as well, so its partitions wait for the quorum's failover *and* a whole session timeout.
 
-Not modelled: combined controller and broker processes, the quorum's own replication latency beyond one
+Not modelled: the quorum's own replication latency beyond one
 round trip, the time a broker takes to recover its logs and replay the metadata log on startup, and the
 ``AlterPartition`` round trip (an ISR change takes effect when the leader decides it).
 """
@@ -77,7 +83,14 @@ class QuorumController:
     """The active KRaft controller of a cluster (see module docstring)."""
 
     def __init__(
-        self, env, cluster, broker_config, eligible_leader_replicas: bool, voters: int = 1, rng=None
+        self,
+        env,
+        cluster,
+        broker_config,
+        eligible_leader_replicas: bool,
+        voters: int = 1,
+        rng=None,
+        combined: bool = False,
     ):
         self.env = env
         self.cluster = cluster
@@ -94,6 +107,7 @@ class QuorumController:
         self.history: list = []  # (time_ms, tp, leader, leader epoch, isr, elr): the metadata log
         # The quorum: voters controller-0 .. controller-(n-1); the active controller is its Raft leader.
         self.voters = voters
+        self.combined = combined  # voter v runs in broker v's process (process.roles=broker,controller)
         self.voter_up = [True] * voters
         self.active = 0  # None while the quorum has no leader (no controller acts)
         self.quorum_changes: list = []  # (time_ms, the active controller's node name, or "none")
@@ -187,26 +201,32 @@ class QuorumController:
     @property
     def node(self) -> str:
         """The active controller's node name (what heartbeats and records cross the network to)."""
-        return f"controller-{self.active}" if self.active is not None else "no active controller"
+        if self.active is None:
+            return "no active controller"
+        return f"broker-{self.active}" if self.combined else f"controller-{self.active}"
 
-    def voter_down(self, voter: int) -> None:
+    def voter_down(self, voter: int, resigned: bool = False) -> None:
         """Controller ``voter``'s process died: if it was the active one, the others elect a leader once
-        they have missed it for the fetch timeout (and a majority of voters is up)."""
+        they have missed it for the fetch timeout (and a majority of voters is up). A leader that stops
+        gracefully ``resigned`` (Raft's ``EndQuorumEpoch``): the others need not wait for the timeout."""
         self.voter_up[voter] = False
         if voter == self.active:
             self.active = None
             now = self.env.now
             self.quorum_changes.append((now, "none"))
-            self._schedule_election(now + QUORUM_FETCH_TIMEOUT_MS)
+            self._schedule_election(now if resigned else now + QUORUM_FETCH_TIMEOUT_MS, resigned)
 
     def voter_restarted(self, voter: int) -> None:
         self.voter_up[voter] = True
         if self.active is None:
             self._schedule_election(self.env.now)
 
-    def _schedule_election(self, start_ms: float) -> None:
+    def _schedule_election(self, start_ms: float, resigned: bool = False) -> None:
+        """A candidate stands after the election timeout and a random backoff; after a resignation only
+        the backoff (the resigning leader's ``EndQuorumEpoch`` starts the election at once)."""
         backoff = QUORUM_ELECTION_BACKOFF_MAX_MS * (self._rng.random() if self._rng is not None else 0.5)
-        self.env.call_at(start_ms + QUORUM_ELECTION_TIMEOUT_MS + backoff, self._elect)
+        timeout = 0.0 if resigned else QUORUM_ELECTION_TIMEOUT_MS
+        self.env.call_at(start_ms + timeout + backoff, self._elect)
 
     def _elect(self) -> None:
         """A Raft election among the live voters; it needs a majority. The new active controller has the

@@ -105,9 +105,13 @@ def _faults_of(data: Any, faults: Any) -> Any:
 
 
 def _fault_label(row: Any) -> str:
+    if row["kind"] == "quorum":  # the KRaft quorum's leader changed: name the new active controller
+        target = str(row["target"])
+        return "no active controller" if target == "none" else f"active controller: {target}"
     label = f"{row['kind']} {row['target']}"
     broker = row.get("broker") if hasattr(row, "get") else None
-    if not str(row["target"]).startswith("broker-") and broker is not None and np.isfinite(float(broker)):
+    known = broker is not None and np.isfinite(float(broker)) and float(broker) >= 0
+    if not str(row["target"]).startswith("broker-") and known:
         label += f" (broker {int(broker)})"
     if str(row.get("outcome", "done")).startswith("skipped"):
         label += " (skipped)"

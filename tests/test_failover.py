@@ -364,6 +364,10 @@ def test_a_new_zookeeper_mode_controller_reads_every_partition_before_it_acts():
     controller = eventsim.simulate(zk_scenario([{"at_ms": 1050, "kind": "crash", "broker": 0}], 300), seed=1)
     first = [r.frame("leadership").query("time_s > 0").time_s.min() * 1000 for r in (leader, controller)]
     assert first[1] - first[0] == pytest.approx(0.14 * 300, abs=1)  # broker 0 held /controller
+    assert leader.frame("faults").query("kind == 'controller'").empty
+    won = controller.frame("faults").query("kind == 'controller'").iloc[0]
+    assert won.target == "broker-1" and won.time_s * 1000 < first[1]
+    assert won.outcome == f"elected; active at {(won.time_s * 1000 + 0.14 * 300) / 1000:.4f} s"
 
 
 def test_zookeeper_mode_has_no_eligible_leader_replicas_and_a_controlled_shutdown_moves_leaders_first():

@@ -312,7 +312,10 @@ def _leadership(result) -> pd.DataFrame:
 
 
 def _faults(result) -> pd.DataFrame:
-    """The scheduled faults as they happened: time, kind, target, the broker acted on, and the outcome."""
+    """The scheduled faults as they happened: time, kind, target, the broker acted on, and the outcome; with
+    the controller changes they caused: ``quorum`` rows (KRaft: the quorum's new active controller, or
+    ``none`` while it has no leader) and ``controller`` rows (ZooKeeper mode: the broker that won
+    ``/controller``, and when it is active, having read every partition's state)."""
     return pd.DataFrame(result.fault_rows, columns=["time_s", "kind", "target", "broker", "outcome"])
 
 

@@ -160,9 +160,15 @@ class Result:
                         log.log_end_offset,
                     )
                 )
-        # The faults, and the KRaft quorum's leader changes they caused (kind "quorum").
+        # The faults, and the controller changes they caused: the KRaft quorum's leader (kind "quorum") or,
+        # in ZooKeeper mode, the broker that won /controller (kind "controller"), active once it has read
+        # every partition's state.
         quorum = getattr(controller, "quorum_changes", ())
         rows = list(run.faults.trace) + [(t / 1000.0, "quorum", node, -1, "active") for t, node in quorum]
+        rows += [
+            (t / 1000.0, "controller", f"broker-{cid}", cid, f"elected; active at {ready / 1000.0:.4f} s")
+            for t, cid, ready in getattr(controller, "controller_changes", ())
+        ]
         res.fault_rows = sorted(rows, key=lambda row: row[0])
         if rec.history is not None:
             res.check_counts = checker.counts(

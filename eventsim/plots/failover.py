@@ -105,9 +105,11 @@ def _faults_of(data: Any, faults: Any) -> Any:
 
 
 def _fault_label(row: Any) -> str:
-    if row["kind"] == "quorum":  # the KRaft quorum's leader changed: name the new active controller
+    if row["kind"] == "quorum":  # the KRaft quorum's new leader, the active controller
         target = str(row["target"])
         return "no active controller" if target == "none" else f"active controller: {target}"
+    if row["kind"] == "controller":  # ZooKeeper mode: it reads every partition's state before it acts
+        return f"{row['target']} wins /controller"
     label = f"{row['kind']} {row['target']}"
     broker = row.get("broker") if hasattr(row, "get") else None
     known = broker is not None and np.isfinite(float(broker)) and float(broker) >= 0

@@ -19,6 +19,7 @@ from eventsim.controller.kafka_controller import KafkaController
 from eventsim.controller.quorum_controller import QuorumController
 from eventsim.controller.replica_placer import StripedReplicaPlacer, admin_utils_assignment
 from eventsim.hardware import get_profile
+from eventsim.metrics.timeseries import BusyTracker
 from eventsim.network import Host, Network
 from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_id
 from eventsim.structs import TopicPartition
@@ -195,6 +196,7 @@ class Cluster:
     def client_host(self, name: str) -> Host:
         host = Host(name, self.profile.client_nic_bytes_per_ms, self.window_ms)
         host.record_cpu_ms = self.profile.client_record_cpu_ms
+        host.cpu = BusyTracker(self.window_ms)  # the application thread: send() or poll() and processing
         return host
 
     def log(self, tp: TopicPartition):

@@ -12,6 +12,7 @@ cdef class Host:
     cdef public long long bytes_out
     cdef public long long bytes_in
     cdef public object record_cpu_ms  # set on client hosts (Cluster.client_host)
+    cdef public object cpu  # set on client hosts: the application thread's BusyTracker
 
 
 cdef class Network:

@@ -28,6 +28,9 @@ A network partition (a ``partition`` fault, ``eventsim.faults``) blocks the mess
 its two sides (``blocked``: pairs of host names, one way or both): they never arrive, and nothing tells
 either side; the senders' timeouts do.
 
+Client hosts (``Cluster.client_host``) also carry the application thread's CPU (``Host.cpu``: a producer's
+per-record ``send()`` work, a consumer's processing), which the ``clients`` frame reports with their NICs.
+
 Not modelled: TCP slow start and congestion control, packet loss, switches and oversubscription, TLS.
 """
 
@@ -53,6 +56,7 @@ class Host:
         self.bytes_out = 0
         self.bytes_in = 0
         self.record_cpu_ms = None  # on a client host: producer CPU per record (Cluster.client_host)
+        self.cpu = None  # on a client host: the application thread's busy time (a BusyTracker)
 
 
 class Network:

@@ -23,6 +23,8 @@ SUMMARY_KEYS = {
     "produce_latency_p99_ms",
     "e2e_latency_p50_ms",
     "e2e_latency_p99_ms",
+    "bottleneck",
+    "bottleneck_utilisation",
     "throughput_records_per_s",
     "throughput_mb_per_s",
     "batches",

@@ -359,3 +359,15 @@ def test_windowed_histogram_repeats_equal_explicit_times():
         a.record(t_runs, v, repeats=runs[:-1])
     with pytest.raises(ValueError, match="repeats"):
         a.record(t_runs[:2], v[:3], repeats=np.array([2, 2]))
+
+
+def test_short_intervals_count_in_the_window_where_they_end():
+    b = BusyTracker(100)
+    ends = np.array([10.0, 20.0, 99.0, 100.5, 250.0])
+    durations = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    b.add_short(ends, durations, float(durations.sum()))
+    assert b.busy_ms(3).tolist() == [6.0, 4.0, 5.0]
+    b.add_short(np.array([260.0, 270.0]), np.array([1.0, 1.0]), 2.0)  # one window: the total at once
+    assert b.busy_ms(3).tolist() == [6.0, 4.0, 7.0]
+    b.add_short(np.array([]), np.array([]), 0.0)
+    assert b.busy_ms(3).tolist() == [6.0, 4.0, 7.0]

@@ -319,6 +319,8 @@ class KafkaConsumer:
                 busy = float(processing.sum())
             self.recorder.consumed(self._polled, n, processing)
             self._busy_until = now + busy
+            if busy > 0:
+                self.host.cpu.add_interval(now, now + busy)
             if busy > 0 and self.buffer:
                 env.call_later(busy, self._poll)
                 return

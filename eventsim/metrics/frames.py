@@ -47,7 +47,11 @@ def summary(result) -> pd.DataFrame:
     records still blocked in ``send()`` at the end), ``records_acked``, ``records_failed`` (in ``send()``
     or later), ``records_consumed`` (summed over consumer groups) and ``records_consumed_duplicate``
     (records a group read more than once, summed over groups: 0 with idempotence). Then bytes, latency
-    percentiles, throughput (acknowledged records and bytes per second) and batching.
+    percentiles, throughput (acknowledged records and bytes per second) and batching. Last, the run's
+    ``bottleneck``: its busiest resource (a broker's ``network_threads``, ``io_threads``, ``disk``,
+    ``nic_in`` or ``nic_out``, or a client host's ``cpu``, ``nic_in`` or ``nic_out``, e.g.
+    ``producer-app-0 nic_out``) and its ``bottleneck_utilisation`` averaged over the run (the same on every
+    row).
     """
     rows = []
     seconds = result.horizon_ms / 1000.0
@@ -74,6 +78,8 @@ def summary(result) -> pd.DataFrame:
                 "records_per_batch": t["batch_records"] / t["batches"] if t["batches"] else np.nan,
                 "bytes_per_batch": t["batch_bytes"] / t["batches"] if t["batches"] else np.nan,
                 "requests": t["requests"],
+                "bottleneck": result.bottleneck[0],
+                "bottleneck_utilisation": result.bottleneck[1],
             }
         )
     return pd.DataFrame(rows)
@@ -126,6 +132,33 @@ def _brokers(result) -> pd.DataFrame:
                 )
             )
     return pd.concat(parts, ignore_index=True)
+
+
+def _clients(result) -> pd.DataFrame:
+    """The client machines, one per producer and consumer instance, as the ``brokers`` frame has the
+    brokers: ``host`` (``producer-<name>-<i>``, ``consumer-<name>-<i>``), ``role``, and per window the
+    utilisation of its ``cpu`` (the application thread: ``send()``'s per-record work, or the consumer's
+    processing) and of its NIC (``nic_in``, ``nic_out``, with their queues)."""
+    w = result.window_ms
+    parts = []
+    for host, role, resources in result.clients:
+        for r, d in resources.items():
+            n = d["utilisation"].size
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "time_s": np.arange(n) * w / 1000.0,
+                        "host": host,
+                        "role": role,
+                        "resource": r,
+                        "utilisation": d["utilisation"],
+                        "queue_depth_mean": d["queue_depth_mean"],
+                        "queue_depth_max": d["queue_depth_max"].astype(np.int64),
+                    }
+                )
+            )
+    columns = ["time_s", "host", "role", "resource", "utilisation", "queue_depth_mean", "queue_depth_max"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def _breakdown(result) -> pd.DataFrame:
@@ -334,6 +367,7 @@ _BUILDERS = {
     "replication": _replication,
     "leadership": _leadership,
     "faults": _faults,
+    "clients": _clients,
 }
 assert set(_BUILDERS) == set(FRAMES)
 

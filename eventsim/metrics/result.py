@@ -32,6 +32,7 @@ FRAMES = (
     "replication",
     "leadership",
     "faults",
+    "clients",
 )
 RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
 
@@ -41,6 +42,33 @@ def _fit(a: np.ndarray, n: int) -> np.ndarray:
     k = min(n, a.size)
     out[:k] = a[:k]
     return out
+
+
+def _station_like(busy, waiting, max_queue, n: int, w: float) -> dict:
+    """A client host resource's per-window utilisation and queue (NaN where it has no queue of its own)."""
+    return {
+        "utilisation": _fit(busy.utilisation(n), n),
+        "queue_depth_mean": _fit(waiting.busy_ms(n), n) / w if waiting is not None else np.full(n, np.nan),
+        "queue_depth_max": max_queue.per_window(n) if max_queue is not None else np.zeros(n, dtype=np.int64),
+    }
+
+
+#: Resources that can be a run's bottleneck (the request queue has no utilisation of its own).
+BOTTLENECK_RESOURCES = ("network_threads", "io_threads", "disk", "nic_in", "nic_out", "cpu")
+
+
+def _bottleneck(res) -> tuple:
+    """The busiest resource of the run, by its utilisation averaged over the run: ``(name, utilisation)``
+    with names such as ``broker-0 nic_in`` or ``producer-app-0 cpu``."""
+    best = ("", float("nan"))
+    hosts = [(f"broker-{i}", b) for i, b in enumerate(res.brokers)] + [(h, r) for h, _, r in res.clients]
+    for host, resources in hosts:
+        for r in BOTTLENECK_RESOURCES:
+            if r in resources:
+                u = float(np.mean(resources[r]["utilisation"])) if resources[r]["utilisation"].size else 0.0
+                if not best[0] or u > best[1]:
+                    best = (f"{host} {r}", u)
+    return best
 
 
 @dataclass
@@ -54,6 +82,8 @@ class Result:
     brokers: list = field(
         default_factory=list
     )  # per broker: resource -> dict(utilisation, depth_mean, depth_max)
+    clients: list = field(default_factory=list)  # (host, role, resource -> dict) per producer and consumer
+    bottleneck: tuple = ("", float("nan"))  # the busiest resource over the run: (name, mean utilisation)
     stages: dict = field(default_factory=dict)  # (path, stage) -> LatencyHistogram
     partition_rows: list = field(default_factory=list)
     lag_rows: list = field(default_factory=list)
@@ -129,6 +159,21 @@ class Result:
                     for r in RESOURCES
                 }
             )
+        for role, clients in (("producer", run.producers), ("consumer", run.consumers)):
+            for c in clients:
+                host = c.host
+                res.clients.append(
+                    (
+                        host.name,
+                        role,
+                        {
+                            "cpu": _station_like(host.cpu, None, None, n, w),
+                            "nic_in": _station_like(host.rx.busy, host.rx.waiting, host.rx.max_queue, n, w),
+                            "nic_out": _station_like(host.tx.busy, host.tx.waiting, host.tx.max_queue, n, w),
+                        },
+                    )
+                )
+        res.bottleneck = _bottleneck(res)
         res.stages = dict(rec.stages)
         res.partition_rows = list(rec.partition_rows)
         res.lag_rows = list(rec.lag_rows)

@@ -416,6 +416,23 @@ class BusyTracker(_Windowed):
             busy[wa + 1 : wz] += W
             busy[wz] += e - wz * W
 
+    def add_short(self, ends_ms: np.ndarray, durations_ms: np.ndarray, total_ms: float) -> None:
+        """Busy intervals far shorter than a window (a client's per-record CPU work), each counted in the
+        window where it ends: ``ends_ms`` nondecreasing, ``durations_ms`` summing to ``total_ms``. Exact
+        but for an interval that straddles a window's edge, which counts whole in the later window."""
+        W = self.window_ms
+        n = ends_ms.size
+        if n == 0:
+            return
+        first = int(ends_ms[0] // W)
+        last = int(ends_ms[n - 1] // W)
+        busy = self._busy.ensure(last + 1)
+        if first == last:
+            busy[first] += total_ms
+        else:
+            idx = (ends_ms // W).astype(np.int64) - first
+            busy[first : last + 1] += np.bincount(idx, weights=durations_ms, minlength=last - first + 1)
+
     def add_intervals(self, starts_ms, ends_ms) -> None:
         """Vectorised :meth:`add_interval` over arrays of starts and ends."""
         s = _times(starts_ms)

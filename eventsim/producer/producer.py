@@ -266,6 +266,7 @@ class KafkaProducer:
         start_floor = np.maximum(create, self.app_free_ms) - (s - service)
         appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
+        self.host.cpu.add_short(appended, service, float(s[-1]))
         # buffer.memory: admit the records that fit; the rest wait for completed batches to free memory,
         # each failing once it has waited max.block.ms since its send().
         acc = self.accumulator

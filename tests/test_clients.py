@@ -1,0 +1,82 @@
+"""Client machines in the results: the ``clients`` frame and the summary's bottleneck."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+import eventsim
+from eventsim.hardware import get_profile
+
+BASE = {
+    "name": "clients",
+    "horizon_ms": 2000,
+    "cluster": {"brokers": 1, "hardware": "commodity-2014"},
+    "topics": [{"name": "t", "partitions": 2}],
+    "producers": [
+        {
+            "name": "app",
+            "topic": "t",
+            "rate_per_s": 10_000,
+            "arrival": "constant",
+            "value_bytes": 100,
+            "keys": None,
+            "config": {"linger.ms": 5},
+        }
+    ],
+    "consumers": [{"name": "reader", "topic": "t", "processing_ms": 0.05}],
+    "metrics": {"window_ms": 500},
+}
+
+
+def run(**producer):
+    data = copy.deepcopy(BASE)
+    data["producers"][0].update(producer)
+    return eventsim.simulate(data, seed=1)
+
+
+def test_every_client_instance_has_cpu_and_nic_rows_per_window():
+    r = run()
+    c = r.frame("clients")
+    assert sorted(c.host.unique()) == ["consumer-reader-0", "producer-app-0"]
+    assert set(c.resource) == {"cpu", "nic_in", "nic_out"}
+    assert (c.groupby(["host", "resource"]).size() == 4).all()  # 2 s in 500 ms windows
+    assert set(c.query("host == 'producer-app-0'").role) == {"producer"}
+
+
+def test_the_producers_cpu_is_its_records_times_the_per_record_cost():
+    r = run()
+    cpu = r.frame("clients").query("host == 'producer-app-0' and resource == 'cpu'")
+    per_record = get_profile("commodity-2014").client_record_cpu_ms
+    offered = r.summary().records_offered.iloc[0]
+    busy_ms = float((cpu.utilisation * 500).sum())
+    assert busy_ms == pytest.approx(offered * per_record, rel=1e-9)
+
+
+def test_the_consumers_cpu_is_its_processing():
+    r = run()
+    cpu = r.frame("clients").query("host == 'consumer-reader-0' and resource == 'cpu'")
+    consumed = r.summary().records_consumed.iloc[0]
+    busy_ms = float((cpu.utilisation * 500).sum())
+    # All of it but the end of the last poll's processing, which runs past the horizon.
+    assert consumed * 0.05 - 2.0 <= busy_ms <= consumed * 0.05
+
+
+def test_the_summary_names_a_saturated_producer_nic_as_the_bottleneck():
+    # 2 M records/s of 100 bytes offered from one 1 GbE client: its NIC is full.
+    r = run(rate_per_s=2_000_000, config={"batch.size": 65536, "linger.ms": 5, "buffer.memory": 67108864})
+    s = r.summary().iloc[0]
+    assert s.bottleneck == "producer-app-0 nic_out"
+    assert s.bottleneck_utilisation > 0.95
+    nic = r.frame("clients").query("host == 'producer-app-0' and resource == 'nic_out'")
+    assert np.isclose(nic.utilisation.mean(), s.bottleneck_utilisation)
+
+
+def test_a_slow_consumer_is_named_as_the_bottleneck():
+    data = copy.deepcopy(BASE)
+    data["consumers"][0]["processing_ms"] = 0.2  # 10,000 records/s need 2 s of work per second
+    s = eventsim.simulate(data, seed=1).summary().iloc[0]
+    assert s.bottleneck == "consumer-reader-0 cpu"
+    assert s.bottleneck_utilisation > 0.95

@@ -119,6 +119,9 @@ class Run:
         finally:
             gc.set_threshold(*threshold)
             gc.unfreeze()
+        # An application thread that fell behind never drew what it would have sent later: count it offered.
+        for p in self.producers:
+            p.count_unsent_offers(self.horizon_ms)
         # env.run(until=h) stops before events at h; take the last window's snapshot by hand.
         self.recorder.snapshot_partitions(self.horizon_ms, self.cluster)
         self.recorder.snapshot_lag(self.horizon_ms, self.cluster, self.consumers)

@@ -4,7 +4,9 @@ Frames (``Result.frame(name)``):
 
 * ``summary`` — one row per topic (see :func:`summary`).
 * ``timeseries`` — per window and topic: counts (``records_offered``, ``records_produced``,
-  ``records_acked``, ``records_consumed``), bytes, produce/e2e p50 and p99, throughput.
+  ``records_acked``, ``records_failed``, ``records_consumed``), ``send_blocked_ms`` (how long the
+  producers' ``send()`` calls were blocked on ``buffer.memory``, summed over producer instances), bytes,
+  produce/e2e p50 and p99, throughput.
 * ``brokers`` — per window, broker and resource (``network_threads``, ``request_queue``, ``io_threads``,
   ``disk``, ``nic_in``, ``nic_out``): utilisation (busy share of the servers) and queue depth (time-averaged
   number waiting, and the most seen by an arrival).
@@ -24,6 +26,9 @@ Frames (``Result.frame(name)``):
   what the producer was told (``offset``, -1 with ``acks=0``; ``ack_ms``) beside what the simulator knows
   (``append_ms``, the leader's append time: NaN for an ``acks=0`` record its broker had not appended when
   the records were folded, e.g. still waiting on the connection at the end of the run), and ``consume_ms``.
+* ``leadership`` and ``faults`` — the controller's partition records, and the faults as they happened.
+* ``clients`` — per window, client machine and resource (``cpu``, ``nic_in``, ``nic_out``): utilisation and
+  queue depth, as ``brokers`` has them for the brokers.
 """
 
 from __future__ import annotations
@@ -97,6 +102,8 @@ def _timeseries(result) -> pd.DataFrame:
                 "records_offered": t["records_offered"].astype(np.int64),
                 "records_produced": t["records_produced"].astype(np.int64),
                 "records_acked": t["records_acked"].astype(np.int64),
+                "records_failed": t["records_failed"].astype(np.int64),
+                "send_blocked_ms": t["send_blocked_ms"],
                 "records_consumed": t["records_consumed"].astype(np.int64),
                 "bytes_produced": t["bytes_produced"].astype(np.int64),
                 "bytes_consumed": t["bytes_consumed"].astype(np.int64),

@@ -38,7 +38,7 @@ import numpy as np
 
 from eventsim.metrics.duplicates import SeenRecords
 from eventsim.metrics.histogram import LatencyHistogram
-from eventsim.metrics.timeseries import WindowedCounter
+from eventsim.metrics.timeseries import BusyTracker, WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
 from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
 
@@ -75,6 +75,8 @@ class TopicMetrics:
         self.produce_latency = WindowedHistogram(w)
         self.e2e_latency = WindowedHistogram(w)
         self.failed: dict[str, int] = {}
+        self.failed_series = WindowedCounter(w)  # every failed record, when it failed
+        self.send_blocked = BusyTracker(w)  # the producers' application threads blocked in send()
         self.batches = 0
         self.batch_records = 0
         self.batch_bytes = 0
@@ -170,15 +172,26 @@ class Recorder:
         """The application called ``send()`` for these records (whatever happens to them next)."""
         self.topic(topic).offered.add(create_ms, 1)
 
+    def offered_count(self, topic: str, t_ms: np.ndarray, counts: np.ndarray) -> None:
+        """``counts[i]`` more records offered in the window of ``t_ms[i]`` (not drawn one by one)."""
+        self.topic(topic).offered.add(t_ms, counts)
+
     def records_created(self, topic: str, create_ms: np.ndarray, value_bytes: np.ndarray) -> None:
         """``send()`` accepted these records into the accumulator: they count as produced."""
         tm = self.topic(topic)
         tm.produced.add(create_ms, 1)
         tm.bytes_produced.add(create_ms, value_bytes)
 
-    def failed_records(self, topic: str, n: int, reason: str) -> None:
+    def failed_records(self, topic: str, n: int, reason: str, at_ms: float) -> None:
+        """``n`` records failed at ``at_ms`` with ``reason`` (Kafka's exception: ``DELIVERY_TIMEOUT`` ...)."""
         tm = self.topic(topic)
         tm.failed[reason] = tm.failed.get(reason, 0) + int(n)
+        tm.failed_series.add(at_ms, int(n))
+
+    def send_blocked(self, topic: str, start_ms: float, end_ms: float) -> None:
+        """A producer's ``send()`` blocked on ``buffer.memory`` from ``start_ms`` to ``end_ms``."""
+        if end_ms > start_ms:
+            self.topic(topic).send_blocked.add_interval(start_ms, end_ms)
 
     def request_sent(self, topic: str, new_batches: int, new_records: int, new_bytes: int) -> None:
         """A produce request went out, carrying ``new_batches`` batches sent for the first time."""

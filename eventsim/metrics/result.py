@@ -113,6 +113,8 @@ class Result:
                 "records_produced": _fit(tm.produced.values(), n),
                 "bytes_produced": _fit(tm.bytes_produced.values(), n),
                 "records_acked": _fit(tm.acked.values(), n),
+                "records_failed": _fit(tm.failed_series.values(), n),
+                "send_blocked_ms": _fit(tm.send_blocked.busy_ms(n), n),
                 "bytes_acked": _fit(tm.bytes_acked.values(), n),
                 "records_consumed": _fit(tm.consumed.values(), n),
                 "bytes_consumed": _fit(tm.bytes_consumed.values(), n),

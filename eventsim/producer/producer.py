@@ -12,11 +12,14 @@ partitioned through a key → partition table computed once per key with Kafka's
 client's per-record CPU (serialise, partition, append; plus compression) on a single application
 thread (a vectorised Lindley recursion, so a producer that cannot keep up falls behind), and appended
 to the accumulator. ``buffer.memory`` is checked per record: records are admitted while the pool (whole
-``batch.size`` buffers per batch, held until the batch completes) has room; the rest wait in ``send()``
-for completed batches to free memory, and each fails with a ``TimeoutException`` once it has waited
-``max.block.ms`` since its own ``send()`` (as if the application called ``send()`` from many threads;
-failures are recorded in groups, at most ``EXPIRY_GRANULARITY_MS`` late, and a blocked ``send()`` is
-woken once a sixteenth of the pool has been freed rather than on every freed batch).
+``batch.size`` buffers per batch, held until the batch completes) has room. A record that does not fit
+blocks ``send()`` on the application's thread, as Kafka's ``BufferPool.allocate`` does, until completed
+batches free memory, or fails with a ``TimeoutException`` once it has blocked for ``max.block.ms``
+(counted from its own ``send()``, not from when the application wanted to send it); the records behind it
+wait for the thread meanwhile, so overload plateaus at what the bottleneck acknowledges, with one
+failure per ``max.block.ms`` while nothing completes. Failures past the deadline are recorded in groups, at
+most ``EXPIRY_GRANULARITY_MS`` late. What the application offered but its thread never reached by the
+end of the run still counts as offered (``count_unsent_offers``), per window, without being drawn.
 Records carry their ``send()`` time, so blocking shows up as accumulator wait.
 
 With ``enable.idempotence`` (the default) the producer gets a producer id from the cluster
@@ -126,8 +129,10 @@ class KafkaProducer:
         self.app_free_ms = 0.0  # the application thread's virtual clock
         self._memory_freed = None
         self._freed_since_block = 0
-        self._wake_bytes = max(cfg.batch_size, cfg.buffer_memory // 16)
+        self._wake_bytes = max(cfg.batch_size, 1)  # a blocked send() needs one batch's memory
         self.blocked_ms = 0.0
+        self._drawn_until = None  # the application's arrivals are drawn up to here
+        self._stop_ms = math.inf
         # Constant-rate producers are offset so instances do not fire in lockstep.
         self._phase = (instance + 0.5) / spec.count / self.rate_per_ms if self.rate_per_ms > 0 else 0.0
 
@@ -182,14 +187,35 @@ class KafkaProducer:
         if self.rate_per_ms > 0:
             chunk = max(1.0, min(CHUNK_MS, MAX_CHUNK_RECORDS / self.rate_per_ms, self._chunk_for_pool_ms()))
         t = env.now
+        self._stop_ms = stop
         while t < stop:
             t_end = min(t + chunk, stop)
+            self._drawn_until = t_end
             create = self._arrivals(t, t_end)
             if create.size:
                 yield from self._send_many(create)
             if env.now < t_end:
                 yield env.timeout(t_end - env.now)
             t = t_end
+
+    def count_unsent_offers(self, horizon_ms: float) -> None:
+        """At the end of the run: the records the application would have offered after the last chunk it
+        drew (its thread was still busy with earlier ones, blocked or short of CPU) count as offered,
+        per window, without being drawn one by one."""
+        t0 = self._drawn_until
+        t1 = min(self._stop_ms, horizon_ms)
+        rate = self.rate_per_ms
+        if t0 is None or t1 <= t0 or rate <= 0:
+            return
+        w = self.recorder.window_ms
+        edges = np.concatenate(([t0], np.arange(math.floor(t0 / w) * w + w, t1, w), [t1]))
+        if self.spec.arrival == "constant":
+            period = 1.0 / rate
+            counts = np.diff(np.ceil((edges - self._phase) / period))  # as _arrivals draws them
+        else:
+            counts = self.rng_arrivals.poisson(rate * np.diff(edges))
+        if counts.sum():
+            self.recorder.offered_count(self.spec.topic, edges[:-1], counts)
 
     def _chunk_for_pool_ms(self) -> float:
         """A chunk small enough to need at most a quarter of ``buffer.memory``.
@@ -249,7 +275,7 @@ class KafkaProducer:
         # Records over max.request.size fail in send() (RecordTooLargeException), before the accumulator.
         too_big = sizes + 61 > cfg.max_request_size
         if too_big.any():
-            self.recorder.failed_records(spec.topic, int(too_big.sum()), "RECORD_TOO_LARGE")
+            self.recorder.failed_records(spec.topic, int(too_big.sum()), "RECORD_TOO_LARGE", env.now)
             keep = ~too_big
             create, keys, values, sizes, parts, rids = (
                 a[keep] for a in (create, keys, values, sizes, parts, rids)
@@ -267,54 +293,80 @@ class KafkaProducer:
         appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
         self.host.cpu.add_short(appended, service, float(s[-1]))
-        # buffer.memory: admit the records that fit; the rest wait for completed batches to free memory,
-        # each failing once it has waited max.block.ms since its send().
+        # buffer.memory: send() takes the records in order on the application's thread. A record whose
+        # batch needs memory the pool does not have blocks that thread until completed batches free it, or
+        # fails once it has blocked for max.block.ms; the records behind it wait for the thread.
+        # ``appended`` is each record's send() return unless the thread was held up by blocking: then it is
+        # ``max(appended, floor + service since the block)`` (a Lindley recursion restarted at ``floor``).
         acc = self.accumulator
         per_batch = max(acc.fill_limit, 1.0)
         batch_bytes = max(cfg.batch_size, 1)
+        max_block = cfg.max_block_ms
         cols = (create, appended, rids, keys, values, sizes, parts)
         need = np.ceil(np.cumsum(cols[5]) / per_batch) * batch_bytes  # pool needed by each prefix
         done_need = 0.0
+        floor = -math.inf  # when the thread left its last blocked send(); -inf: never blocked
         while True:
-            # Records whose send() has waited max.block.ms fail first (1 ns tolerance: float safety).
-            expired = int(np.searchsorted(cols[0], env.now - cfg.max_block_ms + 1e-6, side="right"))
-            if expired:
-                self.recorder.failed_records(spec.topic, expired, "BUFFER_EXHAUSTED_TIMEOUT")
-                cols = tuple(c[expired:] for c in cols)
-                done_need = float(need[expired - 1])
-                need = need[expired:]
-                if cols[0].size == 0:
-                    break
             in_use = self.inflight_alloc + acc.pending_alloc_bytes()
             k = int(np.searchsorted(need, cfg.buffer_memory - in_use + done_need, side="right"))
             if k == 0 and in_use == 0:
                 k = 1  # one record larger than the whole pool still goes
             if k:
                 first = [c[:k] for c in cols]
-                if env.now > first[1][0]:
-                    first[1] = np.maximum(first[1], env.now)  # blocked in send() until now
+                # The first send() returns now at the earliest (if it had to wait) and not before the
+                # thread's floor; the others follow it on the thread.
+                s0 = float(service[0])
+                start = max(floor + s0, env.now)
+                if start > first[1][0]:
+                    first[1] = np.maximum(first[1], start - s0 + np.cumsum(service[:k]))
+                    floor = float(first[1][-1])
                 self._append(*first)
                 cols = tuple(c[k:] for c in cols)
+                service = service[k:]
                 done_need = float(need[k - 1])
                 need = need[k:]
                 if cols[0].size == 0:
                     break
+            head = float(cols[1][0])  # when the next send() asks for memory
+            if floor + float(service[0]) > head:
+                head = floor + float(service[0])
             self._memory_freed = env.event()
             self._freed_since_block = 0
-            if cols[1][0] > env.now:
+            if head > env.now:
                 # The next record's send() has not happened yet: it is not blocked, just in the future.
                 acc.exhausted = False
-                yield env.any_of([self._memory_freed, env.timeout(float(cols[1][0]) - env.now)])
+                yield env.any_of([self._memory_freed, env.timeout(head - env.now)])
                 continue
             # Blocked: the pool is exhausted (ready() treats that as a reason to send).
             acc.exhausted = True
             self.sender.wakeup()
             blocked_since = env.now
-            deadline = max(float(cols[0][0]) + cfg.max_block_ms, env.now + EXPIRY_GRANULARITY_MS)
-            yield env.any_of([self._memory_freed, env.timeout(deadline - env.now)])
-            self.blocked_ms += env.now - blocked_since
+            wait = max(head + max_block, env.now + EXPIRY_GRANULARITY_MS) - env.now
+            yield env.any_of([self._memory_freed, env.timeout(wait)])
+            now = env.now
+            self.blocked_ms += now - blocked_since
+            self.recorder.send_blocked(spec.topic, blocked_since, now)
+            # Records whose send() blocked for max.block.ms before now failed, one after the other: each
+            # failure frees the thread for the next record (done_i = max(a_i + mb, done_{i-1} + s_i + mb)).
+            m = max(1, int(np.searchsorted(cols[1], now, side="right")))  # only these can have failed
+            if head + max_block <= now:
+                serv = service[:m]
+                t = np.cumsum(serv + max_block)
+                base = cols[1][:m] + max_block
+                base[0] = head + max_block
+                done = t + np.maximum.accumulate(base - t)
+                failed = int(np.searchsorted(done, now, side="right"))
+                if failed:
+                    self.recorder.failed_records(spec.topic, failed, "BUFFER_EXHAUSTED_TIMEOUT", now)
+                    floor = float(done[failed - 1])
+                    cols = tuple(c[failed:] for c in cols)
+                    service = service[failed:]
+                    done_need = float(need[failed - 1])
+                    need = need[failed:]
+                    if cols[0].size == 0:
+                        break
         acc.exhausted = False
-        self.app_free_ms = max(self.app_free_ms, env.now)
+        self.app_free_ms = max(self.app_free_ms, env.now, floor)
 
     def _append(self, create, appended, rids, keys, values, sizes, parts) -> None:
         # A stable sort by partition; on 16-bit keys numpy uses a radix sort (same order, faster).
@@ -347,7 +399,7 @@ class KafkaProducer:
 
     def batch_failed(self, batch: ProducerBatch, error: str, now: float, in_retry: bool = False) -> None:
         """``batch`` fails with ``error``; ``in_retry``: it had been re-enqueued for a retry before."""
-        self.recorder.failed_records(batch.tp.topic, batch.count, error)
+        self.recorder.failed_records(batch.tp.topic, batch.count, error, now)
         if self.transaction_manager is not None:
             definite = error not in UNKNOWN_OUTCOME
             self.transaction_manager.failed(batch, definite, in_retry or batch.attempts > 1)
@@ -357,8 +409,8 @@ class KafkaProducer:
         self.inflight_alloc -= nbytes
         self._freed_since_block += nbytes
         ev = self._memory_freed
-        # A blocked send() is woken once a sixteenth of the pool (at least one batch) has been freed:
-        # Kafka wakes it on every deallocation; grouping the wake-ups keeps a long backlog cheap to model.
+        # A blocked send() is woken once a batch's worth of memory has been freed (Kafka wakes it on every
+        # deallocation; the record at the head needs at most one batch).
         if ev is not None and not ev.triggered and self._freed_since_block >= self._wake_bytes:
             ev.succeed()
 
@@ -374,5 +426,5 @@ class KafkaProducer:
             if pq.head < pq.n and pq.records[pq.head, CREATE_MS] <= cutoff:
                 k = int(np.searchsorted(pq.records[pq.head : pq.n, CREATE_MS], cutoff, side="right"))
                 pq.head += k
-                self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT")
+                self.recorder.failed_records(pq.tp.topic, k, "DELIVERY_TIMEOUT", now)
                 self.accumulator._update(pq)

@@ -378,3 +378,46 @@ def test_a_blocked_send_fails_after_max_block_ms_and_holds_the_thread_meanwhile(
     assert 300 / 30 - 2 <= failed <= 300 / 30 + 1
     ts = r.frame("timeseries").set_index("time_s")
     assert ts.records_failed.sum() == failed
+
+
+def test_delivery_timeout_expires_a_batch_in_flight_on_time():
+    """Kafka 2.1+ (``Sender.getExpiredInflightBatches``): a batch still in flight when its
+    ``delivery.timeout.ms`` runs out fails then, not when its request times out. The only broker pauses
+    from 1 s to 3.5 s. The five requests in flight at 1 s time out at about 2.1 s (no retries); the
+    records queued meanwhile (created from 1.055 s) leave in one batch at 2.1 s, whose delivery deadline,
+    1.055 + 1.5 s, comes before its request's timeout at 3.1 s."""
+    sc = {
+        "name": "in-flight-expiry",
+        "horizon_ms": 4000,
+        "cluster": {"brokers": 1, "hardware": "laptop"},
+        "topics": [{"name": "t", "partitions": 1}],
+        "producers": [
+            {
+                "name": "p",
+                "topic": "t",
+                "rate_per_s": 100,
+                "arrival": "constant",
+                "value_bytes": 100,
+                "keys": None,
+                "config": {
+                    "request.timeout.ms": 1000,
+                    "delivery.timeout.ms": 1500,
+                    "linger.ms": 0,
+                    "retries": 0,
+                    "enable.idempotence": False,
+                    "acks": "1",
+                },
+            }
+        ],
+        "faults": [{"at_ms": 1000, "kind": "pause", "broker": 0, "duration_ms": 2500}],
+        "metrics": {"window_ms": 10},
+    }
+    r = simulate(sc, seed=1)
+    failed = r.topics["t"]["failed"]
+    ts = r.frame("timeseries").set_index("time_s")
+    expired = ts.loc[ts.records_failed > 0, "records_failed"]
+    assert failed["DELIVERY_TIMEOUT"] == 105
+    assert expired.loc[2.55] == 105  # 1.055 s + 1.5 s, in its 10 ms window
+    assert failed["REQUEST_TIMED_OUT"] == expired.drop(2.55).sum()
+    s = r.summary().iloc[0]
+    assert s.records_acked + s.records_failed <= s.records_produced

@@ -414,6 +414,16 @@ class KafkaProducer:
         if ev is not None and not ev.triggered and self._freed_since_block >= self._wake_bytes:
             ev.succeed()
 
+    def oldest_unsent_ms(self) -> float:
+        """The ``send()`` time of the oldest record or retried batch still in the accumulator (inf: none)."""
+        first = math.inf
+        for pq in self.accumulator.queues.values():
+            if pq.retries and pq.retries[0].first_create_ms < first:
+                first = pq.retries[0].first_create_ms
+            if pq.head < pq.n and pq.records[pq.head, CREATE_MS] < first:
+                first = float(pq.records[pq.head, CREATE_MS])
+        return first
+
     def expire_queued(self, now: float, delivery_timeout_ms: float) -> None:
         """Fail records still in the accumulator after ``delivery.timeout.ms`` (TimeoutException)."""
         cutoff = now - delivery_timeout_ms

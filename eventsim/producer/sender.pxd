@@ -22,6 +22,7 @@ cdef class Sender:
     cdef public double _timer_at
     cdef public long long requests_sent
     cdef public object transaction_manager
+    cdef public set _expired
 
     @cython.locals(b=ProducerBatch)
     cpdef _send(self, node, list batches, double now)

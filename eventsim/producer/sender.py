@@ -11,8 +11,10 @@ are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms
 
 What is modelled: that loop (``Sender.run``, callbacks on the simulation clock) sleeping until the earliest
 linger/full/backoff time or until a response frees an in-flight slot it was waiting for; request
-timeouts and delivery timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the
-shorter timeout, when that is smaller). Responses complete whole batches at once (latency columns go
+timeouts are enforced by a sweep every ``TIMEOUT_SWEEP_MS`` (or a tenth of the shorter timeout, when
+that is smaller); ``delivery.timeout.ms`` expires each batch on time, whether it waits in the accumulator
+or is in flight (Kafka 2.1+: the batch fails, its request stays in flight, and the broker's later answer
+for it is ignored). Responses complete whole batches at once (latency columns go
 to the metrics in one vectorised call).
 
 With ``enable.idempotence`` (the default) each request carries, per batch, the producer id, epoch
@@ -90,6 +92,7 @@ class Sender:
         self._timer_at = INF
         self.requests_sent = 0
         self.transaction_manager = producer.transaction_manager  # None without idempotence
+        self._expired: set = set()  # batches failed by delivery.timeout.ms while their request was in flight
         # The requests' TCP window: send.buffer.bytes and the brokers' socket.receive.buffer.bytes; each
         # connection delivers its requests in order (when the last one was delivered, per broker).
         self.window = tcp_window(
@@ -266,10 +269,20 @@ class Sender:
             for b, off in zip(req.batches, offsets, strict=True):
                 if off >= 0:
                     b.base_offset = off
+        if self._expired and not self._expired.isdisjoint(req.batches):
+            # Some of its batches expired in flight: their futures have failed already, so whatever the
+            # broker answered for them is ignored (Kafka: ``ProducerBatch.done`` returns false).
+            gone = self._expired
+            if errors is None:
+                errors = [None] * len(req.batches)
+            errors = ["EXPIRED" if b in gone else e for b, e in zip(req.batches, errors, strict=True)]
+            gone.difference_update(req.batches)
         if errors is None:
             p.batches_done(req.batches, req, now)
         else:
             for b, err in zip(req.batches, errors, strict=True):
+                if err == "EXPIRED":
+                    continue
                 if err is None:
                     p.batches_done([b], req, now)
                     continue
@@ -291,8 +304,20 @@ class Sender:
         p = self.producer
         shortest = min(self.request_timeout_ms, self.delivery_timeout_ms)
         interval = max(min(TIMEOUT_SWEEP_MS, shortest / 10.0), 0.1)
+        delivery = self.delivery_timeout_ms
+        tick = env.now + interval
         while True:
-            yield env.timeout(interval)
+            # delivery.timeout.ms expires each batch on time (Sender.sendProducerData polls until the
+            # accumulator's next expiry): wake for the earliest deadline if it comes before the next check.
+            due = min(self._oldest_in_flight_ms(), p.oldest_unsent_ms()) + delivery
+            if env.now < due < tick:
+                yield env.timeout(due - env.now)
+                now = env.now
+                self._expire_in_flight(now)
+                p.expire_queued(now, delivery)
+                continue
+            yield env.timeout(tick - env.now)
+            tick += interval
             now = env.now
             for q in self.in_flight.values():
                 # Requests are in send order, so the oldest one decides.
@@ -306,14 +331,43 @@ class Sender:
                     for b in r.batches:
                         self._retry_or_fail(b, now, "REQUEST_TIMED_OUT")
                 self.wakeup()
-            p.expire_queued(now, self.delivery_timeout_ms)
+            self._expire_in_flight(now)
+            p.expire_queued(now, delivery)
             tm = self.transaction_manager
             if tm is not None and (tm.wake or tm.unresolved or tm.epoch_bump_required):
                 self.wakeup()
 
+    def _oldest_in_flight_ms(self) -> float:
+        """The ``send()`` time of the oldest batch in flight that has not expired (inf: none)."""
+        first = INF
+        expired = self._expired
+        for q in self.in_flight.values():
+            for r in q:
+                for b in r.batches:
+                    t = b.first_create_ms
+                    if t < first and b not in expired:
+                        first = t
+        return first
+
+    def _expire_in_flight(self, now: float) -> None:
+        """Batches in flight for longer than ``delivery.timeout.ms`` since their first ``send()`` fail now
+        with a ``TimeoutException`` (``Sender.getExpiredInflightBatches``, Kafka 2.1+); their requests
+        stay in flight, and whatever the broker later answers for them is ignored."""
+        cutoff = now - self.delivery_timeout_ms
+        expired = self._expired
+        for q in self.in_flight.values():
+            for r in q:
+                for b in r.batches:
+                    if b.first_create_ms <= cutoff and b not in expired:
+                        expired.add(b)
+                        self.producer.batch_failed(b, "DELIVERY_TIMEOUT", now, in_retry=b.attempts > 1)
+
     def _retry_or_fail(self, batch: ProducerBatch, now: float, error: str) -> None:
         """``Sender.canRetry``: within the delivery timeout and retries, and a retriable error (for the
         idempotent producer, as ``TransactionManager.canRetry`` decides); else the batch fails."""
+        if self._expired and batch in self._expired:  # failed already, by delivery.timeout.ms in flight
+            self._expired.discard(batch)
+            return
         p = self.producer
         if (
             batch.attempts <= self.retries

@@ -337,3 +337,35 @@ def test_key_rows_fast_path_matches_key_bytes(ids, fmt):
     arr = np.array(ids, dtype=np.int64)
     fast = KeyPartitionTable(spec.key_bytes, spec.count, 12, key_rows=spec.key_rows)
     np.testing.assert_array_equal(fast.lookup(arr), partitions_for_keys(spec.key_bytes(arr), 12))
+
+
+def test_the_producer_gives_the_adaptive_partitioner_queued_batches_not_records(monkeypatch):
+    """KIP-794 weighs partitions by the length of their batch deques; a partition holding one full batch
+    of 160 records must weigh as one batch queued, not as 160."""
+    import eventsim
+    from eventsim.producer.partitioner import BuiltInPartitioner
+
+    seen = []
+    original = BuiltInPartitioner.assign
+
+    def spy(self, record_sizes, queue_sizes=None, **kw):
+        if queue_sizes is not None:
+            seen.append(np.asarray(queue_sizes).copy())
+        return original(self, record_sizes, queue_sizes, **kw)
+
+    monkeypatch.setattr(BuiltInPartitioner, "assign", spy)
+    sc = {
+        "name": "adaptive",
+        "horizon_ms": 300,
+        "cluster": {"brokers": 1, "hardware": "laptop"},
+        "topics": [{"name": "t", "partitions": 3}],
+        "producers": [
+            {"name": "p", "topic": "t", "rate_per_s": 200_000, "value_bytes": 100, "keys": None,
+             "config": {"linger.ms": 50, "batch.size": 16384}}  # fmt: skip
+        ],
+    }
+    eventsim.simulate(sc, seed=1)
+    assert seen, "the adaptive partitioner was never given load stats"
+    most = max(int(q.max()) for q in seen)
+    # 200,000 records/s for a 50 ms linger queue up ~10,000 records: ~60 batches of ~160, never thousands.
+    assert 1 <= most <= 100

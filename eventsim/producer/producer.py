@@ -264,7 +264,17 @@ class KafkaProducer:
             key_len = spec.keys.key_length(keys).astype(np.int64)
         sizes = record_size_in_bytes(key_len, values)
         if spec.keys.distribution == "none" or cfg.partitioner_ignore_keys or (keys < 0).any():
-            queue = np.array([self.accumulator.queues[tp].pending() for tp in self.tps], dtype=np.int64)
+            # KIP-794 weighs partitions by their queued batches (the deques' lengths: the open batch and
+            # retried ones included), not by records.
+            acc = self.accumulator
+            per_batch = max(acc.fill_limit, 1.0)
+            queue = np.array(
+                [
+                    math.ceil(q.pending_bytes() / per_batch) + len(q.retries)
+                    for q in (acc.queues[tp] for tp in self.tps)
+                ],
+                dtype=np.int64,
+            )
             parts = self.partitioner.assign(sizes, queue)
         else:
             parts = self.key_table.lookup(keys)

@@ -1,0 +1,134 @@
+"""The model against the published benchmarks: each published row, simulated on its hardware profile.
+
+Runs the scenario presets that reproduce the rows of ``../shared/reference``'s published figures (today
+J. Kreps, "Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)", LinkedIn,
+2014: ``data/scenarios/kreps-2014-*.yaml`` on the ``commodity-2014`` profile, run as Kafka 0.8, the post's
+version) and prints, per row, the published and simulated records/s and MB/s (MB = 2^20 bytes of
+payload, as the post counts them), the deviation, and the model's bottleneck (the run's busiest resource,
+``Result.summary()``'s ``bottleneck``). Then sweeps the post's record-size test (one producer, no
+replication, 10 bytes to 100 KB values) and prints records/s and MB/s per size.
+
+Nothing here is fitted: the presets carry the post's settings and the profile the post's hardware; a row
+that misses says so in the table, with its deviation. Writes ``out/bench/calibration.json``.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/calibration.py [--seed 1] [--horizon-ms 2000] [--no-sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+import eventsim  # noqa: E402
+
+MIB = 2**20
+# (row, preset, published records/s, published MB/s): published-benchmarks.md, Kreps 2014.
+ROWS = (
+    ("1 producer, no replication", "kreps-2014-rf1", 821_557, 78.3),
+    ("1 producer, 3x async (acks=1)", "kreps-2014-rf3-async", 786_980, 75.1),
+    ("1 producer, 3x sync (acks=all)", "kreps-2014-rf3-sync", 421_823, 40.2),
+    ("3 producers, 3x async (acks=1)", "kreps-2014-3producers-rf3-async", 2_024_032, 193.0),
+)
+KAFKA_VERSION = "0.8"  # the post ran 0.8.1
+SIZES = (10, 100, 1000, 10_000, 100_000)  # the post's record-size test, bytes of value
+
+
+def preset(name: str, horizon_ms: float) -> dict:
+    """The preset as written (its own settings only: Kafka 0.8's defaults fill the rest)."""
+    data = yaml.safe_load((ROOT / "data/scenarios" / f"{name}.yaml").read_text())
+    data["cluster"]["kafka_version"] = KAFKA_VERSION
+    data["horizon_ms"] = horizon_ms
+    return data
+
+
+def run_rows(seed: int, horizon_ms: float) -> list[dict]:
+    out = []
+    for row, name, pub_rps, pub_mbps in ROWS:
+        t0 = time.perf_counter()
+        s = eventsim.simulate(preset(name, horizon_ms), seed=seed).summary()
+        wall = time.perf_counter() - t0
+        rps = float(s.throughput_records_per_s.sum())
+        out.append(
+            {
+                "row": row,
+                "preset": name,
+                "published_records_per_s": pub_rps,
+                "simulated_records_per_s": rps,
+                "deviation": rps / pub_rps - 1.0,
+                "published_mb_per_s": pub_mbps,
+                "simulated_mb_per_s": float(s.throughput_mb_per_s.sum()),
+                "bottleneck": str(s.bottleneck.iloc[0]),
+                "bottleneck_utilisation": float(s.bottleneck_utilisation.iloc[0]),
+                "wall_s": wall,
+            }
+        )
+    return out
+
+
+def run_sweep(seed: int, horizon_ms: float) -> list[dict]:
+    out = []
+    for size in SIZES:
+        data = preset("kreps-2014-rf1", horizon_ms)
+        data["producers"][0]["value_bytes"] = size
+        s = eventsim.simulate(data, seed=seed).summary()
+        out.append(
+            {
+                "value_bytes": size,
+                "records_per_s": float(s.throughput_records_per_s.sum()),
+                "mb_per_s": float(s.throughput_mb_per_s.sum()),
+                "bottleneck": str(s.bottleneck.iloc[0]),
+            }
+        )
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--horizon-ms", type=float, default=2000.0)
+    ap.add_argument("--no-sweep", action="store_true", help="only the published rows")
+    ap.add_argument("--out", default=str(ROOT / "out/bench/calibration.json"))
+    args = ap.parse_args(argv)
+    if args.horizon_ms <= 0:
+        ap.error(f"--horizon-ms must be > 0, got {args.horizon_ms:g}")
+
+    rows = run_rows(args.seed, args.horizon_ms)
+    print(f"published rows, Kafka {KAFKA_VERSION}, seed {args.seed}, {args.horizon_ms:g} ms simulated each")
+    head = f"{'row':34} {'published':>11} {'simulated':>11} {'deviation':>9}  {'MB/s pub':>8} {'MB/s sim':>8}"
+    print(head + "  bottleneck")
+    for r in rows:
+        print(
+            f"{r['row']:34} {r['published_records_per_s']:>11,} {r['simulated_records_per_s']:>11,.0f} "
+            f"{r['deviation']:>+9.0%}  {r['published_mb_per_s']:>8.1f} {r['simulated_mb_per_s']:>8.1f}  "
+            f"{r['bottleneck']} {r['bottleneck_utilisation']:.0%}"
+        )
+    within = sum(abs(r["deviation"]) <= 0.20 for r in rows)
+    print(f"{within} of {len(rows)} rows within +-20 % (goal +-15 %)")
+    sweep = [] if args.no_sweep else run_sweep(args.seed, args.horizon_ms)
+    if sweep:
+        print("\nrecord-size sweep (1 producer, no replication)")
+        print(f"{'value bytes':>11} {'records/s':>12} {'MB/s':>8}  bottleneck")
+        for r in sweep:
+            line = f"{r['value_bytes']:>11,} {r['records_per_s']:>12,.0f} {r['mb_per_s']:>8.1f}"
+            print(f"{line}  {r['bottleneck']}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"seed": args.seed, "horizon_ms": args.horizon_ms, "kafka_version": KAFKA_VERSION,
+               "rows": rows, "sweep": sweep}  # fmt: skip
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

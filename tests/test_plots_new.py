@@ -253,3 +253,29 @@ def test_key_placement_one_series_per_key():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["user-0", "user-7"]
     offsets = ax.collections[0].get_offsets()
     assert len(offsets) == int((df["key"] == 0).sum())
+
+
+def test_saturation_draws_acknowledged_against_offered_and_names_the_bottleneck():
+    import eventsim
+
+    def run(rate, max_block_ms=60_000):
+        sc = {
+            "name": "sat",
+            "horizon_ms": 500,
+            "cluster": {"brokers": 1, "hardware": "laptop"},
+            "topics": [{"name": "t", "partitions": 3}],
+            "producers": [{"name": "p", "topic": "t", "rate_per_s": rate, "value_bytes": 1000, "keys": None,
+                           "config": {"max.block.ms": max_block_ms}}],  # fmt: skip
+        }
+        return eventsim.simulate(sc, seed=1)
+
+    runs = [run(50_000), run(100_000), run(300_000), run(300_000, 0)]
+    ax = plots.saturation(runs)
+    assert_labelled(ax, None, None)
+    assert labels(ax) == ["acknowledged = offered", "acknowledged", "failed"]
+    acked = next(ln for ln in ax.get_lines() if ln.get_label() == "acknowledged").get_ydata()
+    assert acked[0] == pytest.approx(50, rel=0.05)  # thousand records/s: below capacity, all of it
+    assert max(acked) < 130  # a 1 GbE link carries ~115,000 records of 1 kB per second
+    assert "nic" in title_of(ax)
+    with pytest.raises(ValueError, match="at least one run"):
+        plots.saturation([])

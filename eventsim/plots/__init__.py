@@ -8,6 +8,7 @@ a chapter can state its finding), and returns the Axes. ``compare.tradeoff_twin`
 ``failover.around_failure`` return both Axes.
 
 What a chapter needs, by frame: ``timeseries`` - :func:`throughput_over_time`, :func:`latency_over_time`;
+several runs' ``summary`` at rising offered load - :func:`saturation`;
 ``brokers`` - :func:`utilisation_over_time`, :func:`utilisation_heatmap`, :func:`queue_depth_over_time`;
 ``partitions`` - :func:`partition_bars`, :func:`partitions_over_time`, :func:`partition_imbalance_over_time`,
 :func:`partition_skew`, :func:`partition_sizes_over_time`; ``lag`` - :func:`lag_over_time`;
@@ -38,7 +39,7 @@ from eventsim.plots.replication import follower_lag_over_time, isr_over_time, wa
 from eventsim.plots.report import write_charts
 from eventsim.plots.storage import partition_sizes_over_time, partition_skew
 from eventsim.plots.style import PALETTE, save, set_style
-from eventsim.plots.throughput import throughput_over_time
+from eventsim.plots.throughput import saturation, throughput_over_time
 from eventsim.plots.utilisation import queue_depth_over_time, utilisation_heatmap, utilisation_over_time
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "partition_sizes_over_time",
     "partition_skew",
     "queue_depth_over_time",
+    "saturation",
     "save",
     "set_style",
     "throughput_over_time",

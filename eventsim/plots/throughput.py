@@ -157,3 +157,55 @@ def _window_from(df: Any, times: Any) -> float:
         if ok.any():
             return float(np.median(acked[ok] / rate[ok]))
     return 1.0
+
+
+def saturation(results: Sequence[Any], ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Offered against acknowledged throughput, one point per run: the saturation curve.
+
+    ``results`` are Results (anything with ``.summary()`` and ``horizon_ms``) of the same scenario at
+    different offered rates. Each run is a point at (records offered per second, records acknowledged
+    per second), joined in order of offered load; the dotted diagonal is "everything offered is
+    acknowledged", and failed records per second are drawn below when any run has them. Past the
+    bottleneck the curve leaves the diagonal and runs flat at its capacity; the title names the
+    bottleneck of the most loaded run (the summary's busiest resource). Returns the Axes.
+    """
+    if not results:
+        raise ValueError("results must hold at least one run")
+    points = []
+    for r in results:
+        s = r.summary()
+        seconds = float(r.horizon_ms) / 1000.0
+        points.append(
+            (
+                float(s["records_offered"].sum()) / seconds,
+                float(s["throughput_records_per_s"].sum()),
+                float(s["records_failed"].sum()) / seconds,
+                str(s["bottleneck"].iloc[0]) if "bottleneck" in s.columns and len(s) else "",
+                float(s["bottleneck_utilisation"].iloc[0]) if "bottleneck_utilisation" in s.columns and len(s)
+                else float("nan"),
+            )
+        )
+    points.sort(key=lambda p: p[0])
+    offered = np.array([p[0] for p in points])
+    acked = np.array([p[1] for p in points])
+    failed = np.array([p[2] for p in points])
+    factor, prefix = _scale(float(max(offered.max(), acked.max())))
+    ax = new_axes(ax)
+    top = float(offered.max()) / factor
+    ax.plot([0, top], [0, top], linestyle=":", color="0.5", linewidth=1.2, label="acknowledged = offered")
+    ax.plot(offered / factor, acked / factor, marker="o", color=color(0), linewidth=2.4, label="acknowledged")
+    if (failed > 0).any():
+        ax.plot(offered / factor, failed / factor, marker="x", linestyle="--", color=color(3), linewidth=1.8,
+                label="failed")  # fmt: skip
+    floor_at_zero(ax)
+    ax.set_xlim(left=0)
+    ax.set_xlabel(f"offered ({prefix}records/s)")
+    ax.set_ylabel(f"acknowledged ({prefix}records/s)")
+    if title is None:
+        _, peak, _, where, busy = points[-1]
+        title = f"Saturation: at most {format_number(float(acked.max()))} records/s acknowledged"
+        if where:
+            title += f"; bottleneck {where} ({busy:.0%} busy)"
+    ax.set_title(title)
+    place_legend(ax, loc="upper left")
+    return ax

@@ -21,6 +21,7 @@ from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import check_number
 from eventsim.faults import FaultInjector
 from eventsim.group.assignors import range_split
+from eventsim.jvm import YoungCollector
 from eventsim.metrics.recorder import Recorder
 from eventsim.metrics.result import Result
 from eventsim.producer.partitioner import KeyPartitionTable
@@ -87,10 +88,21 @@ class Run:
 
         self.cluster.clients = [*self.producers, *self.consumers]
         self.faults = FaultInjector(self.env, self.cluster, scenario.faults)
+        variability = scenario.variability
+        self.collectors = (
+            [
+                YoungCollector(self.env, b, variability, self.env.rng(f"broker.{b.id}.gc"))
+                for b in self.cluster.brokers
+            ]
+            if variability.gc
+            else []
+        )
 
     def start(self) -> None:
         self.cluster.start()
         self.faults.start()
+        for c in self.collectors:
+            c.start()
         for p in self.producers:
             p.start()
         for c in self.consumers:

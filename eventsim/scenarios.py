@@ -50,7 +50,15 @@ from eventsim.scenario_io import apply_overrides, parse_override, read_document
 from eventsim.workload.distributions import Distribution
 from eventsim.workload.keys import KeySpec
 
-__all__ = ["Scenario", "ProducerSpec", "ConsumerSpec", "MetricsSpec", "presets", "SCENARIO_DIR"]
+__all__ = [
+    "Scenario",
+    "ProducerSpec",
+    "ConsumerSpec",
+    "MetricsSpec",
+    "VariabilitySpec",
+    "presets",
+    "SCENARIO_DIR",
+]
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 _NAME = re.compile(r"[A-Za-z0-9._-]+")
@@ -245,8 +253,48 @@ class MetricsSpec:
         return out
 
 
+@dataclass(frozen=True)
+class VariabilitySpec:
+    """Sources of variability a real cluster has, each with its switch (``eventsim.jvm`` for ``gc``).
+
+    ``gc``: the brokers' JVMs stop for G1 young collections: eden (``gc_eden_mb``) fills with the bytes a
+    broker receives, and each pause is drawn from a lognormal with median ``gc_pause_p50_ms`` and 90th
+    percentile ``gc_pause_p90_ms`` (Kafka's documentation: "a 90% GC pause time of about 21ms" with
+    G1 and ``MaxGCPauseMillis=20``; the median and eden size are judgement, see ``eventsim.jvm``).
+    """
+
+    gc: bool = False
+    gc_eden_mb: float = 256.0
+    gc_pause_p50_ms: float = 12.0
+    gc_pause_p90_ms: float = 21.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.gc, bool):
+            raise InvalidConfigurationError("gc", self.gc, "true or false", "expected a boolean")
+        _set(self, "gc_eden_mb", check_number("gc_eden_mb", self.gc_eden_mb, lo=0, lo_open=True))
+        p50 = check_number("gc_pause_p50_ms", self.gc_pause_p50_ms, lo=0, lo_open=True)
+        _set(self, "gc_pause_p50_ms", p50)
+        p90 = check_number("gc_pause_p90_ms", self.gc_pause_p90_ms, lo=0, lo_open=True)
+        if p90 < self.gc_pause_p50_ms:
+            raise InvalidConfigurationError(
+                "gc_pause_p90_ms",
+                p90,
+                f"a number >= gc_pause_p50_ms ({self.gc_pause_p50_ms:g})",
+                "the 90th percentile cannot be below the median",
+            )
+        _set(self, "gc_pause_p90_ms", p90)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "gc": self.gc,
+            "gc_eden_mb": self.gc_eden_mb,
+            "gc_pause_p50_ms": self.gc_pause_p50_ms,
+            "gc_pause_p90_ms": self.gc_pause_p90_ms,
+        }
+
+
 _TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",
-             "consumers", "metrics", "faults")  # fmt: skip
+             "consumers", "metrics", "faults", "variability")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,6 +312,7 @@ class Scenario:
     seed: int = 0
     metrics: MetricsSpec = field(default_factory=MetricsSpec)
     faults: tuple = ()  # eventsim.faults.Fault, in time order
+    variability: VariabilitySpec = field(default_factory=VariabilitySpec)
 
     def __post_init__(self) -> None:
         _name("name", self.name, "scenario")
@@ -283,6 +332,8 @@ class Scenario:
             _set(self, "broker", BrokerConfig.from_properties(self.broker, path="broker"))
         if not isinstance(self.metrics, MetricsSpec):
             _set(self, "metrics", _spec(MetricsSpec, "metrics", self.metrics, ()))
+        if not isinstance(self.variability, VariabilitySpec):
+            _set(self, "variability", _spec(VariabilitySpec, "variability", self.variability, ()))
         for key, build in (
             ("topics", self._topic),
             ("producers", self._producer),
@@ -519,7 +570,7 @@ class Scenario:
             check_mapping("(document)", data, "scenario keys")
             check_keys("", data, _TOP_KEYS, ("name", "topics"))
             values = {key: value for key, value in data.items()}
-            for key in ("cluster", "broker", "metrics"):
+            for key in ("cluster", "broker", "metrics", "variability"):
                 if values.get(key, "") is None:
                     values[key] = {}
             for key in ("producers", "consumers", "faults"):
@@ -596,4 +647,6 @@ class Scenario:
             "producers": [spec.to_dict() for spec in self.producers],
             "consumers": [spec.to_dict() for spec in self.consumers],
             "metrics": self.metrics.to_dict(),
-        } | ({"faults": [f.to_dict() for f in self.faults]} if self.faults else {})
+        } | ({"faults": [f.to_dict() for f in self.faults]} if self.faults else {}) | (
+            {"variability": self.variability.to_dict()} if self.variability != VariabilitySpec() else {}
+        )

@@ -31,7 +31,7 @@ from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, Produce
 from eventsim.config.server import _TOPIC_OVERRIDES
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.metrics.result import FRAMES
-from eventsim.scenarios import ConsumerSpec, MetricsSpec, ProducerSpec, Scenario
+from eventsim.scenarios import ConsumerSpec, MetricsSpec, ProducerSpec, Scenario, VariabilitySpec
 from eventsim.workload.keys import KeySpec
 
 # A small, fast run (~0.05 s) that every case starts from: one broker pair, a keyed producer, a reader.
@@ -53,6 +53,7 @@ BASE = {
     ],
     "consumers": [{"name": "reader", "topic": "events", "config": {}}],
     "metrics": {"window_ms": 100},
+    "variability": {},
 }
 
 # Where each owner's keys live in BASE.
@@ -67,6 +68,7 @@ WHERE = {
     "KeySpec": ("producers", 0, "keys"),
     "ConsumerSpec": ("consumers", 0),
     "MetricsSpec": ("metrics",),
+    "VariabilitySpec": ("variability",),
     "Scenario": (),
 }
 PATH = {  # the same places as the error messages spell them
@@ -148,6 +150,7 @@ _OTHER_TOPIC = (
 _FOUR_BROKERS = (("cluster", "brokers", 4), ("topic", "partitions", 8))
 # Broker 0 leads both partitions and crashes at 200 ms; the controller fences it after a short session
 # timeout (heartbeats every 10 ms), and broker 1 takes over.
+_GC = (("VariabilitySpec", "gc", True), ("VariabilitySpec", "gc_eden_mb", 0.02))
 _FAST_FENCE = (("broker", "broker.heartbeat.interval.ms", 10), ("broker", "broker.session.timeout.ms", 40))
 _CRASH = _ONE_LEADER + (("Scenario", "faults", [{"at_ms": 200, "kind": "crash", "broker": 0}]),)
 # ... once the slow follower is out of the ISR (at 475 ms), fenced within 8 ms: only an unclean
@@ -410,6 +413,13 @@ TABLE = {
     ("Scenario", "consumers"): Container("consumer spec keys"),
     ("Scenario", "faults"): Changes([{"at_ms": 200, "kind": "crash", "broker": 0}]),
     ("Scenario", "metrics"): Container("metrics keys"),
+    ("Scenario", "variability"): Container("variability switches and parameters"),
+    # The brokers' young collections (eventsim.jvm): a small eden fills within the run, and each pause
+    # stops the broker's threads.
+    ("VariabilitySpec", "gc"): Changes(True, context=(("VariabilitySpec", "gc_eden_mb", 0.02),)),
+    ("VariabilitySpec", "gc_eden_mb"): Changes(0.02, context=(("VariabilitySpec", "gc", True),)),
+    ("VariabilitySpec", "gc_pause_p50_ms"): Changes(5, context=_GC),
+    ("VariabilitySpec", "gc_pause_p90_ms"): Changes(60, context=_GC),
 }
 
 
@@ -423,7 +433,7 @@ def accepted_keys() -> set[tuple[str, str]]:
     keys |= {("topic", TopicConfig.dotted(name)) for name in TopicConfig._TOP_LEVEL}
     keys |= {("topic.config", TopicConfig.dotted(name)) for name in _TOPIC_OVERRIDES}
     assert set(TopicConfig._PROPS) == set(TopicConfig._TOP_LEVEL) | set(_TOPIC_OVERRIDES)
-    for cls in (ProducerSpec, KeySpec, ConsumerSpec, MetricsSpec, Scenario):
+    for cls in (ProducerSpec, KeySpec, ConsumerSpec, MetricsSpec, VariabilitySpec, Scenario):
         keys |= {(cls.__name__, f.name) for f in dataclasses.fields(cls) if f.init}
     return keys
 

@@ -228,8 +228,10 @@ class Broker:
     def _late_by(self, booked_ms: float, now: float) -> float:
         """How much a step booked at ``booked_ms`` and due ``now`` is delayed by stalls declared since."""
         late = 0.0
-        for s, e, declared in self.stalls:
-            if declared > booked_ms and s < now and e > booked_ms:
+        for s, e, declared in reversed(self.stalls):  # declared in time order: only the newest can count
+            if declared <= booked_ms:
+                break
+            if s < now and e > booked_ms:
                 late += (e if e < now else now) - (s if s > booked_ms else booked_ms)
         return late
 

@@ -27,6 +27,7 @@ from eventsim.metrics.timeseries import BusyTracker
 
 __all__ = ["Station", "BoundedQueue"]
 
+STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
 
 
@@ -87,8 +88,13 @@ class Station:
             self._stalls.sort()
 
     def _around_stalls(self, start: float, service_ms: float) -> tuple[float, float]:
+        stalls = self._stalls
+        # Bookings come in (nearly) nondecreasing order: a stall that ended well before this one's start
+        # can delay no later booking, so it is dropped (many GC pauses would otherwise be scanned forever).
+        while stalls and stalls[0][1] < start - STALL_MEMORY_MS:
+            del stalls[0]
         end = start + service_ms
-        for s, e in self._stalls:
+        for s, e in stalls:
             if e <= start:
                 continue
             if s >= end:

@@ -29,6 +29,7 @@ Frames (``Result.frame(name)``):
 * ``leadership`` and ``faults`` — the controller's partition records, and the faults as they happened.
 * ``clients`` — per window, client machine and resource (``cpu``, ``nic_in``, ``nic_out``): utilisation and
   queue depth, as ``brokers`` has them for the brokers.
+* ``gc`` — the brokers' garbage-collection pauses, with ``variability.gc`` (``eventsim.jvm``).
 """
 
 from __future__ import annotations
@@ -166,6 +167,11 @@ def _clients(result) -> pd.DataFrame:
             )
     columns = ["time_s", "host", "role", "resource", "utilisation", "queue_depth_mean", "queue_depth_max"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _gc(result) -> pd.DataFrame:
+    """The JVMs' garbage-collection pauses (``variability.gc``): when each began, on which host, how long."""
+    return pd.DataFrame(result.gc_rows, columns=["time_s", "host", "pause_ms"])
 
 
 def _breakdown(result) -> pd.DataFrame:
@@ -375,6 +381,7 @@ _BUILDERS = {
     "leadership": _leadership,
     "faults": _faults,
     "clients": _clients,
+    "gc": _gc,
 }
 assert set(_BUILDERS) == set(FRAMES)
 

@@ -33,6 +33,7 @@ FRAMES = (
     "leadership",
     "faults",
     "clients",
+    "gc",
 )
 RESOURCES = ("network_threads", "request_queue", "io_threads", "disk", "nic_in", "nic_out")
 
@@ -93,6 +94,7 @@ class Result:
     partition_state: list = field(default_factory=list)  # the end of the run, as kafka-topics --describe
     leadership_rows: list = field(default_factory=list)  # the controller's partition records (failover)
     fault_rows: list = field(default_factory=list)  # (time_s, kind, target, broker, outcome) per fault
+    gc_rows: list = field(default_factory=list)  # (time_s, host, pause_ms) per garbage-collection pause
     check_counts: dict | None = None  # eventsim.checker's counts, for a run with metrics.check
     produce_rows: list = field(default_factory=list)
     consume_rows: list = field(default_factory=list)
@@ -176,6 +178,11 @@ class Result:
                     )
                 )
         res.bottleneck = _bottleneck(res)
+        res.gc_rows = sorted(
+            (start / 1000.0, f"broker-{c.broker.id}", pause)
+            for c in run.collectors
+            for start, pause in c.pauses
+        )
         res.stages = dict(rec.stages)
         res.partition_rows = list(rec.partition_rows)
         res.lag_rows = list(rec.lag_rows)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 
 from eventsim.broker.broker import Broker
-from eventsim.config.versions import truncates_to_high_watermark
+from eventsim.config.versions import message_format, truncates_to_high_watermark
 from eventsim.controller.kafka_controller import KafkaController
 from eventsim.controller.quorum_controller import QuorumController
 from eventsim.controller.replica_placer import StripedReplicaPlacer, admin_utils_assignment
@@ -60,6 +60,8 @@ class Cluster:
         self.eligible_leader_replicas = scenario.cluster.eligible_leader_replicas
         # Before Kafka 0.11 a follower truncated to its high watermark, not by leader epoch (KIP-101).
         self.truncate_to_high_watermark = truncates_to_high_watermark(scenario.cluster.kafka_version)
+        # The record format its release writes (v0 before 0.10, v1 in 0.10, v2 from 0.11): sizes on the wire.
+        self.magic = message_format(scenario.cluster.kafka_version)
         if scenario.cluster.controller_mode == "zookeeper":
             self.controller = KafkaController(env, self, scenario.broker, scenario.cluster.kafka_version)
         else:

@@ -9,7 +9,10 @@ An idempotent producer's batch carries its base sequence; the last record's is `
 wrapping after ``Integer.MAX_VALUE`` to 0 (``DefaultRecordBatch.incrementSequence``).
 
 Modelled: those sizes exactly for key and value lengths and the offset delta; a one-byte timestamp delta
-(deltas under 64 ms; a batch that lingers longer is a byte or two larger per record); no headers. The
+(deltas under 64 ms; a batch that lingers longer is a byte or two larger per record); no headers. Releases
+before 0.11 wrote the older formats (``LegacyRecord``, ``message_format`` of ``cluster.kafka_version``): v0
+(before 0.10) and v1 (0.10) messages, each with its own 12-byte log overhead and a 14- or 22-byte header
+(26 or 34 bytes per record), no batch header, and a compressed set wrapped in one more message. The
 records of a batch travel as one float64 block whose columns are ``RECORD_COLUMNS``; a record id holds
 its producer instance's number and that producer's sequence (``RECORD_ID_PRODUCER_SHIFT``). Clients and
 brokers both import this module, never each other's: a broker sees requests and batches, not a
@@ -51,6 +54,8 @@ __all__ = [
     "increment_sequence",
     "varint_size",
     "record_size_in_bytes",
+    "batch_header_bytes",
+    "LEGACY_RECORD_OVERHEAD",
     "record_size_upper_bound",
     "PRODUCE_REQUEST_OVERHEAD",
     "PRODUCE_RESPONSE_BYTES",
@@ -77,6 +82,9 @@ METADATA_RESPONSE_OVERHEAD = 120  # a metadata response's brokers and topic, bes
 METADATA_PARTITION_BYTES = 40  # per partition: error, index, leader, leader epoch, replicas, ISR
 
 RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
+# The old formats (LegacyRecord): every message carries the log overhead (offset 8, size 4) and its own
+# header: CRC 4, magic 1, attributes 1, key length 4, value length 4, and in v1 a timestamp 8.
+LEGACY_RECORD_OVERHEAD = {0: 12 + 14, 1: 12 + 22}  # Records.LOG_OVERHEAD + RECORD_OVERHEAD_V0 / _V1
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framing at most
 INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
 NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE
@@ -104,11 +112,14 @@ def varint_size(values: np.ndarray) -> np.ndarray:
 
 
 def record_size_in_bytes(
-    key_bytes: np.ndarray, value_bytes: np.ndarray, offset_delta: np.ndarray | None = None
+    key_bytes: np.ndarray, value_bytes: np.ndarray, offset_delta: np.ndarray | None = None, magic: int = 2
 ):
-    """``DefaultRecord.sizeInBytes`` for each record; ``key_bytes < 0`` means a null key."""
+    """``DefaultRecord.sizeInBytes`` for each record (magic 2), or a v0/v1 message's size with its log
+    overhead (``LegacyRecord.recordSize`` + 12, magic 0 or 1); ``key_bytes < 0`` means a null key."""
     key = np.asarray(key_bytes, dtype=np.int64)
     value = np.asarray(value_bytes, dtype=np.int64)
+    if magic < 2:
+        return LEGACY_RECORD_OVERHEAD[magic] + np.maximum(key, 0) + value
     body = (
         1  # attributes
         + 1  # timestamp delta (see module docstring)
@@ -129,6 +140,14 @@ CREATE_MS, APPEND_MS, RECORD_ID, KEY, VALUE_BYTES = range(len(RECORD_COLUMNS))
 MAX_EXACT_ID = 2**53  # integers a float64 column holds exactly: record ids, key ids and sizes stay below
 RECORD_ID_PRODUCER_SHIFT = 40  # a record id is (producer number << 40) + the producer's sequence number
 MAX_PRODUCER_INSTANCES = MAX_EXACT_ID >> RECORD_ID_PRODUCER_SHIFT  # 8192: so every record id stays exact
+
+
+def batch_header_bytes(magic: int, compressed: bool) -> int:
+    """Bytes a batch adds to its records: v2's 61-byte header; none for an uncompressed v0/v1 message set
+    (its messages follow one another); for a compressed v0/v1 set, the wrapper message around them."""
+    if magic >= 2:
+        return RECORD_BATCH_OVERHEAD
+    return LEGACY_RECORD_OVERHEAD[magic] if compressed else 0
 
 
 def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:

@@ -152,3 +152,53 @@ def test_records_without_keys_go_round_robin_before_kafka_2_4():
     assert first == [(first[0] + i) % 3 for i in range(7)]
     assert part.assign([100])[0] == (first[-1] + 1) % 3  # the counter carries on
     assert eventsim.simulate(data).summary().records_acked.sum() > 0
+
+
+# ---------------------------------------------------------------------- message formats
+def test_each_release_writes_its_message_format():
+    from eventsim.config.versions import message_format
+
+    assert [message_format(v) for v in ("0.8", "0.9", "0.10", "0.11", "2.8", "4.2")] == [0, 0, 1, 2, 2, 2]
+
+
+def test_legacy_messages_carry_their_own_log_overhead_and_header():
+    import numpy as np
+
+    from eventsim.protocol import batch_header_bytes, record_size_in_bytes
+
+    keys, values = np.array([-1, 8]), np.array([100, 100])
+    assert record_size_in_bytes(keys, values, magic=0).tolist() == [126, 134]  # 12 + 14 + key + value
+    assert record_size_in_bytes(keys, values, magic=1).tolist() == [134, 142]  # and an 8-byte timestamp
+    assert record_size_in_bytes(keys, values).tolist() == [109, 117]  # v2: varints, in a batch
+    assert batch_header_bytes(0, False) == 0 and batch_header_bytes(1, False) == 0
+    assert batch_header_bytes(0, True) == 26 and batch_header_bytes(1, True) == 34
+    assert batch_header_bytes(2, False) == batch_header_bytes(2, True) == 61
+
+
+def _kreps_rf1(version):
+    import yaml
+
+    data = yaml.safe_load(open("data/scenarios/kreps-2014-rf1.yaml"))
+    data["cluster"]["kafka_version"] = version
+    data["horizon_ms"] = 2000  # past the first second, while buffer.memory fills at the CPU's pace
+    return data
+
+
+def test_a_full_nic_carries_fewer_legacy_messages_by_their_size():
+    v2 = eventsim.simulate(_kreps_rf1("3.9"), seed=1).summary().iloc[0]
+    v0 = eventsim.simulate(_kreps_rf1("0.8"), seed=1).summary().iloc[0]
+    assert v2.bottleneck == v0.bottleneck == "producer-perf-0 nic_out"
+    # 100-byte values: 126 bytes a message in v0; in v2 109 per record plus a 61-byte header per ~600.
+    assert v0.throughput_records_per_s / v2.throughput_records_per_s == pytest.approx(109.1 / 126, rel=0.02)
+
+
+def test_v0_brokers_recompress_every_compressed_set():
+    def handlers_busy(version):
+        data = _kreps_rf1(version)
+        data["producers"][0]["config"].update({"compression.type": "gzip", "linger.ms": 20})
+        data["producers"][0]["rate_per_s"] = 100_000
+        b = eventsim.simulate(data, seed=1).frame("brokers")
+        return b.query("resource == 'io_threads'").utilisation.mean()
+
+    # Validating decompresses; a v0 broker also compresses again, and gzip compresses ten times slower.
+    assert handlers_busy("0.8") > 5 * handlers_busy("0.10")

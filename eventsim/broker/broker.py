@@ -74,7 +74,6 @@ from eventsim.protocol import (
     METADATA_PARTITION_BYTES,
     METADATA_RESPONSE_OVERHEAD,
     PRODUCE_RESPONSE_BYTES,
-    RECORD_BATCH_OVERHEAD,
     FetchRequest,
 )
 from eventsim.replication.partition import Partition
@@ -265,6 +264,10 @@ class Broker:
             for b in batches:
                 raw += b.size_bytes
             cpu += raw / codec.decompress_bytes_per_ms
+            if self.cluster.magic == 0:
+                # v0 messages carry absolute offsets inside the compressed wrapper: the broker recompresses
+                # every compressed set to assign them (0.8-0.9; v1's relative offsets ended it, KIP-31).
+                cpu += raw / codec.compress_bytes_per_ms
         stored = None  # per batch, the bytes the log stores when the topic recompresses
         log_manager = self.log_manager
         if log_manager.recompressing:
@@ -274,9 +277,9 @@ class Broker:
                 target = log.codec if log is not None else None
                 if target is not None and target.name != codec.name:
                     # The topic's compression.type differs from the producer's: the broker recompresses.
-                    raw = b.size_bytes - RECORD_BATCH_OVERHEAD
+                    raw = b.size_bytes - b.header_bytes
                     cpu += raw / target.compress_bytes_per_ms if target.name != "none" else 0.0
-                    stored[i] = RECORD_BATCH_OVERHEAD + (
+                    stored[i] = b.header_bytes + (
                         int(compressed_size(target, raw)) if target.name != "none" else raw
                     )
         req.stored_bytes = stored

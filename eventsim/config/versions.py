@@ -44,6 +44,7 @@ __all__ = [
     "default_eligible_leader_replicas",
     "check_eligible_leader_replicas",
     "truncates_to_high_watermark",
+    "message_format",
 ]
 
 VERSIONS = (
@@ -248,6 +249,13 @@ def check_eligible_leader_replicas(version: str, mode: str, on: bool) -> None:
             f"Kafka {version} in {mode} mode has no Eligible Leader Replicas: "
             "they arrived with KRaft in 4.0 (KIP-966)",
         )
+
+
+def message_format(version: str) -> int:
+    """The record format (magic) a release writes: v0 messages before 0.10, v1 (with a timestamp, KIP-32)
+    in 0.10, v2 record batches from 0.11 (KIP-98)."""
+    v = parse_version(version)
+    return 0 if v < (0, 10) else 1 if v < (0, 11) else 2
 
 
 def truncates_to_high_watermark(version: str) -> bool:

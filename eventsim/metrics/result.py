@@ -60,13 +60,20 @@ BOTTLENECK_RESOURCES = ("network_threads", "io_threads", "disk", "nic_in", "nic_
 
 def _bottleneck(res) -> tuple:
     """The busiest resource of the run, by its utilisation averaged over the run: ``(name, utilisation)``
-    with names such as ``broker-0 nic_in`` or ``producer-app-0 cpu``."""
+    with names such as ``broker-0 nic_in`` or ``producer-app-0 cpu``. The average is over the run's whole
+    windows: a last window cut short by the horizon also holds work booked past it (a NIC's transfers,
+    records the application thread has yet to send), so it counts only when there is no whole window."""
     best = ("", float("nan"))
+    whole = int(res.horizon_ms // res.window_ms)
     hosts = [(f"broker-{i}", b) for i, b in enumerate(res.brokers)] + [(h, r) for h, _, r in res.clients]
     for host, resources in hosts:
         for r in BOTTLENECK_RESOURCES:
             if r in resources:
-                u = float(np.mean(resources[r]["utilisation"])) if resources[r]["utilisation"].size else 0.0
+                util = resources[r]["utilisation"]
+                if whole:
+                    u = float(np.mean(util[:whole]))
+                else:  # shorter than a window: its busy time over the horizon
+                    u = float(util[0]) * res.window_ms / res.horizon_ms if util.size else 0.0
                 if not best[0] or u > best[1]:
                     best = (f"{host} {r}", u)
     return best

@@ -52,7 +52,7 @@ from eventsim.producer.producer_batch import (
 from eventsim.producer.record_accumulator import RecordAccumulator
 from eventsim.producer.sender import UNKNOWN_OUTCOME, Sender
 from eventsim.producer.transaction_manager import TransactionManager
-from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
+from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES, batch_header_bytes
 from eventsim.structs import TopicPartition
 
 __all__ = ["KafkaProducer", "CHUNK_MS"]
@@ -102,6 +102,7 @@ class KafkaProducer:
             {tp: self.metadata.leader_for(tp) for tp in self.tps},
             retry_backoff_max_ms=cfg.retry_backoff_max_ms,
             rng=env.rng(scope + ".backoff"),
+            header_bytes=batch_header_bytes(cluster.magic, self.codec.name != "none"),
         )
         # The idempotent producer's id, epoch and sequences (InitProducerId from the cluster).
         self.transaction_manager = (
@@ -124,6 +125,7 @@ class KafkaProducer:
             )
         self.rate_per_ms = spec.rate_per_s / spec.count / 1000.0
         self.record_cpu_ms = host.record_cpu_ms
+        self.magic = cluster.magic  # the message format of the cluster's Kafka version
         self.inflight_alloc = 0
         self.next_seq = 0
         self.app_free_ms = 0.0  # the application thread's virtual clock
@@ -262,7 +264,7 @@ class KafkaProducer:
             key_len = np.full(n, -1, dtype=np.int64)
         else:
             key_len = spec.keys.key_length(keys).astype(np.int64)
-        sizes = record_size_in_bytes(key_len, values)
+        sizes = record_size_in_bytes(key_len, values, magic=self.magic)
         if spec.keys.distribution == "none" or cfg.partitioner_ignore_keys or (keys < 0).any():
             # KIP-794 weighs partitions by their queued batches (the deques' lengths: the open batch and
             # retried ones included), not by records.
@@ -283,7 +285,7 @@ class KafkaProducer:
         self.next_seq += n
         self.recorder.records_offered(spec.topic, create)
         # Records over max.request.size fail in send() (RecordTooLargeException), before the accumulator.
-        too_big = sizes + 61 > cfg.max_request_size
+        too_big = sizes + self.accumulator.header_bytes > cfg.max_request_size
         if too_big.any():
             self.recorder.failed_records(spec.topic, int(too_big.sum()), "RECORD_TOO_LARGE", env.now)
             keep = ~too_big
@@ -302,7 +304,6 @@ class KafkaProducer:
         start_floor = np.maximum(create, self.app_free_ms) - (s - service)
         appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
-        self.host.cpu.add_short(appended, service, float(s[-1]))
         # buffer.memory: send() takes the records in order on the application's thread. A record whose
         # batch needs memory the pool does not have blocks that thread until completed batches free it, or
         # fails once it has blocked for max.block.ms; the records behind it wait for the thread.
@@ -330,6 +331,8 @@ class KafkaProducer:
                 if start > first[1][0]:
                     first[1] = np.maximum(first[1], start - s0 + np.cumsum(service[:k]))
                     floor = float(first[1][-1])
+                serv = service[:k]
+                self.host.cpu.add_short(first[1], serv, float(serv.sum()))  # the thread's CPU, when spent
                 self._append(*first)
                 cols = tuple(c[k:] for c in cols)
                 service = service[k:]
@@ -368,6 +371,8 @@ class KafkaProducer:
                 failed = int(np.searchsorted(done, now, side="right"))
                 if failed:
                     self.recorder.failed_records(spec.topic, failed, "BUFFER_EXHAUSTED_TIMEOUT", now)
+                    serv = service[:failed]
+                    self.host.cpu.add_short(done[:failed] - max_block, serv, float(serv.sum()))
                     floor = float(done[failed - 1])
                     cols = tuple(c[failed:] for c in cols)
                     service = service[failed:]

@@ -5,6 +5,7 @@ cdef class ProducerBatch:
     cdef public object records
     cdef public Py_ssize_t count
     cdef public Py_ssize_t size_bytes
+    cdef public Py_ssize_t header_bytes
     cdef public Py_ssize_t wire_bytes
     cdef public Py_ssize_t alloc_bytes
     cdef public double drained_ms

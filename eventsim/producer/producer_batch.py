@@ -72,6 +72,7 @@ class ProducerBatch:
         "records",
         "count",
         "size_bytes",
+        "header_bytes",
         "wire_bytes",
         "alloc_bytes",
         "drained_ms",
@@ -95,11 +96,13 @@ class ProducerBatch:
         alloc_bytes: int,
         producer: int,
         value_total: int | None = None,
+        header_bytes: int = RECORD_BATCH_OVERHEAD,
     ):
         self.tp = tp
         self.records = records
         self.count = len(records)
-        self.size_bytes = RECORD_BATCH_OVERHEAD + records_bytes  # uncompressed
+        self.header_bytes = header_bytes  # the batch header (v2) or a compressed v0/v1 set's wrapper
+        self.size_bytes = header_bytes + records_bytes  # uncompressed
         self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
         self.alloc_bytes = alloc_bytes  # taken from buffer.memory
         self.drained_ms = 0.0

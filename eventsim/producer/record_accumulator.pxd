@@ -26,6 +26,7 @@ cdef class PartitionQueue:
 
 cdef class RecordAccumulator:
     cdef public object batch_size
+    cdef public Py_ssize_t header_bytes
     cdef public double linger_ms
     cdef public double retry_backoff_ms
     cdef public double retry_backoff_max_ms

@@ -163,9 +163,12 @@ class RecordAccumulator:
         leaders: dict[TopicPartition, int],
         retry_backoff_max_ms: float = 1000.0,
         rng=None,
+        header_bytes: int = RECORD_BATCH_OVERHEAD,
     ):
-        """``rng``: the producer's random stream for the retry backoff's jitter (None: no jitter)."""
+        """``rng``: the producer's random stream for the retry backoff's jitter (None: no jitter);
+        ``header_bytes``: what a batch adds to its records in the message format (``batch_header_bytes``)."""
         self.batch_size = batch_size
+        self.header_bytes = header_bytes
         self.linger_ms = float(linger_ms)
         self.retry_backoff_ms = float(retry_backoff_ms)
         self.retry_backoff_max_ms = float(retry_backoff_max_ms)
@@ -174,7 +177,7 @@ class RecordAccumulator:
         self.transaction_manager = None  # set by the idempotent producer's TransactionManager
         self.compression_ratio = float(compression_ratio)
         # Records' bytes that fit in one batch: batch.size less the header, at the codec's ratio.
-        self.fill_limit = max(batch_size - RECORD_BATCH_OVERHEAD, 0) * self.compression_ratio
+        self.fill_limit = max(batch_size - header_bytes, 0) * self.compression_ratio
         self.queues: dict[TopicPartition, PartitionQueue] = {}
         self.by_node: dict[int, list[PartitionQueue]] = {}
         self.drain_index: dict[int, int] = {}
@@ -338,6 +341,7 @@ class RecordAccumulator:
         size = 0
         idx = start
         batch_size = self.batch_size
+        header = self.header_bytes
         for i in range(k):
             idx = start + i
             if idx >= k:
@@ -372,13 +376,15 @@ class RecordAccumulator:
                 else:
                     raw = cum[end - 1] - pq.cum_bytes_base
                     value_total = cumv[end - 1] - pq.cum_values_base
-                wire = RECORD_BATCH_OVERHEAD + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
+                wire = header + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
                 if batches and size + wire > max_request_size:
                     break  # it stays in the queue for the next request
-                alloc = RECORD_BATCH_OVERHEAD + raw
+                alloc = header + raw
                 if alloc < batch_size:
                     alloc = batch_size
-                batch = ProducerBatch(pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total)
+                batch = ProducerBatch(
+                    pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total, header
+                )
                 pq.head = end
                 if e is not None:
                     # Kafka's drain: setProducerState, incrementSequenceNumber, addInFlightBatch.

@@ -15,36 +15,96 @@ Kafka analyses:
 * ``unavailable_ms``: per partition, how long it had no leader or a leader whose process was down or
   paused (writes and reads could not succeed).
 
-How: while the run runs, the acknowledged records' ids are kept per partition (record ids are dense per
-producer; 8 bytes per record), and every log keeps all its entries (retention's deletions are remembered
-as record ids), so at the end each partition's final log is read whole. Consumers count what they skip
-and rewind as they go; unavailability comes from the controller's metadata log and the fault trace.
+How: a record id is its producer instance's number and that producer's sequence (dense from 0), so a set
+of records is, per producer instance, a bit per sequence (``eventsim.metrics.duplicates.SeenRecords``: a
+numpy ``uint8`` array grown by doubling, filled a whole batch of ids at a time, never a record at a
+time). While the run runs, the acknowledged records are one such set (``History``: one bit per record
+each producer sent, at most two with the doubling, over every partition, since a record belongs to one
+partition). Every log keeps its entries until retention deletes them, and a log remembers what retention
+deleted as a set of its own (``Log.expired``: a bit per sequence of each producer it holds records of)
+and how many of those deletions were copies of a record it had already deleted (``expired_duplicates``).
+At the end each partition's final log is its expired set and the record ids of the entries it keeps: a
+duplicate is an append of a record already there, ``lost`` is an acknowledged record in none of them.
+Consumers count what they skip and rewind as they go; unavailability comes from the controller's
+metadata log and the fault trace.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from eventsim.metrics.duplicates import SeenRecords
 from eventsim.protocol import RECORD_ID
 
-__all__ = ["History", "counts"]
+__all__ = ["History", "counts", "record_counts", "popcount", "union", "missing"]
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
 class History:
-    """The acknowledged records of a run, per partition (kept by the recorder when checking)."""
+    """The acknowledged records of a run, one bit per record (kept by the recorder when checking)."""
 
     def __init__(self):
-        self.acked: dict = {}  # tp -> list of record-id arrays
+        self.acked = SeenRecords()  # one bit per producer sequence, every partition's records together
 
     def acknowledged(self, batches) -> None:
-        acked = self.acked
-        for b in batches:
-            ids = b.records[:, RECORD_ID]
-            lst = acked.get(b.tp)
-            if lst is None:
-                acked[b.tp] = [ids]
-            else:
-                lst.append(ids)
+        """``batches`` were acknowledged (for ``acks=0``: sent); the recorder passes thousands at a time."""
+        if batches:
+            self.acked.add(np.concatenate([b.records[:, RECORD_ID] for b in batches]).astype(np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(bits.nbytes for bits in self.acked.bits.values())
+
+
+def popcount(records: SeenRecords) -> int:
+    """How many records ``records`` holds."""
+    return sum(int(_POPCOUNT[bits].sum(dtype=np.int64)) for bits in records.bits.values())
+
+
+def union(into: SeenRecords, other: SeenRecords) -> None:
+    """Add every record of ``other`` to ``into``."""
+    for producer, bits in other.bits.items():
+        mine = into.bits.get(producer)
+        if mine is None:
+            into.bits[producer] = bits.copy()
+            continue
+        if mine.size < bits.size:
+            grown = np.zeros(bits.size, dtype=np.uint8)
+            grown[: mine.size] = mine
+            mine = into.bits[producer] = grown
+        mine[: bits.size] |= bits
+
+
+def missing(records: SeenRecords, present: SeenRecords) -> int:
+    """How many records of ``records`` are not in ``present``."""
+    total = 0
+    for producer, bits in records.bits.items():
+        have = present.bits.get(producer)
+        if have is None:
+            total += int(_POPCOUNT[bits].sum(dtype=np.int64))
+            continue
+        n = min(bits.size, have.size)
+        total += int(_POPCOUNT[bits[:n] & ~have[:n]].sum(dtype=np.int64))
+        total += int(_POPCOUNT[bits[n:]].sum(dtype=np.int64))
+    return total
+
+
+def record_counts(acked: SeenRecords, finals) -> tuple[int, int, int]:
+    """``(acked, lost, duplicate)`` from the acknowledged records and each partition's final log as
+    ``(expired, expired_duplicates, record ids it keeps)`` (``expired`` None when retention deleted nothing).
+
+    A record id belongs to one partition, so the final logs' records make one set: a duplicate is an
+    append of a record already in its log (retention may have deleted either copy since), and an
+    acknowledged record in no final log is lost."""
+    held = SeenRecords()
+    duplicate = 0
+    for expired, expired_duplicates, ids in finals:
+        if expired is not None:
+            union(held, expired)
+            duplicate += expired_duplicates
+        duplicate += held.add(ids)
+    return popcount(acked), missing(acked, held), duplicate
 
 
 def _unavailable_ms(history_rows, down: dict, horizon_ms: float) -> float:
@@ -101,19 +161,14 @@ def counts(run, history: History, fault_rows, pauses, stopped=None) -> dict:
     leaders: dict = {}
     for t, tp, leader, _epoch, _isr, _elr in cluster.controller.history:
         leaders.setdefault(tp, []).append((t, leader))
-    acked = lost = duplicate = 0
+    finals = []
     unavailable: dict = {}
     for topic in cluster.topics.values():
         for tp in topic.tps():
-            present = cluster.partition(tp).log.record_ids()
-            held = np.unique(present)
-            duplicate += int(present.size - held.size)
-            ids = history.acked.get(tp)
-            if ids:
-                mine = np.unique(np.concatenate(ids).astype(np.int64))
-                acked += int(mine.size)
-                lost += int(mine.size - np.count_nonzero(np.isin(mine, held, assume_unique=True)))
+            log = cluster.partition(tp).log  # the leader's at the end (the last one's, without a leader)
+            finals.append((log.expired, log.expired_duplicates, log.record_ids()))
             unavailable[f"{tp.topic}-{tp.partition}"] = _unavailable_ms(leaders.get(tp, []), down, horizon)
+    acked, lost, duplicate = record_counts(history.acked, finals)
     consumers = run.consumers
     return {
         "acked": acked,

@@ -43,6 +43,7 @@ from bisect import bisect_right
 import numpy as np
 
 from eventsim.log.producer_state import ProducerStateManager
+from eventsim.metrics.duplicates import SeenRecords
 from eventsim.protocol import CREATE_MS, INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
 
 __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
@@ -115,9 +116,12 @@ class Log:
         self.durability = None
         self.flushed_offset = 0
         self._pruned_end = 0
-        # With the run's history kept (metrics.check): every entry stays; retention's go to ``expired``.
+        # With the run's history kept (metrics.check): every entry stays until retention deletes it, and the
+        # deleted entries' records are remembered, a bit per record (``expired``, a ``SeenRecords``), with how
+        # many of them were copies of a record deleted before (``expired_duplicates``).
         self.pinned = False
-        self.expired: list = []  # record-id arrays of entries retention deleted, while pinned
+        self.expired = None
+        self.expired_duplicates = 0
 
     # ------------------------------------------------------------------ append / roll
     def append(
@@ -269,16 +273,20 @@ class Log:
         batches = self.batches
         start = self.log_start_offset
         while cut < len(batches) and batches[cut].next_offset <= start:
-            self.expired.append(batches[cut].records[:, RECORD_ID])
             cut += 1
         if cut:
+            if self.expired is None:
+                self.expired = SeenRecords()
+            ids = np.concatenate([e.records[:, RECORD_ID] for e in batches[:cut]]).astype(np.int64)
+            self.expired_duplicates += self.expired.add(ids)
             del self.batches[:cut]
             del self._bases[:cut]
             del self._cum[:cut]
 
     def record_ids(self):
-        """Every record id this log holds (and, pinned, held until retention deleted it), in log order."""
-        parts = [*self.expired, *(e.records[:, RECORD_ID] for e in self.batches)]
+        """The record ids of the entries this log keeps, in log order (pinned: every record it holds;
+        ``expired`` has those retention deleted)."""
+        parts = [e.records[:, RECORD_ID] for e in self.batches]
         return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def bytes_after(self, offset: int, max_offset: int = -1) -> int:

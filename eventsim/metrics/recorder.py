@@ -202,8 +202,6 @@ class Recorder:
             self._acked += (now, *times, 1.0, req.done_ms, req.replicated_ms)
         self._acked_per_request.append(len(batches))
         self._acked_batches += batches
-        if self.history is not None:
-            self.history.acknowledged(batches)
         if len(self._acked_batches) >= FLUSH_BATCHES:
             self._flush_acked()
 
@@ -216,6 +214,8 @@ class Recorder:
                 per_request[i, 6] = req.done_ms
         self._unanswered = []
         batches = self._acked_batches
+        if self.history is not None:
+            self.history.acknowledged(batches)
         reps = np.array(self._acked_per_request, dtype=np.int64)
         self._acked, self._acked_batches, self._acked_per_request = [], [], []
         # One row per batch: count, then its request's times, value bytes, acks flag, append time.

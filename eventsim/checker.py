@@ -15,16 +15,20 @@ Kafka analyses:
 * ``unavailable_ms``: per partition, how long it had no leader or a leader whose process was down or
   paused (writes and reads could not succeed).
 
-How: a record id is its producer instance's number and that producer's sequence (dense from 0), so a set
-of records is, per producer instance, a bit per sequence (``eventsim.metrics.duplicates.SeenRecords``: a
-numpy ``uint8`` array grown by doubling, filled a whole batch of ids at a time, never a record at a
-time). While the run runs, the acknowledged records are one such set (``History``: one bit per record
-each producer sent, at most two with the doubling, over every partition, since a record belongs to one
-partition). Every log keeps its entries until retention deletes them, and a log remembers what retention
-deleted as a set of its own (``Log.expired``: a bit per sequence of each producer it holds records of)
-and how many of those deletions were copies of a record it had already deleted (``expired_duplicates``).
-At the end each partition's final log is its expired set and the record ids of the entries it keeps: a
-duplicate is an append of a record already there, ``lost`` is an acknowledged record in none of them.
+How: a record id is its producer instance's number and that producer's sequence, dense from 0, so a set of
+records is, per producer instance, a bit per sequence (``IdBits``: a numpy ``uint8`` array grown by
+doubling, filled thousands of ids at a time, never a record at a time). What a run keeps, and its memory:
+
+* the acknowledged records (``History``): one set for all partitions, as a record belongs to one
+  partition: a bit per record each producer sent, two at most with the doubling (0.25 bytes a record);
+* every log keeps its entries until retention deletes them (a consumer reset to ``earliest`` reads
+  them all again, as in Kafka), and remembers what retention deleted as a set of its own
+  (``Log.expired``) with the number of copies among it (``Log.expired_duplicates``): up to two bits per
+  sequence of each producer writing to the partition, per replica, so a deleted record costs
+  ``2 x replicas x partitions the producer writes`` bits at most, and nothing until retention deletes.
+
+At the end each partition's final log is its expired set and the ids of the entries it keeps: a
+duplicate is an append of a record already there, and an acknowledged record in none is ``lost``.
 Consumers count what they skip and rewind as they go; unavailability comes from the controller's
 metadata log and the fault trace.
 """
@@ -33,78 +37,118 @@ from __future__ import annotations
 
 import numpy as np
 
-from eventsim.metrics.duplicates import SeenRecords
-from eventsim.protocol import RECORD_ID
+from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
 
-__all__ = ["History", "counts", "record_counts", "popcount", "union", "missing"]
+__all__ = ["History", "IdBits", "counts", "record_counts"]
 
+_SEQ_MASK = (1 << RECORD_ID_PRODUCER_SHIFT) - 1
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
-class History:
-    """The acknowledged records of a run, one bit per record (kept by the recorder when checking)."""
+class IdBits:
+    """A set of record ids: per producer instance, a bit per sequence (a ``uint8`` array grown by doubling,
+    so at most two bits per sequence the producer reached). Ids are added a batch at a time."""
+
+    __slots__ = ("bits",)
 
     def __init__(self):
-        self.acked = SeenRecords()  # one bit per producer sequence, every partition's records together
+        self.bits: dict[int, np.ndarray] = {}  # producer number -> bit array indexed by sequence
 
-    def acknowledged(self, batches) -> None:
-        """``batches`` were acknowledged (for ``acks=0``: sent); the recorder passes thousands at a time."""
-        if batches:
-            self.acked.add(np.concatenate([b.records[:, RECORD_ID] for b in batches]).astype(np.int64))
+    def add(self, record_ids) -> int:
+        """Add ``record_ids`` (any order); returns how many of them the set held already or that occur
+        more than once in them (the copies)."""
+        ids = np.sort(np.asarray(record_ids, dtype=np.int64), kind="stable")  # mostly sorted runs: fast
+        n = ids.size
+        if n == 0:
+            return 0
+        first = np.empty(n, dtype=bool)
+        first[0] = True
+        np.not_equal(ids[1:], ids[:-1], out=first[1:])
+        ids = ids[first]
+        copies = n - ids.size
+        producers = ids >> RECORD_ID_PRODUCER_SHIFT
+        cuts = [0, *(np.flatnonzero(producers[1:] != producers[:-1]) + 1).tolist(), ids.size]
+        for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+            copies += self._add_distinct(int(producers[lo]), ids[lo:hi] & _SEQ_MASK)
+        return copies
+
+    def _add_distinct(self, producer: int, seq: np.ndarray) -> int:
+        """Set the bits of ``seq`` (sorted, distinct); returns how many were set already."""
+        byte = seq >> 3
+        bit = np.left_shift(1, seq & 7).astype(np.uint8)
+        top = int(byte[-1])
+        bits = self.bits.get(producer)
+        if bits is None or bits.size <= top:
+            grown = np.zeros(max(top + 1, 1024, 0 if bits is None else 2 * bits.size), dtype=np.uint8)
+            if bits is not None:
+                grown[: bits.size] = bits
+            bits = self.bits[producer] = grown
+        already = int(np.count_nonzero(bits[byte] & bit))
+        starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        bits[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
+        return already
+
+    def __len__(self) -> int:
+        return sum(int(_POPCOUNT[bits].sum(dtype=np.int64)) for bits in self.bits.values())
 
     @property
     def nbytes(self) -> int:
-        return sum(bits.nbytes for bits in self.acked.bits.values())
+        return sum(bits.nbytes for bits in self.bits.values())
+
+    def update(self, other: IdBits) -> None:
+        """Add every record of ``other``."""
+        for producer, bits in other.bits.items():
+            mine = self.bits.get(producer)
+            if mine is None:
+                self.bits[producer] = bits.copy()
+                continue
+            if mine.size < bits.size:
+                grown = np.zeros(bits.size, dtype=np.uint8)
+                grown[: mine.size] = mine
+                mine = self.bits[producer] = grown
+            mine[: bits.size] |= bits
+
+    def missing_from(self, other: IdBits) -> int:
+        """How many records of this set ``other`` does not hold."""
+        total = 0
+        for producer, bits in self.bits.items():
+            have = other.bits.get(producer, np.zeros(0, dtype=np.uint8))
+            n = min(bits.size, have.size)
+            total += int(_POPCOUNT[bits[:n] & ~have[:n]].sum(dtype=np.int64))
+            total += int(_POPCOUNT[bits[n:]].sum(dtype=np.int64))
+        return total
 
 
-def popcount(records: SeenRecords) -> int:
-    """How many records ``records`` holds."""
-    return sum(int(_POPCOUNT[bits].sum(dtype=np.int64)) for bits in records.bits.values())
+class History:
+    """The acknowledged records of a run, a bit each (kept by the recorder when checking)."""
+
+    def __init__(self):
+        self.acked = IdBits()  # every partition's records together: a record belongs to one partition
+
+    def acknowledged(self, record_ids) -> None:
+        """Records were acknowledged (for ``acks=0``: sent): the ids of thousands of batches at a time."""
+        self.acked.add(record_ids)
+
+    @property
+    def nbytes(self) -> int:
+        return self.acked.nbytes
 
 
-def union(into: SeenRecords, other: SeenRecords) -> None:
-    """Add every record of ``other`` to ``into``."""
-    for producer, bits in other.bits.items():
-        mine = into.bits.get(producer)
-        if mine is None:
-            into.bits[producer] = bits.copy()
-            continue
-        if mine.size < bits.size:
-            grown = np.zeros(bits.size, dtype=np.uint8)
-            grown[: mine.size] = mine
-            mine = into.bits[producer] = grown
-        mine[: bits.size] |= bits
-
-
-def missing(records: SeenRecords, present: SeenRecords) -> int:
-    """How many records of ``records`` are not in ``present``."""
-    total = 0
-    for producer, bits in records.bits.items():
-        have = present.bits.get(producer)
-        if have is None:
-            total += int(_POPCOUNT[bits].sum(dtype=np.int64))
-            continue
-        n = min(bits.size, have.size)
-        total += int(_POPCOUNT[bits[:n] & ~have[:n]].sum(dtype=np.int64))
-        total += int(_POPCOUNT[bits[n:]].sum(dtype=np.int64))
-    return total
-
-
-def record_counts(acked: SeenRecords, finals) -> tuple[int, int, int]:
+def record_counts(acked: IdBits, finals) -> tuple[int, int, int]:
     """``(acked, lost, duplicate)`` from the acknowledged records and each partition's final log as
     ``(expired, expired_duplicates, record ids it keeps)`` (``expired`` None when retention deleted nothing).
 
     A record id belongs to one partition, so the final logs' records make one set: a duplicate is an
     append of a record already in its log (retention may have deleted either copy since), and an
     acknowledged record in no final log is lost."""
-    held = SeenRecords()
+    held = IdBits()
     duplicate = 0
     for expired, expired_duplicates, ids in finals:
         if expired is not None:
-            union(held, expired)
+            held.update(expired)
             duplicate += expired_duplicates
         duplicate += held.add(ids)
-    return popcount(acked), missing(acked, held), duplicate
+    return len(acked), acked.missing_from(held), duplicate
 
 
 def _unavailable_ms(history_rows, down: dict, horizon_ms: float) -> float:

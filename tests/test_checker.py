@@ -167,8 +167,7 @@ def _brute_force(acked, logs):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_the_bit_sets_count_what_arrays_of_record_ids_count(producers, partitions, records, gaps, seed):
-    from eventsim.checker import record_counts
-    from eventsim.metrics.duplicates import SeenRecords
+    from eventsim.checker import IdBits, record_counts
     from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
 
     rng = np.random.default_rng(seed)
@@ -177,14 +176,14 @@ def test_the_bit_sets_count_what_arrays_of_record_ids_count(producers, partition
     seq = rng.integers(0, max(records + gaps, 1), records)
     ids = np.unique((producer.astype(np.int64) + 7 * (producer > 1)) << RECORD_ID_PRODUCER_SHIFT | seq)
     tp_of = rng.integers(0, partitions, ids.size)
-    acked, logs, finals, history = {}, {}, [], SeenRecords()
+    acked, logs, finals, history = {}, {}, [], IdBits()
     for tp in range(partitions):
         mine = ids[tp_of == tp]
         appended = rng.permutation(np.concatenate([mine[rng.random(mine.size) < 0.9],
                                                    mine[rng.random(mine.size) < 0.1]]))  # fmt: skip
         cut = int(rng.integers(0, appended.size + 1))  # retention deleted the first cut appends
         chunks = np.split(appended[:cut], np.sort(rng.integers(0, cut + 1, 3)))
-        expired, expired_dup = (None, 0) if cut == 0 else (SeenRecords(), 0)
+        expired, expired_dup = (None, 0) if cut == 0 else (IdBits(), 0)
         for chunk in chunks if expired is not None else ():
             expired_dup += expired.add(chunk)
         logs[tp] = (chunks, appended[cut:])

@@ -214,8 +214,6 @@ class Recorder:
                 per_request[i, 6] = req.done_ms
         self._unanswered = []
         batches = self._acked_batches
-        if self.history is not None:
-            self.history.acknowledged(batches)
         reps = np.array(self._acked_per_request, dtype=np.int64)
         self._acked, self._acked_batches, self._acked_per_request = [], [], []
         # One row per batch: count, then its request's times, value bytes, acks flag, append time.
@@ -241,6 +239,8 @@ class Recorder:
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
         records = np.concatenate([b.records for b in items])
+        if self.history is not None:
+            self.history.acknowledged(records[:, RECORD_ID])
         create, append = records[:, CREATE_MS], records[:, APPEND_MS]
         ack_each = np.repeat(now, counts)
         tm.produce_latency.record(now, ack_each - create, repeats=counts)

@@ -192,3 +192,16 @@ def test_the_bit_sets_count_what_arrays_of_record_ids_count(producers, partition
         for chunk in np.array_split(acked[tp], 3):
             history.add(chunk)
     assert record_counts(history, finals) == _brute_force(acked, logs)
+
+
+def test_retention_bounds_the_history_a_run_keeps_and_its_size_says_so():
+    from eventsim import sizing
+    from eventsim.scenarios import Scenario
+
+    part = "records' history (metrics.check)"
+    kept = sizing.estimate(Scenario.from_dict(BASE)).parts[part][0]
+    short = copy.deepcopy(BASE)
+    short["topics"][0]["config"].update({"segment.ms": 500, "retention.ms": 1000})
+    short["broker"]["log.retention.check.interval.ms"] = 500
+    deleted = sizing.estimate(Scenario.from_dict(short)).parts[part][0]
+    assert deleted < kept / 2  # entries go when retention deletes them; their records stay as bits

@@ -202,7 +202,7 @@ class Log:
         self._bases.append(base)
         self._stored += nbytes
         self._cum.append(self._stored)
-        if len(self.batches) > 2 * KEEP_ENTRIES:
+        if len(self.batches) > 2 * KEEP_ENTRIES and not self.pinned:  # pinned: only retention deletes
             self._trim()
 
     # ------------------------------------------------------------------ retention
@@ -236,7 +236,7 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset:
+        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset and not self.pinned:
             self._trim()
 
     def remove_reader(self, reader) -> None:

@@ -16,16 +16,17 @@ Kafka analyses:
   paused (writes and reads could not succeed).
 
 How: a record id is its producer instance's number and that producer's sequence, dense from 0, so a set of
-records is, per producer instance, a bit per sequence (``IdBits``: a numpy ``uint8`` array grown by
-doubling, filled thousands of ids at a time, never a record at a time). What a run keeps, and its memory:
+records is, per producer instance, a bit per sequence (``IdSet``: a numpy ``uint8`` array grown by
+doubling, filled thousands of ids at a time, never a record at a time), or sorted runs of sequences while
+they are sparse. What a run keeps, and its memory:
 
 * the acknowledged records (``History``): one set for all partitions, as a record belongs to one
   partition: a bit per record each producer sent, two at most with the doubling (0.25 bytes a record);
 * every log keeps its entries until retention deletes them (a consumer reset to ``earliest`` reads
   them all again, as in Kafka), and remembers what retention deleted as a set of its own
-  (``Log.expired``) with the number of copies among it (``Log.expired_duplicates``): up to two bits per
-  sequence of each producer writing to the partition, per replica, so a deleted record costs
-  ``2 x replicas x partitions the producer writes`` bits at most, and nothing until retention deletes.
+  (``Log.expired``) with the number of copies among it (``Log.expired_duplicates``): a replica holds one
+  record in every ``p`` of a producer writing ``p`` partitions, so a deleted record costs each replica
+  ``2 p`` bits at most while ``p`` is below 16 (bits), and 4 bytes beyond (runs); nothing until then.
 
 At the end each partition's final log is its expired set and the ids of the entries it keeps: a
 duplicate is an append of a record already there, and an acknowledged record in none is ``lost``.
@@ -39,20 +40,27 @@ import numpy as np
 
 from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
 
-__all__ = ["History", "IdBits", "counts", "record_counts"]
+__all__ = ["History", "IdSet", "counts", "record_counts"]
 
 _SEQ_MASK = (1 << RECORD_ID_PRODUCER_SHIFT) - 1
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
-class IdBits:
-    """A set of record ids: per producer instance, a bit per sequence (a ``uint8`` array grown by doubling,
-    so at most two bits per sequence the producer reached). Ids are added a batch at a time."""
+class IdSet:
+    """A set of record ids, per producer instance: a bit per sequence (a ``uint8`` array grown by doubling,
+    so at most two bits per sequence up to the largest), or, while the producer's sequences in the set are
+    sparse (fewer than one in ``DENSE``, as in one partition of a producer writing many), sorted runs of
+    them (4 bytes each; 8 past ``2**32``). ``dense`` sets are bits from the start. Ids are added thousands
+    at a time, never one by one."""
 
-    __slots__ = ("bits",)
+    __slots__ = ("bits", "runs", "dense")
 
-    def __init__(self):
+    DENSE = 16  # runs cost 4 bytes a sequence, bits at most 2 bits a sequence up to the largest: 1 in 16
+
+    def __init__(self, dense: bool = False):
         self.bits: dict[int, np.ndarray] = {}  # producer number -> bit array indexed by sequence
+        self.runs: dict[int, list] = {}  # producer number -> sorted arrays of sequences, pairwise disjoint
+        self.dense = dense
 
     def add(self, record_ids) -> int:
         """Add ``record_ids`` (any order); returns how many of them the set held already or that occur
@@ -69,17 +77,21 @@ class IdBits:
         producers = ids >> RECORD_ID_PRODUCER_SHIFT
         cuts = [0, *(np.flatnonzero(producers[1:] != producers[:-1]) + 1).tolist(), ids.size]
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-            copies += self._add_distinct(int(producers[lo]), ids[lo:hi] & _SEQ_MASK)
+            producer, seq = int(producers[lo]), ids[lo:hi] & _SEQ_MASK
+            if self.dense or producer in self.bits:
+                copies += self._add_bits(producer, seq)
+            else:
+                copies += self._add_run(producer, seq)
         return copies
 
-    def _add_distinct(self, producer: int, seq: np.ndarray) -> int:
+    def _add_bits(self, producer: int, seq: np.ndarray) -> int:
         """Set the bits of ``seq`` (sorted, distinct); returns how many were set already."""
         byte = seq >> 3
         bit = np.left_shift(1, seq & 7).astype(np.uint8)
         top = int(byte[-1])
         bits = self.bits.get(producer)
         if bits is None or bits.size <= top:
-            grown = np.zeros(max(top + 1, 1024, 0 if bits is None else 2 * bits.size), dtype=np.uint8)
+            grown = np.zeros(max(top + 1, 64, 0 if bits is None else 2 * bits.size), dtype=np.uint8)
             if bits is not None:
                 grown[: bits.size] = bits
             bits = self.bits[producer] = grown
@@ -88,31 +100,74 @@ class IdBits:
         bits[byte[starts]] |= np.bitwise_or.reduceat(bit, starts)
         return already
 
+    def _add_run(self, producer: int, seq: np.ndarray) -> int:
+        """Add ``seq`` (sorted, distinct) as a run; returns how many the runs held already."""
+        runs = self.runs.setdefault(producer, [])
+        already = 0
+        top = max((int(r[-1]) for r in runs), default=-1)
+        k = int(np.searchsorted(seq, top, side="right"))  # mostly 0: a log's records come in sequence order
+        if k:
+            low, seen = seq[:k], np.zeros(k, dtype=bool)
+            for r in runs:
+                seen |= r[np.minimum(np.searchsorted(r, low), r.size - 1)] == low
+            already = int(np.count_nonzero(seen))
+            seq = np.concatenate((low[~seen], seq[k:]))
+        if seq.size:
+            runs.append(seq.astype(np.uint32 if seq[-1] < 2**32 else np.int64))
+        top = max(top, int(seq[-1]) if seq.size else -1)
+        if self.DENSE * sum(r.size for r in runs) > top:  # dense enough: bits are smaller
+            self.bits[producer] = self._bitmap(producer)
+            del self.runs[producer]
+        return already
+
+    def _bitmap(self, producer: int) -> np.ndarray:
+        """The producer's bit array (made from its runs when it has runs)."""
+        bits = self.bits.get(producer)
+        if bits is not None:
+            return bits
+        runs = self.runs.get(producer, ())
+        top = max((int(r[-1]) for r in runs), default=-1)
+        bits = np.zeros(max((top >> 3) + 1, 64), dtype=np.uint8)
+        for r in runs:
+            seq = r.astype(np.int64)
+            np.bitwise_or.at(bits, seq >> 3, np.left_shift(1, seq & 7).astype(np.uint8))
+        return bits
+
+    def producers(self) -> list:
+        return [*self.bits, *self.runs]
+
     def __len__(self) -> int:
-        return sum(int(_POPCOUNT[bits].sum(dtype=np.int64)) for bits in self.bits.values())
+        ones = sum(int(_POPCOUNT[bits].sum(dtype=np.int64)) for bits in self.bits.values())
+        return ones + sum(r.size for runs in self.runs.values() for r in runs)
 
     @property
     def nbytes(self) -> int:
-        return sum(bits.nbytes for bits in self.bits.values())
+        return sum(b.nbytes for b in self.bits.values()) + sum(
+            r.nbytes for runs in self.runs.values() for r in runs
+        )
 
-    def update(self, other: IdBits) -> None:
-        """Add every record of ``other``."""
-        for producer, bits in other.bits.items():
-            mine = self.bits.get(producer)
+    def update(self, other: IdSet) -> None:
+        """Add every record of ``other`` (as bits: a union of many partitions' records is dense)."""
+        for producer in other.producers():
+            theirs = other._bitmap(producer)
+            mine = self._bitmap(producer) if producer in self.runs else self.bits.get(producer)
+            self.runs.pop(producer, None)
             if mine is None:
-                self.bits[producer] = bits.copy()
+                self.bits[producer] = theirs.copy()
                 continue
-            if mine.size < bits.size:
-                grown = np.zeros(bits.size, dtype=np.uint8)
+            if mine.size < theirs.size:
+                grown = np.zeros(theirs.size, dtype=np.uint8)
                 grown[: mine.size] = mine
-                mine = self.bits[producer] = grown
-            mine[: bits.size] |= bits
+                mine = grown
+            mine[: theirs.size] |= theirs
+            self.bits[producer] = mine
 
-    def missing_from(self, other: IdBits) -> int:
+    def missing_from(self, other: IdSet) -> int:
         """How many records of this set ``other`` does not hold."""
         total = 0
-        for producer, bits in self.bits.items():
-            have = other.bits.get(producer, np.zeros(0, dtype=np.uint8))
+        for producer in self.producers():
+            bits = self._bitmap(producer)
+            have = other._bitmap(producer) if producer in other.bits or producer in other.runs else bits[:0]
             n = min(bits.size, have.size)
             total += int(_POPCOUNT[bits[:n] & ~have[:n]].sum(dtype=np.int64))
             total += int(_POPCOUNT[bits[n:]].sum(dtype=np.int64))
@@ -123,7 +178,7 @@ class History:
     """The acknowledged records of a run, a bit each (kept by the recorder when checking)."""
 
     def __init__(self):
-        self.acked = IdBits()  # every partition's records together: a record belongs to one partition
+        self.acked = IdSet(dense=True)  # every partition's records: a record belongs to one partition
 
     def acknowledged(self, record_ids) -> None:
         """Records were acknowledged (for ``acks=0``: sent): the ids of thousands of batches at a time."""
@@ -134,14 +189,14 @@ class History:
         return self.acked.nbytes
 
 
-def record_counts(acked: IdBits, finals) -> tuple[int, int, int]:
+def record_counts(acked: IdSet, finals) -> tuple[int, int, int]:
     """``(acked, lost, duplicate)`` from the acknowledged records and each partition's final log as
     ``(expired, expired_duplicates, record ids it keeps)`` (``expired`` None when retention deleted nothing).
 
     A record id belongs to one partition, so the final logs' records make one set: a duplicate is an
     append of a record already in its log (retention may have deleted either copy since), and an
     acknowledged record in no final log is lost."""
-    held = IdBits()
+    held = IdSet(dense=True)
     duplicate = 0
     for expired, expired_duplicates, ids in finals:
         if expired is not None:

@@ -14,7 +14,7 @@ the bundled presets with peak RSS and rounded up):
 * the per-record sample (``metrics.record_sample``; ``auto`` keeps about 50,000 rows) and, with
   ``metrics.check``, the records' history: every log entry stays until retention deletes it (its record
   block, a view of the producer's column buffer, and the entry's objects), the acknowledged records are a
-  bit each and what retention deleted a bit per producer sequence and replica (``eventsim.checker``);
+  bit each and what retention deleted bits or 4-byte sequences per replica (``eventsim.checker``);
 * producer chunks: the records a producer draws at once (``CHUNK_MS`` of arrivals, at least 1 ms);
 * accumulator queues: a column buffer per producer instance and partition, and the records that
   ``buffer.memory`` lets wait in them;
@@ -54,7 +54,8 @@ SAMPLE_ROW_BYTES = 200  # per sampled record: the produce and consume rows
 # metrics.check, from the peak RSS of the reference scenario (3 M records) with the check and without:
 CHECK_ENTRY_BYTES = 100  # per record the logs hold: its entry, kept until retention deletes it (95 measured)
 CHECK_ACKED_BYTES = 0.25  # per record: its acknowledgement, a bit (two while the bit array has room to grow)
-CHECK_EXPIRED_BYTES = 0.25  # per record retention deleted, per replica and partition its producer writes
+CHECK_EXPIRED_BIT_BYTES = 0.25  # per record retention deleted, per replica and partition its producer writes
+CHECK_EXPIRED_RUN_BYTES = 4.5  # at most, per record retention deleted and replica: its sequence in a run
 AUTO_SAMPLE_RECORDS = 50_000  # record_sample "auto" keeps about this many per-record rows (the runner's rule)
 CHUNK_RECORD_BYTES = 400  # per record of a drawn chunk: arrival, key, size, partition, sort, columns
 QUEUE_BUFFER_BYTES = 1024 * (5 * 8 + 3 * 8)  # per producer instance and partition: the first buffer
@@ -95,8 +96,8 @@ def _records_offered(spec, horizon_ms: float) -> float:
 def _history_bytes(scenario, resolved, horizon: float) -> float:
     """What ``metrics.check`` keeps: per topic, the entries its logs hold (every record written within the
     last ``retention.ms``, plus a segment's span and a retention check's interval, or within
-    ``retention.bytes`` and a segment per partition), the acknowledged records' bits, and the bits of
-    what retention deleted (a bit per sequence of each producer writing to a replica, doubled)."""
+    ``retention.bytes`` and a segment per partition), the acknowledged records' bits, and what retention
+    deleted, per replica: bits for each sequence of a producer writing to it, or its sequences in runs."""
     total = 0.0
     for topic in resolved:
         specs = [spec for spec in scenario.producers if spec.topic == topic.name]
@@ -115,10 +116,11 @@ def _history_bytes(scenario, resolved, horizon: float) -> float:
             segment = min(topic.segment_bytes, written * segment_ms / horizon)
             kept = min(kept, offered * (topic.retention_bytes + segment) / max(written, 1.0))
         deleted = offered - kept
+        per_replica = min(topic.partitions * CHECK_EXPIRED_BIT_BYTES, CHECK_EXPIRED_RUN_BYTES)
         total += (
             kept * CHECK_ENTRY_BYTES
             + offered * CHECK_ACKED_BYTES
-            + deleted * topic.replication_factor * topic.partitions * CHECK_EXPIRED_BYTES
+            + deleted * topic.replication_factor * per_replica
         )
     return total
 

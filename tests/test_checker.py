@@ -141,7 +141,7 @@ def test_a_long_run_keeps_its_records_history_in_a_fraction_of_a_byte_per_record
     logs = [log for b in run_.cluster.brokers for log in b.log_manager.logs.values()]
     deleted = [log.expired for log in logs if log.expired is not None]
     assert len(deleted) == len(logs) == 9
-    assert all(sum(b.nbytes for b in e.bits.values()) <= 0.25 * c["acked"] for e in deleted)
+    assert all(e.nbytes <= 0.25 * c["acked"] for e in deleted)
 
 
 def _brute_force(acked, logs):
@@ -167,7 +167,7 @@ def _brute_force(acked, logs):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_the_bit_sets_count_what_arrays_of_record_ids_count(producers, partitions, records, gaps, seed):
-    from eventsim.checker import IdBits, record_counts
+    from eventsim.checker import IdSet, record_counts
     from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
 
     rng = np.random.default_rng(seed)
@@ -176,14 +176,14 @@ def test_the_bit_sets_count_what_arrays_of_record_ids_count(producers, partition
     seq = rng.integers(0, max(records + gaps, 1), records)
     ids = np.unique((producer.astype(np.int64) + 7 * (producer > 1)) << RECORD_ID_PRODUCER_SHIFT | seq)
     tp_of = rng.integers(0, partitions, ids.size)
-    acked, logs, finals, history = {}, {}, [], IdBits()
+    acked, logs, finals, history = {}, {}, [], IdSet()
     for tp in range(partitions):
         mine = ids[tp_of == tp]
         appended = rng.permutation(np.concatenate([mine[rng.random(mine.size) < 0.9],
                                                    mine[rng.random(mine.size) < 0.1]]))  # fmt: skip
         cut = int(rng.integers(0, appended.size + 1))  # retention deleted the first cut appends
         chunks = np.split(appended[:cut], np.sort(rng.integers(0, cut + 1, 3)))
-        expired, expired_dup = (None, 0) if cut == 0 else (IdBits(), 0)
+        expired, expired_dup = (None, 0) if cut == 0 else (IdSet(), 0)
         for chunk in chunks if expired is not None else ():
             expired_dup += expired.add(chunk)
         logs[tp] = (chunks, appended[cut:])
@@ -205,3 +205,32 @@ def test_retention_bounds_the_history_a_run_keeps_and_its_size_says_so():
     short["broker"]["log.retention.check.interval.ms"] = 500
     deleted = sizing.estimate(Scenario.from_dict(short)).parts[part][0]
     assert deleted < kept / 2  # entries go when retention deletes them; their records stay as bits
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    dense=st.booleans(),
+    chunks=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 400), st.integers(1, 40_000)), max_size=6),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_set_of_record_ids_holds_what_a_python_set_holds(dense, chunks, seed):
+    # Sparse sets keep runs of sequences, dense ones bits; both answer as a set does.
+    from eventsim.checker import IdSet
+    from eventsim.protocol import RECORD_ID_PRODUCER_SHIFT
+
+    rng = np.random.default_rng(seed)
+    ids, seen = IdSet(dense=dense), set()
+    for producers, n, spread in chunks:
+        chunk = (rng.integers(0, producers + 1, n) << RECORD_ID_PRODUCER_SHIFT) | rng.integers(0, spread, n)
+        copies = 0
+        for x in chunk.tolist():
+            copies += x in seen
+            seen.add(x)
+        assert ids.add(chunk) == copies
+    assert len(ids) == len(seen)
+    other = set(rng.integers(0, 40_000, 300).tolist())
+    others = IdSet()
+    others.add(np.array(sorted(other), dtype=np.int64))
+    assert ids.missing_from(others) == len(seen - other)
+    others.update(ids)
+    assert len(others) == len(seen | other) and others.missing_from(ids) == len(other - seen)

@@ -42,7 +42,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from eventsim.checker import IdBits
+from eventsim.checker import IdSet
 from eventsim.log.producer_state import ProducerStateManager
 from eventsim.protocol import CREATE_MS, INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
 
@@ -117,8 +117,8 @@ class Log:
         self.flushed_offset = 0
         self._pruned_end = 0
         # With the run's history kept (metrics.check): every entry stays until retention deletes it, and the
-        # deleted entries' records are remembered, a bit per record (``expired``, an ``IdBits``), with how
-        # many of them were copies of a record deleted before (``expired_duplicates``).
+        # deleted entries' record ids are remembered (``expired``, an ``IdSet``: bits, or runs of sequences),
+        # with how many of them were copies of a record deleted before (``expired_duplicates``).
         self.pinned = False
         self.expired = None
         self.expired_duplicates = 0
@@ -276,7 +276,7 @@ class Log:
             cut += 1
         if cut:
             if self.expired is None:
-                self.expired = IdBits()
+                self.expired = IdSet()
             ids = np.concatenate([e.records[:, RECORD_ID] for e in batches[:cut]]).astype(np.int64)
             self.expired_duplicates += self.expired.add(ids)
             del self.batches[:cut]

@@ -108,7 +108,7 @@ class Cluster:
                 for b in replicas:
                     log = self.brokers[b].add_log(tp, resolved)
                     log.share_readers(readers)
-                    log.pinned = scenario.metrics.check  # the checker reads every log whole at the end
+                    log.pinned = scenario.metrics.check  # entries stay until retention deletes them (checker)
                     if track_durability:
                         log.durability = deque()
                 self.controller.create_partition(tp, replicas, resolved.min_insync_replicas)

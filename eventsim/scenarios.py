@@ -232,8 +232,8 @@ class ConsumerSpec:
 class MetricsSpec:
     """Metric collection: time-series window, per-record sampling ("auto" = all records of small runs),
     and ``check``: keep every record's history for ``Result.check()`` (what was acknowledged, what the
-    logs hold at the end, what consumers skipped), at about 8 bytes per record and with every log entry
-    kept in memory."""
+    logs hold at the end, what consumers skipped): a bit per acknowledged record, and every log entry kept
+    in memory until retention deletes it (about 95 bytes a record), its records then kept as bits."""
 
     window_ms: float = 1000
     record_sample: str | float = "auto"

@@ -12,7 +12,9 @@ the bundled presets with peak RSS and rounded up):
   topic, utilisation per station (threads, disks, NICs of brokers and clients) and a partition snapshot
   per partition;
 * the per-record sample (``metrics.record_sample``; ``auto`` keeps about 50,000 rows) and, with
-  ``metrics.check``, every record's history (its log entry's columns and its id when acknowledged);
+  ``metrics.check``, the records' history: every log entry stays until retention deletes it (its record
+  block, a view of the producer's column buffer, and the entry's objects), the acknowledged records are a
+  bit each and what retention deleted bits or 4-byte sequences per replica (``eventsim.checker``);
 * producer chunks: the records a producer draws at once (``CHUNK_MS`` of arrivals, at least 1 ms);
 * accumulator queues: a column buffer per producer instance and partition, and the records that
   ``buffer.memory`` lets wait in them;
@@ -49,7 +51,11 @@ WINDOW_TOPIC_BYTES = 2048  # per window and topic: counters and sparse latency h
 WINDOW_PARTITION_BYTES = 200  # per window and partition: the partition snapshot row
 WINDOW_STATION_BYTES = 64  # per window and station: busy time, queue time, longest queue
 SAMPLE_ROW_BYTES = 200  # per sampled record: the produce and consume rows
-CHECK_RECORD_BYTES = 56  # metrics.check: a record's five float64 columns kept in its log entry, its id
+# metrics.check, from the peak RSS of the reference scenario (3 M records) with the check and without:
+CHECK_ENTRY_BYTES = 100  # per record the logs hold: its entry, kept until retention deletes it (95 measured)
+CHECK_ACKED_BYTES = 0.25  # per record: its acknowledgement, a bit (two while the bit array has room to grow)
+CHECK_EXPIRED_BIT_BYTES = 0.25  # per record retention deleted, per replica and partition its producer writes
+CHECK_EXPIRED_RUN_BYTES = 4.5  # at most, per record retention deleted and replica: its sequence in a run
 AUTO_SAMPLE_RECORDS = 50_000  # record_sample "auto" keeps about this many per-record rows (the runner's rule)
 CHUNK_RECORD_BYTES = 400  # per record of a drawn chunk: arrival, key, size, partition, sort, columns
 QUEUE_BUFFER_BYTES = 1024 * (5 * 8 + 3 * 8)  # per producer instance and partition: the first buffer
@@ -85,6 +91,38 @@ class RunSize:
 def _records_offered(spec, horizon_ms: float) -> float:
     stop = horizon_ms if spec.stop_ms is None else min(spec.stop_ms, horizon_ms)
     return spec.rate_per_s * max(stop - spec.start_ms, 0.0) / 1000.0
+
+
+def _history_bytes(scenario, resolved, horizon: float) -> float:
+    """What ``metrics.check`` keeps: per topic, the entries its logs hold (every record written within the
+    last ``retention.ms``, plus a segment's span and a retention check's interval, or within
+    ``retention.bytes`` and a segment per partition), the acknowledged records' bits, and what retention
+    deleted, per replica: bits for each sequence of a producer writing to it, or its sequences in runs."""
+    total = 0.0
+    for topic in resolved:
+        specs = [spec for spec in scenario.producers if spec.topic == topic.name]
+        offered = sum(_records_offered(spec, horizon) for spec in specs)
+        if offered <= 0:
+            continue
+        sizes = [max(spec.value_bytes.mean + spec.keys.max_key_length() + 20, 1.0) for spec in specs]
+        written = sum(_records_offered(spec, horizon) * b for spec, b in zip(specs, sizes, strict=True))
+        written /= topic.partitions  # bytes per partition
+        segment_ms = min(topic.segment_ms, horizon)
+        kept = offered
+        if 0 <= topic.retention_ms < horizon:
+            window = topic.retention_ms + segment_ms + scenario.broker.log_retention_check_interval_ms
+            kept = min(kept, offered * window / horizon)
+        if topic.retention_bytes >= 0:
+            segment = min(topic.segment_bytes, written * segment_ms / horizon)
+            kept = min(kept, offered * (topic.retention_bytes + segment) / max(written, 1.0))
+        deleted = offered - kept
+        per_replica = min(topic.partitions * CHECK_EXPIRED_BIT_BYTES, CHECK_EXPIRED_RUN_BYTES)
+        total += (
+            kept * CHECK_ENTRY_BYTES
+            + offered * CHECK_ACKED_BYTES
+            + deleted * topic.replication_factor * per_replica
+        )
+    return total
 
 
 def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
@@ -144,8 +182,9 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     sample = scenario.metrics.record_sample
     rows = min(records, AUTO_SAMPLE_RECORDS) if sample == "auto" else records * float(sample)
     add("record sample", rows * SAMPLE_ROW_BYTES, "metrics.record_sample", sample)
-    if scenario.metrics.check:  # every log entry kept, and the acknowledged records' ids
-        add("records' history (metrics.check)", records * CHECK_RECORD_BYTES, "metrics.check", True)
+    if scenario.metrics.check:
+        history = _history_bytes(scenario, resolved, horizon)
+        add("records' history (metrics.check)", history, "metrics.check", True)
     big = max(range(len(resolved)), key=lambda k: resolved[k].partitions)
     add("partitions", partitions * PARTITION_BYTES, f"topics[{big}].partitions", resolved[big].partitions)
     total = BASE_BYTES + sum(b for b, _, _ in parts.values())

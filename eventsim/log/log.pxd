@@ -40,7 +40,8 @@ cdef class Log:
     cdef public long long flushed_offset
     cdef public long long _pruned_end
     cdef public bint pinned
-    cdef public list expired
+    cdef public object expired
+    cdef public long long expired_duplicates
 
     cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
 

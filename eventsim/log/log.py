@@ -42,6 +42,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from eventsim.checker import IdSet
 from eventsim.log.producer_state import ProducerStateManager
 from eventsim.protocol import CREATE_MS, INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
 
@@ -115,9 +116,12 @@ class Log:
         self.durability = None
         self.flushed_offset = 0
         self._pruned_end = 0
-        # With the run's history kept (metrics.check): every entry stays; retention's go to ``expired``.
+        # With the run's history kept (metrics.check): every entry stays until retention deletes it, and the
+        # deleted entries' record ids are remembered (``expired``, an ``IdSet``: bits, or runs of sequences),
+        # with how many of them were copies of a record deleted before (``expired_duplicates``).
         self.pinned = False
-        self.expired: list = []  # record-id arrays of entries retention deleted, while pinned
+        self.expired = None
+        self.expired_duplicates = 0
 
     # ------------------------------------------------------------------ append / roll
     def append(
@@ -198,7 +202,7 @@ class Log:
         self._bases.append(base)
         self._stored += nbytes
         self._cum.append(self._stored)
-        if len(self.batches) > 2 * KEEP_ENTRIES:
+        if len(self.batches) > 2 * KEEP_ENTRIES and not self.pinned:  # pinned: only retention deletes
             self._trim()
 
     # ------------------------------------------------------------------ retention
@@ -232,7 +236,7 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset:
+        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset and not self.pinned:
             self._trim()
 
     def remove_reader(self, reader) -> None:
@@ -269,16 +273,20 @@ class Log:
         batches = self.batches
         start = self.log_start_offset
         while cut < len(batches) and batches[cut].next_offset <= start:
-            self.expired.append(batches[cut].records[:, RECORD_ID])
             cut += 1
         if cut:
+            if self.expired is None:
+                self.expired = IdSet()
+            ids = np.concatenate([e.records[:, RECORD_ID] for e in batches[:cut]]).astype(np.int64)
+            self.expired_duplicates += self.expired.add(ids)
             del self.batches[:cut]
             del self._bases[:cut]
             del self._cum[:cut]
 
     def record_ids(self):
-        """Every record id this log holds (and, pinned, held until retention deleted it), in log order."""
-        parts = [*self.expired, *(e.records[:, RECORD_ID] for e in self.batches)]
+        """The record ids of the entries this log keeps, in log order (pinned: every record it holds;
+        ``expired`` has those retention deleted)."""
+        parts = [e.records[:, RECORD_ID] for e in self.batches]
         return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def bytes_after(self, offset: int, max_offset: int = -1) -> int:

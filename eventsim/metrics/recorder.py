@@ -215,8 +215,6 @@ class Recorder:
             self._acked += (now, *times, 1.0, req.done_ms, req.replicated_ms)
         self._acked_per_request.append(len(batches))
         self._acked_batches += batches
-        if self.history is not None:
-            self.history.acknowledged(batches)
         if len(self._acked_batches) >= FLUSH_BATCHES:
             self._flush_acked()
 
@@ -254,6 +252,8 @@ class Recorder:
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
         records = np.concatenate([b.records for b in items])
+        if self.history is not None:
+            self.history.acknowledged(records[:, RECORD_ID])
         create, append = records[:, CREATE_MS], records[:, APPEND_MS]
         ack_each = np.repeat(now, counts)
         tm.produce_latency.record(now, ack_each - create, repeats=counts)

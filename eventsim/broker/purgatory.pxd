@@ -16,10 +16,22 @@ cdef class Purgatory:
 
     cpdef _deadline(self, op, double expire_at_ms)
 
+    @cython.locals(dl=list)
     cpdef tuple _first(self)
+
+    @cython.locals(first=tuple, now=double)
+    cpdef _expire(self, double when_ms)
+
+    cpdef bint _finished(self, op) except -1
+
+    cpdef _on_expiry(self, op)
 
 
 cdef class DelayedFetchPurgatory(Purgatory):
+    cpdef bint _finished(self, op) except -1
+
+    cpdef _on_expiry(self, op)
+
     @cython.locals(watchers=dict, ws=list)
     cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
 

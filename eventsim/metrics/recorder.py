@@ -259,9 +259,11 @@ class Recorder:
         m = self._sampled(rids)
         if not m.any():
             return
-        which = np.repeat(np.arange(len(items)), counts)[m]
-        first = np.cumsum(counts) - counts
-        pos = np.flatnonzero(m) - first[which]
+        # The batch of each sampled record, and its place in it (searched: a sample is a small part).
+        ends = np.cumsum(counts)
+        at = np.flatnonzero(m)
+        which = ends.searchsorted(at, side="right")
+        pos = at - (ends - counts)[which]
         # Per-batch fields only for the batches that hold a sampled record.
         hit, slot = np.unique(which, return_inverse=True)
         picked = [items[i] for i in hit.tolist()]

@@ -48,10 +48,12 @@ cdef class RecordAccumulator:
     cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
-                   linger_at=double, e=TxnPartitionEntry)
+                   linger_at=double, e=TxnPartitionEntry, base=cython.longlong, fill=cython.longlong)
     cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
-                   tm=TransactionManager)
-    cpdef list drain_node(self, node, double now, max_request_size, producer, codec_wire_bytes=*)
+                   tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
+                   wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
+                   pqs=list, batches=list)
+    cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

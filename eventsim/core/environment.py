@@ -75,7 +75,18 @@ class Environment(simpy.Environment):
     def __init__(self, seed: int = 0, initial_time: float = 0.0):
         super().__init__(initial_time=initial_time)
         self.streams = RandomStreams(seed)
-        self.events_scheduled = 0
+        self._simpy_events = 0  # events SimPy itself scheduled (``schedule``); the other ids went to timers
+
+    @property
+    def events_scheduled(self) -> int:
+        """Timers scheduled so far (``call_at``, ``call_later``, ``call_soon``): the ids handed out less
+        SimPy's own events, so that scheduling a timer counts nothing itself."""
+        return int(repr(self._eid)[6:-1]) - self._simpy_events
+
+    def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
+        """SimPy's ``schedule`` (events: timeouts, process steps), counted."""
+        self._simpy_events += 1
+        super().schedule(event, priority, delay)
 
     def rng(self, scope: str) -> np.random.Generator:
         return self.streams.stream(scope)
@@ -84,18 +95,15 @@ class Environment(simpy.Environment):
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
         now = self.now
         delay = when_ms - now
-        self.events_scheduled += 1
         heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
-        self.events_scheduled += 1
         at = self.now + (delay_ms if delay_ms > 0.0 else 0.0)
         heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
         a new process's first step (SimPy's ``Initialize`` event is urgent)."""
-        self.events_scheduled += 1
         heappush(self._queue, (self.now, URGENT, next(self._eid), fn, args))
 
     def run(self, until: Any = None) -> Any:

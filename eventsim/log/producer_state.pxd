@@ -20,5 +20,9 @@ cdef class ProducerStateManager:
     cdef public dict producers
 
     @cython.locals(entry=ProducerStateEntry)
+    cpdef append(self, producer_id, long long epoch, long long first_seq, long long last_seq,
+                 long long first_offset, long long last_offset, double timestamp_ms)
+
+    @cython.locals(entry=ProducerStateEntry)
     cpdef validate(self, producer_id, long long epoch, long long first_seq, long long last_seq,
                    long long first_offset, long long count, double timestamp_ms)

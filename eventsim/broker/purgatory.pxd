@@ -20,7 +20,7 @@ cdef class Purgatory:
     @cython.locals(dl=list)
     cpdef tuple _first(self)
 
-    @cython.locals(first=tuple, now=double)
+    @cython.locals(first=tuple, now=double, dl=list, finished=bint)
     cpdef _expire(self, double when_ms)
 
     cpdef bint _finished(self, op) except -1

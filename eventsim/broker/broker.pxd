@@ -7,7 +7,9 @@ from eventsim.broker.socket_server cimport SocketServer
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
 from eventsim.log.log_manager cimport LogManager
+from eventsim.log.producer_state cimport ProducerStateManager
 from eventsim.network cimport Host
+from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.protocol cimport FetchRequest, ProduceRequest, RecordBatch
 
 
@@ -48,11 +50,18 @@ cdef class Broker:
 
     @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
                    nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,
-                   flushing=bint)
+                   flushing=bint, b=ProducerBatch)
     cpdef _book_produce(self, ProduceRequest req)
 
-    @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint)
-    cpdef _append(self, req, long long epoch, double booked_ms)
+    @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=ProducerBatch, partition=Partition,
+                   batches=list, logs=dict, partitions=dict, offsets=list, nbytes=cython.longlong,
+                   last=cython.longlong, purgatory=DelayedFetchPurgatory, watchers=dict,
+                   state=ProducerStateManager)
+    cpdef _append(self, ProduceRequest req, long long epoch, double booked_ms)
+
+    cpdef _send_produce_response(self, ProduceRequest req)
+
+    cpdef handle_fetch(self, FetchRequest fetch)
 
     @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1

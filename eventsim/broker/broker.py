@@ -337,7 +337,8 @@ class Broker:
                 last = seq + b.count - 1
                 if last > INT_MAX:
                     last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
-                verdict = log.producer_state.validate(pid, epoch, seq, last, log.log_end_offset, b.count, now)
+                state = log.producer_state
+                verdict = state.validate(pid, epoch, seq, last, log.log_end_offset, b.count, now)
                 if verdict is not None:
                     if verdict.__class__ is str:
                         errors = errors or [None] * n

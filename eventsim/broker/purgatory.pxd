@@ -1,7 +1,8 @@
 # Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
 cimport cython
 
-from eventsim.protocol cimport FetchRequest
+from eventsim.protocol cimport FetchRequest, ProduceRequest
+from eventsim.replication.partition cimport Partition
 
 
 cdef class Purgatory:
@@ -16,10 +17,22 @@ cdef class Purgatory:
 
     cpdef _deadline(self, op, double expire_at_ms)
 
+    @cython.locals(dl=list)
     cpdef tuple _first(self)
+
+    @cython.locals(first=tuple, now=double, dl=list, finished=bint)
+    cpdef _expire(self, double when_ms)
+
+    cpdef bint _finished(self, op) except -1
+
+    cpdef _on_expiry(self, op)
 
 
 cdef class DelayedFetchPurgatory(Purgatory):
+    cpdef bint _finished(self, op) except -1
+
+    cpdef _on_expiry(self, op)
+
     @cython.locals(watchers=dict, ws=list)
     cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
 
@@ -28,3 +41,21 @@ cdef class DelayedFetchPurgatory(Purgatory):
 
     @cython.locals(ws=list, fetch=FetchRequest)
     cpdef check(self, tp, available_bytes)
+
+
+cdef class DelayedProduce:
+    cdef public object req
+    cdef public long long waiting
+    cdef public bint done
+
+
+cdef class DelayedProducePurgatory(Purgatory):
+    @cython.locals(op=DelayedProduce, watchers=dict)
+    cpdef watch(self, req, list pending, double expire_at_ms)
+
+    @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest)
+    cpdef check(self, tp, Partition partition)
+
+    cpdef bint _finished(self, op) except -1
+
+    cpdef _on_expiry(self, op)

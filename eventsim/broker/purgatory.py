@@ -73,16 +73,30 @@ class Purgatory:
             return  # superseded by an earlier timer
         self._timer_at = math.inf
         now = self.env.now
+        q = self._in_order
+        dl = self._deadlines
         while True:
-            first = self._first()
-            if first is None or not (first[0] <= now or self._finished(first[2])):
+            if dl:  # deadlines that came out of order: the earlier of the two heads goes first
+                first = self._first()
+                if not (first[0] <= now or self._finished(first[2])):
+                    break
+                if dl[0] is first:
+                    heapq.heappop(dl)
+                else:
+                    q.popleft()
+                op = first[2]
+                if not self._finished(op):
+                    self._on_expiry(op)
+                continue
+            if not q:
                 break
-            if self._deadlines and self._deadlines[0] is first:
-                heapq.heappop(self._deadlines)
-            else:
-                self._in_order.popleft()
+            first = q[0]  # the usual case: deadlines in order, one queue
             op = first[2]
-            if not self._finished(op):
+            finished = self._finished(op)
+            if not (first[0] <= now or finished):
+                break
+            q.popleft()
+            if not finished:
                 self._on_expiry(op)
         first = self._first()
         if first is not None:

@@ -28,6 +28,7 @@ __all__ = ["SocketServer", "CONTROL_BYTES"]
 
 INF = float("inf")
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
+_NONE_WAITING = ()  # a muted connection on which no request waits (empty, as an empty queue)
 
 
 class SocketServer:
@@ -74,8 +75,10 @@ class SocketServer:
         """``req`` arrived on ``conn``: True when the connection is muted and ``req`` must wait on it."""
         q = self.muted.get(conn)
         if q is None:
-            self.muted[conn] = deque()
+            self.muted[conn] = _NONE_WAITING  # muted; a queue only once a request waits on it
             return False
+        if q is _NONE_WAITING:
+            q = self.muted[conn] = deque()
         q.append((kind, req))
         return True
 

@@ -1,7 +1,8 @@
 # Compiled build only (setup.py): C-level attributes for KafkaConsumer (see consumer.py).
 cimport cython
 
-from eventsim.protocol cimport RecordBatch
+from eventsim.broker.broker cimport Broker
+from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
 cdef class KafkaConsumer:
@@ -31,10 +32,12 @@ cdef class KafkaConsumer:
     cdef public object rng_processing
     cdef public double _window
 
-    @cython.locals(b=RecordBatch)
-    cpdef on_fetch_response(self, fetch, data)
+    @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
+                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict)
+    cpdef on_fetch_response(self, FetchRequest fetch, data)
 
-    @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list)
+    @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list, fetch=FetchRequest,
+                   broker=Broker, delivered=double)
     cpdef send_fetches(self)
 
     @cython.locals(n=Py_ssize_t, now=double, busy=double)

@@ -58,49 +58,66 @@ class RandomStreams:
 class Environment(simpy.Environment):
     """SimPy environment whose time unit is the millisecond, with the run's random streams."""
 
+    # The current simulated time in ms (SimPy's ``now``): a plain attribute that the kernel sets as the
+    # clock moves, in place of SimPy's ``now`` property over ``_now``. Reading the time is the most
+    # frequent thing the model does, and an attribute is read without a call.
+    now = 0.0
+
+    @property
+    def _now(self) -> float:
+        """SimPy's name for the clock (its own code reads and sets it): the same value as ``now``."""
+        return self.now
+
+    @_now.setter
+    def _now(self, value: float) -> None:
+        self.now = value
+
     def __init__(self, seed: int = 0, initial_time: float = 0.0):
         super().__init__(initial_time=initial_time)
         self.streams = RandomStreams(seed)
-        self.events_scheduled = 0
+        self._simpy_events = 0  # events SimPy itself scheduled (``schedule``); the other ids went to timers
+
+    @property
+    def events_scheduled(self) -> int:
+        """Timers scheduled so far (``call_at``, ``call_later``, ``call_soon``): the ids handed out less
+        SimPy's own events, so that scheduling a timer counts nothing itself."""
+        return int(repr(self._eid)[6:-1]) - self._simpy_events
+
+    def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
+        """SimPy's ``schedule`` (events: timeouts, process steps), counted."""
+        self._simpy_events += 1
+        super().schedule(event, priority, delay)
 
     def rng(self, scope: str) -> np.random.Generator:
         return self.streams.stream(scope)
 
     def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
-        now = self._now
+        now = self.now
         delay = when_ms - now
-        self.events_scheduled += 1
         heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
-        self.events_scheduled += 1
-        at = self._now + (delay_ms if delay_ms > 0.0 else 0.0)
+        at = self.now + (delay_ms if delay_ms > 0.0 else 0.0)
         heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
         a new process's first step (SimPy's ``Initialize`` event is urgent)."""
-        self.events_scheduled += 1
-        heappush(self._queue, (self._now, URGENT, next(self._eid), fn, args))
-
-    @property
-    def now(self) -> float:
-        """The current simulated time in ms (SimPy's ``now``)."""
-        return self._now
+        heappush(self._queue, (self.now, URGENT, next(self._eid), fn, args))
 
     def run(self, until: Any = None) -> Any:
         """SimPy's ``Environment.run`` (same ``until`` rules and results), stepping in its own loop."""
         if until is not None:
             if not isinstance(until, Event):
                 at = until if isinstance(until, int) else float(until)
-                if at <= self._now:
+                if at <= self.now:
                     raise ValueError(f"until ({at}) must be greater than the current simulation time")
                 # Scheduled before all regular events at that time, as SimPy does.
                 until = Event(self)
                 until._ok = True
                 until._value = None
-                self.schedule(until, URGENT, at - self._now)
+                self.schedule(until, URGENT, at - self.now)
             elif until.callbacks is None:
                 return until.value  # already processed
             until.callbacks.append(StopSimulation.callback)
@@ -124,7 +141,7 @@ class Environment(simpy.Environment):
                 entry = heappop(queue)
             except IndexError:
                 raise EmptySchedule from None
-            self._now = entry[0]
+            self.now = entry[0]
             if len(entry) == 5:
                 entry[3](*entry[4])
             else:
@@ -136,7 +153,7 @@ class Environment(simpy.Environment):
             entry = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
-        self._now = entry[0]
+        self.now = entry[0]
         if len(entry) == 5:
             entry[3](*entry[4])
             return

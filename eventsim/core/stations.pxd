@@ -17,8 +17,12 @@ cdef class Station:
     cdef public list _free
     cdef public object _busy
     cdef public object _waiting
-    cdef public list _busy_iv
-    cdef public list _wait_iv
+    cdef public object _busy_iv
+    cdef public object _wait_iv
+    cdef public double[:] _busy_view
+    cdef public double[:] _wait_view
+    cdef public Py_ssize_t _busy_n
+    cdef public Py_ssize_t _wait_n
     cdef public _WindowMax max_queue
     cdef public object _starts
     cdef public list _stalls
@@ -27,8 +31,12 @@ cdef class Station:
     @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
 
-    @cython.locals(free=list, first=double, start=double, end=double, iv=list)
+    @cython.locals(free=list, first=double, start=double, end=double, iv=cython.double[:], k=Py_ssize_t)
     cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
+
+    cpdef _fold_busy(self)
+
+    cpdef _fold_waiting(self)
 
     cpdef Py_ssize_t queue_length(self, double t_ms) except? -1
 

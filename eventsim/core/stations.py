@@ -19,6 +19,7 @@ into streaming per-window trackers, and the largest queue seen on arrival per wi
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import deque
 
 import numpy as np
@@ -29,6 +30,11 @@ __all__ = ["Station", "BoundedQueue"]
 
 STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
+
+
+def _interval_buffer() -> array:
+    """Room for FOLD_AT interval ends and one more interval (the fold comes when they pass FOLD_AT)."""
+    return array("d", bytes(8 * (FOLD_AT + 2)))
 
 
 class _WindowMax:
@@ -72,9 +78,15 @@ class Station:
         self._free = [0.0] * servers  # heap of server free times
         self._busy = BusyTracker(window_ms, servers=servers)
         self._waiting = BusyTracker(window_ms, servers=1)
-        # Intervals are buffered and folded into the trackers in bulk (see ``busy`` / ``waiting``).
-        self._busy_iv: list[float] = []
-        self._wait_iv: list[float] = []
+        # Intervals are buffered and folded into the trackers in bulk (see ``busy`` / ``waiting``): their
+        # ends, start then end, in fixed arrays (``_busy_n`` / ``_wait_n`` of them used), written through
+        # views (typed in the compiled build, so no Python float is made per end).
+        self._busy_iv = _interval_buffer()
+        self._wait_iv = _interval_buffer()
+        self._busy_view = self._busy_iv
+        self._wait_view = self._wait_iv
+        self._busy_n = 0
+        self._wait_n = 0
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
@@ -107,22 +119,29 @@ class Station:
         return start, end
 
     @staticmethod
-    def _fold(tracker: BusyTracker, iv: list[float]) -> None:
-        if iv:
-            a = np.array(iv, dtype=np.float64)
+    def _fold(tracker: BusyTracker, iv: array, n: int) -> None:
+        if n:
+            a = np.frombuffer(iv, dtype=np.float64, count=n).copy()
             tracker.add_intervals(a[0::2], a[1::2])
-            iv.clear()
+
+    def _fold_busy(self) -> None:
+        self._fold(self._busy, self._busy_iv, self._busy_n)
+        self._busy_n = 0
+
+    def _fold_waiting(self) -> None:
+        self._fold(self._waiting, self._wait_iv, self._wait_n)
+        self._wait_n = 0
 
     @property
     def busy(self) -> BusyTracker:
         """Busy intervals per window (utilisation)."""
-        self._fold(self._busy, self._busy_iv)
+        self._fold_busy()
         return self._busy
 
     @property
     def waiting(self) -> BusyTracker:
         """Waiting intervals per window (time-averaged queue length = waiting ms / window ms)."""
-        self._fold(self._waiting, self._wait_iv)
+        self._fold_waiting()
         return self._waiting
 
     def queue_length(self, t_ms: float) -> int:
@@ -153,19 +172,23 @@ class Station:
         else:
             heapq.heapreplace(free, end)
         if start > arrival_ms:
-            iv = self._wait_iv
-            iv.append(arrival_ms)
-            iv.append(start)
+            iv = self._wait_view
+            k = self._wait_n
+            iv[k] = arrival_ms
+            iv[k + 1] = start
+            self._wait_n = k + 2
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
-            if len(iv) > FOLD_AT:
-                self._fold(self._waiting, iv)
+            if k + 2 > FOLD_AT:
+                self._fold_waiting()
         if service_ms > 0.0:
-            iv = self._busy_iv
-            iv.append(start)
-            iv.append(end)
-            if len(iv) > FOLD_AT:
-                self._fold(self._busy, iv)
+            iv = self._busy_view
+            k = self._busy_n
+            iv[k] = start
+            iv[k + 1] = end
+            self._busy_n = k + 2
+            if k + 2 > FOLD_AT:
+                self._fold_busy()
         self.last_start = start
         return end
 

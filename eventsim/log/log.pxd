@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for Segment and Log (see log.py).
 cimport cython
 
+from eventsim.log.producer_state cimport ProducerStateManager
 from eventsim.protocol cimport RecordBatch
 
 
@@ -44,6 +45,9 @@ cdef class Log:
     cdef public long long expired_duplicates
 
     cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
+
+    @cython.locals(entry=RecordBatch, pid=cython.longlong, last=cython.longlong, state=ProducerStateManager)
+    cpdef append_entries(self, entries, double now_ms)
 
     @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong)
     cpdef _add(self, RecordBatch entry, double now_ms)

@@ -162,7 +162,8 @@ class Log:
                 last = entry.base_sequence + entry.count - 1
                 if last > INT_MAX:
                     last -= INT_MAX + 1
-                self.producer_state.append(
+                state = self.producer_state
+                state.append(
                     pid, entry.producer_epoch, entry.base_sequence, last, entry.base_offset,
                     entry.next_offset - 1, now_ms,
                 )

@@ -101,12 +101,16 @@ def _index_unchecked(v: np.ndarray) -> np.ndarray:
     # log2 arithmetic on the IEEE-754 bits (what np.frexp returns, without the temporaries): for a
     # normal x >= 1, bits >> 45 is (biased exponent << 7) | top 7 mantissa bits, i.e. octave and
     # sub-bucket side by side, so index = 1 + octave * 128 + sub = (bits >> 45) - 1023 * 128 + 1.
-    idx = (x.view(np.int64) >> _MANTISSA_SHIFT) - _INDEX_BIAS
+    # Computed in x's own buffer: a fold indexes tens of thousands of values, and each temporary of
+    # that size costs more than the arithmetic.
+    idx = x.view(np.int64)
+    idx >>= _MANTISSA_SHIFT
+    idx -= _INDEX_BIAS
     np.minimum(np.maximum(idx, 0, out=idx), NUM_BUCKETS - 1, out=idx)  # (np.clip is slow on small arrays)
     # x = v * 1000 is rounded, and so are the edges in ms; one comparison each way makes bucket
     # membership agree exactly with bucket_edges().
-    idx -= v < _LOWER[idx]
-    idx += v >= _REPRESENTATIVE[idx]
+    idx -= v < _LOWER.take(idx)
+    idx += v >= _REPRESENTATIVE.take(idx)
     return idx
 
 

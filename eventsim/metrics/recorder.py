@@ -272,22 +272,29 @@ class Recorder:
         m = self._sampled(rids)
         if not m.any():
             return
-        which = np.repeat(np.arange(len(items)), counts)[m]
-        first = np.cumsum(counts) - counts
-        pos = np.flatnonzero(m) - first[which]
-        # Per-batch fields only for the batches that hold a sampled record.
-        hit, slot = np.unique(which, return_inverse=True)
-        picked = [items[i] for i in hit.tolist()]
-        base = np.array([b.base_offset for b in picked], dtype=np.int64)[slot]
+        # The batch of each sampled record, and its place in it (searched: a sample is a small part).
+        ends = np.cumsum(counts)
+        at = np.flatnonzero(m)
+        which = ends.searchsorted(at, side="right")
+        pos = at - (ends - counts)[which]
+        # Per-batch fields only for the batches that hold a sampled record (``which`` is sorted, so
+        # each of them is a run in it): base offset, partition and producer, in one pass over them.
+        first = np.empty(which.size, dtype=bool)
+        first[0] = True
+        np.not_equal(which[1:], which[:-1], out=first[1:])
+        slot = np.cumsum(first) - 1
+        picked = [items[i] for i in which[first].tolist()]
+        fields = np.array([(b.base_offset, b.tp.partition, b.producer) for b in picked], dtype=np.int64)
+        base = fields[slot, 0]
         # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
         known = (base >= 0) & (rows[which, 7] > 0)
         self._produce_rows.append(
             {
                 "record_id": rids[m],
                 "topic": np.full(pos.size, topic, dtype=object),
-                "partition": np.array([b.tp.partition for b in picked], dtype=np.int64)[slot],
+                "partition": fields[slot, 1],
                 "offset": np.where(known, base + pos, -1),
-                "producer": np.array([b.producer for b in picked], dtype=np.int64)[slot],
+                "producer": fields[slot, 2],
                 "key": records[m, KEY].astype(np.int64),
                 "value_bytes": records[m, VALUE_BYTES].astype(np.int64),
                 "create_ms": create[m],

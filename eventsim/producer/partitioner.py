@@ -240,7 +240,7 @@ class KeyPartitionTable:
                     self._table[group] = (h & 0x7FFFFFFF) % self.num_partitions
             else:
                 self._table[new_ids] = partitions_for_keys(self.key_bytes(new_ids), self.num_partitions)
-            parts = self._table[ids]
+            parts[missing] = self._table[seen]
         return parts
 
 

@@ -22,6 +22,23 @@ cdef class PartitionQueue:
     cdef public object cum_values_base
     cdef public object records
     cdef public object txn
+    # Typed views of append_times, cum_bytes and cum_values (``views``); None while ``extend`` grows them.
+    cdef public double[:] times_view
+    cdef public long long[:] bytes_view
+    cdef public long long[:] values_view
+
+    cpdef views(self)
+
+    cpdef release_views(self)
+
+
+ctypedef fused _sorted:
+    double
+    long long
+
+
+@cython.locals(mid=Py_ssize_t)
+cdef Py_ssize_t _first_above(_sorted[:] a, _sorted x, Py_ssize_t lo, Py_ssize_t hi) except -1
 
 
 cdef class RecordAccumulator:
@@ -49,10 +66,14 @@ cdef class RecordAccumulator:
     cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
-                   linger_at=double, e=TxnPartitionEntry)
+                   linger_at=double, e=TxnPartitionEntry, base=cython.longlong, fill=cython.longlong,
+                   cum=cython.longlong[:], append_times=cython.double[:])
     cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
-                   tm=TransactionManager)
-    cpdef list drain_node(self, node, double now, max_request_size, producer, codec_wire_bytes=*)
+                   tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
+                   wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
+                   pqs=list, batches=list, cum=cython.longlong[:], cumv=cython.longlong[:],
+                   append_times=cython.double[:])
+    cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from bisect import bisect_right
 from collections import deque
 
 import numpy as np
@@ -53,6 +52,19 @@ FIRST_BATCH_SPAN = 128  # records searched first for the end of a partition's fi
 def _raw(a: np.ndarray) -> memoryview:
     """The bytes of a contiguous numpy array, for ``array.frombytes`` (no Python object per element)."""
     return memoryview(a).cast("B")
+
+
+def _first_above(a, x, lo: int, hi: int) -> int:
+    """``bisect_right(a, x, lo, hi)``: the first index of ``lo .. hi - 1`` whose value is above ``x`` (or
+    ``hi``), ``a`` sorted. A loop, not ``bisect``: compiled, ``a`` is a typed view of a queue's array
+    (``PartitionQueue.views``) and the search runs without a Python object per probe."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def _extend_running_sum(sums: array, values: np.ndarray, base: int) -> None:
@@ -81,6 +93,9 @@ class PartitionQueue:
         "cum_values_base",
         "records",
         "txn",
+        "times_view",
+        "bytes_view",
+        "values_view",
     )
 
     def __init__(self, tp: TopicPartition, leader: int):
@@ -97,11 +112,25 @@ class PartitionQueue:
         self.cum_values = array("q")
         self.cum_bytes_base = 0  # running sums just before index 0 (records dropped by compaction)
         self.cum_values_base = 0
+        self.views()
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
         self.full_ms = INF
         self.txn = None  # the idempotent producer's TxnPartitionEntry for this partition
+
+    def views(self) -> None:
+        """The three arrays as the drain reads them: the arrays themselves in Python; compiled, typed
+        views (``record_accumulator.pxd``), so that a lookup is a C read. A view holds its array's buffer,
+        which then cannot grow: ``extend`` releases them first and takes them again."""
+        self.times_view = self.append_times
+        self.bytes_view = self.cum_bytes
+        self.values_view = self.cum_values
+
+    def release_views(self) -> None:
+        self.times_view = None
+        self.bytes_view = None
+        self.values_view = None
 
     def pending(self) -> int:
         return self.n - self.head
@@ -124,6 +153,7 @@ class PartitionQueue:
             return
         h, n = self.head, self.n
         live = n - h
+        self.release_views()
         if n + m > len(self.records):
             new_cap = max(2 * (live + m), 1024)
             buf = np.empty((new_cap, len(RECORD_COLUMNS)), dtype=np.float64)
@@ -140,6 +170,7 @@ class PartitionQueue:
         self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, APPEND_MS])))
         _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
         _extend_running_sum(self.cum_values, records[:, VALUE_BYTES].astype(np.int64), self.cum_values_base)
+        self.views()
         self.n = n + m
 
 
@@ -260,7 +291,7 @@ class RecordAccumulator:
             pq.ready_ms = INF
             return
         # The first batch if nothing is drained first: the records from the head whose bytes fit.
-        cum = pq.cum_bytes
+        cum = pq.bytes_view
         base = cum[h - 1] if h else pq.cum_bytes_base
         limit = self.fill_limit
         # Searched with a whole number of bytes (the sums are whole): the same index, and comparisons of
@@ -270,15 +301,15 @@ class RecordAccumulator:
         fill = int(base + limit)
         top = h + FIRST_BATCH_SPAN
         if top < n:
-            j = bisect_right(cum, fill, h, top)
+            j = _first_above(cum, fill, h, top)
             if j == top:
-                j = bisect_right(cum, fill, top, n)
+                j = _first_above(cum, fill, top, n)
         else:
-            j = bisect_right(cum, fill, h, n)
+            j = _first_above(cum, fill, h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j
-        append_times = pq.append_times
+        append_times = pq.times_view
         if cum[j - 1] - base >= limit:
             full_ms = append_times[j - 1]  # exactly full, or one oversized record
         elif j < n:
@@ -362,14 +393,14 @@ class RecordAccumulator:
                 h = pq.head
                 if h >= pq.n or (e is not None and e.blocked_new):
                     continue
-                append_times = pq.append_times
+                append_times = pq.times_view
                 if append_times[h] > now:
                     continue
                 end = pq.full_end
                 if append_times[end - 1] > now:  # the batch is still filling: take what has arrived
-                    end = bisect_right(append_times, now, h, end)
+                    end = _first_above(append_times, now, h, end)
                 # The batch: records h..end-1, their bytes from the running sums.
-                cum, cumv = pq.cum_bytes, pq.cum_values
+                cum, cumv = pq.bytes_view, pq.values_view
                 if h:
                     raw = cum[end - 1] - cum[h - 1]
                     value_total = cumv[end - 1] - cumv[h - 1]

@@ -1,7 +1,10 @@
 # Compiled build only (setup.py): C-level attributes for Sender (see sender.py).
 cimport cython
 
+from eventsim.broker.broker cimport Broker
 from eventsim.producer.producer_batch cimport ProducerBatch
+from eventsim.producer.record_accumulator cimport RecordAccumulator
+from eventsim.protocol cimport ProduceRequest
 
 
 cdef class Sender:
@@ -24,9 +27,22 @@ cdef class Sender:
     cdef public object transaction_manager
     cdef public set _expired
 
-    @cython.locals(b=ProducerBatch)
+    @cython.locals(b=ProducerBatch, req=ProduceRequest, broker=Broker, wire=cython.longlong,
+                   records=cython.longlong, tx_end=double, delivered=double)
     cpdef _send(self, node, list batches, double now)
 
     cpdef run(self)
 
+    @cython.locals(acc=RecordAccumulator, next_ms=double, r=double, retry=double)
+    cpdef _drain_ready(self, double now)
+
+    cpdef _arm(self, double when_ms)
+
+    cpdef _on_timer(self, double when_ms)
+
     cpdef wakeup(self)
+
+    cpdef on_produce_response(self, ProduceRequest req)
+
+    @cython.locals(b=ProducerBatch, was_full=bint, now=double)
+    cpdef complete(self, ProduceRequest req)

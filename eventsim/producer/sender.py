@@ -137,7 +137,7 @@ class Sender:
         for node, q in in_flight.items():
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
-            if acc.node_ready(node, now):
+            if acc.node_ready_ms(node) <= now or (acc.exhausted and acc.node_ready(node, now)):
                 if not brokers[node].running:  # the connection is refused: try again after a backoff
                     producer.metadata.request_update()  # NetworkClient: handleServerDisconnect
                     retry = self._reconnect_at(node, now)

@@ -2,7 +2,8 @@
 # (see replica_fetcher.py).
 cimport cython
 
-from eventsim.protocol cimport FetchRequest
+from eventsim.broker.broker cimport Broker
+from eventsim.protocol cimport FetchRequest, RecordBatch
 from eventsim.core.stations cimport Station
 from eventsim.log.log cimport Log
 
@@ -30,5 +31,10 @@ cdef class ReplicaFetcherThread:
     cdef public object in_flight
     cdef public double backoff_ms
 
-    @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double)
+    @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double, e=RecordBatch,
+                   broker=Broker, logs=dict, per_disk=dict, source_logs=dict, leo=cython.longlong,
+                   hw=cython.longlong)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
+
+    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log)
+    cpdef send_fetch(self, double now)

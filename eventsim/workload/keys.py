@@ -39,8 +39,10 @@ _POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
 @functools.lru_cache(maxsize=16)
 def _zipf_cdf(count: int, exponent: float) -> np.ndarray:
-    weights = np.arange(1, count + 1, dtype=np.float64) ** -exponent
-    cdf = np.cumsum(weights)
+    # In place: three fresh arrays of a million floats would cost more in page faults than the arithmetic.
+    cdf = np.arange(1, count + 1, dtype=np.float64)
+    cdf **= -exponent
+    np.cumsum(cdf, out=cdf)
     cdf /= cdf[-1]
     cdf[-1] = 1.0
     cdf.setflags(write=False)
@@ -209,12 +211,17 @@ class KeySpec:
         digits = 1 + np.searchsorted(_POWERS_OF_TEN, ids, side="right")
         for d in np.unique(digits).tolist():
             group = ids[digits == d]
-            scale = 10 ** np.arange(d - 1, -1, -1, dtype=np.int64)
-            body = ((group[:, None] // scale) % 10 + 48).astype(np.uint8)
-            head = np.broadcast_to(pre, (group.size, pre.size))
-            tail = np.broadcast_to(suf, (group.size, suf.size))
-            rows = np.concatenate((head, body, tail), axis=1)
-            yield group, np.ascontiguousarray(rows)
+            rows = np.empty((group.size, pre.size + d + suf.size), dtype=np.uint8)
+            rows[:, : pre.size] = pre
+            rows[:, pre.size + d :] = suf
+            # The digits from the last: one division by 10 per digit (a scalar divisor, which numpy
+            # divides fast) rather than a division by each power of ten.
+            rest = group
+            for j in range(pre.size + d - 1, pre.size - 1, -1):
+                q = rest // 10
+                rows[:, j] = rest - q * 10 + 48
+                rest = q
+            yield group, rows
 
     def key_length(self, ids: np.ndarray) -> np.ndarray:
         """Length in bytes of each id's key as int64; 0 for a null key."""

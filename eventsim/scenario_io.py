@@ -223,7 +223,7 @@ def _schema():
     import dataclasses
 
     from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
-    from eventsim.scenarios import _TOP_KEYS, ConsumerSpec, MetricsSpec, ProducerSpec
+    from eventsim.scenarios import _TOP_KEYS, ConsumerSpec, MetricsSpec, ProducerSpec, VariabilitySpec
 
     def props(cls, names=None) -> list[str]:
         names = cls._PROPS if names is None else names
@@ -235,6 +235,7 @@ def _schema():
         "cluster": props(ClusterConfig),
         "broker": props(BrokerConfig),
         "metrics": [f.name for f in dataclasses.fields(MetricsSpec)],
+        "variability": [f.name for f in dataclasses.fields(VariabilitySpec)],
         "topic": [*(TopicConfig.dotted(n) for n in TopicConfig._TOP_LEVEL), "config"],
         "topic.config": props(TopicConfig, topic_overrides),
         "producer": [f.name for f in dataclasses.fields(ProducerSpec)],
@@ -251,7 +252,7 @@ _PROPERTY_PLACES = ("broker", "topic.config", "producer.config", "consumer.confi
 
 def _child_place(place: str, key: str) -> str | None:
     if place == "":
-        return key if key in ("cluster", "broker", "metrics") else None
+        return key if key in ("cluster", "broker", "metrics", "variability") else None
     if place in ("topic", "producer", "consumer") and key in ("config", "keys"):
         return f"{place}.{key}"
     return None

@@ -49,6 +49,13 @@ def test_nested_mapping_is_created_when_absent():
     assert "cluster" not in DOC  # the input is not changed
 
 
+def test_variability_switches_are_overridable():
+    sc = Scenario.load(DOC, ["variability.gc=true", "variability.gc_eden_mb=64"])
+    assert sc.variability.gc is True and sc.variability.gc_eden_mb == 64
+    with pytest.raises(InvalidConfigurationError, match="variability.gc_pause"):
+        Scenario.load(DOC, ["variability.gc_pauses=true"])
+
+
 def test_list_element_field():
     sc = Scenario.load(DOC, ["producers[0].rate_per_s=2000", "consumers[0].count=2"])
     assert sc.producers[0].rate_per_s == 2000 and sc.consumers[0].count == 2

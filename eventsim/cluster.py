@@ -81,6 +81,19 @@ class Cluster:
             Broker(env, i, scenario.broker, scenario.cluster.profile_for(i), self, recorder, window)
             for i in range(scenario.cluster.brokers)
         ]
+        # Variability (the scenario's ``variability:``): service times around their means at the brokers'
+        # threads and disks, and latency jitter on the wire; each station and the network draw from their
+        # own streams.
+        self.variability = scenario.variability
+        if self.variability.network_jitter:
+            v = self.variability
+            self.network.jitter(v.network_jitter_p50_ms, v.network_jitter_p99_ms, env.rng("network.jitter"))
+        if self.variability.service_times:
+            for b in self.brokers:
+                for station in (*b.processors, b.handlers):
+                    self._vary(station, self.variability.service_cv_cpu)
+                for disk in b.disks:
+                    self._vary(disk, self.variability.service_cv_disk)
         rng = env.rng("cluster.placement")
         racks = scenario.cluster.racks or (None,) * len(self.brokers)
         placer = StripedReplicaPlacer()
@@ -131,7 +144,13 @@ class Cluster:
         if f is None:
             f = self._fetchers[key] = ReplicaFetcherThread(follower, leader, key[2], self.window_ms)
             follower.fetchers.append(f)
+            if self.variability.service_times:
+                self._vary(f.thread, self.variability.service_cv_cpu)
         return f
+
+    def _vary(self, station, cv: float) -> None:
+        """``station``'s service times drawn around their means (``Station.vary``), from its own stream."""
+        station.vary(cv, self.env.rng(f"{station.name}.service"))
 
     def disconnected(self, broker, silent: bool = False) -> None:
         """``broker``'s process died: one network latency later its clients and the followers fetching

@@ -18,6 +18,18 @@ cdef class Host:
 cdef class Network:
     cdef public double latency_ms
     cdef public object blocked
+    cdef public bint _jitter
+    cdef public object _extra
+    cdef public double[:] _extra_view
+    cdef public Py_ssize_t _extra_i
+    cdef public object _rng
+    cdef public double _mu
+    cdef public double _sigma
+
+    cpdef _draw_extra(self)
+
+    @cython.locals(i=Py_ssize_t)
+    cpdef double _latency(self) except? -1.0
 
     @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
                    delivered=double, start=double, paced=double, rx=Station)

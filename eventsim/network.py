@@ -31,18 +31,30 @@ either side; the senders' timeouts do.
 Client hosts (``Cluster.client_host``) also carry the application thread's CPU (``Host.cpu``: a producer's
 per-record ``send()`` work, a consumer's processing), which the ``clients`` frame reports with their NICs.
 
+Latency jitter (the scenario's ``variability.network_jitter``, ``Network.jitter``): each message, a
+transfer or a control message, takes an extra one-way delay drawn from a lognormal (median and 99th
+percentile given) from the network's own random stream: the time a real message spends in switch
+queues, interrupt coalescing and the kernel's scheduling, which pings show as a spread above their
+minimum. A connection's messages still arrive in order. Messages of the control plane (heartbeats,
+metadata, elections) keep the profile's latency.
+
 Not modelled: TCP slow start and congestion control, packet loss, switches and oversubscription, TLS.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
+
+import numpy as np
 
 from eventsim.core.stations import Station
 
 __all__ = ["Host", "Network"]
 
 INF = math.inf
+Z99 = 2.3263478740408408  # the standard normal's 99th percentile
+JITTER_BLOCK = 4096  # extra delays drawn at a time
 
 
 class Host:
@@ -65,6 +77,40 @@ class Network:
     def __init__(self, latency_ms: float):
         self.latency_ms = float(latency_ms)
         self.blocked = None  # a network partition: the (sender, receiver) names that cannot reach
+        self._jitter = False
+        self._extra = None  # a block of drawn extra delays (``jitter``)
+        self._extra_view = None
+        self._extra_i = 0
+        self._rng = None
+        self._mu = 0.0
+        self._sigma = 0.0
+
+    def jitter(self, p50_ms: float, p99_ms: float, rng) -> None:
+        """Each message from now on takes an extra one-way delay, lognormal with median ``p50_ms`` and 99th
+        percentile ``p99_ms``, drawn from ``rng``."""
+        self._mu = math.log(p50_ms)
+        self._sigma = (math.log(p99_ms) - self._mu) / Z99
+        self._rng = rng
+        self._extra = array("d", bytes(8 * JITTER_BLOCK))
+        self._extra_view = self._extra
+        self._extra_i = JITTER_BLOCK
+        self._jitter = True
+
+    def _draw_extra(self) -> None:
+        out = np.frombuffer(self._extra, dtype=np.float64)
+        out[:] = self._rng.lognormal(self._mu, self._sigma, JITTER_BLOCK)
+        self._extra_i = 0
+
+    def _latency(self) -> float:
+        """The one-way latency of the next message: the profile's, plus its jitter when on."""
+        if not self._jitter:
+            return self.latency_ms
+        i = self._extra_i
+        if i >= JITTER_BLOCK:
+            self._draw_extra()
+            i = 0
+        self._extra_i = i + 1
+        return self.latency_ms + self._extra_view[i]
 
     def reachable(self, src_name: str, dst_name: str) -> bool:
         """Whether ``src_name`` can send to ``dst_name`` (no network partition between them)."""
@@ -82,7 +128,7 @@ class Network:
         """
         if self.blocked is not None and (src.name, dst.name) in self.blocked:
             return t_ms, INF  # a network partition: it never arrives
-        lat = self.latency_ms
+        lat = self._latency() if self._jitter else self.latency_ms
         tx_end = src.tx.reserve_end(t_ms, nbytes / src.rate)
         tx_start = tx_end - nbytes / src.rate
         arrive = tx_start + lat
@@ -114,4 +160,4 @@ class Network:
             return INF  # a network partition: it never arrives
         src.bytes_out += nbytes
         dst.bytes_in += nbytes
-        return t_ms + self.latency_ms
+        return t_ms + (self._latency() if self._jitter else self.latency_ms)

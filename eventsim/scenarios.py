@@ -261,16 +261,51 @@ class VariabilitySpec:
     broker receives, and each pause is drawn from a lognormal with median ``gc_pause_p50_ms`` and 90th
     percentile ``gc_pause_p90_ms`` (Kafka's documentation: "a 90% GC pause time of about 21ms" with
     G1 and ``MaxGCPauseMillis=20``; the median and eden size are judgement, see ``eventsim.jvm``).
+
+    ``service_times``: the brokers' stations take a service time drawn around its mean instead of the
+    mean itself, from a lognormal with coefficient of variation ``service_cv_cpu`` for the threads (network
+    threads, request handlers, replica fetchers) and ``service_cv_disk`` for the disks (see
+    ``eventsim.core.stations``). 0.37 is the lognormal whose 99.9th percentile is 3 times its median, what
+    Li et al. ("Tales of the Tail", SoCC 2014) measured for a tuned server; 1.07 the one whose 99.9th
+    percentile is 15 times its median, a SATA SSD's 800 us 99.9 % write QoS against its typical 52 us
+    (Intel DC S4500 specification). No published CV of Kafka's request handling was found.
+
+    ``network_jitter``: each message between hosts takes an extra one-way delay on top of the profile's
+    latency, lognormal with median ``network_jitter_p50_ms`` and 99th percentile ``network_jitter_p99_ms``
+    (see ``eventsim.network``). Same-zone pings average 0.26-0.41 ms against a minimum of 0.20 ms
+    (orensol.com, 2009): about 0.05 ms more each way at the median; the 99th percentile is judgement
+    (cross-zone pings reach 12 ms at their maximum, Liesis 2022).
     """
 
     gc: bool = False
     gc_eden_mb: float = 256.0
     gc_pause_p50_ms: float = 12.0
     gc_pause_p90_ms: float = 21.0
+    service_times: bool = False
+    service_cv_cpu: float = 0.37
+    service_cv_disk: float = 1.07
+    network_jitter: bool = False
+    network_jitter_p50_ms: float = 0.05
+    network_jitter_p99_ms: float = 0.5
 
     def __post_init__(self) -> None:
-        if not isinstance(self.gc, bool):
-            raise InvalidConfigurationError("gc", self.gc, "true or false", "expected a boolean")
+        for switch in ("gc", "service_times", "network_jitter"):
+            if not isinstance(getattr(self, switch), bool):
+                value = getattr(self, switch)
+                raise InvalidConfigurationError(switch, value, "true or false", "expected a boolean")
+        for cv in ("service_cv_cpu", "service_cv_disk"):
+            _set(self, cv, check_number(cv, getattr(self, cv), lo=0, hi=10))
+        j50 = check_number("network_jitter_p50_ms", self.network_jitter_p50_ms, lo=0, lo_open=True)
+        _set(self, "network_jitter_p50_ms", j50)
+        j99 = check_number("network_jitter_p99_ms", self.network_jitter_p99_ms, lo=0, lo_open=True)
+        if j99 < j50:
+            raise InvalidConfigurationError(
+                "network_jitter_p99_ms",
+                j99,
+                f"a number >= network_jitter_p50_ms ({j50:g})",
+                "the 99th percentile cannot be below the median",
+            )
+        _set(self, "network_jitter_p99_ms", j99)
         _set(self, "gc_eden_mb", check_number("gc_eden_mb", self.gc_eden_mb, lo=0, lo_open=True))
         p50 = check_number("gc_pause_p50_ms", self.gc_pause_p50_ms, lo=0, lo_open=True)
         _set(self, "gc_pause_p50_ms", p50)
@@ -285,12 +320,7 @@ class VariabilitySpec:
         _set(self, "gc_pause_p90_ms", p90)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "gc": self.gc,
-            "gc_eden_mb": self.gc_eden_mb,
-            "gc_pause_p50_ms": self.gc_pause_p50_ms,
-            "gc_pause_p90_ms": self.gc_pause_p90_ms,
-        }
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 _TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",

@@ -151,6 +151,8 @@ _FOUR_BROKERS = (("cluster", "brokers", 4), ("topic", "partitions", 8))
 # Broker 0 leads both partitions and crashes at 200 ms; the controller fences it after a short session
 # timeout (heartbeats every 10 ms), and broker 1 takes over.
 _GC = (("VariabilitySpec", "gc", True), ("VariabilitySpec", "gc_eden_mb", 0.02))
+_SERVICE = (("VariabilitySpec", "service_times", True),)
+_JITTER = (("VariabilitySpec", "network_jitter", True),)
 _FAST_FENCE = (("broker", "broker.heartbeat.interval.ms", 10), ("broker", "broker.session.timeout.ms", 40))
 _CRASH = _ONE_LEADER + (("Scenario", "faults", [{"at_ms": 200, "kind": "crash", "broker": 0}]),)
 # ... once the slow follower is out of the ISR (at 475 ms), fenced within 8 ms: only an unclean
@@ -420,6 +422,13 @@ TABLE = {
     ("VariabilitySpec", "gc_eden_mb"): Changes(0.02, context=(("VariabilitySpec", "gc", True),)),
     ("VariabilitySpec", "gc_pause_p50_ms"): Changes(5, context=_GC),
     ("VariabilitySpec", "gc_pause_p90_ms"): Changes(60, context=_GC),
+    # Service times around their means at the brokers' threads and disks; latency jitter on the wire.
+    ("VariabilitySpec", "service_times"): Changes(True),
+    ("VariabilitySpec", "service_cv_cpu"): Changes(2.0, context=_SERVICE),
+    ("VariabilitySpec", "service_cv_disk"): Changes(3.0, context=_SERVICE),
+    ("VariabilitySpec", "network_jitter"): Changes(True),
+    ("VariabilitySpec", "network_jitter_p50_ms"): Changes(0.5, context=_JITTER),
+    ("VariabilitySpec", "network_jitter_p99_ms"): Changes(5.0, context=_JITTER),
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import eventsim
 from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.stations import Station
 from eventsim.jvm import Z90
 from eventsim.scenarios import Scenario
 
@@ -81,6 +82,12 @@ def test_same_seed_same_pauses():
         ({"gc_eden_mb": 0}, "variability.gc_eden_mb"),
         ({"gc_pause_p50_ms": 30, "gc_pause_p90_ms": 20}, "variability.gc_pause_p90_ms"),
         ({"young_gc": True}, "variability"),
+        ({"service_times": 1}, "variability.service_times"),
+        ({"service_cv_cpu": -0.5}, "variability.service_cv_cpu"),
+        ({"service_cv_disk": "high"}, "variability.service_cv_disk"),
+        ({"network_jitter": "on"}, "variability.network_jitter"),
+        ({"network_jitter_p50_ms": 0}, "variability.network_jitter_p50_ms"),
+        ({"network_jitter_p50_ms": 1, "network_jitter_p99_ms": 0.5}, "variability.network_jitter_p99_ms"),
     ],
 )
 def test_bad_variability_settings_are_refused_naming_the_field(variability, field):
@@ -89,3 +96,78 @@ def test_bad_variability_settings_are_refused_naming_the_field(variability, fiel
     with pytest.raises(InvalidConfigurationError) as err:
         Scenario.from_dict(data)
     assert field in str(err.value)
+
+
+# Service times around their means (variability.service_times, Station.vary).
+
+
+def _mg1_mean_wait(cv: float, rho: float = 0.7, service: float = 1.0, n: int = 200_000):
+    """A variable single-server station fed Poisson arrivals: its mean wait and mean service time."""
+    rng = np.random.default_rng(11)
+    arrivals = np.cumsum(rng.exponential(service / rho, n))
+    st = Station("mg1", 1, 1e9)
+    st.vary(cv, np.random.default_rng(12))
+    waits = np.empty(n)
+    busy = 0.0
+    for k, t in enumerate(arrivals.tolist()):
+        end = st.reserve_end(t, service)
+        waits[k] = st.last_start - t
+        busy += end - st.last_start
+    return float(waits[n // 10 :].mean()), busy / n
+
+
+@pytest.mark.parametrize("cv", [0.37, 1.0, 2.0])
+def test_a_variable_station_waits_as_m_g_1_says(cv):
+    """Pollaczek-Khinchine: Wq = rho / (1 - rho) * E[S] * (1 + CV^2) / 2, the mean service kept."""
+    rho = 0.7
+    wait, mean_service = _mg1_mean_wait(cv, rho)
+    assert mean_service == pytest.approx(1.0, rel=0.02)
+    theory = rho / (1 - rho) * (1 + cv * cv) / 2
+    assert wait == pytest.approx(theory, rel=0.08 if cv < 2 else 0.2)
+
+
+def test_without_variation_a_station_is_m_d_1():
+    station = Station("md1", 1, 1e9)
+    station.vary(0.0, np.random.default_rng(0))  # a CV of 0 leaves the station deterministic
+    assert not station._vary
+    wait, mean_service = _mg1_mean_wait(0.0)
+    assert mean_service == 1.0
+    assert wait == pytest.approx(0.7 / 0.3 / 2, rel=0.05)
+
+
+LOADED = {"producers": [{**BASE["producers"][0], "rate_per_s": 100_000, "value_bytes": 1000}]}
+
+
+def run_loaded(**variability):
+    data = {**copy.deepcopy(BASE), **copy.deepcopy(LOADED)}
+    data["cluster"] = {"brokers": 1, "hardware": "commodity-2014"}
+    data["variability"] = variability
+    return eventsim.simulate(data, seed=3)
+
+
+def test_service_times_stretch_the_waits_of_a_loaded_broker_and_keep_its_work():
+    calm = run_loaded()
+    varied = run_loaded(service_times=True, service_cv_cpu=1.5, service_cv_disk=1.5)
+    c, v = calm.summary().iloc[0], varied.summary().iloc[0]
+    assert v.produce_latency_p99_ms > c.produce_latency_p99_ms
+    assert v.records_acked == pytest.approx(c.records_acked, rel=0.02)
+    calm_busy, varied_busy = (
+        r.frame("brokers").groupby("resource")["utilisation"].mean() for r in (calm, varied)
+    )
+    assert varied_busy["io_threads"] == pytest.approx(calm_busy["io_threads"], rel=0.1)  # the same mean work
+    again = run_loaded(service_times=True, service_cv_cpu=1.5, service_cv_disk=1.5)
+    assert again.summary().equals(varied.summary())  # the same seed draws the same service times
+
+
+def test_jitter_adds_its_delay_to_each_message_of_a_produce_round_trip():
+    calm = run().summary().iloc[0]
+    # An almost constant 1 ms extra each way: the request's transfer and the response's control message.
+    late = run(network_jitter=True, network_jitter_p50_ms=1.0, network_jitter_p99_ms=1.0001).summary().iloc[0]
+    assert late.produce_latency_p50_ms - calm.produce_latency_p50_ms == pytest.approx(2.0, abs=0.3)
+
+
+def test_jitter_spreads_the_tail():
+    calm = run().summary().iloc[0]
+    spread = run(network_jitter=True, network_jitter_p50_ms=0.05, network_jitter_p99_ms=5).summary().iloc[0]
+    assert spread.produce_latency_p99_ms > calm.produce_latency_p99_ms + 2
+    assert spread.produce_latency_p50_ms < calm.produce_latency_p50_ms + 1

@@ -27,12 +27,20 @@ cdef class Station:
     cdef public object _starts
     cdef public list _stalls
     cdef public double last_start
+    cdef public bint _vary
+    cdef public object _factors
+    cdef public double[:] _factor_view
+    cdef public Py_ssize_t _factor_i
+    cdef public object _rng
+    cdef public double _sigma
 
     @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
 
-    @cython.locals(free=list, first=double, start=double, end=double, iv=cython.double[:], k=Py_ssize_t)
+    @cython.locals(free=list, first=double, start=double, end=double, iv=cython.double[:], k=Py_ssize_t, i=Py_ssize_t)
     cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
+
+    cpdef _draw_factors(self)
 
     cpdef _fold_busy(self)
 

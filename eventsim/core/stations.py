@@ -14,11 +14,21 @@ approximation across connections.
 
 Each station records busy intervals (utilisation) and waiting intervals (time-averaged queue depth)
 into streaming per-window trackers, and the largest queue seen on arrival per window.
+
+Service times are the caller's (bytes over a rate, a CPU cost per request) unless the station is made
+variable (``Station.vary``, the scenario's ``variability.service_times``): then each booking takes the
+caller's time multiplied by a factor drawn from a lognormal of mean 1 and the given coefficient of
+variation, from the station's own random stream, drawn a block at a time. The mean is kept, so
+utilisation is unchanged, and waits grow as M/G/1 says: by (1 + CV^2) / 2 of the M/M/1 wait at the same
+load. A real server's service time varies with what else the machine does (interrupts, other
+threads, the CPU caches, a disk's internal work); which of those a station's CV stands for is said
+where it is set (``VariabilitySpec``).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from array import array
 from collections import deque
 
@@ -28,6 +38,7 @@ from eventsim.metrics.timeseries import BusyTracker
 
 __all__ = ["Station", "BoundedQueue"]
 
+VARY_BLOCK = 4096  # service-time factors drawn at a time by a variable station
 STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
 
@@ -91,6 +102,30 @@ class Station:
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
         self.last_start = 0.0  # start of service of the latest booking (``reserve_end``)
+        self._vary = False  # service times drawn around the caller's (``vary``)
+        self._factors = None
+        self._factor_view = None
+        self._factor_i = 0
+        self._rng = None
+        self._sigma = 0.0
+
+    def vary(self, cv: float, rng) -> None:
+        """From now on each booking's service time is the caller's times a lognormal factor of mean 1 and
+        coefficient of variation ``cv``, drawn from ``rng`` (a numpy Generator of the station's own)."""
+        if cv <= 0.0:
+            return
+        self._sigma = math.sqrt(math.log1p(cv * cv))
+        self._rng = rng
+        self._factors = array("d", bytes(8 * VARY_BLOCK))
+        self._factor_view = self._factors
+        self._factor_i = VARY_BLOCK  # the first booking draws a block
+        self._vary = True
+
+    def _draw_factors(self) -> None:
+        sigma = self._sigma
+        out = np.frombuffer(self._factors, dtype=np.float64)
+        out[:] = self._rng.lognormal(-0.5 * sigma * sigma, sigma, VARY_BLOCK)
+        self._factor_i = 0
 
     def add_stall(self, start_ms: float, end_ms: float) -> None:
         """The servers stop from ``start_ms`` to ``end_ms`` (a JVM pause, a stalled disk): service booked
@@ -160,6 +195,13 @@ class Station:
         The request path books several stations per request and mostly needs only the end: this spares
         it a tuple per booking.
         """
+        if self._vary:
+            i = self._factor_i
+            if i >= VARY_BLOCK:
+                self._draw_factors()
+                i = 0
+            service_ms = service_ms * self._factor_view[i]
+            self._factor_i = i + 1
         free = self._free
         first = free[0]
         start = arrival_ms if arrival_ms >= first else first

@@ -1,12 +1,12 @@
 """The model against the published benchmarks: each published row, simulated on its hardware profile.
 
-Runs the scenario presets that reproduce the rows of ``../shared/reference``'s published figures (today
-J. Kreps, "Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)", LinkedIn,
-2014: ``data/scenarios/kreps-2014-*.yaml`` on the ``commodity-2014`` profile, run as Kafka 0.8, the post's
+Runs the scenario presets that reproduce the published rows (``eventsim.published``: today J. Kreps,
+"Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)", LinkedIn, 2014,
+``data/scenarios/kreps-2014-*.yaml`` on the ``commodity-2014`` profile, run as Kafka 0.8, the post's
 version) and prints, per row, the published and simulated records/s and MB/s (MB = 2^20 bytes of
-payload, as the post counts them), the deviation, and the model's bottleneck (the run's busiest resource,
-``Result.summary()``'s ``bottleneck``). Then sweeps the post's record-size test (one producer, no
-replication, 10 bytes to 100 KB values) and prints records/s and MB/s per size.
+payload, as the post counts them), the deviation, and the model's bottleneck (the run's busiest
+resource, ``Result.summary()``'s ``bottleneck``). Then sweeps the post's record-size test (one producer,
+no replication, 10 bytes to 100 KB values) and prints records/s and MB/s per size.
 
 Nothing here is fitted: the presets carry the post's settings and the profile the post's hardware; a row
 that misses says so in the table, with its deviation. Writes ``out/bench/calibration.json``.
@@ -28,69 +28,23 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+from eventsim.published import KREPS_2014, rows, size_sweep  # noqa: E402
 
-import eventsim  # noqa: E402
-
-MIB = 2**20
-# (row, preset, published records/s, published MB/s): published-benchmarks.md, Kreps 2014.
-ROWS = (
-    ("1 producer, no replication", "kreps-2014-rf1", 821_557, 78.3),
-    ("1 producer, 3x async (acks=1)", "kreps-2014-rf3-async", 786_980, 75.1),
-    ("1 producer, 3x sync (acks=all)", "kreps-2014-rf3-sync", 421_823, 40.2),
-    ("3 producers, 3x async (acks=1)", "kreps-2014-3producers-rf3-async", 2_024_032, 193.0),
-)
-KAFKA_VERSION = "0.8"  # the post ran 0.8.1
-SIZES = (10, 100, 1000, 10_000, 100_000)  # the post's record-size test, bytes of value
-
-
-def preset(name: str, horizon_ms: float) -> dict:
-    """The preset as written (its own settings only: Kafka 0.8's defaults fill the rest)."""
-    data = yaml.safe_load((ROOT / "data/scenarios" / f"{name}.yaml").read_text())
-    data["cluster"]["kafka_version"] = KAFKA_VERSION
-    data["horizon_ms"] = horizon_ms
-    return data
+KAFKA_VERSION = "0.8"  # the presets' release: the post ran 0.8.1
 
 
 def run_rows(seed: int, horizon_ms: float) -> list[dict]:
     out = []
-    for row, name, pub_rps, pub_mbps in ROWS:
+    for row in KREPS_2014:
         t0 = time.perf_counter()
-        s = eventsim.simulate(preset(name, horizon_ms), seed=seed).summary()
+        frame = rows(seed, horizon_ms, published=(row,))
         wall = time.perf_counter() - t0
-        rps = float(s.throughput_records_per_s.sum())
-        out.append(
-            {
-                "row": row,
-                "preset": name,
-                "published_records_per_s": pub_rps,
-                "simulated_records_per_s": rps,
-                "deviation": rps / pub_rps - 1.0,
-                "published_mb_per_s": pub_mbps,
-                "simulated_mb_per_s": float(s.throughput_mb_per_s.sum()),
-                "bottleneck": str(s.bottleneck.iloc[0]),
-                "bottleneck_utilisation": float(s.bottleneck_utilisation.iloc[0]),
-                "wall_s": wall,
-            }
-        )
+        out.append({"row": row.label, "preset": row.preset, **frame.iloc[0].to_dict(), "wall_s": wall})
     return out
 
 
 def run_sweep(seed: int, horizon_ms: float) -> list[dict]:
-    out = []
-    for size in SIZES:
-        data = preset("kreps-2014-rf1", horizon_ms)
-        data["producers"][0]["value_bytes"] = size
-        s = eventsim.simulate(data, seed=seed).summary()
-        out.append(
-            {
-                "value_bytes": size,
-                "records_per_s": float(s.throughput_records_per_s.sum()),
-                "mb_per_s": float(s.throughput_mb_per_s.sum()),
-                "bottleneck": str(s.bottleneck.iloc[0]),
-            }
-        )
-    return out
+    return size_sweep(seed, horizon_ms).to_dict("records")
 
 
 def main(argv=None) -> int:

@@ -45,7 +45,8 @@ SEED = 17
 """The seed every chapter uses (``SEED = 17`` in its setup cell); simulation solvers run with it."""
 
 _EXERCISE_MODULES = (
-    "events", "queueing", "topics", "producers", "keys", "replication", "controllers", "failover"
+    "events", "queueing", "topics", "producers", "keys", "replication", "controllers", "failover",
+    "calibration",
 )
 _MAX_ATTEMPTS = 1000
 

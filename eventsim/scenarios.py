@@ -253,6 +253,9 @@ class MetricsSpec:
         return out
 
 
+PAGE_CACHE_STARTS = ("cold", "warm")  # variability.page_cache_start
+
+
 @dataclass(frozen=True)
 class VariabilitySpec:
     """Sources of variability a real cluster has, each with its switch (``eventsim.jvm`` for ``gc``).
@@ -275,6 +278,19 @@ class VariabilitySpec:
     (see ``eventsim.network``). Same-zone pings average 0.26-0.41 ms against a minimum of 0.20 ms
     (orensol.com, 2009): about 0.05 ms more each way at the median; the 99th percentile is judgement
     (cross-zone pings reach 12 ms at their maximum, Liesis 2022).
+
+    ``page_cache_writeback``: appends dirty the page cache and each disk's flusher writes them back as
+    Linux does (``eventsim.log.log_manager``): every ``dirty_writeback_centisecs`` (5 s) what is older than
+    ``dirty_expire_centisecs`` (30 s), continuously over ``dirty_background_ratio`` (10 %) of the page
+    cache; writers throttled from the freerun ceiling (15 %) and held at ``dirty_ratio`` (20 %); the
+    write-back occupies the disk, so reads from disk queue behind it. The figures are Linux's defaults
+    (``mm/page-writeback.c``, the reference notes on variability, section 4). Off: every append is
+    written through at once, throttled only at ``dirty_ratio``.
+
+    ``page_cache_start``: ``cold`` (no dirty bytes at the start) or ``warm`` (as after a long run: each
+    disk's dirty bytes at the background threshold, dirtied evenly over the 30 s before the start, so the
+    flusher is at work from the first appends; see ``eventsim.log.log_manager``). ``warm`` needs
+    ``page_cache_writeback``.
     """
 
     gc: bool = False
@@ -287,9 +303,11 @@ class VariabilitySpec:
     network_jitter: bool = False
     network_jitter_p50_ms: float = 0.05
     network_jitter_p99_ms: float = 0.5
+    page_cache_writeback: bool = False
+    page_cache_start: str = "cold"
 
     def __post_init__(self) -> None:
-        for switch in ("gc", "service_times", "network_jitter"):
+        for switch in ("gc", "service_times", "network_jitter", "page_cache_writeback"):
             if not isinstance(getattr(self, switch), bool):
                 value = getattr(self, switch)
                 raise InvalidConfigurationError(switch, value, "true or false", "expected a boolean")
@@ -318,6 +336,17 @@ class VariabilitySpec:
                 "the 90th percentile cannot be below the median",
             )
         _set(self, "gc_pause_p90_ms", p90)
+        if self.page_cache_start not in PAGE_CACHE_STARTS:
+            raise InvalidConfigurationError(
+                "page_cache_start", self.page_cache_start, " or ".join(PAGE_CACHE_STARTS), "unknown start"
+            )
+        if self.page_cache_start == "warm" and not self.page_cache_writeback:
+            raise InvalidConfigurationError(
+                "page_cache_start",
+                self.page_cache_start,
+                "cold, or warm with page_cache_writeback: true",
+                "a warm page cache starts with dirty bytes, which only the write-back model keeps",
+            )
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

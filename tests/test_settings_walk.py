@@ -429,6 +429,12 @@ TABLE = {
     ("VariabilitySpec", "network_jitter"): Changes(True),
     ("VariabilitySpec", "network_jitter_p50_ms"): Changes(0.5, context=_JITTER),
     ("VariabilitySpec", "network_jitter_p99_ms"): Changes(5.0, context=_JITTER),
+    # The page cache as Linux runs it: appends only dirty pages (the disk no longer writes each one at
+    # once); warm, the disks start at the background threshold and write back from the first appends.
+    ("VariabilitySpec", "page_cache_writeback"): Changes(True),
+    ("VariabilitySpec", "page_cache_start"): Changes(
+        "warm", context=(("VariabilitySpec", "page_cache_writeback", True),)
+    ),
 }
 
 

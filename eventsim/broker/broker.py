@@ -24,7 +24,9 @@ Before appending a batch of an idempotent producer the leader checks it against 
 batches is answered with success and not appended again; an out-of-order sequence or an old epoch is
 refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
 writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds
-``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers.
+``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers
+(with the scenario's ``variability.page_cache_writeback``, the kernel's flusher and its thresholds
+instead: ``log/log_manager.py``).
 Reads of data that has fallen out of the page cache (a consumer far behind) cost a disk read.
 
 A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition
@@ -108,7 +110,16 @@ class Broker:
         self.request_queue = self.socket_server.request_queue
         self.handlers = self.socket_server.handlers
         # Its logs on its disks, behind the page cache (log/log_manager.py).
-        self.log_manager = LogManager(f"broker-{broker_id}", profile, window_ms)
+        # With variability.page_cache_writeback, the kernel's flusher and throttling run per disk.
+        v = cluster.scenario.variability
+        self.log_manager = LogManager(
+            f"broker-{broker_id}",
+            profile,
+            window_ms,
+            env,
+            v.page_cache_writeback,
+            v.page_cache_start == "warm",
+        )
         self.disks = self.log_manager.disks
         self.logs = self.log_manager.logs
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)

@@ -40,6 +40,7 @@ cdef class Log:
     cdef public object durability
     cdef public long long flushed_offset
     cdef public long long _pruned_end
+    cdef public object writeback
     cdef public bint pinned
     cdef public object expired
     cdef public long long expired_duplicates

@@ -116,6 +116,9 @@ class Log:
         self.durability = None
         self.flushed_offset = 0
         self._pruned_end = 0
+        # With the kernel's write-back modelled (variability.page_cache_writeback): the broker's LogManager,
+        # which tells what its disk's flusher has written (``written_before``).
+        self.writeback = None
         # With the run's history kept (metrics.check): every entry stays until retention deletes it, and the
         # deleted entries' record ids are remembered (``expired``, an ``IdSet``: bits, or runs of sequences),
         # with how many of them were copies of a record deleted before (``expired_duplicates``).
@@ -197,8 +200,13 @@ class Log:
         d = self.durability
         if d is not None:
             d.append((now_ms, entry.next_offset))
-            while d[0][0] < now_ms - DURABILITY_HISTORY_MS:
-                self._pruned_end = d.popleft()[1]  # long written back
+            if self.writeback is None:
+                while d[0][0] < now_ms - DURABILITY_HISTORY_MS:
+                    self._pruned_end = d.popleft()[1]  # long written back
+            else:
+                written = self.writeback.written_before(self.disk)
+                while d and d[0][0] < written:
+                    self._pruned_end = d.popleft()[1]  # on the disk
         self.batches.append(entry)
         self._bases.append(base)
         self._stored += nbytes
@@ -363,13 +371,22 @@ class Log:
 
     def durable_offset(self, now_ms: float) -> int:
         """The end of what is on disk at ``now_ms``: the last fsync (``flush.messages`` / ``flush.ms``), or
-        what the kernel's flusher has written back: pages dirty for ``DIRTY_EXPIRE_MS`` when it last woke
-        (every ``DIRTY_WRITEBACK_MS``). Background write-back under memory pressure, which can write pages
-        sooner, is not modelled, so this is the least that survived."""
-        woke = (now_ms // DIRTY_WRITEBACK_MS) * DIRTY_WRITEBACK_MS
+        what the kernel's flusher has written back.
+
+        Without ``writeback`` (write-through, the default): pages dirty for ``DIRTY_EXPIRE_MS`` when it last
+        woke (every ``DIRTY_WRITEBACK_MS``); background write-back, which can write pages sooner, is not
+        counted, so this is the least that survived. With it (``variability.page_cache_writeback``): the
+        appends booked before what the disk's flusher has written through, as of now
+        (``LogManager.written_before``; ``now_ms`` is the simulation's present there)."""
+        wb = self.writeback
+        if wb is not None:
+            before = wb.written_before(self.disk)
+        else:
+            woke = (now_ms // DIRTY_WRITEBACK_MS) * DIRTY_WRITEBACK_MS
+            before = woke - DIRTY_EXPIRE_MS
         written = self._pruned_end
         for t, end in self.durability or ():
-            if t > woke - DIRTY_EXPIRE_MS:
+            if (t >= before) if wb is not None else (t > before):
                 break
             written = end
         return max(written, self.flushed_offset)
@@ -377,7 +394,10 @@ class Log:
     def lose_unflushed(self, now_ms: float) -> int:
         """The machine lost power: what the page cache had not written back is gone. Returns the new log end
         offset."""
-        return self.truncate_lost(self.durable_offset(now_ms))
+        offset = self.durable_offset(now_ms)
+        if self.writeback is not None:
+            self.writeback.lose_dirty(self.disk)  # the disk's dirty pages go with the machine
+        return self.truncate_lost(offset)
 
     def truncate_lost(self, offset: int) -> int:
         """``truncate_to``, also below the entries the log still keeps in memory (their records are gone

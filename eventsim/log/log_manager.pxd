@@ -16,9 +16,34 @@ cdef class LogManager:
     cdef public double slow_start
     cdef public double slow_end
     cdef public double slow_factor
+    cdef public object env
+    cdef public bint writeback
+    cdef public double background_bytes
+    cdef public double freerun_bytes
+    cdef public double write_rate
+    cdef public long long chunk_bytes
+    cdef public list dirty
+    cdef public list bucket_index
+    cdef public list bucket_bytes
+    cdef public list inflight
+    cdef public list inflight_from
+    cdef public list expire_before
+    cdef public list pace
+    cdef public list generation
+    cdef public list lost_ms
+    cdef public list lost_written_before
+    cdef public list written_back_bytes
+    cdef public list writeback_chunks
+    cdef public double throttled_ms
 
     @cython.locals(disk=Station, backlog=double)
     cpdef double write_back(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
+
+    @cython.locals(dirty=double, limit=double, r=double, start=double, pause=double)
+    cpdef double throttle_ms(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
+
+    @cython.locals(pause=double, index=cython.longlong, indices=object, sizes=object)
+    cpdef double dirty_pages(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
 
     @cython.locals(disk=Station, written=double)
     cpdef double flush(self, Log log, long long nbytes, long long count, double end, double rate, bint appended=*) except? -1.0

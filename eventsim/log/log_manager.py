@@ -7,33 +7,108 @@ backlog of dirty bytes passes ``vm.dirty_ratio`` of the page cache, writers wait
 / ``flush.ms`` (off by default) force an fsync; the ``kafka-log-retention`` task deletes expired segments
 every ``log.retention.check.interval.ms``.
 
+What Linux does (``mm/page-writeback.c``, ``fs/fs-writeback.c``; figures in the project's reference notes
+on variability, section 4): a write only dirties pages of the page cache. A flusher thread per disk wakes
+every ``vm.dirty_writeback_centisecs`` (5 s) and writes back the pages dirty for longer than
+``vm.dirty_expire_centisecs`` (30 s). Once the dirty pages pass ``vm.dirty_background_ratio`` (10 %) of
+the page cache, it writes in the background, oldest first, until they are below again. Writers run
+freely below the freerun ceiling, halfway between the background threshold and ``vm.dirty_ratio`` (15 %);
+above it ``balance_dirty_pages`` slows them down (a cubic ``pos_ratio``: twice the disk's write bandwidth
+at the ceiling, once at the setpoint halfway to the limit, nothing at the limit), in sleeps of at most
+200 ms, and at ``vm.dirty_ratio`` (20 %) they wait for the flusher. Pages under write-back count as dirty
+until the disk has them.
+
 A ``slow_disk`` fault (``eventsim.faults``) makes every disk of the broker serve a given factor slower
 for a while: writes back up, and with them, past ``vm.dirty_ratio``, the appends.
 
 What is modelled: one disk station per log directory (sequential write and read bandwidth of the
 hardware profile), the page cache shared evenly by the broker's logs (what a consumer far behind reads
-from disk), write-back with ``vm.dirty_ratio`` throttling, fsyncs and retention (``log/log.py``).
+from disk), fsyncs and retention (``log/log.py``), and the write-back in one of two ways, the scenario's
+``variability.page_cache_writeback``:
 
-Not modelled: the log cleaner (compaction), index files, and recovery at start-up.
+* off (the default): write-through, smoothed. Every append's bytes are booked on its disk at once; an
+  append waits only when the disk's backlog of booked bytes passes ``vm.dirty_ratio`` of the page cache
+  per disk. What survives a power loss still follows the kernel's expire rule (``Log.durable_offset``).
+* on: the kernel's rules above, per disk, on that disk's share of the page cache. Appends only count
+  their bytes dirty (numbers kept per 10 ms of booking time, ``DIRTY_BUCKET_MS``, not per record or
+  request); the flusher wakes every 5 s (one timer per broker) and writes what expired, and, over the
+  background threshold, writes continuously. It writes a chunk at a time, each a booking of the disk
+  station and one timer at its end: half a second of the disk's bandwidth, at most an eighth of the
+  dirty limit, at least 4 MiB (after ``writeback_chunk_size`` in ``fs/fs-writeback.c``; judgement, not in
+  the reference notes). A disk read (a reader behind the page cache) that arrives during a chunk
+  queues behind it: write-back competes with reads. Between the freerun ceiling and the limit, the
+  disk's appends are paced together at the disk's write bandwidth times ``pos_ratio`` (Linux's
+  ``dirty_ratelimit`` converges to the bandwidth shared by the writers), each pause at most 200 ms; at
+  the limit an append waits until the flusher has written what is over it, at the disk's bandwidth. What
+  survives a power loss is what the flusher has written (``written_before``, ``Log.durable_offset``),
+  and the dirty bytes are lost with the machine.
+
+The page cache at the start (``variability.page_cache_start``): ``cold`` (the default) starts with no
+dirty bytes, so a run shorter than the expire interval writes nothing back unless its writers pass the
+background threshold. ``warm`` starts each broker as after a long run: the page cache full of older
+data (in it, as in every run, the newest bytes of each log; a reader further behind than its log's share
+reads from disk), and each disk's dirty bytes at the background threshold, dirtied evenly over the 30 s
+before the start (the state a writer at the background threshold's worth per 30 s leaves; a faster one
+keeps the dirty bytes at the threshold anyway). Those bytes belong to no log of the run. The first
+appends then put the disk over the background threshold and the flusher at work, and its 5 s wakes
+write a sixth of the older bytes each: within a short run the disk is in the regime a long benchmark
+reaches, writing back while readers behind the cache read from it. ``warm`` needs
+``page_cache_writeback``: the write-through model keeps no dirty bytes to start with.
+
+Not modelled: the log cleaner (compaction), index files, recovery at start-up, the page cache's
+per-file accounting (dirty bytes and thresholds are per disk here, where Linux's are global, with
+per-device shares), the I/O scheduler's preference for reads (a read waits for the chunk being written,
+not for the whole backlog), an fsync cleaning the dirty pages it writes (they are written back again),
+and the page cache emptied by a power loss for readers.
 """
 
 from __future__ import annotations
 
+from collections import deque
+
 from eventsim.core.stations import Station
 from eventsim.log.compression import get_codec
-from eventsim.log.log import Log
+from eventsim.log.log import DIRTY_EXPIRE_MS, DIRTY_WRITEBACK_MS, Log
 
-__all__ = ["LogManager", "DIRTY_RATIO"]
+__all__ = [
+    "LogManager",
+    "DIRTY_RATIO",
+    "DIRTY_BACKGROUND_RATIO",
+    "MAX_PAUSE_MS",
+    "DIRTY_BUCKET_MS",
+    "pos_ratio",
+]
 
-DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default
+DIRTY_RATIO = 0.20  # Linux vm.dirty_ratio default (mm/page-writeback.c)
+DIRTY_BACKGROUND_RATIO = 0.10  # vm.dirty_background_ratio default (mm/page-writeback.c)
+MAX_PAUSE_MS = 200.0  # balance_dirty_pages sleeps at most MAX_PAUSE = HZ/5 at a time
+WRITEBACK_CHUNK_MS = 500.0  # a chunk: half a second of the disk's bandwidth (writeback_chunk_size; judgement)
+DIRTY_SCOPE = 8  # ... and at most an eighth of the dirty limit
+MIN_WRITEBACK_BYTES = 4 * 1024 * 1024  # ... and at least MIN_WRITEBACK_PAGES (4 MiB)
+DIRTY_BUCKET_MS = 10.0  # dirty bytes are kept per this much booking time (divides DIRTY_WRITEBACK_MS)
+WARM_SLICES = int(DIRTY_EXPIRE_MS // DIRTY_WRITEBACK_MS)  # a warm disk's older dirty bytes, one per wake
+
+
+def pos_ratio(dirty: float, freerun: float, limit: float) -> float:
+    """``balance_dirty_pages``' position ratio: 2 at the freerun ceiling, 1 at the setpoint halfway to the
+    limit, 0 at the limit (cubic in between; ``wb_position_ratio`` in ``mm/page-writeback.c``)."""
+    setpoint = (freerun + limit) / 2.0
+    x = (setpoint - dirty) / (limit - setpoint)
+    r = 1.0 + x * x * x
+    if r < 0.0:
+        return 0.0
+    return r if r < 2.0 else 2.0
 
 
 class LogManager:
-    """The logs of one broker (see module docstring)."""
+    """The logs of one broker (see module docstring). ``env`` runs the flusher when ``writeback`` is on;
+    ``warm`` starts its disks with dirty bytes at the background threshold."""
 
-    def __init__(self, name: str, profile, window_ms: float):
-        self.disks = [Station(f"{name}.disk-{i}", 1, window_ms) for i in range(profile.disks)]
-        self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / profile.disks
+    def __init__(self, name: str, profile, window_ms: float, env=None, writeback: bool = False,
+                 warm: bool = False):  # fmt: skip
+        n = profile.disks
+        self.disks = [Station(f"{name}.disk-{i}", 1, window_ms) for i in range(n)]
+        self.dirty_limit_bytes = DIRTY_RATIO * profile.page_cache_bytes / n
         self.page_cache_bytes = profile.page_cache_bytes
         self.page_cache_per_log = profile.page_cache_bytes
         self.logs: dict = {}
@@ -43,6 +118,45 @@ class LogManager:
         self.slow_start = 0.0
         self.slow_end = 0.0
         self.slow_factor = 1.0
+        # Write-back as Linux runs it (variability.page_cache_writeback), per disk: thresholds in bytes of
+        # the disk's share of the page cache, and the state the flusher and the writers share.
+        self.env = env
+        self.writeback = bool(writeback)
+        if self.writeback and env is None:
+            raise ValueError(f"{name}: page-cache write-back needs the simulation's environment")
+        self.background_bytes = DIRTY_BACKGROUND_RATIO * profile.page_cache_bytes / n
+        self.freerun_bytes = (self.background_bytes + self.dirty_limit_bytes) / 2.0
+        self.write_rate = float(profile.disk_write_bytes_per_ms)
+        chunk = min(self.write_rate * WRITEBACK_CHUNK_MS, self.dirty_limit_bytes / DIRTY_SCOPE)
+        self.chunk_bytes = max(int(chunk), MIN_WRITEBACK_BYTES)
+        self.dirty = [0] * n  # dirty bytes, counting those being written (what the thresholds compare)
+        self.bucket_index = [deque() for _ in range(n)]  # per DIRTY_BUCKET_MS of booking time, oldest first
+        self.bucket_bytes = [deque() for _ in range(n)]  # ... their bytes not yet being written
+        self.inflight = [0] * n  # bytes of the chunk being written
+        self.inflight_from = [0.0] * n  # booking time of its oldest bytes
+        self.expire_before = [-DIRTY_EXPIRE_MS] * n  # bytes booked before this have expired (last wake)
+        self.pace = [0.0] * n  # when the disk's throttled appends may go on (balance_dirty_pages)
+        self.generation = [0] * n  # a power loss drops the chunks being written
+        self.lost_ms = [-1.0] * n  # the last power loss, and what had reached the disk then
+        self.lost_written_before = [0.0] * n
+        self.written_back_bytes = [0] * n  # counters: bytes written back, chunks, appends' pauses
+        self.writeback_chunks = [0] * n
+        self.throttled_ms = 0.0
+        if self.writeback:
+            if warm:
+                for d in range(n):
+                    self._warm(d)
+            env.call_at(DIRTY_WRITEBACK_MS, self._wake)
+
+    def _warm(self, d: int) -> None:
+        """A long run's state: dirty bytes at the background threshold, dirtied evenly over the expire
+        interval before the start (one slice per flusher wake, the oldest expiring at the first)."""
+        share = int(self.background_bytes // WARM_SLICES)
+        for k in range(WARM_SLICES):
+            t = -DIRTY_EXPIRE_MS + k * DIRTY_WRITEBACK_MS
+            self.bucket_index[d].append(int(t // DIRTY_BUCKET_MS))
+            self.bucket_bytes[d].append(share)
+        self.dirty[d] = share * WARM_SLICES
 
     def slow_down(self, start_ms: float, end_ms: float, factor: float) -> None:
         """The disks serve ``factor`` times slower in the window (a failing disk, a noisy neighbour)."""
@@ -59,6 +173,8 @@ class LogManager:
         log = Log(tp, topic_config, now_ms, disk)
         ctype = topic_config.compression_type
         log.codec = None if ctype == "producer" else get_codec(ctype)  # None: keep the producer's codec
+        if self.writeback:
+            log.writeback = self  # what reached the disk is what the flusher wrote
         self.logs[tp] = log
         self.recompressing = self.recompressing or log.codec is not None
         self.flushing = self.flushing or log.flush_policy
@@ -66,7 +182,11 @@ class LogManager:
         return log
 
     def write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
-        """Page cache write-back of ``nbytes`` to disk ``d``: throttle while its dirty backlog is too big."""
+        """Page cache write-back of ``nbytes`` appended to disk ``d`` at ``end``; returns when the append
+        may go on. Write-through with ``vm.dirty_ratio`` throttling, or, with ``writeback``, dirty bytes
+        for the flusher and ``balance_dirty_pages``' throttling (``dirty_pages``)."""
+        if self.writeback:
+            return self.dirty_pages(d, nbytes, end, rate)
         disk = self.disks[d]
         if self.slow_end > end:
             rate = self.disk_rate(rate, end)
@@ -75,6 +195,137 @@ class LogManager:
             end += (backlog - self.dirty_limit_bytes) / rate
         disk.reserve_end(end, nbytes / rate)
         return end
+
+    # ------------------------------------------------------------------ Linux write-back
+    def throttle_ms(self, d: int, nbytes: int, end: float, rate: float) -> float:
+        """How long ``balance_dirty_pages`` holds an append of ``nbytes`` to disk ``d`` at ``end`` (pure but
+        for the disk's pacing clock, which it moves): nothing up to the freerun ceiling; paced at ``rate``
+        times ``pos_ratio`` with the disk's other throttled appends, at most ``MAX_PAUSE_MS``, up to the
+        limit; at the limit, until the flusher has written what is over it at ``rate``."""
+        dirty = self.dirty[d]
+        if dirty <= self.freerun_bytes:
+            return 0.0
+        limit = self.dirty_limit_bytes
+        if dirty >= limit:
+            return (dirty + nbytes - limit) / rate
+        r = rate * pos_ratio(dirty, self.freerun_bytes, limit)
+        if r <= 0.0:
+            return MAX_PAUSE_MS
+        start = self.pace[d]
+        if start < end:
+            start = end
+        pause = start + nbytes / r - end
+        if pause > MAX_PAUSE_MS:
+            pause = MAX_PAUSE_MS
+        self.pace[d] = end + pause
+        return pause
+
+    def dirty_pages(self, d: int, nbytes: int, end: float, rate: float) -> float:
+        """An append's ``nbytes`` become dirty pages of disk ``d`` (booked now, kept per
+        ``DIRTY_BUCKET_MS``); the append is throttled as Linux throttles writers, and over the background
+        threshold the flusher is set to work."""
+        if self.slow_end > end:
+            rate = self.disk_rate(rate, end)
+        pause = self.throttle_ms(d, nbytes, end, rate)
+        if pause > 0.0:
+            self.throttled_ms += pause
+            end += pause
+        index = int(self.env.now // DIRTY_BUCKET_MS)
+        indices = self.bucket_index[d]
+        if indices and indices[-1] == index:
+            sizes = self.bucket_bytes[d]
+            sizes[-1] += nbytes
+        else:
+            indices.append(index)
+            self.bucket_bytes[d].append(nbytes)
+        self.dirty[d] += nbytes
+        if self.dirty[d] > self.background_bytes and not self.inflight[d]:
+            self.flush_dirty(d)  # balance_dirty_pages starts background write-back
+        return end
+
+    def _wake(self) -> None:
+        """The flushers' periodic wake (``dirty_writeback_centisecs``): what expired is written back."""
+        now = self.env.now
+        for d in range(len(self.disks)):
+            self.expire_before[d] = now - DIRTY_EXPIRE_MS
+            if not self.inflight[d]:
+                self.flush_dirty(d)
+        self.env.call_at(now + DIRTY_WRITEBACK_MS, self._wake)
+
+    def next_chunk(self, d: int) -> int:
+        """The bytes disk ``d``'s flusher writes next (0: none), taken from its oldest dirty bytes: over
+        the background threshold a chunk of any age, else what expired by the last wake, up to a chunk."""
+        indices = self.bucket_index[d]
+        sizes = self.bucket_bytes[d]
+        background = self.dirty[d] > self.background_bytes
+        cutoff = self.expire_before[d]
+        chunk = self.chunk_bytes
+        taken = 0
+        while indices and taken < chunk:
+            if not background and (indices[0] + 1) * DIRTY_BUCKET_MS > cutoff:
+                break  # not expired (a bucket expires when all of it has)
+            size = sizes[0]
+            if size <= chunk - taken:
+                taken += size
+                indices.popleft()
+                sizes.popleft()
+            else:
+                sizes[0] = size - (chunk - taken)
+                taken = chunk
+        return taken
+
+    def flush_dirty(self, d: int) -> None:
+        """The flusher of disk ``d`` writes its next chunk, if it has one, on the disk station from now;
+        when the chunk is on disk (``_written``) it looks again."""
+        if self.inflight[d]:
+            return  # one chunk at a time
+        indices = self.bucket_index[d]
+        oldest = indices[0] * DIRTY_BUCKET_MS if indices else 0.0
+        nbytes = self.next_chunk(d)
+        if nbytes <= 0:
+            return
+        now = self.env.now
+        rate = self.disk_rate(self.write_rate, now)
+        end = self.disks[d].reserve_end(now, nbytes / rate)
+        self.inflight[d] = nbytes
+        self.inflight_from[d] = oldest
+        self.env.call_at(end, self._written, d, self.generation[d])
+
+    def _written(self, d: int, generation: int) -> None:
+        if generation != self.generation[d]:
+            return  # the machine lost power meanwhile
+        nbytes = self.inflight[d]
+        self.inflight[d] = 0
+        self.dirty[d] -= nbytes
+        self.written_back_bytes[d] += nbytes
+        self.writeback_chunks[d] += 1
+        self.flush_dirty(d)
+
+    def written_before(self, d: int) -> float:
+        """Every byte appended to disk ``d`` and booked before this time is on the disk (write-back on)."""
+        now = self.env.now
+        if self.lost_ms[d] == now:
+            return self.lost_written_before[d]
+        if self.inflight[d]:
+            return self.inflight_from[d]
+        indices = self.bucket_index[d]
+        if indices:
+            return indices[0] * DIRTY_BUCKET_MS
+        return now
+
+    def lose_dirty(self, d: int) -> None:
+        """The machine lost power: disk ``d``'s dirty pages are gone, and the chunk being written with them
+        (what it had written before is kept by ``written_before`` for the other logs of the disk)."""
+        now = self.env.now
+        if self.lost_ms[d] == now:
+            return
+        self.lost_written_before[d] = self.written_before(d)
+        self.lost_ms[d] = now
+        self.generation[d] += 1
+        self.inflight[d] = 0
+        self.dirty[d] = 0
+        self.bucket_index[d].clear()
+        self.bucket_bytes[d].clear()
 
     def flush(self, log, nbytes: int, count: int, end: float, rate: float, appended: bool = False) -> float:
         """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk (``appended``: a

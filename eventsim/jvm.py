@@ -17,7 +17,9 @@ figure; the lognormal shape, the 12 ms median and the 256 MiB eden (about a quar
 ``kafka-server-start.sh`` gives a broker, within G1's 5-60 % young-generation range) are judgement: no
 published distribution of Kafka's GC pauses was found. The collector checks a broker's eden when it
 expects it to be full at the rate bytes arrived since the last check (at least every millisecond and at
-most every 100 ms), so a pause comes at most that late. Pauses are listed per broker in the ``gc`` frame.
+most every 100 ms), so a pause comes at most that late. At the start each broker's eden is already as full
+as a uniform draw (judgement: a broker that has run for a while is anywhere in its cycle), so brokers
+that receive the same bytes do not pause in step. Pauses are listed per broker in the ``gc`` frame.
 
 Not modelled: pauses of the clients' JVMs, mixed and full collections, allocation other than received
 bytes (request objects, metrics, TLS buffers), and the CPU the collector's own threads use around a pause.
@@ -52,7 +54,10 @@ class YoungCollector:
 
     def start(self) -> None:
         self._seen_ms = self.env.now
-        self._eden_base = self._seen_bytes = self.broker.host.bytes_in
+        self._seen_bytes = self.broker.host.bytes_in
+        # A broker that has run for a while is somewhere in its collection cycle: eden starts as full as a
+        # uniform draw, so the brokers of a cluster do not all collect at the same moment.
+        self._eden_base = self._seen_bytes - float(self.rng.uniform()) * self.eden_bytes
         self.env.call_at(self.env.now + CHECK_MIN_MS, self._check)
 
     def _check(self) -> None:

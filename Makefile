@@ -99,6 +99,7 @@ bench: build
 	MPLBACKEND=Agg $(BIN)/python benchmarks/memory.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/cost_split.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/calibration.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/variability_cost.py
 
 clean:
 	rm -rf out/ build/ .pytest_cache/ .hypothesis/ *.egg-info $(RUNTIME_STAMP) $(NOTEBOOKS_STAMP) $(DEV_STAMP)

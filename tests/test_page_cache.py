@@ -80,7 +80,8 @@ def test_thresholds_are_linux_defaults_of_the_disks_share_of_the_page_cache():
     assert lm.background_bytes == 1000 * MIB
     assert lm.freerun_bytes == 1500 * MIB
     assert lm.dirty_limit_bytes == 2000 * MIB
-    assert lm.chunk_bytes == 50 * MIB  # half a second of the disk, under an eighth of the limit
+    assert lm.flusher_chunk_bytes == 50 * MIB  # half a second of the disk, under an eighth of the limit
+    assert lm.chunk_bytes == 4 * MIB  # booked a request's worth at a time: reads go in between
 
 
 def test_pos_ratio_is_two_at_freerun_one_at_the_setpoint_and_zero_at_the_limit():
@@ -115,6 +116,7 @@ def test_an_append_over_the_freerun_ceiling_lands_later():
 # ---------------------------------------------------------------------------------------------- flusher
 def test_the_flusher_writes_pages_dirty_for_30_s_when_it_wakes_every_5_s():
     clock, lm = manager()
+    lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     dirty(lm, clock, 4990.0, 10 * MIB)  # expired at the wake at 35 s (4990 < 35000 - 30000)
     dirty(lm, clock, 5000.0, 20 * MIB)  # not then (5000 is not older than 30 s): at 40 s
     clock.advance(34_999.0)
@@ -136,6 +138,7 @@ def test_the_flusher_writes_pages_dirty_for_30_s_when_it_wakes_every_5_s():
 
 def test_over_the_background_threshold_the_flusher_writes_chunks_until_below():
     clock, lm = manager()
+    lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     dirty(lm, clock, 0.0, 999 * MIB)
     assert lm.inflight == [0]  # below the background threshold: nothing before the pages expire
     dirty(lm, clock, 1.0, 2 * MIB)  # over it: a chunk at once
@@ -157,12 +160,15 @@ def test_background_write_back_continues_while_the_writers_keep_it_over_the_thre
 
 
 def test_a_disk_read_arriving_during_a_write_back_chunk_waits_for_it():
-    """Write-back competes with reads: a read of data behind the page cache queues behind the chunk."""
+    """Write-back competes with reads: a read of data behind the page cache queues behind the write
+    booked on the disk, a 4 MiB request of the flusher's chunk, and goes before the rest of the chunk."""
     clock, lm = manager()
-    dirty(lm, clock, 0.0, 1001 * MIB)  # over the background threshold: a 500 ms chunk from 0
+    dirty(lm, clock, 0.0, 1100 * MIB)  # 100 MiB over the background threshold: 4 MiB bookings (40 ms)
     clock.advance(100.0)
     start, end = lm.disks[0].reserve(100.0, 10.0)  # a fetch reading 1 MiB from disk
-    assert (start, end) == (pytest.approx(500.0), pytest.approx(510.0))
+    assert (start, end) == (pytest.approx(120.0), pytest.approx(130.0))  # after the booking of 80-120 ms
+    clock.advance(131.0)
+    assert lm.disks[0].last_start == pytest.approx(130.0)  # the flusher goes on after the read
     # Written through (the switch off), the disk has long finished the appends' bytes by then.
     clock2, through = manager(writeback=False)
     through.write_back(0, MIB, 0.0, RATE)
@@ -172,6 +178,7 @@ def test_a_disk_read_arriving_during_a_write_back_chunk_waits_for_it():
 
 def test_a_warm_disk_starts_at_the_background_threshold_with_pages_of_the_last_30_s():
     clock, lm = manager(warm=True)
+    lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     assert lm.dirty[0] == pytest.approx(1000 * MIB, abs=8)
     share = lm.bucket_bytes[0][0]
     assert len(lm.bucket_bytes[0]) == 6
@@ -219,6 +226,7 @@ def test_what_survives_a_power_loss_is_what_the_flusher_wrote():
 
 def test_a_power_loss_mid_chunk_loses_the_chunk_for_every_log_of_the_disk():
     clock, lm = manager()
+    lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     logs = []
     for p in range(2):
         log = Log(TopicPartition("t", p), TopicConfig(name="t").resolve(BrokerConfig()), 0.0)

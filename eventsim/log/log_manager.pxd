@@ -22,6 +22,7 @@ cdef class LogManager:
     cdef public double freerun_bytes
     cdef public double write_rate
     cdef public long long chunk_bytes
+    cdef public long long flusher_chunk_bytes
     cdef public list dirty
     cdef public list bucket_index
     cdef public list bucket_bytes

@@ -29,19 +29,22 @@ from disk), fsyncs and retention (``log/log.py``), and the write-back in one of 
 * off (the default): write-through, smoothed. Every append's bytes are booked on its disk at once; an
   append waits only when the disk's backlog of booked bytes passes ``vm.dirty_ratio`` of the page cache
   per disk. What survives a power loss still follows the kernel's expire rule (``Log.durable_offset``).
-* on: the kernel's rules above, per disk, on that disk's share of the page cache. Appends only count
-  their bytes dirty (numbers kept per 10 ms of booking time, ``DIRTY_BUCKET_MS``, not per record or
-  request); the flusher wakes every 5 s (one timer per broker) and writes what expired, and, over the
-  background threshold, writes continuously. It writes a chunk at a time, each a booking of the disk
-  station and one timer at its end: half a second of the disk's bandwidth, at most an eighth of the
-  dirty limit, at least 4 MiB (after ``writeback_chunk_size`` in ``fs/fs-writeback.c``; judgement, not in
-  the reference notes). A disk read (a reader behind the page cache) that arrives during a chunk
-  queues behind it: write-back competes with reads. Between the freerun ceiling and the limit, the
-  disk's appends are paced together at the disk's write bandwidth times ``pos_ratio`` (Linux's
-  ``dirty_ratelimit`` converges to the bandwidth shared by the writers), each pause at most 200 ms; at
-  the limit an append waits until the flusher has written what is over it, at the disk's bandwidth. What
-  survives a power loss is what the flusher has written (``written_before``, ``Log.durable_offset``),
-  and the dirty bytes are lost with the machine.
+* on: the kernel's rules above, per disk, on that disk's share of the page cache. Appends only count their
+  bytes dirty (numbers kept per 10 ms of booking time, ``DIRTY_BUCKET_MS``, not per record or request);
+  the flusher wakes every 5 s (one timer per broker) and writes what expired, and, over the background
+  threshold, writes continuously. It writes a chunk at a time, each a booking of the disk station and one
+  timer at its end. The kernel's flusher takes half a second of the disk's bandwidth at a time, at most an
+  eighth of the dirty limit, at least 4 MiB (``writeback_chunk_size`` in ``fs/fs-writeback.c``; judgement,
+  not in the reference notes), but hands it to the block layer as requests, and the I/O scheduler
+  (``mq-deadline``) dispatches waiting reads ahead of writes; so a booking here is at most 4 MiB
+  (``WRITEBACK_BOOKING_BYTES``, judgement: what a read may find already dispatched ahead of it, 30 ms on a
+  137 MB/s disk). A disk read (a reader behind the page cache) that arrives during a booking queues behind
+  it: write-back competes with reads. Between the freerun ceiling and the limit, the disk's appends are
+  paced together at the disk's write bandwidth times ``pos_ratio`` (Linux's ``dirty_ratelimit`` converges
+  to the bandwidth shared by the writers), each pause at most 200 ms; at the limit an append waits until
+  the flusher has written what is over it, at the disk's bandwidth. What survives a power loss is what the
+  flusher has written (``written_before``, ``Log.durable_offset``), and the dirty bytes are lost with the
+  machine.
 
 The page cache at the start (``variability.page_cache_start``): ``cold`` (the default) starts with no
 dirty bytes, so a run shorter than the expire interval writes nothing back unless its writers pass the
@@ -57,9 +60,9 @@ reaches, writing back while readers behind the cache read from it. ``warm`` need
 
 Not modelled: the log cleaner (compaction), index files, recovery at start-up, the page cache's
 per-file accounting (dirty bytes and thresholds are per disk here, where Linux's are global, with
-per-device shares), the I/O scheduler's preference for reads (a read waits for the chunk being written,
-not for the whole backlog), an fsync cleaning the dirty pages it writes (they are written back again),
-and the page cache emptied by a power loss for readers.
+per-device shares), the I/O scheduler's preference for reads beyond the bounded booking (a read waits for
+the booking being written, not for the whole backlog), an fsync cleaning the dirty pages it writes (they
+are written back again), and the page cache emptied by a power loss for readers.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ MAX_PAUSE_MS = 200.0  # balance_dirty_pages sleeps at most MAX_PAUSE = HZ/5 at a
 WRITEBACK_CHUNK_MS = 500.0  # a chunk: half a second of the disk's bandwidth (writeback_chunk_size; judgement)
 DIRTY_SCOPE = 8  # ... and at most an eighth of the dirty limit
 MIN_WRITEBACK_BYTES = 4 * 1024 * 1024  # ... and at least MIN_WRITEBACK_PAGES (4 MiB)
+WRITEBACK_BOOKING_BYTES = 4 * 1024 * 1024  # what is booked on the disk at once: reads go between bookings
 DIRTY_BUCKET_MS = 10.0  # dirty bytes are kept per this much booking time (divides DIRTY_WRITEBACK_MS)
 WARM_SLICES = int(DIRTY_EXPIRE_MS // DIRTY_WRITEBACK_MS)  # a warm disk's older dirty bytes, one per wake
 
@@ -128,7 +132,9 @@ class LogManager:
         self.freerun_bytes = (self.background_bytes + self.dirty_limit_bytes) / 2.0
         self.write_rate = float(profile.disk_write_bytes_per_ms)
         chunk = min(self.write_rate * WRITEBACK_CHUNK_MS, self.dirty_limit_bytes / DIRTY_SCOPE)
-        self.chunk_bytes = max(int(chunk), MIN_WRITEBACK_BYTES)
+        # The flusher's chunk, as the kernel sizes it; booked on the disk WRITEBACK_BOOKING_BYTES at a time.
+        self.flusher_chunk_bytes = max(int(chunk), MIN_WRITEBACK_BYTES)
+        self.chunk_bytes = min(self.flusher_chunk_bytes, WRITEBACK_BOOKING_BYTES)
         self.dirty = [0] * n  # dirty bytes, counting those being written (what the thresholds compare)
         self.bucket_index = [deque() for _ in range(n)]  # per DIRTY_BUCKET_MS of booking time, oldest first
         self.bucket_bytes = [deque() for _ in range(n)]  # ... their bytes not yet being written

@@ -88,14 +88,33 @@ class Run:
         self.cluster.clients = [*self.producers, *self.consumers]
         self.faults = FaultInjector(self.env, self.cluster, scenario.faults)
         variability = scenario.variability
-        self.collectors = (
-            [
-                YoungCollector(self.env, b, variability, self.env.rng(f"broker.{b.id}.gc"))
+        self.collectors: list[YoungCollector] = []  # the JVMs' young collections (eventsim.jvm)
+        if variability.gc:
+            self.collectors += [
+                YoungCollector.for_broker(self.env, b, variability, self.env.rng(f"broker.{b.id}.gc"))
                 for b in self.cluster.brokers
             ]
-            if variability.gc
-            else []
-        )
+        if variability.client_gc:
+            # Each client's JVM: a producer's eden fills with the records its send() calls serialise, a
+            # consumer's with the fetch responses its NIC receives (eventsim.jvm).
+            eden = variability.client_gc_eden_mb
+            for p in self.producers:
+                name = p.host.name
+                rng = self.env.rng(f"{name}.gc")
+                p.jvm = YoungCollector(self.env, name, eden, variability, rng, p.gc_pause)
+                self.collectors.append(p.jvm)
+            for c in self.consumers:
+                name = c.host.name
+                c.jvm = YoungCollector(
+                    self.env,
+                    name,
+                    eden,
+                    variability,
+                    self.env.rng(f"{name}.gc"),
+                    c.gc_pause,
+                    allocated=c.bytes_received,
+                )
+                self.collectors.append(c.jvm)
 
     def start(self) -> None:
         self.cluster.start()

@@ -258,12 +258,19 @@ PAGE_CACHE_STARTS = ("cold", "warm")  # variability.page_cache_start
 
 @dataclass(frozen=True)
 class VariabilitySpec:
-    """Sources of variability a real cluster has, each with its switch (``eventsim.jvm`` for ``gc``).
+    """Sources of variability a real cluster has, each with its switch (``eventsim.jvm`` for the GC pauses).
 
     ``gc``: the brokers' JVMs stop for G1 young collections: eden (``gc_eden_mb``) fills with the bytes a
     broker receives, and each pause is drawn from a lognormal with median ``gc_pause_p50_ms`` and 90th
     percentile ``gc_pause_p90_ms`` (Kafka's documentation: "a 90% GC pause time of about 21ms" with
     G1 and ``MaxGCPauseMillis=20``; the median and eden size are judgement, see ``eventsim.jvm``).
+
+    ``client_gc``: the producers' and consumers' JVMs stop for young collections too, with the same pause
+    distribution: a producer's eden (``client_gc_eden_mb``) fills with the serialised records its
+    application hands to ``send()``, a consumer's with the fetch responses it receives; a pause stops the
+    client's threads (``send()``, the ``Sender``, the poll loop and its processing). The 128 MiB eden is a
+    quarter of the 512 MiB heap Kafka's perf-test scripts give a client (judgement, see ``eventsim.jvm``):
+    a client runs in its application's JVM, whose eden is the application's.
 
     ``service_times``: the brokers' stations take a service time drawn around its mean instead of the
     mean itself, from a lognormal with coefficient of variation ``service_cv_cpu`` for the threads (network
@@ -297,6 +304,8 @@ class VariabilitySpec:
     gc_eden_mb: float = 256.0
     gc_pause_p50_ms: float = 12.0
     gc_pause_p90_ms: float = 21.0
+    client_gc: bool = False
+    client_gc_eden_mb: float = 128.0
     service_times: bool = False
     service_cv_cpu: float = 0.37
     service_cv_disk: float = 1.07
@@ -307,7 +316,7 @@ class VariabilitySpec:
     page_cache_start: str = "cold"
 
     def __post_init__(self) -> None:
-        for switch in ("gc", "service_times", "network_jitter", "page_cache_writeback"):
+        for switch in ("gc", "client_gc", "service_times", "network_jitter", "page_cache_writeback"):
             if not isinstance(getattr(self, switch), bool):
                 value = getattr(self, switch)
                 raise InvalidConfigurationError(switch, value, "true or false", "expected a boolean")
@@ -325,6 +334,8 @@ class VariabilitySpec:
             )
         _set(self, "network_jitter_p99_ms", j99)
         _set(self, "gc_eden_mb", check_number("gc_eden_mb", self.gc_eden_mb, lo=0, lo_open=True))
+        eden = check_number("client_gc_eden_mb", self.client_gc_eden_mb, lo=0, lo_open=True)
+        _set(self, "client_gc_eden_mb", eden)
         p50 = check_number("gc_pause_p50_ms", self.gc_pause_p50_ms, lo=0, lo_open=True)
         _set(self, "gc_pause_p50_ms", p50)
         p90 = check_number("gc_pause_p90_ms", self.gc_pause_p90_ms, lo=0, lo_open=True)

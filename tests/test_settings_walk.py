@@ -422,6 +422,14 @@ TABLE = {
     ("VariabilitySpec", "gc_eden_mb"): Changes(0.02, context=(("VariabilitySpec", "gc", True),)),
     ("VariabilitySpec", "gc_pause_p50_ms"): Changes(5, context=_GC),
     ("VariabilitySpec", "gc_pause_p90_ms"): Changes(60, context=_GC),
+    # The clients' young collections: a small eden fills with the producer's records and the consumer's
+    # fetch responses within the run, and each pause stops that client's threads.
+    ("VariabilitySpec", "client_gc"): Changes(
+        True, context=(("VariabilitySpec", "client_gc_eden_mb", 0.02),)
+    ),
+    ("VariabilitySpec", "client_gc_eden_mb"): Changes(
+        0.02, context=(("VariabilitySpec", "client_gc", True),)
+    ),
     # Service times around their means at the brokers' threads and disks; latency jitter on the wire.
     ("VariabilitySpec", "service_times"): Changes(True),
     ("VariabilitySpec", "service_cv_cpu"): Changes(2.0, context=_SERVICE),

@@ -31,6 +31,8 @@ cdef class KafkaConsumer:
     cdef public object _polled
     cdef public object rng_processing
     cdef public double _window
+    cdef public object jvm
+    cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
                    added=Py_ssize_t, buffered=dict, positions=dict, logs=dict)

@@ -23,6 +23,14 @@ A broker whose process died resets its connections: the fetch in flight to it is
 refreshed, and fetches that cannot be sent (no leader known, or the connection refused) go again after
 ``reconnect.backoff.ms`` (Kafka's 50 ms, not configurable yet).
 
+With ``variability.client_gc`` the consumer's JVM has young collections (``eventsim.jvm``): eden fills
+with the bytes its NIC has received (its fetch responses), checked as each response is read
+(``on_fetch_response``). A pause stops the consumer's threads until ``paused_until``: the response that
+filled eden, and any that arrive during the pause, are read when it ends; ``poll()`` does not run (so no
+fetches are sent); and records being processed when it began finish that much later, their CPU time moved
+past the pause (the ``clients`` frame counts no pause as busy). The checks sit at the two entry points,
+``on_fetch_response`` (per response) and ``_poll`` (per ``poll()``), never per record.
+
 Not modelled: consumer groups, rebalances and offset commits (``group/``, later), decompression cost on
 the consumer, and ``isolation.level`` (no transactions yet).
 """
@@ -30,6 +38,8 @@ the consumer, and ``isolation.level`` (no transactions yet).
 from __future__ import annotations
 
 from collections import deque
+
+import numpy as np
 
 from eventsim.config.common import RECONNECT_BACKOFF_MS, tcp_window
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
@@ -82,6 +92,8 @@ class KafkaConsumer:
         self._retry_at = 0.0  # when fetches that could not be sent are tried again
         self.skipped = 0  # offsets poll() jumped over (records the log no longer had)
         self.rewinds = 0  # positions reset below where poll() had come (offsets handed out again)
+        self.jvm = None  # the JVM's young collections (variability.client_gc; eventsim.jvm.YoungCollector)
+        self.paused_until = 0.0  # a young collection stops the consumer's threads until then
         # Where poll() puts what it hands out: one set of columns per topic and group.
         self._polled = recorder.polled_columns(spec.topic, self.config.group_id)
         self.rng_processing = env.rng(f"consumer.{self.client_id}.processing")
@@ -141,8 +153,31 @@ class KafkaConsumer:
             fetch.arrive_ms = delivered
             broker.handle_fetch(fetch)  # books the broker's stations for the arrival time
 
+    def bytes_received(self) -> int:
+        """What the consumer's NIC has received so far (its fetch responses): what fills its JVM's eden."""
+        return self.host.bytes_in
+
+    def gc_pause(self, duration_ms: float) -> None:
+        """A young collection stops the JVM from now for ``duration_ms``. Processing under way stops too: it
+        ends ``duration_ms`` later, and the CPU time booked for the pause's span moves past it."""
+        env = self.env
+        now = env.now
+        end = now + duration_ms
+        if end > self.paused_until:
+            self.paused_until = end
+        busy_until = self._busy_until
+        if busy_until > now:
+            cpu = self.host.cpu
+            _take_back(cpu, now, busy_until)
+            cpu.add_interval(end, busy_until + duration_ms)
+            self._busy_until = busy_until + duration_ms
+
     def on_fetch_response(self, fetch: FetchRequest, data) -> None:
         now = self.env.now
+        if self.jvm is not None and (self.paused_until > now or self.jvm.collect_if_full() > 0.0):
+            # The JVM is paused (or reading this response filled eden): it is read when the pause ends.
+            self.env.call_at(self.paused_until, self.on_fetch_response, fetch, data)
+            return
         self.in_flight.discard(fetch.node)
         if fetch.new_leaders is not None:  # NOT_LEADER_OR_FOLLOWER: follow the hint, or ask for metadata
             for tp, (leader, epoch) in fetch.new_leaders.items():
@@ -301,6 +336,11 @@ class KafkaConsumer:
         function call instead of an event object and a generator resumption.
         """
         env = self.env
+        if self.jvm is not None:  # a GC pause, or processing a pause stretched: poll() runs after it
+            wait = self._busy_until if self._busy_until > self.paused_until else self.paused_until
+            if wait > env.now:
+                env.call_at(wait, self._poll)
+                return
         max_records = self.config.max_poll_records
         fixed = self._fixed_ms
         while True:
@@ -334,3 +374,14 @@ class KafkaConsumer:
             env.call_later(self._busy_until - env.now, self._poll)
         else:
             self._poll()
+
+
+def _take_back(cpu, start_ms: float, end_ms: float) -> None:
+    """Take the busy time booked on ``[start_ms, end_ms)`` back from ``cpu`` (a ``BusyTracker``), window by
+    window: a GC pause stopped the work booked there (it is booked again after the pause)."""
+    w = cpu.window_ms
+    edges = np.arange((start_ms // w + 1) * w, end_ms, w)
+    bounds = np.concatenate(([start_ms], edges, [end_ms]))
+    spans = np.diff(bounds)
+    # add_short counts each span in the window of the time given: the span's midpoint, inside its window.
+    cpu.add_short(bounds[:-1] + spans / 2.0, -spans, -float(spans.sum()))

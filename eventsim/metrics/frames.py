@@ -29,7 +29,8 @@ Frames (``Result.frame(name)``):
 * ``leadership`` and ``faults`` — the controller's partition records, and the faults as they happened.
 * ``clients`` — per window, client machine and resource (``cpu``, ``nic_in``, ``nic_out``): utilisation and
   queue depth, as ``brokers`` has them for the brokers.
-* ``gc`` — the brokers' garbage-collection pauses, with ``variability.gc`` (``eventsim.jvm``).
+* ``gc`` — the JVMs' garbage-collection pauses: the brokers' with ``variability.gc``, the clients' with
+  ``variability.client_gc`` (``eventsim.jvm``).
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def _clients(result) -> pd.DataFrame:
 
 
 def _gc(result) -> pd.DataFrame:
-    """The JVMs' garbage-collection pauses (``variability.gc``): when each began, on which host, how long."""
+    """The JVMs' garbage-collection pauses (``variability.gc``, ``variability.client_gc``): when each began,
+    on which host (``broker-<id>``, ``producer-<name>-<i>``, ``consumer-<name>-<i>``), how long."""
     return pd.DataFrame(result.gc_rows, columns=["time_s", "host", "pause_ms"])
 
 

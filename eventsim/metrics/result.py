@@ -186,7 +186,7 @@ class Result:
                 )
         res.bottleneck = _bottleneck(res)
         res.gc_rows = sorted(
-            (start / 1000.0, f"broker-{c.broker.id}", pause)
+            (start / 1000.0, c.host_name, pause)
             for c in run.collectors
             for start, pause in c.pauses
         )

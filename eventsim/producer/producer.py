@@ -27,6 +27,15 @@ With ``enable.idempotence`` (the default) the producer gets a producer id from t
 ``transaction_manager.py``); the brokers then drop retried duplicates. Every ``send()`` counts as
 *offered*; it is *produced* once it has entered the accumulator (see ``metrics/recorder.py``).
 
+With ``variability.client_gc`` the producer's JVM has young collections (``eventsim.jvm``): eden fills
+with the serialised size of the records the accumulator takes, in the order the application's thread
+calls ``send()``, so the pauses are placed on that thread's timeline as each block of records is admitted
+(``YoungCollector.schedule``): a pause starts when the ``send()`` whose bytes do not fit starts, and that
+``send()`` and the ones behind it start no earlier than its end (the Lindley floor moves past it). The
+thread's CPU counts only the records' service, never the pause. The ``Sender`` stops too
+(``Sender.paused_until``, set when the pause begins). Records keep their ``send()`` times, so a pause
+shows up as accumulator wait, and ``delivery.timeout.ms`` counts through it.
+
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
 transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The
 adaptive sticky partitioner (KIP-794) sees the partitions' queue lengths once per chunk of arrivals, not
@@ -133,6 +142,7 @@ class KafkaProducer:
         self._freed_since_block = 0
         self._wake_bytes = max(cfg.batch_size, 1)  # a blocked send() needs one batch's memory
         self.blocked_ms = 0.0
+        self.jvm = None  # the JVM's young collections (variability.client_gc; eventsim.jvm.YoungCollector)
         self._drawn_until = None  # the application's arrivals are drawn up to here
         self._stop_ms = math.inf
         # Constant-rate producers are offset so instances do not fire in lockstep.
@@ -145,6 +155,13 @@ class KafkaProducer:
         env.call_soon(self.sender.run)  # where the sender thread's process would start
         env.process(self.sender.sweep())
         env.process(self.metadata.refresh_loop())
+
+    def gc_pause(self, duration_ms: float) -> None:
+        """A young collection stops the JVM from now for ``duration_ms``: the ``Sender`` waits it out (the
+        application's ``send()`` calls were placed after it when the collection was scheduled)."""
+        end = self.env.now + duration_ms
+        if end > self.sender.paused_until:
+            self.sender.paused_until = end
 
     def _leader_moved(self, tp, old: int, new: int) -> None:
         """Metadata says ``tp`` has a new leader: its queue drains to that broker from now on."""
@@ -332,6 +349,12 @@ class KafkaProducer:
                     first[1] = np.maximum(first[1], start - s0 + np.cumsum(service[:k]))
                     floor = float(first[1][-1])
                 serv = service[:k]
+                if self.jvm is not None:  # young collections while the thread sends these records
+                    ends = self.jvm.schedule(first[1], serv, first[5], env.now)
+                    if ends is not first[1]:
+                        first[1] = ends
+                        if float(ends[-1]) > floor:
+                            floor = float(ends[-1])  # the records behind wait for the thread
                 self.host.cpu.add_short(first[1], serv, float(serv.sum()))  # the thread's CPU, when spent
                 self._append(*first)
                 cols = tuple(c[k:] for c in cols)

@@ -26,6 +26,7 @@ cdef class Sender:
     cdef public long long requests_sent
     cdef public object transaction_manager
     cdef public set _expired
+    cdef public double paused_until
 
     @cython.locals(b=ProducerBatch, req=ProduceRequest, broker=Broker, wire=cython.longlong,
                    records=cython.longlong, tx_end=double, delivered=double)

@@ -35,6 +35,14 @@ doubling up to ``reconnect.backoff.max.ms``, 1000 ms: Kafka's defaults, not conf
 jitter); batches for it wait in the accumulator until the metadata names another leader, within
 ``delivery.timeout.ms``.
 
+A young collection of the producer's JVM (``variability.client_gc``, ``eventsim.jvm``) stops this thread
+too: until ``paused_until`` nothing is drained or sent, and responses (and reset connections) that arrive
+meanwhile are handled when the pause ends. Four entry points check it (``run``, the start of every pass;
+``complete``, every response; ``on_node_disconnected``; ``sweep``), so a pause costs an event per deferred
+callback, per request, not per record. The timeouts keep counting through a pause and are enforced when
+it ends, after the responses that arrived during it (``NetworkClient.poll`` handles received responses
+before timed-out requests).
+
 Not modelled: connection setup, ``max.block.ms`` for the first metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
 were written is the broker's business, which is exactly how duplicates arise without idempotence.
@@ -100,6 +108,7 @@ class Sender:
         )
         self._stream_ms: dict = {}
         self._reconnect: dict = {}  # node -> (next attempt ms, backoff ms) after refused connections
+        self.paused_until = 0.0  # a young collection of the producer's JVM stops this thread until then
 
     def in_flight_count(self, node: int) -> int:
         q = self.in_flight.get(node)
@@ -118,7 +127,11 @@ class Sender:
         a function call instead of an event object and a generator resumption. The producer starts it
         with ``Environment.call_soon``, where a process would start.
         """
-        self._drain_ready(self.env.now)
+        now = self.env.now
+        if self.paused_until > now:  # a GC pause: the pass runs when it ends
+            self.env.call_at(self.paused_until, self.run)
+            return
+        self._drain_ready(now)
         self._asleep = True
 
     def _drain_ready(self, now: float) -> None:
@@ -171,8 +184,11 @@ class Sender:
     def on_node_disconnected(self, node: int) -> None:
         """The connection to ``node`` was reset: its requests in flight fail with ``NETWORK_EXCEPTION``
         (retriable; the outcome is unknown) and the metadata is refreshed (``handleServerDisconnect``)."""
-        q = self.in_flight.get(node)
         now = self.env.now
+        if self.paused_until > now:  # a GC pause: the reset is handled when it ends
+            self.env.call_at(self.paused_until, self.on_node_disconnected, node)
+            return
+        q = self.in_flight.get(node)
         self.producer.metadata.request_update()
         if q:
             failed = list(q)
@@ -255,6 +271,9 @@ class Sender:
         """A produce response arrived (or, with acks=0, the request left the NIC)."""
         if req.timed_out:
             return
+        if self.paused_until > self.env.now:  # a GC pause: the response is read when it ends
+            self.env.call_at(self.paused_until, self.complete, req)
+            return
         q = self.in_flight[req.node]
         was_full = len(q) >= self.max_in_flight
         try:
@@ -312,12 +331,24 @@ class Sender:
             due = min(self._oldest_in_flight_ms(), p.oldest_unsent_ms()) + delivery
             if env.now < due < tick:
                 yield env.timeout(due - env.now)
+                if self.paused_until > env.now:  # a GC pause: the deadline is enforced when it ends
+                    while self.paused_until > env.now:
+                        yield env.timeout(self.paused_until - env.now)
+                    yield env.timeout(0.0)  # after the responses read at the pause's end
+                    while tick <= env.now:
+                        tick += interval
                 now = env.now
                 self._expire_in_flight(now)
                 p.expire_queued(now, delivery)
                 continue
             yield env.timeout(tick - env.now)
             tick += interval
+            if self.paused_until > env.now:  # a GC pause: the timeouts are enforced when it ends
+                while self.paused_until > env.now:
+                    yield env.timeout(self.paused_until - env.now)
+                yield env.timeout(0.0)  # after the responses read at the pause's end
+                while tick <= env.now:
+                    tick += interval
             now = env.now
             for q in self.in_flight.values():
                 # Requests are in send order, so the oldest one decides.

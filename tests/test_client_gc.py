@@ -223,3 +223,23 @@ def test_bad_client_gc_settings_are_refused_naming_the_field(variability, field)
     with pytest.raises(InvalidConfigurationError) as err:
         Scenario.from_dict(scenario(variability))
     assert field in str(err.value)
+
+
+def test_responses_that_arrive_in_a_pause_are_read_at_its_end_before_the_request_timeouts():
+    # Pauses of 600 ms, longer than request.timeout.ms: the requests in flight when one begins are
+    # answered during it; the Sender reads those answers when it ends, before it looks for timed-out
+    # requests (NetworkClient.poll), so none of them times out although 600 ms have passed.
+    producers = copy.deepcopy(BASE["producers"])
+    producers[0]["config"]["request.timeout.ms"] = 500
+    v = {**ON, "client_gc_eden_mb": 4, "gc_pause_p50_ms": 600, "gc_pause_p90_ms": 600}
+    # Tens of milliseconds on the wire: a sweep of the timeouts falls between a request and its answer.
+    v |= {"network_jitter": True, "network_jitter_p50_ms": 20, "network_jitter_p99_ms": 40}
+    _, r = run(v, consumers=[], producers=producers)
+    start, end = pauses_of(r, "producer-p-0")
+    assert start.size >= 2 and end - start == pytest.approx(np.full(start.size, 600.0))
+    rec = r.frame("records")
+    ack = rec.ack_ms.to_numpy()
+    at_end = (np.abs(ack[:, None] - end[None, :]) < 1e-6).any(axis=1)
+    assert at_end.sum() > 0 and not inside(ack, start, end).any()
+    s = r.summary().iloc[0]
+    assert s.records_failed == 0 and r.stats["retries"] == 0

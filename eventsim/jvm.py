@@ -76,9 +76,18 @@ class YoungCollector:
     """
 
     def __init__(
-        self, env, host_name, eden_mb, spec, rng, pause, allocated=None, poll=False, running=None,
+        self,
+        env,
+        host_name: str,
+        eden_mb: float,
+        spec,
+        rng,
+        pause,
+        allocated=None,
+        poll: bool = False,
+        running=None,
         paused_until=None,
-    ):  # fmt: skip
+    ):
         self.env = env
         self.host_name = host_name  # the ``gc`` frame's host
         self.eden_bytes = float(eden_mb) * MIB

@@ -34,7 +34,9 @@ calls ``send()``, so the pauses are placed on that thread's timeline as each blo
 ``send()`` and the ones behind it start no earlier than its end (the Lindley floor moves past it). The
 thread's CPU counts only the records' service, never the pause. The ``Sender`` stops too
 (``Sender.paused_until``, set when the pause begins). Records keep their ``send()`` times, so a pause
-shows up as accumulator wait, and ``delivery.timeout.ms`` counts through it.
+shows up as accumulator wait, and ``delivery.timeout.ms`` counts through it; for a record whose ``send()``
+the pause held up it counts from when the application called ``send()``, where Kafka's starts when the
+record's batch is created after the pause (a difference of one pause against a timeout of minutes).
 
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
 transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The

@@ -34,11 +34,13 @@ BASE = {
 ON = {"client_gc": True, "client_gc_eden_mb": 1}
 
 
+OFF = {switch: False for switch in VariabilitySpec.SWITCHES}  # each test switches on what it studies
+
+
 def scenario(variability=None, **changes):
     data = copy.deepcopy(BASE)
     data.update(changes)
-    if variability is not None:
-        data["variability"] = variability
+    data["variability"] = {**OFF, **(variability or {})}
     return data
 
 
@@ -198,9 +200,9 @@ def test_client_and_broker_collections_are_separate_switches():
     assert set(brokers.host) == {"broker-0"}
 
 
-def test_off_by_default_and_off_leaves_every_frame_unchanged():
-    assert VariabilitySpec().client_gc is False and VariabilitySpec().client_gc_eden_mb == 128
-    assert "variability" not in Scenario.from_dict(scenario()).to_dict()
+def test_on_by_default_and_off_leaves_every_frame_unchanged():
+    assert VariabilitySpec().client_gc is True and VariabilitySpec().client_gc_eden_mb == 128
+    assert Scenario.from_dict(scenario()).to_dict()["variability"] is False  # every source off here
     calm = eventsim.simulate(scenario(), seed=3)
     off = eventsim.simulate(scenario({"client_gc": False, "client_gc_eden_mb": 1}), seed=3)
     assert calm.frame("gc").empty and off.frame("gc").empty

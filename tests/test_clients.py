@@ -65,8 +65,14 @@ def test_the_consumers_cpu_is_its_processing():
 
 
 def test_the_summary_names_a_saturated_producer_nic_as_the_bottleneck():
-    # 2 M records/s of 100 bytes offered from one 1 GbE client: its NIC is full.
-    r = run(rate_per_s=2_000_000, config={"batch.size": 65536, "linger.ms": 5, "buffer.memory": 67108864})
+    # 2 M records/s of 100 bytes offered from one 1 GbE client: its NIC is full. (No consumer: one at
+    # 0.05 ms a record would be saturated too.)
+    data = copy.deepcopy(BASE)
+    data["consumers"] = []
+    data["producers"][0].update(
+        rate_per_s=2_000_000, config={"batch.size": 65536, "linger.ms": 5, "buffer.memory": 67108864}
+    )
+    r = eventsim.simulate(data, seed=1)
     s = r.summary().iloc[0]
     assert s.bottleneck == "producer-app-0 nic_out"
     assert s.bottleneck_utilisation > 0.95

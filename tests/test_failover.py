@@ -395,8 +395,11 @@ def test_the_preferred_replica_leads_again_at_the_next_imbalance_check(mode):
 
 def test_a_slow_disk_keeps_the_broker_s_disks_busier_for_its_duration():
     faults = [{"at_ms": 1000, "kind": "slow_disk", "broker": 0, "factor": 50, "duration_ms": 2000}]
-    slow = eventsim.simulate(scenario(faults), seed=1)
-    base = eventsim.simulate(scenario([]), seed=1)
+    # Written through (page_cache_writeback off): every append books the disk, so its load shows at once
+    # (with write-back, this run's few MB/s would stay in the page cache for its 6 s).
+    through = {"variability": {"page_cache_writeback": False}}
+    slow = eventsim.simulate({**scenario(faults), **through}, seed=1)
+    base = eventsim.simulate({**scenario([]), **through}, seed=1)
 
     def disk(r, lo, hi):
         b = r.frame("brokers")

@@ -417,29 +417,32 @@ TABLE = {
     ("Scenario", "metrics"): Container("metrics keys"),
     ("Scenario", "variability"): Container("variability switches and parameters"),
     # The brokers' young collections (eventsim.jvm): a small eden fills within the run, and each pause
-    # stops the broker's threads.
-    ("VariabilitySpec", "gc"): Changes(True, context=(("VariabilitySpec", "gc_eden_mb", 0.02),)),
+    # stops the broker's threads. Every source is on by default: a switch's change is to turn it off.
+    ("VariabilitySpec", "gc"): Changes(False, context=(("VariabilitySpec", "gc_eden_mb", 0.02),)),
     ("VariabilitySpec", "gc_eden_mb"): Changes(0.02, context=(("VariabilitySpec", "gc", True),)),
     ("VariabilitySpec", "gc_pause_p50_ms"): Changes(5, context=_GC),
     ("VariabilitySpec", "gc_pause_p90_ms"): Changes(60, context=_GC),
     # The clients' young collections: a small eden fills with the producer's records and the consumer's
     # fetch responses within the run, and each pause stops that client's threads.
     ("VariabilitySpec", "client_gc"): Changes(
-        True, context=(("VariabilitySpec", "client_gc_eden_mb", 0.02),)
+        False, context=(("VariabilitySpec", "client_gc_eden_mb", 0.02),)
     ),
     ("VariabilitySpec", "client_gc_eden_mb"): Changes(
         0.02, context=(("VariabilitySpec", "client_gc", True),)
     ),
     # Service times around their means at the brokers' threads and disks; latency jitter on the wire.
-    ("VariabilitySpec", "service_times"): Changes(True),
+    ("VariabilitySpec", "service_times"): Changes(False),
     ("VariabilitySpec", "service_cv_cpu"): Changes(2.0, context=_SERVICE),
-    ("VariabilitySpec", "service_cv_disk"): Changes(3.0, context=_SERVICE),
-    ("VariabilitySpec", "network_jitter"): Changes(True),
+    # Written through (no write-back model), every append books its disk: the disks' service times show.
+    ("VariabilitySpec", "service_cv_disk"): Changes(
+        3.0, context=_SERVICE + (("VariabilitySpec", "page_cache_writeback", False),)
+    ),
+    ("VariabilitySpec", "network_jitter"): Changes(False),
     ("VariabilitySpec", "network_jitter_p50_ms"): Changes(0.5, context=_JITTER),
     ("VariabilitySpec", "network_jitter_p99_ms"): Changes(5.0, context=_JITTER),
     # The page cache as Linux runs it: appends only dirty pages (the disk no longer writes each one at
     # once); warm, the disks start at the background threshold and write back from the first appends.
-    ("VariabilitySpec", "page_cache_writeback"): Changes(True),
+    ("VariabilitySpec", "page_cache_writeback"): Changes(False),
     ("VariabilitySpec", "page_cache_start"): Changes(
         "warm", context=(("VariabilitySpec", "page_cache_writeback", True),)
     ),

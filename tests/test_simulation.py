@@ -46,6 +46,7 @@ def tiny(horizon_ms=500.0, consumer=True, producer=None, **top):
         "producers": [prod],
         "consumers": [{"name": "c", "topic": "t"}] if consumer else [],
         "metrics": {"window_ms": 100.0},
+        "variability": False,  # exact stage times: an idealised cluster (every source of variability off)
     }
     sc.update(top)
     return sc

@@ -14,7 +14,7 @@ import pytest
 from eventsim import simulate
 from eventsim.core.stations import Station
 from eventsim.hardware import PROFILES
-from eventsim.scenarios import Scenario
+from eventsim.scenarios import Scenario, VariabilitySpec
 
 T_975 = {39: 2.0227}  # Student t quantile, 0.975, 39 degrees of freedom
 
@@ -73,6 +73,8 @@ def queueing_broker(rate_per_s=32_000, horizon_ms=1_000.0):
             }
         ],
         "metrics": {"window_ms": 250.0},
+        # Service times drawn around their means, nothing else: the handler is M/G/1 with CV 0.37.
+        "variability": {**{switch: False for switch in VariabilitySpec.SWITCHES}, "service_times": True},
     }
 
 
@@ -96,7 +98,8 @@ def test_littles_law_on_the_request_queue(queueing_run):
 
 
 def test_request_queue_wait_is_near_pollaczek_khinchine(queueing_run):
-    # Near-constant handler service and near-Poisson arrivals: M/D/1, Wq = rho / (2 mu (1 - rho)).
+    # Lognormal handler service (CV 0.37) and near-Poisson arrivals: M/G/1, Pollaczek-Khinchine:
+    # Wq = rho (1 + CV^2) / (2 mu (1 - rho)).
     res = queueing_run
     prof = PROFILES["laptop"]
     request_bytes = 80 + 61 + 109  # request overhead, batch header, one 100-byte record
@@ -105,7 +108,8 @@ def test_request_queue_wait_is_near_pollaczek_khinchine(queueing_run):
     rho = brokers[brokers.resource == "io_threads"].utilisation.mean()
     rate_per_ms = res.stats["produce_requests"] / res.horizon_ms
     assert rho == pytest.approx(rate_per_ms * service, rel=0.01)  # utilisation = lambda / mu
-    wq = rho * service / (2 * (1 - rho))
+    cv = VariabilitySpec().service_cv_cpu
+    wq = rho * service * (1 + cv * cv) / (2 * (1 - rho))
     bd = res.frame("breakdown").set_index(["path", "stage"])
     assert bd.loc[("produce", "request_queue"), "mean_ms"] == pytest.approx(wq, rel=0.15)
 

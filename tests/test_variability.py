@@ -12,7 +12,7 @@ import eventsim
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.stations import Station
 from eventsim.jvm import Z90
-from eventsim.scenarios import Scenario
+from eventsim.scenarios import Scenario, VariabilitySpec
 
 MIB = 1024 * 1024
 
@@ -29,16 +29,27 @@ BASE = {
 }
 
 
+OFF = {switch: False for switch in VariabilitySpec.SWITCHES}  # each test switches on what it studies
+
+
 def run(**variability):
     data = copy.deepcopy(BASE)
-    data["variability"] = variability
+    data["variability"] = {**OFF, **variability}
     return eventsim.simulate(data, seed=3)
 
 
-def test_no_collections_unless_switched_on():
-    r = run()
-    assert r.frame("gc").empty
+def test_every_source_is_on_by_default_and_false_switches_them_all_off():
+    spec = Scenario.from_dict(BASE).variability
+    assert all(getattr(spec, switch) for switch in VariabilitySpec.SWITCHES)
     assert "variability" not in Scenario.from_dict(BASE).to_dict()  # the defaults are not written out
+    off = Scenario.from_dict({**BASE, "variability": False})
+    assert off.variability == VariabilitySpec.off() and off.to_dict()["variability"] is False
+    assert Scenario.from_dict({**BASE, "variability": True}).variability == VariabilitySpec()
+    assert eventsim.simulate({**BASE, "variability": False}, seed=3).summary().equals(run().summary())
+
+
+def test_no_collections_unless_switched_on():
+    assert run().frame("gc").empty
 
 
 def test_a_young_collection_comes_each_time_eden_fills_with_received_bytes():
@@ -82,6 +93,7 @@ def test_same_seed_same_pauses():
         ({"gc_eden_mb": 0}, "variability.gc_eden_mb"),
         ({"gc_pause_p50_ms": 30, "gc_pause_p90_ms": 20}, "variability.gc_pause_p90_ms"),
         ({"young_gc": True}, "variability"),
+        ("off", "variability"),
         ({"service_times": 1}, "variability.service_times"),
         ({"service_cv_cpu": -0.5}, "variability.service_cv_cpu"),
         ({"service_cv_disk": "high"}, "variability.service_cv_disk"),
@@ -141,7 +153,7 @@ LOADED = {"producers": [{**BASE["producers"][0], "rate_per_s": 100_000, "value_b
 def run_loaded(**variability):
     data = {**copy.deepcopy(BASE), **copy.deepcopy(LOADED)}
     data["cluster"] = {"brokers": 1, "hardware": "commodity-2014"}
-    data["variability"] = variability
+    data["variability"] = {**OFF, **variability}
     return eventsim.simulate(data, seed=3)
 
 

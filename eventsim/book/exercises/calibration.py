@@ -62,10 +62,11 @@ register(
         ),
         params={"value_bytes": Param(200, Range(100, 1000, 100), "bytes", "the record's value")},
         solve=_nic_records,
-        tolerance=Tolerance(rel=0.03),
+        tolerance=Tolerance(rel=0.06),
         hint="the producer's NIC is the limit: 1 Gbit/s carries 117.7 MB/s of TCP payload (1448 of every "
         "1538 bytes on the wire), and each 0.8 message takes its value plus 26 bytes (12 of log overhead, "
-        "14 of header); the requests' own headers add a little.",
+        "14 of header); the requests' own headers and the JVMs' GC pauses, when the NIC idles, take a few "
+        "per cent of that.",
         unit="records/s",
         solver="simulation",
         answer="integer",

@@ -101,6 +101,7 @@ ONE_BATCH = {
             "config": {"acks": "all", "linger.ms": 10},
         }
     ],
+    "variability": False,  # exact stage times: an idealised cluster
 }
 
 

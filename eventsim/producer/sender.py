@@ -317,6 +317,17 @@ class Sender:
             self.wakeup()
 
     # ------------------------------------------------------------------ timeouts
+    def _out_of_pause(self, tick: float, interval: float):
+        """The sweep during a GC pause: wait for its end and for the responses read then (Kafka's
+        ``NetworkClient.poll`` handles them before it checks the timeouts); returns the next tick after."""
+        env = self.env
+        while self.paused_until > env.now:
+            yield env.timeout(self.paused_until - env.now)
+        yield env.timeout(0.0)
+        while tick <= env.now:
+            tick += interval
+        return tick
+
     def sweep(self):
         """Request and delivery timeouts, checked every ``TIMEOUT_SWEEP_MS`` or a tenth of a timeout."""
         env = self.env
@@ -332,11 +343,7 @@ class Sender:
             if env.now < due < tick:
                 yield env.timeout(due - env.now)
                 if self.paused_until > env.now:  # a GC pause: the deadline is enforced when it ends
-                    while self.paused_until > env.now:
-                        yield env.timeout(self.paused_until - env.now)
-                    yield env.timeout(0.0)  # after the responses read at the pause's end
-                    while tick <= env.now:
-                        tick += interval
+                    tick = yield from self._out_of_pause(tick, interval)
                 now = env.now
                 self._expire_in_flight(now)
                 p.expire_queued(now, delivery)
@@ -344,11 +351,7 @@ class Sender:
             yield env.timeout(tick - env.now)
             tick += interval
             if self.paused_until > env.now:  # a GC pause: the timeouts are enforced when it ends
-                while self.paused_until > env.now:
-                    yield env.timeout(self.paused_until - env.now)
-                yield env.timeout(0.0)  # after the responses read at the pause's end
-                while tick <= env.now:
-                    tick += interval
+                tick = yield from self._out_of_pause(tick, interval)
             now = env.now
             for q in self.in_flight.values():
                 # Requests are in send order, so the oldest one decides.

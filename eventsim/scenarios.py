@@ -32,23 +32,21 @@ then does (closed connections, capped fetches) is not modelled yet; below that t
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eventsim import sizing
-from eventsim.config import BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig
+from eventsim.client_specs import ConsumerSpec, ProducerSpec, _name, _set, _spec
+from eventsim.config import BrokerConfig, ClusterConfig, TopicConfig
 from eventsim.config.versions import LATEST, apply_version, check_version
 from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.faults import check_faults, node_names
-from eventsim.protocol import MAX_PRODUCER_INSTANCES, record_size_upper_bound
+from eventsim.protocol import MAX_PRODUCER_INSTANCES
 from eventsim.scenario_io import apply_overrides, parse_override, read_document
-from eventsim.workload.distributions import Distribution
-from eventsim.workload.keys import KeySpec
+from eventsim.variability import VariabilitySpec
 
 __all__ = [
     "Scenario",
@@ -61,171 +59,9 @@ __all__ = [
 ]
 
 SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "scenarios"
-_NAME = re.compile(r"[A-Za-z0-9._-]+")
-
-
 def presets() -> dict[str, Path]:
     """The bundled scenario files, ``data/scenarios/*.yaml``, by name (file stem)."""
     return {path.stem: path for path in sorted(SCENARIO_DIR.glob("*.yaml"))}
-
-
-def _name(path: str, value: object, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise InvalidConfigurationError(
-            path, value, "letters, digits, '.', '_' and '-'", f"not a valid {what} name"
-        )
-    return value
-
-
-def _set(obj: object, name: str, value: object) -> None:
-    object.__setattr__(obj, name, value)
-
-
-def _coerce(path: str, value: object, build) -> object:
-    """Run ``build`` and put ``path`` in front of the field of any error it raises."""
-    try:
-        return build(value)
-    except InvalidConfigurationError as err:
-        raise (
-            err.prefixed(path) if err.field else type(err)(path, err.value, err.allowed, err.reason)
-        ) from None
-
-
-def _spec(cls, path: str, item: object, required: tuple[str, ...]):
-    if isinstance(item, cls):
-        return item
-    check_mapping(path, item, f"{cls.__name__} keys")
-    check_keys(path, item, [f.name for f in dataclasses.fields(cls)], required)
-    return _coerce(path, item, lambda data: cls(**data))
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProducerSpec:
-    """``count`` producer instances writing ``rate_per_s`` records per second in total to ``topic``.
-
-    ``rate_per_s: 0`` is a producer that only sends what a program hands to ``KafkaProducer.send()``.
-    """
-
-    name: str
-    topic: str
-    count: int = 1
-    rate_per_s: float
-    arrival: str = "poisson"  # poisson: exponential gaps; constant: evenly spaced
-    value_bytes: Distribution = field(default_factory=lambda: Distribution.fixed(100))
-    keys: KeySpec = field(default_factory=KeySpec)
-    config: ProducerConfig = field(default_factory=ProducerConfig)
-    start_ms: float = 0
-    stop_ms: float | None = None
-
-    def __post_init__(self) -> None:
-        _name("name", self.name, "producer")
-        _name("topic", self.topic, "topic")
-        _set(self, "count", check_number("count", self.count, lo=1, integer=True))
-        _set(self, "rate_per_s", check_number("rate_per_s", self.rate_per_s, lo=0))
-        if self.arrival not in ("poisson", "constant"):
-            raise InvalidConfigurationError(
-                "arrival",
-                self.arrival,
-                "poisson or constant",
-                "unknown arrival process" + did_you_mean(self.arrival, ("poisson", "constant")),
-            )
-        _set(self, "value_bytes", Distribution.from_spec(self.value_bytes, "value_bytes"))
-        _set(self, "keys", KeySpec.from_spec(self.keys, "keys"))
-        if not isinstance(self.config, ProducerConfig):
-            _set(self, "config", ProducerConfig.from_properties(self.config, path="config"))
-        _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
-        if self.stop_ms is not None:
-            _set(self, "stop_ms", check_number("stop_ms", self.stop_ms, lo=self.start_ms, lo_open=True))
-        largest = self.max_record_bytes()
-        for prop, limit in (
-            ("max.request.size", self.config.max_request_size),
-            ("buffer.memory", self.config.buffer_memory),
-        ):
-            if largest > limit:
-                raise RecordTooLargeError(
-                    "value_bytes",
-                    self.value_bytes.to_spec(),
-                    f"values whose records fit {prop} ({limit} bytes)",
-                    f"the largest record would be {largest} bytes with batch and record overhead; "
-                    f"lower the value size or raise config.{prop}",
-                )
-
-    def max_record_bytes(self) -> int:
-        """Upper bound of one record as a batch on the wire (key, value and Kafka's overheads)."""
-        upper = self.value_bytes.max
-        if math.isinf(upper):
-            raise InvalidConfigurationError(
-                "value_bytes",
-                self.value_bytes.to_spec(),
-                "a distribution with a finite max",
-                "record sizes need an upper bound; add max (bytes)",
-            )
-        key = None if self.keys.distribution == "none" else self.keys.max_key_length()
-        return record_size_upper_bound(key, math.ceil(upper))
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name, "topic": self.topic, "count": self.count, "rate_per_s": self.rate_per_s,
-            "arrival": self.arrival, "value_bytes": self.value_bytes.to_spec(), "keys": self.keys.to_spec(),
-            "config": self.config.to_properties(), "start_ms": self.start_ms, "stop_ms": self.stop_ms,
-        }  # fmt: skip
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConsumerSpec:
-    """One consumer group of ``count`` members reading ``topic`` (``partitions`` None = all of them).
-
-    The partitions are split among the members as Kafka's default ``RangeAssignor`` splits them
-    (:mod:`eventsim.group.assignors`): in increasing order, each member a contiguous range, the first
-    ``n % count`` members one partition more (member 0 of 2 on 4 partitions reads 0-1, member 1 reads
-    2-3); members beyond the partition count stay idle. The split is static, made once before the run
-    (each member then uses ``assign()``); rebalancing comes with consumer groups.
-    """
-
-    name: str
-    topic: str
-    count: int = 1
-    partitions: tuple[int, ...] | None = None
-    processing_ms: Distribution = field(default_factory=lambda: Distribution.fixed(0))  # per record
-    config: ConsumerConfig = field(default_factory=ConsumerConfig)
-    start_ms: float = 0
-
-    def __post_init__(self) -> None:
-        _name("name", self.name, "consumer")
-        _name("topic", self.topic, "topic")
-        _set(self, "count", check_number("count", self.count, lo=1, integer=True))
-        if self.partitions is not None:
-            if isinstance(self.partitions, (str, bytes)) or not hasattr(self.partitions, "__iter__"):
-                raise InvalidConfigurationError(
-                    "partitions", self.partitions, "null or a list of partition numbers", "expected a list"
-                )
-            parts = tuple(
-                check_number(f"partitions[{i}]", p, lo=0, integer=True) for i, p in enumerate(self.partitions)
-            )
-            if not parts or len(set(parts)) != len(parts):
-                raise InvalidConfigurationError(
-                    "partitions", list(parts), "a non-empty list of distinct partitions", "empty or repeated"
-                )
-            _set(self, "partitions", parts)
-        _set(self, "processing_ms", Distribution.from_spec(self.processing_ms, "processing_ms"))
-        config = self.config
-        if not isinstance(config, ConsumerConfig):
-            props = check_mapping("config", {} if config is None else config, "consumer properties")
-            if not {str(key).strip().replace("_", ".") for key in props} & {"group.id"}:
-                props = {**props, "group.id": self.name}  # a consumer spec is a group; name it after the spec
-            config = ConsumerConfig.from_properties(props, path="config")
-        if config.group_id is None:  # a consumer spec is a group; name it after the spec
-            config = _coerce("config", config, lambda c: dataclasses.replace(c, group_id=self.name))
-        _set(self, "config", config)
-        _set(self, "start_ms", check_number("start_ms", self.start_ms, lo=0))
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name, "topic": self.topic, "count": self.count,
-            "partitions": None if self.partitions is None else list(self.partitions),
-            "processing_ms": self.processing_ms.to_spec(), "config": self.config.to_properties(),
-            "start_ms": self.start_ms,
-        }  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -251,128 +87,6 @@ class MetricsSpec:
         if self.check:
             out["check"] = True
         return out
-
-
-PAGE_CACHE_STARTS = ("cold", "warm")  # variability.page_cache_start
-
-
-@dataclass(frozen=True)
-class VariabilitySpec:
-    """Sources of variability a real cluster has, each with its switch (``eventsim.jvm`` for the GC pauses).
-
-    Every source is on by default, since every real cluster has them: without them p99 sits barely above
-    p50. ``variability: false`` in a scenario switches them all off (an idealised cluster, for checks
-    against queueing theory or closed-form rules); ``variability: true`` is the defaults; a mapping
-    changes single switches and parameters.
-
-    ``gc``: the brokers' JVMs stop for G1 young collections: eden (``gc_eden_mb``) fills with the bytes a
-    broker receives, and each pause is drawn from a lognormal with median ``gc_pause_p50_ms`` and 90th
-    percentile ``gc_pause_p90_ms`` (Kafka's documentation: "a 90% GC pause time of about 21ms" with
-    G1 and ``MaxGCPauseMillis=20``; the median and eden size are judgement, see ``eventsim.jvm``).
-
-    ``client_gc``: the producers' and consumers' JVMs stop for young collections too, with the same pause
-    distribution: a producer's eden (``client_gc_eden_mb``) fills with the serialised records its
-    application hands to ``send()``, a consumer's with the fetch responses it receives; a pause stops the
-    client's threads (``send()``, the ``Sender``, the poll loop and its processing). The 128 MiB eden is a
-    quarter of the 512 MiB heap Kafka's perf-test scripts give a client (judgement, see ``eventsim.jvm``):
-    a client runs in its application's JVM, whose eden is the application's.
-
-    ``service_times``: the brokers' stations take a service time drawn around its mean instead of the
-    mean itself, from a lognormal with coefficient of variation ``service_cv_cpu`` for the threads (network
-    threads, request handlers, replica fetchers) and ``service_cv_disk`` for the disks (see
-    ``eventsim.core.stations``). 0.37 is the lognormal whose 99.9th percentile is 3 times its median, what
-    Li et al. ("Tales of the Tail", SoCC 2014) measured for a tuned server; 1.07 the one whose 99.9th
-    percentile is 15 times its median, a SATA SSD's 800 us 99.9 % write QoS against its typical 52 us
-    (Intel DC S4500 specification). No published CV of Kafka's request handling was found.
-
-    ``network_jitter``: each message between hosts takes an extra one-way delay on top of the profile's
-    latency, lognormal with median ``network_jitter_p50_ms`` and 99th percentile ``network_jitter_p99_ms``
-    (see ``eventsim.network``). Same-zone pings average 0.26-0.41 ms against a minimum of 0.20 ms
-    (orensol.com, 2009): about 0.05 ms more each way at the median; the 99th percentile is judgement
-    (cross-zone pings reach 12 ms at their maximum, Liesis 2022).
-
-    ``page_cache_writeback``: appends dirty the page cache and each disk's flusher writes them back as
-    Linux does (``eventsim.log.log_manager``): every ``dirty_writeback_centisecs`` (5 s) what is older than
-    ``dirty_expire_centisecs`` (30 s), continuously over ``dirty_background_ratio`` (10 %) of the page
-    cache; writers throttled from the freerun ceiling (15 %) and held at ``dirty_ratio`` (20 %); the
-    write-back occupies the disk, so reads from disk queue behind it. The figures are Linux's defaults
-    (``mm/page-writeback.c``, the reference notes on variability, section 4). Off: every append is
-    written through at once, throttled only at ``dirty_ratio``.
-
-    ``page_cache_start``: ``cold`` (no dirty bytes at the start) or ``warm`` (as after a long run: each
-    disk's dirty bytes at the background threshold, dirtied evenly over the 30 s before the start, so the
-    flusher is at work from the first appends; see ``eventsim.log.log_manager``). ``warm`` needs
-    ``page_cache_writeback``.
-    """
-
-    gc: bool = True
-    gc_eden_mb: float = 256.0
-    gc_pause_p50_ms: float = 12.0
-    gc_pause_p90_ms: float = 21.0
-    client_gc: bool = True
-    client_gc_eden_mb: float = 128.0
-    service_times: bool = True
-    service_cv_cpu: float = 0.37
-    service_cv_disk: float = 1.07
-    network_jitter: bool = True
-    network_jitter_p50_ms: float = 0.05
-    network_jitter_p99_ms: float = 0.5
-    page_cache_writeback: bool = True
-    page_cache_start: str = "cold"
-
-    SWITCHES = ("gc", "client_gc", "service_times", "network_jitter", "page_cache_writeback")
-
-    @classmethod
-    def off(cls) -> VariabilitySpec:
-        """Every source switched off: ``variability: false``."""
-        return cls(**{switch: False for switch in cls.SWITCHES})
-
-    def __post_init__(self) -> None:
-        for switch in self.SWITCHES:
-            if not isinstance(getattr(self, switch), bool):
-                value = getattr(self, switch)
-                raise InvalidConfigurationError(switch, value, "true or false", "expected a boolean")
-        for cv in ("service_cv_cpu", "service_cv_disk"):
-            _set(self, cv, check_number(cv, getattr(self, cv), lo=0, hi=10))
-        j50 = check_number("network_jitter_p50_ms", self.network_jitter_p50_ms, lo=0, lo_open=True)
-        _set(self, "network_jitter_p50_ms", j50)
-        j99 = check_number("network_jitter_p99_ms", self.network_jitter_p99_ms, lo=0, lo_open=True)
-        if j99 < j50:
-            raise InvalidConfigurationError(
-                "network_jitter_p99_ms",
-                j99,
-                f"a number >= network_jitter_p50_ms ({j50:g})",
-                "the 99th percentile cannot be below the median",
-            )
-        _set(self, "network_jitter_p99_ms", j99)
-        _set(self, "gc_eden_mb", check_number("gc_eden_mb", self.gc_eden_mb, lo=0, lo_open=True))
-        eden = check_number("client_gc_eden_mb", self.client_gc_eden_mb, lo=0, lo_open=True)
-        _set(self, "client_gc_eden_mb", eden)
-        p50 = check_number("gc_pause_p50_ms", self.gc_pause_p50_ms, lo=0, lo_open=True)
-        _set(self, "gc_pause_p50_ms", p50)
-        p90 = check_number("gc_pause_p90_ms", self.gc_pause_p90_ms, lo=0, lo_open=True)
-        if p90 < self.gc_pause_p50_ms:
-            raise InvalidConfigurationError(
-                "gc_pause_p90_ms",
-                p90,
-                f"a number >= gc_pause_p50_ms ({self.gc_pause_p50_ms:g})",
-                "the 90th percentile cannot be below the median",
-            )
-        _set(self, "gc_pause_p90_ms", p90)
-        if self.page_cache_start not in PAGE_CACHE_STARTS:
-            raise InvalidConfigurationError(
-                "page_cache_start", self.page_cache_start, " or ".join(PAGE_CACHE_STARTS), "unknown start"
-            )
-        if self.page_cache_start == "warm" and not self.page_cache_writeback:
-            raise InvalidConfigurationError(
-                "page_cache_start",
-                self.page_cache_start,
-                "cold, or warm with page_cache_writeback: true",
-                "a warm page cache starts with dirty bytes, which only the write-back model keeps",
-            )
-
-    def to_dict(self) -> dict[str, object]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 _TOP_KEYS = ("name", "description", "seed", "horizon_ms", "cluster", "broker", "topics", "producers",

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 from eventsim.core.errors import InvalidConfigurationError
 
 __all__ = [
+    "set_field",
     "INT_MAX",
     "LONG_MAX",
     "MISSING",
@@ -68,6 +69,11 @@ class _Missing:
 
 MISSING: Any = _Missing()
 """Stands for a required key that is absent; shown as ``<missing>`` in error messages."""
+
+
+def set_field(obj: object, name: str, value: object) -> None:
+    """Set a field of a frozen dataclass, as its ``__post_init__`` does with a validated value."""
+    object.__setattr__(obj, name, value)
 
 
 def join_path(path: str, name: str) -> str:

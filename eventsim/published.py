@@ -61,9 +61,8 @@ def rows(seed: int = 1, horizon_ms: float | None = None, changes=None, published
     Returns a DataFrame indexed by row: published and simulated records/s and MB/s, the deviation
     (simulated / published - 1), the bottleneck and its utilisation.
     """
-    import pandas as pd
-
     import eventsim
+    from eventsim.metrics.frames import records_frame
 
     out = []
     for row in published:
@@ -86,15 +85,14 @@ def rows(seed: int = 1, horizon_ms: float | None = None, changes=None, published
                 "bottleneck_utilisation": sim["bottleneck_utilisation"],
             }
         )
-    return pd.DataFrame(out).set_index("row")
+    return records_frame(out, index="row")
 
 
 def size_sweep(seed: int = 1, horizon_ms: float | None = None, sizes=SIZES, changes=None):
     """The post's record-size test: one producer, no replication (``kreps-2014-rf1``), one run per value
     size. Returns a DataFrame: value bytes, records/s, MB/s of payload, the bottleneck."""
-    import pandas as pd
-
     import eventsim
+    from eventsim.metrics.frames import records_frame
 
     base = eventsim.Scenario.load("kreps-2014-rf1")
     out = []
@@ -112,4 +110,4 @@ def size_sweep(seed: int = 1, horizon_ms: float | None = None, sizes=SIZES, chan
                 "bottleneck_utilisation": sim["bottleneck_utilisation"],
             }
         )
-    return pd.DataFrame(out)
+    return records_frame(out)

@@ -442,6 +442,12 @@ def sweep_frame(runs, varied: list, metrics=None) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def records_frame(rows: list[dict], index: str | None = None) -> pd.DataFrame:
+    """A table of plain rows (one dict each), indexed by the column ``index`` if given."""
+    table = pd.DataFrame(rows)
+    return table.set_index(index) if index is not None else table
+
+
 def frame(result, name: str) -> pd.DataFrame:
     try:
         build = _BUILDERS[name]

@@ -315,6 +315,8 @@ class Broker:
         if epoch != self.epoch or (self.stalls and self._held_up(self._append, req, epoch, booked_ms)):
             return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         now = self.env.now
+        if now > req.done_ms:  # a stall (a GC pause) held the append up: that time is the append's
+            req.done_ms = now
         errors = None
         logs = self.logs
         batches = req.batches

@@ -121,25 +121,27 @@ def _timeseries(result) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _resource_frame(window_ms: float, d: dict, **labels) -> pd.DataFrame:
+    """One resource's windows (utilisation, queue depth mean and max) with ``labels`` as columns."""
+    n = d["utilisation"].size
+    return pd.DataFrame(
+        {
+            "time_s": np.arange(n) * window_ms / 1000.0,
+            **labels,
+            "utilisation": d["utilisation"],
+            "queue_depth_mean": d["queue_depth_mean"],
+            "queue_depth_max": d["queue_depth_max"].astype(np.int64),
+        }
+    )
+
+
 def _brokers(result) -> pd.DataFrame:
     w = result.window_ms
-    parts = []
-    for bid, res in enumerate(result.brokers):
-        for r in RESOURCES:
-            d = res[r]
-            n = d["utilisation"].size
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "time_s": np.arange(n) * w / 1000.0,
-                        "broker": bid,
-                        "resource": r,
-                        "utilisation": d["utilisation"],
-                        "queue_depth_mean": d["queue_depth_mean"],
-                        "queue_depth_max": d["queue_depth_max"].astype(np.int64),
-                    }
-                )
-            )
+    parts = [
+        _resource_frame(w, res[r], broker=bid, resource=r)
+        for bid, res in enumerate(result.brokers)
+        for r in RESOURCES
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -149,23 +151,11 @@ def _clients(result) -> pd.DataFrame:
     utilisation of its ``cpu`` (the application thread: ``send()``'s per-record work, or the consumer's
     processing) and of its NIC (``nic_in``, ``nic_out``, with their queues)."""
     w = result.window_ms
-    parts = []
-    for host, role, resources in result.clients:
-        for r, d in resources.items():
-            n = d["utilisation"].size
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "time_s": np.arange(n) * w / 1000.0,
-                        "host": host,
-                        "role": role,
-                        "resource": r,
-                        "utilisation": d["utilisation"],
-                        "queue_depth_mean": d["queue_depth_mean"],
-                        "queue_depth_max": d["queue_depth_max"].astype(np.int64),
-                    }
-                )
-            )
+    parts = [
+        _resource_frame(w, d, host=host, role=role, resource=r)
+        for host, role, resources in result.clients
+        for r, d in resources.items()
+    ]
     columns = ["time_s", "host", "role", "resource", "utilisation", "queue_depth_mean", "queue_depth_max"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 from eventsim.book.registry import SEED, Choice, Exercise, Param, Range, Tolerance, register
+from eventsim.jvm import Z90  # the standard normal's 90th percentile, as the pauses are drawn
 
 CHAPTER = "14_calibration"
-Z90 = 1.2815515655446004  # the standard normal's 90th percentile
 
 
 def row_scenario(value_bytes: int, kafka_version: str = "0.8"):

@@ -164,3 +164,46 @@ def run_naive(
         "mean_e2e_ms": stats["e2e_sum"] / consumed,
         "mean_produce_ms": stats["produce_sum"] / stats["acked"] if stats["acked"] else float("nan"),
     }
+
+
+def run_lean(num_records: int, partitions: int = 12, rate_per_s: float = 50000.0, seed: int = 0) -> dict:
+    """The leanest per-record model: about five SimPy events per record, no NICs or handler pool.
+
+    One producer process draws an exponential gap per record and starts a process per record; that
+    process takes one shared ``simpy.Resource`` (the append) for 2 microseconds and puts the record into
+    its partition's ``simpy.Store``; one consumer process per partition gets it. Nothing else: it is the
+    floor of the one-process-per-record pattern, against which ``benchmarks/scaling.py`` reports the
+    reference scenario. Returns ``records``, ``wall_s`` and ``records_per_wall_s``.
+    """
+    env = simpy.Environment()
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1000.0 / rate_per_s, num_records).tolist()
+    keys = rng.integers(0, 1_000_000, num_records).tolist()
+    append = simpy.Resource(env, capacity=1)
+    logs = [simpy.Store(env) for _ in range(partitions)]
+    received = [0]
+
+    def record(p: int):
+        with append.request() as req:
+            yield req
+            yield env.timeout(0.002)
+        yield logs[p].put(env.now)
+
+    def producer():
+        for gap, key in zip(gaps, keys, strict=True):
+            yield env.timeout(gap)
+            env.process(record(_partition_for(key, partitions)))
+
+    def consumer(p: int):
+        while True:
+            yield logs[p].get()
+            received[0] += 1
+
+    env.process(producer())
+    for p in range(partitions):
+        env.process(consumer(p))
+    start = time.perf_counter()
+    env.run()
+    wall = time.perf_counter() - start
+    assert received[0] == num_records
+    return {"records": num_records, "wall_s": wall, "records_per_wall_s": num_records / wall}

@@ -52,6 +52,11 @@ class Purgatory:
         self.parked += 1
         self._seq += 1
         q = self._in_order
+        # Operations finished early leave the front of the queue now, not when the timer comes (as a
+        # completed operation leaves Kafka's timing wheel): a produce request waits for its 30 s timeout
+        # otherwise, and holds its batches all that time.
+        while q and self._finished(q[0][2]):
+            q.popleft()
         if not q or q[-1][0] <= expire_at_ms:
             q.append((expire_at_ms, self._seq, op))
         else:

@@ -23,6 +23,8 @@ cdef class Station:
     cdef public double[:] _wait_view
     cdef public Py_ssize_t _busy_n
     cdef public Py_ssize_t _wait_n
+    cdef public Py_ssize_t _busy_room
+    cdef public Py_ssize_t _wait_room
     cdef public _WindowMax max_queue
     cdef public object _starts
     cdef public list _stalls
@@ -45,6 +47,10 @@ cdef class Station:
     cpdef _fold_busy(self)
 
     cpdef _fold_waiting(self)
+
+    cpdef _full_busy(self)
+
+    cpdef _full_waiting(self)
 
     cpdef Py_ssize_t queue_length(self, double t_ms) except? -1
 

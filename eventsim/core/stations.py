@@ -41,11 +41,14 @@ __all__ = ["Station", "BoundedQueue"]
 VARY_BLOCK = 4096  # service-time factors drawn at a time by a variable station
 STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
+FIRST_ROOM = 64  # interval ends a station's buffer holds at first; it doubles as needed up to FOLD_AT
 
 
-def _interval_buffer() -> array:
-    """Room for FOLD_AT interval ends and one more interval (the fold comes when they pass FOLD_AT)."""
-    return array("d", bytes(8 * (FOLD_AT + 2)))
+def _interval_buffer(room: int = FIRST_ROOM) -> array:
+    """Room for ``room`` interval ends and one more interval. A buffer starts small and doubles up to
+    FOLD_AT (a cluster of thousands of stations, most of them lightly used, would otherwise hold a
+    quarter of a MiB each from the start); the fold comes when the ends pass FOLD_AT either way."""
+    return array("d", bytes(8 * (room + 2)))
 
 
 class _WindowMax:
@@ -98,6 +101,8 @@ class Station:
         self._wait_view = self._wait_iv
         self._busy_n = 0
         self._wait_n = 0
+        self._busy_room = FIRST_ROOM
+        self._wait_room = FIRST_ROOM
         self.max_queue = _WindowMax(window_ms)
         self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
@@ -167,6 +172,36 @@ class Station:
         self._fold(self._waiting, self._wait_iv, self._wait_n)
         self._wait_n = 0
 
+    def _full_busy(self) -> None:
+        """The busy buffer passed its room: twice the room below FOLD_AT, else fold (same folds as a
+        buffer of FOLD_AT from the start)."""
+        room = self._busy_room
+        if room >= FOLD_AT:
+            self._fold_busy()
+            return
+        room = min(2 * room, FOLD_AT)
+        # A new array, not a resized one: the caller's view still holds the old one's buffer.
+        iv = _interval_buffer(room)
+        n = self._busy_n
+        iv[:n] = self._busy_iv[:n]
+        self._busy_iv = iv
+        self._busy_view = iv
+        self._busy_room = room
+
+    def _full_waiting(self) -> None:
+        """As ``_full_busy``, for the waiting buffer."""
+        room = self._wait_room
+        if room >= FOLD_AT:
+            self._fold_waiting()
+            return
+        room = min(2 * room, FOLD_AT)
+        iv = _interval_buffer(room)
+        n = self._wait_n
+        iv[:n] = self._wait_iv[:n]
+        self._wait_iv = iv
+        self._wait_view = iv
+        self._wait_room = room
+
     @property
     def busy(self) -> BusyTracker:
         """Busy intervals per window (utilisation)."""
@@ -221,16 +256,16 @@ class Station:
             self._wait_n = k + 2
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
-            if k + 2 > FOLD_AT:
-                self._fold_waiting()
+            if k + 2 > self._wait_room:
+                self._full_waiting()
         if service_ms > 0.0:
             iv = self._busy_view
             k = self._busy_n
             iv[k] = start
             iv[k + 1] = end
             self._busy_n = k + 2
-            if k + 2 > FOLD_AT:
-                self._fold_busy()
+            if k + 2 > self._busy_room:
+                self._full_busy()
         self.last_start = start
         return end
 

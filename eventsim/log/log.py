@@ -50,7 +50,10 @@ __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_
 
 UNDEFINED_EPOCH = -1  # OffsetsForLeaderEpoch's answer for an epoch older than the log's first
 UNDEFINED_EPOCH_OFFSET = -1
-KEEP_ENTRIES = 256  # entries below every reader and the high watermark are dropped beyond this many
+# Entries below every reader and the high watermark are dropped once a log holds twice this many: a few
+# dozen per log keep a 1,000-partition cluster's logs small (each entry holds its records' block), and
+# dropping them in bulk keeps the trims rare.
+KEEP_ENTRIES = 32
 # Linux writes a dirty page back once it is DIRTY_EXPIRE_MS old, when its flusher wakes (every
 # DIRTY_WRITEBACK_MS): vm.dirty_expire_centisecs = 3000, vm.dirty_writeback_centisecs = 500.
 DIRTY_EXPIRE_MS = 30000.0
@@ -245,7 +248,7 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > KEEP_ENTRIES and self.batches[0].next_offset <= offset and not self.pinned:
+        if len(self.batches) > 2 * KEEP_ENTRIES and self.batches[0].next_offset <= offset and not self.pinned:
             self._trim()
 
     def remove_reader(self, reader) -> None:

@@ -12,6 +12,7 @@ cdef class RecordBatch:
     cdef public long long producer_id
     cdef public long long producer_epoch
     cdef public long long base_sequence
+    cdef public double max_timestamp_ms
 
 
 cdef class ProduceRequest:

@@ -184,6 +184,7 @@ class RecordBatch:
         "producer_id",
         "producer_epoch",
         "base_sequence",
+        "max_timestamp_ms",
     )
 
     def __init__(
@@ -210,6 +211,9 @@ class RecordBatch:
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
         self.base_sequence = base_sequence
+        # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), taken once
+        # here rather than from the records block by every replica that appends the entry.
+        self.max_timestamp_ms = float(records[-1, CREATE_MS])
 
     @property
     def last_offset(self) -> int:

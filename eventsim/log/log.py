@@ -44,7 +44,7 @@ import numpy as np
 
 from eventsim.checker import IdSet
 from eventsim.log.producer_state import ProducerStateManager
-from eventsim.protocol import CREATE_MS, INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
+from eventsim.protocol import INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
 
 __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
 
@@ -179,7 +179,7 @@ class Log:
         seg = self.segments[-1]
         cfg = self.config
         nbytes = entry.stored_bytes
-        batch_ts = float(entry.records[-1, CREATE_MS])  # the newest record's create_ms (CreateTime)
+        batch_ts = entry.max_timestamp_ms  # the newest record's create_ms (CreateTime)
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
             seg.size_bytes + nbytes > cfg.segment_bytes or now_ms - seg.first_timestamp_ms > cfg.segment_ms

@@ -385,6 +385,9 @@ class RecordAccumulator:
             if idx >= k:
                 idx -= k
             pq = pqs[idx]
+            h = pq.head
+            if h >= pq.n and not pq.retries:
+                continue  # nothing queued (most partitions of a node, most of the time): the cheap test first
             e = pq.txn
             if pq.retries:
                 b = pq.retries[0]
@@ -397,8 +400,7 @@ class RecordAccumulator:
                 pq.retries.popleft()
                 batch = b
             else:
-                h = pq.head
-                if h >= pq.n or (e is not None and e.blocked_new):
+                if e is not None and e.blocked_new:
                     continue
                 append_times = pq.times_view
                 if append_times[h] > now:

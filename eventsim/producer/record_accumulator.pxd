@@ -22,6 +22,7 @@ cdef class PartitionQueue:
     cdef public object cum_values_base
     cdef public object records
     cdef public object txn
+    cdef public Py_ssize_t slot
     # Typed views of append_times, cum_bytes and cum_values (``views``); None while ``extend`` grows them.
     cdef public double[:] times_view
     cdef public long long[:] bytes_view
@@ -58,8 +59,9 @@ cdef class RecordAccumulator:
     cdef public bint exhausted
     cdef public dict node_min
     cdef public set _dirty_nodes
+    cdef public dict live
 
-    @cython.locals(pq=PartitionQueue, best=double)
+    @cython.locals(pq=PartitionQueue, best=double, pqs=list, i=Py_ssize_t)
     cpdef double node_ready_ms(self, node) except? -1.0
 
     @cython.locals(old=double, new=double, cur=double)
@@ -75,5 +77,6 @@ cdef class RecordAccumulator:
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
                    pqs=list, batches=list, cum=cython.longlong[:], cumv=cython.longlong[:],
-                   append_times=cython.double[:])
+                   append_times=cython.double[:], live=set, order=list, idx_=Py_ssize_t, stopped=bint,
+                   cut=Py_ssize_t)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

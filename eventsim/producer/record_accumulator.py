@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections import deque
 
 import numpy as np
@@ -100,6 +101,7 @@ class PartitionQueue:
         "cum_values_base",
         "records",
         "txn",
+        "slot",
         "times_view",
         "bytes_view",
         "values_view",
@@ -125,6 +127,7 @@ class PartitionQueue:
         self.full_end = 0
         self.full_ms = INF
         self.txn = None  # the idempotent producer's TxnPartitionEntry for this partition
+        self.slot = 0  # its place in its leader's list of queues (``RecordAccumulator.by_node``)
 
     def views(self) -> None:
         """The three arrays as the drain reads them: the arrays themselves in Python; compiled, typed
@@ -222,7 +225,14 @@ class RecordAccumulator:
         for tp, leader in leaders.items():
             pq = PartitionQueue(tp, leader)
             self.queues[tp] = pq
-            self.by_node.setdefault(leader, []).append(pq)
+            pqs = self.by_node.setdefault(leader, [])
+            pq.slot = len(pqs)
+            pqs.append(pq)
+        # Per leader, the slots of the queues that may hold something (records or retried batches): a
+        # queue joins when something is added to it and leaves when a drain finds it empty, so a drain and
+        # the readiness scans touch those, not every partition the node leads (on a large cluster a
+        # producer's thousand queues mostly hold nothing).
+        self.live: dict[int, set] = {node: set() for node in self.by_node}
         for node in self.by_node:
             self.drain_index[node] = 0
         self.node_min: dict = {node: INF for node in self.by_node}  # earliest ready_ms per leader
@@ -234,19 +244,35 @@ class RecordAccumulator:
         pq = self.queues[tp]
         if pq.leader == leader:
             return
-        self.by_node[pq.leader].remove(pq)
+        old = self.by_node[pq.leader]
+        old.remove(pq)
+        self._renumber(pq.leader)
         self._dirty_nodes.add(pq.leader)
-        self.by_node.setdefault(leader, []).append(pq)
+        pqs = self.by_node.setdefault(leader, [])
+        pq.slot = len(pqs)
+        pqs.append(pq)
+        self.live.setdefault(leader, set())
+        if pq.head < pq.n or pq.retries:
+            self.live[leader].add(pq.slot)
         self.drain_index.setdefault(leader, 0)
         self.node_min.setdefault(leader, INF)
         self._dirty_nodes.add(leader)
         pq.leader = leader
+
+    def _renumber(self, node) -> None:
+        """``node``'s queues moved in its list: their slots, and which of them may hold something."""
+        live = self.live[node] = set()
+        for i, pq in enumerate(self.by_node[node]):
+            pq.slot = i
+            if pq.head < pq.n or pq.retries:
+                live.add(i)
 
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
         """Append records (a block as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
         pq = self.queues[tp]
         pq.extend(records, sizes)
+        self.live[pq.leader].add(pq.slot)
         self._update(pq)
 
     def pending_alloc_bytes(self) -> int:
@@ -276,7 +302,9 @@ class RecordAccumulator:
         """The earliest ``ready_ms`` of the partitions ``node`` leads (kept as they change, not scanned)."""
         if node in self._dirty_nodes:
             best = INF
-            for pq in self.by_node[node]:
+            pqs = self.by_node[node]
+            for i in self.live[node]:  # the others are empty: never ready
+                pq = pqs[i]
                 if pq.ready_ms < best:
                     best = pq.ready_ms
             self.node_min[node] = best
@@ -351,7 +379,10 @@ class RecordAccumulator:
         if self.node_ready_ms(node) <= now:
             return True
         if self.exhausted:
-            return any(pq.head < pq.n and pq.append_times[pq.head] <= now for pq in self.by_node[node])
+            pqs = self.by_node[node]
+            return any(
+                pqs[i].head < pqs[i].n and pqs[i].append_times[pqs[i].head] <= now for i in self.live[node]
+            )
         return False
 
     def next_ready_ms(self, nodes) -> float:
@@ -377,17 +408,23 @@ class RecordAccumulator:
         start = self.drain_index[node] % k
         batches: list[ProducerBatch] = []
         size = 0
-        idx = start
         batch_size = self.batch_size
         header = self.header_bytes
-        for i in range(k):
-            idx = start + i
-            if idx >= k:
-                idx -= k
-            pq = pqs[idx]
+        # Kafka looks at every partition from the drain index on, in order; only the queues that may hold
+        # something are visited here, in that same order (the others would be passed over).
+        live = self.live[node]
+        order = sorted(live)
+        cut = bisect_left(order, start)
+        if cut:
+            order = order[cut:] + order[:cut]
+        idx = start + k - 1 if start else k - 1  # where a full pass ends (updateDrainIndex)
+        stopped = False
+        for idx_ in order:
+            pq = pqs[idx_]
             h = pq.head
             if h >= pq.n and not pq.retries:
-                continue  # nothing queued (most partitions of a node, most of the time): the cheap test first
+                live.discard(idx_)  # found empty: it leaves until something is added
+                continue
             e = pq.txn
             if pq.retries:
                 b = pq.retries[0]
@@ -396,6 +433,8 @@ class RecordAccumulator:
                 if e is not None and e.in_flight and e.in_flight[0] is not b:
                     continue  # shouldStopDrainBatchesForPartition: not the first in flight
                 if batches and size + b.wire_bytes > max_request_size:
+                    idx = idx_
+                    stopped = True
                     break
                 pq.retries.popleft()
                 batch = b
@@ -418,6 +457,8 @@ class RecordAccumulator:
                     value_total = cumv[end - 1] - pq.cum_values_base
                 wire = header + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
                 if batches and size + wire > max_request_size:
+                    idx = idx_
+                    stopped = True
                     break  # it stays in the queue for the next request
                 alloc = header + raw
                 if alloc < batch_size:
@@ -446,6 +487,8 @@ class RecordAccumulator:
             self._update(pq)
         # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
         # max.request.size resumes at the partition that did not fit.
+        if not stopped and idx >= k:
+            idx -= k
         self.drain_index[node] = idx
         return batches
 
@@ -469,4 +512,5 @@ class RecordAccumulator:
                     break
                 i += 1
             retries.insert(i, batch)
+        self.live[pq.leader].add(pq.slot)
         self._update(pq)

@@ -172,35 +172,30 @@ class Station:
         self._fold(self._waiting, self._wait_iv, self._wait_n)
         self._wait_n = 0
 
+    @staticmethod
+    def _grown(iv: array, n: int, room: int) -> array:
+        """A buffer with twice ``room`` (at most FOLD_AT) holding the first ``n`` ends of ``iv``: a new
+        array, not a resized one, since the caller's view still holds the old one's buffer."""
+        new = _interval_buffer(min(2 * room, FOLD_AT))
+        new[:n] = iv[:n]
+        return new
+
     def _full_busy(self) -> None:
-        """The busy buffer passed its room: twice the room below FOLD_AT, else fold (same folds as a
+        """The busy buffer passed its room: twice the room below FOLD_AT, else fold (the same folds as a
         buffer of FOLD_AT from the start)."""
-        room = self._busy_room
-        if room >= FOLD_AT:
+        if self._busy_room >= FOLD_AT:
             self._fold_busy()
             return
-        room = min(2 * room, FOLD_AT)
-        # A new array, not a resized one: the caller's view still holds the old one's buffer.
-        iv = _interval_buffer(room)
-        n = self._busy_n
-        iv[:n] = self._busy_iv[:n]
-        self._busy_iv = iv
-        self._busy_view = iv
-        self._busy_room = room
+        self._busy_iv = self._busy_view = self._grown(self._busy_iv, self._busy_n, self._busy_room)
+        self._busy_room = len(self._busy_iv) - 2
 
     def _full_waiting(self) -> None:
         """As ``_full_busy``, for the waiting buffer."""
-        room = self._wait_room
-        if room >= FOLD_AT:
+        if self._wait_room >= FOLD_AT:
             self._fold_waiting()
             return
-        room = min(2 * room, FOLD_AT)
-        iv = _interval_buffer(room)
-        n = self._wait_n
-        iv[:n] = self._wait_iv[:n]
-        self._wait_iv = iv
-        self._wait_view = iv
-        self._wait_room = room
+        self._wait_iv = self._wait_view = self._grown(self._wait_iv, self._wait_n, self._wait_room)
+        self._wait_room = len(self._wait_iv) - 2
 
     @property
     def busy(self) -> BusyTracker:

@@ -60,8 +60,8 @@ def child(spec: dict) -> dict:
     import resource
     import time
 
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from eventsim import runner
     from eventsim.metrics.result import Result
 
@@ -100,7 +100,10 @@ def child(spec: dict) -> dict:
         "peak_rss_mib": rss(),
     }
     if spec.get("naive"):
-        from naive import run_lean
+        try:
+            from naive import run_lean  # run as a script: benchmarks/ is on sys.path
+        except ImportError:  # imported as benchmarks.scaling from the repository root
+            from benchmarks.naive import run_lean
 
         lean = run_lean(
             records, partitions=out["partitions"], rate_per_s=sum(p["rate_per_s"] for p in sc["producers"])

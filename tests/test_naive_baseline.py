@@ -73,3 +73,9 @@ def test_invalid_arguments_are_rejected():
         naive.run_naive(0)
     with pytest.raises(ValueError, match="partitions"):
         naive.run_naive(10, partitions=0)
+
+
+def test_the_lean_model_delivers_every_record_with_about_five_events_each():
+    lean = naive.run_lean(N, partitions=12, rate_per_s=50_000, seed=3)
+    assert lean["records"] == N and lean["wall_s"] > 0
+    assert lean["records_per_wall_s"] == pytest.approx(N / lean["wall_s"])

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from conftest import load_benchmark
 
 import eventsim
 
-_BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load_cost_split():
-    sys.path.insert(0, str(_BENCH))  # cost_split imports its sibling throughput.py
-    try:
-        spec = importlib.util.spec_from_file_location("bench_cost_split", _BENCH / "cost_split.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(_BENCH))
-    return module
-
 
 def test_variants_keep_the_records_and_change_requests_fetches_and_batches():
-    cost_split = _load_cost_split()
+    cost_split = load_benchmark("cost_split")  # it imports its sibling throughput.py
     scenario = eventsim.Scenario.load("reference").to_dict()
     s = cost_split.split(eventsim, scenario, seed=1, horizon_ms=300, repeat=1)
     runs = s["runs"]

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
-_NAIVE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "naive.py"
-
-
-def _load_naive():
-    spec = importlib.util.spec_from_file_location("eventsim_benchmarks_naive", _NAIVE_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-naive = _load_naive()
+naive = load_benchmark("naive")
 
 N = 2000
 

@@ -3,22 +3,11 @@ reports what the benchmark prints."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from conftest import load_benchmark
 
 from eventsim.scenarios import Scenario
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "scaling.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("bench_scaling", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scaling = _load()
+scaling = load_benchmark("scaling")
 
 
 def test_large_scaled_keeps_its_proportions():

@@ -56,7 +56,7 @@ cdef class Broker:
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=ProducerBatch, partition=Partition,
                    batches=list, logs=dict, partitions=dict, offsets=list, nbytes=cython.longlong,
                    last=cython.longlong, purgatory=DelayedFetchPurgatory, watchers=dict,
-                   state=ProducerStateManager, kind=cython.int)
+                   state=ProducerStateManager)
     cpdef _append(self, ProduceRequest req, long long epoch, double booked_ms)
 
     cpdef _send_produce_response(self, ProduceRequest req)
@@ -71,7 +71,7 @@ cdef class Broker:
 
     cpdef _book_fetch(self, FetchRequest fetch)
 
-    cpdef _hw_advanced(self, tp, Partition partition, int kind=*)
+    cpdef _hw_advanced(self, tp, Partition partition)
 
     @cython.locals(now=double, sent=double)
     cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window=*) except? -1.0

@@ -64,13 +64,7 @@ JVM's own GC pauses (a ``pause`` fault stands for one).
 from __future__ import annotations
 
 from eventsim.broker import metadata_delta
-from eventsim.broker.purgatory import (
-    ANY_FETCH,
-    CONSUMER_FETCHES,
-    FOLLOWER_FETCHES,
-    DelayedFetchPurgatory,
-    DelayedProducePurgatory,
-)
+from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server import SocketServer
 from eventsim.log.compression import compressed_size
 from eventsim.log.log import Log
@@ -378,13 +372,10 @@ class Broker:
                 continue
             tp = batches[i].tp
             log = logs[tp]
-            kind = ANY_FETCH
             if not log.hw_follows_leo:
                 partition = partitions[tp]
                 if partition.maybe_increment_hw(now):
                     self.produce_purgatory.check(tp, partition)
-                else:
-                    kind = FOLLOWER_FETCHES  # the high watermark stayed: consumers have nothing new
                 if acks_all and (errors is None or errors[i] is None):
                     required = offsets[i] + batches[i].count
                     if log.high_watermark < required:
@@ -392,7 +383,7 @@ class Broker:
                             pending = []
                         pending.append((tp, required, i))
             if watchers.get(tp):
-                purgatory.check(tp, self._available_bytes, kind)
+                purgatory.check(tp, self._available_bytes)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -419,12 +410,11 @@ class Broker:
         )
         self.env.call_at(delivered, req.client.on_produce_response, req)
 
-    def _hw_advanced(self, tp, partition, kind: int = ANY_FETCH) -> None:
-        """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go
-        (``kind``: ``CONSUMER_FETCHES`` when the log end offset did not move with it)."""
+    def _hw_advanced(self, tp, partition) -> None:
+        """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(tp, partition)
         if self.purgatory.watchers.get(tp):
-            self.purgatory.check(tp, self._available_bytes, kind)
+            self.purgatory.check(tp, self._available_bytes)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:
@@ -493,7 +483,7 @@ class Broker:
                 if partition is None:
                     gone = True  # no longer led here: answered without it
                 elif partition.update_follower_fetch_state(follower, off, now):
-                    self._hw_advanced(tp, partition, CONSUMER_FETCHES)
+                    self._hw_advanced(tp, partition)
             if gone:
                 fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in partitions]
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:

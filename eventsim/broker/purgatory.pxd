@@ -40,7 +40,7 @@ cdef class DelayedFetchPurgatory(Purgatory):
     cpdef _release(self, FetchRequest fetch)
 
     @cython.locals(ws=list, fetch=FetchRequest)
-    cpdef check(self, tp, available_bytes, int kind=*)
+    cpdef check(self, tp, available_bytes)
 
 
 cdef class DelayedProduce:

@@ -20,19 +20,9 @@ from __future__ import annotations
 import heapq
 import math
 
-__all__ = [
-    "Purgatory",
-    "DelayedFetchPurgatory",
-    "DelayedProducePurgatory",
-    "DelayedProduce",
-    "ANY_FETCH",
-    "CONSUMER_FETCHES",
-    "FOLLOWER_FETCHES",
-]
+__all__ = ["Purgatory", "DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
 
 from collections import deque
-
-ANY_FETCH, CONSUMER_FETCHES, FOLLOWER_FETCHES = 0, 1, 2  # which parked fetches a check looks at
 
 
 class Purgatory:
@@ -157,24 +147,13 @@ class DelayedFetchPurgatory(Purgatory):
                     pass
         self._complete(fetch)
 
-    def check(self, tp, available_bytes, kind: int = ANY_FETCH) -> None:
-        """After ``tp`` changed: complete the parked fetches that now have enough bytes.
-
-        ``kind`` narrows the check to the fetches whose bytes can have changed: a follower reads up to the
-        log end offset and a consumer below the high watermark, so a high watermark that moved alone
-        concerns only consumers (``CONSUMER_FETCHES``), and an append that left it in place only
-        followers (``FOLLOWER_FETCHES``). The others could not have enough now either: they had too few
-        when last checked, and what they count has not moved since.
-        """
+    def check(self, tp, available_bytes) -> None:
+        """After an append to ``tp``: complete the parked fetches that now have enough bytes."""
         ws = self.watchers.get(tp)
         if not ws:
             return
         for fetch in list(ws):
-            if not fetch.parked:
-                continue
-            if kind != ANY_FETCH and (fetch.replica_id >= 0) != (kind == FOLLOWER_FETCHES):
-                continue
-            if available_bytes(fetch) >= fetch.min_bytes:
+            if fetch.parked and available_bytes(fetch) >= fetch.min_bytes:
                 self._release(fetch)
 
 

@@ -77,6 +77,5 @@ cdef class RecordAccumulator:
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
                    pqs=list, batches=list, cum=cython.longlong[:], cumv=cython.longlong[:],
-                   append_times=cython.double[:], live=set, order=list, idx_=Py_ssize_t, stopped=bint,
-                   cut=Py_ssize_t)
+                   append_times=cython.double[:], live=set, order=list, idx_=Py_ssize_t, cut=Py_ssize_t)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

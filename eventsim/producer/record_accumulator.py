@@ -244,16 +244,11 @@ class RecordAccumulator:
         pq = self.queues[tp]
         if pq.leader == leader:
             return
-        old = self.by_node[pq.leader]
-        old.remove(pq)
+        self.by_node[pq.leader].remove(pq)
         self._renumber(pq.leader)
         self._dirty_nodes.add(pq.leader)
-        pqs = self.by_node.setdefault(leader, [])
-        pq.slot = len(pqs)
-        pqs.append(pq)
-        self.live.setdefault(leader, set())
-        if pq.head < pq.n or pq.retries:
-            self.live[leader].add(pq.slot)
+        self.by_node.setdefault(leader, []).append(pq)
+        self._renumber(leader)
         self.drain_index.setdefault(leader, 0)
         self.node_min.setdefault(leader, INF)
         self._dirty_nodes.add(leader)
@@ -417,8 +412,7 @@ class RecordAccumulator:
         cut = bisect_left(order, start)
         if cut:
             order = order[cut:] + order[:cut]
-        idx = start + k - 1 if start else k - 1  # where a full pass ends (updateDrainIndex)
-        stopped = False
+        idx = start + k - 1  # where a full pass ends (updateDrainIndex)
         for idx_ in order:
             pq = pqs[idx_]
             h = pq.head
@@ -434,7 +428,6 @@ class RecordAccumulator:
                     continue  # shouldStopDrainBatchesForPartition: not the first in flight
                 if batches and size + b.wire_bytes > max_request_size:
                     idx = idx_
-                    stopped = True
                     break
                 pq.retries.popleft()
                 batch = b
@@ -458,7 +451,6 @@ class RecordAccumulator:
                 wire = header + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
                 if batches and size + wire > max_request_size:
                     idx = idx_
-                    stopped = True
                     break  # it stays in the queue for the next request
                 alloc = header + raw
                 if alloc < batch_size:
@@ -487,7 +479,7 @@ class RecordAccumulator:
             self._update(pq)
         # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
         # max.request.size resumes at the partition that did not fit.
-        if not stopped and idx >= k:
+        if idx >= k:
             idx -= k
         self.drain_index[node] = idx
         return batches

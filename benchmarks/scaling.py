@@ -251,4 +251,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C: the run under way stops with its process; nothing is written
+        print("scaling.py: interrupted", file=sys.stderr)
+        sys.exit(130)

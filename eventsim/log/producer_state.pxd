@@ -6,9 +6,10 @@ cimport cython
 cdef class ProducerStateEntry:
     cdef public object producer_id
     cdef public long long producer_epoch
-    cdef public object batches
+    cdef public list batches
     cdef public long long last_seq
 
+    @cython.locals(batches=list)
     cpdef add_batch(self, long long epoch, long long first_seq, long long last_seq, long long first_offset,
                     long long last_offset, double timestamp_ms)
 

@@ -31,7 +31,6 @@ and ``UNKNOWN_PRODUCER_ID`` (the state is never lost).
 
 from __future__ import annotations
 
-from collections import deque
 from typing import NamedTuple
 
 from eventsim.protocol import INT_MAX  # sequences wrap after Integer.MAX_VALUE
@@ -71,7 +70,9 @@ class ProducerStateEntry:
     def __init__(self, producer_id: int, producer_epoch: int):
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
-        self.batches: deque[tuple] = deque(maxlen=NUM_BATCHES_TO_RETAIN)
+        # The last batches, oldest first: a list trimmed by hand (a deque with maxlen keeps a 64-slot block,
+        # about 600 bytes, and a 1,000-partition cluster holds one entry per producer, partition and replica).
+        self.batches: list[tuple] = []
         self.last_seq = -1
 
     def add_batch(self, epoch: int, first_seq: int, last_seq: int, first_offset: int, last_offset: int,
@@ -80,7 +81,10 @@ class ProducerStateEntry:
         if epoch != self.producer_epoch:
             self.producer_epoch = epoch
             self.batches.clear()
-        self.batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        batches = self.batches
+        batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
+        if len(batches) > NUM_BATCHES_TO_RETAIN:
+            del batches[0]
         self.last_seq = last_seq
 
     def retained(self) -> list[BatchMetadata]:

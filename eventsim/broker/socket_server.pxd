@@ -23,6 +23,8 @@ cdef class SocketServer:
 
     cpdef unmute(self, conn, double at_ms)
 
+    cpdef close(self, conn)
+
     @cython.locals(proc=Station, sent=double)
     cpdef double send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms,
                                double window=*) except? -1.0

@@ -60,6 +60,10 @@ class SocketServer:
         """The broker stopped: what waited on its connections is gone."""
         self.muted = {}
 
+    def close(self, conn: int) -> None:
+        """The client closed ``conn``: the requests waiting on it were never read and are gone."""
+        self.muted.pop(conn, None)
+
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
         proc = self.processors[conn % len(self.processors)]

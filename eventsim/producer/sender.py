@@ -170,6 +170,20 @@ class Sender:
         if next_ms < INF:
             self._arm(next_ms)
 
+    def _close(self, node: int) -> None:
+        """A request to ``node`` timed out: NetworkClient closes the connection and the next request goes
+        on a new one. The broker drops the requests it had not read yet (a muted connection's: at most
+        ``max.in.flight.requests.per.connection`` - 1), and still handles the one it was handling, whose
+        answer is lost. So the broker never appends more of a producer's batches than were in flight,
+        its last five batches per producer still hold a retried one, and the idempotent producer's retry
+        is answered as a duplicate. Not modelled: the ``reconnect.backoff.ms`` Kafka waits before that
+        new connection."""
+        p = self.producer
+        conn = p._conn.pop(node, None)
+        if conn is not None:
+            p.cluster.brokers[node].socket_server.close(conn)
+        self._stream_ms.pop(node, None)
+
     def _reconnect_at(self, node: int, now: float) -> float:
         """When to try broker ``node`` again after a refused connection: ``reconnect.backoff.ms`` (50),
         doubling per failed attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults, without
@@ -360,6 +374,7 @@ class Sender:
                 # Kafka disconnects the node: every in-flight request on it fails.
                 failed = list(q)
                 q.clear()
+                self._close(failed[0].node)
                 for r in failed:
                     r.timed_out = True
                     for b in r.batches:

@@ -54,6 +54,7 @@ class Cluster:
         prof = self.profile
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)
+        self.network.env = env
         # KIP-966's Eligible Leader Replicas (cluster.eligible_leader_replicas; on in new clusters from Kafka
         # 4.1): the high watermark waits while the ISR is below min.insync.replicas, and elections may take
         # an eligible replica.

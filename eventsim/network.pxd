@@ -25,6 +25,7 @@ cdef class Network:
     cdef public object _rng
     cdef public double _mu
     cdef public double _sigma
+    cdef public object env
 
     cpdef _draw_extra(self)
 
@@ -35,5 +36,12 @@ cdef class Network:
                    delivered=double, start=double, paced=double, rx=Station)
     cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
                          double stream_ms=*)
+
+    cpdef send(self, Host src, Host dst, double t_ms, long long nbytes, double window, fn, tuple args)
+
+    @cython.locals(n=cython.longlong, lat=double, tx_end=double, arrive=double, rx_end=double, done=double,
+                   nxt=double, rx=Station)
+    cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
+                  tuple args)
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

@@ -24,6 +24,13 @@ its bytes wait behind others at the receiver's NIC: on a congested NIC, a connec
 TCP shares a link between flows. Messages of one connection are delivered in order (``stream_ms``: when the
 connection's previous message was delivered).
 
+Responses (``Network.send``: fetch responses to consumers and followers) go a window at a time: each
+window occupies the sender's and the receiver's NICs for its own bytes, and the next one leaves when the
+acknowledgement of the previous one's first bytes is back, so other connections' bytes pass between the
+windows (an event per window). Produce requests (``Network.transfer``) are booked whole when they are sent,
+delivered no sooner than their round trips allow: a producer's window (``send.buffer.bytes``, 128 KiB)
+holds a request of default settings, and several requests may be in flight on its connection.
+
 A network partition (a ``partition`` fault, ``eventsim.faults``) blocks the messages between the hosts on
 its two sides (``blocked``: pairs of host names, one way or both): they never arrive, and nothing tells
 either side; the senders' timeouts do.
@@ -84,6 +91,7 @@ class Network:
         self._rng = None
         self._mu = 0.0
         self._sigma = 0.0
+        self.env = None  # the run's environment (set by the cluster): ``send`` schedules deliveries
 
     def jitter(self, p50_ms: float, p99_ms: float, rng) -> None:
         """Each message from now on takes an extra one-way delay, lognormal with median ``p50_ms`` and 99th
@@ -149,6 +157,53 @@ class Network:
         if delivered < stream_ms:
             delivered = stream_ms  # in order on its connection
         return tx_end, delivered
+
+    def send(self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float, fn, args: tuple) -> None:
+        """Send ``nbytes`` from ``src`` to ``dst`` from ``t_ms`` on a connection whose TCP window is
+        ``window`` bytes, and call ``fn(*args)`` when the receiver has all of it (never, across a network
+        partition).
+
+        A message that fits its window is one ``transfer``. A larger one goes a window at a time: each
+        window occupies the sender's and the receiver's NICs for its own bytes only, and the next one
+        leaves when the acknowledgement of the previous one's first bytes is back (one latency after the
+        receiver started taking them in). Between two windows the NICs carry other connections'
+        bytes, as TCP shares a link: a connection with a small window gets less of a busy NIC, instead of
+        holding it for the whole message. The caller must not have another message in flight on the
+        connection (a fetch response: one fetch per connection at a time).
+        """
+        if nbytes <= window:
+            delivered = self.transfer(src, dst, t_ms, nbytes)[1]
+            if delivered < INF:
+                self.env.call_at(delivered, fn, *args)
+            return
+        self._window(src, dst, t_ms, nbytes, window, 0.0, fn, args)
+
+    def _window(
+        self, src: Host, dst: Host, t_ms: float, left: int, window: float, delivered: float, fn, args: tuple
+    ) -> None:
+        """The next window of a message larger than its window (``send``): ``left`` bytes remain, the
+        windows before it were delivered by ``delivered``."""
+        if self.blocked is not None and (src.name, dst.name) in self.blocked:
+            return  # a network partition: the rest never arrives
+        n = left if left <= window else int(window)
+        lat = self._latency() if self._jitter else self.latency_ms
+        tx_end = src.tx.reserve_end(t_ms, n / src.rate)
+        arrive = tx_end - n / src.rate + lat
+        rx = dst.rx
+        rx_end = rx.reserve_end(arrive, n / dst.rate)
+        src.bytes_out += n
+        dst.bytes_in += n
+        done = tx_end + lat
+        if rx_end > done:
+            done = rx_end
+        if done < delivered:
+            done = delivered  # in order on its connection
+        left -= n
+        if left > 0:
+            nxt = rx.last_start + lat
+            self.env.call_at(nxt, self._window, src, dst, nxt, left, window, done, fn, args)
+        else:
+            self.env.call_at(done, fn, *args)
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.

@@ -1,12 +1,15 @@
 """TCP windows on the wire: a message larger than its connection's window takes bytes/window round trips,
-each inflated by the wait at the receiver's NIC, and a connection delivers its messages in order; the
-socket-buffer settings that size the windows are Kafka's, and a bad one is refused before the run."""
+each inflated by the wait at the receiver's NIC, and a connection delivers its messages in order; a
+response sent window by window (``Network.send``) holds the NICs for one window at a time, so other
+connections' bytes pass between its windows; the socket-buffer settings that size the windows are
+Kafka's, and a bad one is refused before the run."""
 
 from __future__ import annotations
 
 import pytest
 
 import eventsim
+from eventsim.core.environment import Environment
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.network import Host, Network
 
@@ -46,6 +49,59 @@ def test_a_connection_delivers_in_order():
     _, second = net.transfer(a, b, 0.0, 100_000, window=65_536, stream_ms=first)
     assert second >= first
     assert second == pytest.approx(first + (100_000 / 65_536) * 0.2)
+
+
+def sending():
+    """Hosts a, b and c on a network with an environment, and the deliveries it reports (name, time)."""
+    env = Environment()
+    a, b, net = hosts()
+    net.env = env
+    delivered = []
+    return env, a, b, Host("c", RATE, 1000.0), net, lambda name: delivered.append((name, env.now)), delivered
+
+
+def test_a_sent_message_within_its_window_is_one_transfer():
+    env, a, b, _, net, done, delivered = sending()
+    net.send(a, b, 0.0, 50_000, 65_536, done, ("m",))
+    env.run(until=10)
+    assert delivered == [("m", pytest.approx(0.05 + 0.1))]
+
+
+def test_a_larger_sent_message_goes_a_window_per_round_trip():
+    env, a, b, _, net, done, delivered = sending()
+    net.send(a, b, 0.0, 1_048_576, 65_536, done, ("m",))
+    env.run(until=10)
+    # 16 windows; each leaves when the first bytes of the one before are acknowledged (a 0.2 ms round
+    # trip), and the last one takes its bytes' time on the NICs plus the latency.
+    assert delivered == [("m", pytest.approx(15 * 0.2 + 65_536 / RATE + 0.1))]
+    # The NICs carried the message's bytes and nothing more (a window at a time).
+    assert a.bytes_out == b.bytes_in == 1_048_576
+    assert b.rx.busy.total_busy_ms == pytest.approx(1_048_576 / RATE)
+
+
+def test_other_connections_pass_between_the_windows_of_a_sent_message():
+    env, a, b, c, net, done, delivered = sending()
+    net.send(a, b, 0.0, 1_048_576, 65_536, done, ("windowed",))
+    # A message of another connection with no window limit, sent just after: it reaches b's NIC after the
+    # first window and takes it, instead of waiting behind the whole 1 MiB.
+    env.run(until=0.05)
+    net.send(c, b, 0.05, 1_000_000, float("inf"), done, ("other",))
+    env.run(until=20)
+    first_window_done = 0.1 + 65_536 / RATE
+    assert delivered[0] == ("other", pytest.approx(first_window_done + 1_000_000 / RATE))
+    # The windowed message's second window left at 0.2 ms and waited for the other message's bytes.
+    assert delivered[1][0] == "windowed"
+    assert delivered[1][1] == pytest.approx(delivered[0][1] + 0.1 + 13 * 0.2 + 65_536 / RATE + 0.1)
+
+
+def test_a_network_partition_stops_a_sent_message_between_windows():
+    env, a, b, _, net, done, delivered = sending()
+    net.send(a, b, 0.0, 1_048_576, 65_536, done, ("m",))
+    env.run(until=1.0)
+    net.blocked = {("a", "b")}
+    env.run(until=10)
+    assert delivered == []
+    assert b.bytes_in < 1_048_576
 
 
 @pytest.mark.parametrize(

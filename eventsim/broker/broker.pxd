@@ -74,7 +74,7 @@ cdef class Broker:
     cpdef _hw_advanced(self, tp, Partition partition)
 
     @cython.locals(now=double, sent=double)
-    cpdef double _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window=*) except? -1.0
+    cpdef _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,

@@ -246,8 +246,8 @@ class Broker:
         return late
 
     # ------------------------------------------------------------------ front door
-    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float = INF) -> float:
-        return self.socket_server.send_response(conn, self.env.now, host, nbytes, cpu_ms, window)
+    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float, fn, args) -> None:
+        self.socket_server.send_response(conn, self.env.now, host, nbytes, cpu_ms, window, fn, args)
 
     # ------------------------------------------------------------------ produce
     def handle_produce(self, req) -> None:
@@ -402,13 +402,15 @@ class Broker:
 
     def _send_produce_response(self, req) -> None:
         req.replicated_ms = self.env.now
-        delivered = self._send_response(
+        self._send_response(
             req.conn,
             req.host,
             PRODUCE_RESPONSE_BYTES,
             self.profile.network_thread_cpu_ms,
+            INF,
+            req.client.on_produce_response,
+            (req,),
         )
-        self.env.call_at(delivered, req.client.on_produce_response, req)
 
     def _hw_advanced(self, tp, partition) -> None:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
@@ -536,8 +538,8 @@ class Broker:
         if epoch is not None and epoch != self.epoch:
             return
         nbytes = FETCH_RESPONSE_OVERHEAD + total
-        delivered = self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window)
-        self.env.call_at(delivered, fetch.client.on_fetch_response, fetch, data)
+        self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.client.on_fetch_response,
+                            (fetch, data))
 
     # ------------------------------------------------------------------ metadata
     def handle_metadata(self, req) -> None:
@@ -560,8 +562,8 @@ class Broker:
             return  # booked before a stop (dropped), or pushed back by a stall (booked again)
         partitions = self.metadata_view(req.topic)
         nbytes = METADATA_RESPONSE_OVERHEAD + METADATA_PARTITION_BYTES * len(partitions)
-        delivered = self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms)
-        self.env.call_at(delivered, req.client.on_metadata_response, req, partitions)
+        self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms, INF,
+                            req.client.on_metadata_response, (req, partitions))
 
     def metadata_view(self, topic: str) -> dict:
         """``{tp: (leader, leader epoch)}`` of ``topic`` from this broker's metadata cache."""

@@ -26,5 +26,5 @@ cdef class SocketServer:
     cpdef close(self, conn)
 
     @cython.locals(proc=Station, sent=double)
-    cpdef double send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms,
-                               double window=*) except? -1.0
+    cpdef send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms, double window,
+                        fn, tuple args)

@@ -100,13 +100,18 @@ class SocketServer:
         self.book[kind](req)
 
     def send_response(
-        self, conn: int, now: float, host, nbytes: int, cpu_ms: float, window: float = INF
-    ) -> float:
-        """The response leaves through ``conn``'s processor and the NICs; returns when it is delivered."""
+        self, conn: int, now: float, host, nbytes: int, cpu_ms: float, window: float, fn, args: tuple
+    ) -> None:
+        """The response leaves through ``conn``'s processor and the NICs; ``fn(*args)`` runs when it is
+        delivered (a response larger than the connection's TCP window goes a window at a time,
+        ``Network.send``)."""
         proc = self.processors[conn % len(self.processors)]
         sent = proc.reserve_end(now, cpu_ms)
         self.unmute(conn, sent)
+        network = self.network
         if nbytes <= CONTROL_BYTES:
-            return self.network.control(self.host, host, sent, nbytes)
-        _, delivered = self.network.transfer(self.host, host, sent, nbytes, window)
-        return delivered
+            delivered = network.control(self.host, host, sent, nbytes)
+            if delivered < INF:
+                network.env.call_at(delivered, fn, *args)
+            return
+        network.send(self.host, host, sent, nbytes, window, fn, args)

@@ -193,7 +193,7 @@ TABLE = {
         False,
         context=(
             ("producer", "request.timeout.ms", 0),
-            ("producer", "delivery.timeout.ms", 50),
+            ("producer", "delivery.timeout.ms", 500),  # several attempts, reconnect.backoff.ms (50) apart
             ("producer", "retry.backoff.ms", 1),
             ("producer", "retry.backoff.max.ms", 1),
         ),

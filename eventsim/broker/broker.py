@@ -246,7 +246,7 @@ class Broker:
         return late
 
     # ------------------------------------------------------------------ front door
-    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float, fn, args) -> None:
+    def _send_response(self, conn: int, host: Host, nbytes: int, cpu_ms: float, window: float, fn, args):
         self.socket_server.send_response(conn, self.env.now, host, nbytes, cpu_ms, window, fn, args)
 
     # ------------------------------------------------------------------ produce

@@ -4,7 +4,9 @@ What Kafka does (``clients/.../producer/internals/Sender.java``, ``NetworkClient
 ``accumulator.ready(now)`` names the leaders with sendable data; leaders whose connection already has
 ``max.in.flight.requests.per.connection`` unanswered requests are skipped; ``drain`` builds one
 ``ProduceRequest`` per remaining leader; the thread then polls the network until the next batch can
-be ready or a response arrives. A request unanswered after ``request.timeout.ms`` fails; its batches
+be ready or a response arrives. A request unanswered after ``request.timeout.ms`` fails, with every
+other request in flight on its connection, and the connection is closed: the broker never reads the
+requests still waiting on it, and the next connection opens ``reconnect.backoff.ms`` later. The batches
 are retried after ``retry.backoff.ms`` (exponential up to ``retry.backoff.max.ms``, KIP-580) while
 ``retries`` and ``delivery.timeout.ms`` allow, and otherwise fail with a ``TimeoutException``.
 ``acks=0`` requests get no response: the batch counts as sent once on the wire.
@@ -151,9 +153,15 @@ class Sender:
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
             if acc.node_ready_ms(node) <= now or (acc.exhausted and acc.node_ready(node, now)):
+                if node in self._reconnect and brokers[node].running:  # closed: reconnect after the backoff
+                    retry = self._reconnect_at(node, now, True)
+                    if retry > now:
+                        if retry < next_ms:
+                            next_ms = retry
+                        continue
                 if not brokers[node].running:  # the connection is refused: try again after a backoff
                     producer.metadata.request_update()  # NetworkClient: handleServerDisconnect
-                    retry = self._reconnect_at(node, now)
+                    retry = self._reconnect_at(node, now, False)
                     if retry < next_ms:
                         next_ms = retry
                     continue
@@ -176,21 +184,26 @@ class Sender:
         ``max.in.flight.requests.per.connection`` - 1), and still handles the one it was handling, whose
         answer is lost. So the broker never appends more of a producer's batches than were in flight,
         its last five batches per producer still hold a retried one, and the idempotent producer's retry
-        is answered as a duplicate. Not modelled: the ``reconnect.backoff.ms`` Kafka waits before that
-        new connection."""
+        is answered as a duplicate. The new connection waits ``reconnect.backoff.ms`` (50 ms), as
+        ``ClusterConnectionStates.disconnected`` makes it."""
         p = self.producer
         conn = p._conn.pop(node, None)
         if conn is not None:
             p.cluster.brokers[node].socket_server.close(conn)
         self._stream_ms.pop(node, None)
+        self._reconnect[node] = (self.env.now + RECONNECT_BACKOFF_MS, RECONNECT_BACKOFF_MS)
 
-    def _reconnect_at(self, node: int, now: float) -> float:
-        """When to try broker ``node`` again after a refused connection: ``reconnect.backoff.ms`` (50),
-        doubling per failed attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults, without
-        the jitter."""
+    def _reconnect_at(self, node: int, now: float, running: bool) -> float:
+        """When to try broker ``node`` again after a disconnection: ``reconnect.backoff.ms`` (50) after
+        it, doubling per refused attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults,
+        without the jitter. Once the backoff has passed and the broker takes the connection (``running``),
+        the node is connected again and the next disconnection starts from 50 ms (``now``: go)."""
         at, backoff = self._reconnect.get(node, (0.0, 0.0))
         if at > now:
             return at
+        if running:
+            del self._reconnect[node]
+            return now
         backoff = RECONNECT_BACKOFF_MS if backoff == 0.0 else min(2.0 * backoff, RECONNECT_BACKOFF_MAX_MS)
         self._reconnect[node] = (now + backoff, backoff)
         return now + backoff

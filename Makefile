@@ -19,7 +19,7 @@ RUNTIME_STAMP   := $(VENV)/.installed-runtime
 NOTEBOOKS_STAMP := $(VENV)/.installed-notebooks
 DEV_STAMP       := $(VENV)/.installed-dev
 # The build tools setup.py needs in the venv to compile in place (pyproject.toml's build-system requires).
-BUILD_TOOLS := "setuptools>=68" "cython>=3.0"
+BUILD_TOOLS := "setuptools>=77" "cython>=3.0"
 
 # The compiled modules: eventsim/compiled_modules.txt, one per line, `#` starts a comment (the same
 # list setup.py and eventsim/_compiled.py read).

@@ -37,11 +37,12 @@ cdef class Network:
     cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
                          double stream_ms=*)
 
-    cpdef send(self, Host src, Host dst, double t_ms, long long nbytes, double window, fn, tuple args)
+    cpdef send(self, Host src, Host dst, double t_ms, long long nbytes, double window, fn, tuple args, owner=*,
+               long long generation=*)
 
     @cython.locals(n=cython.longlong, lat=double, tx_end=double, arrive=double, rx_end=double, done=double,
                    nxt=double, rx=Station)
     cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
-                  tuple args)
+                  tuple args, owner, long long generation)
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

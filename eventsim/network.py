@@ -158,7 +158,10 @@ class Network:
             delivered = stream_ms  # in order on its connection
         return tx_end, delivered
 
-    def send(self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float, fn, args: tuple) -> None:
+    def send(
+        self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float, fn, args: tuple, owner=None,
+        generation: int = 0,
+    ) -> None:
         """Send ``nbytes`` from ``src`` to ``dst`` from ``t_ms`` on a connection whose TCP window is
         ``window`` bytes, and call ``fn(*args)`` when the receiver has all of it (never, across a network
         partition).
@@ -170,21 +173,28 @@ class Network:
         bytes, as TCP shares a link: a connection with a small window gets less of a busy NIC, instead of
         holding it for the whole message. The caller must not have another message in flight on the
         connection (a fetch response: one fetch per connection at a time).
+
+        ``owner`` (the sender's sockets, with a ``generation`` that a reset bumps) stops what is not yet sent
+        when the process dies: its kernel resets the connections and drops the bytes still waiting in
+        them, so the windows after a reset never leave.
         """
         if nbytes <= window:
             delivered = self.transfer(src, dst, t_ms, nbytes)[1]
             if delivered < INF:
                 self.env.call_at(delivered, fn, *args)
             return
-        self._window(src, dst, t_ms, nbytes, window, 0.0, fn, args)
+        self._window(src, dst, t_ms, nbytes, window, 0.0, fn, args, owner, generation)
 
     def _window(
-        self, src: Host, dst: Host, t_ms: float, left: int, window: float, delivered: float, fn, args: tuple
+        self, src: Host, dst: Host, t_ms: float, left: int, window: float, delivered: float, fn, args: tuple,
+        owner, generation: int,
     ) -> None:
         """The next window of a message larger than its window (``send``): ``left`` bytes remain, the
         windows before it were delivered by ``delivered``."""
         if self.blocked is not None and (src.name, dst.name) in self.blocked:
             return  # a network partition: the rest never arrives
+        if owner is not None and owner.generation != generation:
+            return  # the sender's process died: its connections were reset
         n = left if left <= window else int(window)
         lat = self._latency() if self._jitter else self.latency_ms
         tx_end = src.tx.reserve_end(t_ms, n / src.rate)
@@ -201,7 +211,9 @@ class Network:
         left -= n
         if left > 0:
             nxt = rx.last_start + lat
-            self.env.call_at(nxt, self._window, src, dst, nxt, left, window, done, fn, args)
+            self.env.call_at(
+                nxt, self._window, src, dst, nxt, left, window, done, fn, args, owner, generation
+            )
         else:
             self.env.call_at(done, fn, *args)
 

@@ -104,6 +104,21 @@ def test_a_network_partition_stops_a_sent_message_between_windows():
     assert b.bytes_in < 1_048_576
 
 
+def test_a_sender_that_dies_sends_no_more_windows():
+    env, a, b, _, net, done, delivered = sending()
+
+    class Sockets:
+        generation = 0
+
+    sockets = Sockets()
+    net.send(a, b, 0.0, 1_048_576, 65_536, done, ("m",), sockets, sockets.generation)
+    env.run(until=1.0)
+    sockets.generation += 1  # the process died: the kernel resets its connections
+    sent = a.bytes_out
+    env.run(until=10)
+    assert delivered == [] and a.bytes_out == sent < 1_048_576
+
+
 @pytest.mark.parametrize(
     "path",
     [

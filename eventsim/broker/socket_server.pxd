@@ -15,6 +15,7 @@ cdef class SocketServer:
     cdef public tuple book
     cdef public dict muted
     cdef public long long connections
+    cdef public long long generation
 
     @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
     cpdef tuple admit(self, conn, double now, double service_ms)

@@ -50,6 +50,7 @@ class SocketServer:
         self.book = book
         self.muted: dict = {}  # connection -> requests waiting for it to be unmuted
         self.connections = 0
+        self.generation = 0  # bumped when the process dies: responses still going out window by window stop
 
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
@@ -57,8 +58,10 @@ class SocketServer:
         return self.connections - 1
 
     def reset(self) -> None:
-        """The broker stopped: what waited on its connections is gone."""
+        """The broker stopped: what waited on its connections is gone, and so is what its responses had
+        not sent yet."""
         self.muted = {}
+        self.generation += 1
 
     def close(self, conn: int) -> None:
         """The client closed ``conn``: the requests waiting on it were never read and are gone."""
@@ -114,4 +117,4 @@ class SocketServer:
             if delivered < INF:
                 network.env.call_at(delivered, fn, *args)
             return
-        network.send(self.host, host, sent, nbytes, window, fn, args)
+        network.send(self.host, host, sent, nbytes, window, fn, args, self, self.generation)

@@ -192,7 +192,7 @@ class Broker:
     def stop(self) -> None:
         """The broker process stops: it reads no more requests, drops the work it had booked (appends,
         reads, fetch responses not yet sent) and parked fetches, and answers nothing afterwards. Its logs
-        stay on disk. Responses already on the wire still arrive."""
+        stay on disk. Responses already on the wire still arrive (no more windows of a large one)."""
         self.running = False
         self.epoch += 1
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)

@@ -267,6 +267,19 @@ def test_thousands_of_retries_run_to_the_horizon():
     assert res.stats["retries"] > 1100
 
 
+def test_a_connection_closed_by_a_timeout_opens_again_after_the_reconnect_backoff():
+    """request.timeout.ms 0: every request times out at once and its connection closes; the next opens
+    reconnect.backoff.ms later, 50 ms within 20 % either way (Kafka's jitter), so one request goes out every
+    40 to 60 ms whatever retry.backoff.ms allows."""
+    cfg = {"request.timeout.ms": 0, "linger.ms": 0, "retry.backoff.ms": 1, "retry.backoff.max.ms": 1}
+    sc = Scenario.load(scenario(cfg, rate=1000, value_bytes=100, partitions=1, horizon_ms=1000.0))
+    for seed in (1, 2):
+        run = build(sc, seed=seed)
+        run.start()
+        run.run()
+        assert 1000 / 60 <= run.producers[0].sender.requests_sent - 1 <= 1000 / 40
+
+
 def test_retry_jitter_is_deterministic_for_a_seed_and_differs_between_seeds():
     sc = scenario(RETRYING, horizon_ms=200.0)
     a, b = simulate(sc, seed=4), simulate(sc, seed=4)

@@ -33,8 +33,8 @@ response (KIP-951), or the metadata is refreshed, and the batch is retried.
 A broker whose process died resets its connections: the requests in flight to it fail with
 ``NETWORK_EXCEPTION`` (retried; whether they were written is unknown) and the metadata is refreshed;
 while it is down, connecting to it is refused and tried again after ``reconnect.backoff.ms`` (50 ms,
-doubling up to ``reconnect.backoff.max.ms``, 1000 ms: Kafka's defaults, not configurable yet, without the
-jitter); batches for it wait in the accumulator until the metadata names another leader, within
+doubling up to ``reconnect.backoff.max.ms``, 1000 ms, each wait within 20 % either way: Kafka's defaults,
+not configurable yet); batches for it wait in the accumulator until the metadata names another leader, within
 ``delivery.timeout.ms``.
 
 A young collection of the producer's JVM (``variability.client_gc``, ``eventsim.jvm``) stops this thread
@@ -55,7 +55,14 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from eventsim.config.common import RECONNECT_BACKOFF_MAX_MS, RECONNECT_BACKOFF_MS, tcp_window
+from eventsim.config.common import (
+    RECONNECT_BACKOFF_EXP_BASE,
+    RECONNECT_BACKOFF_JITTER,
+    RECONNECT_BACKOFF_MAX_MS,
+    RECONNECT_BACKOFF_MS,
+    tcp_window,
+)
+from eventsim.core.backoff import ExponentialBackoff
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 
@@ -109,7 +116,17 @@ class Sender:
             cfg.send_buffer_bytes, producer.cluster.scenario.broker.socket_receive_buffer_bytes
         )
         self._stream_ms: dict = {}
-        self._reconnect: dict = {}  # node -> (next attempt ms, backoff ms) after refused connections
+        # While a node is disconnected: node -> (next connection attempt ms, failed attempts), the wait drawn
+        # as ClusterConnectionStates draws it (reconnect.backoff.ms doubling to reconnect.backoff.max.ms, with
+        # Kafka's 20 % jitter) from the producer's own stream.
+        self._reconnect: dict = {}
+        self._reconnect_backoff = ExponentialBackoff(
+            RECONNECT_BACKOFF_MS,
+            RECONNECT_BACKOFF_EXP_BASE,
+            RECONNECT_BACKOFF_MAX_MS,
+            RECONNECT_BACKOFF_JITTER,
+        )
+        self._reconnect_rng = self.env.rng(f"producer.{producer.client_id}.reconnect")
         self.paused_until = 0.0  # a young collection of the producer's JVM stops this thread until then
 
     def in_flight_count(self, node: int) -> int:
@@ -191,22 +208,23 @@ class Sender:
         if conn is not None:
             p.cluster.brokers[node].socket_server.close(conn)
         self._stream_ms.pop(node, None)
-        self._reconnect[node] = (self.env.now + RECONNECT_BACKOFF_MS, RECONNECT_BACKOFF_MS)
+        self._reconnect[node] = (self.env.now + self._reconnect_backoff.draw(0, self._reconnect_rng), 1)
 
     def _reconnect_at(self, node: int, now: float, running: bool) -> float:
         """When to try broker ``node`` again after a disconnection: ``reconnect.backoff.ms`` (50) after
-        it, doubling per refused attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults,
-        without the jitter. Once the backoff has passed and the broker takes the connection (``running``),
-        the node is connected again and the next disconnection starts from 50 ms (``now``: go)."""
-        at, backoff = self._reconnect.get(node, (0.0, 0.0))
+        it, doubling per refused attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults, each
+        wait within 20 % either way. Once the backoff has passed and the broker takes the connection
+        (``running``), the node is connected again and the next disconnection starts from 50 ms (``now``:
+        go)."""
+        at, failed = self._reconnect.get(node, (0.0, 0))
         if at > now:
             return at
         if running:
             del self._reconnect[node]
             return now
-        backoff = RECONNECT_BACKOFF_MS if backoff == 0.0 else min(2.0 * backoff, RECONNECT_BACKOFF_MAX_MS)
-        self._reconnect[node] = (now + backoff, backoff)
-        return now + backoff
+        at = now + self._reconnect_backoff.draw(failed, self._reconnect_rng)
+        self._reconnect[node] = (at, failed + 1)
+        return at
 
     def on_node_disconnected(self, node: int) -> None:
         """The connection to ``node`` was reset: its requests in flight fail with ``NETWORK_EXCEPTION``

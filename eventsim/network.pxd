@@ -32,11 +32,18 @@ cdef class Network:
     @cython.locals(i=Py_ssize_t)
     cpdef double _latency(self) except? -1.0
 
-    @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
-                   delivered=double, start=double, paced=double, rx=Station)
+    cdef public double _tx_end
+
+    @cython.locals(delivered=double)
     cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
                          double stream_ms=*)
 
+    @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
+                   delivered=double, start=double, paced=double, rx=Station)
+    cpdef double _delivered(self, Host src, Host dst, double t_ms, long long nbytes, double window,
+                            double stream_ms) except? -1.0
+
+    @cython.locals(delivered=double)
     cpdef send(self, Host src, Host dst, double t_ms, long long nbytes, double window, fn, tuple args, owner=*,
                long long generation=*)
 

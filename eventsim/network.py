@@ -92,6 +92,7 @@ class Network:
         self._mu = 0.0
         self._sigma = 0.0
         self.env = None  # the run's environment (set by the cluster): ``send`` schedules deliveries
+        self._tx_end = 0.0  # when the sender's NIC finished the last transfer (``_delivered``)
 
     def jitter(self, p50_ms: float, p99_ms: float, rng) -> None:
         """Each message from now on takes an extra one-way delay, lognormal with median ``p50_ms`` and 99th
@@ -134,8 +135,16 @@ class Network:
         Returns ``(tx_end_ms, delivered_ms)``: when the sender's NIC has put the last byte on the wire,
         and when the receiver has all of it.
         """
+        delivered = self._delivered(src, dst, t_ms, nbytes, window, stream_ms)
+        return self._tx_end, delivered
+
+    def _delivered(
+        self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float, stream_ms: float
+    ) -> float:
+        """``transfer``'s delivery time; the sender's NIC is done at ``_tx_end``."""
         if self.blocked is not None and (src.name, dst.name) in self.blocked:
-            return t_ms, INF  # a network partition: it never arrives
+            self._tx_end = t_ms
+            return INF  # a network partition: it never arrives
         lat = self._latency() if self._jitter else self.latency_ms
         tx_end = src.tx.reserve_end(t_ms, nbytes / src.rate)
         tx_start = tx_end - nbytes / src.rate
@@ -156,7 +165,8 @@ class Network:
                 delivered = paced
         if delivered < stream_ms:
             delivered = stream_ms  # in order on its connection
-        return tx_end, delivered
+        self._tx_end = tx_end
+        return delivered
 
     def send(
         self, src: Host, dst: Host, t_ms: float, nbytes: int, window: float, fn, args: tuple, owner=None,
@@ -179,7 +189,7 @@ class Network:
         them, so the windows after a reset never leave.
         """
         if nbytes <= window:
-            delivered = self.transfer(src, dst, t_ms, nbytes)[1]
+            delivered = self._delivered(src, dst, t_ms, nbytes, INF, 0.0)
             if delivered < INF:
                 self.env.call_at(delivered, fn, *args)
             return

@@ -26,6 +26,6 @@ cdef class SocketServer:
 
     cpdef close(self, conn)
 
-    @cython.locals(proc=Station, sent=double)
+    @cython.locals(proc=Station, sent=double, network=Network, delivered=double)
     cpdef send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms, double window,
                         fn, tuple args)

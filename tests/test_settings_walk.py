@@ -229,7 +229,7 @@ TABLE = {
     # Metadata requests every 100 ms go through a broker's network and request-handler threads.
     ("producer", "metadata.max.age.ms"): Changes(100),
     # A TCP window smaller than a request: it takes several round trips to arrive.
-    ("producer", "send.buffer.bytes"): Changes(256),
+    ("producer", "send.buffer.bytes"): Changes(4608, context=_BIG),  # SOCK_MIN_SNDBUF
     ("producer", "client.id"): NoOp(
         "a label in Kafka's logs, metrics and quotas (quotas are not modelled)", "web"
     ),
@@ -253,7 +253,7 @@ TABLE = {
     ("consumer", "session.timeout.ms"): Refused(10000, GROUPS),
     ("consumer", "heartbeat.interval.ms"): Refused(1000, GROUPS),
     ("consumer", "metadata.max.age.ms"): Changes(100),
-    ("consumer", "receive.buffer.bytes"): Changes(256, context=_BACKLOG),
+    ("consumer", "receive.buffer.bytes"): Changes(2304, context=_BACKLOG),  # SOCK_MIN_RCVBUF
     ("consumer", "client.id"): NoOp(
         "a label in Kafka's logs, metrics and quotas (quotas are not modelled)", "web"
     ),
@@ -319,9 +319,9 @@ TABLE = {
         refused=(100000, "broker.socket.request.max.bytes", "not modelled yet"),
     ),
     ("broker", "fetch.max.bytes"): Changes(1024, context=_BACKLOG),  # caps every consumer's fetch
-    ("broker", "socket.send.buffer.bytes"): Changes(256, context=_BACKLOG),  # windows fetch responses
-    ("broker", "socket.receive.buffer.bytes"): Changes(256),  # windows produce requests
-    ("broker", "replica.socket.receive.buffer.bytes"): Changes(256, context=_REPLICATED),
+    ("broker", "socket.send.buffer.bytes"): Changes(4608, context=_BACKLOG),  # windows fetch responses
+    ("broker", "socket.receive.buffer.bytes"): Changes(2304, context=_BIG),  # windows produce requests
+    ("broker", "replica.socket.receive.buffer.bytes"): Changes(2304, context=_REPLICATED + _BIG),
     ("broker", "compression.type"): Changes("gzip"),
     # ---------------------------------------------------------------- topic
     ("topic", "name"): NoOp(

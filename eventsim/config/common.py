@@ -58,6 +58,10 @@ COMMITS = NotModelledYet(
 OS_DEFAULT_BUFFER = -1  # Selectable.USE_DEFAULT_BUFFER_SIZE: the operating system sizes the socket buffer
 LINUX_RECEIVE_BUFFER_MAX = 6291456  # net.ipv4.tcp_rmem's default maximum: what autotuning grows to
 LINUX_SEND_BUFFER_MAX = 4194304  # net.ipv4.tcp_wmem's default maximum
+# Linux raises a smaller setting to its minimum (include/net/sock.h: SOCK_MIN_RCVBUF is TCP_SKB_MIN_TRUESIZE,
+# 2,048 bytes of data plus an sk_buff; SOCK_MIN_SNDBUF is twice that): a window is never smaller.
+LINUX_RECEIVE_BUFFER_MIN = 2304
+LINUX_SEND_BUFFER_MIN = 4608
 
 
 def socket_buffer_bytes(value: int, receive: bool) -> int:
@@ -75,13 +79,19 @@ def tcp_window(send_buffer_bytes: int, receive_buffer_bytes: int) -> float:
 
 
 def check_socket_buffer(name: str, value: int) -> None:
-    """-1 or a positive size: Kafka hands any other value to ``Socket.setReceiveBufferSize`` /
-    ``setSendBufferSize``, which refuse it when the connection opens."""
-    if value != OS_DEFAULT_BUFFER and value < 1:
+    """-1 or a size Linux keeps: Kafka hands the value to ``Socket.setReceiveBufferSize`` /
+    ``setSendBufferSize``, which refuse one below 1 when the connection opens, and Linux raises one below
+    its minimum to the minimum, so such a setting would not change the run: refused here."""
+    least = LINUX_RECEIVE_BUFFER_MIN if "receive" in name else LINUX_SEND_BUFFER_MIN
+    if value != OS_DEFAULT_BUFFER and value < least:
         from eventsim.core.errors import InvalidConfigurationError
 
         raise InvalidConfigurationError(
-            name, value, "-1 (the OS default) or an integer >= 1", "a socket buffer must hold at least a byte"
+            name,
+            value,
+            f"-1 (the OS default) or an integer >= {least}",
+            f"Linux raises a smaller socket buffer to {least} bytes (SOCK_MIN_"
+            + ("RCVBUF)" if "receive" in name else "SNDBUF)"),
         )
 
 

@@ -136,7 +136,12 @@ _BACKLOG = (  # the reader starts late from the log start: its fetches find more
     ("topic", "partitions", 4),
 )
 _BIG = (("ProducerSpec", "rate_per_s", 20000), ("ProducerSpec", "value_bytes", 1000))
-_REPLICATED = (("topic", "replication.factor", 2),)  # both brokers hold each partition: followers fetch
+_REPLICATED = (("topic", "replication.factor", 2),)
+_INSTANT_TIMEOUTS = (
+    ("producer", "request.timeout.ms", 0),
+    ("producer", "retry.backoff.ms", 1),
+    ("producer", "retry.backoff.max.ms", 1),
+)  # both brokers hold each partition: followers fetch
 # Broker 0 leads both partitions and broker 1 follows both, through a NIC too slow to keep up: its
 # fetches bring several batches each and it falls behind the leader.
 _ONE_LEADER = (("topic", "replicas", [[0, 1], [0, 1]]),)
@@ -198,6 +203,9 @@ TABLE = {
             ("producer", "retry.backoff.max.ms", 1),
         ),
     ),
+    # Every request times out at once: the connection closes and opens again after the reconnect backoff.
+    ("producer", "reconnect.backoff.ms"): Changes(5, context=_INSTANT_TIMEOUTS),
+    ("producer", "reconnect.backoff.max.ms"): Changes(10, context=_INSTANT_TIMEOUTS),  # caps the first wait
     ("producer", "linger.ms"): Changes(0),
     ("producer", "batch.size"): Changes(512),
     ("producer", "buffer.memory"): Changes(4096),

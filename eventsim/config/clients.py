@@ -60,10 +60,16 @@ class ProducerConfig(PropertyConfig):
     partitioner_availability_timeout_ms: int = 0
     metadata_max_age_ms: int = 300000
     send_buffer_bytes: int = 131072
+    reconnect_backoff_ms: int = 50
+    reconnect_backoff_max_ms: int = 1000
     client_id: str = ""
 
     _KIND: ClassVar[str] = "producer"
-    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {"send.buffer.bytes"}
+    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {
+        "send.buffer.bytes",
+        "reconnect.backoff.ms",
+        "reconnect.backoff.max.ms",
+    }
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
         "partitioner_availability_timeout_ms": NotModelledYet(
             "the partitioner's availability timeout (KIP-794)",
@@ -91,6 +97,8 @@ class ProducerConfig(PropertyConfig):
         "partitioner_availability_timeout_ms": long_prop(0),
         "metadata_max_age_ms": long_prop(0),
         "send_buffer_bytes": int_prop(-1),
+        "reconnect_backoff_ms": long_prop(0),
+        "reconnect_backoff_max_ms": long_prop(0),
         "client_id": STR,
     }
 

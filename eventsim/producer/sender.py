@@ -32,9 +32,9 @@ response (KIP-951), or the metadata is refreshed, and the batch is retried.
 
 A broker whose process died resets its connections: the requests in flight to it fail with
 ``NETWORK_EXCEPTION`` (retried; whether they were written is unknown) and the metadata is refreshed;
-while it is down, connecting to it is refused and tried again after ``reconnect.backoff.ms`` (50 ms,
-doubling up to ``reconnect.backoff.max.ms``, 1000 ms, each wait within 20 % either way: Kafka's defaults,
-not configurable yet); batches for it wait in the accumulator until the metadata names another leader, within
+while it is down, connecting to it is refused and tried again after ``reconnect.backoff.ms`` (default 50 ms),
+doubling per refused attempt up to ``reconnect.backoff.max.ms`` (default 1,000 ms), each wait within 20 %
+either way; batches for it wait in the accumulator until the metadata names another leader, within
 ``delivery.timeout.ms``.
 
 A young collection of the producer's JVM (``variability.client_gc``, ``eventsim.jvm``) stops this thread
@@ -58,8 +58,6 @@ from collections import deque
 from eventsim.config.common import (
     RECONNECT_BACKOFF_EXP_BASE,
     RECONNECT_BACKOFF_JITTER,
-    RECONNECT_BACKOFF_MAX_MS,
-    RECONNECT_BACKOFF_MS,
     tcp_window,
 )
 from eventsim.core.backoff import ExponentialBackoff
@@ -121,9 +119,9 @@ class Sender:
         # Kafka's 20 % jitter) from the producer's own stream.
         self._reconnect: dict = {}
         self._reconnect_backoff = ExponentialBackoff(
-            RECONNECT_BACKOFF_MS,
+            cfg.reconnect_backoff_ms,
             RECONNECT_BACKOFF_EXP_BASE,
-            RECONNECT_BACKOFF_MAX_MS,
+            cfg.reconnect_backoff_max_ms,
             RECONNECT_BACKOFF_JITTER,
         )
         self._reconnect_rng = self.env.rng(f"producer.{producer.client_id}.reconnect")
@@ -201,7 +199,7 @@ class Sender:
         ``max.in.flight.requests.per.connection`` - 1), and still handles the one it was handling, whose
         answer is lost. So the broker never appends more of a producer's batches than were in flight,
         its last five batches per producer still hold a retried one, and the idempotent producer's retry
-        is answered as a duplicate. The new connection waits ``reconnect.backoff.ms`` (50 ms), as
+        is answered as a duplicate. The new connection waits ``reconnect.backoff.ms``, as
         ``ClusterConnectionStates.disconnected`` makes it."""
         p = self.producer
         conn = p._conn.pop(node, None)
@@ -211,11 +209,10 @@ class Sender:
         self._reconnect[node] = (self.env.now + self._reconnect_backoff.draw(0, self._reconnect_rng), 1)
 
     def _reconnect_at(self, node: int, now: float, running: bool) -> float:
-        """When to try broker ``node`` again after a disconnection: ``reconnect.backoff.ms`` (50) after
-        it, doubling per refused attempt up to ``reconnect.backoff.max.ms`` (1000), Kafka's defaults, each
-        wait within 20 % either way. Once the backoff has passed and the broker takes the connection
-        (``running``), the node is connected again and the next disconnection starts from 50 ms (``now``:
-        go)."""
+        """When to try broker ``node`` again after a disconnection: ``reconnect.backoff.ms`` after it,
+        doubling per refused attempt up to ``reconnect.backoff.max.ms``, each wait within 20 % either way.
+        Once the backoff has passed and the broker takes the connection (``running``), the node is
+        connected again and the next disconnection starts from ``reconnect.backoff.ms`` (``now``: go)."""
         at, failed = self._reconnect.get(node, (0.0, 0))
         if at > now:
             return at

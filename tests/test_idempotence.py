@@ -374,7 +374,7 @@ def retrying_scenarios(draw):
         rate=draw(st.sampled_from([20_000, 80_000, 120_000])),
         value_bytes=draw(st.sampled_from([200, 1000])),
         partitions=draw(st.integers(1, 3)),
-        horizon_ms=150.0,
+        horizon_ms=400.0,  # several reconnect backoffs (50 ms) after the timeouts
         count=draw(st.integers(1, 2)),  # two instances: two producer ids writing to the same logs
     )
     return sc, draw(st.integers(0, 2**16))

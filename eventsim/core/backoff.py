@@ -17,13 +17,18 @@ What is modelled: exactly that formula, in milliseconds, truncated to a whole mi
 
 Not modelled: Kafka draws a new factor each time the accumulator checks a waiting batch; eventsim draws
 one per retry (when the batch is re-enqueued), which gives the same distribution of waits.
+
+``ReconnectBackoff``: when a client connects again to a broker it lost (``ClusterConnectionStates``): a
+disconnection (a reset, a request timeout) or a refused attempt sets the next attempt ``backoff(failed
+attempts)`` later, with ``reconnect.backoff.ms``, base 2, ``reconnect.backoff.max.ms`` and jitter 0.2; a
+connection that succeeds forgets the failures. Used by the producer's sender and by the consumer.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["ExponentialBackoff", "RETRY_BACKOFF_EXP_BASE", "RETRY_BACKOFF_JITTER"]
+__all__ = ["ExponentialBackoff", "ReconnectBackoff", "RETRY_BACKOFF_EXP_BASE", "RETRY_BACKOFF_JITTER"]
 
 RETRY_BACKOFF_EXP_BASE = 2  # CommonClientConfigs.RETRY_BACKOFF_EXP_BASE
 RETRY_BACKOFF_JITTER = 0.2  # CommonClientConfigs.RETRY_BACKOFF_JITTER
@@ -68,3 +73,32 @@ class ExponentialBackoff:
         if rng is None or self.jitter < 2.2250738585072014e-308:  # Double.MIN_NORMAL
             return self.backoff(attempts, 1.0)
         return self.backoff(attempts, rng.uniform(1.0 - self.jitter, 1.0 + self.jitter))
+
+
+class ReconnectBackoff:
+    """A client's connection attempts per broker after it lost the connection (module docstring)."""
+
+    __slots__ = ("backoff", "rng", "waiting")
+
+    def __init__(self, initial_ms: float, max_ms: float, multiplier: int, jitter: float, rng):
+        self.backoff = ExponentialBackoff(initial_ms, multiplier, max_ms, jitter)
+        self.rng = rng
+        self.waiting: dict = {}  # broker -> (next attempt ms, failed attempts), while disconnected
+
+    def disconnected(self, node: int, now: float) -> None:
+        """The connection to ``node`` closed at ``now``: the next one waits a backoff."""
+        self.waiting[node] = (now + self.backoff.draw(0, self.rng), 1)
+
+    def next_attempt(self, node: int, now: float, running: bool) -> float:
+        """When ``node`` may be connected to (``now``: go). Once the backoff has passed, a running broker
+        takes the connection and the failures are forgotten; a stopped one refuses it, and the next attempt
+        waits the next, doubled backoff."""
+        at, failed = self.waiting.get(node, (0.0, 0))
+        if at > now:
+            return at
+        if running:
+            self.waiting.pop(node, None)
+            return now
+        at = now + self.backoff.draw(failed, self.rng)
+        self.waiting[node] = (at, failed + 1)
+        return at

@@ -10,9 +10,7 @@ from eventsim.protocol cimport ProduceRequest
 cdef class Sender:
     cdef public double window
     cdef public dict _stream_ms
-    cdef public dict _reconnect
-    cdef public object _reconnect_backoff
-    cdef public object _reconnect_rng
+    cdef public object _reconnect
     cdef public object producer
     cdef public object env
     cdef public object max_in_flight

@@ -60,7 +60,7 @@ from eventsim.config.common import (
     RECONNECT_BACKOFF_JITTER,
     tcp_window,
 )
-from eventsim.core.backoff import ExponentialBackoff
+from eventsim.core.backoff import ReconnectBackoff
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 
@@ -114,17 +114,14 @@ class Sender:
             cfg.send_buffer_bytes, producer.cluster.scenario.broker.socket_receive_buffer_bytes
         )
         self._stream_ms: dict = {}
-        # While a node is disconnected: node -> (next connection attempt ms, failed attempts), the wait drawn
-        # as ClusterConnectionStates draws it (reconnect.backoff.ms doubling to reconnect.backoff.max.ms, with
-        # Kafka's 20 % jitter) from the producer's own stream.
-        self._reconnect: dict = {}
-        self._reconnect_backoff = ExponentialBackoff(
+        # Connection attempts to the brokers it lost (reconnect.backoff.ms, drawn from its own stream).
+        self._reconnect = ReconnectBackoff(
             cfg.reconnect_backoff_ms,
-            RECONNECT_BACKOFF_EXP_BASE,
             cfg.reconnect_backoff_max_ms,
+            RECONNECT_BACKOFF_EXP_BASE,
             RECONNECT_BACKOFF_JITTER,
+            self.env.rng(f"producer.{producer.client_id}.reconnect"),
         )
-        self._reconnect_rng = self.env.rng(f"producer.{producer.client_id}.reconnect")
         self.paused_until = 0.0  # a young collection of the producer's JVM stops this thread until then
 
     def in_flight_count(self, node: int) -> int:
@@ -168,15 +165,15 @@ class Sender:
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
             if acc.node_ready_ms(node) <= now or (acc.exhausted and acc.node_ready(node, now)):
-                if node in self._reconnect and brokers[node].running:  # closed: reconnect after the backoff
-                    retry = self._reconnect_at(node, now, True)
+                if node in self._reconnect.waiting and brokers[node].running:  # reconnect after the backoff
+                    retry = self._reconnect.next_attempt(node, now, True)
                     if retry > now:
                         if retry < next_ms:
                             next_ms = retry
                         continue
                 if not brokers[node].running:  # the connection is refused: try again after a backoff
                     producer.metadata.request_update()  # NetworkClient: handleServerDisconnect
-                    retry = self._reconnect_at(node, now, False)
+                    retry = self._reconnect.next_attempt(node, now, False)
                     if retry < next_ms:
                         next_ms = retry
                     continue
@@ -206,22 +203,7 @@ class Sender:
         if conn is not None:
             p.cluster.brokers[node].socket_server.close(conn)
         self._stream_ms.pop(node, None)
-        self._reconnect[node] = (self.env.now + self._reconnect_backoff.draw(0, self._reconnect_rng), 1)
-
-    def _reconnect_at(self, node: int, now: float, running: bool) -> float:
-        """When to try broker ``node`` again after a disconnection: ``reconnect.backoff.ms`` after it,
-        doubling per refused attempt up to ``reconnect.backoff.max.ms``, each wait within 20 % either way.
-        Once the backoff has passed and the broker takes the connection (``running``), the node is
-        connected again and the next disconnection starts from ``reconnect.backoff.ms`` (``now``: go)."""
-        at, failed = self._reconnect.get(node, (0.0, 0))
-        if at > now:
-            return at
-        if running:
-            del self._reconnect[node]
-            return now
-        at = now + self._reconnect_backoff.draw(failed, self._reconnect_rng)
-        self._reconnect[node] = (at, failed + 1)
-        return at
+        self._reconnect.disconnected(node, self.env.now)
 
     def on_node_disconnected(self, node: int) -> None:
         """The connection to ``node`` was reset: its requests in flight fail with ``NETWORK_EXCEPTION``

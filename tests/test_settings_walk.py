@@ -261,6 +261,9 @@ TABLE = {
     ("consumer", "session.timeout.ms"): Refused(10000, GROUPS),
     ("consumer", "heartbeat.interval.ms"): Refused(1000, GROUPS),
     ("consumer", "metadata.max.age.ms"): Changes(100),
+    # Broker 0 crashes and restarts: the consumer connects to it again after its reconnect backoff.
+    ("consumer", "reconnect.backoff.ms"): Changes(5, context=_CRASH_RESTART),
+    ("consumer", "reconnect.backoff.max.ms"): Changes(10, context=_CRASH_RESTART),
     ("consumer", "receive.buffer.bytes"): Changes(2304, context=_BACKLOG),  # SOCK_MIN_RCVBUF
     ("consumer", "client.id"): NoOp(
         "a label in Kafka's logs, metrics and quotas (quotas are not modelled)", "web"

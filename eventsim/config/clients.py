@@ -177,10 +177,16 @@ class ConsumerConfig(PropertyConfig):
     heartbeat_interval_ms: int = 3000
     metadata_max_age_ms: int = 300000
     receive_buffer_bytes: int = 65536
+    reconnect_backoff_ms: int = 50
+    reconnect_backoff_max_ms: int = 1000
     client_id: str = ""
 
     _KIND: ClassVar[str] = "consumer"
-    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {"receive.buffer.bytes"}
+    _UNMODELLED: ClassVar[frozenset[str]] = CLIENT_UNMODELLED - {
+        "receive.buffer.bytes",
+        "reconnect.backoff.ms",
+        "reconnect.backoff.max.ms",
+    }
     _NOT_MODELLED_YET: ClassVar[dict[str, NotModelledYet]] = {
         "session_timeout_ms": GROUPS,
         "heartbeat_interval_ms": GROUPS,
@@ -216,6 +222,8 @@ class ConsumerConfig(PropertyConfig):
         "heartbeat_interval_ms": int_prop(1),
         "metadata_max_age_ms": long_prop(0),
         "receive_buffer_bytes": int_prop(-1),
+        "reconnect_backoff_ms": long_prop(0),
+        "reconnect_backoff_max_ms": long_prop(0),
         "client_id": STR,
     }
 

@@ -23,6 +23,7 @@ cdef class KafkaConsumer:
     cdef public set in_flight
     cdef public dict _conn
     cdef public double _retry_at
+    cdef public object _reconnect
     cdef public long long skipped
     cdef public long long rewinds
     cdef public bint _blocked

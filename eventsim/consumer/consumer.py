@@ -20,8 +20,10 @@ consumer's ``Metadata`` knows it (``metadata.py``); a partition answered ``NOT_L
 moves to the leader the response names (KIP-951), or the metadata is refreshed.
 
 A broker whose process died resets its connections: the fetch in flight to it is lost, the metadata is
-refreshed, and fetches that cannot be sent (no leader known, or the connection refused) go again after
-``reconnect.backoff.ms`` (Kafka's 50 ms, not configurable yet).
+refreshed, and the broker is connected to again after ``reconnect.backoff.ms`` (default 50 ms), doubling
+per refused attempt up to ``reconnect.backoff.max.ms`` (default 1,000 ms), each wait within 20 % either way
+(``ReconnectBackoff``, as for the producer). Fetches for partitions with no leader known wait for the
+metadata and are tried again 50 ms later; metadata that names a new leader wakes ``poll()`` at once.
 
 With ``variability.client_gc`` the consumer's JVM has young collections (``eventsim.jvm``): eden fills
 with the bytes its NIC has received (its fetch responses), checked as each response is read
@@ -41,7 +43,13 @@ from collections import deque
 
 import numpy as np
 
-from eventsim.config.common import RECONNECT_BACKOFF_MS, tcp_window
+from eventsim.config.common import (
+    RECONNECT_BACKOFF_EXP_BASE,
+    RECONNECT_BACKOFF_JITTER,
+    RECONNECT_BACKOFF_MS,
+    tcp_window,
+)
+from eventsim.core.backoff import ReconnectBackoff
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
 from eventsim.structs import TopicPartition
@@ -90,6 +98,14 @@ class KafkaConsumer:
         self._busy_until = 0.0  # when the application finishes the records of the last poll()
         self._fixed_ms = None  # the processing time per record when it is fixed (None: drawn)
         self._retry_at = 0.0  # when fetches that could not be sent are tried again
+        # Connection attempts to the brokers it lost (reconnect.backoff.ms, drawn from its own stream).
+        self._reconnect = ReconnectBackoff(
+            self.config.reconnect_backoff_ms,
+            self.config.reconnect_backoff_max_ms,
+            RECONNECT_BACKOFF_EXP_BASE,
+            RECONNECT_BACKOFF_JITTER,
+            env.rng(f"consumer.{self.client_id}.reconnect"),
+        )
         self.skipped = 0  # offsets poll() jumped over (records the log no longer had)
         self.rewinds = 0  # positions reset below where poll() had come (offsets handed out again)
         self.jvm = None  # the JVM's young collections (variability.client_gc; eventsim.jvm.YoungCollector)
@@ -117,6 +133,7 @@ class KafkaConsumer:
         if not tps:
             del self.by_node[old]
         self.by_node.setdefault(new, []).append(tp)
+        self._wake_poll()  # a poll() blocked in the network client returns with the metadata: fetch there
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -139,11 +156,18 @@ class KafkaConsumer:
             parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
             if not parts:
                 continue
-            if node < 0 or not self.cluster.brokers[node].running:
-                self.metadata.request_update()  # no leader known, or the connection is refused
+            if node < 0:
+                self.metadata.request_update()  # no leader known
                 self._retry_later(now)
                 continue
             broker = self.cluster.brokers[node]
+            if node in self._reconnect.waiting or not broker.running:
+                at = self._reconnect.next_attempt(node, now, broker.running)
+                if at > now:  # within the backoff, or the connection is refused
+                    if not broker.running:
+                        self.metadata.request_update()
+                    self._wake_at(at)
+                    continue
             fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
             fetch.window = self._window
             in_flight.add(node)
@@ -232,14 +256,19 @@ class KafkaConsumer:
         self.in_flight.discard(node)
         self.metadata.on_disconnect(node)
         self.metadata.request_update()
+        self._reconnect.disconnected(node, self.env.now)
         self._wake_poll()
 
     def _retry_later(self, now: float) -> None:
-        """Fetches that could not be sent go again after ``reconnect.backoff.ms`` (Kafka's 50 ms; the
-        metadata refresh meanwhile may name a new leader)."""
-        if self._retry_at <= now:
-            self._retry_at = now + RECONNECT_BACKOFF_MS
-            self.env.call_at(self._retry_at, self._wake_poll)
+        """Fetches for partitions with no leader known go again 50 ms later (the metadata refresh meanwhile
+        may name one)."""
+        self._wake_at(now + RECONNECT_BACKOFF_MS)
+
+    def _wake_at(self, at: float) -> None:
+        """``poll()`` sends its fetches again at ``at`` (unless a wake-up comes first)."""
+        if self._retry_at <= self.env.now or at < self._retry_at:
+            self._retry_at = at
+            self.env.call_at(at, self._wake_poll)
 
     def _wake_poll(self) -> None:
         if self._blocked:  # poll() is blocked in the network client: it sends its fetches again

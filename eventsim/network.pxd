@@ -33,6 +33,7 @@ cdef class Network:
     cpdef double _latency(self) except? -1.0
 
     cdef public double _tx_end
+    cdef public double _lat
 
     @cython.locals(delivered=double)
     cpdef tuple transfer(self, Host src, Host dst, double t_ms, long long nbytes, double window=*,
@@ -47,8 +48,7 @@ cdef class Network:
     cpdef send(self, Host src, Host dst, double t_ms, long long nbytes, double window, fn, tuple args, owner=*,
                long long generation=*)
 
-    @cython.locals(n=cython.longlong, lat=double, tx_end=double, arrive=double, rx_end=double, done=double,
-                   nxt=double, rx=Station)
+    @cython.locals(n=cython.longlong, done=double, nxt=double)
     cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
                   tuple args, owner, long long generation)
 

@@ -93,6 +93,7 @@ class Network:
         self._sigma = 0.0
         self.env = None  # the run's environment (set by the cluster): ``send`` schedules deliveries
         self._tx_end = 0.0  # when the sender's NIC finished the last transfer (``_delivered``)
+        self._lat = 0.0  # and the one-way latency it took
 
     def jitter(self, p50_ms: float, p99_ms: float, rng) -> None:
         """Each message from now on takes an extra one-way delay, lognormal with median ``p50_ms`` and 99th
@@ -166,6 +167,7 @@ class Network:
         if delivered < stream_ms:
             delivered = stream_ms  # in order on its connection
         self._tx_end = tx_end
+        self._lat = lat
         return delivered
 
     def send(
@@ -206,21 +208,10 @@ class Network:
         if owner is not None and owner.generation != generation:
             return  # the sender's process died: its connections were reset
         n = left if left <= window else int(window)
-        lat = self._latency() if self._jitter else self.latency_ms
-        tx_end = src.tx.reserve_end(t_ms, n / src.rate)
-        arrive = tx_end - n / src.rate + lat
-        rx = dst.rx
-        rx_end = rx.reserve_end(arrive, n / dst.rate)
-        src.bytes_out += n
-        dst.bytes_in += n
-        done = tx_end + lat
-        if rx_end > done:
-            done = rx_end
-        if done < delivered:
-            done = delivered  # in order on its connection
+        done = self._delivered(src, dst, t_ms, n, INF, delivered)  # no earlier than the windows before it
         left -= n
         if left > 0:
-            nxt = rx.last_start + lat
+            nxt = dst.rx.last_start + self._lat
             self.env.call_at(
                 nxt, self._window, src, dst, nxt, left, window, done, fn, args, owner, generation
             )

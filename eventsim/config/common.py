@@ -96,8 +96,8 @@ def check_socket_buffer(name: str, value: int) -> None:
 
 
 # CommonClientConfigs' reconnect.backoff.ms and reconnect.backoff.max.ms defaults: how soon a client tries
-# a broker again after a refused connection (doubling per failure). The producer's are its settings; the
-# consumer waits the default, not configurable yet.
+# a broker again after a refused connection (doubling per failure); both clients take them as settings
+# (core/backoff.py: ReconnectBackoff).
 RECONNECT_BACKOFF_MS = 50.0
 RECONNECT_BACKOFF_MAX_MS = 1000.0
 RECONNECT_BACKOFF_EXP_BASE = 2  # CommonClientConfigs: each refused attempt doubles the wait

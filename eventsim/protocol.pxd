@@ -1,4 +1,17 @@
-# Compiled build only (setup.py): C-level attributes for RecordBatch and the requests (see protocol.py).
+# Compiled build only (setup.py): C-level attributes for MemoryRecords, RecordBatch and the requests (see protocol.py).
+
+cdef class MemoryRecords:
+    cdef public object tp
+    cdef public object records
+    cdef public Py_ssize_t count
+    cdef public Py_ssize_t size_bytes
+    cdef public Py_ssize_t header_bytes
+    cdef public Py_ssize_t wire_bytes
+    cdef public long long value_total
+    cdef public long long producer_id
+    cdef public long long producer_epoch
+    cdef public long long base_sequence
+
 
 cdef class RecordBatch:
     cdef public long long base_offset

@@ -24,12 +24,18 @@ the partition's leader epoch; followers append the leader's entries as they come
 bytes are identical on every replica, so an entry is immutable and shared). Fetch responses, consumers and
 followers hold entries, never the producer's batches.
 
+A produce request carries, per partition, a ``MemoryRecords``: the batch as it travels (its partition,
+records block, record count, sizes and the idempotent producer's id, epoch and base sequence), which is
+all a broker reads of it. The producer's ``ProducerBatch`` is one (it adds the producer's own
+bookkeeping: attempts, drain time, buffer memory), as Kafka's ``ProducerBatch`` builds the
+``MemoryRecords`` its request sends.
+
 ``ProduceRequest`` and ``FetchRequest`` are the requests on the wire, with what the broker fills in
 for the answer (errors, base offsets, high watermarks, KIP-951 leader hints) and the model's timing
 fields; the sender's ``client`` is what the answer is delivered to (``on_produce_response`` /
 ``on_fetch_response``), so a broker never reaches into a client.
 
-Not modelled: record headers, the batch's CRC and timestamps as bytes, magic v0/v1 message sets.
+Not modelled: record headers, the batch's CRC and timestamps as bytes.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ __all__ = [
     "LEGACY_RECORD_OVERHEAD",
     "record_size_upper_bound",
     "PRODUCE_REQUEST_OVERHEAD",
+    "MemoryRecords",
     "PRODUCE_RESPONSE_BYTES",
     "FETCH_REQUEST_BYTES",
     "FETCH_RESPONSE_OVERHEAD",
@@ -160,6 +167,32 @@ def record_size_upper_bound(key_bytes: int | None, value_bytes: int) -> int:
 
 NO_PARTITION_LEADER_EPOCH = -1  # RecordBatch.NO_PARTITION_LEADER_EPOCH
 CONSUMER_REPLICA_ID = -1  # FetchRequest.CONSUMER_REPLICA_ID: a fetch from a client, not a follower
+
+
+class MemoryRecords:
+    """One partition's records in a produce request, as they travel (Kafka's ``MemoryRecords``).
+
+    ``tp`` the partition; ``records`` the block of per-record columns (``RECORD_COLUMNS``) and ``count``
+    its rows; ``size_bytes`` uncompressed and ``wire_bytes`` as sent (compressed with the producer's
+    codec), both with ``header_bytes`` of batch header (v2) or of a compressed v0/v1 set's wrapper;
+    ``value_total`` the records' value bytes; the idempotent producer's ``producer_id``,
+    ``producer_epoch`` and ``base_sequence`` (else ``NO_PRODUCER_ID`` / ``NO_SEQUENCE``). The producer
+    builds it (its ``ProducerBatch`` is one); a broker only reads it, and its log stores its own entry
+    (``RecordBatch``).
+    """
+
+    __slots__ = (
+        "tp",
+        "records",
+        "count",
+        "size_bytes",
+        "header_bytes",
+        "wire_bytes",
+        "value_total",
+        "producer_id",
+        "producer_epoch",
+        "base_sequence",
+    )
 
 
 class RecordBatch:

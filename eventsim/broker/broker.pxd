@@ -9,8 +9,7 @@ from eventsim.log.log cimport Log
 from eventsim.log.log_manager cimport LogManager
 from eventsim.log.producer_state cimport ProducerStateManager
 from eventsim.network cimport Host
-from eventsim.producer.producer_batch cimport ProducerBatch
-from eventsim.protocol cimport FetchRequest, ProduceRequest, RecordBatch
+from eventsim.protocol cimport FetchRequest, MemoryRecords, ProduceRequest, RecordBatch
 
 
 cdef class Broker:
@@ -50,10 +49,10 @@ cdef class Broker:
 
     @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
                    nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,
-                   flushing=bint, b=ProducerBatch)
+                   flushing=bint, b=MemoryRecords)
     cpdef _book_produce(self, ProduceRequest req)
 
-    @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=ProducerBatch, partition=Partition,
+    @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=MemoryRecords, partition=Partition,
                    batches=list, logs=dict, partitions=dict, offsets=list, nbytes=cython.longlong,
                    last=cython.longlong, purgatory=DelayedFetchPurgatory, watchers=dict,
                    state=ProducerStateManager)

@@ -34,6 +34,7 @@ from eventsim.protocol import (  # the wire format, defined once; re-exported he
     RECORD_ID,
     RECORD_ID_PRODUCER_SHIFT,
     VALUE_BYTES,
+    MemoryRecords,
     increment_sequence,
     record_size_in_bytes,
     varint_size,
@@ -55,8 +56,13 @@ __all__ = [
     "record_size_in_bytes",
 ]
 
-class ProducerBatch:
+class ProducerBatch(MemoryRecords):
     """A batch of records for one partition, drained from the accumulator and sent in a produce request.
+
+    It is the request's ``MemoryRecords`` for its partition (the fields a broker reads: partition,
+    records, sizes, the idempotent producer's id, epoch and sequence) plus the producer's own
+    bookkeeping: ``alloc_bytes`` taken from ``buffer.memory``, ``drained_ms``, ``attempts``,
+    ``base_offset`` from the response, the producer instance, ``sequence_reset``, ``retry_backoff_ms``.
 
     Its records are one float64 numpy block, row per record, with the columns of ``RECORD_COLUMNS``:
     ``create_ms`` (the ``send()`` time), ``append_ms`` (entered the accumulator: later than
@@ -68,21 +74,11 @@ class ProducerBatch:
     """
 
     __slots__ = (
-        "tp",
-        "records",
-        "count",
-        "size_bytes",
-        "header_bytes",
-        "wire_bytes",
         "alloc_bytes",
         "drained_ms",
         "attempts",
         "base_offset",
         "producer",
-        "value_total",
-        "producer_id",
-        "producer_epoch",
-        "base_sequence",
         "sequence_reset",
         "retry_backoff_ms",
     )

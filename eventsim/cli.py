@@ -178,10 +178,14 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "validate":
         from eventsim.sizing import GIB, MEMORY_SHARE, estimate, physical_memory_bytes
 
-        print(
-            f"{scenario.name}: valid ({len(scenario.topics)} topics, {len(scenario.producers)} producer "
-            f"specs, {len(scenario.consumers)} consumer specs, {scenario.cluster.brokers} brokers)"
+        counts = (
+            (len(scenario.topics), "topic"),
+            (len(scenario.producers), "producer spec"),
+            (len(scenario.consumers), "consumer spec"),
+            (scenario.cluster.brokers, "broker"),
         )
+        said_counts = ", ".join(f"{n} {w}{'' if n == 1 else 's'}" for n, w in counts)
+        print(f"{scenario.name}: valid ({said_counts})")
         limit = MEMORY_SHARE * physical_memory_bytes() / GIB
         print(f"expected size: {estimate(scenario).describe()} (limit here {limit:,.1f} GiB)")
         return 0

@@ -58,8 +58,9 @@ CHECK_EXPIRED_BIT_BYTES = 0.25  # per record retention deleted, per replica and 
 CHECK_EXPIRED_RUN_BYTES = 4.5  # at most, per record retention deleted and replica: its sequence in a run
 AUTO_SAMPLE_RECORDS = 50_000  # record_sample "auto" keeps about this many per-record rows (the runner's rule)
 CHUNK_RECORD_BYTES = 400  # per record of a drawn chunk: arrival, key, size, partition, sort, columns
-QUEUE_BUFFER_BYTES = 1024 * (5 * 8 + 3 * 8)  # per producer instance and partition: the first buffer
-QUEUED_RECORD_BYTES = 2 * (5 * 8 + 3 * 8)  # per waiting record (twice: the buffer grows by doubling)
+QUEUE_ROW_BYTES = 5 * 8 + 3 * 8  # per row of a partition queue: the records block and three arrays
+QUEUE_OBJECT_BYTES = 2560  # per producer instance and partition: the empty queue's objects (2,458 measured)
+QUEUED_RECORD_BYTES = 2 * QUEUE_ROW_BYTES  # per waiting record (twice: the buffer grows by doubling)
 PARTITION_BYTES = 4096  # per partition: its log, segments, queues' Python objects
 
 
@@ -128,6 +129,10 @@ def _history_bytes(scenario, resolved, horizon: float) -> float:
 def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     """The expected size of ``scenario`` run for ``horizon_ms`` (its own horizon by default)."""
     from eventsim.producer.producer import CHUNK_MS, MAX_CHUNK_RECORDS  # how the producer draws arrivals
+    from eventsim.producer.record_accumulator import MIN_QUEUE_ROWS  # a partition queue's first buffer
+
+    # per producer instance and partition: the queue's objects and its first buffer
+    queue_buffer_bytes = QUEUE_OBJECT_BYTES + MIN_QUEUE_ROWS * QUEUE_ROW_BYTES
 
     horizon = float(scenario.horizon_ms if horizon_ms is None else horizon_ms)
     parts: dict[str, tuple[float, str, object]] = {}
@@ -161,10 +166,10 @@ def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
         waiting = min(spec.config.buffer_memory / record_bytes, offered / spec.count)
         add(
             "accumulator queues",
-            spec.count * (partitions * QUEUE_BUFFER_BYTES + waiting * QUEUED_RECORD_BYTES),
-            f"{path}.config.buffer.memory" if waiting * QUEUED_RECORD_BYTES > partitions * QUEUE_BUFFER_BYTES
+            spec.count * (partitions * queue_buffer_bytes + waiting * QUEUED_RECORD_BYTES),
+            f"{path}.config.buffer.memory" if waiting * QUEUED_RECORD_BYTES > partitions * queue_buffer_bytes
             else f"topics[{list(topics).index(spec.topic)}].partitions",
-            spec.config.buffer_memory if waiting * QUEUED_RECORD_BYTES > partitions * QUEUE_BUFFER_BYTES
+            spec.config.buffer_memory if waiting * QUEUED_RECORD_BYTES > partitions * queue_buffer_bytes
             else partitions,
         )  # fmt: skip
     window_ms = scenario.metrics.window_ms

@@ -29,7 +29,12 @@ window occupies the sender's and the receiver's NICs for its own bytes, and the 
 acknowledgement of the previous one's first bytes is back, so other connections' bytes pass between the
 windows (an event per window). Produce requests (``Network.transfer``) are booked whole when they are sent,
 delivered no sooner than their round trips allow: a producer's window (``send.buffer.bytes``, 128 KiB)
-holds a request of default settings, and several requests may be in flight on its connection.
+holds a request of default settings, and several requests may be in flight on its connection. A broker
+reads nothing from a connection while it works on one of its requests (it is muted,
+``eventsim.broker.socket_server``): the requests behind it fill the broker's receive buffer and the
+client's sender stops there, as TCP's flow control makes it. So a request larger than that buffer is
+not all there when the broker reads the connection again: the rest comes once the window update has
+reached the client (``Network.resume``).
 
 A network partition (a ``partition`` fault, ``eventsim.faults``) blocks the messages between the hosts on
 its two sides (``blocked``: pairs of host names, one way or both): they never arrive, and nothing tells
@@ -217,6 +222,17 @@ class Network:
             )
         else:
             self.env.call_at(done, fn, *args)
+
+    def resume(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
+        """When the last ``nbytes`` of a message arrive whose sender stopped at a full receive window (the
+        receiver was not reading): the receiver reads again at ``t_ms``, its window update reaches the
+        sender one latency later, and the bytes follow at the slower NIC's rate. They were counted on the
+        NICs when the message was sent (``transfer``), so they are not booked again. (A network partition
+        that began meanwhile does not hold them up: not modelled.)"""
+        rate = src.rate if src.rate < dst.rate else dst.rate
+        back = self._latency() if self._jitter else self.latency_ms
+        lat = self._latency() if self._jitter else self.latency_ms
+        return t_ms + back + lat + nbytes / rate
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.

@@ -161,3 +161,82 @@ def test_on_a_full_link_followers_with_small_windows_fall_behind_the_producers()
     produced = res.summary().iloc[0]
     # The followers receive less than the two copies of every byte the producers wrote.
     assert brokers.sum() < 2 * produced["bytes_per_batch"] * produced["batches"]
+
+
+def test_the_rest_of_a_message_follows_a_window_update():
+    # The receiver reads again at t: its window update reaches the sender one latency later, and the bytes
+    # the sender held back follow, at the slower NIC's rate, one latency on.
+    a, b, net = hosts()
+    slow = Host("s", RATE / 4, 1000.0)
+    assert net.resume(a, b, 5.0, 30_000) == pytest.approx(5.0 + 0.2 + 30_000 / RATE)
+    assert net.resume(a, slow, 5.0, 30_000) == pytest.approx(5.0 + 0.2 + 30_000 / (RATE / 4))
+    assert a.bytes_out == b.bytes_in == 0  # counted when the message was sent (transfer), not again
+
+
+def _socket_server(receive_buffer_bytes: int):
+    from types import SimpleNamespace
+
+    from eventsim.broker.socket_server import SocketServer
+
+    env = Environment()
+    a, b, net = hosts()
+    net.env = env
+    booked = []
+    config = SimpleNamespace(
+        num_network_threads=1, queued_max_requests=500, num_io_threads=1,
+        socket_receive_buffer_bytes=receive_buffer_bytes,
+    )  # fmt: skip
+    profile = SimpleNamespace(network_thread_cpu_ms=0.0)
+    server = SocketServer("b", config, profile, b, net, 1000.0, (booked.append,))
+    return server, a, booked
+
+
+@pytest.mark.parametrize("receive_buffer", [102_400, 1_048_576, -1])
+def test_a_request_that_waited_on_a_muted_connection_is_read_once_its_rest_has_come(receive_buffer):
+    # Two requests of 128,000 bytes on one connection: the first is being handled (the connection is
+    # muted), the second waits. Only the broker's receive buffer's worth of it can have come meanwhile;
+    # the client sends the rest after the processor reads again (TCP's flow control).
+    server, client, booked = _socket_server(receive_buffer)
+    first = type("R", (), {"host": client, "arrive_ms": 1.0})()
+    second = type("R", (), {"host": client, "arrive_ms": 1.3})()
+    assert server.mute(0, 0, first, 128_000) is False  # read: the connection is muted from now on
+    assert server.mute(0, 0, second, 128_000) is True  # waits
+    server.unmute(0, 6.0)  # the first request's response has left at 6 ms
+    assert booked == [second]
+    if receive_buffer == 102_400:
+        assert second.arrive_ms == pytest.approx(6.0 + 0.2 + (128_000 - 102_400) / RATE)
+    else:  # a buffer that holds it all (-1: Linux autotuning, up to 6 MiB): read at once
+        assert second.arrive_ms == 6.0
+
+
+def test_a_small_request_that_waited_is_read_at_once():
+    server, client, booked = _socket_server(102_400)
+    first = type("R", (), {"host": client, "arrive_ms": 1.0})()
+    second = type("R", (), {"host": client, "arrive_ms": 1.3})()
+    server.mute(0, 0, first, 16_000)
+    server.mute(0, 0, second, 16_000)
+    server.unmute(0, 6.0)
+    assert booked == [second] and second.arrive_ms == 6.0
+
+
+def _sync_producer(receive_buffer_bytes: int) -> float:
+    sc = {
+        "name": "sync",
+        "horizon_ms": 400,
+        "cluster": {"brokers": 3, "hardware": "commodity-2014"},
+        "broker": {"socket.receive.buffer.bytes": receive_buffer_bytes},
+        "topics": [{"name": "t", "partitions": 6, "replication.factor": 3}],
+        "producers": [{"name": "p", "topic": "t", "rate_per_s": 2_000_000, "arrival": "constant",
+                       "value_bytes": 100, "keys": None,
+                       "config": {"acks": "all", "batch.size": 64000, "linger.ms": 0,
+                                  "buffer.memory": 67108864}}],
+        "variability": False,
+    }  # fmt: skip
+    return float(eventsim.simulate(sc, seed=1).summary().throughput_records_per_s.sum())
+
+
+def test_a_receive_buffer_smaller_than_the_requests_slows_a_synchronous_producer():
+    # acks=all with 64,000-byte batches: each request (two batches, ~128 KB) waits behind the one being
+    # replicated; with the default 100 KiB buffer its last bytes come only once the broker reads again.
+    small, large = _sync_producer(102_400), _sync_producer(1_048_576)
+    assert small < 0.95 * large

@@ -259,7 +259,7 @@ class Broker:
         if not self.running:
             return  # a stopped broker reads nothing; the client's request times out
         self.produce_requests += 1
-        if self.socket_server.mute(req.conn, PRODUCE, req):
+        if self.socket_server.mute(req.conn, PRODUCE, req, req.wire_bytes):
             return
         self._book_produce(req)
 

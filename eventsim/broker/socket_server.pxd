@@ -16,12 +16,14 @@ cdef class SocketServer:
     cdef public dict muted
     cdef public long long connections
     cdef public long long generation
+    cdef public double receive_window
 
     @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
     cpdef tuple admit(self, conn, double now, double service_ms)
 
-    cpdef bint mute(self, conn, int kind, req) except? -1
+    cpdef bint mute(self, conn, int kind, req, long long nbytes=*) except? -1
 
+    @cython.locals(arrive=double, nbytes=cython.longlong)
     cpdef unmute(self, conn, double at_ms)
 
     cpdef close(self, conn)

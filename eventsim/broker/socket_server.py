@@ -7,13 +7,18 @@ and put them on one bounded request queue (``queued.max.requests``; a full queue
 receipt of a request until its response has been sent (``mute`` on a completed receive, ``unmute`` after
 the completed send; for a request without a response, once handled), so the broker works on one request
 per connection at a time, in the order sent, while the client's other in-flight requests wait in the
-socket. Responses go back through the connection's processor and out through the NIC.
+socket. Responses go back through the connection's processor and out through the NIC. While a connection
+is muted its bytes wait in the broker's socket receive buffer (``socket.receive.buffer.bytes``); once that
+is full, TCP's flow control stops the client, so the rest of a larger request follows only when the
+processor reads again and its window update has reached the client.
 
 What is modelled: exactly that, as FCFS stations on a virtual clock booked ahead of time
 (``core/stations.py``): ``admit`` books a request's way to a handler thread, ``send_response`` its
 response's way out (``eventsim.network``: a small one costs the latency only, a large one queues on the
 NICs under its TCP window), and ``mute`` / ``unmute`` keep the requests of a muted connection until its
-response leaves, then hand the next one to the broker to book.
+response leaves, then hand the next one to the broker to book; a request that waited and is larger than
+the receive buffer is read once its rest has come (``Network.resume``: a window update to the client and
+the bytes back).
 
 Not modelled: connection setup and quotas' throttling of connections.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from eventsim.config.common import socket_buffer_bytes
 from eventsim.core.stations import BoundedQueue, Station
 
 __all__ = ["SocketServer", "CONTROL_BYTES"]
@@ -51,6 +57,8 @@ class SocketServer:
         self.muted: dict = {}  # connection -> requests waiting for it to be unmuted
         self.connections = 0
         self.generation = 0  # bumped when the process dies: responses still going out window by window stop
+        # What a muted connection's waiting requests can hold at the broker: its socket receive buffer.
+        self.receive_window = float(socket_buffer_bytes(config.socket_receive_buffer_bytes, True))
 
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
@@ -78,15 +86,16 @@ class SocketServer:
         self.request_queue.started(start)
         return queued, start, end
 
-    def mute(self, conn: int, kind: int, req) -> bool:
-        """``req`` arrived on ``conn``: True when the connection is muted and ``req`` must wait on it."""
+    def mute(self, conn: int, kind: int, req, nbytes: int = 0) -> bool:
+        """``req`` (``nbytes`` on the wire) arrived on ``conn``: True when the connection is muted and ``req``
+        must wait on it."""
         q = self.muted.get(conn)
         if q is None:
             self.muted[conn] = _NONE_WAITING  # muted; a queue only once a request waits on it
             return False
         if q is _NONE_WAITING:
             q = self.muted[conn] = deque()
-        q.append((kind, req))
+        q.append((kind, req, nbytes))
         return True
 
     def unmute(self, conn: int, at_ms: float) -> None:
@@ -97,9 +106,14 @@ class SocketServer:
         if not q:
             del self.muted[conn]
             return
-        kind, req = q.popleft()
-        if req.arrive_ms < at_ms:
-            req.arrive_ms = at_ms
+        kind, req, nbytes = q.popleft()
+        arrive = at_ms
+        if nbytes > self.receive_window:
+            # Only the receive buffer's worth came while the connection was muted; the client sends the
+            # rest once the processor reads again.
+            arrive = self.network.resume(req.host, self.host, at_ms, nbytes - int(self.receive_window))
+        if req.arrive_ms < arrive:
+            req.arrive_ms = arrive
         self.book[kind](req)
 
     def send_response(

@@ -17,7 +17,8 @@ queued on the NICs (``Network.control``).
 TCP windows: a connection has at most a window of unacknowledged bytes in flight, the smaller of the
 sender's send buffer and the receiver's receive buffer (Kafka's ``socket.send.buffer.bytes`` /
 ``socket.receive.buffer.bytes`` on brokers, ``send.buffer.bytes`` / ``receive.buffer.bytes`` on clients,
-``replica.socket.receive.buffer.bytes`` on followers; -1 lets Linux autotune up to its maximum). A message
+``replica.socket.receive.buffer.bytes`` on followers; -1 lets Linux autotune up to its maximum, and a setting
+above ``net.core.rmem_max`` / ``wmem_max`` gets that, 212,992 bytes). A message
 larger than the window takes at least ``bytes / window`` round trips, and a round trip includes the time
 its bytes wait behind others at the receiver's NIC: on a congested NIC, a connection with a small window
 (a follower's, 64 KiB by default) gets less of the bandwidth than one with a larger window, which is how

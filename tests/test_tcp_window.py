@@ -191,7 +191,7 @@ def _socket_server(receive_buffer_bytes: int):
     return server, a, booked
 
 
-@pytest.mark.parametrize("receive_buffer", [102_400, 1_048_576, -1])
+@pytest.mark.parametrize("receive_buffer", [102_400, 212_992, -1])
 def test_a_request_that_waited_on_a_muted_connection_is_read_once_its_rest_has_come(receive_buffer):
     # Two requests of 128,000 bytes on one connection: the first is being handled (the connection is
     # muted), the second waits. Only the broker's receive buffer's worth of it can have come meanwhile;
@@ -238,5 +238,26 @@ def _sync_producer(receive_buffer_bytes: int) -> float:
 def test_a_receive_buffer_smaller_than_the_requests_slows_a_synchronous_producer():
     # acks=all with 64,000-byte batches: each request (two batches, ~128 KB) waits behind the one being
     # replicated; with the default 100 KiB buffer its last bytes come only once the broker reads again.
-    small, large = _sync_producer(102_400), _sync_producer(1_048_576)
+    small, large = _sync_producer(102_400), _sync_producer(212_992)
     assert small < 0.95 * large
+
+
+@pytest.mark.parametrize(
+    "path", ["broker.socket.receive.buffer.bytes", "broker.socket.send.buffer.bytes",
+             "producers[0].config.send.buffer.bytes"],
+)  # fmt: skip
+def test_a_socket_buffer_above_what_linux_gives_gets_that_much_with_a_warning(path):
+    # Linux lowers SO_RCVBUF / SO_SNDBUF to net.core.rmem_max / wmem_max (212,992 bytes by default).
+    from eventsim.config.common import socket_buffer_bytes, tcp_window
+
+    assert socket_buffer_bytes(1_048_576, True) == socket_buffer_bytes(1_048_576, False) == 212_992
+    assert socket_buffer_bytes(-1, True) > 212_992  # autotuning is bound by tcp_rmem, not rmem_max
+    assert tcp_window(1_048_576, 1_048_576) == 212_992.0
+    with pytest.warns(UserWarning, match="212,992"):
+        eventsim.Scenario.load("quickstart", [f"{path}=1048576"])
+
+
+def test_a_buffer_set_above_the_linux_maximum_runs_as_the_maximum():
+    with pytest.warns(UserWarning):
+        above = _sync_producer(1_048_576)
+    assert above == _sync_producer(212_992)

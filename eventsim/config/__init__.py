@@ -61,7 +61,9 @@ consumer's ``fetch.max.bytes``, as in Kafka.
 
 Socket buffers size the TCP windows of the connections (``eventsim.network``): the producer's
 ``send.buffer.bytes``, the consumer's ``receive.buffer.bytes``, the broker's ``socket.send.buffer.bytes``,
-``socket.receive.buffer.bytes`` and ``replica.socket.receive.buffer.bytes`` (-1: the OS autotunes them);
+``socket.receive.buffer.bytes`` and ``replica.socket.receive.buffer.bytes`` (-1: the OS autotunes them; a
+setting above Linux's ``net.core.rmem_max`` / ``wmem_max``, 212,992 bytes by default, gets that much, with a
+warning, as Linux lowers it);
 ``metadata.max.age.ms`` sets how often clients refresh their metadata.
 
 Not modelled: transactions (``transactional.id``), compression levels, the clients' other socket buffers

@@ -62,13 +62,21 @@ LINUX_SEND_BUFFER_MAX = 4194304  # net.ipv4.tcp_wmem's default maximum
 # 2,048 bytes of data plus an sk_buff; SOCK_MIN_SNDBUF is twice that): a window is never smaller.
 LINUX_RECEIVE_BUFFER_MIN = 2304
 LINUX_SEND_BUFFER_MIN = 4608
+# And lowers a larger one to net.core.rmem_max / wmem_max (socket(7): "the maximum allowed value is set by
+# the rmem_max sysctl"): 212,992 bytes by default (include/net/sock.h: SK_RMEM_MAX and SK_WMEM_MAX, 256
+# packets of SKB_TRUESIZE(256) = 832 bytes). Autotuning (-1) is not bound by them, only by tcp_rmem/tcp_wmem.
+# The model's machines run with Linux's defaults; a scenario cannot raise these sysctls.
+LINUX_RMEM_MAX = 212992
+LINUX_WMEM_MAX = 212992
 
 
 def socket_buffer_bytes(value: int, receive: bool) -> int:
-    """A socket buffer setting in bytes; -1 (the OS default) is what Linux autotuning grows it to."""
+    """A socket buffer setting in bytes as Linux gives it: -1 (the OS default) is what autotuning grows it
+    to; a larger setting than ``net.core.rmem_max`` / ``wmem_max`` is lowered to it."""
     if value == OS_DEFAULT_BUFFER:
         return LINUX_RECEIVE_BUFFER_MAX if receive else LINUX_SEND_BUFFER_MAX
-    return value
+    cap = LINUX_RMEM_MAX if receive else LINUX_WMEM_MAX
+    return value if value < cap else cap
 
 
 def tcp_window(send_buffer_bytes: int, receive_buffer_bytes: int) -> float:
@@ -81,7 +89,8 @@ def tcp_window(send_buffer_bytes: int, receive_buffer_bytes: int) -> float:
 def check_socket_buffer(name: str, value: int) -> None:
     """-1 or a size Linux keeps: Kafka hands the value to ``Socket.setReceiveBufferSize`` /
     ``setSendBufferSize``, which refuse one below 1 when the connection opens, and Linux raises one below
-    its minimum to the minimum, so such a setting would not change the run: refused here."""
+    its minimum to the minimum, so such a setting would not change the run: refused here. One above
+    ``net.core.rmem_max`` / ``wmem_max`` is lowered to it, silently in Linux: said here with a warning."""
     least = LINUX_RECEIVE_BUFFER_MIN if "receive" in name else LINUX_SEND_BUFFER_MIN
     if value != OS_DEFAULT_BUFFER and value < least:
         from eventsim.core.errors import InvalidConfigurationError
@@ -92,6 +101,18 @@ def check_socket_buffer(name: str, value: int) -> None:
             f"-1 (the OS default) or an integer >= {least}",
             f"Linux raises a smaller socket buffer to {least} bytes (SOCK_MIN_"
             + ("RCVBUF)" if "receive" in name else "SNDBUF)"),
+        )
+    receive = "receive" in name
+    cap = LINUX_RMEM_MAX if receive else LINUX_WMEM_MAX
+    if value > cap:
+        import warnings
+
+        sysctl = "net.core.rmem_max" if receive else "net.core.wmem_max"
+        warnings.warn(
+            f"{name}={value} is more than Linux gives a socket ({sysctl}, {cap:,} bytes by default): "
+            f"the socket gets {cap:,} bytes, in the model as on a machine whose {sysctl} was not raised",
+            UserWarning,
+            stacklevel=5,
         )
 
 

@@ -380,3 +380,15 @@ def test_errors_pickle_and_prefix():
     assert str(InvalidConfigurationError("linger.ms", -1, "integer >= 0", "must be >= 0")) == (
         "linger.ms=-1 is invalid: must be >= 0 (allowed: integer >= 0)"
     )
+
+
+def test_a_scenario_warning_points_at_the_line_that_loaded_the_scenario():
+    # Not at eventsim's own code: the reader sees which of their lines asked for what Kafka adjusts.
+    import warnings
+
+    import eventsim
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        eventsim.Scenario.load("quickstart", ["producers[0].config.linger.ms=2147483647"])
+    assert [w.filename for w in caught] == [__file__]

@@ -5,7 +5,6 @@ See :mod:`eventsim.config` for what Kafka does, what is modelled and what is not
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,7 +19,7 @@ from eventsim.config.common import (
     int_prop,
     long_prop,
 )
-from eventsim.core.errors import InvalidConfigurationError
+from eventsim.core.errors import InvalidConfigurationError, warn_user
 from eventsim.core.validation import (
     INT_MAX,
     NotModelledYet,
@@ -109,11 +108,9 @@ class ProducerConfig(PropertyConfig):
         if self._is_unset("delivery_timeout_ms"):
             value = 120000
             if value < floor:
-                warnings.warn(
+                warn_user(
                     f"delivery.timeout.ms should be equal to or larger than linger.ms + "
-                    f"request.timeout.ms; setting it to {floor}",
-                    UserWarning,
-                    stacklevel=4,
+                    f"request.timeout.ms; setting it to {floor}"
                 )
                 value = floor
             self._derive(derived, "delivery_timeout_ms", value)

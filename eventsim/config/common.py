@@ -105,14 +105,12 @@ def check_socket_buffer(name: str, value: int) -> None:
     receive = "receive" in name
     cap = LINUX_RMEM_MAX if receive else LINUX_WMEM_MAX
     if value > cap:
-        import warnings
+        from eventsim.core.errors import warn_user
 
         sysctl = "net.core.rmem_max" if receive else "net.core.wmem_max"
-        warnings.warn(
+        warn_user(
             f"{name}={value} is more than Linux gives a socket ({sysctl}, {cap:,} bytes by default): "
-            f"the socket gets {cap:,} bytes, in the model as on a machine whose {sysctl} was not raised",
-            UserWarning,
-            stacklevel=5,
+            f"the socket gets {cap:,} bytes, in the model as on a machine whose {sysctl} was not raised"
         )
 
 

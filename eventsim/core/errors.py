@@ -10,20 +10,44 @@ which value, and which values are allowed, so a notebook reader can fix the scen
 alone. ``field`` is the Kafka property name (``linger.ms``), prefixed with its place in the scenario
 when known (``producers[0].config.linger.ms``); ``source`` names the YAML file when there is one.
 
+Warnings about a scenario (a setting Kafka or Linux adjusts rather than refuses) go through
+:func:`warn_user`, which points them at the user's own line rather than at eventsim's code.
+
 Not modelled here: errors that occur *during* a run (``NotEnoughReplicasException``, timeouts); the
 components that raise those define them next to their behaviour.
 """
 
 from __future__ import annotations
 
+import os
 import reprlib
+import sys
+import warnings
 
 __all__ = [
+    "warn_user",
     "KafkaError",
     "InvalidConfigurationError",
     "RecordTooLargeError",
     "UnknownTopicOrPartitionError",
 ]
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # eventsim/
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` at the caller of eventsim's outermost frame: the notebook cell or script line that
+    loaded the scenario, whichever path inside eventsim (and the code it generates, such as dataclasses'
+    ``__init__``) led here."""
+    frame = sys._getframe(1)
+    depth = outermost = 0  # frames above warn_user; the outermost of them inside eventsim
+    while frame is not None:
+        depth += 1
+        if frame.f_code.co_filename.startswith(_PACKAGE):
+            outermost = depth
+        frame = frame.f_back
+    warnings.warn(message, category, stacklevel=outermost + 2)
 
 
 class KafkaError(Exception):

@@ -1,4 +1,5 @@
-# Compiled build only (setup.py): C-level attributes for MemoryRecords, RecordBatch and the requests (see protocol.py).
+# Compiled build only (setup.py): C-level attributes for MemoryRecords, RecordBatch and the requests
+# (see protocol.py).
 
 cdef class MemoryRecords:
     cdef public object tp

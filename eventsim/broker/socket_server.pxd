@@ -16,7 +16,7 @@ cdef class SocketServer:
     cdef public dict muted
     cdef public long long connections
     cdef public long long generation
-    cdef public double receive_window
+    cdef public long long receive_window
 
     @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
     cpdef tuple admit(self, conn, double now, double service_ms)

@@ -58,7 +58,7 @@ class SocketServer:
         self.connections = 0
         self.generation = 0  # bumped when the process dies: responses still going out window by window stop
         # What a muted connection's waiting requests can hold at the broker: its socket receive buffer.
-        self.receive_window = float(socket_buffer_bytes(config.socket_receive_buffer_bytes, True))
+        self.receive_window = socket_buffer_bytes(config.socket_receive_buffer_bytes, True)
 
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
@@ -111,7 +111,7 @@ class SocketServer:
         if nbytes > self.receive_window:
             # Only the receive buffer's worth came while the connection was muted; the client sends the
             # rest once the processor reads again.
-            arrive = self.network.resume(req.host, self.host, at_ms, nbytes - int(self.receive_window))
+            arrive = self.network.resume(req.host, self.host, at_ms, nbytes - self.receive_window)
         if req.arrive_ms < arrive:
             req.arrive_ms = arrive
         self.book[kind](req)

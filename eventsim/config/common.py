@@ -91,7 +91,8 @@ def check_socket_buffer(name: str, value: int) -> None:
     ``setSendBufferSize``, which refuse one below 1 when the connection opens, and Linux raises one below
     its minimum to the minimum, so such a setting would not change the run: refused here. One above
     ``net.core.rmem_max`` / ``wmem_max`` is lowered to it, silently in Linux: said here with a warning."""
-    least = LINUX_RECEIVE_BUFFER_MIN if "receive" in name else LINUX_SEND_BUFFER_MIN
+    receive = "receive" in name
+    least = LINUX_RECEIVE_BUFFER_MIN if receive else LINUX_SEND_BUFFER_MIN
     if value != OS_DEFAULT_BUFFER and value < least:
         from eventsim.core.errors import InvalidConfigurationError
 
@@ -100,11 +101,10 @@ def check_socket_buffer(name: str, value: int) -> None:
             value,
             f"-1 (the OS default) or an integer >= {least}",
             f"Linux raises a smaller socket buffer to {least} bytes (SOCK_MIN_"
-            + ("RCVBUF)" if "receive" in name else "SNDBUF)"),
+            + ("RCVBUF)" if receive else "SNDBUF)"),
         )
-    receive = "receive" in name
-    cap = LINUX_RMEM_MAX if receive else LINUX_WMEM_MAX
-    if value > cap:
+    cap = socket_buffer_bytes(value, receive)
+    if cap < value:
         from eventsim.core.errors import warn_user
 
         sysctl = "net.core.rmem_max" if receive else "net.core.wmem_max"

@@ -52,7 +52,7 @@ cdef class Network:
     cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
                   tuple args, owner, long long generation)
 
-    @cython.locals(rate=double, back=double, lat=double)
+    @cython.locals(rate=double, back=double)
     cpdef double resume(self, Host src, Host dst, double t_ms, long long nbytes) except? -1.0
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

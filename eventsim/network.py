@@ -231,9 +231,8 @@ class Network:
         NICs when the message was sent (``transfer``), so they are not booked again. (A network partition
         that began meanwhile does not hold them up: not modelled.)"""
         rate = src.rate if src.rate < dst.rate else dst.rate
-        back = self._latency() if self._jitter else self.latency_ms
-        lat = self._latency() if self._jitter else self.latency_ms
-        return t_ms + back + lat + nbytes / rate
+        back = self._latency()  # the window update's way to the sender
+        return t_ms + back + self._latency() + nbytes / rate
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.

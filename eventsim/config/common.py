@@ -10,7 +10,7 @@ from eventsim.core.validation import NotModelledYet, Prop
 __all__ = [
     "PRODUCER_CODECS", "BROKER_CODECS", "CLIENT_UNMODELLED", "int_prop", "long_prop", "BOOL", "STR",
     "REPLICATION", "FOLLOWERS", "GROUPS", "COMMITS", "RECONNECT_BACKOFF_MS",
-    "RECONNECT_BACKOFF_MAX_MS", "RECONNECT_BACKOFF_EXP_BASE", "RECONNECT_BACKOFF_JITTER", "tcp_window",
+    "RECONNECT_BACKOFF_MAX_MS", "tcp_window",
     "socket_buffer_bytes", "check_socket_buffer",
 ]  # fmt: skip
 
@@ -119,5 +119,3 @@ def check_socket_buffer(name: str, value: int) -> None:
 # (core/backoff.py: ReconnectBackoff).
 RECONNECT_BACKOFF_MS = 50.0
 RECONNECT_BACKOFF_MAX_MS = 1000.0
-RECONNECT_BACKOFF_EXP_BASE = 2  # CommonClientConfigs: each refused attempt doubles the wait
-RECONNECT_BACKOFF_JITTER = 0.2  # CommonClientConfigs: each wait drawn within 20 % either way

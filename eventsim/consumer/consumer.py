@@ -44,8 +44,6 @@ from collections import deque
 import numpy as np
 
 from eventsim.config.common import (
-    RECONNECT_BACKOFF_EXP_BASE,
-    RECONNECT_BACKOFF_JITTER,
     RECONNECT_BACKOFF_MS,
     tcp_window,
 )
@@ -102,8 +100,6 @@ class KafkaConsumer:
         self._reconnect = ReconnectBackoff(
             self.config.reconnect_backoff_ms,
             self.config.reconnect_backoff_max_ms,
-            RECONNECT_BACKOFF_EXP_BASE,
-            RECONNECT_BACKOFF_JITTER,
             env.rng(f"consumer.{self.client_id}.reconnect"),
         )
         self.skipped = 0  # offsets poll() jumped over (records the log no longer had)

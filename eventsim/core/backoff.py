@@ -28,10 +28,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ExponentialBackoff", "ReconnectBackoff", "RETRY_BACKOFF_EXP_BASE", "RETRY_BACKOFF_JITTER"]
+__all__ = [
+    "ExponentialBackoff", "ReconnectBackoff", "RETRY_BACKOFF_EXP_BASE", "RETRY_BACKOFF_JITTER",
+    "RECONNECT_BACKOFF_EXP_BASE", "RECONNECT_BACKOFF_JITTER",
+]  # fmt: skip
 
 RETRY_BACKOFF_EXP_BASE = 2  # CommonClientConfigs.RETRY_BACKOFF_EXP_BASE
 RETRY_BACKOFF_JITTER = 0.2  # CommonClientConfigs.RETRY_BACKOFF_JITTER
+RECONNECT_BACKOFF_EXP_BASE = 2  # CommonClientConfigs: each refused attempt doubles the wait
+RECONNECT_BACKOFF_JITTER = 0.2  # CommonClientConfigs: each wait drawn within 20 % either way
 
 
 class ExponentialBackoff:
@@ -80,8 +85,10 @@ class ReconnectBackoff:
 
     __slots__ = ("backoff", "rng", "waiting")
 
-    def __init__(self, initial_ms: float, max_ms: float, multiplier: int, jitter: float, rng):
-        self.backoff = ExponentialBackoff(initial_ms, multiplier, max_ms, jitter)
+    def __init__(self, initial_ms: float, max_ms: float, rng):
+        self.backoff = ExponentialBackoff(
+            initial_ms, RECONNECT_BACKOFF_EXP_BASE, max_ms, RECONNECT_BACKOFF_JITTER
+        )
         self.rng = rng
         self.waiting: dict = {}  # broker -> (next attempt ms, failed attempts), while disconnected
 

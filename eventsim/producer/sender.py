@@ -55,11 +55,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from eventsim.config.common import (
-    RECONNECT_BACKOFF_EXP_BASE,
-    RECONNECT_BACKOFF_JITTER,
-    tcp_window,
-)
+from eventsim.config.common import tcp_window
 from eventsim.core.backoff import ReconnectBackoff
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
@@ -118,8 +114,6 @@ class Sender:
         self._reconnect = ReconnectBackoff(
             cfg.reconnect_backoff_ms,
             cfg.reconnect_backoff_max_ms,
-            RECONNECT_BACKOFF_EXP_BASE,
-            RECONNECT_BACKOFF_JITTER,
             self.env.rng(f"producer.{producer.client_id}.reconnect"),
         )
         self.paused_until = 0.0  # a young collection of the producer's JVM stops this thread until then

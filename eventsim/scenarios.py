@@ -211,7 +211,8 @@ class Scenario:
                     where,
                     replicas,
                     f"integer in [1, {self.cluster.brokers}]",
-                    f"more than the {self.cluster.brokers} brokers (InvalidReplicationFactorException)",
+                    f"more than the cluster's {self.cluster.brokers} broker"
+                    f"{'' if self.cluster.brokers == 1 else 's'} (InvalidReplicationFactorException)",
                 )
             if resolved.min_insync_replicas > replicas:
                 where = f"{path}.config" if topic.min_insync_replicas is not None else "broker"

@@ -50,7 +50,7 @@ BAD = [
         "topics[0].replication.factor",
         "4",
         "integer in [1, 3]",
-        "more than the 3 brokers (InvalidReplicationFactorException)",
+        "more than the cluster's 3 brokers (InvalidReplicationFactorException)",
     ),
     (
         variant(("topics", 0, "config"), {"min.insync.replicas": 2}),

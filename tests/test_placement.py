@@ -365,7 +365,7 @@ def test_replication_factor_above_the_broker_count(replication_lifted):
     data["topics"][0]["replication.factor"] = 4
     _bad(data, "topics[0].replication.factor", "InvalidReplicationFactorException", "[1, 3]")
     data = _with(broker={"default.replication.factor": 5})
-    _bad(data, "broker.default.replication.factor", "more than the 3 brokers")
+    _bad(data, "broker.default.replication.factor", "more than the cluster's 3 brokers")
 
 
 def test_unknown_broker_is_named_before_the_replication_factor(replication_lifted):

@@ -160,7 +160,7 @@ def _main(argv: list[str] | None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # a usage error (already printed, one line) or --help
         return exc.code if isinstance(exc.code, int) else 0
-    from eventsim.core.errors import KafkaError
+    from eventsim.core.errors import KafkaError, counted
     from eventsim.scenarios import presets
 
     if args.command == "presets":
@@ -184,7 +184,7 @@ def _main(argv: list[str] | None) -> int:
             (len(scenario.consumers), "consumer spec"),
             (scenario.cluster.brokers, "broker"),
         )
-        said_counts = ", ".join(f"{n} {w}{'' if n == 1 else 's'}" for n, w in counts)
+        said_counts = ", ".join(counted(n, w) for n, w in counts)
         print(f"{scenario.name}: valid ({said_counts})")
         limit = MEMORY_SHARE * physical_memory_bytes() / GIB
         print(f"expected size: {estimate(scenario).describe()} (limit here {limit:,.1f} GiB)")

@@ -41,7 +41,12 @@ from eventsim import sizing
 from eventsim.client_specs import ConsumerSpec, ProducerSpec, _name, _set, _spec
 from eventsim.config import BrokerConfig, ClusterConfig, TopicConfig
 from eventsim.config.versions import LATEST, apply_version, check_version
-from eventsim.core.errors import InvalidConfigurationError, RecordTooLargeError, UnknownTopicOrPartitionError
+from eventsim.core.errors import (
+    InvalidConfigurationError,
+    RecordTooLargeError,
+    UnknownTopicOrPartitionError,
+    counted,
+)
 from eventsim.core.validation import check_keys, check_mapping, check_number, did_you_mean
 from eventsim.faults import check_faults, node_names
 from eventsim.protocol import MAX_PRODUCER_INSTANCES
@@ -211,8 +216,8 @@ class Scenario:
                     where,
                     replicas,
                     f"integer in [1, {self.cluster.brokers}]",
-                    f"more than the cluster's {self.cluster.brokers} broker"
-                    f"{'' if self.cluster.brokers == 1 else 's'} (InvalidReplicationFactorException)",
+                    f"more than the cluster's {counted(self.cluster.brokers, 'broker')} "
+                    "(InvalidReplicationFactorException)",
                 )
             if resolved.min_insync_replicas > replicas:
                 where = f"{path}.config" if topic.min_insync_replicas is not None else "broker"

@@ -25,6 +25,7 @@ import sys
 import warnings
 
 __all__ = [
+    "counted",
     "warn_user",
     "KafkaError",
     "InvalidConfigurationError",
@@ -96,6 +97,11 @@ _SHOWN.maxstring = _SHOWN.maxother = 120
 _SHOWN.maxlist = _SHOWN.maxtuple = _SHOWN.maxdict = _SHOWN.maxset = 6
 _SHOWN.maxlevel = 2
 SHOWN_CHARS = 160
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun`` as a message says them: "1 broker", "3 brokers"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def shown(value: object) -> str:

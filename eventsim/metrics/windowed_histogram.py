@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from eventsim.metrics.histogram import (
+    _ADD_AT_THRESHOLD,
     _REPRESENTATIVE,
     NUM_BUCKETS,
     LatencyHistogram,
@@ -85,9 +86,10 @@ class WindowedHistogram(_Windowed):
     """Latency percentiles per window of simulated time, stored sparsely.
 
     ``record(t_ms, values)`` files each latency under the window of its time ``t_ms`` (typically
-    the completion time). The newest ``lateness_windows + 1`` windows stay open in a small pending
-    buffer; older ones are compacted into the sparse store as soon as a later window starts. A
-    late record for a compacted window is accepted and stored as an extra segment for it.
+    the completion time). The newest ``lateness_windows + 1`` windows stay open as dense bucket
+    counts (a value is one increment there); older ones are compacted into the sparse store as soon as
+    a later window starts. A late record for a compacted window is accepted and stored as an extra
+    segment for it.
 
     >>> wh = WindowedHistogram(1000)
     >>> wh.record(np.array([100.0, 200.0, 1500.0]), np.array([5.0, 7.0, 30.0]))
@@ -117,7 +119,12 @@ class WindowedHistogram(_Windowed):
         self._seg_window = _Flat(np.int64)
         self._seg_base = _Flat(np.uint16)  # first non-empty bucket of the segment
         self._seg_len = _Flat(np.int32)
-        # open windows: keys = window * NUM_BUCKETS + bucket
+        # open windows (``_open_lo`` on, not compacted yet): their bucket counts, dense, one row of
+        # NUM_BUCKETS per window, ``_open_rows`` rows in use
+        self._open_lo = 0
+        self._open = np.zeros((self.lateness_windows + 2) * NUM_BUCKETS, dtype=np.int64)
+        self._open_rows = 0
+        # late values, for windows already compacted: keys = window * NUM_BUCKETS + bucket
         self._pending_scalar: dict[int, int] = {}
         self._pending: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._pending_size = 0
@@ -176,8 +183,7 @@ class WindowedHistogram(_Windowed):
             ws = w[starts]
             np.minimum.at(mn, ws, np.minimum.reduceat(v, starts))
             np.maximum.at(mx, ws, np.maximum.reduceat(v, starts))
-        self._pending.append((w * NUM_BUCKETS + b, None))
-        self._pending_size += v.size
+        self._file(w, b, lo, hi)
         self._after_record(hi)
 
     def _record_window(self, w: int, v: np.ndarray) -> None:
@@ -190,9 +196,49 @@ class WindowedHistogram(_Windowed):
         sm[w] += float(np.sum(v))
         mn[w] = min(mn[w], float(v.min()))
         mx[w] = max(mx[w], float(v.max()))
-        self._pending.append((b + w * NUM_BUCKETS, None))
-        self._pending_size += v.size
+        lo = self._open_lo
+        if w < lo:
+            self._late(b + w * NUM_BUCKETS)
+        else:
+            start = (w - lo) * NUM_BUCKETS
+            counts = self._rows(w - lo + 1)[start : start + NUM_BUCKETS]
+            if b.size < _ADD_AT_THRESHOLD:
+                np.add.at(counts, b, 1)
+            else:
+                counts += np.bincount(b, minlength=NUM_BUCKETS)
         self._after_record(w)
+
+    def _file(self, w: np.ndarray, b: np.ndarray, lo: int, hi: int) -> None:
+        """Count values of windows ``w`` (from ``lo`` to ``hi``) in buckets ``b``."""
+        first = self._open_lo
+        if lo < first:  # late values, for compacted windows
+            late = w < first
+            self._late(w[late] * NUM_BUCKETS + b[late])
+            if hi < first:
+                return
+            keep = ~late
+            w, b = w[keep], b[keep]
+        rows = hi - first + 1
+        rel = (w - first) * NUM_BUCKETS + b
+        block = self._rows(rows)
+        if rel.size < _ADD_AT_THRESHOLD:
+            np.add.at(block, rel, 1)
+        else:
+            block[: rows * NUM_BUCKETS] += np.bincount(rel, minlength=rows * NUM_BUCKETS)
+
+    def _rows(self, n: int) -> np.ndarray:
+        """The open block with rows for windows ``_open_lo`` to ``_open_lo + n - 1``."""
+        if n > self._open_rows:
+            if n * NUM_BUCKETS > self._open.size:
+                grown = np.zeros(n * NUM_BUCKETS, dtype=np.int64)
+                grown[: self._open.size] = self._open
+                self._open = grown
+            self._open_rows = n
+        return self._open
+
+    def _late(self, keys: np.ndarray) -> None:
+        self._pending.append((keys, None))
+        self._pending_size += keys.size
 
     def _record_scalar(self, t: float, v: float) -> None:
         if not (0.0 <= v < math.inf):
@@ -206,8 +252,12 @@ class WindowedHistogram(_Windowed):
             mn[w] = v
         if v > mx[w]:
             mx[w] = v
-        key = w * NUM_BUCKETS + _index_scalar(v)
-        self._pending_scalar[key] = self._pending_scalar.get(key, 0) + 1
+        lo = self._open_lo
+        if w >= lo:
+            self._rows(w - lo + 1)[(w - lo) * NUM_BUCKETS + _index_scalar(v)] += 1
+        else:
+            key = w * NUM_BUCKETS + _index_scalar(v)
+            self._pending_scalar[key] = self._pending_scalar.get(key, 0) + 1
         self._after_record(w)
 
     def _after_record(self, hi: int) -> None:
@@ -220,7 +270,7 @@ class WindowedHistogram(_Windowed):
             self._pending_size = keys.size
 
     def _take_pending(self) -> tuple[np.ndarray, np.ndarray]:
-        """Remove and return all pending entries, aggregated."""
+        """Remove and return all late entries, aggregated."""
         keys = [k for k, _ in self._pending]
         counts = [np.ones(k.size, dtype=np.int64) if c is None else c for k, c in self._pending]
         if self._pending_scalar:
@@ -232,16 +282,43 @@ class WindowedHistogram(_Windowed):
         return _aggregate(np.concatenate(keys), np.concatenate(counts))
 
     def _compact(self, before_window: int) -> None:
-        """Move pending entries of windows < before_window into the sparse store."""
-        if before_window <= 0 or (not self._pending and not self._pending_scalar):
+        """Move the counts of windows < before_window into the sparse store: the late entries', then the
+        open windows' (whose keys are all above the late ones), in one sorted run."""
+        if before_window <= 0:
             return
-        keys, counts = self._take_pending()
-        split = int(np.searchsorted(keys, before_window * NUM_BUCKETS, side="left"))
-        if split < keys.size:
-            self._pending = [(keys[split:], counts[split:])]
-            self._pending_size = keys.size - split
-        if split:
-            self._store(keys[:split], counts[:split])
+        keys_parts, counts_parts = [], []
+        if self._pending or self._pending_scalar:
+            keys, counts = self._take_pending()
+            split = int(np.searchsorted(keys, before_window * NUM_BUCKETS, side="left"))
+            if split < keys.size:
+                self._pending = [(keys[split:], counts[split:])]
+                self._pending_size = keys.size - split
+            keys_parts.append(keys[:split])
+            counts_parts.append(counts[:split])
+        first = self._open_lo
+        k = before_window - first  # open rows that close
+        if k > 0:
+            rows = self._open_rows
+            closing = min(k, rows) * NUM_BUCKETS
+            block = self._open
+            if closing:
+                nz = np.flatnonzero(block[:closing])
+                keys_parts.append(nz + first * NUM_BUCKETS)
+                counts_parts.append(block[nz])
+            if k < rows:
+                rest = (rows - k) * NUM_BUCKETS
+                block[:rest] = block[closing : closing + rest]
+                block[rest : rows * NUM_BUCKETS] = 0
+                self._open_rows = rows - k
+            else:
+                block[:closing] = 0
+                self._open_rows = 0
+            self._open_lo = before_window
+        if keys_parts:
+            keys = keys_parts[0] if len(keys_parts) == 1 else np.concatenate(keys_parts)
+            if keys.size:
+                counts = counts_parts[0] if len(counts_parts) == 1 else np.concatenate(counts_parts)
+                self._store(keys, counts)
 
     def _store(self, keys: np.ndarray, counts: np.ndarray) -> None:
         windows, buckets = np.divmod(keys, NUM_BUCKETS)
@@ -300,6 +377,11 @@ class WindowedHistogram(_Windowed):
         if self._pending_scalar:
             parts_k.append(np.fromiter(self._pending_scalar.keys(), dtype=np.int64))
             parts_c.append(np.fromiter(self._pending_scalar.values(), dtype=np.int64))
+        if self._open_rows:
+            block = self._open[: self._open_rows * NUM_BUCKETS]
+            nz = np.flatnonzero(block)
+            parts_k.append(nz + self._open_lo * NUM_BUCKETS)
+            parts_c.append(block[nz])
         if not parts_k:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         return _aggregate(np.concatenate(parts_k), np.concatenate(parts_c))
@@ -394,4 +476,4 @@ class WindowedHistogram(_Windowed):
         dense = self._count.nbytes + self._sum.nbytes + self._min.nbytes + self._max.nbytes
         sparse = sum(arr.nbytes for arr in self._sparse_arrays())
         pending = sum(k.nbytes + (0 if c is None else c.nbytes) for k, c in self._pending)
-        return dense + sparse + pending + 16 * len(self._pending_scalar)
+        return dense + sparse + self._open.nbytes + pending + 16 * len(self._pending_scalar)

@@ -136,6 +136,43 @@ def test_windowed_histogram_any_order(events, lateness):
     assert np.array_equal(wh.percentiles(qs), got, equal_nan=True)
 
 
+@given(st.integers(0, 2**32 - 1), st.integers(0, 3), st.integers(1, 12))
+def test_windowed_histogram_blocks_in_any_order(seed, lateness, n_blocks):
+    """Blocks of values (small ones counted one by one, large ones by bincount), with times that jump
+    ahead, fall back into open windows or into compacted ones, and a compaction between them: every
+    window holds exactly the values recorded for it."""
+    rng = np.random.default_rng(seed)
+    wh = WindowedHistogram(W, lateness_windows=lateness)
+    ts, vs = [], []
+    clock = 0.0
+    for _ in range(n_blocks):
+        size = int(rng.choice([1, 5, 300, 1200]))
+        clock += rng.choice([0.0, 0.4, 1.0, 3.7]) * W
+        t = np.maximum(clock + rng.uniform(-2.5 * W, 1.5 * W, size), 0.0)
+        v = rng.lognormal(np.log(15.0), 1.0, size)
+        if rng.random() < 0.3:  # one time per run of values, as an acknowledged batch's
+            runs = np.diff(np.flatnonzero(np.concatenate(([True], rng.random(size - 1) < 0.2, [True]))))
+            at = np.sort(rng.uniform(max(clock - W, 0.0), clock + W, runs.size))
+            wh.record(at, v, repeats=runs)
+            t = np.repeat(at, runs)
+        else:
+            wh.record(t, v)
+        ts.append(t)
+        vs.append(v)
+        if rng.random() < 0.2:
+            wh.compact()
+    t_all, v_all = np.concatenate(ts), np.concatenate(vs)
+    qs = [0, 50, 99, 100]
+    refs = reference_window_histograms(t_all, v_all, W, wh.n_windows)
+    got = wh.percentiles(qs)
+    for k, ref in enumerate(refs):
+        assert wh.histogram(k) == ref
+        assert np.array_equal(got[k], ref.percentiles(qs), equal_nan=True)
+    assert wh.counts().tolist() == [r.count for r in refs]
+    wh.compact()
+    assert np.array_equal(wh.percentiles(qs), got, equal_nan=True)
+
+
 def test_empty_windows_are_nan_and_late_update_reopens_window():
     wh = WindowedHistogram(W)
     wh.record(np.array([100.0, 200.0]), np.array([5.0, 7.0]))

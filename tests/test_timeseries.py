@@ -408,3 +408,57 @@ def test_short_intervals_count_in_the_window_where_they_end():
     assert b.busy_ms(3).tolist() == [6.0, 4.0, 7.0]
     b.add_short(np.array([]), np.array([]), 0.0)
     assert b.busy_ms(3).tolist() == [6.0, 4.0, 7.0]
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_busy_tracker_sums_in_the_order_of_its_calls(seed):
+    """Short intervals accumulate in a float for their window; mixed with long intervals, add_short,
+    add_intervals and reads, every window's busy time is bit for bit the sum in call order."""
+    rng = np.random.default_rng(seed)
+    b = BusyTracker(W, horizon_ms=30 * W)
+    ref = np.zeros(40)
+    clock = 0.0
+    for _ in range(rng.integers(1, 60)):
+        clock += rng.exponential(0.2 * W)
+        kind = rng.integers(0, 5)
+        if kind <= 1:  # short: within one window, mostly
+            s, e = clock, clock + rng.exponential(3.0)
+            b.add_interval(s, e)
+            e = min(e, 30 * W)
+            if e > s:
+                wa, wz = int(s // W), int(e // W) - (1 if (e // W) * W >= e else 0)
+                if wa == wz:
+                    ref[wa] += e - s
+                else:
+                    ref[wa] += (wa + 1) * W - s
+                    ref[wa + 1 : wz] += W
+                    ref[wz] += e - wz * W
+        elif kind == 2:  # long: several windows
+            s, e = clock, clock + rng.uniform(0, 3 * W)
+            b.add_interval(s, e)
+            e = min(e, 30 * W)
+            wa, wz = int(s // W), int(e // W) - (1 if (e // W) * W >= e else 0)
+            if e > s:
+                if wa == wz:
+                    ref[wa] += e - s
+                else:
+                    ref[wa] += (wa + 1) * W - s
+                    ref[wa + 1 : wz] += W
+                    ref[wz] += e - wz * W
+        elif kind == 3:  # a client's per-record work, in the window where each piece ends
+            ends = np.sort(clock + rng.uniform(0, 5.0, 3))
+            durs = np.full(3, 0.5)
+            b.add_short(ends, durs, 1.5)
+            first, last = int(ends[0] // W), int(ends[-1] // W)
+            if first == last:
+                ref[first] += 1.5
+            else:
+                ref[first : last + 1] += np.bincount(
+                    (ends // W).astype(np.int64) - first, weights=durs, minlength=last - first + 1
+                )
+        else:  # a read settles the running sum; recording goes on after it
+            n = b.n_windows
+            assert np.array_equal(b.busy_ms(n), ref[:n])
+    n = b.n_windows
+    assert np.array_equal(b.busy_ms(n), ref[:n])
+    assert math.isclose(b.total_busy_ms, float(ref.sum()), rel_tol=1e-12)

@@ -395,6 +395,16 @@ class BusyTracker(_Windowed):
             raise ValueError(f"horizon_ms must be finite and > 0, got {horizon_ms!r}")
         self.horizon_ms = None if horizon_ms is None else float(horizon_ms)
         self._busy = _Dense(np.float64, 0.0)
+        # Intervals within one window add up in ``_open_sum``, the busy time of window ``_open_w`` so far: a
+        # float, so the same sums in the same order as adding to the array, without a numpy scalar each;
+        # written back (``_settle``) before anything else reads or changes the array.
+        self._open_w = -1
+        self._open_sum = 0.0
+
+    def _settle(self) -> None:
+        if self._open_w >= 0:
+            self._busy.buf[self._open_w] = self._open_sum
+            self._open_w = -1
 
     def add_interval(self, start_ms: float, end_ms: float) -> None:
         """One server busy on ``[start_ms, end_ms)``."""
@@ -408,13 +418,20 @@ class BusyTracker(_Windowed):
         W = self.window_ms
         wa = int(s // W)
         wz = _last_window(e, W)
-        busy = self._busy.ensure(wz + 1)
         if wa == wz:
-            busy[wa] += e - s
-        else:
-            busy[wa] += (wa + 1) * W - s
-            busy[wa + 1 : wz] += W
-            busy[wz] += e - wz * W
+            if wa == self._open_w:
+                self._open_sum += e - s
+            else:
+                self._settle()
+                busy = self._busy.ensure(wa + 1)
+                self._open_w = wa
+                self._open_sum = float(busy[wa]) + (e - s)
+            return
+        self._settle()
+        busy = self._busy.ensure(wz + 1)
+        busy[wa] += (wa + 1) * W - s
+        busy[wa + 1 : wz] += W
+        busy[wz] += e - wz * W
 
     def add_short(self, ends_ms: np.ndarray, durations_ms: np.ndarray, total_ms: float) -> None:
         """Busy intervals far shorter than a window (a client's per-record CPU work), each counted in the
@@ -424,6 +441,7 @@ class BusyTracker(_Windowed):
         n = ends_ms.size
         if n == 0:
             return
+        self._settle()
         first = int(ends_ms[0] // W)
         last = int(ends_ms[n - 1] // W)
         busy = self._busy.ensure(last + 1)
@@ -448,6 +466,7 @@ class BusyTracker(_Windowed):
             s, e = s[keep], e[keep]
         if s.size == 0:
             return
+        self._settle()
         W = self.window_ms
         wa = (s // W).astype(np.int64)
         wz = np.floor_divide(e, W).astype(np.int64)
@@ -476,10 +495,12 @@ class BusyTracker(_Windowed):
 
     def busy_ms(self, n_windows: int | None = None) -> np.ndarray:
         """Busy server-milliseconds per window."""
+        self._settle()
         return self._busy.fitted(self._n(n_windows))
 
     def utilisation(self, n_windows: int | None = None) -> np.ndarray:
         """Busy fraction of the servers' capacity per window (0..1 unless more than ``servers`` overlap)."""
+        self._settle()
         n = self._n(n_windows)
         span = np.full(n, self.window_ms)
         if self.horizon_ms is not None and n:
@@ -490,6 +511,7 @@ class BusyTracker(_Windowed):
 
     @property
     def total_busy_ms(self) -> float:
+        self._settle()
         return float(self._busy.view().sum())
 
     @property

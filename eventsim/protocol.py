@@ -246,7 +246,7 @@ class RecordBatch:
         self.base_sequence = base_sequence
         # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), taken once
         # here rather than from the records block by every replica that appends the entry.
-        self.max_timestamp_ms = float(records[-1, CREATE_MS])
+        self.max_timestamp_ms = records.item(-1, CREATE_MS)  # a float, without a numpy scalar
 
     @property
     def last_offset(self) -> int:

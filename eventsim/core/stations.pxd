@@ -39,7 +39,7 @@ cdef class Station:
     @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
 
-    @cython.locals(free=list, first=double, start=double, end=double, iv=cython.double[:], k=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(free=list, first=double, start=double, end=double, k=Py_ssize_t, i=Py_ssize_t)
     cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
 
     cpdef _draw_factors(self)

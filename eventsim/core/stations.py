@@ -243,21 +243,21 @@ class Station:
             free[0] = end
         else:
             heapq.heapreplace(free, end)
+        # (The interval buffers are written through the fields: a local view would be acquired and released
+        # on every booking.)
         if start > arrival_ms:
-            iv = self._wait_view
             k = self._wait_n
-            iv[k] = arrival_ms
-            iv[k + 1] = start
+            self._wait_view[k] = arrival_ms
+            self._wait_view[k + 1] = start
             self._wait_n = k + 2
             self._starts.append(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
             if k + 2 > self._wait_room:
                 self._full_waiting()
         if service_ms > 0.0:
-            iv = self._busy_view
             k = self._busy_n
-            iv[k] = start
-            iv[k + 1] = end
+            self._busy_view[k] = start
+            self._busy_view[k + 1] = end
             self._busy_n = k + 2
             if k + 2 > self._busy_room:
                 self._full_busy()

@@ -68,14 +68,12 @@ cdef class RecordAccumulator:
     cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
-                   linger_at=double, e=TxnPartitionEntry, base=cython.longlong, fill=cython.longlong,
-                   cum=cython.longlong[:], append_times=cython.double[:])
+                   linger_at=double, e=TxnPartitionEntry, base=cython.longlong, fill=cython.longlong)
     cpdef _refresh_ready(self, PartitionQueue pq)
 
     @cython.locals(pq=PartitionQueue, k=Py_ssize_t, start=Py_ssize_t, i=Py_ssize_t, idx=Py_ssize_t,
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
-                   pqs=list, batches=list, cum=cython.longlong[:], cumv=cython.longlong[:],
-                   append_times=cython.double[:], live=set, order=list, idx_=Py_ssize_t, cut=Py_ssize_t)
+                   pqs=list, batches=list, live=set, order=list, idx_=Py_ssize_t, cut=Py_ssize_t)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

@@ -321,8 +321,8 @@ class RecordAccumulator:
             pq.ready_ms = INF
             return
         # The first batch if nothing is drained first: the records from the head whose bytes fit.
-        cum = pq.bytes_view
-        base = cum[h - 1] if h else pq.cum_bytes_base
+        # (The views are read through the queue's fields, not acquired as locals.)
+        base = pq.bytes_view[h - 1] if h else pq.cum_bytes_base
         limit = self.fill_limit
         # Searched with a whole number of bytes (the sums are whole): the same index, and comparisons of
         # ints with ints, which are cheaper than of a float with ints. A batch holds a few dozen records
@@ -331,23 +331,22 @@ class RecordAccumulator:
         fill = int(base + limit)
         top = h + FIRST_BATCH_SPAN
         if top < n:
-            j = _first_above(cum, fill, h, top)
+            j = _first_above(pq.bytes_view, fill, h, top)
             if j == top:
-                j = _first_above(cum, fill, top, n)
+                j = _first_above(pq.bytes_view, fill, top, n)
         else:
-            j = _first_above(cum, fill, h, n)
+            j = _first_above(pq.bytes_view, fill, h, n)
         if j <= h:
             j = h + 1  # a record larger than batch.size goes alone in its own batch
         pq.full_end = j
-        append_times = pq.times_view
-        if cum[j - 1] - base >= limit:
-            full_ms = append_times[j - 1]  # exactly full, or one oversized record
+        if pq.bytes_view[j - 1] - base >= limit:
+            full_ms = pq.times_view[j - 1]  # exactly full, or one oversized record
         elif j < n:
-            full_ms = append_times[j]  # the record that does not fit opens a second batch
+            full_ms = pq.times_view[j]  # the record that does not fit opens a second batch
         else:
             full_ms = INF
         pq.full_ms = full_ms
-        linger_at = append_times[h] + self.linger_ms
+        linger_at = pq.times_view[h] + self.linger_ms
         pq.ready_ms = linger_at if linger_at <= full_ms else full_ms
 
     def _backoff(self, batch: ProducerBatch) -> float:
@@ -434,20 +433,20 @@ class RecordAccumulator:
             else:
                 if e is not None and e.blocked_new:
                     continue
-                append_times = pq.times_view
-                if append_times[h] > now:
+                # (The views are read through the queue's fields: a local view would be acquired and
+                # released for every partition visited.)
+                if pq.times_view[h] > now:
                     continue
                 end = pq.full_end
-                if append_times[end - 1] > now:  # the batch is still filling: take what has arrived
-                    end = _first_above(append_times, now, h, end)
+                if pq.times_view[end - 1] > now:  # the batch is still filling: take what has arrived
+                    end = _first_above(pq.times_view, now, h, end)
                 # The batch: records h..end-1, their bytes from the running sums.
-                cum, cumv = pq.bytes_view, pq.values_view
                 if h:
-                    raw = cum[end - 1] - cum[h - 1]
-                    value_total = cumv[end - 1] - cumv[h - 1]
+                    raw = pq.bytes_view[end - 1] - pq.bytes_view[h - 1]
+                    value_total = pq.values_view[end - 1] - pq.values_view[h - 1]
                 else:
-                    raw = cum[end - 1] - pq.cum_bytes_base
-                    value_total = cumv[end - 1] - pq.cum_values_base
+                    raw = pq.bytes_view[end - 1] - pq.cum_bytes_base
+                    value_total = pq.values_view[end - 1] - pq.cum_values_base
                 wire = header + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
                 if batches and size + wire > max_request_size:
                     idx = idx_

@@ -327,6 +327,41 @@ def test_accumulator_invariants(w):
         assert sent == rids[parts == tp.partition].tolist()
 
 
+@settings(max_examples=60)
+@given(workloads(), st.integers(0, 2**32 - 1))
+def test_drain_visits_due_queues_and_takes_what_a_scan_of_every_queue_takes(w, seed):
+    """Records are appended ahead of their time (as a producer's chunks are); the drain visits only the
+    queues whose first record has come or that hold retried batches. The same batches, in the same order,
+    with the same drain index, as a drain that visits every queue the node leads (Kafka's loop)."""
+    leaders, times, sizes, parts, batch_size, linger, max_request = w
+    rng = np.random.default_rng(seed)
+    due_only, every = (RecordAccumulator(batch_size, linger, 100.0, 1.0, leaders) for _ in range(2))
+    rids = np.arange(times.size)
+    for acc in (due_only, every):
+        for tp in leaders:
+            m = parts == tp.partition
+            if m.any():
+                records, sz = cols(times[m], sizes[m])
+                records[:, 2] = rids[m]
+                acc.append(tp, records, sz)
+    nodes = sorted(set(leaders.values()))
+    now, taken = 0.0, 0
+    end = times[-1] + linger + 500.0
+    while now <= end:
+        for node in nodes:
+            every.due[node] = set(range(len(every.by_node[node])))  # visit them all
+            got = [drain(acc, node, now, max_request) for acc in (due_only, every)]
+            assert [(b.tp, ids(b)) for b in got[0]] == [(b.tp, ids(b)) for b in got[1]]
+            assert due_only.drain_index[node] == every.drain_index[node]
+            taken += sum(b.count for b in got[0])
+            if got[0] and now < end - 300.0 and rng.random() < 0.2:  # a failed batch goes back: retried
+                due_only.reenqueue(got[0][0], now)
+                every.reenqueue(got[1][0], now)
+                taken -= got[0][0].count
+        now += float(rng.choice([0.25, 1.0, 3.0, 10.0]))
+    assert taken == times.size
+
+
 def _size_of_varint(value: int) -> int:
     """Kafka's ByteUtils.sizeOfVarint, one value at a time: 7 bits per byte of the zig-zag encoding."""
     zz = (value << 1) ^ (value >> 63)

@@ -36,6 +36,7 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import deque
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -233,6 +234,13 @@ class RecordAccumulator:
         # the readiness scans touch those, not every partition the node leads (on a large cluster a
         # producer's thousand queues mostly hold nothing).
         self.live: dict[int, set] = {node: set() for node in self.by_node}
+        # Per leader, what a drain visits: ``due``, the slots of the queues whose first record was appended
+        # by the time of the last drain, or that hold retried batches; the other queues' first records
+        # wait in ``arrivals``, a heap of (append time, slot), from which each drain takes those that have
+        # come. A producer's records are drawn ahead of time, so on a large cluster most of its queues
+        # hold only records still to come: the drain passes over them without visiting them.
+        self.due: dict[int, set] = {node: set() for node in self.by_node}
+        self.arrivals: dict[int, list] = {node: [] for node in self.by_node}
         for node in self.by_node:
             self.drain_index[node] = 0
         self.node_min: dict = {node: INF for node in self.by_node}  # earliest ready_ms per leader
@@ -255,19 +263,30 @@ class RecordAccumulator:
         pq.leader = leader
 
     def _renumber(self, node) -> None:
-        """``node``'s queues moved in its list: their slots, and which of them may hold something."""
+        """``node``'s queues moved in its list: their slots, which of them may hold something, which are
+        due and when the others' first records come."""
         live = self.live[node] = set()
+        due = self.due[node] = set()
+        arrivals = self.arrivals[node] = []
         for i, pq in enumerate(self.by_node[node]):
             pq.slot = i
             if pq.head < pq.n or pq.retries:
                 live.add(i)
+            if pq.retries:
+                due.add(i)
+            elif pq.head < pq.n:
+                arrivals.append((pq.times_view[pq.head], i))
+        heapify(arrivals)
 
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
         """Append records (a block as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
         pq = self.queues[tp]
+        was_empty = pq.head >= pq.n
         pq.extend(records, sizes)
         self.live[pq.leader].add(pq.slot)
+        if was_empty:  # its new first record: due from its append time
+            heappush(self.arrivals[pq.leader], (pq.times_view[pq.head], pq.slot))
         self._update(pq)
 
     def pending_alloc_bytes(self) -> int:
@@ -404,10 +423,15 @@ class RecordAccumulator:
         size = 0
         batch_size = self.batch_size
         header = self.header_bytes
-        # Kafka looks at every partition from the drain index on, in order; only the queues that may hold
-        # something are visited here, in that same order (the others would be passed over).
+        # Kafka looks at every partition from the drain index on, in order; only the queues that are due
+        # are visited here, in that same order (the others would be passed over: empty, or holding only
+        # records appended later than now).
         live = self.live[node]
-        order = sorted(live)
+        due = self.due[node]
+        arrivals = self.arrivals[node]
+        while arrivals and arrivals[0][0] <= now:
+            due.add(heappop(arrivals)[1])
+        order = sorted(due)
         cut = bisect_left(order, start)
         if cut:
             order = order[cut:] + order[:cut]
@@ -417,6 +441,7 @@ class RecordAccumulator:
             h = pq.head
             if h >= pq.n and not pq.retries:
                 live.discard(idx_)  # found empty: it leaves until something is added
+                due.discard(idx_)
                 continue
             e = pq.txn
             if pq.retries:
@@ -435,7 +460,9 @@ class RecordAccumulator:
                     continue
                 # (The views are read through the queue's fields: a local view would be acquired and
                 # released for every partition visited.)
-                if pq.times_view[h] > now:
+                if pq.times_view[h] > now:  # its first record comes later: due then
+                    due.discard(idx_)
+                    heappush(arrivals, (pq.times_view[h], idx_))
                     continue
                 end = pq.full_end
                 if pq.times_view[end - 1] > now:  # the batch is still filling: take what has arrived
@@ -476,6 +503,13 @@ class RecordAccumulator:
             batch.drained_ms = now
             batches.append(batch)
             self._update(pq)
+            if not pq.retries:  # what it holds next: nothing, or records still to come, or due records
+                h = pq.head
+                if h >= pq.n:
+                    due.discard(idx_)
+                elif pq.times_view[h] > now:
+                    due.discard(idx_)
+                    heappush(arrivals, (pq.times_view[h], idx_))
         # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
         # max.request.size resumes at the partition that did not fit.
         if idx >= k:
@@ -504,4 +538,5 @@ class RecordAccumulator:
                 i += 1
             retries.insert(i, batch)
         self.live[pq.leader].add(pq.slot)
+        self.due[pq.leader].add(pq.slot)
         self._update(pq)

@@ -378,3 +378,28 @@ def test_varint_size_matches_kafka(values):
     from eventsim.producer.producer_batch import varint_size
 
     assert varint_size(np.array(values, dtype=np.int64)).tolist() == [_size_of_varint(v) for v in values]
+
+
+@given(st.lists(st.integers(1, 20), min_size=1, max_size=12), st.integers(0, 2**32 - 1))
+def test_small_and_large_appends_keep_the_same_running_sums(chunks, seed):
+    """A queue's append times and running byte sums are the same whether its records come a few at a
+    time (filled one by one) or in blocks (filled with numpy), drains in between included."""
+    rng = np.random.default_rng(seed)
+    n = sum(chunks)
+    times = np.cumsum(rng.uniform(0, 2, n))
+    sizes = rng.integers(1, 500, n)
+    records, sz = cols(times, sizes)
+    records[:, 4] = rng.integers(0, 400, n)  # value bytes
+    a, b = make(batch_size=HDR + 700), make(batch_size=HDR + 700)
+    a.append(TP0, records, sz)
+    start = 0
+    for k in chunks:
+        b.append(TP0, records[start : start + k], sz[start : start + k])
+        start += k
+        drain(b, 0, float(times[start - 1]))  # drained records are dropped when the block grows
+    qa, qb = a.queues[TP0], b.queues[TP0]
+    tail = qb.n  # b's block holds its last records (drained ones dropped as it grew); a holds all of them
+    assert qa.n == n and tail <= n
+    assert list(qa.append_times)[n - tail :] == list(qb.append_times)[:tail]
+    assert list(qa.cum_bytes)[n - tail :] == list(qb.cum_bytes)[:tail]  # the sums stay absolute
+    assert list(qa.cum_values)[n - tail :] == list(qb.cum_values)[:tail]

@@ -81,6 +81,7 @@ def _extend_running_sum(sums: array, values: np.ndarray, base: int) -> None:
 # hundred-odd records on a busy partition, and keep a producer that writes to a thousand partitions, each
 # holding a record or two at a time, at a few MiB of blocks instead of forty.
 MIN_QUEUE_ROWS = 128
+SMALL_EXTEND = 8  # an append of at most this many records fills the queue's sums without numpy
 
 
 class PartitionQueue:
@@ -178,9 +179,23 @@ class PartitionQueue:
             self.head, self.n = 0, live
             n = live
         self.records[n : n + m] = records
-        self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, APPEND_MS])))
-        _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
-        _extend_running_sum(self.cum_values, records[:, VALUE_BYTES].astype(np.int64), self.cum_values_base)
+        if m <= SMALL_EXTEND:
+            # A record or two (a producer writing to many partitions): the same values one by one, which is
+            # cheaper than the numpy calls for a handful of them.
+            times, cb, cv = self.append_times, self.cum_bytes, self.cum_values
+            total_b = cb[-1] if cb else self.cum_bytes_base
+            total_v = cv[-1] if cv else self.cum_values_base
+            for row, size in zip(records.tolist(), sizes.tolist(), strict=True):
+                times.append(row[APPEND_MS])
+                total_b += size
+                cb.append(total_b)
+                total_v += int(row[VALUE_BYTES])
+                cv.append(total_v)
+        else:
+            self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, APPEND_MS])))
+            _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
+            values = records[:, VALUE_BYTES].astype(np.int64)
+            _extend_running_sum(self.cum_values, values, self.cum_values_base)
         self.views()
         self.n = n + m
 

@@ -14,11 +14,14 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   poll loop, woken by every fetch response, is such a chain of timers too; :meth:`Environment.call_soon`
   starts one where SimPy would start a process (ahead of the events already due now), so a loop kept
   as timers runs in the same order, with the same number of events, as it would as a process.
+  Timers due now wait in a queue beside the heap, in the heap's own order, so that the most frequent
+  timer (a loop woken "now") costs no heap push and pop.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import Any
@@ -76,6 +79,11 @@ class Environment(simpy.Environment):
         super().__init__(initial_time=initial_time)
         self.streams = RandomStreams(seed)
         self._simpy_events = 0  # events SimPy itself scheduled (``schedule``); the other ids went to timers
+        # Timers due now (no delay), in the order scheduled: they follow every heap entry already due now
+        # at their priority and precede those scheduled after them, so a queue holds them in the heap's
+        # own order (time, priority, id) and the kernel takes the smaller of the two heads, without
+        # a heap push and pop for each. A poll loop or a sender woken "now" is the most frequent timer.
+        self._due_now: deque = deque()
 
     @property
     def events_scheduled(self) -> int:
@@ -95,11 +103,16 @@ class Environment(simpy.Environment):
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
         now = self.now
         delay = when_ms - now
-        heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), fn, args))
+        if delay > 0.0:
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), fn, args))
+        else:
+            self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
-        at = self.now + (delay_ms if delay_ms > 0.0 else 0.0)
-        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+        if delay_ms > 0.0:
+            heappush(self._queue, (self.now + delay_ms, NORMAL, next(self._eid), fn, args))
+        else:
+            self._due_now.append((self.now, NORMAL, next(self._eid), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
@@ -133,14 +146,24 @@ class Environment(simpy.Environment):
                 ) from None
         return None
 
+    def peek(self) -> float:
+        """The time of the next scheduled event or timer (infinity when none is left)."""
+        if self._due_now:
+            return self.now
+        return self._queue[0][0] if self._queue else float("inf")
+
     def _steps(self) -> None:
         """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run."""
         queue = self._queue
+        due_now = self._due_now
         while True:
-            try:
-                entry = heappop(queue)
-            except IndexError:
-                raise EmptySchedule from None
+            if due_now:  # the smaller of the two heads (ids are unique, so entries never tie)
+                entry = heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
+            else:
+                try:
+                    entry = heappop(queue)
+                except IndexError:
+                    raise EmptySchedule from None
             self.now = entry[0]
             if len(entry) == 5:
                 entry[3](*entry[4])
@@ -148,11 +171,16 @@ class Environment(simpy.Environment):
                 self._process(entry[3])
 
     def step(self) -> None:
-        """Process the next heap entry: a timer (five fields) runs its function; an event is SimPy's."""
-        try:
-            entry = heappop(self._queue)
-        except IndexError:
-            raise EmptySchedule from None
+        """Process the next entry: a timer (five fields) runs its function; an event is SimPy's."""
+        queue = self._queue
+        due_now = self._due_now
+        if due_now:
+            entry = heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
+        else:
+            try:
+                entry = heappop(queue)
+            except IndexError:
+                raise EmptySchedule from None
         self.now = entry[0]
         if len(entry) == 5:
             entry[3](*entry[4])

@@ -518,13 +518,8 @@ class RecordAccumulator:
             batch.drained_ms = now
             batches.append(batch)
             self._update(pq)
-            if not pq.retries:  # what it holds next: nothing, or records still to come, or due records
-                h = pq.head
-                if h >= pq.n:
-                    due.discard(idx_)
-                elif pq.times_view[h] > now:
-                    due.discard(idx_)
-                    heappush(arrivals, (pq.times_view[h], idx_))
+            # It stays due: on a busy partition its next records have come by the next drain; if not, that
+            # drain moves it to the heap (one visit, where a heap push now would be wasted on most).
         # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
         # max.request.size resumes at the partition that did not fit.
         if idx >= k:

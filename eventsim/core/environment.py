@@ -58,6 +58,17 @@ class RandomStreams:
         return gen
 
 
+def _next_entry(queue: list, due_now: deque) -> tuple:
+    """The entry to run next: the smaller of the heap's head and the due-now queue's (ids are unique,
+    so two entries never tie); ``EmptySchedule`` when both are empty."""
+    if due_now:
+        return heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
+    try:
+        return heappop(queue)
+    except IndexError:
+        raise EmptySchedule from None
+
+
 class Environment(simpy.Environment):
     """SimPy environment whose time unit is the millisecond, with the run's random streams."""
 
@@ -157,13 +168,7 @@ class Environment(simpy.Environment):
         queue = self._queue
         due_now = self._due_now
         while True:
-            if due_now:  # the smaller of the two heads (ids are unique, so entries never tie)
-                entry = heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
-            else:
-                try:
-                    entry = heappop(queue)
-                except IndexError:
-                    raise EmptySchedule from None
+            entry = _next_entry(queue, due_now)
             self.now = entry[0]
             if len(entry) == 5:
                 entry[3](*entry[4])
@@ -172,20 +177,12 @@ class Environment(simpy.Environment):
 
     def step(self) -> None:
         """Process the next entry: a timer (five fields) runs its function; an event is SimPy's."""
-        queue = self._queue
-        due_now = self._due_now
-        if due_now:
-            entry = heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
-        else:
-            try:
-                entry = heappop(queue)
-            except IndexError:
-                raise EmptySchedule from None
+        entry = _next_entry(self._queue, self._due_now)
         self.now = entry[0]
-        if len(entry) == 5:
-            entry[3](*entry[4])
+        if len(entry) != 5:
+            self._process(entry[3])
             return
-        self._process(entry[3])
+        entry[3](*entry[4])
 
     def _process(self, event) -> None:
         """Run a SimPy event's callbacks, as ``simpy.Environment.step`` does."""

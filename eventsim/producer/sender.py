@@ -158,7 +158,8 @@ class Sender:
         for node, q in in_flight.items():
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
-            if acc.node_ready_ms(node) <= now or (acc.exhausted and acc.node_ready(node, now)):
+            r = acc.node_ready_ms(node)
+            if r <= now or (acc.exhausted and acc.node_ready(node, now)):
                 if node in self._reconnect.waiting and brokers[node].running:  # reconnect after the backoff
                     retry = self._reconnect.next_attempt(node, now, True)
                     if retry > now:
@@ -176,7 +177,7 @@ class Sender:
                     self._send(node, batches, now)
                     if len(q) >= mif:
                         continue
-            r = acc.node_ready_ms(node)
+                r = acc.node_ready_ms(node)  # after the drain
             if r < next_ms:
                 next_ms = r
         if next_ms <= now:

@@ -301,9 +301,8 @@ class KafkaConsumer:
         buf = self.buffer
         buffered = self.buffered_tps
         cols = self._polled
-        counts, nows, arrivals = cols.counts.append, cols.nows.append, cols.arrivals.append
-        appends, vbytes = cols.appends.append, cols.vbytes.append
-        records = cols.records.append
+        counts, nows, arrivals = cols.counts, cols.nows, cols.arrivals
+        appends, vbytes, records = cols.appends, cols.vbytes, cols.records
         while buf and n < max_records:
             entry = buf[0]
             tp, b, i, arrived = entry
@@ -315,17 +314,17 @@ class KafkaConsumer:
             else:
                 buf.popleft()
                 buffered[tp] -= 1
-            counts(k)
-            nows(now)
-            arrivals(arrived)
-            appends(b.log_append_ms)
+            counts.append(k)
+            nows.append(now)
+            arrivals.append(arrived)
+            appends.append(b.log_append_ms)
             if k == count:
-                vbytes(b.value_total)
-                records(b.records)
+                vbytes.append(b.value_total)
+                records.append(b.records)
             else:
                 chunk = b.records[i : i + k]
-                vbytes(int(chunk[:, VALUE_BYTES].sum()))
-                records(chunk)
+                vbytes.append(int(chunk[:, VALUE_BYTES].sum()))
+                records.append(chunk)
             n += k
         return n
 

@@ -77,5 +77,6 @@ cdef class RecordAccumulator:
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
-                   pqs=list, batches=list, live=set, due=set, arrivals=list, order=list, idx_=Py_ssize_t, cut=Py_ssize_t)
+                   pqs=list, batches=list, live=set, due=set, arrivals=list, order=list, idx_=Py_ssize_t,
+                   cut=Py_ssize_t)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

@@ -82,6 +82,14 @@ def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     return k[keep], c[keep]
 
 
+def _increment(counts: np.ndarray, idx: np.ndarray) -> None:
+    """One more in ``counts`` at each of ``idx`` (all below ``counts.size``)."""
+    if idx.size < _ADD_AT_THRESHOLD:
+        np.add.at(counts, idx, 1)
+    else:
+        counts += np.bincount(idx, minlength=counts.size)
+
+
 class WindowedHistogram(_Windowed):
     """Latency percentiles per window of simulated time, stored sparsely.
 
@@ -201,11 +209,7 @@ class WindowedHistogram(_Windowed):
             self._late(b + w * NUM_BUCKETS)
         else:
             start = (w - lo) * NUM_BUCKETS
-            counts = self._rows(w - lo + 1)[start : start + NUM_BUCKETS]
-            if b.size < _ADD_AT_THRESHOLD:
-                np.add.at(counts, b, 1)
-            else:
-                counts += np.bincount(b, minlength=NUM_BUCKETS)
+            _increment(self._rows(w - lo + 1)[start : start + NUM_BUCKETS], b)
         self._after_record(w)
 
     def _file(self, w: np.ndarray, b: np.ndarray, lo: int, hi: int) -> None:
@@ -219,12 +223,7 @@ class WindowedHistogram(_Windowed):
             keep = ~late
             w, b = w[keep], b[keep]
         rows = hi - first + 1
-        rel = (w - first) * NUM_BUCKETS + b
-        block = self._rows(rows)
-        if rel.size < _ADD_AT_THRESHOLD:
-            np.add.at(block, rel, 1)
-        else:
-            block[: rows * NUM_BUCKETS] += np.bincount(rel, minlength=rows * NUM_BUCKETS)
+        _increment(self._rows(rows)[: rows * NUM_BUCKETS], (w - first) * NUM_BUCKETS + b)
 
     def _rows(self, n: int) -> np.ndarray:
         """The open block with rows for windows ``_open_lo`` to ``_open_lo + n - 1``."""

@@ -18,6 +18,9 @@ cdef class Purgatory:
     cpdef _deadline(self, op, double expire_at_ms)
 
     @cython.locals(dl=list)
+    cpdef _compact(self)
+
+    @cython.locals(dl=list)
     cpdef tuple _first(self)
 
     @cython.locals(first=tuple, now=double, dl=list, finished=bint)

@@ -11,8 +11,9 @@ advances), or expires after the request's timeout (the producer's ``request.time
 ``REQUEST_TIMED_OUT`` for the partitions still waiting.
 
 Modelled: both, each with one timer for the earliest deadline (an operation completed early costs no
-event, and leaves the deadline queues long before its own deadline, as from Kafka's timing wheel). High watermarks only grow, so the produce requests waiting on a partition are a queue in offset
-order and a check looks at its head only.
+event, and leaves the deadline queues long before its own deadline, as from Kafka's timing wheel). High
+watermarks only grow, so the produce requests waiting on a partition are a queue in offset order and a
+check looks at its head only.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from eventsim.hardware import get_profile
 from eventsim.metrics.timeseries import BusyTracker
 from eventsim.network import Host, Network
 from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_id
-from eventsim.structs import TopicPartition
+from eventsim.structs import TopicPartition, topic_partition
 
 __all__ = ["Cluster", "TopicState"]
 
@@ -43,7 +43,7 @@ class TopicState:
         return self.replicas[partition][0]
 
     def tps(self) -> list[TopicPartition]:
-        return [TopicPartition(self.name, p) for p in range(self.partitions)]
+        return [topic_partition(self.name, p) for p in range(self.partitions)]
 
 
 class Cluster:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["TopicPartition", "RecordMetadata", "OffsetAndMetadata"]
+__all__ = ["TopicPartition", "RecordMetadata", "OffsetAndMetadata", "topic_partition"]
 
 
 class TopicPartition(NamedTuple):
@@ -13,6 +13,20 @@ class TopicPartition(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.topic}-{self.partition}"
+
+
+_ONE_OF_EACH: dict = {}
+
+
+def topic_partition(topic: str, partition: int) -> TopicPartition:
+    """The ``TopicPartition`` of ``topic`` and ``partition``, one object for each pair (made on first use).
+
+    Partitions are dictionary keys all along the request path (leaders, logs, queues, positions), and a
+    lookup with the very key object it was stored under stops at the identity check; an equal but
+    distinct one is compared field by field every time. The model's parts build their partitions
+    through this, so they all share one object per partition."""
+    tp = TopicPartition(topic, partition)
+    return _ONE_OF_EACH.setdefault(tp, tp)
 
 
 class RecordMetadata(NamedTuple):

@@ -216,3 +216,21 @@ def test_bounded_queue_and_handlers_match_a_blocking_simpy_store(capacity, handl
     np.testing.assert_allclose(admitted, ref_admitted, atol=1e-9)
     np.testing.assert_allclose(started, ref_started, atol=1e-9)
     assert q.full_events > 0  # the scenario really exercised a full queue
+
+
+def test_a_variable_station_draws_its_factors_in_growing_blocks_with_the_values_of_one_draw():
+    # Blocks of 64, 128, ... up to VARY_BLOCK: the factors are those of a single draw from the same stream.
+    from eventsim.core.stations import FIRST_FACTORS, VARY_BLOCK
+
+    cv, n = 0.4, 3 * VARY_BLOCK + 17
+    s = Station("s", 1, 100.0)
+    s.vary(cv, np.random.default_rng(7))
+    got = []
+    for i in range(n):
+        end = s.reserve_end(10.0 * i, 1.0)
+        got.append(end - s.last_start)
+    sigma = np.sqrt(np.log1p(cv * cv))
+    factors = np.random.default_rng(7).lognormal(-0.5 * sigma * sigma, sigma, n)
+    starts = 10.0 * np.arange(n)  # each booking finds the station idle: it starts on arrival
+    assert np.array_equal(np.array(got), (starts + 1.0 * factors) - starts)
+    assert FIRST_FACTORS < VARY_BLOCK and len(s._factors) == VARY_BLOCK

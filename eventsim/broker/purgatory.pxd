@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
 cimport cython
 
+from eventsim.core.environment cimport _heap_pop, _heap_push
 from eventsim.protocol cimport FetchRequest, ProduceRequest
 from eventsim.replication.partition cimport Partition
 

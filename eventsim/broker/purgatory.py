@@ -25,6 +25,8 @@ __all__ = ["Purgatory", "DelayedFetchPurgatory", "DelayedProducePurgatory", "Del
 
 from collections import deque
 
+from eventsim.core.environment import _heap_pop, _heap_push  # the kernel's heap: (time, seq, ...) entries
+
 COMPACT_SLACK = 64  # finished operations a purgatory's deadline queues may hold beyond twice the parked
 
 
@@ -63,7 +65,7 @@ class Purgatory:
         if not q or q[-1][0] <= expire_at_ms:
             q.append((expire_at_ms, self._seq, op))
         else:
-            heapq.heappush(self._deadlines, (expire_at_ms, self._seq, op))
+            _heap_push(self._deadlines, (expire_at_ms, self._seq, op))
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
             self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
@@ -103,7 +105,7 @@ class Purgatory:
                 if not (first[0] <= now or self._finished(first[2])):
                     break
                 if dl[0] is first:
-                    heapq.heappop(dl)
+                    _heap_pop(dl)
                 else:
                     q.popleft()
                 op = first[2]

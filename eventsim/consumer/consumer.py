@@ -50,7 +50,7 @@ from eventsim.config.common import (
 from eventsim.core.backoff import ReconnectBackoff
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
 from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
-from eventsim.structs import TopicPartition
+from eventsim.structs import TopicPartition, topic_partition
 
 __all__ = ["KafkaConsumer"]
 
@@ -67,7 +67,7 @@ class KafkaConsumer:
         self.client_id = f"{spec.name}-{instance}"
         self.recorder = recorder
         self.host = host
-        self.assignment = [TopicPartition(spec.topic, p) for p in partitions]
+        self.assignment = [topic_partition(spec.topic, p) for p in partitions]
         self._conn: dict[int, int] = {}
         # The leaders as this client knows them (Kafka's ConsumerMetadata), refreshed while it runs.
         self.metadata = Metadata(

@@ -58,13 +58,78 @@ class RandomStreams:
         return gen
 
 
+def _before(a: tuple, b: tuple) -> bool:
+    """``a < b`` for two queue entries ``(time, priority, id, ...)``: the order of the tuples themselves
+    (the first field that differs decides; ids are unique, so it is never past the id). Compiled, the
+    three fields are compared as C numbers; a tuple comparison goes through Python's rich comparison
+    for each field, and it is most of what a heap push or pop costs."""
+    ta = a[0]
+    tb = b[0]
+    if ta != tb:
+        return ta < tb
+    pa = a[1]
+    pb = b[1]
+    if pa != pb:
+        return pa < pb
+    return a[2] < b[2]
+
+
+def _sift_down(heap: list, start: int, pos: int) -> None:
+    """heapq's ``_siftdown`` with ``_before``: the new entry at ``pos`` moves up towards ``start``."""
+    item = heap[pos]
+    while pos > start:
+        parent_pos = (pos - 1) >> 1
+        parent = heap[parent_pos]
+        if _before(item, parent):
+            heap[pos] = parent
+            pos = parent_pos
+            continue
+        break
+    heap[pos] = item
+
+
+def _heap_push(heap: list, item: tuple) -> None:
+    """``heapq.heappush`` of a queue entry (the same steps, so the same heap)."""
+    heap.append(item)
+    _sift_down(heap, 0, len(heap) - 1)
+
+
+def _heap_pop(heap: list) -> tuple:
+    """``heapq.heappop`` of the first queue entry (the same steps: ``_siftup`` to a leaf, then back up);
+    ``IndexError`` when the heap is empty."""
+    last = heap.pop()
+    if not heap:
+        return last
+    first = heap[0]
+    end = len(heap)
+    pos = 0
+    child = 1
+    while child < end:
+        right = child + 1
+        if right < end and not _before(heap[child], heap[right]):
+            child = right
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    heap[pos] = last
+    _sift_down(heap, 0, pos)
+    return first
+
+
+if type(_heap_push).__name__ == "function":
+    # Running as Python (not compiled): heapq's own functions, in C, are faster than these sifts, and
+    # keep the same order. (Compiled, the calls below go to the C functions above.)
+    _heap_push = heappush  # noqa: F811
+    _heap_pop = heappop  # noqa: F811
+
+
 def _next_entry(queue: list, due_now: deque) -> tuple:
     """The entry to run next: the smaller of the heap's head and the due-now queue's (ids are unique,
     so two entries never tie); ``EmptySchedule`` when both are empty."""
     if due_now:
-        return heappop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
+        return _heap_pop(queue) if queue and queue[0] < due_now[0] else due_now.popleft()
     try:
-        return heappop(queue)
+        return _heap_pop(queue)
     except IndexError:
         raise EmptySchedule from None
 
@@ -115,20 +180,20 @@ class Environment(simpy.Environment):
         now = self.now
         delay = when_ms - now
         if delay > 0.0:
-            heappush(self._queue, (now + delay, NORMAL, next(self._eid), fn, args))
+            _heap_push(self._queue, (now + delay, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         if delay_ms > 0.0:
-            heappush(self._queue, (self.now + delay_ms, NORMAL, next(self._eid), fn, args))
+            _heap_push(self._queue, (self.now + delay_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((self.now, NORMAL, next(self._eid), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
         a new process's first step (SimPy's ``Initialize`` event is urgent)."""
-        heappush(self._queue, (self.now, URGENT, next(self._eid), fn, args))
+        _heap_push(self._queue, (self.now, URGENT, next(self._eid), fn, args))
 
     def run(self, until: Any = None) -> Any:
         """SimPy's ``Environment.run`` (same ``until`` rules and results), stepping in its own loop."""

@@ -33,6 +33,7 @@ cdef class Station:
     cdef public object _factors
     cdef public double[:] _factor_view
     cdef public Py_ssize_t _factor_i
+    cdef public Py_ssize_t _factor_n
     cdef public object _rng
     cdef public double _sigma
 

@@ -38,7 +38,8 @@ from eventsim.metrics.timeseries import BusyTracker
 
 __all__ = ["Station", "BoundedQueue"]
 
-VARY_BLOCK = 4096  # service-time factors drawn at a time by a variable station
+VARY_BLOCK = 4096  # service-time factors drawn at a time by a busy variable station
+FIRST_FACTORS = 64  # ... and by one that has just started: the block doubles up to VARY_BLOCK
 STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
 FIRST_ROOM = 64  # interval ends a station's buffer holds at first; it doubles as needed up to FOLD_AT
@@ -111,6 +112,7 @@ class Station:
         self._factors = None
         self._factor_view = None
         self._factor_i = 0
+        self._factor_n = 0  # factors in the current block
         self._rng = None
         self._sigma = 0.0
 
@@ -121,15 +123,23 @@ class Station:
             return
         self._sigma = math.sqrt(math.log1p(cv * cv))
         self._rng = rng
-        self._factors = array("d", bytes(8 * VARY_BLOCK))
-        self._factor_view = self._factors
-        self._factor_i = VARY_BLOCK  # the first booking draws a block
+        self._factor_i = self._factor_n = 0  # the first booking draws a block
         self._vary = True
 
     def _draw_factors(self) -> None:
+        """The next block of factors: FIRST_FACTORS at first, twice the last block after, at most VARY_BLOCK
+        (the same values as blocks of VARY_BLOCK from the start: a Generator's draws do not depend on how
+        they are split; but a cluster of thousands of stations, most of them lightly used, does not draw
+        and hold thousands of factors for each)."""
+        n = self._factor_n
+        n = FIRST_FACTORS if n == 0 else min(2 * n, VARY_BLOCK)
+        if self._factors is None or len(self._factors) < n:
+            self._factors = array("d", bytes(8 * n))  # a new buffer: the view holds the old one's
+            self._factor_view = self._factors
         sigma = self._sigma
-        out = np.frombuffer(self._factors, dtype=np.float64)
-        out[:] = self._rng.lognormal(-0.5 * sigma * sigma, sigma, VARY_BLOCK)
+        out = np.frombuffer(self._factors, dtype=np.float64, count=n)
+        out[:] = self._rng.lognormal(-0.5 * sigma * sigma, sigma, n)
+        self._factor_n = n
         self._factor_i = 0
 
     def add_stall(self, start_ms: float, end_ms: float) -> None:
@@ -227,7 +237,7 @@ class Station:
         """
         if self._vary:
             i = self._factor_i
-            if i >= VARY_BLOCK:
+            if i >= self._factor_n:
                 self._draw_factors()
                 i = 0
             service_ms = service_ms * self._factor_view[i]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
-from eventsim.structs import TopicPartition
+from eventsim.structs import TopicPartition, topic_partition
 
 __all__ = ["range_assign", "range_split"]
 
@@ -73,5 +73,5 @@ def range_assign(
     out: dict[Hashable, list] = {member: [] for member in members}
     for topic in sorted(topics):
         for member, parts in range_split(topics[topic], members).items():
-            out[member] += [TopicPartition(topic, p) for p in parts]
+            out[member] += [topic_partition(topic, p) for p in parts]
     return out

@@ -64,7 +64,7 @@ from eventsim.producer.record_accumulator import RecordAccumulator
 from eventsim.producer.sender import UNKNOWN_OUTCOME, Sender
 from eventsim.producer.transaction_manager import TransactionManager
 from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES, batch_header_bytes
-from eventsim.structs import TopicPartition
+from eventsim.structs import topic_partition
 
 __all__ = ["KafkaProducer", "CHUNK_MS"]
 
@@ -89,7 +89,7 @@ class KafkaProducer:
         self.key_table = key_table
         topic = cluster.topics[spec.topic]
         self.topic = topic
-        self.tps = [TopicPartition(spec.topic, p) for p in range(topic.partitions)]
+        self.tps = [topic_partition(spec.topic, p) for p in range(topic.partitions)]
         self.codec = CODECS[self.config.compression_type]
         cfg = self.config
         scope = f"producer.{self.client_id}"

@@ -2,7 +2,7 @@
 cimport cython
 
 from eventsim.log.producer_state cimport ProducerStateManager
-from eventsim.protocol cimport RecordBatch
+from eventsim.protocol cimport MemoryRecords, RecordBatch
 
 
 cdef class Segment:
@@ -45,7 +45,8 @@ cdef class Log:
     cdef public object expired
     cdef public long long expired_duplicates
 
-    cpdef RecordBatch append(self, batch, double now_ms, long long leader_epoch=*, long long stored_bytes=*)
+    cpdef RecordBatch append(self, MemoryRecords batch, double now_ms, long long leader_epoch=*,
+                             long long stored_bytes=*)
 
     @cython.locals(entry=RecordBatch, pid=cython.longlong, last=cython.longlong, state=ProducerStateManager)
     cpdef append_entries(self, entries, double now_ms)

@@ -3,6 +3,8 @@
 # entry directly.
 cimport cython
 
+from eventsim.producer.producer_batch cimport ProducerBatch
+
 
 cdef class TxnPartitionEntry:
     cdef public object tp
@@ -29,4 +31,4 @@ cdef class TransactionManager:
     cdef public object wake
 
     @cython.locals(e=TxnPartitionEntry, in_flight=list)
-    cpdef completed(self, batch)
+    cpdef completed(self, ProducerBatch batch)

@@ -1,0 +1,29 @@
+# Compiled build only (setup.py): C-level attributes for the Recorder (see recorder.py), so that the
+# request path's calls into it (an acknowledged request, a poll) read its buffers without a dictionary.
+cimport cython
+
+
+cdef class Recorder:
+    cdef public double window_ms
+    cdef public double sample_rate
+    cdef public object _threshold
+    cdef public dict topics
+    cdef public dict stages
+    cdef public Py_ssize_t retries
+    cdef public dict deleted_bytes
+    cdef public object history
+    cdef public list _acked
+    cdef public list _acked_per_request
+    cdef public list _acked_batches
+    cdef public list _unanswered
+    cdef public dict _polled
+    cdef public list _consume_order
+    cdef public Py_ssize_t _consumed_n
+    cdef public list _processing
+    cdef public dict _processing_fixed
+    cdef public list _produce_rows
+    cdef public list _consume_rows
+    cdef public list partition_rows
+    cdef public list replica_rows
+    cdef public list replication_rows
+    cdef public list lag_rows

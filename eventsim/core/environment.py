@@ -15,7 +15,8 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   starts one where SimPy would start a process (ahead of the events already due now), so a loop kept
   as timers runs in the same order, with the same number of events, as it would as a process.
   Timers due now wait in a queue beside the heap, in the heap's own order, so that the most frequent
-  timer (a loop woken "now") costs no heap push and pop.
+  timer (a loop woken "now") costs no heap push and pop. Compiled, the heap compares its entries'
+  time, priority and id as C numbers (``_heap_push``, ``_heap_pop``: heapq's steps, so the same heap).
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 # Compiled build only (setup.py): C-level attributes for the Recorder (see recorder.py), so that the
 # request path's calls into it (an acknowledged request, a poll) read its buffers without a dictionary.
-cimport cython
-
 
 cdef class Recorder:
     cdef public double window_ms

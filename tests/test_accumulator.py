@@ -400,6 +400,6 @@ def test_small_and_large_appends_keep_the_same_running_sums(chunks, seed):
     qa, qb = a.queues[TP0], b.queues[TP0]
     tail = qb.n  # b's block holds its last records (drained ones dropped as it grew); a holds all of them
     assert qa.n == n and tail <= n
-    assert list(qa.append_times)[n - tail :] == list(qb.append_times)[:tail]
-    assert list(qa.cum_bytes)[n - tail :] == list(qb.cum_bytes)[:tail]  # the sums stay absolute
-    assert list(qa.cum_values)[n - tail :] == list(qb.cum_values)[:tail]
+    assert list(qa.append_times)[n - tail : n] == list(qb.append_times)[:tail]  # arrays as long as the block
+    assert list(qa.cum_bytes)[n - tail : n] == list(qb.cum_bytes)[:tail]  # the sums stay absolute
+    assert list(qa.cum_values)[n - tail : n] == list(qb.cum_values)[:tail]

@@ -417,13 +417,10 @@ class KafkaProducer:
             (CREATE_MS, create), (APPEND_MS, appended), (RECORD_ID, rids), (KEY, keys), (VALUE_BYTES, values)
         ):
             records[:, j] = column[order]
-        sizes = sizes[order]
+        sizes = sizes[order].astype(np.int64, copy=False)
         self.recorder.records_created(self.spec.topic, create, values)  # accepted by send(): produced
-        acc = self.accumulator
-        for p, tp in enumerate(self.tps):
-            lo, hi = bounds[p], bounds[p + 1]
-            if lo < hi:
-                acc.append(tp, records[lo:hi], sizes[lo:hi])
+        values = values[order].astype(np.int64, copy=False)
+        self.accumulator.append_sorted(self.tps, bounds, records, sizes, values)
         self.sender.wakeup()
 
     # ------------------------------------------------------------------ outcomes (called by the sender)
@@ -456,17 +453,13 @@ class KafkaProducer:
 
     def oldest_unsent_ms(self) -> float:
         """The ``send()`` time of the oldest record or retried batch still in the accumulator (inf: none)."""
-        first = math.inf
-        for pq in self.accumulator.queues.values():
-            if pq.retries and pq.retries[0].first_create_ms < first:
-                first = pq.retries[0].first_create_ms
-            if pq.head < pq.n and pq.records[pq.head, CREATE_MS] < first:
-                first = float(pq.records[pq.head, CREATE_MS])
-        return first
+        return self.accumulator.oldest_create_ms()
 
     def expire_queued(self, now: float, delivery_timeout_ms: float) -> None:
         """Fail records still in the accumulator after ``delivery.timeout.ms`` (TimeoutException)."""
         cutoff = now - delivery_timeout_ms
+        if self.accumulator.oldest_create_ms() > cutoff:
+            return  # nothing to expire (the common case), found without visiting every queue
         for pq in self.accumulator.queues.values():
             if pq.retries and pq.retries[0].first_create_ms <= cutoff:
                 while pq.retries and pq.retries[0].first_create_ms <= cutoff:

@@ -18,19 +18,26 @@ cdef class PartitionQueue:
     cdef public object append_times
     cdef public object cum_bytes
     cdef public object cum_values
-    cdef public object cum_bytes_base
-    cdef public object cum_values_base
+    cdef public long long cum_bytes_base
+    cdef public long long cum_values_base
     cdef public object records
     cdef public object txn
     cdef public Py_ssize_t slot
-    # Typed views of append_times, cum_bytes and cum_values (``views``); None while ``extend`` grows them.
+    # Typed views of records, append_times, cum_bytes and cum_values (``views``), taken again when they grow.
+    cdef public double[:, ::1] rows_view
     cdef public double[:] times_view
     cdef public long long[:] bytes_view
     cdef public long long[:] values_view
 
     cpdef views(self)
 
-    cpdef release_views(self)
+    cpdef _grow(self, Py_ssize_t m)
+
+    @cython.locals(m=Py_ssize_t, n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, k=Py_ssize_t, columns=Py_ssize_t,
+                   at=Py_ssize_t, total_b=cython.longlong, total_v=cython.longlong, rows="double[:, ::1]",
+                   times="double[:]", cb="long long[:]", cv="long long[:]")
+    cpdef extend(self, const double[:, ::1] block, const long long[:] sizes, const long long[:] values,
+                 Py_ssize_t lo, Py_ssize_t hi)
 
 
 ctypedef fused _sorted:
@@ -68,6 +75,17 @@ cdef class RecordAccumulator:
 
     @cython.locals(old=double, new=double, cur=double)
     cpdef _update(self, PartitionQueue pq)
+
+    @cython.locals(first=double, by_node=dict, slots=set, pqs=list, pq=PartitionQueue, i=Py_ssize_t)
+    cpdef double oldest_create_ms(self) except? -1.0
+
+    @cython.locals(p=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, queues=dict)
+    cpdef append_sorted(self, list tps, list bounds, const double[:, ::1] block, const long long[:] sizes,
+                        const long long[:] values)
+
+    @cython.locals(was_empty=bint)
+    cdef _append_rows(self, PartitionQueue pq, const double[:, ::1] block, const long long[:] sizes,
+                      const long long[:] values, Py_ssize_t lo, Py_ssize_t hi)
 
     @cython.locals(h=Py_ssize_t, n=Py_ssize_t, j=Py_ssize_t, top=Py_ssize_t, limit=double, full_ms=double,
                    linger_at=double, e=TxnPartitionEntry, base=cython.longlong, fill=cython.longlong)

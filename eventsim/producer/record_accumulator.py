@@ -42,18 +42,20 @@ import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
 from eventsim.producer.producer_batch import ProducerBatch
-from eventsim.protocol import APPEND_MS, INT_MAX, RECORD_BATCH_OVERHEAD, RECORD_COLUMNS, VALUE_BYTES
+from eventsim.protocol import (
+    APPEND_MS,
+    CREATE_MS,
+    INT_MAX,
+    RECORD_BATCH_OVERHEAD,
+    RECORD_COLUMNS,
+    VALUE_BYTES,
+)
 from eventsim.structs import TopicPartition
 
 __all__ = ["PartitionQueue", "RecordAccumulator", "ReadyCheckResult"]
 
 INF = math.inf
 FIRST_BATCH_SPAN = 128  # records searched first for the end of a partition's first batch
-
-
-def _raw(a: np.ndarray) -> memoryview:
-    """The bytes of a contiguous numpy array, for ``array.frombytes`` (no Python object per element)."""
-    return memoryview(a).cast("B")
 
 
 def _first_above(a, x, lo: int, hi: int) -> int:
@@ -69,11 +71,24 @@ def _first_above(a, x, lo: int, hi: int) -> int:
     return lo
 
 
-def _extend_running_sum(sums: array, values: np.ndarray, base: int) -> None:
-    """Append the running sum of ``values`` to ``sums``, continuing from its last entry (or ``base``)."""
+def _column(typecode: str, n: int) -> array:
+    """An ``array.array`` of ``n`` zeros."""
+    return array(typecode, bytes(8 * n))
+
+
+def _running_sum(sums: array, start: int, values: np.ndarray, base: int) -> None:
+    """Write the running sum of ``values``, continuing from ``base``, into ``sums`` from ``start``."""
     cum = np.cumsum(values, dtype=np.int64)
-    cum += sums[-1] if sums else base
-    sums.frombytes(_raw(cum))
+    cum += base
+    np.frombuffer(sums, dtype=np.int64)[start : start + len(cum)] = cum
+
+
+def _compiled_marker() -> None:
+    """A function whose type tells whether this module runs compiled."""
+
+
+_COMPILED = type(_compiled_marker).__name__ != "function"
+NUM_COLUMNS = len(RECORD_COLUMNS)
 
 
 # The smallest block a partition's queue allocates. A queue drops its drained records only when its block
@@ -104,6 +119,7 @@ class PartitionQueue:
         "records",
         "txn",
         "slot",
+        "rows_view",
         "times_view",
         "bytes_view",
         "values_view",
@@ -115,15 +131,17 @@ class PartitionQueue:
         self.head = 0
         self.n = 0
         self.records = np.empty((0, len(RECORD_COLUMNS)), dtype=np.float64)  # see ProducerBatch
-        # A twin of append_ms and running sums of record and value bytes, index-aligned with the block,
-        # as ``array.array``: scalar lookups and bisect are far cheaper than on numpy arrays, and they are
-        # filled from numpy without a Python object per record.
+        # A twin of append_ms and running sums of record and value bytes, index-aligned with the block and
+        # as long as it (its capacity, not ``n``), as ``array.array``: scalar lookups and bisect are far
+        # cheaper than on numpy arrays, and numpy fills them in place (``np.frombuffer``).
         self.append_times = array("d")
         self.cum_bytes = array("q")
         self.cum_values = array("q")
         self.cum_bytes_base = 0  # running sums just before index 0 (records dropped by compaction)
         self.cum_values_base = 0
-        self.views()
+        # No views until the first records come (``_grow``): nothing reads them while the queue is empty,
+        # and a large cluster's producers hold tens of thousands of queues that mostly wait empty.
+        self.rows_view = self.times_view = self.bytes_view = self.values_view = None
         self.retries: deque[ProducerBatch] = deque()
         self.ready_ms = INF
         self.full_end = 0
@@ -132,17 +150,14 @@ class PartitionQueue:
         self.slot = 0  # its place in its leader's list of queues (``RecordAccumulator.by_node``)
 
     def views(self) -> None:
-        """The three arrays as the drain reads them: the arrays themselves in Python; compiled, typed
-        views (``record_accumulator.pxd``), so that a lookup is a C read. A view holds its array's buffer,
-        which then cannot grow: ``extend`` releases them first and takes them again."""
+        """The block and the three arrays as the drain reads them: the arrays themselves in Python;
+        compiled, typed views (``record_accumulator.pxd``), so that a lookup is a C read. The arrays are
+        allocated at the block's capacity and replaced (never resized) when it grows, so the views are
+        taken again only then."""
+        self.rows_view = self.records
         self.times_view = self.append_times
         self.bytes_view = self.cum_bytes
         self.values_view = self.cum_values
-
-    def release_views(self) -> None:
-        self.times_view = None
-        self.bytes_view = None
-        self.values_view = None
 
     def pending(self) -> int:
         return self.n - self.head
@@ -153,50 +168,71 @@ class PartitionQueue:
         base = self.cum_bytes[self.head - 1] if self.head else self.cum_bytes_base
         return self.cum_bytes[self.n - 1] - base
 
-    def extend(self, records: np.ndarray, sizes: np.ndarray) -> None:
-        """Append records at the tail, in amortised O(len(new)).
-
-        ``records`` is their block (see ``ProducerBatch``), ``sizes`` their record sizes in bytes. The
-        block lives in a buffer with spare capacity; drained records before ``head`` are dropped only
-        when the buffer must grow, so a long backlog is not copied on every append.
-        """
-        m = len(records)
-        if m == 0:
-            return
+    def _grow(self, m: int) -> None:
+        """Room for ``m`` more records: a new block and arrays, twice what the live records and the new
+        ones need, holding the live records from index 0 (the drained ones before ``head`` are dropped)."""
         h, n = self.head, self.n
         live = n - h
-        self.release_views()
-        if n + m > len(self.records):
-            new_cap = max(2 * (live + m), MIN_QUEUE_ROWS)
-            buf = np.empty((new_cap, len(RECORD_COLUMNS)), dtype=np.float64)
-            buf[:live] = self.records[h:n]
-            self.records = buf
-            if h:
-                self.cum_bytes_base = self.cum_bytes[h - 1]  # the running sums stay absolute
-                self.cum_values_base = self.cum_values[h - 1]
-            for name in ("append_times", "cum_bytes", "cum_values"):
-                del getattr(self, name)[:h]
-            self.head, self.n = 0, live
-            n = live
-        self.records[n : n + m] = records
-        if m <= SMALL_EXTEND:
-            # A record or two (a producer writing to many partitions): the same values one by one, which is
-            # cheaper than the numpy calls for a handful of them.
-            times, cb, cv = self.append_times, self.cum_bytes, self.cum_values
-            total_b = cb[-1] if cb else self.cum_bytes_base
-            total_v = cv[-1] if cv else self.cum_values_base
-            for row, size in zip(records.tolist(), sizes.tolist(), strict=True):
-                times.append(row[APPEND_MS])
-                total_b += size
-                cb.append(total_b)
-                total_v += int(row[VALUE_BYTES])
-                cv.append(total_v)
-        else:
-            self.append_times.frombytes(_raw(np.ascontiguousarray(records[:, APPEND_MS])))
-            _extend_running_sum(self.cum_bytes, sizes, self.cum_bytes_base)
-            values = records[:, VALUE_BYTES].astype(np.int64)
-            _extend_running_sum(self.cum_values, values, self.cum_values_base)
+        cap = max(2 * (live + m), MIN_QUEUE_ROWS)
+        buf = np.empty((cap, len(RECORD_COLUMNS)), dtype=np.float64)
+        buf[:live] = self.records[h:n]
+        if h:
+            self.cum_bytes_base = self.cum_bytes[h - 1]  # the running sums stay absolute
+            self.cum_values_base = self.cum_values[h - 1]
+        times, cb, cv = _column("d", cap), _column("q", cap), _column("q", cap)
+        times[:live] = self.append_times[h:n]
+        cb[:live] = self.cum_bytes[h:n]
+        cv[:live] = self.cum_values[h:n]
+        self.records, self.append_times, self.cum_bytes, self.cum_values = buf, times, cb, cv
+        self.head, self.n = 0, live
         self.views()
+
+    def extend(self, block: np.ndarray, sizes: np.ndarray, values: np.ndarray, lo: int, hi: int) -> None:
+        """Append rows ``lo .. hi - 1`` of ``block`` (records as in ``ProducerBatch``) at the tail, with
+        their record and value sizes in bytes ``sizes[lo:hi]``, ``values[lo:hi]`` (int64), in amortised
+        O(hi - lo).
+
+        The block lives in a buffer with spare capacity; drained records before ``head`` are dropped only
+        when the buffer must grow, so a long backlog is not copied on every append. Compiled, the rows
+        are copied and the running sums continued in a C loop over typed views (no numpy call, no Python
+        object per record: a producer writing to many partitions appends a record or two at a time).
+        """
+        m = hi - lo
+        if m <= 0:
+            return
+        if self.n + m > self.records.shape[0]:
+            self._grow(m)
+        n = self.n
+        total_b = self.bytes_view[n - 1] if n else self.cum_bytes_base
+        total_v = self.values_view[n - 1] if n else self.cum_values_base
+        if _COMPILED:
+            rows, times, cb, cv = self.rows_view, self.times_view, self.bytes_view, self.values_view
+            columns, at = NUM_COLUMNS, APPEND_MS
+            for i in range(m):
+                k = lo + i
+                for j in range(columns):
+                    rows[n + i, j] = block[k, j]
+                times[n + i] = block[k, at]
+                total_b += sizes[k]
+                cb[n + i] = total_b
+                total_v += values[k]
+                cv[n + i] = total_v
+        else:
+            self.records[n : n + m] = block[lo:hi]
+            if m <= SMALL_EXTEND:
+                # A record or two: the same values one by one, cheaper than the numpy calls for a handful.
+                times, cb, cv = self.append_times, self.cum_bytes, self.cum_values
+                ats, sz, vs = block[lo:hi, APPEND_MS].tolist(), sizes[lo:hi].tolist(), values[lo:hi].tolist()
+                for i, (at, size, value) in enumerate(zip(ats, sz, vs, strict=True)):
+                    times[n + i] = at
+                    total_b += size
+                    cb[n + i] = total_b
+                    total_v += value
+                    cv[n + i] = total_v
+            else:
+                np.frombuffer(self.append_times, dtype=np.float64)[n : n + m] = block[lo:hi, APPEND_MS]
+                _running_sum(self.cum_bytes, n, sizes[lo:hi], total_b)
+                _running_sum(self.cum_values, n, values[lo:hi], total_v)
         self.n = n + m
 
 
@@ -296,13 +332,47 @@ class RecordAccumulator:
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
         """Append records (a block as in ``ProducerBatch``, sorted by ``append_ms``) to ``tp``'s queue."""
-        pq = self.queues[tp]
+        block = np.ascontiguousarray(records, dtype=np.float64)
+        values = block[:, VALUE_BYTES].astype(np.int64)
+        sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+        self._append_rows(self.queues[tp], block, sizes, values, 0, len(block))
+
+    def append_sorted(
+        self, tps: list, bounds: list, block: np.ndarray, sizes: np.ndarray, values: np.ndarray
+    ) -> None:
+        """Append a chunk of records sorted by partition: rows ``bounds[p] .. bounds[p + 1] - 1`` of
+        ``block`` (float64, C order) go to ``tps[p]``, each run sorted by ``append_ms``; ``sizes`` and
+        ``values`` their record and value sizes (int64). One call per chunk, so that compiled the
+        chunk's views are taken once."""
+        queues = self.queues
+        for p in range(len(tps)):
+            lo = bounds[p]
+            hi = bounds[p + 1]
+            if lo < hi:
+                self._append_rows(queues[tps[p]], block, sizes, values, lo, hi)
+
+    def _append_rows(self, pq: PartitionQueue, block, sizes, values, lo: int, hi: int) -> None:
         was_empty = pq.head >= pq.n
-        pq.extend(records, sizes)
+        pq.extend(block, sizes, values, lo, hi)
         self.live[pq.leader].add(pq.slot)
         if was_empty:  # its new first record: due from its append time
             heappush(self.arrivals[pq.leader], (pq.times_view[pq.head], pq.slot))
         self._update(pq)
+
+    def oldest_create_ms(self) -> float:
+        """The ``send()`` time of the oldest record or retried batch waiting (inf: none), from the queues
+        that may hold something (``live``), not every partition's."""
+        first = INF
+        by_node = self.by_node
+        for node, slots in self.live.items():
+            pqs = by_node[node]
+            for i in slots:
+                pq = pqs[i]
+                if pq.retries and pq.retries[0].first_create_ms < first:
+                    first = pq.retries[0].first_create_ms
+                if pq.head < pq.n and pq.rows_view[pq.head, CREATE_MS] < first:
+                    first = float(pq.rows_view[pq.head, CREATE_MS])
+        return first
 
     def pending_alloc_bytes(self) -> int:
         """``buffer.memory`` the queued records take: whole ``batch.size`` buffers per batch."""

@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for Host and Network (see network.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.core.stations cimport Station
 
 
@@ -25,7 +26,7 @@ cdef class Network:
     cdef public object _rng
     cdef public double _mu
     cdef public double _sigma
-    cdef public object env
+    cdef public Environment env
 
     cpdef _draw_extra(self)
 

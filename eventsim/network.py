@@ -199,7 +199,7 @@ class Network:
         if nbytes <= window:
             delivered = self._delivered(src, dst, t_ms, nbytes, INF, 0.0)
             if delivered < INF:
-                self.env.call_at(delivered, fn, *args)
+                self.env.at(delivered, fn, args)
             return
         self._window(src, dst, t_ms, nbytes, window, 0.0, fn, args, owner, generation)
 
@@ -218,11 +218,9 @@ class Network:
         left -= n
         if left > 0:
             nxt = dst.rx.last_start + self._lat
-            self.env.call_at(
-                nxt, self._window, src, dst, nxt, left, window, done, fn, args, owner, generation
-            )
+            self.env.at(nxt, self._window, (src, dst, nxt, left, window, done, fn, args, owner, generation))
         else:
-            self.env.call_at(done, fn, *args)
+            self.env.at(done, fn, args)
 
     def resume(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """When the last ``nbytes`` of a message arrive whose sender stopped at a full receive window (the

@@ -347,7 +347,9 @@ def test_drain_visits_due_queues_and_takes_what_a_scan_of_every_queue_takes(w, s
     nodes = sorted(set(leaders.values()))
     now, taken = 0.0, 0
     end = times[-1] + linger + 500.0
-    while now <= end:
+    # Retries stop 300 ms before ``end``; a batch retried again and again waits up to the backoff's ceiling
+    # (retry.backoff.max.ms, 1000 ms), so the drains go on that much longer.
+    while now <= end + 1000.0:
         for node in nodes:
             every.due[node] = set(range(len(every.by_node[node])))  # visit them all
             got = [drain(acc, node, now, max_request) for acc in (due_only, every)]

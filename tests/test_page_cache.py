@@ -18,6 +18,7 @@ import pytest
 
 import eventsim
 from eventsim.config import BrokerConfig, TopicConfig
+from eventsim.core.environment import Environment
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.hardware import get_profile
 from eventsim.log.log import Log
@@ -36,17 +37,21 @@ PROFILE = get_profile("laptop").with_overrides(
 )
 
 
-class Clock:
-    """An injected clock: the calls a ``LogManager`` schedules, run by hand in time order."""
+class Clock(Environment):
+    """An injected clock: the calls a ``LogManager`` schedules, run by hand in time order (an
+    ``Environment``, whose timers it replaces, since the compiled ``LogManager`` holds a typed one)."""
 
     def __init__(self):
-        self.now = 0.0
+        super().__init__()
         self._calls: list = []
         self._n = 0
 
-    def call_at(self, when_ms, fn, *args):
+    def at(self, when_ms, fn, args):
         heapq.heappush(self._calls, (max(when_ms, self.now), self._n, fn, args))
         self._n += 1
+
+    def call_at(self, when_ms, fn, *args):
+        self.at(when_ms, fn, args)
 
     def advance(self, until_ms: float) -> None:
         while self._calls and self._calls[0][0] <= until_ms:

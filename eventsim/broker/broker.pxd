@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for FetchRequest and Broker (see broker.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.replication.partition cimport Partition
 from eventsim.broker.purgatory cimport DelayedFetchPurgatory
 from eventsim.broker.socket_server cimport SocketServer
@@ -13,7 +14,7 @@ from eventsim.protocol cimport FetchRequest, MemoryRecords, ProduceRequest, Reco
 
 
 cdef class Broker:
-    cdef public object env
+    cdef public Environment env
     cdef public object id
     cdef public object config
     cdef public object profile

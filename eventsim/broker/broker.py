@@ -231,7 +231,7 @@ class Broker:
         now = self.env.now
         late = self._late_by(booked_ms, now)
         if late > 0.0:
-            self.env.call_at(now + late, step, arg, epoch, now)
+            self.env.at(now + late, step, (arg, epoch, now))
             return True
         return False
 
@@ -309,7 +309,7 @@ class Broker:
         for d, nbytes in per_disk.items():
             end = log_manager.write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
-        self.env.call_at(end, self._append, req, self.epoch, self.env.now)
+        self.env.at(end, self._append, (req, self.epoch, self.env.now))
 
     def _append(self, req, epoch: int, booked_ms: float) -> None:
         if epoch != self.epoch or (self.stalls and self._held_up(self._append, req, epoch, booked_ms)):
@@ -444,7 +444,7 @@ class Broker:
                     fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
                     break
         _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
-        self.env.call_at(end, self._read, fetch, self.epoch, self.env.now)
+        self.env.at(end, self._read, (fetch, self.epoch, self.env.now))
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
         """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
@@ -530,7 +530,7 @@ class Broker:
         if follower:
             self.replication_bytes_out += total
         if disk_done > now:
-            self.env.call_at(disk_done, self._ship_fetch, fetch, data, total, cpu, self.epoch)
+            self.env.at(disk_done, self._ship_fetch, (fetch, data, total, cpu, self.epoch))
         else:
             self._ship_fetch(fetch, data, total, cpu)
 
@@ -554,7 +554,7 @@ class Broker:
 
     def _book_metadata(self, req) -> None:
         _, _, end = self.socket_server.admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
-        self.env.call_at(end, self._answer_metadata, req, self.epoch, self.env.now)
+        self.env.at(end, self._answer_metadata, (req, self.epoch, self.env.now))
 
     def _answer_metadata(self, req, epoch: int, booked_ms: float) -> None:
         step = self._answer_metadata

@@ -1,13 +1,13 @@
 # Compiled build only (setup.py): C-level attributes for the purgatories (see purgatory.py).
 cimport cython
 
-from eventsim.core.environment cimport _heap_pop, _heap_push
+from eventsim.core.environment cimport Environment, _heap_pop, _heap_push
 from eventsim.protocol cimport FetchRequest, ProduceRequest
 from eventsim.replication.partition cimport Partition
 
 
 cdef class Purgatory:
-    cdef public object env
+    cdef public Environment env
     cdef public object _complete
     cdef public dict watchers
     cdef public object _in_order

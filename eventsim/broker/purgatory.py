@@ -68,7 +68,7 @@ class Purgatory:
             _heap_push(self._deadlines, (expire_at_ms, self._seq, op))
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
-            self.env.call_at(expire_at_ms, self._expire, expire_at_ms)
+            self.env.at(expire_at_ms, self._expire, (expire_at_ms,))
         if len(q) + len(self._deadlines) > 2 * self.parked + COMPACT_SLACK:
             self._compact()
 
@@ -125,7 +125,7 @@ class Purgatory:
         first = self._first()
         if first is not None:
             self._timer_at = first[0]
-            self.env.call_at(self._timer_at, self._expire, self._timer_at)
+            self.env.at(self._timer_at, self._expire, (self._timer_at,))
 
     def _finished(self, op) -> bool:
         raise NotImplementedError

@@ -129,6 +129,6 @@ class SocketServer:
         if nbytes <= CONTROL_BYTES:
             delivered = network.control(self.host, host, sent, nbytes)
             if delivered < INF:
-                network.env.call_at(delivered, fn, *args)
+                network.env.at(delivered, fn, args)
             return
         network.send(self.host, host, sent, nbytes, window, fn, args, self, self.generation)

@@ -1,12 +1,13 @@
 # Compiled build only (setup.py): C-level attributes for KafkaConsumer (see consumer.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
 cdef class KafkaConsumer:
-    cdef public object env
+    cdef public Environment env
     cdef public object cluster
     cdef public object spec
     cdef public object config

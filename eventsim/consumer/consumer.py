@@ -196,7 +196,7 @@ class KafkaConsumer:
         now = self.env.now
         if self.jvm is not None and (self.paused_until > now or self.jvm.collect_if_full() > 0.0):
             # The JVM is paused (or reading this response filled eden): it is read when the pause ends.
-            self.env.call_at(self.paused_until, self.on_fetch_response, fetch, data)
+            self.env.at(self.paused_until, self.on_fetch_response, (fetch, data))
             return
         self.in_flight.discard(fetch.node)
         if fetch.new_leaders is not None:  # NOT_LEADER_OR_FOLLOWER: follow the hint, or ask for metadata
@@ -229,7 +229,7 @@ class KafkaConsumer:
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
         if self._blocked:
             self._blocked = False
-            self.env.call_later(0.0, self._on_data)
+            self.env.later(0.0, self._on_data, ())
 
     def _reset_positions(self, tps, logs) -> None:
         """``OFFSET_OUT_OF_RANGE``: the position is past the log end (the log lost records in an unclean
@@ -264,12 +264,12 @@ class KafkaConsumer:
         """``poll()`` sends its fetches again at ``at`` (unless a wake-up comes first)."""
         if self._retry_at <= self.env.now or at < self._retry_at:
             self._retry_at = at
-            self.env.call_at(at, self._wake_poll)
+            self.env.at(at, self._wake_poll, ())
 
     def _wake_poll(self) -> None:
         if self._blocked:  # poll() is blocked in the network client: it sends its fetches again
             self._blocked = False
-            self.env.call_later(0.0, self._on_data)
+            self.env.later(0.0, self._on_data, ())
 
     def consumed_positions(self) -> dict:
         """Kafka's ``position(tp)`` of each assigned partition: the offset of the next record ``poll()``
@@ -333,7 +333,7 @@ class KafkaConsumer:
         env = self.env
         start_ms = self.spec.start_ms
         if start_ms > env.now:
-            env.call_later(start_ms - env.now, self._position)
+            env.later(start_ms - env.now, self._position, ())
         else:
             self._position()
 
@@ -363,7 +363,7 @@ class KafkaConsumer:
         if self.jvm is not None:  # a GC pause, or processing a pause stretched: poll() runs after it
             wait = self._busy_until if self._busy_until > self.paused_until else self.paused_until
             if wait > env.now:
-                env.call_at(wait, self._poll)
+                env.at(wait, self._poll, ())
                 return
         max_records = self.config.max_poll_records
         fixed = self._fixed_ms
@@ -386,7 +386,7 @@ class KafkaConsumer:
             if busy > 0:
                 self.host.cpu.add_interval(now, now + busy)
             if busy > 0 and self.buffer:
-                env.call_later(busy, self._poll)
+                env.later(busy, self._poll, ())
                 return
             # With nothing buffered (and so a fetch out to every leader) the wait for the next response
             # overlaps the processing: the loop only sleeps through what is left of it once data comes.
@@ -395,7 +395,7 @@ class KafkaConsumer:
         """A fetch response woke the blocked ``poll()``: it returns once the application is free."""
         env = self.env
         if env.now < self._busy_until:  # it came while the application was still processing
-            env.call_later(self._busy_until - env.now, self._poll)
+            env.later(self._busy_until - env.now, self._poll, ())
         else:
             self._poll()
 

@@ -15,3 +15,19 @@ cpdef _heap_push(list heap, tuple item)
 cpdef tuple _heap_pop(list heap)
 
 cpdef tuple _next_entry(list queue, object due_now)
+
+
+cdef class Environment:
+    cdef dict __dict__  # SimPy's event types are bound per instance (``BoundClass.bind_early``)
+    cdef public double now
+    cdef public list _queue
+    cdef public object _eid
+    cdef public object _active_proc
+    cdef public object streams
+    cdef public long long _simpy_events
+    cdef public object _due_now
+
+    @cython.locals(now=double, delay=double)
+    cpdef at(self, double when_ms, fn, tuple args)
+
+    cpdef later(self, double delay_ms, fn, tuple args)

@@ -25,12 +25,12 @@ import hashlib
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 import numpy as np
-import simpy
-from simpy.core import NORMAL, URGENT, EmptySchedule, EventPriority, StopSimulation
-from simpy.events import Event
+from simpy.core import NORMAL, URGENT, BoundClass, EmptySchedule, EventPriority, StopSimulation
+from simpy.events import AllOf, AnyOf, Event, Process, Timeout
 
 __all__ = ["Environment", "RandomStreams"]
 
@@ -135,25 +135,45 @@ def _next_entry(queue: list, due_now: deque) -> tuple:
         raise EmptySchedule from None
 
 
-class Environment(simpy.Environment):
-    """SimPy environment whose time unit is the millisecond, with the run's random streams."""
+class Environment:
+    """SimPy's environment, with the millisecond as its time unit and the run's random streams.
 
-    # The current simulated time in ms (SimPy's ``now``): a plain attribute that the kernel sets as the
-    # clock moves, in place of SimPy's ``now`` property over ``_now``. Reading the time is the most
-    # frequent thing the model does, and an attribute is read without a call.
-    now = 0.0
+    It is ``simpy.Environment`` (its interface and behaviour, which SimPy's events, processes and
+    resources use: ``now``, ``schedule``, ``process``, ``timeout``, ``event``, ``all_of``, ``any_of``,
+    ``active_process``, ``run``, ``step``, ``peek``) rewritten rather than subclassed, so that compiled it is
+    a C-level class (``environment.pxd``): the clock, the queue and the timers' state are C fields, which
+    every component holding a typed reference to the environment reads without an attribute lookup.
+    """
+
+    # SimPy's event types bound to this environment (``env.timeout(5)``), as simpy.Environment binds them.
+    process = BoundClass(Process)
+    timeout = BoundClass(Timeout)
+    event = BoundClass(Event)
+    all_of = BoundClass(AllOf)
+    any_of = BoundClass(AnyOf)
 
     @property
     def _now(self) -> float:
-        """SimPy's name for the clock (its own code reads and sets it): the same value as ``now``."""
+        """SimPy's name for the clock: the same value as ``now``."""
         return self.now
 
     @_now.setter
     def _now(self, value: float) -> None:
         self.now = value
 
+    @property
+    def active_process(self):
+        """The process whose step is running (SimPy's ``active_process``)."""
+        return self._active_proc
+
     def __init__(self, seed: int = 0, initial_time: float = 0.0):
-        super().__init__(initial_time=initial_time)
+        # The current simulated time in ms: a plain field that the kernel sets as the clock moves (SimPy's
+        # ``now`` is a property over ``_now``). Reading the time is the most frequent thing the model does.
+        self.now = float(initial_time)
+        self._queue: list = []  # the heap of SimPy events (four fields) and timers (five), as SimPy's
+        self._eid = count()  # ids in scheduling order: they break ties of time and priority
+        self._active_proc = None
+        BoundClass.bind_early(self)
         self.streams = RandomStreams(seed)
         self._simpy_events = 0  # events SimPy itself scheduled (``schedule``); the other ids went to timers
         # Timers due now (no delay), in the order scheduled: they follow every heap entry already due now
@@ -171,13 +191,18 @@ class Environment(simpy.Environment):
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """SimPy's ``schedule`` (events: timeouts, process steps), counted."""
         self._simpy_events += 1
-        super().schedule(event, priority, delay)
+        _heap_push(self._queue, (self.now + delay, priority, next(self._eid), event))
 
     def rng(self, scope: str) -> np.random.Generator:
         return self.streams.stream(scope)
 
     def call_at(self, when_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` at simulated time ``when_ms`` (never in the past)."""
+        self.at(when_ms, fn, args)
+
+    def at(self, when_ms: float, fn: Callable[..., Any], args: tuple) -> None:
+        """``call_at(when_ms, fn, *args)`` with the arguments as a tuple: compiled, a C call for the
+        components that hold a typed reference to the environment (no attribute lookup, no packing)."""
         now = self.now
         delay = when_ms - now
         if delay > 0.0:
@@ -186,6 +211,11 @@ class Environment(simpy.Environment):
             self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` ``delay_ms`` from now."""
+        self.later(delay_ms, fn, args)
+
+    def later(self, delay_ms: float, fn: Callable[..., Any], args: tuple) -> None:
+        """``call_later(delay_ms, fn, *args)`` with the arguments as a tuple (see ``at``)."""
         if delay_ms > 0.0:
             _heap_push(self._queue, (self.now + delay_ms, NORMAL, next(self._eid), fn, args))
         else:

@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for LogManager (see log_manager.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.core.stations cimport Station
 from eventsim.log.log cimport Log
 
@@ -16,7 +17,7 @@ cdef class LogManager:
     cdef public double slow_start
     cdef public double slow_end
     cdef public double slow_factor
-    cdef public object env
+    cdef public Environment env
     cdef public bint writeback
     cdef public double background_bytes
     cdef public double freerun_bytes

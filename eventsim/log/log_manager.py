@@ -152,7 +152,7 @@ class LogManager:
             if warm:
                 for d in range(n):
                     self._warm(d)
-            env.call_at(DIRTY_WRITEBACK_MS, self._wake)
+            env.at(DIRTY_WRITEBACK_MS, self._wake, ())
 
     def _warm(self, d: int) -> None:
         """A long run's state: dirty bytes at the background threshold, dirtied evenly over the expire
@@ -256,7 +256,7 @@ class LogManager:
             self.expire_before[d] = now - DIRTY_EXPIRE_MS
             if not self.inflight[d]:
                 self.flush_dirty(d)
-        self.env.call_at(now + DIRTY_WRITEBACK_MS, self._wake)
+        self.env.at(now + DIRTY_WRITEBACK_MS, self._wake, ())
 
     def next_chunk(self, d: int) -> int:
         """The bytes disk ``d``'s flusher writes next (0: none), taken from its oldest dirty bytes: over
@@ -295,7 +295,7 @@ class LogManager:
         end = self.disks[d].reserve_end(now, nbytes / rate)
         self.inflight[d] = nbytes
         self.inflight_from[d] = oldest
-        self.env.call_at(end, self._written, d, self.generation[d])
+        self.env.at(end, self._written, (d, self.generation[d]))
 
     def _written(self, d: int, generation: int) -> None:
         if generation != self.generation[d]:

@@ -1,6 +1,7 @@
 # Compiled build only (setup.py): C-level attributes for Sender (see sender.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
@@ -12,7 +13,7 @@ cdef class Sender:
     cdef public dict _stream_ms
     cdef public object _reconnect
     cdef public object producer
-    cdef public object env
+    cdef public Environment env
     cdef public object max_in_flight
     cdef public object max_request_size
     cdef public double request_timeout_ms

@@ -137,7 +137,7 @@ class Sender:
         """
         now = self.env.now
         if self.paused_until > now:  # a GC pause: the pass runs when it ends
-            self.env.call_at(self.paused_until, self.run)
+            self.env.at(self.paused_until, self.run, ())
             return
         self._drain_ready(now)
         self._asleep = True
@@ -205,7 +205,7 @@ class Sender:
         (retriable; the outcome is unknown) and the metadata is refreshed (``handleServerDisconnect``)."""
         now = self.env.now
         if self.paused_until > now:  # a GC pause: the reset is handled when it ends
-            self.env.call_at(self.paused_until, self.on_node_disconnected, node)
+            self.env.at(self.paused_until, self.on_node_disconnected, (node,))
             return
         q = self.in_flight.get(node)
         self.producer.metadata.request_update()
@@ -221,7 +221,7 @@ class Sender:
     def _arm(self, when_ms: float) -> None:
         if when_ms < self._timer_at or self._timer_at <= self.env.now:
             self._timer_at = when_ms
-            self.env.call_at(when_ms, self._on_timer, when_ms)
+            self.env.at(when_ms, self._on_timer, (when_ms,))
 
     def _on_timer(self, when_ms: float) -> None:
         if when_ms == self._timer_at:
@@ -232,7 +232,7 @@ class Sender:
         """Wake the sender thread (a batch may be sendable, or an in-flight slot freed)."""
         if self._asleep:
             self._asleep = False
-            self.env.call_later(0.0, self.run)
+            self.env.later(0.0, self.run, ())
 
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer
@@ -280,7 +280,7 @@ class Sender:
         req.arrive_ms = delivered
         broker.handle_produce(req)  # books the broker's stations for the arrival time
         if self.acks == 0:
-            self.env.call_at(tx_end, self.complete, req)
+            self.env.at(tx_end, self.complete, (req,))
 
     def on_produce_response(self, req: ProduceRequest) -> None:
         """The broker's answer (the request's ``client`` is this sender)."""
@@ -291,7 +291,7 @@ class Sender:
         if req.timed_out:
             return
         if self.paused_until > self.env.now:  # a GC pause: the response is read when it ends
-            self.env.call_at(self.paused_until, self.complete, req)
+            self.env.at(self.paused_until, self.complete, (req,))
             return
         q = self.in_flight[req.node]
         was_full = len(q) >= self.max_in_flight

@@ -2,6 +2,7 @@
 # (see replica_fetcher.py).
 cimport cython
 
+from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.protocol cimport FetchRequest, RecordBatch
 from eventsim.core.stations cimport Station
@@ -17,7 +18,7 @@ cdef class ReplicaFetchConfig:
 
 cdef class ReplicaFetcherThread:
     cdef public object broker
-    cdef public object env
+    cdef public Environment env
     cdef public object source
     cdef public object index
     cdef public str name

@@ -100,7 +100,7 @@ class ReplicaFetcherThread:
             # Started once the partitions applied at this instant are all added (Kafka applies a
             # metadata delta at once: addFetcherForPartitions), so the first fetch covers them all.
             self.running = True
-            self.env.call_at(self.env.now, self._start)
+            self.env.at(self.env.now, self._start, ())
 
     def _start(self) -> None:
         self.running = False
@@ -134,7 +134,7 @@ class ReplicaFetcherThread:
         ``replica.fetch.backoff.ms`` while there is something to fetch."""
         self.in_flight = None
         if self.running:
-            self.env.call_at(self.env.now + self.backoff_ms, self._retry)
+            self.env.at(self.env.now + self.backoff_ms, self._retry, ())
 
     def _retry(self) -> None:
         if self.in_flight is not None or not self.running:
@@ -145,7 +145,7 @@ class ReplicaFetcherThread:
         network = self.broker.cluster.network
         if not self.source.running or not network.reachable(self.broker.host.name, self.source.host.name):
             # the connection is refused, or cannot be made across a network partition: back off again
-            self.env.call_at(self.env.now + self.backoff_ms, self._retry)
+            self.env.at(self.env.now + self.backoff_ms, self._retry, ())
             return
         self.conn = self.source.connect()
         self.send_fetch(self.env.now)
@@ -216,6 +216,6 @@ class ReplicaFetcherThread:
             for d, nbytes in per_disk.items():
                 end = broker.log_manager.write_back(d, nbytes, end, rate)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
-            self.env.call_at(end, self.send_fetch, end)
+            self.env.at(end, self.send_fetch, (end,))
         else:
             self.send_fetch(end)

@@ -3,6 +3,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
+from eventsim.producer.producer cimport KafkaProducer
 from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.protocol cimport ProduceRequest
@@ -12,7 +13,7 @@ cdef class Sender:
     cdef public double window
     cdef public dict _stream_ms
     cdef public object _reconnect
-    cdef public object producer
+    cdef public KafkaProducer producer
     cdef public Environment env
     cdef public object max_in_flight
     cdef public object max_request_size
@@ -29,13 +30,13 @@ cdef class Sender:
     cdef public set _expired
     cdef public double paused_until
 
-    @cython.locals(b=ProducerBatch, req=ProduceRequest, broker=Broker, wire=cython.longlong,
+    @cython.locals(p=KafkaProducer, b=ProducerBatch, req=ProduceRequest, broker=Broker, wire=cython.longlong,
                    records=cython.longlong, tx_end=double, delivered=double)
     cpdef _send(self, node, list batches, double now)
 
     cpdef run(self)
 
-    @cython.locals(acc=RecordAccumulator, next_ms=double, r=double, retry=double)
+    @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double)
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)
@@ -46,5 +47,5 @@ cdef class Sender:
 
     cpdef on_produce_response(self, ProduceRequest req)
 
-    @cython.locals(b=ProducerBatch, was_full=bint, now=double)
+    @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, now=double)
     cpdef complete(self, ProduceRequest req)

@@ -1,0 +1,45 @@
+# Compiled build only (setup.py): C-level attributes for KafkaProducer (see producer.py), so that its
+# sender and the request path read the producer's fields without an attribute lookup.
+cimport cython
+
+from eventsim.core.environment cimport Environment
+from eventsim.producer.record_accumulator cimport RecordAccumulator
+
+
+cdef class KafkaProducer:
+    cdef public Environment env
+    cdef public object cluster
+    cdef public object spec
+    cdef public object config
+    cdef public object instance
+    cdef public object index
+    cdef public str client_id
+    cdef public object recorder
+    cdef public object host
+    cdef public object key_table
+    cdef public object topic
+    cdef public list tps
+    cdef public object codec
+    cdef public dict _conn
+    cdef public object metadata
+    cdef public RecordAccumulator accumulator
+    cdef public object transaction_manager
+    cdef public object sender
+    cdef public object rng_arrivals
+    cdef public object rng_keys
+    cdef public object rng_values
+    cdef public object partitioner
+    cdef public double rate_per_ms
+    cdef public object record_cpu_ms
+    cdef public object magic
+    cdef public long long inflight_alloc
+    cdef public object next_seq
+    cdef public double app_free_ms
+    cdef public object _memory_freed
+    cdef public long long _freed_since_block
+    cdef public long long _wake_bytes
+    cdef public double blocked_ms
+    cdef public object jvm
+    cdef public object _drawn_until
+    cdef public double _stop_ms
+    cdef public double _phase

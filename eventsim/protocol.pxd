@@ -54,6 +54,13 @@ cdef class ProduceRequest:
     cdef public object stored_bytes
 
 
+cdef class FetchLimits:
+    cdef public long long fetch_min_bytes
+    cdef public double fetch_max_wait_ms
+    cdef public long long fetch_max_bytes
+    cdef public long long max_partition_fetch_bytes
+
+
 cdef class FetchRequest:
     cdef public object client
     cdef public object node
@@ -72,3 +79,6 @@ cdef class FetchRequest:
     cdef public object new_leaders
     cdef public double window
     cdef public object out_of_range
+
+
+cdef _set_limits(FetchRequest fetch, FetchLimits limits)

@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "FetchLimits",
     "RECORD_BATCH_OVERHEAD",
     "MAX_RECORD_OVERHEAD",
     "RECORD_COLUMNS",
@@ -333,6 +334,27 @@ class ProduceRequest:
         self.stored_bytes = None  # per batch, as the leader stores it (set if it recompresses)
 
 
+class FetchLimits:
+    """A client's fetch limits, read from its config once (a consumer's ``fetch.min.bytes``,
+    ``fetch.max.wait.ms``, ``fetch.max.bytes`` and ``max.partition.fetch.bytes``; a follower's
+    ``replica.fetch.*`` under the same names): compiled, a ``FetchRequest`` copies them as C numbers."""
+
+    __slots__ = ("fetch_min_bytes", "fetch_max_wait_ms", "fetch_max_bytes", "max_partition_fetch_bytes")
+
+    def __init__(self, cfg):
+        self.fetch_min_bytes = cfg.fetch_min_bytes
+        self.fetch_max_wait_ms = cfg.fetch_max_wait_ms
+        self.fetch_max_bytes = cfg.fetch_max_bytes
+        self.max_partition_fetch_bytes = cfg.max_partition_fetch_bytes
+
+
+def _set_limits(fetch: FetchRequest, limits: FetchLimits) -> None:
+    fetch.min_bytes = limits.fetch_min_bytes
+    fetch.max_wait_ms = limits.fetch_max_wait_ms
+    fetch.max_bytes = limits.fetch_max_bytes
+    fetch.max_partition_bytes = limits.max_partition_fetch_bytes
+
+
 class FetchRequest:
     """A fetch request from a consumer or a follower (``replica_id``), for partitions from offsets."""
 
@@ -360,10 +382,13 @@ class FetchRequest:
         self.client = client  # answered with client.on_fetch_response(request, data)
         self.node = node
         self.partitions = partitions  # list of (tp, fetch offset)
-        self.min_bytes = cfg.fetch_min_bytes
-        self.max_wait_ms = cfg.fetch_max_wait_ms
-        self.max_bytes = cfg.fetch_max_bytes
-        self.max_partition_bytes = cfg.max_partition_fetch_bytes
+        if type(cfg) is FetchLimits:  # the clients' own: typed fields
+            _set_limits(self, cfg)
+        else:  # a config with the same four names
+            self.min_bytes = cfg.fetch_min_bytes
+            self.max_wait_ms = cfg.fetch_max_wait_ms
+            self.max_bytes = cfg.fetch_max_bytes
+            self.max_partition_bytes = cfg.max_partition_fetch_bytes
         self.send_ms = send_ms
         self.arrive_ms = send_ms
         self.parked = False

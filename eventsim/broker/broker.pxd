@@ -18,6 +18,13 @@ cdef class Broker:
     cdef public object id
     cdef public object config
     cdef public object profile
+    cdef public double request_cpu_ms
+    cdef public double append_cpu_ms_per_mb
+    cdef public double network_thread_cpu_ms
+    cdef public double fetch_cpu_ms_per_mb
+    cdef public double disk_write_bytes_per_ms
+    cdef public double disk_read_bytes_per_ms
+    cdef public long long fetch_max_bytes
     cdef public object cluster
     cdef public object recorder
     cdef public Host host

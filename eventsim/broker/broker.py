@@ -93,6 +93,15 @@ class Broker:
         self.id = broker_id
         self.config = config
         self.profile = profile
+        # What the request path reads from the profile and the config on every request, as fields (compiled,
+        # C numbers; the profile is frozen and the config fixed for the run).
+        self.request_cpu_ms = profile.request_cpu_ms
+        self.append_cpu_ms_per_mb = profile.append_cpu_ms_per_mb
+        self.network_thread_cpu_ms = profile.network_thread_cpu_ms
+        self.fetch_cpu_ms_per_mb = profile.fetch_cpu_ms_per_mb
+        self.disk_write_bytes_per_ms = profile.disk_write_bytes_per_ms
+        self.disk_read_bytes_per_ms = profile.disk_read_bytes_per_ms
+        self.fetch_max_bytes = config.fetch_max_bytes
         self.cluster = cluster
         self.recorder = recorder
         self.host = Host(f"broker-{broker_id}", profile.nic_bytes_per_ms, window_ms)
@@ -264,9 +273,8 @@ class Broker:
         self._book_produce(req)
 
     def _book_produce(self, req) -> None:
-        prof = self.profile
         wire = req.wire_bytes
-        cpu = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * wire / MIB
+        cpu = self.request_cpu_ms + self.append_cpu_ms_per_mb * wire / MIB
         codec = req.codec
         batches = req.batches
         logs = self.logs
@@ -295,7 +303,7 @@ class Broker:
                     )
         req.stored_bytes = stored
         queued, start, end = self.socket_server.admit(req.conn, req.arrive_ms, cpu)
-        rate = prof.disk_write_bytes_per_ms
+        rate = self.disk_write_bytes_per_ms
         per_disk: dict[int, int] = {}
         flushing = log_manager.flushing
         for i, b in enumerate(batches):
@@ -406,7 +414,7 @@ class Broker:
             req.conn,
             req.host,
             PRODUCE_RESPONSE_BYTES,
-            self.profile.network_thread_cpu_ms,
+            self.network_thread_cpu_ms,
             INF,
             req.client.on_produce_response,
             (req,),
@@ -433,7 +441,7 @@ class Broker:
 
     def _book_fetch(self, fetch: FetchRequest) -> None:
         if fetch.replica_id < 0:
-            cap = self.config.fetch_max_bytes
+            cap = self.fetch_max_bytes
             if fetch.max_bytes > cap:  # a follower's limit is its own
                 fetch.max_bytes = cap
             self._drop_not_led(fetch)  # NOT_LEADER_OR_FOLLOWER, with the leader it knows (KIP-951)
@@ -443,7 +451,7 @@ class Broker:
                 if tp not in led:
                     fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
                     break
-        _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.profile.request_cpu_ms)
+        _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
         self.env.at(end, self._read, (fetch, self.epoch, self.env.now))
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
@@ -496,7 +504,6 @@ class Broker:
             )
 
     def _respond_fetch(self, fetch: FetchRequest) -> None:
-        prof = self.profile
         now = self.env.now
         data = []
         total = 0
@@ -520,13 +527,13 @@ class Broker:
                 continue
             min_one = False
             if log.size_bytes > cache and log.bytes_after(off) > cache:
-                rate = self.log_manager.disk_rate(prof.disk_read_bytes_per_ms, now)
+                rate = self.log_manager.disk_rate(self.disk_read_bytes_per_ms, now)
                 _, done = self.disks[log.disk].reserve(now, nbytes / rate)
                 if done > disk_done:
                     disk_done = done
             data.append((tp, batches))
             total += nbytes
-        cpu = prof.network_thread_cpu_ms + prof.fetch_cpu_ms_per_mb * total / MIB
+        cpu = self.network_thread_cpu_ms + self.fetch_cpu_ms_per_mb * total / MIB
         if follower:
             self.replication_bytes_out += total
         if disk_done > now:

@@ -7,6 +7,7 @@ from eventsim.network cimport Host, Network
 
 cdef class SocketServer:
     cdef public object profile
+    cdef public double network_thread_cpu_ms
     cdef public Host host
     cdef public Network network
     cdef public list processors

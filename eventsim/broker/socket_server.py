@@ -46,6 +46,7 @@ class SocketServer:
 
     def __init__(self, name: str, config, profile, host, network, window_ms: float, book):
         self.profile = profile
+        self.network_thread_cpu_ms = profile.network_thread_cpu_ms  # read on every request: a field
         self.host = host
         self.network = network
         self.processors = [
@@ -78,7 +79,7 @@ class SocketServer:
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
         proc = self.processors[conn % len(self.processors)]
-        parsed = proc.reserve_end(now, self.profile.network_thread_cpu_ms)
+        parsed = proc.reserve_end(now, self.network_thread_cpu_ms)
         queued = self.request_queue.admit(parsed)
         handlers = self.handlers
         end = handlers.reserve_end(queued, service_ms)

@@ -11,6 +11,7 @@ cdef class KafkaConsumer:
     cdef public object cluster
     cdef public object spec
     cdef public object config
+    cdef public object _fetch_limits
     cdef public object instance
     cdef public str client_id
     cdef public object recorder

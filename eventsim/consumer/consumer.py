@@ -49,7 +49,7 @@ from eventsim.config.common import (
 )
 from eventsim.core.backoff import ReconnectBackoff
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
-from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchRequest
+from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchLimits, FetchRequest
 from eventsim.structs import TopicPartition, topic_partition
 
 __all__ = ["KafkaConsumer"]
@@ -63,6 +63,7 @@ class KafkaConsumer:
         self.cluster = cluster
         self.spec = spec
         self.config = spec.config
+        self._fetch_limits = FetchLimits(self.config)
         self.instance = instance
         self.client_id = f"{spec.name}-{instance}"
         self.recorder = recorder
@@ -164,7 +165,7 @@ class KafkaConsumer:
                         self.metadata.request_update()
                     self._wake_at(at)
                     continue
-            fetch = FetchRequest(self, node, parts, self.config, now, self.connection(node), self.host)
+            fetch = FetchRequest(self, node, parts, self._fetch_limits, now, self.connection(node), self.host)
             fetch.window = self._window
             in_flight.add(node)
             delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)

@@ -17,13 +17,14 @@ cdef class ReplicaFetchConfig:
 
 
 cdef class ReplicaFetcherThread:
-    cdef public object broker
+    cdef public Broker broker
     cdef public Environment env
-    cdef public object source
+    cdef public Broker source
     cdef public object index
     cdef public str name
     cdef public dict logs
     cdef public ReplicaFetchConfig config
+    cdef public object limits
     cdef public Station thread
     cdef public object conn
     cdef public long long fetches

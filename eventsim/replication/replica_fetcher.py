@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from eventsim.config.common import tcp_window
 from eventsim.core.stations import Station
-from eventsim.protocol import FETCH_REQUEST_BYTES, FetchRequest
+from eventsim.protocol import FETCH_REQUEST_BYTES, FetchLimits, FetchRequest
 
 __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
 
@@ -78,6 +78,7 @@ class ReplicaFetcherThread:
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
         self.config = ReplicaFetchConfig(broker.config)
+        self.limits = FetchLimits(self.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
         self.window = tcp_window(
@@ -157,7 +158,7 @@ class ReplicaFetcherThread:
             self.in_flight = None
             return
         parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
-        fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
+        fetch = FetchRequest(self, self.source.id, parts, self.limits, now, self.conn, broker.host, broker.id)
         fetch.window = self.window
         network = broker.cluster.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
@@ -199,11 +200,10 @@ class ReplicaFetcherThread:
                     continue
                 leo = log.log_end_offset
                 log.high_watermark = hw if hw < leo else leo
-        prof = broker.profile
-        _, end = self.thread.reserve(now, prof.request_cpu_ms + prof.append_cpu_ms_per_mb * total / MIB)
+        _, end = self.thread.reserve(now, broker.request_cpu_ms + broker.append_cpu_ms_per_mb * total / MIB)
         if total:
             broker.replication_bytes_in += total
-            rate = prof.disk_write_bytes_per_ms
+            rate = broker.disk_write_bytes_per_ms
             log_manager = broker.log_manager
             if log_manager.flushing:  # flush.messages / flush.ms apply to a follower's appends too
                 for tp, entries in data:

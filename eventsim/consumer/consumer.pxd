@@ -3,6 +3,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
+from eventsim.metrics.recorder cimport PolledColumns
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
@@ -31,7 +32,7 @@ cdef class KafkaConsumer:
     cdef public bint _blocked
     cdef public double _busy_until
     cdef public object _fixed_ms
-    cdef public object _polled
+    cdef public PolledColumns _polled
     cdef public object rng_processing
     cdef public double _window
     cdef public object jvm
@@ -51,5 +52,5 @@ cdef class KafkaConsumer:
     cpdef _on_data(self)
 
     @cython.locals(b=RecordBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t, entry=list,
-                   counts=list, nows=list, arrivals=list, appends=list, vbytes=list, records=list)
+                   cols=PolledColumns, counts=list, nows=list, arrivals=list, appends=list, vbytes=list, records=list)
     cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

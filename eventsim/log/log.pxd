@@ -15,6 +15,8 @@ cdef class Segment:
 
 
 cdef class Log:
+    cdef public long long segment_bytes
+    cdef public double segment_ms
     cdef public object tp
     cdef public object config
     cdef public Py_ssize_t disk

@@ -92,6 +92,8 @@ class Log:
     def __init__(self, tp, config, now_ms: float = 0.0, disk: int = 0):
         self.tp = tp
         self.config = config
+        self.segment_bytes = config.segment_bytes  # read on every append: fields (compiled, C numbers)
+        self.segment_ms = config.segment_ms
         self.disk = disk
         self.log_start_offset = 0
         self.log_end_offset = 0
@@ -177,12 +179,11 @@ class Log:
     def _add(self, entry: RecordBatch, now_ms: float) -> None:
         base = entry.base_offset
         seg = self.segments[-1]
-        cfg = self.config
         nbytes = entry.stored_bytes
         batch_ts = entry.max_timestamp_ms  # the newest record's create_ms (CreateTime)
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
         if seg.size_bytes > 0 and (
-            seg.size_bytes + nbytes > cfg.segment_bytes or now_ms - seg.first_timestamp_ms > cfg.segment_ms
+            seg.size_bytes + nbytes > self.segment_bytes or now_ms - seg.first_timestamp_ms > self.segment_ms
         ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)

@@ -1,6 +1,19 @@
 # Compiled build only (setup.py): C-level attributes for the Recorder (see recorder.py), so that the
 # request path's calls into it (an acknowledged request, a poll) read its buffers without a dictionary.
 
+cdef class PolledColumns:
+    cdef public str topic
+    cdef public object group
+    cdef public object seen
+    cdef public list counts
+    cdef public list nows
+    cdef public list arrivals
+    cdef public list appends
+    cdef public list vbytes
+    cdef public list records
+    cdef public bint pending
+
+
 cdef class Recorder:
     cdef public double window_ms
     cdef public double sample_rate

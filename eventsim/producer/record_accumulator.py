@@ -91,11 +91,13 @@ _COMPILED = type(_compiled_marker).__name__ != "function"
 NUM_COLUMNS = len(RECORD_COLUMNS)
 
 
-# The smallest block a partition's queue allocates. A queue drops its drained records only when its block
-# must grow, so the block's spare rows set how often that happens: 128 rows (5 KiB) make it once per
-# hundred-odd records on a busy partition, and keep a producer that writes to a thousand partitions, each
-# holding a record or two at a time, at a few MiB of blocks instead of forty.
-MIN_QUEUE_ROWS = 128
+# The smallest block a partition's queue allocates (with its three arrays, 64 bytes a row). A queue drops
+# its drained records only when its block must grow, so the block's spare rows set how often that happens:
+# 32 rows (2 KiB) make it once per thirty-odd records on a partition that receives a record or two at a
+# time, and keep a producer that writes to a thousand such partitions at 2 MiB of blocks (fifty producers
+# on a thousand partitions, `large.yaml`: 100 MiB). A busy partition's appends come a chunk at a time and
+# grow the block to twice the chunk, so the minimum does not matter there.
+MIN_QUEUE_ROWS = 32
 SMALL_EXTEND = 8  # an append of at most this many records fills the queue's sums without numpy
 
 

@@ -4,12 +4,14 @@ cimport cython
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.metrics.recorder cimport PolledColumns
+from eventsim.network cimport Network
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
 cdef class KafkaConsumer:
     cdef public Environment env
     cdef public object cluster
+    cdef public Network network
     cdef public object spec
     cdef public object config
     cdef public object _fetch_limits

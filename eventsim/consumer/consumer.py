@@ -61,6 +61,7 @@ class KafkaConsumer:
     def __init__(self, env, cluster, spec, instance: int, partitions: list[int], recorder, host):
         self.env = env
         self.cluster = cluster
+        self.network = cluster.network
         self.spec = spec
         self.config = spec.config
         self._fetch_limits = FetchLimits(self.config)
@@ -168,7 +169,7 @@ class KafkaConsumer:
             fetch = FetchRequest(self, node, parts, self._fetch_limits, now, self.connection(node), self.host)
             fetch.window = self._window
             in_flight.add(node)
-            delivered = self.cluster.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
+            delivered = self.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             if delivered == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
                 continue
             fetch.arrive_ms = delivered

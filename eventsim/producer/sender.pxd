@@ -3,6 +3,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
+from eventsim.network cimport Network
 from eventsim.producer.producer cimport KafkaProducer
 from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
@@ -14,6 +15,7 @@ cdef class Sender:
     cdef public dict _stream_ms
     cdef public object _reconnect
     cdef public KafkaProducer producer
+    cdef public Network network
     cdef public Environment env
     cdef public object max_in_flight
     cdef public object max_request_size

@@ -89,6 +89,7 @@ class Sender:
     def __init__(self, producer):
         self.producer = producer
         self.env = producer.env
+        self.network = producer.cluster.network
         cfg = producer.config
         self.max_in_flight = cfg.max_in_flight_requests_per_connection
         self.max_request_size = cfg.max_request_size
@@ -271,7 +272,7 @@ class Sender:
         self.requests_sent += 1
         p.recorder.request_sent(batches[0].tp.topic, new_batches, new_records, new_bytes)
         broker = p.cluster.brokers[node]
-        tx_end, delivered = p.cluster.network.transfer(
+        tx_end, delivered = self.network.transfer(
             p.host, broker.host, now, req.wire_bytes, self.window, self._stream_ms.get(node, 0.0)
         )
         if delivered == INF:  # a network partition: lost on the way; it times out (request.timeout.ms)

@@ -6,6 +6,7 @@ from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.protocol cimport FetchRequest, RecordBatch
 from eventsim.core.stations cimport Station
+from eventsim.network cimport Network
 from eventsim.log.log cimport Log
 
 
@@ -20,6 +21,7 @@ cdef class ReplicaFetcherThread:
     cdef public Broker broker
     cdef public Environment env
     cdef public Broker source
+    cdef public Network network
     cdef public object index
     cdef public str name
     cdef public dict logs
@@ -38,5 +40,5 @@ cdef class ReplicaFetcherThread:
                    hw=cython.longlong)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
-    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log)
+    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log, network=Network)
     cpdef send_fetch(self, double now)

@@ -74,6 +74,7 @@ class ReplicaFetcherThread:
         self.broker = broker
         self.env = broker.env
         self.source = source  # the leader's Broker
+        self.network = broker.cluster.network
         self.index = index
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
@@ -160,7 +161,7 @@ class ReplicaFetcherThread:
         parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
         fetch = FetchRequest(self, self.source.id, parts, self.limits, now, self.conn, broker.host, broker.id)
         fetch.window = self.window
-        network = broker.cluster.network
+        network = self.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
         self.fetches += 1
         self.in_flight = fetch

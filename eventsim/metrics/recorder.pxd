@@ -1,6 +1,31 @@
 # Compiled build only (setup.py): C-level attributes for the Recorder (see recorder.py), so that the
 # request path's calls into it (an acknowledged request, a poll) read its buffers without a dictionary.
 
+cimport cython
+
+from eventsim.protocol cimport ProduceRequest
+
+
+cdef class TopicMetrics:
+    cdef public object offered
+    cdef public object produced
+    cdef public object bytes_produced
+    cdef public object acked
+    cdef public object bytes_acked
+    cdef public object consumed
+    cdef public object bytes_consumed
+    cdef public object produce_latency
+    cdef public object e2e_latency
+    cdef public dict failed
+    cdef public object failed_series
+    cdef public object send_blocked
+    cdef public long long batches
+    cdef public long long batch_records
+    cdef public long long batch_bytes
+    cdef public long long requests
+    cdef public long long consumed_duplicate
+
+
 cdef class PolledColumns:
     cdef public str topic
     cdef public object group
@@ -38,3 +63,10 @@ cdef class Recorder:
     cdef public list replica_rows
     cdef public list replication_rows
     cdef public list lag_rows
+
+    cpdef TopicMetrics topic(self, str name)
+
+    @cython.locals(tm=TopicMetrics)
+    cpdef request_sent(self, str topic, long long new_batches, long long new_records, long long new_bytes)
+
+    cpdef request_acked(self, ProduceRequest req, list batches, double now)

@@ -3,6 +3,7 @@
 cimport cython
 
 from eventsim.core.environment cimport Environment
+from eventsim.metrics.recorder cimport Recorder
 from eventsim.producer.record_accumulator cimport RecordAccumulator
 
 
@@ -14,7 +15,7 @@ cdef class KafkaProducer:
     cdef public object instance
     cdef public object index
     cdef public str client_id
-    cdef public object recorder
+    cdef public Recorder recorder
     cdef public object host
     cdef public object key_table
     cdef public object topic

@@ -64,16 +64,16 @@ cdef class RecordAccumulator:
     cdef public dict by_node
     cdef public dict drain_index
     cdef public bint exhausted
-    cdef public dict node_min
-    cdef public set _dirty_nodes
+    cdef public list _ready_at
+    cdef public list _dirty
     cdef public dict live
     cdef public dict due
     cdef public dict arrivals
 
-    @cython.locals(pq=PartitionQueue, best=double, pqs=list, i=Py_ssize_t)
+    @cython.locals(pq=PartitionQueue, best=double, pqs=list, i=Py_ssize_t, k=Py_ssize_t)
     cpdef double node_ready_ms(self, node) except? -1.0
 
-    @cython.locals(old=double, new=double, cur=double)
+    @cython.locals(old=double, new=double, cur=double, i=Py_ssize_t)
     cpdef _update(self, PartitionQueue pq)
 
     @cython.locals(first=double, by_node=dict, slots=set, pqs=list, pq=PartitionQueue, i=Py_ssize_t)

@@ -296,9 +296,20 @@ class RecordAccumulator:
         self.arrivals: dict[int, list] = {node: [] for node in self.by_node}
         for node in self.by_node:
             self.drain_index[node] = 0
-        self.node_min: dict = {node: INF for node in self.by_node}  # earliest ready_ms per leader
-        self._dirty_nodes: set = set()  # leaders whose earliest ready_ms must be recomputed
+        # Per leader, its partitions' earliest ready_ms and whether that must be recomputed, in lists indexed
+        # by the node id + 1 (-1, no leader known, has a place too): a sender pass reads them for every
+        # leader, and a list index is cheaper than a dictionary and a set lookup.
+        self._ready_at: list = []
+        self._dirty: list = []
+        for node in self.by_node:
+            self._node_slot(node)
         self.exhausted = False
+
+    def _node_slot(self, node) -> None:
+        """Room in the per-leader lists for leader ``node`` (nothing ready yet)."""
+        while len(self._ready_at) < node + 2:
+            self._ready_at.append(INF)
+            self._dirty.append(False)
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
@@ -307,12 +318,12 @@ class RecordAccumulator:
             return
         self.by_node[pq.leader].remove(pq)
         self._renumber(pq.leader)
-        self._dirty_nodes.add(pq.leader)
+        self._dirty[pq.leader + 1] = True
         self.by_node.setdefault(leader, []).append(pq)
         self._renumber(leader)
         self.drain_index.setdefault(leader, 0)
-        self.node_min.setdefault(leader, INF)
-        self._dirty_nodes.add(leader)
+        self._node_slot(leader)
+        self._dirty[leader + 1] = True
         pq.leader = leader
 
     def _renumber(self, node) -> None:
@@ -392,25 +403,28 @@ class RecordAccumulator:
         self._refresh_ready(pq)
         new = pq.ready_ms
         if new != old:
-            node = pq.leader
-            cur = self.node_min[node]
+            i = pq.leader + 1
+            cur = self._ready_at[i]
             if new < cur:
-                self.node_min[node] = new
+                self._ready_at[i] = new
             elif old <= cur:
-                self._dirty_nodes.add(node)  # it held the earliest time: the node's minimum may have moved
+                self._dirty[i] = True  # it held the earliest time: the node's minimum may have moved
 
     def node_ready_ms(self, node) -> float:
         """The earliest ``ready_ms`` of the partitions ``node`` leads (kept as they change, not scanned)."""
-        if node in self._dirty_nodes:
+        k = node + 1
+        if k >= len(self._ready_at):
+            return INF  # it leads none of the producer's partitions
+        if self._dirty[k]:
             best = INF
             pqs = self.by_node[node]
             for i in self.live[node]:  # the others are empty: never ready
                 pq = pqs[i]
                 if pq.ready_ms < best:
                     best = pq.ready_ms
-            self.node_min[node] = best
-            self._dirty_nodes.discard(node)
-        return self.node_min[node]
+            self._ready_at[k] = best
+            self._dirty[k] = False
+        return self._ready_at[k]
 
     def _refresh_ready(self, pq: PartitionQueue) -> None:
         """Recompute ``pq.ready_ms``, the first batch's extent (``full_end``) and fill time (``full_ms``)."""

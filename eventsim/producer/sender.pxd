@@ -17,8 +17,8 @@ cdef class Sender:
     cdef public KafkaProducer producer
     cdef public Network network
     cdef public Environment env
-    cdef public object max_in_flight
-    cdef public object max_request_size
+    cdef public Py_ssize_t max_in_flight
+    cdef public long long max_request_size
     cdef public double request_timeout_ms
     cdef public double delivery_timeout_ms
     cdef public object retries
@@ -38,7 +38,8 @@ cdef class Sender:
 
     cpdef run(self)
 
-    @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double)
+    @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
+                   mif=Py_ssize_t)
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)

@@ -33,6 +33,7 @@ cdef class Purgatory:
 
 
 cdef class DelayedFetchPurgatory(Purgatory):
+    @cython.locals(fetch=FetchRequest)
     cpdef bint _finished(self, op) except -1
 
     cpdef _on_expiry(self, op)
@@ -60,6 +61,7 @@ cdef class DelayedProducePurgatory(Purgatory):
     @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest)
     cpdef check(self, tp, Partition partition)
 
+    @cython.locals(delayed=DelayedProduce)
     cpdef bint _finished(self, op) except -1
 
     cpdef _on_expiry(self, op)

@@ -148,7 +148,8 @@ class DelayedFetchPurgatory(Purgatory):
                 ws.append(fetch)
         self._deadline(fetch, expire_at_ms)
 
-    def _finished(self, fetch) -> bool:
+    def _finished(self, op) -> bool:
+        fetch = op  # compiled, a FetchRequest: its field read in C
         return not fetch.parked
 
     def _on_expiry(self, fetch) -> None:
@@ -245,7 +246,8 @@ class DelayedProducePurgatory(Purgatory):
                 self._complete(req)
 
     def _finished(self, op) -> bool:
-        return op.done
+        delayed = op  # compiled, a DelayedProduce: its field read in C
+        return delayed.done
 
     def _on_expiry(self, op) -> None:
         """``REQUEST_TIMED_OUT`` for the batches still waiting: those of this request in some queue."""

@@ -85,7 +85,7 @@ cdef class Broker:
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
-                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=dict)
+                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=dict, hws=list)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
     cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)

@@ -515,7 +515,11 @@ class Broker:
         min_one = True  # readFromLog's minOneMessage: until a partition returned data
         follower = fetch.replica_id >= 0
         if follower:  # the response carries the leader's high watermarks
-            fetch.high_watermarks = [logs[tp].high_watermark for tp, _ in fetch.partitions]
+            hws = []
+            for tp, _ in fetch.partitions:
+                log = logs[tp]
+                hws.append(log.high_watermark)
+            fetch.high_watermarks = hws
         for tp, off in fetch.partitions:
             left = max_bytes - total
             if not min_one and left <= 0:

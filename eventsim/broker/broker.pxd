@@ -73,6 +73,9 @@ cdef class Broker:
     @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
 
+    @cython.locals(led=dict)
+    cpdef _drop_not_led(self, FetchRequest fetch)
+
     @cython.locals(partition=Partition, follower=cython.longlong)
     cpdef _read(self, FetchRequest fetch, long long epoch, double booked_ms)
 

@@ -71,7 +71,7 @@ cdef class RecordAccumulator:
     cdef public dict arrivals
 
     @cython.locals(pq=PartitionQueue, best=double, pqs=list, i=Py_ssize_t, k=Py_ssize_t)
-    cpdef double node_ready_ms(self, node) except? -1.0
+    cpdef double node_ready_ms(self, Py_ssize_t node) except? -1.0
 
     @cython.locals(old=double, new=double, cur=double, i=Py_ssize_t)
     cpdef _update(self, PartitionQueue pq)

@@ -382,7 +382,7 @@ class FetchRequest:
         self.client = client  # answered with client.on_fetch_response(request, data)
         self.node = node
         self.partitions = partitions  # list of (tp, fetch offset)
-        if type(cfg) is FetchLimits:  # the clients' own: typed fields
+        if isinstance(cfg, FetchLimits):  # the clients' own: typed fields
             _set_limits(self, cfg)
         else:  # a config with the same four names
             self.min_bytes = cfg.fetch_min_bytes

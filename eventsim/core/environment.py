@@ -17,6 +17,14 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   Timers due now wait in a queue beside the heap, in the heap's own order, so that the most frequent
   timer (a loop woken "now") costs no heap push and pop. Compiled, the heap compares its entries'
   time, priority and id as C numbers (``_heap_push``, ``_heap_pop``: heapq's steps, so the same heap).
+
+:class:`Environment` is ``simpy.Environment`` rewritten rather than subclassed (the same interface,
+which SimPy's events, processes and resources use, and the same behaviour), so that compiled it is a
+C-level class: the components on the request path hold it typed, read the clock (``now``) as a C double
+and schedule with :meth:`Environment.at` / :meth:`Environment.later` (``call_at`` / ``call_later`` with
+the arguments as a tuple) as C calls.
+
+What is not modelled here: SimPy's real-time environment, and ``Environment.exit`` (gone from SimPy 4).
 """
 
 from __future__ import annotations

@@ -4,17 +4,14 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
-from eventsim.protocol cimport FetchRequest, RecordBatch
+from eventsim.protocol cimport FetchLimits, FetchRequest, RecordBatch
 from eventsim.core.stations cimport Station
 from eventsim.network cimport Network
 from eventsim.log.log cimport Log
 
 
-cdef class ReplicaFetchConfig:
-    cdef public long long fetch_min_bytes
-    cdef public double fetch_max_wait_ms
-    cdef public long long fetch_max_bytes
-    cdef public long long max_partition_fetch_bytes
+cdef class ReplicaFetchConfig(FetchLimits):
+    pass
 
 
 cdef class ReplicaFetcherThread:
@@ -26,7 +23,6 @@ cdef class ReplicaFetcherThread:
     cdef public str name
     cdef public dict logs
     cdef public ReplicaFetchConfig config
-    cdef public object limits
     cdef public Station thread
     cdef public object conn
     cdef public long long fetches

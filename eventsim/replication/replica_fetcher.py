@@ -55,10 +55,10 @@ def fetcher_id(topic: str, partition: int, num_fetchers: int) -> int:
     return v % num_fetchers
 
 
-class ReplicaFetchConfig:
+class ReplicaFetchConfig(FetchLimits):
     """A follower's fetch limits, under the names a ``FetchRequest`` reads (``replica.fetch.*``)."""
 
-    __slots__ = ("fetch_min_bytes", "fetch_max_wait_ms", "fetch_max_bytes", "max_partition_fetch_bytes")
+    __slots__ = ()
 
     def __init__(self, broker_config):
         self.fetch_min_bytes = broker_config.replica_fetch_min_bytes
@@ -79,7 +79,6 @@ class ReplicaFetcherThread:
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
         self.config = ReplicaFetchConfig(broker.config)
-        self.limits = FetchLimits(self.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
         self.window = tcp_window(
@@ -159,7 +158,7 @@ class ReplicaFetcherThread:
             self.in_flight = None
             return
         parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
-        fetch = FetchRequest(self, self.source.id, parts, self.limits, now, self.conn, broker.host, broker.id)
+        fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
         fetch.window = self.window
         network = self.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)

@@ -128,8 +128,8 @@ def _history_bytes(scenario, resolved, horizon: float) -> float:
 
 def estimate(scenario, horizon_ms: float | None = None) -> RunSize:
     """The expected size of ``scenario`` run for ``horizon_ms`` (its own horizon by default)."""
+    from eventsim.producer.partition_queue import MIN_QUEUE_ROWS  # a partition queue's first buffer
     from eventsim.producer.producer import CHUNK_MS, MAX_CHUNK_RECORDS  # how the producer draws arrivals
-    from eventsim.producer.record_accumulator import MIN_QUEUE_ROWS  # a partition queue's first buffer
 
     # per producer instance and partition: the queue's objects and its first buffer
     queue_buffer_bytes = QUEUE_OBJECT_BYTES + MIN_QUEUE_ROWS * QUEUE_ROW_BYTES

@@ -64,6 +64,7 @@ JVM's own GC pauses (a ``pause`` fault stands for one).
 from __future__ import annotations
 
 from eventsim.broker import metadata_delta
+from eventsim.broker.lifecycle import isr_expiration_loop, log_retention_loop
 from eventsim.broker.purgatory import DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server import SocketServer
 from eventsim.log.compression import compressed_size
@@ -84,6 +85,15 @@ __all__ = ["Broker"]
 
 MIB = 1024.0 * 1024.0
 INF = float("inf")
+# The hardware profile's costs the request path reads, copied into the broker's fields.
+PER_REQUEST_COSTS = (
+    "request_cpu_ms",
+    "append_cpu_ms_per_mb",
+    "network_thread_cpu_ms",
+    "fetch_cpu_ms_per_mb",
+    "disk_write_bytes_per_ms",
+    "disk_read_bytes_per_ms",
+)
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 
 
@@ -93,14 +103,9 @@ class Broker:
         self.id = broker_id
         self.config = config
         self.profile = profile
-        # What the request path reads from the profile and the config on every request, as fields (compiled,
-        # C numbers; the profile is frozen and the config fixed for the run).
-        self.request_cpu_ms = profile.request_cpu_ms
-        self.append_cpu_ms_per_mb = profile.append_cpu_ms_per_mb
-        self.network_thread_cpu_ms = profile.network_thread_cpu_ms
-        self.fetch_cpu_ms_per_mb = profile.fetch_cpu_ms_per_mb
-        self.disk_write_bytes_per_ms = profile.disk_write_bytes_per_ms
-        self.disk_read_bytes_per_ms = profile.disk_read_bytes_per_ms
+        # The profile's costs read on every request, as fields (compiled, C numbers; the profile is frozen).
+        for name in PER_REQUEST_COSTS:
+            setattr(self, name, getattr(profile, name))
         self.fetch_max_bytes = config.fetch_max_bytes
         self.cluster = cluster
         self.recorder = recorder
@@ -190,10 +195,10 @@ class Broker:
         return self.socket_server.connect()
 
     def start(self) -> None:
-        self.env.process(self.log_retention_loop())
+        self.env.process(log_retention_loop(self))
         topics = self.cluster.topics
         if any(len(topics[tp.topic].replicas[tp.partition]) > 1 for tp in self.logs):
-            self.env.process(self.isr_expiration_loop())  # it may lead a replicated partition some day
+            self.env.process(isr_expiration_loop(self))  # it may lead a replicated partition some day
         for fetcher in self.fetchers:
             fetcher.start()
 
@@ -585,26 +590,3 @@ class Broker:
             if known is not None:
                 view[tp] = known
         return view
-
-    # ------------------------------------------------------------------ background
-    def log_retention_loop(self):
-        """Kafka's ``kafka-log-retention`` task, every ``log.retention.check.interval.ms``."""
-        interval = self.config.log_retention_check_interval_ms
-        while True:
-            yield self.env.timeout(interval)
-            if not self.running:
-                continue
-            self.log_manager.enforce_retention(self.env.now, self.recorder)
-
-    def isr_expiration_loop(self):
-        """Kafka's ``isr-expiration`` task, every half of ``replica.lag.time.max.ms``: followers not caught
-        up for that long leave the ISR of the partitions this broker leads."""
-        interval = self.config.replica_lag_time_max_ms / 2.0
-        while True:
-            yield self.env.timeout(interval)
-            now = self.env.now
-            if not self.running or self.paused_until > now:
-                continue  # a stopped or paused process runs no task
-            for tp, partition in self.partitions.items():
-                if partition.remote and partition.maybe_shrink_isr(now):
-                    self._hw_advanced(tp, partition)

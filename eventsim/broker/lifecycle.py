@@ -11,7 +11,8 @@ What is modelled: each of those as a function of the ``Broker`` (``eventsim.faul
 broker's epoch drops what it had booked (``Broker.stop``), its fetcher threads stop, the cluster tells the
 clients and followers (``Cluster.disconnected``, at once or after their timeouts), the logs keep what had
 reached the disks (``Log.lose_unflushed``) after a power loss, and a pause is a stall of every thread with
-fetches that expire meanwhile answered when it ends.
+fetches that expire meanwhile answered when it ends. The broker's periodic tasks (``kafka-log-retention``,
+``isr-expiration``) are processes here too, which skip their turn while the process is stopped or paused.
 
 Not modelled: the time a restarted broker spends recovering its logs, and a machine that comes back with
 a different disk.
@@ -19,7 +20,15 @@ a different disk.
 
 from __future__ import annotations
 
-__all__ = ["crash", "power_loss", "restart", "controlled_shutdown", "pause"]
+__all__ = [
+    "crash",
+    "power_loss",
+    "restart",
+    "controlled_shutdown",
+    "pause",
+    "log_retention_loop",
+    "isr_expiration_loop",
+]
 
 
 def _stop(broker) -> None:
@@ -109,3 +118,28 @@ def _respond_when_awake(broker, fetch) -> None:
 def _awake(broker, end: float) -> None:
     if end == broker.paused_until:
         broker.purgatory._complete = broker._respond_fetch
+
+
+# ------------------------------------------------------------------ background tasks
+def log_retention_loop(broker):
+    """Kafka's ``kafka-log-retention`` task, every ``log.retention.check.interval.ms``."""
+    interval = broker.config.log_retention_check_interval_ms
+    while True:
+        yield broker.env.timeout(interval)
+        if not broker.running:
+            continue
+        broker.log_manager.enforce_retention(broker.env.now, broker.recorder)
+
+
+def isr_expiration_loop(broker):
+    """Kafka's ``isr-expiration`` task, every half of ``replica.lag.time.max.ms``: followers not caught
+    up for that long leave the ISR of the partitions this broker leads."""
+    interval = broker.config.replica_lag_time_max_ms / 2.0
+    while True:
+        yield broker.env.timeout(interval)
+        now = broker.env.now
+        if not broker.running or broker.paused_until > now:
+            continue  # a stopped or paused process runs no task
+        for tp, partition in broker.partitions.items():
+            if partition.remote and partition.maybe_shrink_isr(now):
+                broker._hw_advanced(tp, partition)

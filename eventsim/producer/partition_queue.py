@@ -113,7 +113,7 @@ class PartitionQueue:
 
     def views(self) -> None:
         """The block and the three arrays as the drain reads them: the arrays themselves in Python;
-        compiled, typed views (``record_accumulator.pxd``), so that a lookup is a C read. The arrays are
+        compiled, typed views (``partition_queue.pxd``), so that a lookup is a C read. The arrays are
         allocated at the block's capacity and replaced (never resized) when it grows, so the views are
         taken again only then."""
         self.rows_view = self.records

@@ -26,6 +26,7 @@ cdef class KafkaConsumer:
     cdef public object buffer
     cdef public dict buffered_tps
     cdef public set in_flight
+    cdef public set _idle
     cdef public dict _conn
     cdef public double _retry_at
     cdef public object _reconnect
@@ -45,7 +46,7 @@ cdef class KafkaConsumer:
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list, fetch=FetchRequest,
-                   broker=Broker, delivered=double)
+                   broker=Broker, delivered=double, idle=set, nodes=list)
     cpdef send_fetches(self)
 
     @cython.locals(n=Py_ssize_t, now=double, busy=double)

@@ -94,6 +94,7 @@ class KafkaConsumer:
         self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
+        self._idle: set = set(self.by_node)  # leaders with no fetch in flight: ``by_node`` less ``in_flight``
         self._blocked = False  # poll() waits for a fetch response
         self._busy_until = 0.0  # when the application finishes the records of the last poll()
         self._fixed_ms = None  # the processing time per record when it is fixed (None: drawn)
@@ -131,7 +132,14 @@ class KafkaConsumer:
         if not tps:
             del self.by_node[old]
         self.by_node.setdefault(new, []).append(tp)
+        self._idle = {node for node in self.by_node if node not in self.in_flight}
         self._wake_poll()  # a poll() blocked in the network client returns with the metadata: fetch there
+
+    def _fetch_done(self, node: int) -> None:
+        """The fetch to ``node`` was answered or lost: the next one may go."""
+        self.in_flight.discard(node)
+        if node in self.by_node:
+            self._idle.add(node)
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -148,9 +156,11 @@ class KafkaConsumer:
         buffered = self.buffered_tps
         positions = self.positions
         now = self.env.now
-        for node, tps in self.by_node.items():
-            if node in in_flight:
-                continue
+        idle = self._idle
+        # The leaders with no fetch in flight, in ``by_node``'s order: usually the one that just answered.
+        nodes = list(idle) if len(idle) < 2 else [node for node in self.by_node if node in idle]
+        for node in nodes:
+            tps = self.by_node[node]
             parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
             if not parts:
                 continue
@@ -169,6 +179,7 @@ class KafkaConsumer:
             fetch = FetchRequest(self, node, parts, self._fetch_limits, now, self.connection(node), self.host)
             fetch.window = self._window
             in_flight.add(node)
+            idle.discard(node)
             delivered = self.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
             if delivered == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
                 continue
@@ -200,7 +211,7 @@ class KafkaConsumer:
             # The JVM is paused (or reading this response filled eden): it is read when the pause ends.
             self.env.at(self.paused_until, self.on_fetch_response, (fetch, data))
             return
-        self.in_flight.discard(fetch.node)
+        self._fetch_done(fetch.node)
         if fetch.new_leaders is not None:  # NOT_LEADER_OR_FOLLOWER: follow the hint, or ask for metadata
             for tp, (leader, epoch) in fetch.new_leaders.items():
                 if not self.metadata.update_leader(tp, leader, epoch):
@@ -251,7 +262,7 @@ class KafkaConsumer:
     def on_broker_disconnected(self, node: int) -> None:
         """Broker ``node``'s process died: the fetch in flight to it is lost, the metadata is refreshed,
         and ``poll()`` sends its fetches again."""
-        self.in_flight.discard(node)
+        self._fetch_done(node)
         self.metadata.on_disconnect(node)
         self.metadata.request_update()
         self._reconnect.disconnected(node, self.env.now)

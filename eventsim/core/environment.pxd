@@ -27,7 +27,7 @@ cdef class Environment:
     cdef public long long _simpy_events
     cdef public object _due_now
 
-    @cython.locals(now=double, delay=double)
+    @cython.locals(now=double)
     cpdef at(self, double when_ms, fn, tuple args)
 
     cpdef later(self, double delay_ms, fn, tuple args)

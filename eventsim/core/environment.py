@@ -210,11 +210,11 @@ class Environment:
 
     def at(self, when_ms: float, fn: Callable[..., Any], args: tuple) -> None:
         """``call_at(when_ms, fn, *args)`` with the arguments as a tuple: compiled, a C call for the
-        components that hold a typed reference to the environment (no attribute lookup, no packing)."""
+        components that hold a typed reference to the environment (no attribute lookup, no packing). The
+        timer runs at ``when_ms`` itself (``now`` plus ``when_ms - now`` can round a unit away from it)."""
         now = self.now
-        delay = when_ms - now
-        if delay > 0.0:
-            _heap_push(self._queue, (now + delay, NORMAL, next(self._eid), fn, args))
+        if when_ms > now:
+            _heap_push(self._queue, (when_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 

@@ -382,13 +382,8 @@ class FetchRequest:
         self.client = client  # answered with client.on_fetch_response(request, data)
         self.node = node
         self.partitions = partitions  # list of (tp, fetch offset)
-        if isinstance(cfg, FetchLimits):  # the clients' own: typed fields
-            _set_limits(self, cfg)
-        else:  # a config with the same four names
-            self.min_bytes = cfg.fetch_min_bytes
-            self.max_wait_ms = cfg.fetch_max_wait_ms
-            self.max_bytes = cfg.fetch_max_bytes
-            self.max_partition_bytes = cfg.max_partition_fetch_bytes
+        # The clients pass their FetchLimits; any config with the same four names is read into one.
+        _set_limits(self, cfg if isinstance(cfg, FetchLimits) else FetchLimits(cfg))
         self.send_ms = send_ms
         self.arrive_ms = send_ms
         self.parked = False

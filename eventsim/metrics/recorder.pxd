@@ -48,8 +48,11 @@ cdef class Recorder:
     cdef public Py_ssize_t retries
     cdef public dict deleted_bytes
     cdef public object history
-    cdef public list _acked
-    cdef public list _acked_per_request
+    cdef public object _acked
+    cdef public double[:, ::1] _acked_view
+    cdef public object _acked_per_request
+    cdef public long long[::1] _acked_reps
+    cdef public Py_ssize_t _acked_n
     cdef public list _acked_batches
     cdef public list _unanswered
     cdef public dict _polled
@@ -69,4 +72,5 @@ cdef class Recorder:
     @cython.locals(tm=TopicMetrics)
     cpdef request_sent(self, str topic, long long new_batches, long long new_records, long long new_bytes)
 
+    @cython.locals(k=Py_ssize_t)
     cpdef request_acked(self, ProduceRequest req, list batches, double now)

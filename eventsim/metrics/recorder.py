@@ -131,8 +131,14 @@ class Recorder:
         self.retries = 0
         self.deleted_bytes: dict[str, int] = {}
         self.history = None  # eventsim.checker.History when the run keeps its records' history
-        self._acked: list[float] = []  # per acknowledged request, its ACKED_FIELDS times, one after another
-        self._acked_per_request: list[int] = []  # how many of its batches were acknowledged
+        # Per acknowledged request, a row of its ACKED_FIELDS times, and how many of its batches were
+        # acknowledged: written in place into buffers kept for the run (a request has a batch at least, so
+        # a flush's requests fit), not appended to growing lists of float objects.
+        self._acked = np.empty((FLUSH_BATCHES, ACKED_FIELDS), dtype=np.float64)
+        self._acked_view = self._acked
+        self._acked_per_request = np.empty(FLUSH_BATCHES, dtype=np.int64)
+        self._acked_reps = self._acked_per_request
+        self._acked_n = 0
         self._acked_batches: list = []  # the batches themselves (their record columns)
         self._unanswered: list = []  # acks=0 requests among them: (row, request)
         self._polled: dict[tuple, PolledColumns] = {}
@@ -206,31 +212,47 @@ class Recorder:
 
     def request_acked(self, req, batches, now: float) -> None:
         """``batches`` of ``req`` were acknowledged at ``now``; folded in bulk by ``_flush_acked``."""
+        k = self._acked_n
+        # (The buffer is written through the field: a local view would be acquired and released per call.)
+        self._acked_view[k, 0] = now
+        self._acked_view[k, 1] = req.send_ms
         if req.acks == 0:  # the producer never hears from the broker: its latency ends on the wire
             # The broker's append time (for the records frame) may not be known yet: read when folded.
-            self._acked += (now, req.send_ms, now, now, now, 0.0, math.nan, now)
-            self._unanswered.append((len(self._acked) // ACKED_FIELDS - 1, req))
+            self._acked_view[k, 2] = now
+            self._acked_view[k, 3] = now
+            self._acked_view[k, 4] = now
+            self._acked_view[k, 5] = 0.0
+            self._acked_view[k, 6] = math.nan
+            self._acked_view[k, 7] = now
+            self._unanswered.append((k, req))
         else:
-            times = (req.send_ms, req.queue_ms, req.start_ms, req.done_ms)
-            self._acked += (now, *times, 1.0, req.done_ms, req.replicated_ms)
-        self._acked_per_request.append(len(batches))
+            self._acked_view[k, 2] = req.queue_ms
+            self._acked_view[k, 3] = req.start_ms
+            self._acked_view[k, 4] = req.done_ms
+            self._acked_view[k, 5] = 1.0
+            self._acked_view[k, 6] = req.done_ms
+            self._acked_view[k, 7] = req.replicated_ms
+        self._acked_reps[k] = len(batches)
+        self._acked_n = k + 1
         self._acked_batches += batches
-        if len(self._acked_batches) >= FLUSH_BATCHES:
+        if len(self._acked_batches) >= FLUSH_BATCHES or k + 1 >= FLUSH_BATCHES:
             self._flush_acked()
 
     def _flush_acked(self) -> None:
-        if not self._acked:
+        n = self._acked_n
+        if not n:
             return
-        per_request = np.array(self._acked, dtype=np.float64).reshape(-1, ACKED_FIELDS)
+        per_request = self._acked[:n]
         for i, req in self._unanswered:  # acks=0: the append time, once the broker has appended it
             if req.base_offsets is not None:
                 per_request[i, 6] = req.done_ms
         self._unanswered = []
         batches = self._acked_batches
-        reps = np.array(self._acked_per_request, dtype=np.int64)
-        self._acked, self._acked_batches, self._acked_per_request = [], [], []
-        # One row per batch: count, then its request's times, value bytes, acks flag, append time.
-        req_rows = np.repeat(per_request, reps, axis=0)
+        # One row per batch: count, then its request's times, value bytes, acks flag, append time (a new
+        # array: the buffers are written again from the next request on).
+        req_rows = np.repeat(per_request, self._acked_per_request[:n], axis=0)
+        self._acked_batches = []
+        self._acked_n = 0
         rows = np.empty((len(batches), 10), dtype=np.float64)
         rows[:, 0] = [b.count for b in batches]
         rows[:, 1:6] = req_rows[:, 0:5]

@@ -33,11 +33,12 @@ cdef class RecordAccumulator:
     cdef public bint exhausted
     cdef public list _ready_at
     cdef public list _dirty
+    cdef public double[:, ::1] _ready_grid
     cdef public dict live
     cdef public dict due
     cdef public dict arrivals
 
-    @cython.locals(pq=PartitionQueue, best=double, pqs=list, i=Py_ssize_t, k=Py_ssize_t)
+    @cython.locals(best=double, t=double, i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t)
     cpdef double node_ready_ms(self, Py_ssize_t node) except? -1.0
 
     @cython.locals(old=double, new=double, cur=double, i=Py_ssize_t)

@@ -131,6 +131,10 @@ class RecordAccumulator:
         # leader, and a list index is cheaper than a dictionary and a set lookup.
         self._ready_at: list = []
         self._dirty: list = []
+        # Each queue's ready_ms again, in a row per leader (node id + 1) indexed by the queue's slot: what
+        # a recomputation of a leader's earliest time scans, a few contiguous cache lines instead of a
+        # line of every queue that holds something (INF for the others).
+        self._ready_grid = np.full((1, 1), INF)
         for node in self.by_node:
             self._node_slot(node)
         self.exhausted = False
@@ -140,6 +144,13 @@ class RecordAccumulator:
         while len(self._ready_at) < node + 2:
             self._ready_at.append(INF)
             self._dirty.append(False)
+        rows = self._ready_grid.shape[0]
+        cols = self._ready_grid.shape[1]
+        width = max(cols, len(self.by_node.get(node, ())))
+        if rows < len(self._ready_at) or width > cols:
+            grid = np.full((len(self._ready_at), width), INF)
+            grid[:rows, :cols] = np.asarray(self._ready_grid)
+            self._ready_grid = grid
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
@@ -150,9 +161,9 @@ class RecordAccumulator:
         self._renumber(pq.leader)
         self._dirty[pq.leader + 1] = True
         self.by_node.setdefault(leader, []).append(pq)
+        self._node_slot(leader)
         self._renumber(leader)
         self.drain_index.setdefault(leader, 0)
-        self._node_slot(leader)
         self._dirty[leader + 1] = True
         pq.leader = leader
 
@@ -162,8 +173,12 @@ class RecordAccumulator:
         live = self.live[node] = set()
         due = self.due[node] = set()
         arrivals = self.arrivals[node] = []
+        k = node + 1
+        for i in range(self._ready_grid.shape[1]):
+            self._ready_grid[k, i] = INF
         for i, pq in enumerate(self.by_node[node]):
             pq.slot = i
+            self._ready_grid[k, i] = pq.ready_ms
             if pq.head < pq.n or pq.retries:
                 live.add(i)
             if pq.retries:
@@ -234,6 +249,7 @@ class RecordAccumulator:
         new = pq.ready_ms
         if new != old:
             i = pq.leader + 1
+            self._ready_grid[i, pq.slot] = new
             cur = self._ready_at[i]
             if new < cur:
                 self._ready_at[i] = new
@@ -247,11 +263,11 @@ class RecordAccumulator:
             return INF  # it leads none of the producer's partitions
         if self._dirty[k]:
             best = INF
-            pqs = self.by_node[node]
-            for i in self.live[node]:  # the others are empty: never ready
-                pq = pqs[i]
-                if pq.ready_ms < best:
-                    best = pq.ready_ms
+            n = len(self.by_node[node])
+            for i in range(n):  # the empty queues' INF included
+                t = self._ready_grid[k, i]
+                if t < best:
+                    best = t
             self._ready_at[k] = best
             self._dirty[k] = False
         return self._ready_at[k]

@@ -72,6 +72,7 @@ cdef class FetchRequest:
     cdef public double send_ms
     cdef public double arrive_ms
     cdef public bint parked
+    cdef public long long parked_seq
     cdef public object conn
     cdef public object host
     cdef public long long replica_id

@@ -369,6 +369,7 @@ class FetchRequest:
         "send_ms",
         "arrive_ms",
         "parked",
+        "parked_seq",
         "conn",
         "host",
         "replica_id",
@@ -387,6 +388,7 @@ class FetchRequest:
         self.send_ms = send_ms
         self.arrive_ms = send_ms
         self.parked = False
+        self.parked_seq = 0  # its key among the purgatory's parked operations
         self.conn = conn
         self.host = host
         self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client

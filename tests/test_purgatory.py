@@ -15,6 +15,7 @@ class _Op:
         self.ident = ident
         self.deadline = deadline
         self.done = False
+        self.seq = 0
 
 
 class _Recording(Purgatory):
@@ -24,17 +25,17 @@ class _Recording(Purgatory):
         super().__init__(env, None)
         self.expired: list = []
 
-    def _finished(self, op) -> bool:
-        return op.done
+    def _set_seq(self, op, seq: int) -> None:
+        op.seq = seq
 
     def _on_expiry(self, op) -> None:
-        op.done = True
-        self.parked -= 1
+        self.finish(op)
         self.expired.append((self.env.now, op.ident))
 
     def finish(self, op) -> None:
         op.done = True
         self.parked -= 1
+        del self._ops[op.seq]  # a finished operation leaves the parked ones at once
 
 
 steps = st.lists(
@@ -75,4 +76,4 @@ def test_operations_expire_at_their_deadlines_in_order_and_finished_ones_leave(p
     assert expired == {o.ident for o in ops} - finished_by_test  # the others expired, each once
     assert len(p.expired) == len(expired)
     assert p.expired == sorted((ops[i].deadline, i) for i in expired)  # at its deadline, ties in park order
-    assert p.parked == 0
+    assert p.parked == 0 and not p._ops

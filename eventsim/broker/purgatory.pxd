@@ -12,29 +12,31 @@ cdef class Purgatory:
     cdef public dict watchers
     cdef public object _in_order
     cdef public list _deadlines
+    cdef public dict _ops
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
 
+    @cython.locals(seq=cython.longlong, ops=dict)
     cpdef _deadline(self, op, double expire_at_ms)
 
-    @cython.locals(dl=list)
+    @cython.locals(dl=list, ops=dict)
     cpdef _compact(self)
 
     @cython.locals(dl=list)
     cpdef tuple _first(self)
 
-    @cython.locals(first=tuple, now=double, dl=list, finished=bint)
+    @cython.locals(first=tuple, now=double, dl=list, ops=dict)
     cpdef _expire(self, double when_ms)
 
-    cpdef bint _finished(self, op) except -1
+    cpdef _set_seq(self, op, long long seq)
 
     cpdef _on_expiry(self, op)
 
 
 cdef class DelayedFetchPurgatory(Purgatory):
     @cython.locals(fetch=FetchRequest)
-    cpdef bint _finished(self, op) except -1
+    cpdef _set_seq(self, op, long long seq)
 
     cpdef _on_expiry(self, op)
 
@@ -52,6 +54,7 @@ cdef class DelayedProduce:
     cdef public object req
     cdef public long long waiting
     cdef public bint done
+    cdef public long long seq
 
 
 cdef class DelayedProducePurgatory(Purgatory):
@@ -62,6 +65,6 @@ cdef class DelayedProducePurgatory(Purgatory):
     cpdef check(self, tp, Partition partition)
 
     @cython.locals(delayed=DelayedProduce)
-    cpdef bint _finished(self, op) except -1
+    cpdef _set_seq(self, op, long long seq)
 
     cpdef _on_expiry(self, op)

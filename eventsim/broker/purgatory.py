@@ -35,19 +35,22 @@ class Purgatory:
 
     Kafka's purgatory keeps a timing wheel; here a queue of deadlines (a heap for the few that come out
     of order) and a single pending timer event do the same job, so an operation completed early costs no
-    event of its own. Subclasses say when an
-    operation is finished (``_finished``) and what its expiry does (``_on_expiry``).
+    event of its own. Subclasses keep an operation's key (``_set_seq``), take it out of ``_ops`` when it
+    finishes, and say what its expiry does (``_on_expiry``).
     """
 
     def __init__(self, env, complete):
         self.env = env
         self._complete = complete  # callback that answers a completed operation
         self.watchers: dict = {}  # partition -> the operations parked on it
-        # (expire_at_ms, seq, operation) of the parked operations: those that come in deadline order (the
-        # usual case) queue in ``_in_order``, the others in the heap ``_deadlines``; expiry takes the
-        # earlier head of the two, so operations expire in (deadline, seq) order as from one heap.
+        # (expire_at_ms, seq) of the parked operations: those that come in deadline order (the usual case)
+        # queue in ``_in_order``, the others in the heap ``_deadlines``; expiry takes the earlier head of
+        # the two, so operations expire in (deadline, seq) order as from one heap. The operations
+        # themselves are in ``_ops`` by seq while they are parked: one that finishes leaves it at once
+        # (and is freed once answered), its deadline entry when it comes to a queue's head.
         self._in_order: deque = deque()
         self._deadlines: list = []
+        self._ops: dict = {}
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
@@ -56,16 +59,19 @@ class Purgatory:
         """``op`` expires at ``expire_at_ms`` unless finished before."""
         self.parked += 1
         self._seq += 1
+        seq = self._seq
+        self._ops[seq] = op
+        self._set_seq(op, seq)
         q = self._in_order
+        ops = self._ops
         # Operations finished early leave the front of the queue now, not when the timer comes (as a
-        # completed operation leaves Kafka's timing wheel): a produce request waits for its 30 s timeout
-        # otherwise, and holds its batches all that time.
-        while q and self._finished(q[0][2]):
+        # completed operation leaves Kafka's timing wheel).
+        while q and q[0][1] not in ops:
             q.popleft()
         if not q or q[-1][0] <= expire_at_ms:
-            q.append((expire_at_ms, self._seq, op))
+            q.append((expire_at_ms, seq))
         else:
-            _heap_push(self._deadlines, (expire_at_ms, self._seq, op))
+            _heap_push(self._deadlines, (expire_at_ms, seq))
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
             self.env.at(expire_at_ms, self._expire, (expire_at_ms,))
@@ -78,9 +84,9 @@ class Purgatory:
         every one behind it, and each out-of-order deadline stays in the heap until its own time: on a
         cluster of 30 brokers, about 1,200 answered fetches per broker beside some 40 parked ones. What
         expires, and when, is unchanged: the timer is set from the earliest unfinished deadline either way."""
-        finished = self._finished
-        self._in_order = deque([e for e in self._in_order if not finished(e[2])])
-        dl = [e for e in self._deadlines if not finished(e[2])]
+        ops = self._ops
+        self._in_order = deque([e for e in self._in_order if e[1] in ops])
+        dl = [e for e in self._deadlines if e[1] in ops]
         heapq.heapify(dl)
         self._deadlines = dl
 
@@ -99,35 +105,36 @@ class Purgatory:
         now = self.env.now
         q = self._in_order
         dl = self._deadlines
+        ops = self._ops
         while True:
             if dl:  # deadlines that came out of order: the earlier of the two heads goes first
                 first = self._first()
-                if not (first[0] <= now or self._finished(first[2])):
+                op = ops.get(first[1])
+                if not (first[0] <= now or op is None):
                     break
                 if dl[0] is first:
                     _heap_pop(dl)
                 else:
                     q.popleft()
-                op = first[2]
-                if not self._finished(op):
+                if op is not None:
                     self._on_expiry(op)
                 continue
             if not q:
                 break
             first = q[0]  # the usual case: deadlines in order, one queue
-            op = first[2]
-            finished = self._finished(op)
-            if not (first[0] <= now or finished):
+            op = ops.get(first[1])
+            if not (first[0] <= now or op is None):
                 break
             q.popleft()
-            if not finished:
+            if op is not None:
                 self._on_expiry(op)
         first = self._first()
         if first is not None:
             self._timer_at = first[0]
             self.env.at(self._timer_at, self._expire, (self._timer_at,))
 
-    def _finished(self, op) -> bool:
+    def _set_seq(self, op, seq: int) -> None:
+        """Remember ``seq`` on ``op`` (its key in ``_ops``, which it leaves when it finishes)."""
         raise NotImplementedError
 
     def _on_expiry(self, op) -> None:
@@ -148,9 +155,9 @@ class DelayedFetchPurgatory(Purgatory):
                 ws.append(fetch)
         self._deadline(fetch, expire_at_ms)
 
-    def _finished(self, op) -> bool:
-        fetch = op  # compiled, a FetchRequest: its field read in C
-        return not fetch.parked
+    def _set_seq(self, op, seq: int) -> None:
+        fetch = op  # compiled, a FetchRequest: its field written in C
+        fetch.parked_seq = seq
 
     def _on_expiry(self, fetch) -> None:
         self._release(fetch)
@@ -158,6 +165,7 @@ class DelayedFetchPurgatory(Purgatory):
     def _release(self, fetch) -> None:
         fetch.parked = False
         self.parked -= 1
+        del self._ops[fetch.parked_seq]
         watchers = self.watchers
         for tp, _ in fetch.partitions:
             ws = watchers.get(tp)
@@ -181,12 +189,13 @@ class DelayedFetchPurgatory(Purgatory):
 class DelayedProduce:
     """A produce request waiting for its partitions' high watermarks (one per request)."""
 
-    __slots__ = ("req", "waiting", "done")
+    __slots__ = ("req", "waiting", "done", "seq")
 
     def __init__(self, req, waiting: int):
         self.req = req
         self.waiting = waiting  # batches whose partition has not acknowledged yet
         self.done = False
+        self.seq = 0  # its key in the purgatory's parked operations
 
 
 class DelayedProducePurgatory(Purgatory):
@@ -223,6 +232,7 @@ class DelayedProducePurgatory(Purgatory):
             if op.waiting == 0:
                 op.done = True
                 self.parked -= 1
+                del self._ops[op.seq]
                 self._complete(op.req)
 
     def abandon(self, tp, error: str, hints: dict) -> None:
@@ -243,16 +253,18 @@ class DelayedProducePurgatory(Purgatory):
             if op.waiting == 0:
                 op.done = True
                 self.parked -= 1
+                del self._ops[op.seq]
                 self._complete(req)
 
-    def _finished(self, op) -> bool:
-        delayed = op  # compiled, a DelayedProduce: its field read in C
-        return delayed.done
+    def _set_seq(self, op, seq: int) -> None:
+        delayed = op  # compiled, a DelayedProduce: its field written in C
+        delayed.seq = seq
 
     def _on_expiry(self, op) -> None:
         """``REQUEST_TIMED_OUT`` for the batches still waiting: those of this request in some queue."""
         op.done = True
         self.parked -= 1
+        del self._ops[op.seq]
         req = op.req
         if req.errors is None:
             req.errors = [None] * len(req.batches)

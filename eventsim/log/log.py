@@ -53,7 +53,7 @@ UNDEFINED_EPOCH_OFFSET = -1
 # Entries below every reader and the high watermark are dropped once a log holds twice this many: a few
 # dozen per log keep a 1,000-partition cluster's logs small (each entry holds its records' block), and
 # dropping them in bulk keeps the trims rare.
-KEEP_ENTRIES = 32
+KEEP_ENTRIES = 8
 # Linux writes a dirty page back once it is DIRTY_EXPIRE_MS old, when its flusher wakes (every
 # DIRTY_WRITEBACK_MS): vm.dirty_expire_centisecs = 3000, vm.dirty_writeback_centisecs = 500.
 DIRTY_EXPIRE_MS = 30000.0

@@ -21,8 +21,9 @@ What is modelled: exactly those rules, per batch, as dict lookups (``check`` the
 at once with ``validate``, the leader's path); they take no time argument and need no SimPy. A batch
 that follows the producer's last sequence in the same epoch cannot duplicate a retained batch (five
 batches never span 2**31 sequences), so ``validate`` accepts it without scanning them. The retained
-batches are plain tuples in ``BatchMetadata``'s field order (``retained()`` names them); their timestamp
-is the append time (Kafka keeps the batch's max timestamp, used only for producer-id expiration).
+batches' metadata are kept in small arrays per entry (``batches`` reads them as tuples in
+``BatchMetadata``'s field order, ``retained()`` names them); their timestamp is the append time (Kafka
+keeps the batch's max timestamp, used only for producer-id expiration).
 
 Not modelled: transactions (markers, the first unstable offset), ``producer.id.expiration.ms`` and the
 removal of entries whose batches retention deleted (the state lives as long as the run), snapshots,
@@ -61,31 +62,68 @@ class BatchMetadata(NamedTuple):
     timestamp_ms: float
 
 
-class ProducerStateEntry:
-    """A producer id's epoch, its last ``NUM_BATCHES_TO_RETAIN`` batches (tuples in ``BatchMetadata``'s
-    field order), and their last sequence."""
+def _zeros(n: int, zero) -> list:
+    return [zero] * n
 
-    __slots__ = ("producer_id", "producer_epoch", "batches", "last_seq")
+
+class ProducerStateEntry:
+    """A producer id's epoch, its last ``NUM_BATCHES_TO_RETAIN`` batches (oldest first) and their last
+    sequence.
+
+    The batches' metadata are numbers in the entry itself, written in place (compiled, C arrays: four
+    per batch, first and last sequence and offset, in ``_meta``; timestamps in ``_ts``): a cluster of a
+    thousand partitions holds an entry per producer, partition and replica, and a list of tuples would
+    allocate a tuple and its numbers per appended batch and free the oldest ones, long out of the
+    caches. ``batches`` reads them as tuples in ``BatchMetadata``'s field order.
+    """
+
+    __slots__ = ("producer_id", "producer_epoch", "last_seq", "count", "_meta", "_ts")
 
     def __init__(self, producer_id: int, producer_epoch: int):
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
-        # The last batches, oldest first: a list trimmed by hand (a deque with maxlen keeps a 64-slot block,
-        # about 600 bytes, and a 1,000-partition cluster holds one entry per producer, partition and replica).
-        self.batches: list[tuple] = []
         self.last_seq = -1
+        self.count = 0  # batches retained, at most NUM_BATCHES_TO_RETAIN
+        self._meta = _zeros(4 * NUM_BATCHES_TO_RETAIN, 0)
+        self._ts = _zeros(NUM_BATCHES_TO_RETAIN, 0.0)
+
+    @property
+    def batches(self) -> list[tuple]:
+        """The retained batches, oldest first: ``(first_seq, last_seq, first_offset, last_offset,
+        timestamp_ms)`` tuples."""
+        m = self._meta
+        return [(m[4 * i], m[4 * i + 1], m[4 * i + 2], m[4 * i + 3], self._ts[i]) for i in range(self.count)]
 
     def add_batch(self, epoch: int, first_seq: int, last_seq: int, first_offset: int, last_offset: int,
                   timestamp_ms: float) -> None:
         """``ProducerStateEntry.addBatch``: a new epoch clears the old batches; keep the last five."""
         if epoch != self.producer_epoch:
             self.producer_epoch = epoch
-            self.batches.clear()
-        batches = self.batches
-        batches.append((first_seq, last_seq, first_offset, last_offset, timestamp_ms))
-        if len(batches) > NUM_BATCHES_TO_RETAIN:
-            del batches[0]
+            self.count = 0
+        n = self.count
+        if n == NUM_BATCHES_TO_RETAIN:  # the oldest leaves
+            for i in range(4 * (n - 1)):
+                self._meta[i] = self._meta[i + 4]
+            for i in range(n - 1):
+                self._ts[i] = self._ts[i + 1]
+            n -= 1
+        k = 4 * n
+        self._meta[k] = first_seq
+        self._meta[k + 1] = last_seq
+        self._meta[k + 2] = first_offset
+        self._meta[k + 3] = last_offset
+        self._ts[n] = timestamp_ms
+        self.count = n + 1
         self.last_seq = last_seq
+
+    def keep_below(self, offset: int) -> None:
+        """Forget the batches from ``offset`` on (a truncation): they are the newest ones."""
+        n = self.count
+        while n and self._meta[4 * (n - 1) + 2] >= offset:
+            n -= 1
+        self.count = n
+        if n:
+            self.last_seq = self._meta[4 * (n - 1) + 1]
 
     def retained(self) -> list[BatchMetadata]:
         return [BatchMetadata(*m) for m in self.batches]
@@ -94,9 +132,9 @@ class ProducerStateEntry:
         """``findDuplicateBatch``: the retained batch with this exact sequence range, same epoch."""
         if epoch != self.producer_epoch:
             return None
-        for m in self.batches:
-            if m[0] == first_seq and m[1] == last_seq:
-                return BatchMetadata(*m)
+        for i in range(self.count):
+            if self._meta[4 * i] == first_seq and self._meta[4 * i + 1] == last_seq:
+                return BatchMetadata(*self.batches[i])
         return None
 
 
@@ -130,7 +168,7 @@ class ProducerStateManager:
             return INVALID_PRODUCER_EPOCH
         if epoch != entry.producer_epoch:
             return None if first_seq == 0 else OUT_OF_ORDER_SEQUENCE_NUMBER
-        if entry.batches and not in_sequence(entry.last_seq, first_seq):
+        if entry.count and not in_sequence(entry.last_seq, first_seq):
             return OUT_OF_ORDER_SEQUENCE_NUMBER
         return None
 
@@ -179,15 +217,10 @@ class ProducerStateManager:
         """The log was truncated to ``offset``: batches from there on are forgotten (Kafka reloads the
         state from the log; a producer with no batch left is forgotten too, and starts afresh)."""
         for pid, entry in list(self.producers.items()):
-            kept = [m for m in entry.batches if m[2] < offset]
-            if len(kept) == len(entry.batches):
-                continue
-            if not kept:
+            had = entry.count
+            entry.keep_below(offset)
+            if had and not entry.count:
                 del self.producers[pid]
-                continue
-            entry.batches.clear()
-            entry.batches.extend(kept)
-            entry.last_seq = kept[-1][1]
 
     def entry(self, producer_id: int) -> ProducerStateEntry | None:
         return self.producers.get(producer_id)

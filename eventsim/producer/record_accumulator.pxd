@@ -36,7 +36,7 @@ cdef class RecordAccumulator:
     cdef public double[:, ::1] _ready_grid
     cdef public dict live
     cdef public dict due
-    cdef public dict arrivals
+    cdef public double[:, ::1] _arrival_grid
 
     @cython.locals(best=double, t=double, i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t)
     cpdef double node_ready_ms(self, Py_ssize_t node) except? -1.0
@@ -51,6 +51,8 @@ cdef class RecordAccumulator:
     cpdef append_sorted(self, list tps, list bounds, const double[:, ::1] block, const long long[:] sizes,
                         const long long[:] values)
 
+    cdef _await(self, Py_ssize_t k, Py_ssize_t slot, double t)
+
     @cython.locals(was_empty=bint)
     cdef _append_rows(self, PartitionQueue pq, const double[:, ::1] block, const long long[:] sizes,
                       const long long[:] values, Py_ssize_t lo, Py_ssize_t hi)
@@ -63,6 +65,6 @@ cdef class RecordAccumulator:
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
-                   pqs=list, batches=list, live=set, due=set, arrivals=list, order=list, idx_=Py_ssize_t,
+                   pqs=list, batches=list, live=set, due=set, row=Py_ssize_t, order=list, idx_=Py_ssize_t,
                    cut=Py_ssize_t)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -119,11 +118,12 @@ class RecordAccumulator:
         self.live: dict[int, set] = {node: set() for node in self.by_node}
         # Per leader, what a drain visits: ``due``, the slots of the queues whose first record was appended
         # by the time of the last drain, or that hold retried batches; the other queues' first records
-        # wait in ``arrivals``, a heap of (append time, slot), from which each drain takes those that have
-        # come. A producer's records are drawn ahead of time, so on a large cluster most of its queues
-        # hold only records still to come: the drain passes over them without visiting them.
+        # wait in ``_arrival_grid`` (a row per leader, node id + 1, of each slot's first append time; INF:
+        # none awaited), from which each drain takes those that have come. A producer's records are drawn
+        # ahead of time, so on a large cluster most of its queues hold only records still to come: the
+        # drain passes over them without visiting them, and finds the ones that came in a scan of a few
+        # contiguous cache lines.
         self.due: dict[int, set] = {node: set() for node in self.by_node}
-        self.arrivals: dict[int, list] = {node: [] for node in self.by_node}
         for node in self.by_node:
             self.drain_index[node] = 0
         # Per leader, its partitions' earliest ready_ms and whether that must be recomputed, in lists indexed
@@ -135,6 +135,7 @@ class RecordAccumulator:
         # a recomputation of a leader's earliest time scans, a few contiguous cache lines instead of a
         # line of every queue that holds something (INF for the others).
         self._ready_grid = np.full((1, 1), INF)
+        self._arrival_grid = np.full((1, 1), INF)
         for node in self.by_node:
             self._node_slot(node)
         self.exhausted = False
@@ -151,6 +152,9 @@ class RecordAccumulator:
             grid = np.full((len(self._ready_at), width), INF)
             grid[:rows, :cols] = np.asarray(self._ready_grid)
             self._ready_grid = grid
+            grid = np.full((len(self._ready_at), width), INF)
+            grid[:rows, :cols] = np.asarray(self._arrival_grid)
+            self._arrival_grid = grid
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
@@ -172,10 +176,10 @@ class RecordAccumulator:
         due and when the others' first records come."""
         live = self.live[node] = set()
         due = self.due[node] = set()
-        arrivals = self.arrivals[node] = []
         k = node + 1
         for i in range(self._ready_grid.shape[1]):
             self._ready_grid[k, i] = INF
+            self._arrival_grid[k, i] = INF
         for i, pq in enumerate(self.by_node[node]):
             pq.slot = i
             self._ready_grid[k, i] = pq.ready_ms
@@ -184,8 +188,7 @@ class RecordAccumulator:
             if pq.retries:
                 due.add(i)
             elif pq.head < pq.n:
-                arrivals.append((pq.times_view[pq.head], i))
-        heapify(arrivals)
+                self._arrival_grid[k, i] = pq.times_view[pq.head]
 
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
@@ -214,8 +217,13 @@ class RecordAccumulator:
         pq.extend(block, sizes, values, lo, hi)
         self.live[pq.leader].add(pq.slot)
         if was_empty:  # its new first record: due from its append time
-            heappush(self.arrivals[pq.leader], (pq.times_view[pq.head], pq.slot))
+            self._await(pq.leader + 1, pq.slot, pq.times_view[pq.head])
         self._update(pq)
+
+    def _await(self, k: int, slot: int, t: float) -> None:
+        """Queue ``slot`` of leader row ``k`` is due from ``t`` (the earlier time if it awaited one)."""
+        if t < self._arrival_grid[k, slot]:
+            self._arrival_grid[k, slot] = t
 
     def oldest_create_ms(self) -> float:
         """The ``send()`` time of the oldest record or retried batch waiting (inf: none), from the queues
@@ -375,9 +383,11 @@ class RecordAccumulator:
         # records appended later than now).
         live = self.live[node]
         due = self.due[node]
-        arrivals = self.arrivals[node]
-        while arrivals and arrivals[0][0] <= now:
-            due.add(heappop(arrivals)[1])
+        row = node + 1
+        for i in range(k):  # the queues whose awaited first record has come
+            if self._arrival_grid[row, i] <= now:
+                self._arrival_grid[row, i] = INF
+                due.add(i)
         order = sorted(due)
         cut = bisect_left(order, start)
         if cut:
@@ -409,7 +419,7 @@ class RecordAccumulator:
                 # released for every partition visited.)
                 if pq.times_view[h] > now:  # its first record comes later: due then
                     due.discard(idx_)
-                    heappush(arrivals, (pq.times_view[h], idx_))
+                    self._await(row, idx_, pq.times_view[h])
                     continue
                 end = pq.full_end
                 if pq.times_view[end - 1] > now:  # the batch is still filling: take what has arrived

@@ -15,6 +15,7 @@ cdef class Station:
     cdef public str name
     cdef public Py_ssize_t servers
     cdef public list _free
+    cdef public double _free0
     cdef public object _busy
     cdef public object _waiting
     cdef public object _busy_iv
@@ -40,7 +41,7 @@ cdef class Station:
     @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
 
-    @cython.locals(free=list, first=double, start=double, end=double, k=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(one=bint, first=double, start=double, end=double, k=Py_ssize_t, i=Py_ssize_t)
     cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
 
     cpdef _draw_factors(self)
@@ -54,6 +55,8 @@ cdef class Station:
     cpdef _full_waiting(self)
 
     cpdef Py_ssize_t queue_length(self, double t_ms) except? -1
+
+    cpdef double free_at(self) except? -1.0
 
 
 cdef class BoundedQueue:

@@ -90,7 +90,8 @@ class Station:
             raise ValueError(f"{name}: servers must be >= 1, got {servers}")
         self.name = name
         self.servers = servers
-        self._free = [0.0] * servers  # heap of server free times
+        self._free = [0.0] * servers  # heap of server free times (more than one server)
+        self._free0 = 0.0  # the one server's free time (a C number compiled: no float object per booking)
         self._busy = BusyTracker(window_ms, servers=servers)
         self._waiting = BusyTracker(window_ms, servers=1)
         # Intervals are buffered and folded into the trackers in bulk (see ``busy`` / ``waiting``): their
@@ -242,17 +243,17 @@ class Station:
                 i = 0
             service_ms = service_ms * self._factor_view[i]
             self._factor_i = i + 1
-        free = self._free
-        first = free[0]
+        one = self.servers == 1
+        first = self._free0 if one else self._free[0]
         start = arrival_ms if arrival_ms >= first else first
         if self._stalls:
             start, end = self._around_stalls(start, service_ms)
         else:
             end = start + service_ms
-        if self.servers == 1:
-            free[0] = end
+        if one:
+            self._free0 = end
         else:
-            heapq.heapreplace(free, end)
+            heapq.heapreplace(self._free, end)
         # (The interval buffers are written through the fields: a local view would be acquired and released
         # on every booking.)
         if start > arrival_ms:
@@ -276,7 +277,7 @@ class Station:
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""
-        return self._free[0]
+        return self._free0 if self.servers == 1 else self._free[0]
 
 
 class BoundedQueue:

@@ -196,7 +196,7 @@ class LogManager:
         disk = self.disks[d]
         if self.slow_end > end:
             rate = self.disk_rate(rate, end)
-        backlog = (disk._free[0] - end) * rate
+        backlog = (disk.free_at() - end) * rate
         if backlog > self.dirty_limit_bytes:
             end += (backlog - self.dirty_limit_bytes) / rate
         disk.reserve_end(end, nbytes / rate)

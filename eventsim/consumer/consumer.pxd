@@ -55,5 +55,5 @@ cdef class KafkaConsumer:
     cpdef _on_data(self)
 
     @cython.locals(b=RecordBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t, entry=list,
-                   cols=PolledColumns, counts=list, nows=list, arrivals=list, appends=list, vbytes=list, records=list)
+                   cols=PolledColumns)
     cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

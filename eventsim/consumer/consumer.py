@@ -314,8 +314,6 @@ class KafkaConsumer:
         buf = self.buffer
         buffered = self.buffered_tps
         cols = self._polled
-        counts, nows, arrivals = cols.counts, cols.nows, cols.arrivals
-        appends, vbytes, records = cols.appends, cols.vbytes, cols.records
         while buf and n < max_records:
             entry = buf[0]
             tp, b, i, arrived = entry
@@ -327,17 +325,11 @@ class KafkaConsumer:
             else:
                 buf.popleft()
                 buffered[tp] -= 1
-            counts.append(k)
-            nows.append(now)
-            arrivals.append(arrived)
-            appends.append(b.log_append_ms)
             if k == count:
-                vbytes.append(b.value_total)
-                records.append(b.records)
+                cols.add(k, now, arrived, b.log_append_ms, b.value_total, b.records)
             else:
                 chunk = b.records[i : i + k]
-                vbytes.append(int(chunk[:, VALUE_BYTES].sum()))
-                records.append(chunk)
+                cols.add(k, now, arrived, b.log_append_ms, int(chunk[:, VALUE_BYTES].sum()), chunk)
             n += k
         return n
 

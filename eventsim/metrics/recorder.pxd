@@ -30,13 +30,16 @@ cdef class PolledColumns:
     cdef public str topic
     cdef public object group
     cdef public object seen
-    cdef public list counts
-    cdef public list nows
-    cdef public list arrivals
-    cdef public list appends
-    cdef public list vbytes
+    cdef public Py_ssize_t n
+    cdef public object _ints
+    cdef public long long[:, ::1] _ints_view
+    cdef public object _times
+    cdef public double[:, ::1] _times_view
     cdef public list records
     cdef public bint pending
+
+    @cython.locals(k=Py_ssize_t)
+    cpdef add(self, long long count, double now, double arrived, double appended, long long vbytes, records)
 
 
 cdef class Recorder:

@@ -57,6 +57,7 @@ CONSUME_STAGES = ("fetch_wait", "poll", "processing")
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 FLUSH_VALUES = 1 << 16  # buffered records before they are folded into the histograms
 FLUSH_BATCHES = 4096
+POLLED_ROWS = 1024  # a topic's polled chunks buffered at first (the buffers double when full)
 # Per acknowledged request (Recorder._acked): ack time, send, queued, handler start, appended (done), the
 # acks flag (1.0; 0.0 for acks=0), the append time for the records frame, and when it was replicated.
 ACKED_FIELDS = 8
@@ -88,18 +89,19 @@ class PolledColumns:
     """Records ``poll()`` has handed to the application for one topic, not yet folded: one entry per
     chunk (a run of records of one fetched batch): record count, poll time, fetch-response arrival time,
     the batch's log append time, value bytes, and the chunk's ``records`` block (see ``ProducerBatch``).
-    The consumer appends to the lists directly while it takes records from its buffer, so a chunk is
-    handled once. One per topic and consumer group, with the group's ``seen`` records."""
+    The consumer adds each chunk as it takes records from its buffer (``add``), so a chunk is handled
+    once; the numbers go into buffers kept for the run (grown when full), not into lists of number
+    objects. One per topic and consumer group, with the group's ``seen`` records."""
 
     __slots__ = (
         "topic",
         "group",
         "seen",
-        "counts",
-        "nows",
-        "arrivals",
-        "appends",
-        "vbytes",
+        "n",
+        "_ints",
+        "_ints_view",
+        "_times",
+        "_times_view",
         "records",
         "pending",
     )
@@ -110,13 +112,58 @@ class PolledColumns:
         self.seen = SeenRecords()  # what the group has read, for records_consumed_duplicate
         self.pending = False  # has entries waiting for the next fold
         self.clear()
+        self._ints = self._times = None
+        self._grow(POLLED_ROWS)
+
+    def _grow(self, rows: int) -> None:
+        """Room for ``rows`` entries: per entry its count and value bytes, and its poll, arrival and append
+        times (the entries so far kept)."""
+        ints = np.empty((rows, 2), dtype=np.int64)
+        times = np.empty((rows, 3), dtype=np.float64)
+        if self.n:
+            ints[: self.n] = self._ints[: self.n]
+            times[: self.n] = self._times[: self.n]
+        self._ints = ints
+        self._ints_view = ints
+        self._times = times
+        self._times_view = times
+
+    def add(self, count: int, now: float, arrived: float, appended: float, vbytes: int, records) -> None:
+        """A chunk of ``count`` records taken at ``now`` from a batch that arrived at ``arrived`` and was
+        appended to the log at ``appended``; ``records`` its block."""
+        k = self.n
+        if k >= self._ints.shape[0]:
+            self._grow(2 * k)
+        self._ints_view[k, 0] = count
+        self._ints_view[k, 1] = vbytes
+        self._times_view[k, 0] = now
+        self._times_view[k, 1] = arrived
+        self._times_view[k, 2] = appended
+        self.records.append(records)
+        self.n = k + 1
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self._ints[: self.n, 0]
+
+    @property
+    def vbytes(self) -> np.ndarray:
+        return self._ints[: self.n, 1]
+
+    @property
+    def nows(self) -> np.ndarray:
+        return self._times[: self.n, 0]
+
+    @property
+    def arrivals(self) -> np.ndarray:
+        return self._times[: self.n, 1]
+
+    @property
+    def appends(self) -> np.ndarray:
+        return self._times[: self.n, 2]
 
     def clear(self) -> None:
-        self.counts: list[int] = []
-        self.nows: list[float] = []
-        self.arrivals: list[float] = []
-        self.appends: list[float] = []
-        self.vbytes: list[int] = []
+        self.n = 0
         self.records: list[np.ndarray] = []
 
 
@@ -372,12 +419,12 @@ class Recorder:
         for cols in order:
             cols.pending = False
             tm = self.topic(cols.topic)
-            counts = np.array(cols.counts, dtype=np.int64)
-            now = np.array(cols.nows, dtype=np.float64)
-            arrived = np.array(cols.arrivals, dtype=np.float64)
-            appended = np.array(cols.appends, dtype=np.float64)
+            counts = cols.counts.copy()
+            now = cols.nows.copy()
+            arrived = cols.arrivals.copy()
+            appended = cols.appends.copy()
             tm.consumed.add(now, counts)
-            tm.bytes_consumed.add(now, np.array(cols.vbytes, dtype=np.float64))
+            tm.bytes_consumed.add(now, cols.vbytes.astype(np.float64))
             records = np.concatenate(cols.records)
             create = records[:, CREATE_MS]
             now_each = np.repeat(now, counts)

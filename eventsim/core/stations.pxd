@@ -14,8 +14,8 @@ cdef class _WindowMax:
 cdef class Station:
     cdef public str name
     cdef public Py_ssize_t servers
-    cdef public list _free
-    cdef public double _free0
+    cdef public object _free
+    cdef public double[::1] _free_view
     cdef public object _busy
     cdef public object _waiting
     cdef public object _busy_iv
@@ -41,7 +41,7 @@ cdef class Station:
     @cython.locals(end=double)
     cpdef tuple reserve(self, double arrival_ms, double service_ms)
 
-    @cython.locals(one=bint, first=double, start=double, end=double, k=Py_ssize_t, i=Py_ssize_t)
+    @cython.locals(first=double, start=double, end=double, k=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t)
     cpdef double reserve_end(self, double arrival_ms, double service_ms) except? -1.0
 
     cpdef _draw_factors(self)

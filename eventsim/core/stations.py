@@ -27,7 +27,6 @@ where it is set (``VariabilitySpec``).
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections import deque
@@ -90,8 +89,10 @@ class Station:
             raise ValueError(f"{name}: servers must be >= 1, got {servers}")
         self.name = name
         self.servers = servers
-        self._free = [0.0] * servers  # heap of server free times (more than one server)
-        self._free0 = 0.0  # the one server's free time (a C number compiled: no float object per booking)
+        # Each server's free time, in an array (compiled, C numbers: no float object per booking); a
+        # booking takes the earliest, found by a scan (a station has a handful of servers).
+        self._free = np.zeros(servers, dtype=np.float64)
+        self._free_view = self._free
         self._busy = BusyTracker(window_ms, servers=servers)
         self._waiting = BusyTracker(window_ms, servers=1)
         # Intervals are buffered and folded into the trackers in bulk (see ``busy`` / ``waiting``): their
@@ -243,17 +244,18 @@ class Station:
                 i = 0
             service_ms = service_ms * self._factor_view[i]
             self._factor_i = i + 1
-        one = self.servers == 1
-        first = self._free0 if one else self._free[0]
+        j = 0
+        first = self._free_view[0]
+        for i in range(1, self.servers):
+            if self._free_view[i] < first:
+                first = self._free_view[i]
+                j = i
         start = arrival_ms if arrival_ms >= first else first
         if self._stalls:
             start, end = self._around_stalls(start, service_ms)
         else:
             end = start + service_ms
-        if one:
-            self._free0 = end
-        else:
-            heapq.heapreplace(self._free, end)
+        self._free_view[j] = end
         # (The interval buffers are written through the fields: a local view would be acquired and released
         # on every booking.)
         if start > arrival_ms:
@@ -277,7 +279,7 @@ class Station:
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""
-        return self._free0 if self.servers == 1 else self._free[0]
+        return float(self._free.min())
 
 
 class BoundedQueue:

@@ -6,13 +6,15 @@ Kafka's request channel (``RequestChannel``: an ``ArrayBlockingQueue`` of ``queu
 ``put`` blocks); the reference is a SimPy ``Store`` with that capacity drained by handler processes.
 """
 
+from collections import deque
+
 import numpy as np
 import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventsim.core.stations import BoundedQueue, Station
+from eventsim.core.stations import BoundedQueue, Station, _Times
 
 
 def simpy_fcfs(arrivals, services, servers):
@@ -234,3 +236,21 @@ def test_a_variable_station_draws_its_factors_in_growing_blocks_with_the_values_
     starts = 10.0 * np.arange(n)  # each booking finds the station idle: it starts on arrival
     assert np.array_equal(np.array(got), (starts + 1.0 * factors) - starts)
     assert FIRST_FACTORS < VARY_BLOCK and len(s._factors) == VARY_BLOCK
+
+
+@given(st.lists(st.tuples(st.booleans(), st.floats(min_value=0.0, max_value=5.0)), max_size=300))
+def test_waiting_times_fifo_behaves_as_a_deque(ops):
+    """The stations' FIFO of start times (a ring of numbers that doubles when full) gives what a deque
+    of the same times gives: its length, each time from the front, and drops through a time."""
+    fifo, ref, t = _Times(2), deque(), 0.0
+    for push, x in ops:
+        if push:
+            t += x
+            fifo.push(t)
+            ref.append(t)
+        else:
+            fifo.drop_through(t - x)
+            while ref and ref[0] <= t - x:
+                ref.popleft()
+        assert fifo.n == len(ref)
+        assert [fifo.at(k) for k in range(fifo.n)] == list(ref)

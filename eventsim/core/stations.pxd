@@ -2,13 +2,28 @@
 cimport cython
 
 
+cdef class _Times:
+    cdef public object _buf
+    cdef public double[::1] _view
+    cdef public Py_ssize_t _room
+    cdef public Py_ssize_t _head
+    cdef public Py_ssize_t n
+
+    @cython.locals(k=Py_ssize_t)
+    cpdef push(self, double t)
+
+    cpdef drop_through(self, double t)
+
+    cpdef double at(self, Py_ssize_t k) except? -1.0
+
+
 cdef class _WindowMax:
     cdef public double window_ms
     cdef public list values
     cdef public Py_ssize_t n
 
     @cython.locals(i=Py_ssize_t, values=list)
-    cpdef observe(self, t_ms, Py_ssize_t level)
+    cpdef observe(self, double t_ms, Py_ssize_t level)
 
 
 cdef class Station:
@@ -27,7 +42,7 @@ cdef class Station:
     cdef public Py_ssize_t _busy_room
     cdef public Py_ssize_t _wait_room
     cdef public _WindowMax max_queue
-    cdef public object _starts
+    cdef public _Times _starts
     cdef public list _stalls
     cdef public double last_start
     cdef public bint _vary
@@ -61,7 +76,7 @@ cdef class Station:
 
 cdef class BoundedQueue:
     cdef public Py_ssize_t capacity
-    cdef public object _starts
+    cdef public _Times _starts
     cdef public double blocked_ms
     cdef public Py_ssize_t full_events
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections import deque
 
 import numpy as np
 
@@ -49,6 +48,45 @@ def _interval_buffer(room: int = FIRST_ROOM) -> array:
     FOLD_AT (a cluster of thousands of stations, most of them lightly used, would otherwise hold a
     quarter of a MiB each from the start); the fold comes when the ends pass FOLD_AT either way."""
     return array("d", bytes(8 * (room + 2)))
+
+
+class _Times:
+    """A FIFO of times in the order they come (each no earlier than the last): a ring of numbers (C
+    numbers compiled, so no float object per entry), doubled when full."""
+
+    def __init__(self, room: int = 16):
+        self._buf = np.empty(room, dtype=np.float64)
+        self._view = self._buf
+        self._room = room
+        self._head = 0
+        self.n = 0
+
+    def push(self, t: float) -> None:
+        if self.n == self._room:
+            self._buf = np.concatenate((self._buf[self._head :], self._buf[: self._head], self._buf))
+            self._view = self._buf
+            self._head = 0
+            self._room = 2 * self._room
+        k = self._head + self.n
+        if k >= self._room:
+            k -= self._room
+        self._view[k] = t
+        self.n += 1
+
+    def drop_through(self, t: float) -> None:
+        """Drop the times at or before ``t`` from the front."""
+        while self.n and self._view[self._head] <= t:
+            self._head += 1
+            if self._head == self._room:
+                self._head = 0
+            self.n -= 1
+
+    def at(self, k: int) -> float:
+        """The ``k``-th time from the front."""
+        k += self._head
+        if k >= self._room:
+            k -= self._room
+        return self._view[k]
 
 
 class _WindowMax:
@@ -107,7 +145,7 @@ class Station:
         self._busy_room = FIRST_ROOM
         self._wait_room = FIRST_ROOM
         self.max_queue = _WindowMax(window_ms)
-        self._starts: deque[float] = deque()  # start times of requests still waiting (FIFO => sorted)
+        self._starts = _Times()  # start times of requests still waiting (FIFO => sorted)
         self._stalls: list[tuple[float, float]] = []  # windows when the servers do no work, sorted
         self.last_start = 0.0  # start of service of the latest booking (``reserve_end``)
         self._vary = False  # service times drawn around the caller's (``vary``)
@@ -222,10 +260,8 @@ class Station:
         return self._waiting
 
     def queue_length(self, t_ms: float) -> int:
-        starts = self._starts
-        while starts and starts[0] <= t_ms:
-            starts.popleft()
-        return len(starts)
+        self._starts.drop_through(t_ms)
+        return self._starts.n
 
     def reserve(self, arrival_ms: float, service_ms: float) -> tuple[float, float]:
         end = self.reserve_end(arrival_ms, service_ms)
@@ -263,7 +299,7 @@ class Station:
             self._wait_view[k] = arrival_ms
             self._wait_view[k + 1] = start
             self._wait_n = k + 2
-            self._starts.append(start)
+            self._starts.push(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
             if k + 2 > self._wait_room:
                 self._full_waiting()
@@ -292,21 +328,20 @@ class BoundedQueue:
 
     def __init__(self, capacity: int):
         self.capacity = capacity
-        self._starts: deque[float] = deque()  # handler start times of queued requests (sorted)
+        self._starts = _Times()  # handler start times of queued requests (sorted)
         self.blocked_ms = 0.0
         self.full_events = 0
 
     def admit(self, t_ms: float) -> float:
         starts = self._starts
-        while starts and starts[0] <= t_ms:
-            starts.popleft()
-        if len(starts) < self.capacity:
+        starts.drop_through(t_ms)
+        if starts.n < self.capacity:
             return t_ms
         # Full: wait until enough requests leave that one slot frees.
-        wait_until = starts[len(starts) - self.capacity]
+        wait_until = starts.at(starts.n - self.capacity)
         self.full_events += 1
         self.blocked_ms += wait_until - t_ms
         return wait_until
 
     def started(self, start_ms: float) -> None:
-        self._starts.append(start_ms)
+        self._starts.push(start_ms)

@@ -37,6 +37,7 @@ cdef class RecordAccumulator:
     cdef public dict live
     cdef public dict due
     cdef public double[:, ::1] _arrival_grid
+    cdef public double[:, ::1] _oldest_grid
 
     @cython.locals(best=double, t=double, i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t)
     cpdef double node_ready_ms(self, Py_ssize_t node) except? -1.0
@@ -44,8 +45,11 @@ cdef class RecordAccumulator:
     @cython.locals(old=double, new=double, cur=double, i=Py_ssize_t)
     cpdef _update(self, PartitionQueue pq)
 
-    @cython.locals(first=double, by_node=dict, slots=set, pqs=list, pq=PartitionQueue, i=Py_ssize_t)
+    @cython.locals(first=double, k=Py_ssize_t, i=Py_ssize_t)
     cpdef double oldest_create_ms(self) except? -1.0
+
+    @cython.locals(first=double)
+    cdef double _oldest_of(self, PartitionQueue pq) except? -1.0
 
     @cython.locals(p=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, queues=dict)
     cpdef append_sorted(self, list tps, list bounds, const double[:, ::1] block, const long long[:] sizes,

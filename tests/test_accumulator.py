@@ -351,7 +351,7 @@ def test_drain_visits_due_queues_and_takes_what_a_scan_of_every_queue_takes(w, s
     # (retry.backoff.max.ms, 1000 ms), so the drains go on that much longer.
     while now <= end + 1000.0:
         for node in nodes:
-            every.due[node] = set(range(len(every.by_node[node])))  # visit them all
+            np.asarray(every._due_grid)[node + 1, : len(every.by_node[node])] = 1  # visit them all
             got = [drain(acc, node, now, max_request) for acc in (due_only, every)]
             assert [(b.tp, ids(b)) for b in got[0]] == [(b.tp, ids(b)) for b in got[1]]
             assert due_only.drain_index[node] == every.drain_index[node]

@@ -33,7 +33,6 @@ compression-ratio estimator.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 
 import numpy as np
 
@@ -111,19 +110,13 @@ class RecordAccumulator:
             pqs = self.by_node.setdefault(leader, [])
             pq.slot = len(pqs)
             pqs.append(pq)
-        # Per leader, the slots of the queues that may hold something (records or retried batches): a
-        # queue joins when something is added to it and leaves when a drain finds it empty, so a drain and
-        # the readiness scans touch those, not every partition the node leads (on a large cluster a
-        # producer's thousand queues mostly hold nothing).
-        self.live: dict[int, set] = {node: set() for node in self.by_node}
-        # Per leader, what a drain visits: ``due``, the slots of the queues whose first record was appended
-        # by the time of the last drain, or that hold retried batches; the other queues' first records
-        # wait in ``_arrival_grid`` (a row per leader, node id + 1, of each slot's first append time; INF:
-        # none awaited), from which each drain takes those that have come. A producer's records are drawn
-        # ahead of time, so on a large cluster most of its queues hold only records still to come: the
-        # drain passes over them without visiting them, and finds the ones that came in a scan of a few
-        # contiguous cache lines.
-        self.due: dict[int, set] = {node: set() for node in self.by_node}
+        # Per leader, what a drain visits: the due queues (``_due_grid``, a row per leader, node id + 1, of a
+        # flag per slot), those whose first record was appended by the time of the last drain, or that hold
+        # retried batches; the other queues' first records wait in ``_arrival_grid`` (each slot's first
+        # append time; INF: none awaited), from which each drain takes those that have come. A producer's
+        # records are drawn ahead of time, so on a large cluster most of its queues hold only records still
+        # to come: the drain passes over them without visiting them, and finds the ones that came, and the
+        # due ones in slot order, in scans of a few contiguous cache lines.
         for node in self.by_node:
             self.drain_index[node] = 0
         # Per leader, its partitions' earliest ready_ms and whether that must be recomputed, in lists indexed
@@ -139,6 +132,7 @@ class RecordAccumulator:
         # And the ``send()`` time of each queue's oldest waiting record or retried batch (INF: none), for
         # ``oldest_create_ms``: a scan of contiguous numbers instead of a visit to every queue holding one.
         self._oldest_grid = np.full((1, 1), INF)
+        self._due_grid = np.zeros((1, 1), dtype=np.uint8)
         for node in self.by_node:
             self._node_slot(node)
         self.exhausted = False
@@ -161,6 +155,9 @@ class RecordAccumulator:
             grid = np.full((len(self._ready_at), width), INF)
             grid[:rows, :cols] = np.asarray(self._oldest_grid)
             self._oldest_grid = grid
+            flags = np.zeros((len(self._ready_at), width), dtype=np.uint8)
+            flags[:rows, :cols] = np.asarray(self._due_grid)
+            self._due_grid = flags
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
@@ -178,23 +175,20 @@ class RecordAccumulator:
         pq.leader = leader
 
     def _renumber(self, node) -> None:
-        """``node``'s queues moved in its list: their slots, which of them may hold something, which are
-        due and when the others' first records come."""
-        live = self.live[node] = set()
-        due = self.due[node] = set()
+        """``node``'s queues moved in its list: their slots, which of them are due and when the others'
+        first records come."""
         k = node + 1
         for i in range(self._ready_grid.shape[1]):
             self._ready_grid[k, i] = INF
             self._arrival_grid[k, i] = INF
             self._oldest_grid[k, i] = INF
+            self._due_grid[k, i] = 0
         for i, pq in enumerate(self.by_node[node]):
             pq.slot = i
             self._ready_grid[k, i] = pq.ready_ms
             self._oldest_grid[k, i] = self._oldest_of(pq)
-            if pq.head < pq.n or pq.retries:
-                live.add(i)
             if pq.retries:
-                due.add(i)
+                self._due_grid[k, i] = 1
             elif pq.head < pq.n:
                 self._arrival_grid[k, i] = pq.times_view[pq.head]
 
@@ -223,7 +217,6 @@ class RecordAccumulator:
     def _append_rows(self, pq: PartitionQueue, block, sizes, values, lo: int, hi: int) -> None:
         was_empty = pq.head >= pq.n
         pq.extend(block, sizes, values, lo, hi)
-        self.live[pq.leader].add(pq.slot)
         if was_empty:  # its new first record: due from its append time
             self._await(pq.leader + 1, pq.slot, pq.times_view[pq.head])
         self._update(pq)
@@ -360,10 +353,7 @@ class RecordAccumulator:
         if self.node_ready_ms(node) <= now:
             return True
         if self.exhausted:
-            pqs = self.by_node[node]
-            return any(
-                pqs[i].head < pqs[i].n and pqs[i].append_times[pqs[i].head] <= now for i in self.live[node]
-            )
+            return any(pq.head < pq.n and pq.append_times[pq.head] <= now for pq in self.by_node[node])
         return False
 
     def next_ready_ms(self, nodes) -> float:
@@ -394,24 +384,22 @@ class RecordAccumulator:
         # Kafka looks at every partition from the drain index on, in order; only the queues that are due
         # are visited here, in that same order (the others would be passed over: empty, or holding only
         # records appended later than now).
-        live = self.live[node]
-        due = self.due[node]
         row = node + 1
         for i in range(k):  # the queues whose awaited first record has come
             if self._arrival_grid[row, i] <= now:
                 self._arrival_grid[row, i] = INF
-                due.add(i)
-        order = sorted(due)
-        cut = bisect_left(order, start)
-        if cut:
-            order = order[cut:] + order[:cut]
+                self._due_grid[row, i] = 1
         idx = start + k - 1  # where a full pass ends (updateDrainIndex)
-        for idx_ in order:
+        for step in range(k):
+            idx_ = start + step
+            if idx_ >= k:
+                idx_ -= k
+            if not self._due_grid[row, idx_]:
+                continue
             pq = pqs[idx_]
             h = pq.head
             if h >= pq.n and not pq.retries:
-                live.discard(idx_)  # found empty: it leaves until something is added
-                due.discard(idx_)
+                self._due_grid[row, idx_] = 0  # found empty: not due until something is added
                 continue
             e = pq.txn
             if pq.retries:
@@ -431,7 +419,7 @@ class RecordAccumulator:
                 # (The views are read through the queue's fields: a local view would be acquired and
                 # released for every partition visited.)
                 if pq.times_view[h] > now:  # its first record comes later: due then
-                    due.discard(idx_)
+                    self._due_grid[row, idx_] = 0
                     self._await(row, idx_, pq.times_view[h])
                     continue
                 end = pq.full_end
@@ -502,6 +490,5 @@ class RecordAccumulator:
                     break
                 i += 1
             retries.insert(i, batch)
-        self.live[pq.leader].add(pq.slot)
-        self.due[pq.leader].add(pq.slot)
+        self._due_grid[pq.leader + 1, pq.slot] = 1
         self._update(pq)

@@ -26,7 +26,7 @@ from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import APPEND_MS, RECORD_COLUMNS
 from eventsim.structs import TopicPartition
 
-__all__ = ["PartitionQueue", "MIN_QUEUE_ROWS"]
+__all__ = ["PartitionQueue", "MIN_QUEUE_ROWS", "NO_RETRIES"]
 
 INF = math.inf
 
@@ -58,6 +58,7 @@ NUM_COLUMNS = len(RECORD_COLUMNS)
 # on a thousand partitions, `large.yaml`: 100 MiB). A busy partition's appends come a chunk at a time and
 # grow the block to twice the chunk, so the minimum does not matter there.
 MIN_QUEUE_ROWS = 32
+NO_RETRIES = ()
 SMALL_EXTEND = 8  # an append of at most this many records fills the queue's sums without numpy
 
 
@@ -104,7 +105,10 @@ class PartitionQueue:
         # No views until the first records come (``_grow``): nothing reads them while the queue is empty,
         # and a large cluster's producers hold tens of thousands of queues that mostly wait empty.
         self.rows_view = self.times_view = self.bytes_view = self.values_view = None
-        self.retries: deque[ProducerBatch] = deque()
+        # Retried batches waiting (a deque once one comes; until then the empty tuple, shared by every
+        # queue: a large cluster's producers hold tens of thousands of queues that never retry, and a
+        # check of an empty deque would read a deque object of each out of memory).
+        self.retries: deque[ProducerBatch] | tuple = NO_RETRIES
         self.ready_ms = INF
         self.full_end = 0
         self.full_ms = INF

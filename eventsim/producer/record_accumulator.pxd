@@ -37,6 +37,7 @@ cdef class RecordAccumulator:
     cdef public double[:, ::1] _arrival_grid
     cdef public double[:, ::1] _oldest_grid
     cdef public unsigned char[:, ::1] _due_grid
+    cdef public double[::1] _arrival_min
 
     @cython.locals(best=double, t=double, i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t)
     cpdef double node_ready_ms(self, Py_ssize_t node) except? -1.0
@@ -68,5 +69,6 @@ cdef class RecordAccumulator:
                    h=Py_ssize_t, end=Py_ssize_t, b=ProducerBatch, batch=ProducerBatch, e=TxnPartitionEntry,
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
-                   pqs=list, batches=list, row=Py_ssize_t, idx_=Py_ssize_t, step=Py_ssize_t)
+                   pqs=list, batches=list, row=Py_ssize_t, idx_=Py_ssize_t, step=Py_ssize_t,
+                   least=double, t=double)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

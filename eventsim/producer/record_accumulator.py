@@ -33,11 +33,12 @@ compression-ratio estimator.
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
-from eventsim.producer.partition_queue import MIN_QUEUE_ROWS, PartitionQueue
+from eventsim.producer.partition_queue import MIN_QUEUE_ROWS, NO_RETRIES, PartitionQueue
 from eventsim.producer.producer_batch import ProducerBatch
 from eventsim.protocol import (
     CREATE_MS,
@@ -133,6 +134,7 @@ class RecordAccumulator:
         # ``oldest_create_ms``: a scan of contiguous numbers instead of a visit to every queue holding one.
         self._oldest_grid = np.full((1, 1), INF)
         self._due_grid = np.zeros((1, 1), dtype=np.uint8)
+        self._arrival_min = np.full(1, INF)  # per row, the earliest of its awaited times (INF: none)
         for node in self.by_node:
             self._node_slot(node)
         self.exhausted = False
@@ -158,6 +160,9 @@ class RecordAccumulator:
             flags = np.zeros((len(self._ready_at), width), dtype=np.uint8)
             flags[:rows, :cols] = np.asarray(self._due_grid)
             self._due_grid = flags
+            least = np.full(len(self._ready_at), INF)
+            least[:rows] = np.asarray(self._arrival_min)
+            self._arrival_min = least
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""
@@ -191,6 +196,10 @@ class RecordAccumulator:
                 self._due_grid[k, i] = 1
             elif pq.head < pq.n:
                 self._arrival_grid[k, i] = pq.times_view[pq.head]
+        self._arrival_min[k] = INF
+        for i in range(self._arrival_grid.shape[1]):
+            if self._arrival_grid[k, i] < self._arrival_min[k]:
+                self._arrival_min[k] = self._arrival_grid[k, i]
 
     # ------------------------------------------------------------------ append
     def append(self, tp: TopicPartition, records: np.ndarray, sizes: np.ndarray) -> None:
@@ -225,6 +234,8 @@ class RecordAccumulator:
         """Queue ``slot`` of leader row ``k`` is due from ``t`` (the earlier time if it awaited one)."""
         if t < self._arrival_grid[k, slot]:
             self._arrival_grid[k, slot] = t
+            if t < self._arrival_min[k]:
+                self._arrival_min[k] = t
 
     def oldest_create_ms(self) -> float:
         """The ``send()`` time of the oldest record or retried batch waiting (inf: none): the least of the
@@ -385,10 +396,16 @@ class RecordAccumulator:
         # are visited here, in that same order (the others would be passed over: empty, or holding only
         # records appended later than now).
         row = node + 1
-        for i in range(k):  # the queues whose awaited first record has come
-            if self._arrival_grid[row, i] <= now:
-                self._arrival_grid[row, i] = INF
-                self._due_grid[row, i] = 1
+        if self._arrival_min[row] <= now:  # some queue's awaited first record has come: which
+            least = INF
+            for i in range(k):
+                t = self._arrival_grid[row, i]
+                if t <= now:
+                    self._arrival_grid[row, i] = INF
+                    self._due_grid[row, i] = 1
+                elif t < least:
+                    least = t
+            self._arrival_min[row] = least
         idx = start + k - 1  # where a full pass ends (updateDrainIndex)
         for step in range(k):
             idx_ = start + step
@@ -480,6 +497,8 @@ class RecordAccumulator:
         batch.drained_ms = now
         batch.retry_backoff_ms = self._backoff(batch)
         retries = pq.retries
+        if retries is NO_RETRIES:
+            retries = pq.retries = deque()
         if pq.txn is None:
             retries.appendleft(batch)
         else:

@@ -50,10 +50,10 @@ __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_
 
 UNDEFINED_EPOCH = -1  # OffsetsForLeaderEpoch's answer for an epoch older than the log's first
 UNDEFINED_EPOCH_OFFSET = -1
-# Entries below every reader and the high watermark are dropped once a log holds twice this many: a dozen
-# or so per log keep a 1,000-partition cluster's logs small (each entry holds its records' block, and what
-# is kept long drops out of the caches before it is freed), and dropping them in bulk keeps trims rare.
-KEEP_ENTRIES = 8
+# Entries below every reader and the high watermark are dropped once a log holds twice this many: a few per
+# log keep a 1,000-partition cluster's logs small (each entry holds its records' block, and what is kept
+# long drops out of the caches before it is freed), and dropping them a few at a time keeps trims rare.
+KEEP_ENTRIES = 3
 # Linux writes a dirty page back once it is DIRTY_EXPIRE_MS old, when its flusher wakes (every
 # DIRTY_WRITEBACK_MS): vm.dirty_expire_centisecs = 3000, vm.dirty_writeback_centisecs = 500.
 DIRTY_EXPIRE_MS = 30000.0

@@ -30,10 +30,11 @@ def test_purgatories_and_logs_hold_only_what_is_still_needed():
         # A request's timeout is 30 s: without the early exit every one of them would still be queued.
         assert len(b.produce_purgatory._in_order) + len(b.produce_purgatory._deadlines) < 50
         assert len(b.purgatory._in_order) + len(b.purgatory._deadlines) < 50
-        # ``parked`` counts the operations still waiting: those of the deadline queues not finished
+        # ``parked`` counts the operations still waiting: those the purgatory keeps by seq (an answered
+        # one is let go at once), each with its entry in the deadline queues
         for p in (b.purgatory, b.produce_purgatory):
-            entries = list(p._in_order) + list(p._deadlines)
-            assert p.parked == sum(not p._finished(e[2]) for e in entries)
+            seqs = {e[1] for e in list(p._in_order) + list(p._deadlines)}
+            assert p.parked == len(p._ops) and set(p._ops) <= seqs
         for log in b.logs.values():
             assert log.log_end_offset > 10 * KEEP_ENTRIES
             assert len(log.batches) <= 2 * KEEP_ENTRIES + 1

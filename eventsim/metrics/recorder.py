@@ -142,25 +142,11 @@ class PolledColumns:
         self.records.append(records)
         self.n = k + 1
 
-    @property
-    def counts(self) -> np.ndarray:
-        return self._ints[: self.n, 0]
-
-    @property
-    def vbytes(self) -> np.ndarray:
-        return self._ints[: self.n, 1]
-
-    @property
-    def nows(self) -> np.ndarray:
-        return self._times[: self.n, 0]
-
-    @property
-    def arrivals(self) -> np.ndarray:
-        return self._times[: self.n, 1]
-
-    @property
-    def appends(self) -> np.ndarray:
-        return self._times[: self.n, 2]
+    def columns(self) -> tuple:
+        """The entries so far, as arrays of their own: counts, value bytes, poll, arrival and append times."""
+        n = self.n
+        ints, times = self._ints, self._times
+        return tuple(a[:n, j].copy() for a, j in ((ints, 0), (ints, 1), (times, 0), (times, 1), (times, 2)))
 
     def clear(self) -> None:
         self.n = 0
@@ -419,12 +405,9 @@ class Recorder:
         for cols in order:
             cols.pending = False
             tm = self.topic(cols.topic)
-            counts = cols.counts.copy()
-            now = cols.nows.copy()
-            arrived = cols.arrivals.copy()
-            appended = cols.appends.copy()
+            counts, vbytes, now, arrived, appended = cols.columns()
             tm.consumed.add(now, counts)
-            tm.bytes_consumed.add(now, cols.vbytes.astype(np.float64))
+            tm.bytes_consumed.add(now, vbytes.astype(np.float64))
             records = np.concatenate(cols.records)
             create = records[:, CREATE_MS]
             now_each = np.repeat(now, counts)

@@ -75,6 +75,19 @@ class ReadyCheckResult:
         self.next_ready_ms = next_ready_ms
 
 
+def _widened(grid, rows: int, width: int, fill) -> np.ndarray:
+    """``grid`` (a row per leader; one number per row when 1-D) in a new array of ``rows`` rows, ``width``
+    wide, of its dtype: its values kept, the new places ``fill``."""
+    old = np.asarray(grid)
+    if old.ndim == 1:
+        new = np.full(rows, fill, dtype=old.dtype)
+        new[: old.shape[0]] = old
+        return new
+    new = np.full((rows, width), fill, dtype=old.dtype)
+    new[: old.shape[0], : old.shape[1]] = old
+    return new
+
+
 class RecordAccumulator:
     """Batches records per partition and drains them per leader (see module docstring)."""
 
@@ -144,25 +157,14 @@ class RecordAccumulator:
         while len(self._ready_at) < node + 2:
             self._ready_at.append(INF)
             self._dirty.append(False)
-        rows = self._ready_grid.shape[0]
-        cols = self._ready_grid.shape[1]
-        width = max(cols, len(self.by_node.get(node, ())))
-        if rows < len(self._ready_at) or width > cols:
-            grid = np.full((len(self._ready_at), width), INF)
-            grid[:rows, :cols] = np.asarray(self._ready_grid)
-            self._ready_grid = grid
-            grid = np.full((len(self._ready_at), width), INF)
-            grid[:rows, :cols] = np.asarray(self._arrival_grid)
-            self._arrival_grid = grid
-            grid = np.full((len(self._ready_at), width), INF)
-            grid[:rows, :cols] = np.asarray(self._oldest_grid)
-            self._oldest_grid = grid
-            flags = np.zeros((len(self._ready_at), width), dtype=np.uint8)
-            flags[:rows, :cols] = np.asarray(self._due_grid)
-            self._due_grid = flags
-            least = np.full(len(self._ready_at), INF)
-            least[:rows] = np.asarray(self._arrival_min)
-            self._arrival_min = least
+        rows = len(self._ready_at)
+        width = max(self._ready_grid.shape[1], len(self.by_node.get(node, ())))
+        if self._ready_grid.shape[0] < rows or width > self._ready_grid.shape[1]:
+            self._ready_grid = _widened(self._ready_grid, rows, width, INF)
+            self._arrival_grid = _widened(self._arrival_grid, rows, width, INF)
+            self._oldest_grid = _widened(self._oldest_grid, rows, width, INF)
+            self._due_grid = _widened(self._due_grid, rows, width, 0)
+            self._arrival_min = _widened(self._arrival_min, rows, 1, INF)
 
     def move_partition(self, tp: TopicPartition, leader: int) -> None:
         """``tp``'s leader changed (the producer's metadata): drain its queue to ``leader`` from now on."""

@@ -34,8 +34,7 @@ class _Recording(Purgatory):
 
     def finish(self, op) -> None:
         op.done = True
-        self.parked -= 1
-        del self._ops[op.seq]  # a finished operation leaves the parked ones at once
+        self._finish(op.seq)  # a finished operation leaves the parked ones at once
 
 
 steps = st.lists(

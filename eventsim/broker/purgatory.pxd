@@ -29,6 +29,8 @@ cdef class Purgatory:
     @cython.locals(first=tuple, now=double, dl=list, ops=dict)
     cpdef _expire(self, double when_ms)
 
+    cpdef _finish(self, long long seq)
+
     cpdef _set_seq(self, op, long long seq)
 
     cpdef _on_expiry(self, op)

@@ -133,6 +133,11 @@ class Purgatory:
             self._timer_at = first[0]
             self.env.at(self._timer_at, self._expire, (self._timer_at,))
 
+    def _finish(self, seq: int) -> None:
+        """The parked operation ``seq`` is done (answered or expired): it is let go."""
+        self.parked -= 1
+        del self._ops[seq]
+
     def _set_seq(self, op, seq: int) -> None:
         """Remember ``seq`` on ``op`` (its key in ``_ops``, which it leaves when it finishes)."""
         raise NotImplementedError
@@ -164,8 +169,7 @@ class DelayedFetchPurgatory(Purgatory):
 
     def _release(self, fetch) -> None:
         fetch.parked = False
-        self.parked -= 1
-        del self._ops[fetch.parked_seq]
+        self._finish(fetch.parked_seq)
         watchers = self.watchers
         for tp, _ in fetch.partitions:
             ws = watchers.get(tp)
@@ -231,8 +235,7 @@ class DelayedProducePurgatory(Purgatory):
             op.waiting -= 1
             if op.waiting == 0:
                 op.done = True
-                self.parked -= 1
-                del self._ops[op.seq]
+                self._finish(op.seq)
                 self._complete(op.req)
 
     def abandon(self, tp, error: str, hints: dict) -> None:
@@ -252,8 +255,7 @@ class DelayedProducePurgatory(Purgatory):
             op.waiting -= 1
             if op.waiting == 0:
                 op.done = True
-                self.parked -= 1
-                del self._ops[op.seq]
+                self._finish(op.seq)
                 self._complete(req)
 
     def _set_seq(self, op, seq: int) -> None:
@@ -263,8 +265,7 @@ class DelayedProducePurgatory(Purgatory):
     def _on_expiry(self, op) -> None:
         """``REQUEST_TIMED_OUT`` for the batches still waiting: those of this request in some queue."""
         op.done = True
-        self.parked -= 1
-        del self._ops[op.seq]
+        self._finish(op.seq)
         req = op.req
         if req.errors is None:
             req.errors = [None] * len(req.batches)

@@ -73,6 +73,9 @@ cdef class Station:
 
     cpdef double free_at(self) except? -1.0
 
+    @cython.locals(i=Py_ssize_t, j=Py_ssize_t)
+    cdef Py_ssize_t _earliest(self)
+
 
 cdef class BoundedQueue:
     cdef public Py_ssize_t capacity

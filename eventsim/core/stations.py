@@ -280,12 +280,8 @@ class Station:
                 i = 0
             service_ms = service_ms * self._factor_view[i]
             self._factor_i = i + 1
-        j = 0
-        first = self._free_view[0]
-        for i in range(1, self.servers):
-            if self._free_view[i] < first:
-                first = self._free_view[i]
-                j = i
+        j = self._earliest()
+        first = self._free_view[j]
         start = arrival_ms if arrival_ms >= first else first
         if self._stalls:
             start, end = self._around_stalls(start, service_ms)
@@ -315,7 +311,15 @@ class Station:
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""
-        return float(self._free.min())
+        return self._free_view[self._earliest()]
+
+    def _earliest(self) -> int:
+        """The server free first (a scan: a station has a handful)."""
+        j = 0
+        for i in range(1, self.servers):
+            if self._free_view[i] < self._free_view[j]:
+                j = i
+        return j
 
 
 class BoundedQueue:

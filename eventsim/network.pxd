@@ -21,7 +21,7 @@ cdef class Network:
     cdef public object blocked
     cdef public bint _jitter
     cdef public object _extra
-    cdef public double[:] _extra_view
+    cdef public double[::1] _extra_view
     cdef public Py_ssize_t _extra_i
     cdef public object _rng
     cdef public double _mu

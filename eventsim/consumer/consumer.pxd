@@ -5,6 +5,7 @@ from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.metrics.recorder cimport PolledColumns
 from eventsim.network cimport Network
+from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
@@ -42,8 +43,10 @@ cdef class KafkaConsumer:
     cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
-                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict)
+                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict, log=Log)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
+
+    cpdef _fetch_done(self, node)
 
     @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list, fetch=FetchRequest,
                    broker=Broker, delivered=double, idle=set, nodes=list)

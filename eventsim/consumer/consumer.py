@@ -238,7 +238,8 @@ class KafkaConsumer:
             if added:
                 buffered[tp] = buffered.get(tp, 0) + added
             positions[tp] = pos
-            logs[tp].advance_reader(self, pos)
+            log = logs[tp]
+            log.advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
         if self._blocked:
             self._blocked = False

@@ -27,29 +27,33 @@ cdef class _WindowMax:
 
 
 cdef class Station:
-    cdef public str name
+    # Field order is memory order: a booking (``reserve_end``) reads the first group and one element of
+    # each view, so they come first, and the views are contiguous (an element is read through the view's
+    # data pointer alone; a strided view also reads its strides, a cache line further on). A cluster holds
+    # a thousand stations or more, each booked now and then, so each line a booking touches is a miss.
+    cdef public bint _vary
+    cdef public Py_ssize_t _factor_i
+    cdef public Py_ssize_t _factor_n
     cdef public Py_ssize_t servers
-    cdef public object _free
+    cdef public Py_ssize_t _busy_n
+    cdef public Py_ssize_t _busy_room
+    cdef public Py_ssize_t _wait_n
+    cdef public Py_ssize_t _wait_room
+    cdef public double last_start
+    cdef public list _stalls
     cdef public double[::1] _free_view
+    cdef public double[::1] _factor_view
+    cdef public double[::1] _busy_view
+    cdef public double[::1] _wait_view
+    cdef public _Times _starts
+    cdef public _WindowMax max_queue
+    cdef public str name
+    cdef public object _free
     cdef public object _busy
     cdef public object _waiting
     cdef public object _busy_iv
     cdef public object _wait_iv
-    cdef public double[:] _busy_view
-    cdef public double[:] _wait_view
-    cdef public Py_ssize_t _busy_n
-    cdef public Py_ssize_t _wait_n
-    cdef public Py_ssize_t _busy_room
-    cdef public Py_ssize_t _wait_room
-    cdef public _WindowMax max_queue
-    cdef public _Times _starts
-    cdef public list _stalls
-    cdef public double last_start
-    cdef public bint _vary
     cdef public object _factors
-    cdef public double[:] _factor_view
-    cdef public Py_ssize_t _factor_i
-    cdef public Py_ssize_t _factor_n
     cdef public object _rng
     cdef public double _sigma
 

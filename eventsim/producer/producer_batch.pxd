@@ -12,3 +12,4 @@ cdef class ProducerBatch(MemoryRecords):
     cdef public object producer
     cdef public bint sequence_reset
     cdef public double retry_backoff_ms
+    cdef public object txn

@@ -62,7 +62,8 @@ class ProducerBatch(MemoryRecords):
     It is the request's ``MemoryRecords`` for its partition (the fields a broker reads: partition,
     records, sizes, the idempotent producer's id, epoch and sequence) plus the producer's own
     bookkeeping: ``alloc_bytes`` taken from ``buffer.memory``, ``drained_ms``, ``attempts``,
-    ``base_offset`` from the response, the producer instance, ``sequence_reset``, ``retry_backoff_ms``.
+    ``base_offset`` from the response, the producer instance, ``sequence_reset``, ``retry_backoff_ms``,
+    and the idempotent producer's ``txn`` entry of its partition.
 
     Its records are one float64 numpy block, row per record, with the columns of ``RECORD_COLUMNS``:
     ``create_ms`` (the ``send()`` time), ``append_ms`` (entered the accumulator: later than
@@ -81,6 +82,7 @@ class ProducerBatch(MemoryRecords):
         "producer",
         "sequence_reset",
         "retry_backoff_ms",
+        "txn",
     )
 
     def __init__(
@@ -112,6 +114,9 @@ class ProducerBatch(MemoryRecords):
         self.base_sequence = NO_SEQUENCE
         self.sequence_reset = False  # Kafka's sequenceHasBeenReset: rewritten by an epoch bump
         self.retry_backoff_ms = 0.0  # drawn when the batch is re-enqueued for a retry
+        # The idempotent producer's TxnPartitionEntry of its partition, set when first drained: the
+        # transaction manager reads it there rather than looking the partition up.
+        self.txn = None
 
     @property
     def last_sequence(self) -> int:

@@ -13,7 +13,7 @@ ctypedef fused _sorted:
 
 
 @cython.locals(mid=Py_ssize_t)
-cdef Py_ssize_t _first_above(_sorted[:] a, _sorted x, Py_ssize_t lo, Py_ssize_t hi) except -1
+cdef Py_ssize_t _first_above(_sorted[::1] a, _sorted x, Py_ssize_t lo, Py_ssize_t hi) except -1
 
 
 cdef class RecordAccumulator:

@@ -476,6 +476,7 @@ class RecordAccumulator:
                         seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
                     e.next_sequence = seq
                     e.in_flight.append(batch)
+                    batch.txn = e
             size += batch.wire_bytes
             batch.drained_ms = now
             batches.append(batch)

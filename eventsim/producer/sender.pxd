@@ -50,5 +50,6 @@ cdef class Sender:
 
     cpdef on_produce_response(self, ProduceRequest req)
 
-    @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, now=double)
+    @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, now=double, batches=list, i=Py_ssize_t,
+                   off=cython.longlong)
     cpdef complete(self, ProduceRequest req)

@@ -305,9 +305,13 @@ class Sender:
         errors = req.errors
         offsets = req.base_offsets
         if offsets is not None and req.acks != 0:  # RecordMetadata.offset of each batch's first record
-            for b, off in zip(req.batches, offsets, strict=True):
+            batches = req.batches
+            if len(offsets) != len(batches):
+                raise ValueError(f"{len(offsets)} base offsets for {len(batches)} batches")
+            for i in range(len(batches)):  # (a loop by index: zip's strict= is parsed as a keyword each call)
+                off = offsets[i]
                 if off >= 0:
-                    b.base_offset = off
+                    batches[i].base_offset = off
         if self._expired and not self._expired.isdisjoint(req.batches):
             # Some of its batches expired in flight: their futures have failed already, so whatever the
             # broker answered for them is ignored (Kafka: ``ProducerBatch.done`` returns false).

@@ -116,7 +116,9 @@ class TransactionManager:
     # ------------------------------------------------------------------ outcomes (called by the sender)
     def completed(self, batch) -> None:
         """``handleCompletedBatch``: the batch is in the log (appended now or earlier)."""
-        e = self.partitions[batch.tp]
+        e = batch.txn  # the partition's entry in ``partitions``, set by the drain
+        if e is None:
+            e = self.partitions[batch.tp]
         last = batch.base_sequence + batch.count - 1
         if last > INT_MAX:
             last -= INT_MAX + 1

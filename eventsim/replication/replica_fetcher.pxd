@@ -33,7 +33,7 @@ cdef class ReplicaFetcherThread:
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double, e=RecordBatch,
                    broker=Broker, logs=dict, per_disk=dict, source_logs=dict, leo=cython.longlong,
-                   hw=cython.longlong)
+                   hw=cython.longlong, parts=list, hws=list, i=Py_ssize_t)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log, network=Network)

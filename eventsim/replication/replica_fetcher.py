@@ -194,8 +194,12 @@ class ReplicaFetcherThread:
             source_logs[tp].advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
         if hws is not None:
-            for (tp, _), hw in zip(fetch.partitions, hws, strict=True):
-                log = logs.get(tp)
+            parts = fetch.partitions
+            if len(hws) != len(parts):
+                raise ValueError(f"{len(hws)} high watermarks for {len(parts)} partitions")
+            for i in range(len(parts)):  # (by index: zip's strict= is parsed as a keyword each call)
+                hw = hws[i]
+                log = logs.get(parts[i][0])
                 if log is None:
                     continue
                 leo = log.log_end_offset

@@ -8,8 +8,6 @@ timers and SimPy processes that schedule one another.
 
 from __future__ import annotations
 
-from heapq import heappush
-
 from hypothesis import given
 from hypothesis import strategies as st
 from simpy.core import NORMAL
@@ -22,11 +20,11 @@ class HeapOnly(Environment):
 
     def call_at(self, when_ms, fn, *args):
         at = when_ms if when_ms > self.now else self.now
-        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+        self._push((at, NORMAL, next(self._eid), fn, args))
 
     def call_later(self, delay_ms, fn, *args):
         at = self.now + (delay_ms if delay_ms > 0.0 else 0.0)
-        heappush(self._queue, (at, NORMAL, next(self._eid), fn, args))
+        self._push((at, NORMAL, next(self._eid), fn, args))
 
 
 KINDS = ("at", "at_past", "later", "soon", "process")

@@ -16,6 +16,38 @@ cpdef tuple _heap_pop(list heap)
 
 cpdef tuple _next_entry(list queue, object due_now)
 
+cdef long long _key(tuple entry) except? -1
+
+cdef bint _TYPED_HEAP
+
+
+cdef class _EntryHeap:
+    cdef public Py_ssize_t n
+    cdef public double[::1] _tv
+    cdef public long long[::1] _kv
+    cdef public long long[::1] _sv
+    cdef public long long[::1] _fv
+    cdef public Py_ssize_t _nfree
+    cdef public list _items
+    cdef public Py_ssize_t _room
+    cdef public object _times
+    cdef public object _keys
+    cdef public object _slots
+    cdef public object _free
+
+    cpdef _grow(self, Py_ssize_t room)
+
+    @cython.locals(n=Py_ssize_t, t=double, key=cython.longlong, slot=Py_ssize_t, pos=Py_ssize_t,
+                   parent=Py_ssize_t, pt=double)
+    cpdef push(self, tuple entry)
+
+    @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, entry=tuple, t=double, key=cython.longlong, last=cython.longlong,
+                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double, parent=Py_ssize_t,
+                   pt=double)
+    cpdef tuple pop(self)
+
+    cpdef tuple first(self)
+
 
 cdef class Environment:
     cdef dict __dict__  # SimPy's event types are bound per instance (``BoundClass.bind_early``)
@@ -26,6 +58,12 @@ cdef class Environment:
     cdef public object streams
     cdef public long long _simpy_events
     cdef public object _due_now
+    cdef public _EntryHeap _heap
+
+    cpdef _push(self, tuple entry)
+
+    @cython.locals(heap=_EntryHeap, d=tuple, t=double, dt=double)
+    cpdef tuple _next(self)
 
     @cython.locals(now=double)
     cpdef at(self, double when_ms, fn, tuple args)

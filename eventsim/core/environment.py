@@ -15,8 +15,9 @@ SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsi
   starts one where SimPy would start a process (ahead of the events already due now), so a loop kept
   as timers runs in the same order, with the same number of events, as it would as a process.
   Timers due now wait in a queue beside the heap, in the heap's own order, so that the most frequent
-  timer (a loop woken "now") costs no heap push and pop. Compiled, the heap compares its entries'
-  time, priority and id as C numbers (``_heap_push``, ``_heap_pop``: heapq's steps, so the same heap).
+  timer (a loop woken "now") costs no heap push and pop. Compiled, the heap is ``_EntryHeap``: the
+  entries' time, priority and id as C numbers in arrays, so a push or pop reads no entry; entries come
+  out in the order of the tuples (a list with ``heapq`` running as Python), so the run is the same.
 
 :class:`Environment` is ``simpy.Environment`` rewritten rather than subclassed (the same interface,
 which SimPy's events, processes and resources use, and the same behaviour), so that compiled it is a
@@ -30,6 +31,7 @@ What is not modelled here: SimPy's real-time environment, and ``Environment.exit
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -143,6 +145,127 @@ def _next_entry(queue: list, due_now: deque) -> tuple:
         raise EmptySchedule from None
 
 
+def _key(entry: tuple) -> int:
+    """An entry's priority and id as one integer that orders as the pair: the priority (SimPy's -1, 0
+    or 1) above the id's 61 bits."""
+    return ((entry[1] + 1) << 61) | entry[2]
+
+
+class _EntryHeap:
+    """The kernel's heap, compiled: the entries by slot, and a binary heap of their keys as C numbers
+    (the time, and ``_key``: priority and id), each with its entry's slot. A push or pop compares numbers
+    in contiguous arrays, where a heap of the tuples themselves reads two tuples and their float objects
+    per comparison. Keys are unique (ids are), so entries come out in the tuples' own order: the same run.
+    Running as Python the kernel keeps a list and ``heapq`` instead (C functions: faster than this there).
+    """
+
+    def __init__(self, room: int = 256):
+        self.n = 0
+        self._room = 0
+        self._items: list = []
+        self._nfree = 0  # slots of entries popped (the first _nfree of _free), reused first
+        self._grow(room)
+
+    def _grow(self, room: int) -> None:
+        """Arrays for ``room`` entries, the ``n`` in the heap kept."""
+        n = self.n
+        zeros = bytes(8 * room)
+        times, keys, slots, free = array("d", zeros), array("q", zeros), array("q", zeros), array("q", zeros)
+        if n:
+            times[:n] = self._times[:n]
+            keys[:n] = self._keys[:n]
+            slots[:n] = self._slots[:n]
+        if self._nfree:
+            free[: self._nfree] = self._free[: self._nfree]
+        self._times, self._keys, self._slots, self._free = times, keys, slots, free
+        self._tv, self._kv, self._sv, self._fv = times, keys, slots, free
+        self._items.extend([None] * (room - self._room))
+        self._room = room
+
+    def push(self, entry: tuple) -> None:
+        n = self.n
+        if n == self._room:
+            self._grow(2 * n)
+        t = entry[0]
+        key = _key(entry)
+        if self._nfree:
+            self._nfree -= 1
+            slot = self._fv[self._nfree]
+        else:
+            slot = n  # with no slot free, entries fill slots 0 .. n-1
+        self._items[slot] = entry
+        pos = n
+        while pos > 0:  # heapq's _siftdown
+            parent = (pos - 1) >> 1
+            pt = self._tv[parent]
+            if t < pt or (t == pt and key < self._kv[parent]):
+                self._tv[pos] = pt
+                self._kv[pos] = self._kv[parent]
+                self._sv[pos] = self._sv[parent]
+                pos = parent
+                continue
+            break
+        self._tv[pos] = t
+        self._kv[pos] = key
+        self._sv[pos] = slot
+        self.n = n + 1
+
+    def pop(self) -> tuple:
+        """The first entry, out of the heap (``IndexError`` when it is empty)."""
+        n = self.n
+        if n == 0:
+            raise IndexError("pop from an empty heap")
+        slot = self._sv[0]
+        entry = self._items[slot]
+        self._items[slot] = None
+        self._fv[self._nfree] = slot
+        self._nfree += 1
+        n -= 1
+        self.n = n
+        if n:
+            t = self._tv[n]  # the last one sinks from the root (heapq's _siftup, then _siftdown)
+            key = self._kv[n]
+            last = self._sv[n]
+            pos = 0
+            child = 1
+            while child < n:
+                right = child + 1
+                if right < n:
+                    ct = self._tv[child]
+                    rt = self._tv[right]
+                    if rt < ct or (rt == ct and self._kv[right] < self._kv[child]):
+                        child = right
+                self._tv[pos] = self._tv[child]
+                self._kv[pos] = self._kv[child]
+                self._sv[pos] = self._sv[child]
+                pos = child
+                child = 2 * pos + 1
+            while pos > 0:
+                parent = (pos - 1) >> 1
+                pt = self._tv[parent]
+                if t < pt or (t == pt and key < self._kv[parent]):
+                    self._tv[pos] = pt
+                    self._kv[pos] = self._kv[parent]
+                    self._sv[pos] = self._sv[parent]
+                    pos = parent
+                    continue
+                break
+            self._tv[pos] = t
+            self._kv[pos] = key
+            self._sv[pos] = last
+        return entry
+
+    def first(self) -> tuple:
+        """The first entry, left in the heap."""
+        return self._items[self._sv[0]]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+_TYPED_HEAP = type(_key).__name__ != "function"  # compiled: the kernel uses _EntryHeap
+
+
 class Environment:
     """SimPy's environment, with the millisecond as its time unit and the run's random streams.
 
@@ -179,6 +302,7 @@ class Environment:
         # ``now`` is a property over ``_now``). Reading the time is the most frequent thing the model does.
         self.now = float(initial_time)
         self._queue: list = []  # the heap of SimPy events (four fields) and timers (five), as SimPy's
+        self._heap = _EntryHeap() if _TYPED_HEAP else None  # compiled, the heap itself (``_queue`` unused)
         self._eid = count()  # ids in scheduling order: they break ties of time and priority
         self._active_proc = None
         BoundClass.bind_early(self)
@@ -199,7 +323,7 @@ class Environment:
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """SimPy's ``schedule`` (events: timeouts, process steps), counted."""
         self._simpy_events += 1
-        _heap_push(self._queue, (self.now + delay, priority, next(self._eid), event))
+        self._push((self.now + delay, priority, next(self._eid), event))
 
     def rng(self, scope: str) -> np.random.Generator:
         return self.streams.stream(scope)
@@ -214,7 +338,7 @@ class Environment:
         timer runs at ``when_ms`` itself (``now`` plus ``when_ms - now`` can round a unit away from it)."""
         now = self.now
         if when_ms > now:
-            _heap_push(self._queue, (when_ms, NORMAL, next(self._eid), fn, args))
+            self._push((when_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 
@@ -225,14 +349,14 @@ class Environment:
     def later(self, delay_ms: float, fn: Callable[..., Any], args: tuple) -> None:
         """``call_later(delay_ms, fn, *args)`` with the arguments as a tuple (see ``at``)."""
         if delay_ms > 0.0:
-            _heap_push(self._queue, (self.now + delay_ms, NORMAL, next(self._eid), fn, args))
+            self._push((self.now + delay_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((self.now, NORMAL, next(self._eid), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run
         a new process's first step (SimPy's ``Initialize`` event is urgent)."""
-        _heap_push(self._queue, (self.now, URGENT, next(self._eid), fn, args))
+        self._push((self.now, URGENT, next(self._eid), fn, args))
 
     def run(self, until: Any = None) -> Any:
         """SimPy's ``Environment.run`` (same ``until`` rules and results), stepping in its own loop."""
@@ -265,14 +389,39 @@ class Environment:
         """The time of the next scheduled event or timer (infinity when none is left)."""
         if self._due_now:
             return self.now
+        if self._heap is not None:
+            return self._heap.first()[0] if self._heap.n else float("inf")
         return self._queue[0][0] if self._queue else float("inf")
+
+    def _push(self, entry: tuple) -> None:
+        """Put ``entry`` in the heap."""
+        if self._heap is not None:
+            self._heap.push(entry)
+        else:
+            _heap_push(self._queue, entry)
+
+    def _next(self) -> tuple:
+        """The entry to run next, out of the queues (see ``_next_entry``)."""
+        heap = self._heap
+        if heap is None:
+            return _next_entry(self._queue, self._due_now)
+        due_now = self._due_now
+        if due_now:
+            if heap.n:
+                d = due_now[0]
+                t = heap._tv[0]
+                dt = d[0]
+                if t < dt or (t == dt and heap._kv[0] < _key(d)):
+                    return heap.pop()
+            return due_now.popleft()
+        if not heap.n:
+            raise EmptySchedule
+        return heap.pop()
 
     def _steps(self) -> None:
         """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run."""
-        queue = self._queue
-        due_now = self._due_now
         while True:
-            entry = _next_entry(queue, due_now)
+            entry = self._next()
             self.now = entry[0]
             if len(entry) == 5:
                 entry[3](*entry[4])
@@ -281,7 +430,7 @@ class Environment:
 
     def step(self) -> None:
         """Process the next entry: a timer (five fields) runs its function; an event is SimPy's."""
-        entry = _next_entry(self._queue, self._due_now)
+        entry = self._next()
         self.now = entry[0]
         if len(entry) != 5:
             self._process(entry[3])

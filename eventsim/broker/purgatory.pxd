@@ -6,27 +6,50 @@ from eventsim.protocol cimport FetchRequest, ProduceRequest
 from eventsim.replication.partition cimport Partition
 
 
+cdef class _Deadlines:
+    cdef public Py_ssize_t _room
+    cdef public object _times
+    cdef public object _seqs
+    cdef public double[::1] _tv
+    cdef public long long[::1] _sv
+    cdef public Py_ssize_t _head
+    cdef public Py_ssize_t n
+
+    cdef inline Py_ssize_t _at(self, Py_ssize_t k)
+
+    @cython.locals(k=Py_ssize_t, room=Py_ssize_t, i=Py_ssize_t)
+    cpdef push(self, double t, long long seq)
+
+    cpdef double first_time(self) except? -1.0
+
+    cpdef long long first_seq(self) except? -1
+
+    cpdef double last_time(self) except? -1.0
+
+    cpdef popleft(self)
+
+
 cdef class Purgatory:
     cdef public Environment env
     cdef public object _complete
     cdef public dict watchers
-    cdef public object _in_order
+    cdef public _Deadlines _in_order
     cdef public list _deadlines
     cdef public dict _ops
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
 
-    @cython.locals(seq=cython.longlong, ops=dict)
+    @cython.locals(seq=cython.longlong, ops=dict, q=_Deadlines)
     cpdef _deadline(self, op, double expire_at_ms)
 
-    @cython.locals(dl=list, ops=dict)
+    @cython.locals(dl=list, ops=dict, kept=_Deadlines)
     cpdef _compact(self)
 
-    @cython.locals(dl=list)
+    @cython.locals(dl=list, q=_Deadlines, head=tuple)
     cpdef tuple _first(self)
 
-    @cython.locals(first=tuple, now=double, dl=list, ops=dict)
+    @cython.locals(first=tuple, now=double, dl=list, ops=dict, q=_Deadlines)
     cpdef _expire(self, double when_ms)
 
     cpdef _finish(self, long long seq)

@@ -23,11 +23,70 @@ import math
 
 __all__ = ["Purgatory", "DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
 
+from array import array
 from collections import deque
 
 from eventsim.core.environment import _heap_pop, _heap_push  # the kernel's heap: (time, seq, ...) entries
 
 COMPACT_SLACK = 64  # finished operations a purgatory's deadline queues may hold beyond twice the parked
+
+
+class _Deadlines:
+    """A FIFO of ``(deadline, seq)`` pairs as two rings of numbers (C numbers compiled: no tuple, float
+    or int object per parked operation), doubled when full. Iterating gives the pairs as tuples."""
+
+    def __init__(self, room: int = 64):
+        self._room = room
+        self._times = array("d", bytes(8 * room))
+        self._seqs = array("q", bytes(8 * room))
+        self._tv = self._times
+        self._sv = self._seqs
+        self._head = 0
+        self.n = 0
+
+    def _at(self, k: int) -> int:
+        """The ring index of the ``k``-th pair from the front."""
+        k += self._head
+        return k - self._room if k >= self._room else k
+
+    def push(self, t: float, seq: int) -> None:
+        if self.n == self._room:
+            pairs = list(self)
+            room = 2 * self._room
+            self._times = array("d", bytes(8 * room))
+            self._seqs = array("q", bytes(8 * room))
+            self._tv = self._times
+            self._sv = self._seqs
+            for i, (ti, si) in enumerate(pairs):
+                self._tv[i] = ti
+                self._sv[i] = si
+            self._head = 0
+            self._room = room
+        k = self._at(self.n)
+        self._tv[k] = t
+        self._sv[k] = seq
+        self.n += 1
+
+    def first_time(self) -> float:
+        return self._tv[self._head]
+
+    def first_seq(self) -> int:
+        return self._sv[self._head]
+
+    def last_time(self) -> float:
+        return self._tv[self._at(self.n - 1)]
+
+    def popleft(self) -> None:
+        self._head += 1
+        if self._head == self._room:
+            self._head = 0
+        self.n -= 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return iter([(self._tv[self._at(i)], self._sv[self._at(i)]) for i in range(self.n)])
 
 
 class Purgatory:
@@ -48,7 +107,7 @@ class Purgatory:
         # the two, so operations expire in (deadline, seq) order as from one heap. The operations
         # themselves are in ``_ops`` by seq while they are parked: one that finishes leaves it at once
         # (and is freed once answered), its deadline entry when it comes to a queue's head.
-        self._in_order: deque = deque()
+        self._in_order = _Deadlines()
         self._deadlines: list = []
         self._ops: dict = {}
         self._seq = 0
@@ -66,10 +125,10 @@ class Purgatory:
         ops = self._ops
         # Operations finished early leave the front of the queue now, not when the timer comes (as a
         # completed operation leaves Kafka's timing wheel).
-        while q and q[0][1] not in ops:
+        while q.n and q.first_seq() not in ops:
             q.popleft()
-        if not q or q[-1][0] <= expire_at_ms:
-            q.append((expire_at_ms, seq))
+        if not q.n or q.last_time() <= expire_at_ms:
+            q.push(expire_at_ms, seq)
         else:
             _heap_push(self._deadlines, (expire_at_ms, seq))
         if expire_at_ms < self._timer_at:
@@ -85,17 +144,23 @@ class Purgatory:
         cluster of 30 brokers, about 1,200 answered fetches per broker beside some 40 parked ones. What
         expires, and when, is unchanged: the timer is set from the earliest unfinished deadline either way."""
         ops = self._ops
-        self._in_order = deque([e for e in self._in_order if e[1] in ops])
+        kept = _Deadlines()
+        for t, seq in self._in_order:
+            if seq in ops:
+                kept.push(t, seq)
+        self._in_order = kept
         dl = [e for e in self._deadlines if e[1] in ops]
         heapq.heapify(dl)
         self._deadlines = dl
 
     def _first(self):
-        """The parked entry that expires first (None when none is left)."""
+        """The parked entry that expires first, ``(deadline, seq)`` (None when none is left); the heap's
+        own entry when it is the heap's head."""
         q = self._in_order
         dl = self._deadlines
-        if q:
-            return dl[0] if dl and dl[0] < q[0] else q[0]
+        if q.n:
+            head = (q.first_time(), q.first_seq())
+            return dl[0] if dl and dl[0] < head else head
         return dl[0] if dl else None
 
     def _expire(self, when_ms: float) -> None:
@@ -119,11 +184,10 @@ class Purgatory:
                 if op is not None:
                     self._on_expiry(op)
                 continue
-            if not q:
+            if not q.n:
                 break
-            first = q[0]  # the usual case: deadlines in order, one queue
-            op = ops.get(first[1])
-            if not (first[0] <= now or op is None):
+            op = ops.get(q.first_seq())  # the usual case: deadlines in order, one queue
+            if not (q.first_time() <= now or op is None):
                 break
             q.popleft()
             if op is not None:

@@ -80,6 +80,7 @@ cdef class FetchRequest:
     cdef public object new_leaders
     cdef public double window
     cdef public object out_of_range
+    cdef public list logs
 
 
 cdef _set_limits(FetchRequest fetch, FetchLimits limits)

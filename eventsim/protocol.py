@@ -377,6 +377,7 @@ class FetchRequest:
         "new_leaders",
         "window",
         "out_of_range",
+        "logs",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
@@ -396,3 +397,4 @@ class FetchRequest:
         self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
         self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
         self.out_of_range = None  # a consumer's partitions answered OFFSET_OUT_OF_RANGE (past the log end)
+        self.logs = None  # the broker's logs of ``partitions``, in their order (``Broker._fetch_logs``)

@@ -70,7 +70,11 @@ cdef class Broker:
 
     cpdef handle_fetch(self, FetchRequest fetch)
 
-    @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint)
+    @cython.locals(logs=list, by_tp=dict)
+    cpdef list _fetch_logs(self, FetchRequest fetch)
+
+    @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint, logs=list, parts=list,
+                   i=Py_ssize_t, off=cython.longlong)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
 
     @cython.locals(led=dict)
@@ -88,7 +92,8 @@ cdef class Broker:
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
-                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=dict, hws=list)
+                   limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=list, hws=list,
+                   parts=list, i=Py_ssize_t, off=cython.longlong)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
     cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)

@@ -459,14 +459,26 @@ class Broker:
         _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
         self.env.at(end, self._read, (fetch, self.epoch, self.env.now))
 
+    def _fetch_logs(self, fetch: FetchRequest) -> list:
+        """The logs of the fetch's partitions, in their order: looked up once and kept on the fetch (a
+        parked fetch is looked at on every append to its partitions). Partitions only ever leave a fetch
+        (those this broker no longer leads), so a list of another length is looked up again."""
+        logs = fetch.logs
+        if logs is None or len(logs) != len(fetch.partitions):
+            by_tp = self.logs
+            logs = fetch.logs = [by_tp[tp] for tp, _ in fetch.partitions]
+        return logs
+
     def _available_bytes(self, fetch: FetchRequest) -> int:
         """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
-        logs = self.logs
+        logs = self._fetch_logs(fetch)
+        parts = fetch.partitions
         need = fetch.min_bytes
         total = 0
         follower = fetch.replica_id >= 0
-        for tp, off in fetch.partitions:
-            log = logs[tp]
+        for i in range(len(parts)):
+            tp, off = parts[i]
+            log = logs[i]
             if off < log.log_end_offset:
                 total += log.bytes_after(off, log.log_end_offset if follower else -1)
                 if total >= need:
@@ -513,7 +525,8 @@ class Broker:
         data = []
         total = 0
         disk_done = now
-        logs = self.logs
+        logs = self._fetch_logs(fetch)
+        parts = fetch.partitions
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
         cache = self.log_manager.page_cache_per_log
@@ -521,15 +534,15 @@ class Broker:
         follower = fetch.replica_id >= 0
         if follower:  # the response carries the leader's high watermarks
             hws = []
-            for tp, _ in fetch.partitions:
-                log = logs[tp]
+            for log in logs:
                 hws.append(log.high_watermark)
             fetch.high_watermarks = hws
-        for tp, off in fetch.partitions:
+        for i in range(len(parts)):
+            tp, off = parts[i]
             left = max_bytes - total
             if not min_one and left <= 0:
                 break
-            log = logs[tp]
+            log = logs[i]
             limit = partition_bytes if partition_bytes < left else left
             batches, nbytes = log.read_sized(off, limit, min_one, log.log_end_offset if follower else -1)
             if not batches:

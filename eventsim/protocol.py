@@ -32,8 +32,8 @@ bookkeeping: attempts, drain time, buffer memory), as Kafka's ``ProducerBatch`` 
 
 ``ProduceRequest`` and ``FetchRequest`` are the requests on the wire, with what the broker fills in
 for the answer (errors, base offsets, high watermarks, KIP-951 leader hints) and the model's timing
-fields; the sender's ``client`` is what the answer is delivered to (``on_produce_response`` /
-``on_fetch_response``), so a broker never reaches into a client.
+fields; the sender's ``client`` is what the answer is delivered to (its ``response_cb``: its
+``on_produce_response`` / ``on_fetch_response``, bound once), so a broker never reaches into a client.
 
 Not modelled: record headers, the batch's CRC and timestamps as bytes.
 """
@@ -309,7 +309,7 @@ class ProduceRequest:
 
     def __init__(self, client, node: int, batches: list, send_ms: float, acks: int, wire_bytes: int,
                  records: int, conn: int, host, codec, timeout_ms: float):  # fmt: skip
-        self.client = client  # answered with client.on_produce_response(request)
+        self.client = client  # answered with client.response_cb(request): its on_produce_response
         self.node = node
         self.batches = batches
         self.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
@@ -381,7 +381,7 @@ class FetchRequest:
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
-        self.client = client  # answered with client.on_fetch_response(request, data)
+        self.client = client  # answered with client.response_cb(request, data): its on_fetch_response
         self.node = node
         self.partitions = partitions  # list of (tp, fetch offset)
         # The clients pass their FetchLimits; any config with the same four names is read into one.

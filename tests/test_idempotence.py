@@ -307,6 +307,7 @@ class _Client:
 
     def __init__(self):
         self.responses = []
+        self.response_cb = self.on_fetch_response  # what a broker answers through
 
     def on_fetch_response(self, fetch, data):
         self.responses.append(data)

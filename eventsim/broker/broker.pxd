@@ -15,6 +15,8 @@ from eventsim.protocol cimport FetchRequest, MemoryRecords, ProduceRequest, Reco
 
 cdef class Broker:
     cdef public Environment env
+    cdef public object _append_cb
+    cdef public object _read_cb
     cdef public object id
     cdef public object config
     cdef public object profile

@@ -100,6 +100,10 @@ PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connectio
 class Broker:
     def __init__(self, env, broker_id: int, config, profile, cluster, recorder, window_ms: float):
         self.env = env
+        # Bound once: the callbacks scheduled on every request (a method read off an object is a new
+        # bound-method object each time).
+        self._append_cb = self._append
+        self._read_cb = self._read
         self.id = broker_id
         self.config = config
         self.profile = profile
@@ -322,7 +326,7 @@ class Broker:
         for d, nbytes in per_disk.items():
             end = log_manager.write_back(d, nbytes, end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
-        self.env.at(end, self._append, (req, self.epoch, self.env.now))
+        self.env.at(end, self._append_cb, (req, self.epoch, self.env.now))
 
     def _append(self, req, epoch: int, booked_ms: float) -> None:
         if epoch != self.epoch or (self.stalls and self._held_up(self._append, req, epoch, booked_ms)):
@@ -421,7 +425,7 @@ class Broker:
             PRODUCE_RESPONSE_BYTES,
             self.network_thread_cpu_ms,
             INF,
-            req.client.on_produce_response,
+            req.client.response_cb,
             (req,),
         )
 
@@ -457,7 +461,7 @@ class Broker:
                     fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
                     break
         _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
-        self.env.at(end, self._read, (fetch, self.epoch, self.env.now))
+        self.env.at(end, self._read_cb, (fetch, self.epoch, self.env.now))
 
     def _fetch_logs(self, fetch: FetchRequest) -> list:
         """The logs of the fetch's partitions, in their order: looked up once and kept on the fetch (a
@@ -567,7 +571,7 @@ class Broker:
         if epoch is not None and epoch != self.epoch:
             return
         nbytes = FETCH_RESPONSE_OVERHEAD + total
-        self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.client.on_fetch_response,
+        self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.client.response_cb,
                             (fetch, data))
 
     # ------------------------------------------------------------------ metadata

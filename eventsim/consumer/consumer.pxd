@@ -11,6 +11,9 @@ from eventsim.protocol cimport FetchRequest, RecordBatch
 
 cdef class KafkaConsumer:
     cdef public Environment env
+    cdef public object response_cb
+    cdef public object _on_data_cb
+    cdef public object _poll_cb
     cdef public object cluster
     cdef public Network network
     cdef public object spec

@@ -60,6 +60,11 @@ INF = float("inf")
 class KafkaConsumer:
     def __init__(self, env, cluster, spec, instance: int, partitions: list[int], recorder, host):
         self.env = env
+        # Bound once: the callbacks scheduled on every request (a method read off an object is a new
+        # bound-method object each time).
+        self.response_cb = self.on_fetch_response
+        self._on_data_cb = self._on_data
+        self._poll_cb = self._poll
         self.cluster = cluster
         self.network = cluster.network
         self.spec = spec
@@ -243,7 +248,7 @@ class KafkaConsumer:
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
         if self._blocked:
             self._blocked = False
-            self.env.later(0.0, self._on_data, ())
+            self.env.later(0.0, self._on_data_cb, ())
 
     def _reset_positions(self, tps, logs) -> None:
         """``OFFSET_OUT_OF_RANGE``: the position is past the log end (the log lost records in an unclean
@@ -283,7 +288,7 @@ class KafkaConsumer:
     def _wake_poll(self) -> None:
         if self._blocked:  # poll() is blocked in the network client: it sends its fetches again
             self._blocked = False
-            self.env.later(0.0, self._on_data, ())
+            self.env.later(0.0, self._on_data_cb, ())
 
     def consumed_positions(self) -> dict:
         """Kafka's ``position(tp)`` of each assigned partition: the offset of the next record ``poll()``
@@ -369,7 +374,7 @@ class KafkaConsumer:
         if self.jvm is not None:  # a GC pause, or processing a pause stretched: poll() runs after it
             wait = self._busy_until if self._busy_until > self.paused_until else self.paused_until
             if wait > env.now:
-                env.at(wait, self._poll, ())
+                env.at(wait, self._poll_cb, ())
                 return
         max_records = self.config.max_poll_records
         fixed = self._fixed_ms
@@ -392,7 +397,7 @@ class KafkaConsumer:
             if busy > 0:
                 self.host.cpu.add_interval(now, now + busy)
             if busy > 0 and self.buffer:
-                env.later(busy, self._poll, ())
+                env.later(busy, self._poll_cb, ())
                 return
             # With nothing buffered (and so a fetch out to every leader) the wait for the next response
             # overlaps the processing: the loop only sleeps through what is left of it once data comes.
@@ -401,7 +406,7 @@ class KafkaConsumer:
         """A fetch response woke the blocked ``poll()``: it returns once the application is free."""
         env = self.env
         if env.now < self._busy_until:  # it came while the application was still processing
-            env.later(self._busy_until - env.now, self._poll, ())
+            env.later(self._busy_until - env.now, self._poll_cb, ())
         else:
             self._poll()
 

@@ -11,6 +11,10 @@ from eventsim.protocol cimport ProduceRequest
 
 
 cdef class Sender:
+    cdef public object response_cb
+    cdef public object _on_timer_cb
+    cdef public object _run_cb
+    cdef public object _complete_cb
     cdef public double window
     cdef public dict _stream_ms
     cdef public object _reconnect

@@ -88,6 +88,12 @@ class Sender:
 
     def __init__(self, producer):
         self.producer = producer
+        # Bound once: the callbacks scheduled on every request (a method read off an object is a new
+        # bound-method object each time).
+        self.response_cb = self.on_produce_response
+        self._on_timer_cb = self._on_timer
+        self._run_cb = self.run
+        self._complete_cb = self.complete
         self.env = producer.env
         self.network = producer.cluster.network
         cfg = producer.config
@@ -222,7 +228,7 @@ class Sender:
     def _arm(self, when_ms: float) -> None:
         if when_ms < self._timer_at or self._timer_at <= self.env.now:
             self._timer_at = when_ms
-            self.env.at(when_ms, self._on_timer, (when_ms,))
+            self.env.at(when_ms, self._on_timer_cb, (when_ms,))
 
     def _on_timer(self, when_ms: float) -> None:
         if when_ms == self._timer_at:
@@ -233,7 +239,7 @@ class Sender:
         """Wake the sender thread (a batch may be sendable, or an in-flight slot freed)."""
         if self._asleep:
             self._asleep = False
-            self.env.later(0.0, self.run, ())
+            self.env.later(0.0, self._run_cb, ())
 
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer
@@ -281,7 +287,7 @@ class Sender:
         req.arrive_ms = delivered
         broker.handle_produce(req)  # books the broker's stations for the arrival time
         if self.acks == 0:
-            self.env.at(tx_end, self.complete, (req,))
+            self.env.at(tx_end, self._complete_cb, (req,))
 
     def on_produce_response(self, req: ProduceRequest) -> None:
         """The broker's answer (the request's ``client`` is this sender)."""

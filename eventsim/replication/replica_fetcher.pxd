@@ -16,6 +16,8 @@ cdef class ReplicaFetchConfig(FetchLimits):
 
 
 cdef class ReplicaFetcherThread:
+    cdef public object response_cb
+    cdef public object _send_fetch_cb
     cdef public Broker broker
     cdef public Environment env
     cdef public Broker source

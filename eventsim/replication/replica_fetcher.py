@@ -72,6 +72,10 @@ class ReplicaFetcherThread:
 
     def __init__(self, broker, source, index: int, window_ms: float):
         self.broker = broker
+        # Bound once: the callbacks scheduled on every request (a method read off an object is a new
+        # bound-method object each time).
+        self.response_cb = self.on_fetch_response
+        self._send_fetch_cb = self.send_fetch
         self.env = broker.env
         self.source = source  # the leader's Broker
         self.network = broker.cluster.network
@@ -234,6 +238,6 @@ class ReplicaFetcherThread:
                 for d, nbytes in per_disk.items():
                     end = log_manager.write_back(d, nbytes, end, rate)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
-            self.env.at(end, self.send_fetch, (end,))
+            self.env.at(end, self._send_fetch_cb, (end,))
         else:
             self.send_fetch(end)

@@ -16,6 +16,7 @@ cpdef tuple _heap_pop(list heap)
 
 cpdef tuple _next_entry(list queue, object due_now)
 
+@cython.locals(priority=cython.longlong, eid=cython.longlong)
 cdef long long _key(tuple entry) except? -1
 
 cdef bint _TYPED_HEAP

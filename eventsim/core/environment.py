@@ -148,7 +148,9 @@ def _next_entry(queue: list, due_now: deque) -> tuple:
 def _key(entry: tuple) -> int:
     """An entry's priority and id as one integer that orders as the pair: the priority (SimPy's -1, 0
     or 1) above the id's 61 bits."""
-    return ((entry[1] + 1) << 61) | entry[2]
+    priority = entry[1]
+    eid = entry[2]
+    return ((priority + 1) << 61) | eid
 
 
 class _EntryHeap:

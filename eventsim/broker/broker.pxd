@@ -17,6 +17,7 @@ cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb
     cdef public object _read_cb
+    cdef public object _available_bytes_cb
     cdef public object id
     cdef public object config
     cdef public object profile

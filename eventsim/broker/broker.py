@@ -104,6 +104,7 @@ class Broker:
         # bound-method object each time).
         self._append_cb = self._append
         self._read_cb = self._read
+        self._available_bytes_cb = self._available_bytes
         self.id = broker_id
         self.config = config
         self.profile = profile
@@ -400,7 +401,7 @@ class Broker:
                             pending = []
                         pending.append((tp, required, i))
             if watchers.get(tp):
-                purgatory.check(tp, self._available_bytes)
+                purgatory.check(tp, self._available_bytes_cb)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -433,7 +434,7 @@ class Broker:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(tp, partition)
         if self.purgatory.watchers.get(tp):
-            self.purgatory.check(tp, self._available_bytes)
+            self.purgatory.check(tp, self._available_bytes_cb)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:

@@ -20,7 +20,8 @@ cdef class SocketServer:
     cdef public long long receive_window
 
     @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
-    cpdef tuple admit(self, conn, double now, double service_ms)
+    @cython.locals(parsed=double, queued=double, end=double, start=double)
+    cpdef tuple admit(self, long long conn, double now, double service_ms)
 
     cpdef bint mute(self, conn, int kind, req, long long nbytes=*) except? -1
 

@@ -25,6 +25,11 @@ cpdef bint in_sequence(long long last_seq, long long next_seq)
 
 cdef class ProducerStateManager:
     cdef public dict producers
+    cdef public list _by_pid
+
+    cdef _entry(self, producer_id)
+
+    cdef ProducerStateEntry _add(self, producer_id, long long epoch)
 
     @cython.locals(entry=ProducerStateEntry)
     cpdef append(self, producer_id, long long epoch, long long first_seq, long long last_seq,

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 NUM_BATCHES_TO_RETAIN = 5  # ProducerStateEntry.NUM_BATCHES_TO_RETAIN
+DENSE_PIDS = 1 << 16  # producer ids below this are also kept in a list by id (ProducerStateManager._by_pid)
 INVALID_PRODUCER_EPOCH = "INVALID_PRODUCER_EPOCH"
 OUT_OF_ORDER_SEQUENCE_NUMBER = "OUT_OF_ORDER_SEQUENCE_NUMBER"
 DUPLICATE_SEQUENCE = "DUPLICATE"  # not an error: the batch is already in the log
@@ -146,10 +147,30 @@ def in_sequence(last_seq: int, next_seq: int) -> bool:
 class ProducerStateManager:
     """Per-producer state of one partition log (see module docstring)."""
 
-    __slots__ = ("producers",)
+    __slots__ = ("producers", "_by_pid")
 
     def __init__(self):
         self.producers: dict[int, ProducerStateEntry] = {}
+        # The same entries in a list indexed by producer id, for ids below DENSE_PIDS (the cluster hands
+        # them out from 0): an append's lookup reads a list slot instead of a dictionary's table, which on
+        # a large cluster (thousands of logs, each appended to now and then) is out of the caches.
+        self._by_pid: list = []
+
+    def _entry(self, producer_id: int):
+        """The producer's entry, or None."""
+        if 0 <= producer_id < len(self._by_pid):
+            return self._by_pid[producer_id]
+        return self.producers.get(producer_id)
+
+    def _add(self, producer_id: int, epoch: int) -> ProducerStateEntry:
+        """A new entry for the producer."""
+        entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+        if 0 <= producer_id < DENSE_PIDS:
+            by_pid = self._by_pid
+            if producer_id >= len(by_pid):
+                by_pid.extend([None] * (producer_id + 1 - len(by_pid)))
+            by_pid[producer_id] = entry
+        return entry
 
     def check(self, producer_id: int, epoch: int, first_seq: int, last_seq: int):
         """What the leader does with a batch before appending it.
@@ -158,7 +179,7 @@ class ProducerStateManager:
         with those offsets), or the name of the error: ``INVALID_PRODUCER_EPOCH`` or
         ``OUT_OF_ORDER_SEQUENCE_NUMBER``.
         """
-        entry = self.producers.get(producer_id)
+        entry = self._entry(producer_id)
         if entry is None:
             return None  # a producer this log has never seen: any sequence is accepted
         dup = entry.find_duplicate(epoch, first_seq, last_seq)
@@ -183,9 +204,9 @@ class ProducerStateManager:
         timestamp_ms: float,
     ) -> None:
         """Record an appended batch (``ProducerStateEntry.addBatch``; a new epoch clears the old batches)."""
-        entry = self.producers.get(producer_id)
+        entry = self._entry(producer_id)
         if entry is None:
-            entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+            entry = self._add(producer_id, epoch)
         entry.add_batch(epoch, first_seq, last_seq, first_offset, last_offset, timestamp_ms)
 
     def validate(
@@ -203,9 +224,9 @@ class ProducerStateManager:
         Returns what ``check`` returns. The caller appends the batch to the log when it gets None, at
         ``first_offset`` (the log end offset now).
         """
-        entry = self.producers.get(producer_id)
+        entry = self._entry(producer_id)
         if entry is None:
-            entry = self.producers[producer_id] = ProducerStateEntry(producer_id, epoch)
+            entry = self._add(producer_id, epoch)
         elif epoch != entry.producer_epoch or not in_sequence(entry.last_seq, first_seq):
             verdict = self.check(producer_id, epoch, first_seq, last_seq)  # the next batch skips the scan
             if verdict is not None:
@@ -221,6 +242,8 @@ class ProducerStateManager:
             entry.keep_below(offset)
             if had and not entry.count:
                 del self.producers[pid]
+                if 0 <= pid < len(self._by_pid):
+                    self._by_pid[pid] = None
 
     def entry(self, producer_id: int) -> ProducerStateEntry | None:
-        return self.producers.get(producer_id)
+        return self._entry(producer_id)

@@ -24,11 +24,12 @@ cdef class Partition:
     cdef public bint elr
     cdef public list isr
     cdef public dict remote
+    cdef public tuple _followers
     cdef public list isr_history
     cdef public object alter
     cdef public object fenced
 
-    @cython.locals(r=ReplicaState, leo=cython.longlong)
+    @cython.locals(r=ReplicaState, leo=cython.longlong, state=ReplicaState)
     cpdef bint update_follower_fetch_state(self, long long broker, long long fetch_offset, double now_ms) except? -1
 
     @cython.locals(r=ReplicaState, hw=cython.longlong, leo=cython.longlong, lag=double)

@@ -72,6 +72,9 @@ class Partition:
         self.remote: dict[int, ReplicaState] = {
             b: ReplicaState(b, now_ms) for b in replicas if b != leader
         }
+        # The same states in a tuple, for what every follower fetch does (find its state, recompute the
+        # high watermark): a scan of two or so without the dictionary's memory.
+        self._followers = tuple(self.remote.values())
         self.isr_history: list[tuple[float, tuple[int, ...]]] = [(now_ms, tuple(self.isr))]
         log.hw_follows_leo = not self.remote
         # AlterPartition: ``alter(tp, leader, leader epoch, new ISR)`` commits an ISR change with the
@@ -98,7 +101,13 @@ class Partition:
     def update_follower_fetch_state(self, broker: int, fetch_offset: int, now_ms: float) -> bool:
         """A fetch from follower ``broker`` at ``fetch_offset`` (its log end offset); returns whether the
         high watermark advanced (``Partition.updateFollowerFetchState``)."""
-        r = self.remote[broker]
+        r = None
+        for state in self._followers:
+            if state.broker_id == broker:
+                r = state
+                break
+        if r is None:
+            r = self.remote[broker]  # (a KeyError, as for a broker that is no follower)
         leo = self.log.log_end_offset
         if fetch_offset >= leo:
             if now_ms > r.last_caught_up_ms:
@@ -169,7 +178,7 @@ class Partition:
         lag = self.lag_time_max_ms
         isr = self.isr
         fenced = self.fenced
-        for r in self.remote.values():
+        for r in self._followers:
             leo = r.log_end_offset
             # A follower out of the ISR but caught up lately holds the high watermark back while it may join
             # (isReplicaIsrEligible: not a fenced or shutting-down broker).

@@ -31,8 +31,8 @@ cdef class RecordAccumulator:
     cdef public dict by_node
     cdef public dict drain_index
     cdef public bint exhausted
-    cdef public list _ready_at
-    cdef public list _dirty
+    cdef public double[::1] _ready_at
+    cdef public unsigned char[::1] _dirty
     cdef public double[:, ::1] _ready_grid
     cdef public double[:, ::1] _arrival_grid
     cdef public double[:, ::1] _oldest_grid

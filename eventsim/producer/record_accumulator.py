@@ -133,11 +133,11 @@ class RecordAccumulator:
         # due ones in slot order, in scans of a few contiguous cache lines.
         for node in self.by_node:
             self.drain_index[node] = 0
-        # Per leader, its partitions' earliest ready_ms and whether that must be recomputed, in lists indexed
+        # Per leader, its partitions' earliest ready_ms and whether that must be recomputed, in arrays indexed
         # by the node id + 1 (-1, no leader known, has a place too): a sender pass reads them for every
-        # leader, and a list index is cheaper than a dictionary and a set lookup.
-        self._ready_at: list = []
-        self._dirty: list = []
+        # leader (numbers: a list of float objects would have it read an object per leader).
+        self._ready_at = np.full(0, INF)
+        self._dirty = np.zeros(0, dtype=np.uint8)
         # Each queue's ready_ms again, in a row per leader (node id + 1) indexed by the queue's slot: what
         # a recomputation of a leader's earliest time scans, a few contiguous cache lines instead of a
         # line of every queue that holds something (INF for the others).
@@ -154,10 +154,11 @@ class RecordAccumulator:
 
     def _node_slot(self, node) -> None:
         """Room in the per-leader lists for leader ``node`` (nothing ready yet)."""
-        while len(self._ready_at) < node + 2:
-            self._ready_at.append(INF)
-            self._dirty.append(False)
         rows = len(self._ready_at)
+        if rows < node + 2:
+            rows = node + 2
+            self._ready_at = _widened(self._ready_at, rows, 1, INF)
+            self._dirty = _widened(self._dirty, rows, 1, 0)
         width = max(self._ready_grid.shape[1], len(self.by_node.get(node, ())))
         if self._ready_grid.shape[0] < rows or width > self._ready_grid.shape[1]:
             self._ready_grid = _widened(self._ready_grid, rows, width, INF)
@@ -173,12 +174,12 @@ class RecordAccumulator:
             return
         self.by_node[pq.leader].remove(pq)
         self._renumber(pq.leader)
-        self._dirty[pq.leader + 1] = True
+        self._dirty[pq.leader + 1] = 1
         self.by_node.setdefault(leader, []).append(pq)
         self._node_slot(leader)
         self._renumber(leader)
         self.drain_index.setdefault(leader, 0)
-        self._dirty[leader + 1] = True
+        self._dirty[leader + 1] = 1
         pq.leader = leader
 
     def _renumber(self, node) -> None:
@@ -281,7 +282,7 @@ class RecordAccumulator:
             if new < cur:
                 self._ready_at[i] = new
             elif old <= cur:
-                self._dirty[i] = True  # it held the earliest time: the node's minimum may have moved
+                self._dirty[i] = 1  # it held the earliest time: the node's minimum may have moved
 
     def node_ready_ms(self, node) -> float:
         """The earliest ``ready_ms`` of the partitions ``node`` leads (kept as they change, not scanned)."""
@@ -296,7 +297,7 @@ class RecordAccumulator:
                 if t < best:
                     best = t
             self._ready_at[k] = best
-            self._dirty[k] = False
+            self._dirty[k] = 0
         return self._ready_at[k]
 
     def _refresh_ready(self, pq: PartitionQueue) -> None:

@@ -25,6 +25,8 @@ cdef class Log:
     cdef public list _cum
     cdef public long long size_bytes
     cdef public list segments
+    cdef public Segment _active
+    cdef public long long _epoch_top
     cdef public long long appended_records
     cdef public list leader_epochs
     cdef public bint hw_follows_leo

@@ -99,6 +99,7 @@ class Log:
         self.log_end_offset = 0
         self.size_bytes = 0
         self.segments: list[Segment] = [Segment(0, now_ms)]
+        self._active = self.segments[-1]  # the active segment (segments[-1]), which every append reads
         self.batches: list = []  # kept for readers, oldest first
         self._bases: list[int] = []
         self._cum: list[int] = []  # stored bytes up to and including each kept batch
@@ -116,6 +117,7 @@ class Log:
         self.high_watermark = 0
         self.hw_follows_leo = True  # no followers: every append is committed at once
         self.leader_epochs: list = []  # (epoch, start offset), oldest first (LeaderEpochFileCache)
+        self._epoch_top = -1  # the latest epoch in leader_epochs (-1: none), which every append compares
         # With power losses scheduled: (local append ms, next offset) of recent appends, and the log end
         # offset at the last fsync, to tell what reached the disk (``durable_offset``).
         self.durability = None
@@ -178,7 +180,7 @@ class Log:
 
     def _add(self, entry: RecordBatch, now_ms: float) -> None:
         base = entry.base_offset
-        seg = self.segments[-1]
+        seg = self._active
         nbytes = entry.stored_bytes
         batch_ts = entry.max_timestamp_ms  # the newest record's create_ms (CreateTime)
         # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
@@ -187,6 +189,7 @@ class Log:
         ):
             seg = Segment(base, now_ms)
             self.segments.append(seg)
+            self._active = seg
         if seg.first_timestamp_ms is None:
             seg.first_timestamp_ms = batch_ts
         seg.size_bytes += nbytes
@@ -197,8 +200,9 @@ class Log:
         self.size_bytes += nbytes
         self.appended_records += entry.count
         epoch = entry.partition_leader_epoch
-        if epoch >= 0 and (not self.leader_epochs or self.leader_epochs[-1][0] < epoch):
+        if epoch >= 0 and self._epoch_top < epoch:
             self.leader_epochs.append((epoch, base))
+            self._epoch_top = epoch
         if self.hw_follows_leo:
             self.high_watermark = self.log_end_offset
         d = self.durability
@@ -239,6 +243,7 @@ class Log:
             deleted += seg.size_bytes
             self.deleted_segments += 1
             self.log_start_offset = self.segments[0].base_offset
+        self._active = self.segments[-1]
         if deleted:
             self._trim()
         return deleted
@@ -420,10 +425,11 @@ class Log:
         self.size_bytes -= lost_bytes
         while len(self.segments) > 1 and self.segments[-1].base_offset >= offset:
             self.segments.pop()
-        seg = self.segments[-1]
+        seg = self._active = self.segments[-1]
         seg.next_offset = offset
         seg.size_bytes = max(0, seg.size_bytes - lost_bytes)
         self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < offset]
+        self._epoch_top = self.leader_epochs[-1][0] if self.leader_epochs else -1
         self.producer_state.truncate(offset)
         if self.high_watermark > offset:
             self.high_watermark = offset
@@ -460,10 +466,11 @@ class Log:
         left = gone
         while len(self.segments) > 1 and self.segments[-1].base_offset >= new_end:
             left -= self.segments.pop().size_bytes
-        seg = self.segments[-1]
+        seg = self._active = self.segments[-1]
         seg.size_bytes -= left
         seg.next_offset = new_end
         self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < new_end]
+        self._epoch_top = self.leader_epochs[-1][0] if self.leader_epochs else -1
         self.producer_state.truncate(new_end)
         if self.high_watermark > new_end:
             self.high_watermark = new_end

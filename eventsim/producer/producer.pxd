@@ -4,7 +4,9 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.metrics.recorder cimport Recorder
+from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
+from eventsim.producer.transaction_manager cimport TransactionManager
 
 
 cdef class KafkaProducer:
@@ -44,3 +46,8 @@ cdef class KafkaProducer:
     cdef public object _drawn_until
     cdef public double _stop_ms
     cdef public double _phase
+
+    @cython.locals(freed=cython.longlong, tm=TransactionManager, b=ProducerBatch)
+    cpdef batches_done(self, list batches, req, double now)
+
+    cpdef _free(self, long long nbytes)

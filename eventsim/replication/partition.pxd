@@ -34,3 +34,5 @@ cdef class Partition:
 
     @cython.locals(r=ReplicaState, hw=cython.longlong, leo=cython.longlong, lag=double)
     cpdef bint maybe_increment_hw(self, double now_ms) except? -1
+
+    cpdef check_enough_replicas_reach_offset(self, long long required_offset)

@@ -3,7 +3,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
-from eventsim.metrics.recorder cimport PolledColumns
+from eventsim.metrics.recorder cimport PolledColumns, Recorder
 from eventsim.network cimport Network
 from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, RecordBatch
@@ -21,7 +21,7 @@ cdef class KafkaConsumer:
     cdef public object _fetch_limits
     cdef public object instance
     cdef public str client_id
-    cdef public object recorder
+    cdef public Recorder recorder
     cdef public object host
     cdef public list assignment
     cdef public object metadata

@@ -77,3 +77,5 @@ cdef class Recorder:
 
     @cython.locals(k=Py_ssize_t)
     cpdef request_acked(self, ProduceRequest req, list batches, double now)
+
+    cpdef consumed(self, PolledColumns cols, long long n, processing)

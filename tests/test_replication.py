@@ -120,6 +120,11 @@ def _traced(scenario, seed=1):
             return original(*args)
 
         setattr(obj, name, traced)
+        # The callbacks an object schedules on every request are bound once (``_read_cb``, ``response_cb``
+        # ...): the ones bound to this method now go through the trace too.
+        for alias in [a for a in dir(obj) if a.endswith("_cb")]:
+            if getattr(obj, alias) == original:
+                setattr(obj, alias, traced)
 
     def hw(fetch):
         return leader.logs[fetch.partitions[0][0]].high_watermark

@@ -38,13 +38,14 @@ cdef class _EntryHeap:
 
     cpdef _grow(self, Py_ssize_t room)
 
-    @cython.locals(n=Py_ssize_t, t=double, key=cython.longlong, slot=Py_ssize_t, pos=Py_ssize_t,
-                   parent=Py_ssize_t, pt=double)
+    @cython.locals(n=Py_ssize_t, t=double, key=cython.longlong, slot=Py_ssize_t)
     cpdef push(self, tuple entry)
 
+    @cython.locals(parent=Py_ssize_t, pt=double)
+    cdef inline _sift_up(self, Py_ssize_t pos, double t, long long key, long long slot)
+
     @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, entry=tuple, t=double, key=cython.longlong, last=cython.longlong,
-                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double, parent=Py_ssize_t,
-                   pt=double)
+                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double)
     cpdef tuple pop(self)
 
     cpdef tuple first(self)

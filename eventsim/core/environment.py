@@ -196,8 +196,12 @@ class _EntryHeap:
         else:
             slot = n  # with no slot free, entries fill slots 0 .. n-1
         self._items[slot] = entry
-        pos = n
-        while pos > 0:  # heapq's _siftdown
+        self._sift_up(n, t, key, slot)
+        self.n = n + 1
+
+    def _sift_up(self, pos: int, t: float, key: int, slot: int) -> None:
+        """Place ``(t, key, slot)`` at ``pos`` or above it (heapq's ``_siftdown``)."""
+        while pos > 0:
             parent = (pos - 1) >> 1
             pt = self._tv[parent]
             if t < pt or (t == pt and key < self._kv[parent]):
@@ -210,7 +214,6 @@ class _EntryHeap:
         self._tv[pos] = t
         self._kv[pos] = key
         self._sv[pos] = slot
-        self.n = n + 1
 
     def pop(self) -> tuple:
         """The first entry, out of the heap (``IndexError`` when it is empty)."""
@@ -242,19 +245,7 @@ class _EntryHeap:
                 self._sv[pos] = self._sv[child]
                 pos = child
                 child = 2 * pos + 1
-            while pos > 0:
-                parent = (pos - 1) >> 1
-                pt = self._tv[parent]
-                if t < pt or (t == pt and key < self._kv[parent]):
-                    self._tv[pos] = pt
-                    self._kv[pos] = self._kv[parent]
-                    self._sv[pos] = self._sv[parent]
-                    pos = parent
-                    continue
-                break
-            self._tv[pos] = t
-            self._kv[pos] = key
-            self._sv[pos] = last
+            self._sift_up(pos, t, key, last)
         return entry
 
     def first(self) -> tuple:

@@ -233,7 +233,7 @@ class Broker:
         led = self.partitions
         for tp, _ in fetch.partitions:
             if tp not in led:
-                fetch.new_leaders = self._leader_hints(fetch.new_leaders, tp)
+                fetch.new_leaders = metadata_delta.leader_hints(self, fetch.new_leaders, tp)
         if fetch.new_leaders is not None:
             fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
 
@@ -351,7 +351,7 @@ class Broker:
             if partition is None:  # not the leader (any more): the response names the one it knows
                 errors = errors or [None] * n
                 errors[i] = "NOT_LEADER_OR_FOLLOWER"
-                req.new_leaders = self._leader_hints(req.new_leaders, tp)
+                req.new_leaders = metadata_delta.leader_hints(self, req.new_leaders, tp)
                 continue
             log = partition.log
             nbytes = b.wire_bytes if stored is None else stored[i]
@@ -410,13 +410,6 @@ class Broker:
             self._send_produce_response(req)
         else:
             self.socket_server.unmute(req.conn, now)  # no response: the processor reads the next request
-
-    def _leader_hints(self, hints, tp) -> dict:
-        """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch this broker knows."""
-        hints = {} if hints is None else hints
-        known = self.metadata_cache.get(tp)
-        hints[tp] = known if known is not None else self.cluster.metadata_for(tp)
-        return hints
 
     def _send_produce_response(self, req) -> None:
         req.replicated_ms = self.env.now
@@ -594,17 +587,7 @@ class Broker:
         step = self._answer_metadata
         if epoch != self.epoch or (self.stalls and self._held_up(step, req, epoch, booked_ms)):
             return  # booked before a stop (dropped), or pushed back by a stall (booked again)
-        partitions = self.metadata_view(req.topic)
+        partitions = metadata_delta.metadata_view(self, req.topic)
         nbytes = METADATA_RESPONSE_OVERHEAD + METADATA_PARTITION_BYTES * len(partitions)
         self._send_response(req.conn, req.host, nbytes, self.profile.network_thread_cpu_ms, INF,
                             req.client.on_metadata_response, (req, partitions))
-
-    def metadata_view(self, topic: str) -> dict:
-        """``{tp: (leader, leader epoch)}`` of ``topic`` from this broker's metadata cache."""
-        cache = self.metadata_cache
-        view = self.cluster.metadata(topic)
-        for tp in view:
-            known = cache.get(tp)
-            if known is not None:
-                view[tp] = known
-        return view

@@ -8,15 +8,37 @@ if it is a follower of a new leader it truncates its log where it diverges from 
 KIP-279: ``OffsetsForLeaderEpoch``; before Kafka 0.11, to its high watermark) and fetches from it.
 
 What is modelled: exactly that, for one partition record at a time, with the record's leader, leader
-epoch, ISR and replicas. A paused broker reads the records a round trip after it wakes. Not modelled: the
-``OffsetsForLeaderEpoch`` round trip's time.
+epoch, ISR and replicas. A paused broker reads the records a round trip after it wakes. What the broker
+knows is its metadata cache (``metadata_cache``: tp -> (leader, leader epoch)), which answers metadata
+requests (``metadata_view``) and gives the leader hints of a ``NOT_LEADER_OR_FOLLOWER`` answer
+(``leader_hints``, KIP-951). Not modelled: the ``OffsetsForLeaderEpoch`` round trip's time.
 """
 
 from __future__ import annotations
 
 from eventsim.log.log import truncation_offset
 
-__all__ = ["apply_partition_change"]
+__all__ = ["apply_partition_change", "leader_hints", "metadata_view"]
+
+
+def leader_hints(broker, hints, tp) -> dict:
+    """KIP-951: a NOT_LEADER_OR_FOLLOWER answer carries the leader and epoch ``broker`` knows for ``tp``
+    (added to ``hints``, a new dict when None)."""
+    hints = {} if hints is None else hints
+    known = broker.metadata_cache.get(tp)
+    hints[tp] = known if known is not None else broker.cluster.metadata_for(tp)
+    return hints
+
+
+def metadata_view(broker, topic: str) -> dict:
+    """``{tp: (leader, leader epoch)}`` of ``topic`` from ``broker``'s metadata cache."""
+    cache = broker.metadata_cache
+    view = broker.cluster.metadata(topic)
+    for tp in view:
+        known = cache.get(tp)
+        if known is not None:
+            view[tp] = known
+    return view
 
 
 def apply_partition_change(broker, tp, state) -> None:
@@ -62,11 +84,11 @@ def _resign(broker, tp) -> None:
     del broker.partitions[tp]
     broker.resigned_ms = broker.env.now
     broker.logs[tp].hw_follows_leo = False
-    broker.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", broker._leader_hints(None, tp))
+    broker.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", leader_hints(broker, None, tp))
     purgatory = broker.purgatory
     for fetch in list(purgatory.watchers.get(tp, ())):
         if fetch.parked and fetch.replica_id < 0:
-            fetch.new_leaders = broker._leader_hints(fetch.new_leaders, tp)
+            fetch.new_leaders = leader_hints(broker, fetch.new_leaders, tp)
             fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
             purgatory._release(fetch)
 

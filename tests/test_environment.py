@@ -8,11 +8,13 @@ timers and SimPy processes that schedule one another.
 
 from __future__ import annotations
 
+import heapq
+
 from hypothesis import given
 from hypothesis import strategies as st
 from simpy.core import NORMAL
 
-from eventsim.core.environment import Environment
+from eventsim.core.environment import Environment, _EntryHeap
 
 
 class HeapOnly(Environment):
@@ -103,3 +105,33 @@ def test_peek_sees_timers_due_now():
     assert env.peek() == 5.0
     env.step()
     assert env.peek() == float("inf")
+
+
+heap_ops = st.lists(
+    st.tuples(
+        st.sampled_from(["push", "push", "pop"]),
+        st.sampled_from([0.0, 0.5, 1.0, 2.5]),
+        st.sampled_from([-1, 0, 1]),
+    ),
+    max_size=200,
+)
+
+
+@given(heap_ops)
+def test_the_heap_of_numbers_gives_the_entries_in_the_order_of_the_tuples(ops):
+    """``_EntryHeap`` (the compiled kernel's heap) against ``heapq`` on the tuples themselves: the same entry
+    first after every push and pop, growing from a small room."""
+    heap = _EntryHeap(room=2)
+    ref: list = []
+    for eid, (op, t, priority) in enumerate(ops):
+        if op == "push":
+            entry = (t, priority, eid, None, ())
+            heap.push(entry)
+            heapq.heappush(ref, entry)
+        elif ref:
+            assert heap.pop() is heapq.heappop(ref)
+        assert len(heap) == len(ref)
+        if ref:
+            assert heap.first() is ref[0]
+    while ref:
+        assert heap.pop() is heapq.heappop(ref)

@@ -62,6 +62,8 @@ cdef class Log:
 
     cpdef advance_reader(self, reader, long long offset)
 
+    cpdef _epochs_below(self, long long offset)
+
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, bases=list)
     cpdef long long bytes_after(self, long long offset, long long max_offset=*) except? -1
 

@@ -428,8 +428,7 @@ class Log:
         seg = self._active = self.segments[-1]
         seg.next_offset = offset
         seg.size_bytes = max(0, seg.size_bytes - lost_bytes)
-        self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < offset]
-        self._epoch_top = self.leader_epochs[-1][0] if self.leader_epochs else -1
+        self._epochs_below(offset)
         self.producer_state.truncate(offset)
         if self.high_watermark > offset:
             self.high_watermark = offset
@@ -439,6 +438,12 @@ class Log:
             if pos > offset:
                 self._readers[reader] = offset
         return offset
+
+    def _epochs_below(self, offset: int) -> None:
+        """A truncation to ``offset``: the leader epochs that start at or above it go (and the latest one
+        an append compares with is what is left)."""
+        self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < offset]
+        self._epoch_top = self.leader_epochs[-1][0] if self.leader_epochs else -1
 
     def truncate_to(self, offset: int) -> int:
         """Remove every batch at or above ``offset`` (a whole batch when ``offset`` falls inside it);
@@ -469,8 +474,7 @@ class Log:
         seg = self._active = self.segments[-1]
         seg.size_bytes -= left
         seg.next_offset = new_end
-        self.leader_epochs = [(e, start) for e, start in self.leader_epochs if start < new_end]
-        self._epoch_top = self.leader_epochs[-1][0] if self.leader_epochs else -1
+        self._epochs_below(new_end)
         self.producer_state.truncate(new_end)
         if self.high_watermark > new_end:
             self.high_watermark = new_end

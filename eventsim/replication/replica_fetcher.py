@@ -183,11 +183,7 @@ class ReplicaFetcherThread:
         now = self.env.now
         logs = self.logs
         total = 0
-        # Bytes appended per disk, in the order the disks come: the first disk's in two numbers (a response
-        # mostly writes to one disk), the others' in a dictionary made only when a second disk comes.
-        first_disk = -1
-        first_bytes = 0
-        per_disk = None
+        per_disk: dict = {}
         source_logs = self.source.logs
         for tp, entries in data:
             log = logs.get(tp)
@@ -198,14 +194,7 @@ class ReplicaFetcherThread:
             for e in entries:
                 nbytes += e.stored_bytes
             total += nbytes
-            d = log.disk
-            if first_disk < 0 or d == first_disk:
-                first_disk = d
-                first_bytes += nbytes
-            else:
-                if per_disk is None:
-                    per_disk = {}
-                per_disk[d] = per_disk.get(d, 0) + nbytes
+            per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
             source = source_logs[tp]
             source.advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
@@ -233,10 +222,8 @@ class ReplicaFetcherThread:
                         for e in entries:
                             count += e.count
                         end = log_manager.flush(log, 0, count, end, rate, True)
-            end = log_manager.write_back(first_disk, first_bytes, end, rate)
-            if per_disk is not None:
-                for d, nbytes in per_disk.items():
-                    end = log_manager.write_back(d, nbytes, end, rate)
+            for d, nbytes in per_disk.items():
+                end = log_manager.write_back(d, nbytes, end, rate)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
             self.env.at(end, self._send_fetch_cb, (end,))
         else:

@@ -482,8 +482,15 @@ class RecordAccumulator:
             batch.drained_ms = now
             batches.append(batch)
             self._update(pq)
-            # It stays due: on a busy partition its next records have come by the next drain; if not, that
-            # drain moves it to the heap (one visit, where a heap push now would be wasted on most).
+            if not pq.retries:
+                # Whether it is still due, read now while the queue is in the caches (the next drain would
+                # visit it only to find the same): empty, or its next record comes later (due then).
+                h = pq.head
+                if h >= pq.n:
+                    self._due_grid[row, idx_] = 0
+                elif pq.times_view[h] > now:
+                    self._due_grid[row, idx_] = 0
+                    self._await(row, idx_, pq.times_view[h])
         # Kafka's updateDrainIndex: remember the last partition examined, so a drain cut short by
         # max.request.size resumes at the partition that did not fit.
         if idx >= k:

@@ -73,6 +73,7 @@ __all__ = [
     "METADATA_RESPONSE_OVERHEAD",
     "METADATA_PARTITION_BYTES",
     "RecordBatch",
+    "new_record_batch",
     "ProduceRequest",
     "FetchRequest",
     "NO_PARTITION_LEADER_EPOCH",
@@ -234,20 +235,19 @@ class RecordBatch:
         producer_epoch: int = NO_PRODUCER_ID,
         base_sequence: int = NO_SEQUENCE,
     ):
-        self.base_offset = base_offset
-        self.next_offset = base_offset + count
-        self.count = count
-        self.stored_bytes = stored_bytes
-        self.records = records
-        self.value_total = value_total
-        self.log_append_ms = log_append_ms
-        self.partition_leader_epoch = partition_leader_epoch
-        self.producer_id = producer_id
-        self.producer_epoch = producer_epoch
-        self.base_sequence = base_sequence
-        # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), taken once
-        # here rather than from the records block by every replica that appends the entry.
-        self.max_timestamp_ms = records.item(-1, CREATE_MS)  # a float, without a numpy scalar
+        _fill_record_batch(
+            self,
+            base_offset,
+            records,
+            count,
+            stored_bytes,
+            value_total,
+            log_append_ms,
+            partition_leader_epoch,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+        )
 
     @property
     def last_offset(self) -> int:
@@ -277,6 +277,66 @@ class RecordBatch:
 
 
 INF = float("inf")
+
+
+def _fill_record_batch(
+    b: RecordBatch,
+    base_offset: int,
+    records,
+    count: int,
+    stored_bytes: int,
+    value_total: int,
+    log_append_ms: float,
+    partition_leader_epoch: int,
+    producer_id: int,
+    producer_epoch: int,
+    base_sequence: int,
+) -> None:
+    b.base_offset = base_offset
+    b.next_offset = base_offset + count
+    b.count = count
+    b.stored_bytes = stored_bytes
+    b.records = records
+    b.value_total = value_total
+    b.log_append_ms = log_append_ms
+    b.partition_leader_epoch = partition_leader_epoch
+    b.producer_id = producer_id
+    b.producer_epoch = producer_epoch
+    b.base_sequence = base_sequence
+    # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), taken once
+    # here rather than from the records block by every replica that appends the entry.
+    b.max_timestamp_ms = records.item(-1, CREATE_MS)  # a float, without a numpy scalar
+
+
+def new_record_batch(
+    base_offset: int,
+    records,
+    count: int,
+    stored_bytes: int,
+    value_total: int,
+    log_append_ms: float,
+    partition_leader_epoch: int,
+    producer_id: int,
+    producer_epoch: int,
+    base_sequence: int,
+) -> RecordBatch:
+    """``RecordBatch(...)`` with every field given: compiled, a C call that fills the new entry (no argument
+    parsing and no number objects, as a call of the class makes); a log makes one per appended batch."""
+    b = RecordBatch.__new__(RecordBatch)
+    _fill_record_batch(
+        b,
+        base_offset,
+        records,
+        count,
+        stored_bytes,
+        value_total,
+        log_append_ms,
+        partition_leader_epoch,
+        producer_id,
+        producer_epoch,
+        base_sequence,
+    )
+    return b
 
 
 class ProduceRequest:

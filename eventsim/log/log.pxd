@@ -2,7 +2,7 @@
 cimport cython
 
 from eventsim.log.producer_state cimport ProducerStateManager
-from eventsim.protocol cimport MemoryRecords, RecordBatch
+from eventsim.protocol cimport MemoryRecords, RecordBatch, new_record_batch
 
 
 cdef class Segment:

@@ -44,7 +44,7 @@ import numpy as np
 
 from eventsim.checker import IdSet
 from eventsim.log.producer_state import ProducerStateManager
-from eventsim.protocol import INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch
+from eventsim.protocol import INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch, new_record_batch
 
 __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
 
@@ -143,7 +143,7 @@ class Log:
         the idempotent producer's id, epoch and base sequence); ``stored_bytes`` its size as stored when
         the broker recompressed it (default: as it came). The entry the log keeps is its own.
         """
-        entry = RecordBatch(
+        entry = new_record_batch(
             self.log_end_offset,
             batch.records,
             batch.count,

@@ -13,3 +13,12 @@ cdef class ProducerBatch(MemoryRecords):
     cdef public bint sequence_reset
     cdef public double retry_backoff_ms
     cdef public object txn
+
+
+cdef _fill_producer_batch(ProducerBatch b, object tp, object records, Py_ssize_t records_bytes,
+                          Py_ssize_t wire_bytes, Py_ssize_t alloc_bytes, object producer, long long value_total,
+                          Py_ssize_t header_bytes)
+
+cpdef ProducerBatch new_producer_batch(object tp, object records, Py_ssize_t records_bytes, Py_ssize_t wire_bytes,
+                                       Py_ssize_t alloc_bytes, object producer, long long value_total,
+                                       Py_ssize_t header_bytes)

@@ -48,6 +48,7 @@ __all__ = [
     "MAX_PRODUCER_INSTANCES",
     "RECORD_ID_PRODUCER_SHIFT",
     "ProducerBatch",
+    "new_producer_batch",
     "INT_MAX",
     "NO_SEQUENCE",
     "NO_PRODUCER_ID",
@@ -96,27 +97,11 @@ class ProducerBatch(MemoryRecords):
         value_total: int | None = None,
         header_bytes: int = RECORD_BATCH_OVERHEAD,
     ):
-        self.tp = tp
-        self.records = records
-        self.count = len(records)
-        self.header_bytes = header_bytes  # the batch header (v2) or a compressed v0/v1 set's wrapper
-        self.size_bytes = header_bytes + records_bytes  # uncompressed
-        self.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
-        self.alloc_bytes = alloc_bytes  # taken from buffer.memory
-        self.drained_ms = 0.0
-        self.attempts = 0
-        self.base_offset = -1  # RecordMetadata.offset: from the produce response (-1: not known)
-        self.producer = producer
-        self.value_total = int(records[:, VALUE_BYTES].sum()) if value_total is None else value_total
-        # Idempotent producer: set when the batch is first drained (NO_SEQUENCE: not idempotent / not yet).
-        self.producer_id = NO_PRODUCER_ID
-        self.producer_epoch = NO_PRODUCER_ID
-        self.base_sequence = NO_SEQUENCE
-        self.sequence_reset = False  # Kafka's sequenceHasBeenReset: rewritten by an epoch bump
-        self.retry_backoff_ms = 0.0  # drawn when the batch is re-enqueued for a retry
-        # The idempotent producer's TxnPartitionEntry of its partition, set when first drained: the
-        # transaction manager reads it there rather than looking the partition up.
-        self.txn = None
+        if value_total is None:
+            value_total = int(records[:, VALUE_BYTES].sum())
+        _fill_producer_batch(
+            self, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes
+        )
 
     @property
     def last_sequence(self) -> int:
@@ -152,3 +137,57 @@ class ProducerBatch(MemoryRecords):
 
     def __repr__(self) -> str:
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"
+
+
+def _fill_producer_batch(
+    b: ProducerBatch,
+    tp: TopicPartition,
+    records: np.ndarray,
+    records_bytes: int,
+    wire_bytes: int,
+    alloc_bytes: int,
+    producer: int,
+    value_total: int,
+    header_bytes: int,
+) -> None:
+    b.tp = tp
+    b.records = records
+    b.count = len(records)
+    b.header_bytes = header_bytes  # the batch header (v2) or a compressed v0/v1 set's wrapper
+    b.size_bytes = header_bytes + records_bytes  # uncompressed
+    b.wire_bytes = wire_bytes  # as sent (compressed with the producer's codec)
+    b.alloc_bytes = alloc_bytes  # taken from buffer.memory
+    b.drained_ms = 0.0
+    b.attempts = 0
+    b.base_offset = -1  # RecordMetadata.offset: from the produce response (-1: not known)
+    b.producer = producer
+    b.value_total = value_total
+    # Idempotent producer: set when the batch is first drained (NO_SEQUENCE: not idempotent / not yet).
+    b.producer_id = NO_PRODUCER_ID
+    b.producer_epoch = NO_PRODUCER_ID
+    b.base_sequence = NO_SEQUENCE
+    b.sequence_reset = False  # Kafka's sequenceHasBeenReset: rewritten by an epoch bump
+    b.retry_backoff_ms = 0.0  # drawn when the batch is re-enqueued for a retry
+    # The idempotent producer's TxnPartitionEntry of its partition, set when first drained: the
+    # transaction manager reads it there rather than looking the partition up.
+    b.txn = None
+
+
+def new_producer_batch(
+    tp: TopicPartition,
+    records: np.ndarray,
+    records_bytes: int,
+    wire_bytes: int,
+    alloc_bytes: int,
+    producer: int,
+    value_total: int,
+    header_bytes: int,
+) -> ProducerBatch:
+    """``ProducerBatch(...)`` with every field given: compiled, a C call that fills the new batch (no argument
+    parsing and no number objects, as a call of the class makes); the accumulator's drain makes one per
+    batch."""
+    b = ProducerBatch.__new__(ProducerBatch)
+    _fill_producer_batch(
+        b, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes
+    )
+    return b

@@ -39,7 +39,7 @@ import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
 from eventsim.producer.partition_queue import MIN_QUEUE_ROWS, NO_RETRIES, PartitionQueue
-from eventsim.producer.producer_batch import ProducerBatch
+from eventsim.producer.producer_batch import ProducerBatch, new_producer_batch
 from eventsim.protocol import (
     CREATE_MS,
     INT_MAX,
@@ -459,7 +459,7 @@ class RecordAccumulator:
                 alloc = header + raw
                 if alloc < batch_size:
                     alloc = batch_size
-                batch = ProducerBatch(
+                batch = new_producer_batch(
                     pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total, header
                 )
                 pq.head = end

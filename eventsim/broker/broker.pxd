@@ -3,7 +3,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.replication.partition cimport Partition
-from eventsim.broker.purgatory cimport DelayedFetchPurgatory
+from eventsim.broker.purgatory cimport DelayedFetchPurgatory, DelayedProducePurgatory
 from eventsim.broker.socket_server cimport SocketServer
 from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.log.log cimport Log
@@ -39,7 +39,7 @@ cdef class Broker:
     cdef public dict logs
     cdef public LogManager log_manager
     cdef public DelayedFetchPurgatory purgatory
-    cdef public object produce_purgatory
+    cdef public DelayedProducePurgatory produce_purgatory
     cdef public dict partitions
     cdef public list fetchers
     cdef public long long replication_bytes_out

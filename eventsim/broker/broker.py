@@ -388,14 +388,15 @@ class Broker:
         for i in range(n):
             if offsets[i] < 0:
                 continue
-            tp = batches[i].tp
+            b = batches[i]
+            tp = b.tp
             log = logs[tp]
             if not log.hw_follows_leo:
                 partition = partitions[tp]
                 if partition.maybe_increment_hw(now):
                     self.produce_purgatory.check(tp, partition)
                 if acks_all and (errors is None or errors[i] is None):
-                    required = offsets[i] + batches[i].count
+                    required = offsets[i] + b.count
                     if log.high_watermark < required:
                         if pending is None:
                             pending = []

@@ -31,6 +31,8 @@ import math
 
 import numpy as np
 
+_INF = math.inf  # (compiled: a C number, where math.inf is a module attribute looked up per call)
+
 __all__ = ["BusyTracker", "LevelSeries", "WindowedCounter", "windows_for"]
 
 
@@ -409,7 +411,7 @@ class BusyTracker(_Windowed):
     def add_interval(self, start_ms: float, end_ms: float) -> None:
         """One server busy on ``[start_ms, end_ms)``."""
         s, e = float(start_ms), float(end_ms)
-        if not (0.0 <= s <= e < math.inf):
+        if not (0.0 <= s <= e < _INF):
             raise ValueError(f"busy interval needs 0 <= start <= end < inf, got [{start_ms}, {end_ms})")
         if self.horizon_ms is not None and e > self.horizon_ms:
             e = self.horizon_ms

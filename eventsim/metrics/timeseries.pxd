@@ -1,0 +1,26 @@
+# Compiled build only (setup.py): C-level fields for the window arithmetic and the busy trackers (see
+# timeseries.py), so that a busy interval added on the request path (a consumer's poll, a blocked send())
+# reads and writes numbers, not a dictionary.
+cimport cython
+
+cdef double _INF
+
+cdef class _Windowed:
+    cdef public double window_ms
+
+
+@cython.locals(k=Py_ssize_t)
+cpdef Py_ssize_t _last_window(double end, double window_ms) except? -1
+
+
+cdef class BusyTracker(_Windowed):
+    cdef public Py_ssize_t servers
+    cdef public object horizon_ms
+    cdef public object _busy
+    cdef public Py_ssize_t _open_w
+    cdef public double _open_sum
+
+    cpdef _settle(self)
+
+    @cython.locals(s=double, e=double, W=double, wa=Py_ssize_t, wz=Py_ssize_t)
+    cpdef add_interval(self, double start_ms, double end_ms)

@@ -1,9 +1,11 @@
 # Compiled build only (setup.py): C-level attributes for KafkaConsumer (see consumer.py).
 cimport cython
 
+from eventsim.core.backoff cimport ReconnectBackoff
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.metrics.recorder cimport PolledColumns, Recorder
+from eventsim.metrics.timeseries cimport BusyTracker
 from eventsim.network cimport Network
 from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, RecordBatch
@@ -15,6 +17,7 @@ cdef class KafkaConsumer:
     cdef public object _on_data_cb
     cdef public object _poll_cb
     cdef public object cluster
+    cdef public list _brokers
     cdef public Network network
     cdef public object spec
     cdef public object config
@@ -33,7 +36,7 @@ cdef class KafkaConsumer:
     cdef public set _idle
     cdef public dict _conn
     cdef public double _retry_at
-    cdef public object _reconnect
+    cdef public ReconnectBackoff _reconnect
     cdef public long long skipped
     cdef public long long rewinds
     cdef public bint _blocked
@@ -46,7 +49,7 @@ cdef class KafkaConsumer:
     cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
-                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict, log=Log)
+                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict, log=Log, broker=Broker)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     cpdef _fetch_done(self, node)
@@ -55,7 +58,7 @@ cdef class KafkaConsumer:
                    broker=Broker, delivered=double, idle=set, nodes=list)
     cpdef send_fetches(self)
 
-    @cython.locals(n=Py_ssize_t, now=double, busy=double)
+    @cython.locals(n=Py_ssize_t, now=double, busy=double, cpu=BusyTracker)
     cpdef _poll(self)
 
     cpdef _on_data(self)

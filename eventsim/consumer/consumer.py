@@ -66,6 +66,7 @@ class KafkaConsumer:
         self._on_data_cb = self._on_data
         self._poll_cb = self._poll
         self.cluster = cluster
+        self._brokers = cluster.brokers  # by id (the cluster's list: read on every fetch and response)
         self.network = cluster.network
         self.spec = spec
         self.config = spec.config
@@ -173,7 +174,7 @@ class KafkaConsumer:
                 self.metadata.request_update()  # no leader known
                 self._retry_later(now)
                 continue
-            broker = self.cluster.brokers[node]
+            broker = self._brokers[node]
             if node in self._reconnect.waiting or not broker.running:
                 at = self._reconnect.next_attempt(node, now, broker.running)
                 if at > now:  # within the backoff, or the connection is refused
@@ -224,7 +225,8 @@ class KafkaConsumer:
         buffer = self.buffer
         buffered = self.buffered_tps
         positions = self.positions
-        logs = self.cluster.brokers[fetch.node].logs
+        broker = self._brokers[fetch.node]
+        logs = broker.logs
         if fetch.out_of_range is not None:
             self._reset_positions(fetch.out_of_range, logs)
         for tp, batches in data:
@@ -395,7 +397,8 @@ class KafkaConsumer:
             self.recorder.consumed(self._polled, n, processing)
             self._busy_until = now + busy
             if busy > 0:
-                self.host.cpu.add_interval(now, now + busy)
+                cpu = self.host.cpu
+                cpu.add_interval(now, now + busy)
             if busy > 0 and self.buffer:
                 env.later(busy, self._poll_cb, ())
                 return

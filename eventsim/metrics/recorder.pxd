@@ -3,7 +3,7 @@
 
 cimport cython
 
-from eventsim.protocol cimport ProduceRequest
+from eventsim.protocol cimport MemoryRecords, ProduceRequest
 
 
 cdef class TopicMetrics:
@@ -79,3 +79,6 @@ cdef class Recorder:
     cpdef request_acked(self, ProduceRequest req, list batches, double now)
 
     cpdef consumed(self, PolledColumns cols, long long n, processing)
+
+    @cython.locals(b=MemoryRecords)
+    cpdef tuple _counts_and_values(self, list batches)

@@ -1,12 +1,14 @@
 # Compiled build only (setup.py): C-level attributes for Sender (see sender.py).
 cimport cython
 
+from eventsim.core.backoff cimport ReconnectBackoff
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.network cimport Network
 from eventsim.producer.producer cimport KafkaProducer
 from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
+from eventsim.producer.transaction_manager cimport TransactionManager
 from eventsim.protocol cimport ProduceRequest
 
 
@@ -17,8 +19,9 @@ cdef class Sender:
     cdef public object _complete_cb
     cdef public double window
     cdef public dict _stream_ms
-    cdef public object _reconnect
+    cdef public ReconnectBackoff _reconnect
     cdef public KafkaProducer producer
+    cdef public list _brokers
     cdef public Network network
     cdef public Environment env
     cdef public Py_ssize_t max_in_flight
@@ -32,7 +35,7 @@ cdef class Sender:
     cdef public bint _asleep
     cdef public double _timer_at
     cdef public long long requests_sent
-    cdef public object transaction_manager
+    cdef public TransactionManager transaction_manager
     cdef public set _expired
     cdef public double paused_until
 
@@ -43,7 +46,7 @@ cdef class Sender:
     cpdef run(self)
 
     @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
-                   mif=Py_ssize_t)
+                   mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker)
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)
@@ -55,5 +58,5 @@ cdef class Sender:
     cpdef on_produce_response(self, ProduceRequest req)
 
     @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, now=double, batches=list, i=Py_ssize_t,
-                   off=cython.longlong)
+                   off=cython.longlong, tm=TransactionManager)
     cpdef complete(self, ProduceRequest req)

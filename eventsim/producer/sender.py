@@ -88,6 +88,7 @@ class Sender:
 
     def __init__(self, producer):
         self.producer = producer
+        self._brokers = producer.cluster.brokers  # by id (the cluster's list: read on every pass and request)
         # Bound once: the callbacks scheduled on every request (a method read off an object is a new
         # bound-method object each time).
         self.response_cb = self.on_produce_response
@@ -161,19 +162,20 @@ class Sender:
             if tm.unresolved or tm.epoch_bump_required:
                 tm.maybe_resolve_and_bump()
             tm.wake = False  # this pass looks at every partition
-        brokers = producer.cluster.brokers
+        brokers = self._brokers
         for node, q in in_flight.items():
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
             r = acc.node_ready_ms(node)
             if r <= now or (acc.exhausted and acc.node_ready(node, now)):
-                if node in self._reconnect.waiting and brokers[node].running:  # reconnect after the backoff
+                broker = brokers[node]
+                if node in self._reconnect.waiting and broker.running:  # reconnect after the backoff
                     retry = self._reconnect.next_attempt(node, now, True)
                     if retry > now:
                         if retry < next_ms:
                             next_ms = retry
                         continue
-                if not brokers[node].running:  # the connection is refused: try again after a backoff
+                if not broker.running:  # the connection is refused: try again after a backoff
                     producer.metadata.request_update()  # NetworkClient: handleServerDisconnect
                     retry = self._reconnect.next_attempt(node, now, False)
                     if retry < next_ms:
@@ -277,7 +279,7 @@ class Sender:
         self.in_flight[node].append(req)
         self.requests_sent += 1
         p.recorder.request_sent(batches[0].tp.topic, new_batches, new_records, new_bytes)
-        broker = p.cluster.brokers[node]
+        broker = self._brokers[node]
         tx_end, delivered = self.network.transfer(
             p.host, broker.host, now, req.wire_bytes, self.window, self._stream_ms.get(node, 0.0)
         )

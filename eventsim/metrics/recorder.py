@@ -303,8 +303,8 @@ class Recorder:
             self._fold_acked(topic, sel, items)
 
     def _counts_and_values(self, batches: list) -> tuple:
-        """The batches' record counts and value bytes, as two lists (compiled, each batch's fields are read as C
-        fields)."""
+        """The batches' record counts and value bytes, as two lists (compiled, each batch's fields are read
+        as C fields)."""
         return [b.count for b in batches], [b.value_total for b in batches]
 
     def _fold_acked(self, topic: str, rows: np.ndarray, items: list) -> None:

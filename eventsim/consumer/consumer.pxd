@@ -5,8 +5,9 @@ from eventsim.core.backoff cimport ReconnectBackoff
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
 from eventsim.metrics.recorder cimport PolledColumns, Recorder
+from eventsim.jvm cimport YoungCollector
 from eventsim.metrics.timeseries cimport BusyTracker
-from eventsim.network cimport Network
+from eventsim.network cimport Host, Network
 from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
@@ -25,7 +26,7 @@ cdef class KafkaConsumer:
     cdef public object instance
     cdef public str client_id
     cdef public Recorder recorder
-    cdef public object host
+    cdef public Host host
     cdef public list assignment
     cdef public object metadata
     cdef public dict by_node
@@ -45,7 +46,7 @@ cdef class KafkaConsumer:
     cdef public PolledColumns _polled
     cdef public object rng_processing
     cdef public double _window
-    cdef public object jvm
+    cdef public YoungCollector jvm
     cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,

@@ -12,6 +12,7 @@ cdef class MemoryRecords:
     cdef public long long producer_id
     cdef public long long producer_epoch
     cdef public long long base_sequence
+    cdef public double max_timestamp_ms
 
 
 cdef class RecordBatch:
@@ -89,9 +90,9 @@ cdef _set_limits(FetchRequest fetch, FetchLimits limits)
 cdef _fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,
                         Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
                         long long partition_leader_epoch, long long producer_id, long long producer_epoch,
-                        long long base_sequence)
+                        long long base_sequence, double max_timestamp_ms)
 
 cpdef RecordBatch new_record_batch(long long base_offset, object records, Py_ssize_t count,
                                    Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
                                    long long partition_leader_epoch, long long producer_id,
-                                   long long producer_epoch, long long base_sequence)
+                                   long long producer_epoch, long long base_sequence, double max_timestamp_ms)

@@ -58,6 +58,7 @@ __all__ = [
     "INT_MAX",
     "NO_SEQUENCE",
     "NO_PRODUCER_ID",
+    "NO_TIMESTAMP",
     "increment_sequence",
     "varint_size",
     "record_size_in_bytes",
@@ -98,6 +99,7 @@ MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framin
 INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
 NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE
 NO_PRODUCER_ID = -1  # RecordBatch.NO_PRODUCER_ID (and NO_PRODUCER_EPOCH)
+NO_TIMESTAMP = -1.0  # RecordBatch.NO_TIMESTAMP: a batch with no records has no newest one
 
 
 def increment_sequence(sequence: int, increment: int) -> int:
@@ -178,9 +180,10 @@ class MemoryRecords:
     its rows; ``size_bytes`` uncompressed and ``wire_bytes`` as sent (compressed with the producer's
     codec), both with ``header_bytes`` of batch header (v2) or of a compressed v0/v1 set's wrapper;
     ``value_total`` the records' value bytes; the idempotent producer's ``producer_id``,
-    ``producer_epoch`` and ``base_sequence`` (else ``NO_PRODUCER_ID`` / ``NO_SEQUENCE``). The producer
-    builds it (its ``ProducerBatch`` is one); a broker only reads it, and its log stores its own entry
-    (``RecordBatch``).
+    ``producer_epoch`` and ``base_sequence`` (else ``NO_PRODUCER_ID`` / ``NO_SEQUENCE``);
+    ``max_timestamp_ms`` its newest (last) record's create time, the batch header's ``maxTimestamp``. The
+    producer builds it (its ``ProducerBatch`` is one); a broker only reads it, and its log stores its own
+    entry (``RecordBatch``).
     """
 
     __slots__ = (
@@ -194,6 +197,7 @@ class MemoryRecords:
         "producer_id",
         "producer_epoch",
         "base_sequence",
+        "max_timestamp_ms",
     )
 
 
@@ -247,6 +251,7 @@ class RecordBatch:
             producer_id,
             producer_epoch,
             base_sequence,
+            records.item(-1, CREATE_MS),  # a float, without a numpy scalar
         )
 
     @property
@@ -291,6 +296,7 @@ def _fill_record_batch(
     producer_id: int,
     producer_epoch: int,
     base_sequence: int,
+    max_timestamp_ms: float,
 ) -> None:
     b.base_offset = base_offset
     b.next_offset = base_offset + count
@@ -303,9 +309,9 @@ def _fill_record_batch(
     b.producer_id = producer_id
     b.producer_epoch = producer_epoch
     b.base_sequence = base_sequence
-    # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), taken once
-    # here rather than from the records block by every replica that appends the entry.
-    b.max_timestamp_ms = records.item(-1, CREATE_MS)  # a float, without a numpy scalar
+    # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), kept on the entry
+    # rather than read from the records block by every replica that appends it.
+    b.max_timestamp_ms = max_timestamp_ms
 
 
 def new_record_batch(
@@ -319,6 +325,7 @@ def new_record_batch(
     producer_id: int,
     producer_epoch: int,
     base_sequence: int,
+    max_timestamp_ms: float,
 ) -> RecordBatch:
     """``RecordBatch(...)`` with every field given: compiled, a C call that fills the new entry (no argument
     parsing and no number objects, as a call of the class makes); a log makes one per appended batch."""
@@ -335,6 +342,7 @@ def new_record_batch(
         producer_id,
         producer_epoch,
         base_sequence,
+        max_timestamp_ms,
     )
     return b
 

@@ -154,6 +154,7 @@ class Log:
             batch.producer_id,
             batch.producer_epoch,
             batch.base_sequence,
+            batch.max_timestamp_ms,
         )
         self._add(entry, now_ms)
         return entry

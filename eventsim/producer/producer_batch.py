@@ -29,6 +29,7 @@ from eventsim.protocol import (  # the wire format, defined once; re-exported he
     MAX_PRODUCER_INSTANCES,
     NO_PRODUCER_ID,
     NO_SEQUENCE,
+    NO_TIMESTAMP,
     RECORD_BATCH_OVERHEAD,
     RECORD_COLUMNS,
     RECORD_ID,
@@ -99,8 +100,10 @@ class ProducerBatch(MemoryRecords):
     ):
         if value_total is None:
             value_total = int(records[:, VALUE_BYTES].sum())
+        newest = records.item(-1, CREATE_MS) if len(records) else NO_TIMESTAMP
         _fill_producer_batch(
-            self, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes
+            self, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes,
+            newest,
         )
 
     @property
@@ -149,6 +152,7 @@ def _fill_producer_batch(
     producer: int,
     value_total: int,
     header_bytes: int,
+    max_timestamp_ms: float,
 ) -> None:
     b.tp = tp
     b.records = records
@@ -162,6 +166,7 @@ def _fill_producer_batch(
     b.base_offset = -1  # RecordMetadata.offset: from the produce response (-1: not known)
     b.producer = producer
     b.value_total = value_total
+    b.max_timestamp_ms = max_timestamp_ms  # the newest record's create time (the batch header's maxTimestamp)
     # Idempotent producer: set when the batch is first drained (NO_SEQUENCE: not idempotent / not yet).
     b.producer_id = NO_PRODUCER_ID
     b.producer_epoch = NO_PRODUCER_ID
@@ -182,12 +187,14 @@ def new_producer_batch(
     producer: int,
     value_total: int,
     header_bytes: int,
+    max_timestamp_ms: float,
 ) -> ProducerBatch:
     """``ProducerBatch(...)`` with every field given: compiled, a C call that fills the new batch (no argument
     parsing and no number objects, as a call of the class makes); the accumulator's drain makes one per
     batch."""
     b = ProducerBatch.__new__(ProducerBatch)
     _fill_producer_batch(
-        b, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes
+        b, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes,
+        max_timestamp_ms,
     )
     return b

@@ -460,7 +460,15 @@ class RecordAccumulator:
                 if alloc < batch_size:
                     alloc = batch_size
                 batch = new_producer_batch(
-                    pq.tp, pq.records[h:end], raw, wire, alloc, producer, value_total, header
+                    pq.tp,
+                    pq.records[h:end],
+                    raw,
+                    wire,
+                    alloc,
+                    producer,
+                    value_total,
+                    header,
+                    pq.rows_view[end - 1, CREATE_MS],  # the newest record's create time
                 )
                 pq.head = end
                 if e is not None:

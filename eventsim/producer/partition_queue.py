@@ -1,3 +1,6 @@
+# cython: boundscheck=False
+# (Compiled, the typed views' indices are not checked: extend, the one loop over them, stays inside the
+# buffer it grows first.)
 """``PartitionQueue``: the records waiting in one partition of a producer's accumulator.
 
 What Kafka does (``RecordAccumulator``'s ``ConcurrentMap<TopicPartition, Deque<ProducerBatch>>``): each

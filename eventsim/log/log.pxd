@@ -5,6 +5,10 @@ from eventsim.log.producer_state cimport ProducerStateManager
 from eventsim.protocol cimport MemoryRecords, RecordBatch, new_record_batch
 
 
+@cython.locals(lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t, v=cython.longlong)
+cpdef Py_ssize_t _bisect_right(list a, long long x) except -1
+
+
 cdef class Segment:
     cdef public long long base_offset
     cdef public long long next_offset
@@ -57,7 +61,8 @@ cdef class Log:
     @cython.locals(entry=RecordBatch, pid=cython.longlong, last=cython.longlong, state=ProducerStateManager)
     cpdef append_entries(self, entries, double now_ms)
 
-    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong)
+    @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong, first_ts=double,
+                   roll=bint)
     cpdef _add(self, RecordBatch entry, double now_ms)
 
     cpdef advance_reader(self, reader, long long offset)

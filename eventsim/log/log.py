@@ -61,6 +61,26 @@ DIRTY_WRITEBACK_MS = 5000.0
 DURABILITY_HISTORY_MS = 2 * (DIRTY_EXPIRE_MS + DIRTY_WRITEBACK_MS)
 
 
+
+def _bisect_right(a: list, x: int) -> int:
+    """``bisect.bisect_right(a, x)``: compiled, a C loop over the list's numbers (a call of the bisect
+    module's function boxes ``x`` and goes through Python's call protocol, on every read of a log)."""
+    lo = 0
+    hi = len(a)
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        v = a[mid]
+        if x < v:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+if type(_bisect_right).__name__ == "function":  # running as Python: the bisect module's C function
+    _bisect_right = bisect_right  # noqa: F811
+
+
 class Segment:
     """A log segment's bookkeeping: offsets, bytes, and the timestamps that drive roll and retention."""
 
@@ -184,10 +204,14 @@ class Log:
         seg = self._active
         nbytes = entry.stored_bytes
         batch_ts = entry.max_timestamp_ms  # the newest record's create_ms (CreateTime)
-        # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch.
-        if seg.size_bytes > 0 and (
-            seg.size_bytes + nbytes > self.segment_bytes or now_ms - seg.first_timestamp_ms > self.segment_ms
-        ):
+        # LogSegment.shouldRoll: full, or older than segment.ms (strictly) since its first batch (a segment
+        # that holds bytes has its first batch's time; read into a number, the test is C arithmetic compiled).
+        if seg.size_bytes > 0:
+            first_ts = seg.first_timestamp_ms
+            roll = seg.size_bytes + nbytes > self.segment_bytes or now_ms - first_ts > self.segment_ms
+        else:
+            roll = False
+        if roll:
             seg = Segment(base, now_ms)
             self.segments.append(seg)
             self._active = seg
@@ -278,7 +302,7 @@ class Log:
             if pos < low:
                 low = pos
         low = max(low, self.log_start_offset)
-        k = bisect_right(self._bases, low) - 1
+        k = _bisect_right(self._bases, low) - 1
         if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):
             cut = k if self.batches[k].next_offset > low else k + 1
             if cut:
@@ -317,10 +341,10 @@ class Log:
         bases = self._bases
         if not bases:
             return 0
-        i = bisect_right(bases, offset) - 1
+        i = _bisect_right(bases, offset) - 1
         top = self._stored
         if hw < self.log_end_offset:  # stop at the batch holding the limit
-            j = bisect_right(bases, hw - 1) - 1
+            j = _bisect_right(bases, hw - 1) - 1
             top = self._cum[j] if j >= 0 else 0
         if i <= 0:
             return top - self._cum[0] + self.batches[0].stored_bytes
@@ -343,7 +367,7 @@ class Log:
         batches = self.batches
         if offset >= hw or not batches:
             return [], 0
-        i = bisect_right(self._bases, offset) - 1
+        i = _bisect_right(self._bases, offset) - 1
         if i < 0:
             i = 0
         out = []
@@ -455,7 +479,7 @@ class Log:
         bases = self._bases
         if not bases or bases[0] > offset:
             raise ValueError(f"{self.tp}: cannot truncate to {offset}: the entries below it are gone")
-        k = bisect_right(bases, offset) - 1  # the batch holding offset (it goes too, unless it starts there)
+        k = _bisect_right(bases, offset) - 1  # the batch holding offset (it goes too, unless it starts there)
         if self.batches[k].next_offset <= offset:
             k += 1
         new_end = bases[k]

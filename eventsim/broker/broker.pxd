@@ -13,6 +13,8 @@ from eventsim.network cimport Host
 from eventsim.protocol cimport FetchRequest, MemoryRecords, ProduceRequest, RecordBatch
 
 
+cdef double MIB  # a C number: the CPU cost per byte of a request is C arithmetic
+
 cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb
@@ -86,6 +88,7 @@ cdef class Broker:
     @cython.locals(partition=Partition, follower=cython.longlong)
     cpdef _read(self, FetchRequest fetch, long long epoch, double booked_ms)
 
+    @cython.locals(end=double)
     cpdef _book_fetch(self, FetchRequest fetch)
 
     cpdef _hw_advanced(self, tp, Partition partition)
@@ -96,7 +99,7 @@ cdef class Broker:
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
                    limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=list, hws=list,
-                   parts=list, i=Py_ssize_t, off=cython.longlong)
+                   parts=list, i=Py_ssize_t, off=cython.longlong, cpu=double)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
     cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)

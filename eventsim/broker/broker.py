@@ -455,7 +455,7 @@ class Broker:
                 if tp not in led:
                     fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
                     break
-        _, _, end = self.socket_server.admit(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
+        end = self.socket_server.admit_end(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
         self.env.at(end, self._read_cb, (fetch, self.epoch, self.env.now))
 
     def _fetch_logs(self, fetch: FetchRequest) -> list:
@@ -581,7 +581,7 @@ class Broker:
         self._book_metadata(req)
 
     def _book_metadata(self, req) -> None:
-        _, _, end = self.socket_server.admit(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
+        end = self.socket_server.admit_end(req.conn, req.arrive_ms, self.profile.request_cpu_ms)
         self.env.at(end, self._answer_metadata, (req, self.epoch, self.env.now))
 
     def _answer_metadata(self, req, epoch: int, booked_ms: float) -> None:

@@ -18,10 +18,13 @@ cdef class SocketServer:
     cdef public long long connections
     cdef public long long generation
     cdef public long long receive_window
+    cdef public double last_queued
 
-    @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, start=double, end=double)
-    @cython.locals(parsed=double, queued=double, end=double, start=double)
+    @cython.locals(end=double)
     cpdef tuple admit(self, long long conn, double now, double service_ms)
+
+    @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, end=double)
+    cpdef double admit_end(self, long long conn, double now, double service_ms) except? -1.0
 
     cpdef bint mute(self, conn, int kind, req, long long nbytes=*) except? -1
 

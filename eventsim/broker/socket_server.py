@@ -60,6 +60,7 @@ class SocketServer:
         self.generation = 0  # bumped when the process dies: responses still going out window by window stop
         # What a muted connection's waiting requests can hold at the broker: its socket receive buffer.
         self.receive_window = socket_buffer_bytes(config.socket_receive_buffer_bytes, True)
+        self.last_queued = 0.0  # the last request admitted: when it entered the request queue (admit_end)
 
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
@@ -78,14 +79,20 @@ class SocketServer:
 
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
+        end = self.admit_end(conn, now, service_ms)
+        return self.last_queued, self.handlers.last_start, end
+
+    def admit_end(self, conn: int, now: float, service_ms: float) -> float:
+        """``admit``'s booking, returning its end time only (compiled, a C number: no tuple of three float
+        objects); the request's time in the queue is kept in ``last_queued``."""
         proc = self.processors[conn % len(self.processors)]
         parsed = proc.reserve_end(now, self.network_thread_cpu_ms)
         queued = self.request_queue.admit(parsed)
         handlers = self.handlers
         end = handlers.reserve_end(queued, service_ms)
-        start = handlers.last_start
-        self.request_queue.started(start)
-        return queued, start, end
+        self.request_queue.started(handlers.last_start)
+        self.last_queued = queued
+        return end
 
     def mute(self, conn: int, kind: int, req, nbytes: int = 0) -> bool:
         """``req`` (``nbytes`` on the wire) arrived on ``conn``: True when the connection is muted and ``req``

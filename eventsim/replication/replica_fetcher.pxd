@@ -11,6 +11,9 @@ from eventsim.log.log cimport Log
 from eventsim.log.log_manager cimport LogManager
 
 
+cdef double MIB  # a C number: the CPU cost per byte of a response is C arithmetic
+
+
 cdef class ReplicaFetchConfig(FetchLimits):
     pass
 

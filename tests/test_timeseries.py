@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from eventsim.metrics import timeseries
 from eventsim.metrics.histogram import NUM_BUCKETS, LatencyHistogram
 from eventsim.metrics.timeseries import BusyTracker, LevelSeries, WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
@@ -451,3 +452,21 @@ def test_busy_tracker_sums_in_the_order_of_its_calls(seed):
     n = b.n_windows
     assert np.array_equal(b.busy_ms(n), ref[:n])
     assert math.isclose(b.total_busy_ms, float(ref.sum()), rel_tol=1e-12)
+
+
+# ---------------------------------------------------------------------- window arithmetic, both builds
+@given(
+    st.floats(min_value=0.0, max_value=1e12, allow_nan=False, allow_infinity=False),
+    st.sampled_from([1000.0, 100.0, 250.0, 0.1, 7.3, 1e-3]),
+)
+def test_window_of_is_pythons_floor_division_of_floats(t, w):
+    # Compiled, the window index is C arithmetic: it must give Python's float floor division, not
+    # floor(t / w) (1.0 // 0.1 is 9.0 where floor(1.0 / 0.1) is 10).
+    for x in (t, math.nextafter(t, 0.0), math.nextafter(t, math.inf)):
+        assert timeseries.window_of(x, w) == int(x // w)
+
+
+def test_window_of_at_a_quotient_that_rounds_up():
+    assert timeseries.window_of(1.0, 0.1) == int(1.0 // 0.1) == 9  # the rounded quotient 1.0 / 0.1 is 10.0
+    assert timeseries.window_of(0.0, 0.1) == 0
+    assert timeseries._last_window(1.0, 0.1) == 9

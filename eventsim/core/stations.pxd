@@ -1,6 +1,8 @@
 # Compiled build only (setup.py): C-level attributes for the station classes (see stations.py).
 cimport cython
 
+from eventsim.metrics.timeseries cimport window_of
+
 
 cdef class _Times:
     cdef public object _buf

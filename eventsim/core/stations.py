@@ -32,7 +32,7 @@ from array import array
 
 import numpy as np
 
-from eventsim.metrics.timeseries import BusyTracker
+from eventsim.metrics.timeseries import BusyTracker, window_of
 
 __all__ = ["Station", "BoundedQueue"]
 
@@ -98,7 +98,7 @@ class _WindowMax:
         self.n = 0
 
     def observe(self, t_ms: float, level: int) -> None:
-        i = int(t_ms // self.window_ms)
+        i = window_of(t_ms, self.window_ms)  # (t_ms >= 0: a simulated time)
         values = self.values
         if i >= len(values):
             values.extend([0] * (i + 1 - len(values)))

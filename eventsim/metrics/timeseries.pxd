@@ -9,8 +9,11 @@ cdef class _Windowed:
     cdef public double window_ms
 
 
-@cython.locals(k=Py_ssize_t)
-cpdef Py_ssize_t _last_window(double end, double window_ms) except? -1
+@cython.locals(mod=double, div=double, k=cython.longlong)
+cpdef long long window_of(double t, double window_ms) except? -1
+
+@cython.locals(k=cython.longlong)
+cpdef long long _last_window(double end, double window_ms) except? -1
 
 
 cdef class BusyTracker(_Windowed):

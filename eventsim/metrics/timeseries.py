@@ -161,10 +161,23 @@ class _Windowed:
         return np.arange(self._n(n_windows), dtype=np.float64) * self.window_ms
 
 
+def window_of(t: float, window_ms: float) -> int:
+    """``int(t // window_ms)`` for ``t >= 0`` and ``window_ms > 0``: Python's floor division of floats
+    (``float_floor_div``: the quotient of ``t`` less its remainder, rounded), written out so that compiled
+    it is C arithmetic with the same result; compiled, ``//`` on two C doubles is floor(t / window_ms), whose
+    rounded quotient can reach the next integer (1.0 // 0.1 is 9, floor(1.0 / 0.1) is 10)."""
+    mod = t % window_ms
+    div = (t - mod) / window_ms
+    k = int(div)
+    if div - k > 0.5:
+        k += 1
+    return k
+
+
 def _last_window(end: float, window_ms: float) -> int:
-    """Last window with positive overlap with ``[.., end)``: floor division, not ceil(end / w) - 1,
-    whose rounded quotient can drop a sliver just past a window start."""
-    k = int(end // window_ms)
+    """Last window with positive overlap with ``[.., end)`` (``end >= 0``): floor division, not
+    ceil(end / w) - 1, whose rounded quotient can drop a sliver just past a window start."""
+    k = window_of(end, window_ms)
     return k - 1 if k * window_ms >= end else k
 
 
@@ -418,7 +431,7 @@ class BusyTracker(_Windowed):
         if e <= s:
             return
         W = self.window_ms
-        wa = int(s // W)
+        wa = window_of(s, W)
         wz = _last_window(e, W)
         if wa == wz:
             if wa == self._open_w:

@@ -4,6 +4,7 @@ cimport cython
 from eventsim.core.environment cimport Environment
 from eventsim.core.stations cimport Station
 from eventsim.log.log cimport Log
+from eventsim.metrics.timeseries cimport window_of
 
 
 cdef class LogManager:

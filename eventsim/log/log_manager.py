@@ -72,6 +72,7 @@ from collections import deque
 from eventsim.core.stations import Station
 from eventsim.log.compression import get_codec
 from eventsim.log.log import DIRTY_EXPIRE_MS, DIRTY_WRITEBACK_MS, Log
+from eventsim.metrics.timeseries import window_of
 
 __all__ = [
     "LogManager",
@@ -236,7 +237,7 @@ class LogManager:
         if pause > 0.0:
             self.throttled_ms += pause
             end += pause
-        index = int(self.env.now // DIRTY_BUCKET_MS)
+        index = window_of(self.env.now, DIRTY_BUCKET_MS)
         indices = self.bucket_index[d]
         if indices and indices[-1] == index:
             sizes = self.bucket_bytes[d]

@@ -43,7 +43,7 @@ cdef class Purgatory:
     @cython.locals(seq=cython.longlong, ops=dict, q=_Deadlines)
     cpdef _deadline(self, op, double expire_at_ms)
 
-    @cython.locals(dl=list, ops=dict, kept=_Deadlines)
+    @cython.locals(dl=list, ops=dict, kept=_Deadlines, q=_Deadlines, i=Py_ssize_t, k=Py_ssize_t, seq=cython.longlong)
     cpdef _compact(self)
 
     @cython.locals(dl=list, q=_Deadlines, head=tuple)

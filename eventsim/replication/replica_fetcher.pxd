@@ -36,12 +36,21 @@ cdef class ReplicaFetcherThread:
     cdef public double window
     cdef public object in_flight
     cdef public double backoff_ms
+    cdef public long long _gen
+    cdef public long long _cache_gen
+    cdef public long long _sent_gen
+    cdef public list _tps
+    cdef public list _flogs
+    cdef public list _slogs
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double, e=RecordBatch,
                    broker=Broker, logs=dict, per_disk=dict, source_logs=dict, leo=cython.longlong,
                    hw=cython.longlong, parts=list, hws=list, i=Py_ssize_t, d=Py_ssize_t,
-                   source=Log, log_manager=LogManager)
+                   source=Log, log_manager=LogManager, same=bint, flogs=list)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
-    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log, network=Network)
+    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log, network=Network, tps=list,
+                   flogs=list, i=Py_ssize_t)
     cpdef send_fetch(self, double now)
+
+    cpdef _partitions(self)

@@ -82,6 +82,15 @@ class ReplicaFetcherThread:
         self.index = index
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
+        # ``logs`` as lists in its order, with the leader's logs of the same partitions (a leader keeps its
+        # logs for the run), rebuilt when ``logs`` changes (``_gen``): a fetch carries the leader's logs,
+        # and its response's high watermarks are read by index, not looked up by partition.
+        self._gen = 0
+        self._cache_gen = -1
+        self._sent_gen = -1  # ``_gen`` when the fetch in flight was sent
+        self._tps: list = []
+        self._flogs: list = []
+        self._slogs: list = []
         self.config = ReplicaFetchConfig(broker.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
@@ -99,6 +108,7 @@ class ReplicaFetcherThread:
         """Fetch ``tp`` into ``log`` from the source broker, from the next fetch on (``start``: now, if
         the thread is idle)."""
         self.logs[tp] = log
+        self._gen += 1
         # A replica reads as its log; the partition's replicas share their readers (Log.share_readers).
         self.source.logs[tp].register_reader(log, log.log_end_offset)
         if start and not self.running and self.broker.running:
@@ -115,11 +125,13 @@ class ReplicaFetcherThread:
     def remove_partition(self, tp) -> None:
         """Stop fetching ``tp`` (its leader moved); a response on its way is ignored for it."""
         self.logs.pop(tp, None)  # its place stays registered until it fetches again, from any leader
+        self._gen += 1
 
     def clear(self) -> None:
         """The follower broker restarted: the thread holds nothing and waits for nothing. Its logs stay
         registered where they were with the leaders, which keep what they need until they fetch again."""
         self.logs.clear()
+        self._gen += 1
         self.running = False
         self.in_flight = None
         self.conn = -1  # the old process's connections died with it: a new one when it fetches again
@@ -161,8 +173,17 @@ class ReplicaFetcherThread:
             self.running = False
             self.in_flight = None
             return
-        parts = [(tp, log.log_end_offset) for tp, log in self.logs.items()]
+        if self._cache_gen != self._gen:
+            self._partitions()
+        tps = self._tps
+        flogs = self._flogs
+        parts = []
+        for i in range(len(tps)):
+            log = flogs[i]
+            parts.append((tps[i], log.log_end_offset))
         fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
+        fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
+        self._sent_gen = self._gen
         fetch.window = self.window
         network = self.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
@@ -171,6 +192,14 @@ class ReplicaFetcherThread:
         if fetch.arrive_ms == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
             return
         self.source.handle_fetch(fetch)  # books the leader's stations for the arrival time
+
+    def _partitions(self) -> None:
+        """``logs`` as lists in its order: the partitions, the follower's logs and the leader's."""
+        source = self.source.logs
+        self._tps = list(self.logs)
+        self._flogs = list(self.logs.values())
+        self._slogs = [source[tp] for tp in self._tps]
+        self._cache_gen = self._gen
 
     def on_fetch_response(self, fetch, data) -> None:
         """The leader's response: append, take the high watermarks, and fetch again when done."""
@@ -202,9 +231,11 @@ class ReplicaFetcherThread:
             parts = fetch.partitions
             if len(hws) != len(parts):
                 raise ValueError(f"{len(hws)} high watermarks for {len(parts)} partitions")
+            same = self._sent_gen == self._gen and len(parts) == len(self._flogs)  # the partitions sent
+            flogs = self._flogs
             for i in range(len(parts)):  # (by index: zip's strict= is parsed as a keyword each call)
                 hw = hws[i]
-                log = logs.get(parts[i][0])
+                log = flogs[i] if same else logs.get(parts[i][0])
                 if log is None:
                     continue
                 leo = log.log_end_offset

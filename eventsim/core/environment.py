@@ -1,3 +1,6 @@
+# cython: boundscheck=False, wraparound=False
+# (Compiled, the heap's typed views are indexed without checks: its indices are heap positions below its
+# size and slots below its room, never negative; the heap is property-tested against heapq.)
 """The simulation kernel: a SimPy environment with a millisecond clock and per-scope random streams.
 
 SimPy is the kernel (``env.now`` is simulated time in **milliseconds**). eventsim adds two things:

@@ -67,6 +67,9 @@ cdef class Log:
 
     cpdef advance_reader(self, reader, long long offset)
 
+    @cython.locals(low=cython.longlong, k=Py_ssize_t, cut=Py_ssize_t)
+    cpdef _trim(self)
+
     cpdef _epochs_below(self, long long offset)
 
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, bases=list)

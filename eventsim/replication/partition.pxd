@@ -29,7 +29,7 @@ cdef class Partition:
     cdef public object alter
     cdef public object fenced
 
-    @cython.locals(r=ReplicaState, leo=cython.longlong, state=ReplicaState)
+    @cython.locals(r=ReplicaState, leo=cython.longlong, state=ReplicaState, in_isr=bint, b=cython.longlong)
     cpdef bint update_follower_fetch_state(self, long long broker, long long fetch_offset, double now_ms) except? -1
 
     @cython.locals(r=ReplicaState, hw=cython.longlong, leo=cython.longlong, lag=double)

@@ -118,7 +118,12 @@ class Partition:
         r.last_fetch_leader_leo = leo
         r.last_fetch_ms = now_ms
         r.log_end_offset = fetch_offset
-        if broker not in self.isr:
+        in_isr = False
+        for b in self.isr:  # (a loop: compiled, C numbers compared, where ``in`` boxes the id)
+            if b == broker:
+                in_isr = True
+                break
+        if not in_isr:
             self.maybe_expand_isr(broker, now_ms)
         return self.maybe_increment_hw(now_ms)
 

@@ -5,6 +5,9 @@ from eventsim.core.environment cimport Environment
 from eventsim.core.stations cimport Station
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+cdef Py_ssize_t JITTER_BLOCK
+
 cdef class Host:
     cdef public str name
     cdef public double rate

@@ -1,6 +1,8 @@
 # Compiled build only (setup.py): C-level attributes for MemoryRecords, RecordBatch and the requests
 # (see protocol.py).
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class MemoryRecords:
     cdef public object tp
     cdef public object records

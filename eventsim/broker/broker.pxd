@@ -15,6 +15,8 @@ from eventsim.protocol cimport FetchRequest, MemoryRecords, ProduceRequest, Reco
 
 cdef double MIB  # a C number: the CPU cost per byte of a request is C arithmetic
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb

@@ -5,6 +5,8 @@ from eventsim.core.stations cimport BoundedQueue, Station
 from eventsim.network cimport Host, Network
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class SocketServer:
     cdef public object profile
     cdef public double network_thread_cpu_ms

@@ -12,6 +12,8 @@ from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, RecordBatch
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class KafkaConsumer:
     cdef public Environment env
     cdef public object response_cb

@@ -3,6 +3,8 @@
 cimport cython
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class PartitionQueue:
     # Field order is memory order: the drain of a due queue reads the first group and one element of each
     # view, so they come first and each view is contiguous (an element is read through the view's data

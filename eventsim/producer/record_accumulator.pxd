@@ -16,6 +16,8 @@ ctypedef fused _sorted:
 cdef Py_ssize_t _first_above(_sorted[::1] a, _sorted x, Py_ssize_t lo, Py_ssize_t hi) except -1
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class RecordAccumulator:
     cdef public object batch_size
     cdef public Py_ssize_t header_bytes

@@ -12,6 +12,8 @@ from eventsim.producer.transaction_manager cimport TransactionManager
 from eventsim.protocol cimport ProduceRequest
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class Sender:
     cdef public object response_cb
     cdef public object _on_timer_cb

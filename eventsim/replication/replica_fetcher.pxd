@@ -14,6 +14,8 @@ from eventsim.log.log_manager cimport LogManager
 cdef double MIB  # a C number: the CPU cost per byte of a response is C arithmetic
 
 
+cdef double INF  # a C number: comparisons with it need no float object
+
 cdef class ReplicaFetchConfig(FetchLimits):
     pass
 

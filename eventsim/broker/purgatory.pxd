@@ -6,6 +6,8 @@ from eventsim.protocol cimport FetchRequest, ProduceRequest
 from eventsim.replication.partition cimport Partition
 
 
+cdef Py_ssize_t _SLACK
+
 cdef class _Deadlines:
     cdef public Py_ssize_t _room
     cdef public object _times

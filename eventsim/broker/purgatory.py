@@ -29,6 +29,7 @@ from collections import deque
 from eventsim.core.environment import _heap_pop, _heap_push  # the kernel's heap: (time, seq, ...) entries
 
 COMPACT_SLACK = 64  # finished operations a purgatory's deadline queues may hold beyond twice the parked
+_SLACK = COMPACT_SLACK  # (compiled, a C number: the test runs on every parked operation)
 
 
 class _Deadlines:
@@ -134,7 +135,7 @@ class Purgatory:
         if expire_at_ms < self._timer_at:
             self._timer_at = expire_at_ms
             self.env.at(expire_at_ms, self._expire, (expire_at_ms,))
-        if len(q) + len(self._deadlines) > 2 * self.parked + COMPACT_SLACK:
+        if len(q) + len(self._deadlines) > 2 * self.parked + _SLACK:
             self._compact()
 
     def _compact(self) -> None:

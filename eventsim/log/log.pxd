@@ -9,6 +9,8 @@ from eventsim.protocol cimport MemoryRecords, RecordBatch, new_record_batch
 cpdef Py_ssize_t _bisect_right(list a, long long x) except -1
 
 
+cdef Py_ssize_t _TRIM_AT
+
 cdef class Segment:
     cdef public long long base_offset
     cdef public long long next_offset

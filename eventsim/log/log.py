@@ -54,6 +54,7 @@ UNDEFINED_EPOCH_OFFSET = -1
 # log keep a 1,000-partition cluster's logs small (each entry holds its records' block, and what is kept
 # long drops out of the caches before it is freed), and dropping them a few at a time keeps trims rare.
 KEEP_ENTRIES = 3
+_TRIM_AT = 2 * KEEP_ENTRIES  # (compiled, a C number: the test runs on every append)
 # Linux writes a dirty page back once it is DIRTY_EXPIRE_MS old, when its flusher wakes (every
 # DIRTY_WRITEBACK_MS): vm.dirty_expire_centisecs = 3000, vm.dirty_writeback_centisecs = 500.
 DIRTY_EXPIRE_MS = 30000.0
@@ -244,7 +245,7 @@ class Log:
         self._bases.append(base)
         self._stored += nbytes
         self._cum.append(self._stored)
-        if len(self.batches) > 2 * KEEP_ENTRIES and not self.pinned:  # pinned: only retention deletes
+        if len(self.batches) > _TRIM_AT and not self.pinned:  # pinned: only retention deletes
             self._trim()
 
     # ------------------------------------------------------------------ retention
@@ -279,7 +280,7 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > 2 * KEEP_ENTRIES and self.batches[0].next_offset <= offset and not self.pinned:
+        if len(self.batches) > _TRIM_AT and self.batches[0].next_offset <= offset and not self.pinned:
             self._trim()
 
     def remove_reader(self, reader) -> None:

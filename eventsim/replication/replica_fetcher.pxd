@@ -38,9 +38,6 @@ cdef class ReplicaFetcherThread:
     cdef public double window
     cdef public object in_flight
     cdef public double backoff_ms
-    cdef public long long _gen
-    cdef public long long _cache_gen
-    cdef public long long _sent_gen
     cdef public list _tps
     cdef public list _flogs
     cdef public list _slogs

@@ -83,14 +83,12 @@ class ReplicaFetcherThread:
         self.name = f"broker-{broker.id}.replica-fetcher-{source.id}-{index}"
         self.logs: dict = {}  # tp -> the follower's log
         # ``logs`` as lists in its order, with the leader's logs of the same partitions (a leader keeps its
-        # logs for the run), rebuilt when ``logs`` changes (``_gen``): a fetch carries the leader's logs,
-        # and its response's high watermarks are read by index, not looked up by partition.
-        self._gen = 0
-        self._cache_gen = -1
-        self._sent_gen = -1  # ``_gen`` when the fetch in flight was sent
+        # logs for the run), made again once ``logs`` changes (``_slogs`` None until then): a fetch carries
+        # the leader's list, and a response to it, while it is still the list, has its high watermarks read
+        # by index rather than looked up by partition.
         self._tps: list = []
         self._flogs: list = []
-        self._slogs: list = []
+        self._slogs = None
         self.config = ReplicaFetchConfig(broker.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
@@ -108,7 +106,7 @@ class ReplicaFetcherThread:
         """Fetch ``tp`` into ``log`` from the source broker, from the next fetch on (``start``: now, if
         the thread is idle)."""
         self.logs[tp] = log
-        self._gen += 1
+        self._slogs = None
         # A replica reads as its log; the partition's replicas share their readers (Log.share_readers).
         self.source.logs[tp].register_reader(log, log.log_end_offset)
         if start and not self.running and self.broker.running:
@@ -125,13 +123,13 @@ class ReplicaFetcherThread:
     def remove_partition(self, tp) -> None:
         """Stop fetching ``tp`` (its leader moved); a response on its way is ignored for it."""
         self.logs.pop(tp, None)  # its place stays registered until it fetches again, from any leader
-        self._gen += 1
+        self._slogs = None
 
     def clear(self) -> None:
         """The follower broker restarted: the thread holds nothing and waits for nothing. Its logs stay
         registered where they were with the leaders, which keep what they need until they fetch again."""
         self.logs.clear()
-        self._gen += 1
+        self._slogs = None
         self.running = False
         self.in_flight = None
         self.conn = -1  # the old process's connections died with it: a new one when it fetches again
@@ -173,7 +171,7 @@ class ReplicaFetcherThread:
             self.running = False
             self.in_flight = None
             return
-        if self._cache_gen != self._gen:
+        if self._slogs is None:
             self._partitions()
         tps = self._tps
         flogs = self._flogs
@@ -183,7 +181,6 @@ class ReplicaFetcherThread:
             parts.append((tps[i], log.log_end_offset))
         fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
         fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
-        self._sent_gen = self._gen
         fetch.window = self.window
         network = self.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
@@ -199,7 +196,6 @@ class ReplicaFetcherThread:
         self._tps = list(self.logs)
         self._flogs = list(self.logs.values())
         self._slogs = [source[tp] for tp in self._tps]
-        self._cache_gen = self._gen
 
     def on_fetch_response(self, fetch, data) -> None:
         """The leader's response: append, take the high watermarks, and fetch again when done."""
@@ -231,7 +227,7 @@ class ReplicaFetcherThread:
             parts = fetch.partitions
             if len(hws) != len(parts):
                 raise ValueError(f"{len(hws)} high watermarks for {len(parts)} partitions")
-            same = self._sent_gen == self._gen and len(parts) == len(self._flogs)  # the partitions sent
+            same = fetch.logs is self._slogs and len(parts) == len(self._flogs)  # as sent, and still ours
             flogs = self._flogs
             for i in range(len(parts)):  # (by index: zip's strict= is parsed as a keyword each call)
                 hw = hws[i]

@@ -62,7 +62,6 @@ DIRTY_WRITEBACK_MS = 5000.0
 DURABILITY_HISTORY_MS = 2 * (DIRTY_EXPIRE_MS + DIRTY_WRITEBACK_MS)
 
 
-
 def _bisect_right(a: list, x: int) -> int:
     """``bisect.bisect_right(a, x)``: compiled, a C loop over the list's numbers (a call of the bisect
     module's function boxes ``x`` and goes through Python's call protocol, on every read of a log)."""

@@ -20,6 +20,8 @@ cpdef tuple _next_entry(list queue, object due_now)
 cdef long long _key(tuple entry) except? -1
 
 cdef bint _TYPED_HEAP
+cdef long long _CALL_KEY
+cdef long long _ID_MASK
 
 
 cdef class _EntryHeap:
@@ -30,6 +32,9 @@ cdef class _EntryHeap:
     cdef public long long[::1] _fv
     cdef public Py_ssize_t _nfree
     cdef public list _items
+    cdef public list _args
+    cdef public double last_t
+    cdef public long long _popped_key
     cdef public Py_ssize_t _room
     cdef public object _times
     cdef public object _keys
@@ -38,15 +43,26 @@ cdef class _EntryHeap:
 
     cpdef _grow(self, Py_ssize_t room)
 
-    @cython.locals(n=Py_ssize_t, t=double, key=cython.longlong, slot=Py_ssize_t)
+    @cython.locals(slot=Py_ssize_t)
     cpdef push(self, tuple entry)
+
+    @cython.locals(slot=Py_ssize_t)
+    cpdef push_call(self, double t, long long eid, fn, tuple args)
+
+    @cython.locals(n=Py_ssize_t)
+    cdef inline Py_ssize_t _slot(self) except -1
+
+    cdef tuple _entry(self, Py_ssize_t slot, double t, long long key)
 
     @cython.locals(parent=Py_ssize_t, pt=double)
     cdef inline _sift_up(self, Py_ssize_t pos, double t, long long key, long long slot)
 
-    @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, entry=tuple, t=double, key=cython.longlong, last=cython.longlong,
-                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double)
+    @cython.locals(slot=Py_ssize_t, entry=tuple)
     cpdef tuple pop(self)
+
+    @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, t=double, key=cython.longlong, last=cython.longlong,
+                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double)
+    cpdef Py_ssize_t pop_slot(self) except -1
 
     cpdef tuple first(self)
 
@@ -64,8 +80,15 @@ cdef class Environment:
 
     cpdef _push(self, tuple entry)
 
-    @cython.locals(heap=_EntryHeap, d=tuple, t=double, dt=double)
     cpdef tuple _next(self)
+
+    @cython.locals(heap=_EntryHeap, d=tuple, t=double, dt=double)
+    cpdef bint _heap_next(self) except -1
+
+    @cython.locals(heap=_EntryHeap, slot=Py_ssize_t, args=tuple)
+    cpdef _steps(self)
+
+    cpdef _run(self, tuple entry)
 
     @cython.locals(now=double)
     cpdef at(self, double when_ms, fn, tuple args)

@@ -156,18 +156,30 @@ def _key(entry: tuple) -> int:
     return ((priority + 1) << 61) | eid
 
 
+_CALL_KEY = (NORMAL + 1) << 61  # ``_key`` of a timer (priority NORMAL) but for its id
+_ID_MASK = (1 << 61) - 1  # the id's bits of a key
+
+
 class _EntryHeap:
     """The kernel's heap, compiled: the entries by slot, and a binary heap of their keys as C numbers
     (the time, and ``_key``: priority and id), each with its entry's slot. A push or pop compares numbers
     in contiguous arrays, where a heap of the tuples themselves reads two tuples and their float objects
     per comparison. Keys are unique (ids are), so entries come out in the tuples' own order: the same run.
     Running as Python the kernel keeps a list and ``heapq`` instead (C functions: faster than this there).
+
+    A timer scheduled ahead (``Environment.at`` and ``later``) goes in without its tuple (``push_call``): its
+    function in ``_items`` and its arguments in ``_args`` by slot, its time and key among the numbers, so
+    that scheduling it allocates no tuple, float or id object and running it frees none, the tuple made
+    only where an entry is asked for as one (``pop``, ``first``). ``_args`` is None for a tuple entry.
     """
 
     def __init__(self, room: int = 256):
         self.n = 0
         self._room = 0
         self._items: list = []
+        self._args: list = []
+        self.last_t = 0.0  # the time of the entry ``pop_slot`` took out last
+        self._popped_key = 0  # and its key
         self._nfree = 0  # slots of entries popped (the first _nfree of _free), reused first
         self._grow(room)
 
@@ -185,22 +197,39 @@ class _EntryHeap:
         self._times, self._keys, self._slots, self._free = times, keys, slots, free
         self._tv, self._kv, self._sv, self._fv = times, keys, slots, free
         self._items.extend([None] * (room - self._room))
+        self._args.extend([None] * (room - self._room))
         self._room = room
 
     def push(self, entry: tuple) -> None:
+        slot = self._slot()
+        self._items[slot] = entry
+        self._sift_up(self.n, entry[0], _key(entry), slot)
+        self.n += 1
+
+    def push_call(self, t: float, eid: int, fn, args: tuple) -> None:
+        """The timer ``(t, NORMAL, eid, fn, args)`` without its tuple (see the class docstring)."""
+        slot = self._slot()
+        self._items[slot] = fn
+        self._args[slot] = args
+        self._sift_up(self.n, t, _CALL_KEY | eid, slot)
+        self.n += 1
+
+    def _slot(self) -> int:
+        """A free slot for a new entry (the heap grown when full)."""
         n = self.n
         if n == self._room:
             self._grow(2 * n)
-        t = entry[0]
-        key = _key(entry)
         if self._nfree:
             self._nfree -= 1
-            slot = self._fv[self._nfree]
-        else:
-            slot = n  # with no slot free, entries fill slots 0 .. n-1
-        self._items[slot] = entry
-        self._sift_up(n, t, key, slot)
-        self.n = n + 1
+            return self._fv[self._nfree]
+        return n  # with no slot free, entries fill slots 0 .. n-1
+
+    def _entry(self, slot: int, t: float, key: int) -> tuple:
+        """The entry in ``slot`` as a tuple (a timer pushed without one made into it)."""
+        args = self._args[slot]
+        if args is None:
+            return self._items[slot]
+        return (t, NORMAL, key & _ID_MASK, self._items[slot], args)  # (push_call: a NORMAL timer)
 
     def _sift_up(self, pos: int, t: float, key: int, slot: int) -> None:
         """Place ``(t, key, slot)`` at ``pos`` or above it (heapq's ``_siftdown``)."""
@@ -220,12 +249,21 @@ class _EntryHeap:
 
     def pop(self) -> tuple:
         """The first entry, out of the heap (``IndexError`` when it is empty)."""
+        slot = self.pop_slot()
+        entry = self._entry(slot, self.last_t, self._popped_key)
+        self._items[slot] = None
+        self._args[slot] = None
+        return entry
+
+    def pop_slot(self) -> int:
+        """Take the first entry out of the heap, leaving it in its slot (``_items``, ``_args``) for the caller
+        to read and clear before anything is pushed; its time in ``last_t``."""
         n = self.n
         if n == 0:
             raise IndexError("pop from an empty heap")
         slot = self._sv[0]
-        entry = self._items[slot]
-        self._items[slot] = None
+        self.last_t = self._tv[0]
+        self._popped_key = self._kv[0]
         self._fv[self._nfree] = slot
         self._nfree += 1
         n -= 1
@@ -249,11 +287,11 @@ class _EntryHeap:
                 pos = child
                 child = 2 * pos + 1
             self._sift_up(pos, t, key, last)
-        return entry
+        return slot
 
     def first(self) -> tuple:
         """The first entry, left in the heap."""
-        return self._items[self._sv[0]]
+        return self._entry(self._sv[0], self._tv[0], self._kv[0])
 
     def __len__(self) -> int:
         return self.n
@@ -334,7 +372,10 @@ class Environment:
         timer runs at ``when_ms`` itself (``now`` plus ``when_ms - now`` can round a unit away from it)."""
         now = self.now
         if when_ms > now:
-            self._push((when_ms, NORMAL, next(self._eid), fn, args))
+            if self._heap is not None:
+                self._heap.push_call(when_ms, next(self._eid), fn, args)
+            else:
+                self._push((when_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((now, NORMAL, next(self._eid), fn, args))
 
@@ -345,7 +386,10 @@ class Environment:
     def later(self, delay_ms: float, fn: Callable[..., Any], args: tuple) -> None:
         """``call_later(delay_ms, fn, *args)`` with the arguments as a tuple (see ``at``)."""
         if delay_ms > 0.0:
-            self._push((self.now + delay_ms, NORMAL, next(self._eid), fn, args))
+            if self._heap is not None:
+                self._heap.push_call(self.now + delay_ms, next(self._eid), fn, args)
+            else:
+                self._push((self.now + delay_ms, NORMAL, next(self._eid), fn, args))
         else:
             self._due_now.append((self.now, NORMAL, next(self._eid), fn, args))
 
@@ -398,40 +442,60 @@ class Environment:
 
     def _next(self) -> tuple:
         """The entry to run next, out of the queues (see ``_next_entry``)."""
-        heap = self._heap
-        if heap is None:
+        if self._heap is None:
             return _next_entry(self._queue, self._due_now)
+        return self._heap.pop() if self._heap_next() else self._due_now.popleft()
+
+    def _heap_next(self) -> bool:
+        """Compiled: whether the next entry is the heap's first rather than the due-now queue's (the smaller
+        of the two; ids are unique, so they never tie); ``EmptySchedule`` when both are empty."""
+        heap = self._heap
         due_now = self._due_now
         if due_now:
-            if heap.n:
-                d = due_now[0]
-                t = heap._tv[0]
-                dt = d[0]
-                if t < dt or (t == dt and heap._kv[0] < _key(d)):
-                    return heap.pop()
-            return due_now.popleft()
+            if not heap.n:
+                return False
+            d = due_now[0]
+            t = heap._tv[0]
+            dt = d[0]
+            return t < dt or (t == dt and heap._kv[0] < _key(d))
         if not heap.n:
             raise EmptySchedule
-        return heap.pop()
+        return True
 
     def _steps(self) -> None:
-        """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run."""
+        """``step`` until an exception (``StopSimulation``, ``EmptySchedule``) ends the run. Compiled, a
+        timer in the heap runs from its slot, with no tuple made for it (``_EntryHeap.push_call``)."""
+        heap = self._heap
+        if heap is None:
+            while True:
+                self._run(self._next())
+        due_now = self._due_now
         while True:
-            entry = self._next()
-            self.now = entry[0]
-            if len(entry) == 5:
-                entry[3](*entry[4])
+            if not self._heap_next():
+                self._run(due_now.popleft())
+                continue
+            slot = heap.pop_slot()
+            self.now = heap.last_t
+            fn = heap._items[slot]
+            args = heap._args[slot]
+            heap._items[slot] = None  # (read and cleared before the entry runs: it may push into the slot)
+            if args is None:
+                self._run(fn)  # a tuple entry: an event, or a timer pushed as one
             else:
-                self._process(entry[3])
+                heap._args[slot] = None
+                fn(*args)
+
+    def _run(self, entry: tuple) -> None:
+        """Run a queue entry: a timer (five fields) calls its function; an event is SimPy's."""
+        self.now = entry[0]
+        if len(entry) == 5:
+            entry[3](*entry[4])
+        else:
+            self._process(entry[3])
 
     def step(self) -> None:
         """Process the next entry: a timer (five fields) runs its function; an event is SimPy's."""
-        entry = self._next()
-        self.now = entry[0]
-        if len(entry) != 5:
-            self._process(entry[3])
-            return
-        entry[3](*entry[4])
+        self._run(self._next())
 
     def _process(self, event) -> None:
         """Run a SimPy event's callbacks, as ``simpy.Environment.step`` does."""

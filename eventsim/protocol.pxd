@@ -89,12 +89,7 @@ cdef class FetchRequest:
 cdef _set_limits(FetchRequest fetch, FetchLimits limits)
 
 
-cdef _fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,
-                        Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
-                        long long partition_leader_epoch, long long producer_id, long long producer_epoch,
-                        long long base_sequence, double max_timestamp_ms)
-
-cpdef RecordBatch new_record_batch(long long base_offset, object records, Py_ssize_t count,
-                                   Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
-                                   long long partition_leader_epoch, long long producer_id,
-                                   long long producer_epoch, long long base_sequence, double max_timestamp_ms)
+cpdef RecordBatch fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,
+                                    Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
+                                    long long partition_leader_epoch, long long producer_id,
+                                    long long producer_epoch, long long base_sequence, double max_timestamp_ms)

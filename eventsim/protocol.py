@@ -74,7 +74,7 @@ __all__ = [
     "METADATA_RESPONSE_OVERHEAD",
     "METADATA_PARTITION_BYTES",
     "RecordBatch",
-    "new_record_batch",
+    "fill_record_batch",
     "ProduceRequest",
     "FetchRequest",
     "NO_PARTITION_LEADER_EPOCH",
@@ -239,7 +239,7 @@ class RecordBatch:
         producer_epoch: int = NO_PRODUCER_ID,
         base_sequence: int = NO_SEQUENCE,
     ):
-        _fill_record_batch(
+        fill_record_batch(
             self,
             base_offset,
             records,
@@ -284,7 +284,7 @@ class RecordBatch:
 INF = float("inf")
 
 
-def _fill_record_batch(
+def fill_record_batch(
     b: RecordBatch,
     base_offset: int,
     records,
@@ -297,7 +297,10 @@ def _fill_record_batch(
     producer_epoch: int,
     base_sequence: int,
     max_timestamp_ms: float,
-) -> None:
+) -> RecordBatch:
+    """Fill ``b``'s fields and return it: ``RecordBatch.__init__``, and compiled a C call that fills a new
+    entry (``fill_record_batch(RecordBatch.__new__(RecordBatch), ...)``: no argument parsing and no number
+    objects, as a call of the class makes; a log makes one per appended batch)."""
     b.base_offset = base_offset
     b.next_offset = base_offset + count
     b.count = count
@@ -312,39 +315,8 @@ def _fill_record_batch(
     # The batch's timestamp as a log segment reads it (CreateTime: its newest record's), kept on the entry
     # rather than read from the records block by every replica that appends it.
     b.max_timestamp_ms = max_timestamp_ms
-
-
-def new_record_batch(
-    base_offset: int,
-    records,
-    count: int,
-    stored_bytes: int,
-    value_total: int,
-    log_append_ms: float,
-    partition_leader_epoch: int,
-    producer_id: int,
-    producer_epoch: int,
-    base_sequence: int,
-    max_timestamp_ms: float,
-) -> RecordBatch:
-    """``RecordBatch(...)`` with every field given: compiled, a C call that fills the new entry (no argument
-    parsing and no number objects, as a call of the class makes); a log makes one per appended batch."""
-    b = RecordBatch.__new__(RecordBatch)
-    _fill_record_batch(
-        b,
-        base_offset,
-        records,
-        count,
-        stored_bytes,
-        value_total,
-        log_append_ms,
-        partition_leader_epoch,
-        producer_id,
-        producer_epoch,
-        base_sequence,
-        max_timestamp_ms,
-    )
     return b
+
 
 
 class ProduceRequest:

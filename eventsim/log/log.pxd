@@ -2,7 +2,7 @@
 cimport cython
 
 from eventsim.log.producer_state cimport ProducerStateManager
-from eventsim.protocol cimport MemoryRecords, RecordBatch, new_record_batch
+from eventsim.protocol cimport MemoryRecords, RecordBatch, fill_record_batch
 
 
 @cython.locals(lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t, v=cython.longlong)

@@ -44,7 +44,7 @@ import numpy as np
 
 from eventsim.checker import IdSet
 from eventsim.log.producer_state import ProducerStateManager
-from eventsim.protocol import INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch, new_record_batch
+from eventsim.protocol import INT_MAX, NO_PARTITION_LEADER_EPOCH, RECORD_ID, RecordBatch, fill_record_batch
 
 __all__ = ["Log", "Segment", "truncation_offset", "UNDEFINED_EPOCH", "UNDEFINED_EPOCH_OFFSET"]
 
@@ -163,7 +163,8 @@ class Log:
         the idempotent producer's id, epoch and base sequence); ``stored_bytes`` its size as stored when
         the broker recompressed it (default: as it came). The entry the log keeps is its own.
         """
-        entry = new_record_batch(
+        entry = fill_record_batch(
+            RecordBatch.__new__(RecordBatch),
             self.log_end_offset,
             batch.records,
             batch.count,

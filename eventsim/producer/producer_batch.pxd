@@ -15,10 +15,6 @@ cdef class ProducerBatch(MemoryRecords):
     cdef public object txn
 
 
-cdef _fill_producer_batch(ProducerBatch b, object tp, object records, Py_ssize_t records_bytes,
-                          Py_ssize_t wire_bytes, Py_ssize_t alloc_bytes, object producer, long long value_total,
-                          Py_ssize_t header_bytes, double max_timestamp_ms)
-
-cpdef ProducerBatch new_producer_batch(object tp, object records, Py_ssize_t records_bytes, Py_ssize_t wire_bytes,
-                                       Py_ssize_t alloc_bytes, object producer, long long value_total,
-                                       Py_ssize_t header_bytes, double max_timestamp_ms)
+cpdef ProducerBatch fill_producer_batch(ProducerBatch b, object tp, object records, Py_ssize_t records_bytes,
+                                        Py_ssize_t wire_bytes, Py_ssize_t alloc_bytes, object producer,
+                                        long long value_total, Py_ssize_t header_bytes, double max_timestamp_ms)

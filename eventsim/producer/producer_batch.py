@@ -49,7 +49,7 @@ __all__ = [
     "MAX_PRODUCER_INSTANCES",
     "RECORD_ID_PRODUCER_SHIFT",
     "ProducerBatch",
-    "new_producer_batch",
+    "fill_producer_batch",
     "INT_MAX",
     "NO_SEQUENCE",
     "NO_PRODUCER_ID",
@@ -101,7 +101,7 @@ class ProducerBatch(MemoryRecords):
         if value_total is None:
             value_total = int(records[:, VALUE_BYTES].sum())
         newest = records.item(-1, CREATE_MS) if len(records) else NO_TIMESTAMP
-        _fill_producer_batch(
+        fill_producer_batch(
             self, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes,
             newest,
         )
@@ -142,7 +142,7 @@ class ProducerBatch(MemoryRecords):
         return f"ProducerBatch({self.tp}, records={self.count}, bytes={self.wire_bytes})"
 
 
-def _fill_producer_batch(
+def fill_producer_batch(
     b: ProducerBatch,
     tp: TopicPartition,
     records: np.ndarray,
@@ -153,7 +153,10 @@ def _fill_producer_batch(
     value_total: int,
     header_bytes: int,
     max_timestamp_ms: float,
-) -> None:
+) -> ProducerBatch:
+    """Fill ``b``'s fields and return it: ``ProducerBatch.__init__``, and compiled a C call that fills a new
+    batch (``fill_producer_batch(ProducerBatch.__new__(ProducerBatch), ...)``: no argument parsing and no
+    number objects, as a call of the class makes; the accumulator's drain makes one per batch)."""
     b.tp = tp
     b.records = records
     b.count = len(records)
@@ -176,25 +179,4 @@ def _fill_producer_batch(
     # The idempotent producer's TxnPartitionEntry of its partition, set when first drained: the
     # transaction manager reads it there rather than looking the partition up.
     b.txn = None
-
-
-def new_producer_batch(
-    tp: TopicPartition,
-    records: np.ndarray,
-    records_bytes: int,
-    wire_bytes: int,
-    alloc_bytes: int,
-    producer: int,
-    value_total: int,
-    header_bytes: int,
-    max_timestamp_ms: float,
-) -> ProducerBatch:
-    """``ProducerBatch(...)`` with every field given: compiled, a C call that fills the new batch (no argument
-    parsing and no number objects, as a call of the class makes); the accumulator's drain makes one per
-    batch."""
-    b = ProducerBatch.__new__(ProducerBatch)
-    _fill_producer_batch(
-        b, tp, records, records_bytes, wire_bytes, alloc_bytes, producer, value_total, header_bytes,
-        max_timestamp_ms,
-    )
     return b

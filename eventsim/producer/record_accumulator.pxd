@@ -3,7 +3,7 @@
 cimport cython
 
 from eventsim.producer.partition_queue cimport PartitionQueue
-from eventsim.producer.producer_batch cimport ProducerBatch, new_producer_batch
+from eventsim.producer.producer_batch cimport ProducerBatch, fill_producer_batch
 from eventsim.producer.transaction_manager cimport TransactionManager, TxnPartitionEntry
 
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from eventsim.core.backoff import ExponentialBackoff
 from eventsim.producer.partition_queue import MIN_QUEUE_ROWS, NO_RETRIES, PartitionQueue
-from eventsim.producer.producer_batch import ProducerBatch, new_producer_batch
+from eventsim.producer.producer_batch import ProducerBatch, fill_producer_batch
 from eventsim.protocol import (
     CREATE_MS,
     INT_MAX,
@@ -459,7 +459,8 @@ class RecordAccumulator:
                 alloc = header + raw
                 if alloc < batch_size:
                     alloc = batch_size
-                batch = new_producer_batch(
+                batch = fill_producer_batch(
+                    ProducerBatch.__new__(ProducerBatch),
                     pq.tp,
                     pq.records[h:end],
                     raw,

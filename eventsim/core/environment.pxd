@@ -85,7 +85,7 @@ cdef class Environment:
     @cython.locals(heap=_EntryHeap, d=tuple, t=double, dt=double)
     cpdef bint _heap_next(self) except -1
 
-    @cython.locals(heap=_EntryHeap, slot=Py_ssize_t, args=tuple)
+    @cython.locals(heap=_EntryHeap, slot=Py_ssize_t, args=tuple, entry=tuple)
     cpdef _steps(self)
 
     cpdef _run(self, tuple entry)

@@ -467,8 +467,13 @@ class Environment:
         timer in the heap runs from its slot, with no tuple made for it (``_EntryHeap.push_call``)."""
         heap = self._heap
         if heap is None:
-            while True:
-                self._run(self._next())
+            while True:  # (``_run`` written in: running as Python, a call per entry costs)
+                entry = self._next()
+                self.now = entry[0]
+                if len(entry) == 5:
+                    entry[3](*entry[4])
+                else:
+                    self._process(entry[3])
         due_now = self._due_now
         while True:
             if not self._heap_next():

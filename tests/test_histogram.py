@@ -19,6 +19,7 @@ from eventsim.metrics.histogram import (
     bucket_lower,
     bucket_value,
 )
+from eventsim.metrics.histogram import _add_counts_loop, _index_unchecked
 
 # Latencies from 1 us to 1e8 ms, the documented range with <= 1 % relative error.
 latency = st.floats(min_value=LOWEST_MS, max_value=1e8, allow_nan=False, allow_infinity=False)
@@ -68,6 +69,25 @@ def test_bucket_index_agrees_with_edges_and_scalar_path(values):
         h = LatencyHistogram()
         h.record(float(x))
         assert h.bucket_counts()[i] == 1
+
+
+@given(
+    st.lists(st.one_of(any_latency, st.floats(min_value=1e8, max_value=1e300)), min_size=1, max_size=60),
+    st.integers(min_value=1, max_value=5),
+)
+def test_counting_loop_files_values_as_the_index_rule(values, c):
+    """The compiled build's counting loop puts every value in the bucket numpy's index rule gives it,
+    alone and in a block of per-row histograms (it runs as Python here when the build is pure)."""
+    v = np.asarray(values, dtype=np.float64)
+    bits = (v * 1000.0).view(np.int64)
+    idx = _index_unchecked(v)
+    counts = np.zeros(NUM_BUCKETS, dtype=np.int64)
+    _add_counts_loop(counts, bits, v, c, np.zeros(1, dtype=np.int64), False)
+    assert np.array_equal(counts, np.bincount(idx, minlength=NUM_BUCKETS) * c)
+    rows = np.arange(v.size, dtype=np.int64) % 3
+    block = np.zeros(3 * NUM_BUCKETS, dtype=np.int64)
+    _add_counts_loop(block, bits, v, 1, rows, True)
+    assert np.array_equal(block, np.bincount(rows * NUM_BUCKETS + idx, minlength=3 * NUM_BUCKETS))
 
 
 def test_values_exactly_on_edges():

@@ -629,6 +629,26 @@ def test_zipf_rank_zero_is_most_frequent_and_matches_pmf():
     assert np.array_equal(ids, keys.sample_ids(np.random.default_rng(3), 200_000))
 
 
+@given(
+    count=st.integers(1, 3_000_000),
+    exponent=st.sampled_from([0.0, 0.5, 1.0, 1.2, 2.5]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_zipf_draws_are_the_cdf_search_in_both_builds(count, exponent, seed):
+    """The guided Zipf draw (a C loop compiled, numpy's passes as Python) gives the ids a binary search
+    of the CDF gives, at the ends of [0, 1) too."""
+    from eventsim.workload.keys import _zipf_cdf, _zipf_guide, _zipf_ids_loop, _zipf_ids_numpy
+
+    cdf, guide = _zipf_cdf(count, exponent), _zipf_guide(count, exponent)
+    u = np.random.default_rng(seed).random(200)
+    u[:4] = [0.0, np.nextafter(1.0, 0.0), 1.0 - 2.0**-38, cdf[0] if cdf[0] < 1.0 else 0.5]
+    expected = cdf.searchsorted(u, side="right")
+    assert np.array_equal(_zipf_ids_numpy(cdf, guide, u), expected)
+    out = np.empty(u.size, dtype=np.int64)
+    _zipf_ids_loop(cdf, guide, u, out)
+    assert np.array_equal(out, expected)
+
+
 def test_uniform_and_null_keys():
     uniform = KeySpec("uniform", count=7)
     ids = uniform.sample_ids(np.random.default_rng(1), 5000)

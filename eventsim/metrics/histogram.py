@@ -78,6 +78,14 @@ _REPRESENTATIVE = _UPPER.copy()
 _REPRESENTATIVE[-1] = np.inf
 del _j, _o, _s
 
+try:  # compiled, the per-value loops below run as C; as Python, numpy does the same in passes
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # pure Python, without Cython installed
+    _COMPILED = False
+_NO_ROWS = np.zeros(1, dtype=np.int64)
+
 _MANTISSA_SHIFT = 52 - SUB_BUCKET_BITS
 _INDEX_BIAS = 1023 * SUB_BUCKETS - 1
 _ADD_AT_THRESHOLD = 256  # below this many values np.add.at beats a full-length bincount
@@ -112,6 +120,57 @@ def _index_unchecked(v: np.ndarray) -> np.ndarray:
     idx -= v < _LOWER.take(idx)
     idx += v >= _REPRESENTATIVE.take(idx)
     return idx
+
+
+def _add_counts(counts: np.ndarray, v: np.ndarray, c: int = 1, rows: np.ndarray | None = None) -> None:
+    """``c`` more in ``counts`` at the bucket of each of ``v`` (validated); with ``rows``, at
+    ``rows[i] * NUM_BUCKETS`` plus value ``i``'s bucket (a block of histograms, one per row).
+
+    Compiled, one C loop over the values (:func:`_add_counts_loop`); as Python, numpy's passes. Both
+    count the same buckets: integer counts, the same rule (:func:`_index_unchecked`).
+    """
+    if v.size == 0:
+        return
+    bits = (v * _UNITS_PER_MS).view(np.int64)  # x's IEEE-754 bits, as _index_unchecked reads them
+    if _COMPILED:
+        if rows is None:
+            _add_counts_loop(counts, bits, v, c, _NO_ROWS, 0)
+        else:
+            _add_counts_loop(counts, bits, v, c, rows, 1)
+        return
+    idx = _index_unchecked(v)
+    if rows is not None:
+        idx += rows * NUM_BUCKETS
+    if v.size < _ADD_AT_THRESHOLD:
+        np.add.at(counts, idx, c)
+    else:
+        hits = np.bincount(idx, minlength=counts.size)
+        counts += hits * c if c != 1 else hits
+
+
+def _add_counts_loop(counts, bits, v, c, rows, use_rows) -> None:
+    """The loop of :func:`_add_counts` (typed in histogram.pxd): per value, the bucket from ``bits`` as
+    :func:`_index_unchecked` computes it, then ``c`` more there."""
+    width = NUM_BUCKETS
+    top = NUM_BUCKETS - 1
+    shift = _MANTISSA_SHIFT
+    bias = _INDEX_BIAS
+    lower = _LOWER
+    upper = _REPRESENTATIVE
+    for i in range(v.shape[0]):
+        value = v[i]
+        k = (bits[i] >> shift) - bias
+        if k < 0:
+            k = 0
+        elif k > top:
+            k = top
+        if value < lower[k]:
+            k -= 1
+        if value >= upper[k]:
+            k += 1
+        if use_rows:
+            k += rows[i] * width
+        counts[k] += c
 
 
 def _index_scalar(v: float) -> int:
@@ -220,12 +279,7 @@ class LatencyHistogram:
             c = _as_count(count)
             if c == 0 or v.size == 0:
                 return
-            idx = _index_unchecked(v)
-            if v.size < _ADD_AT_THRESHOLD:
-                np.add.at(self._counts, idx, c)
-            else:
-                hits = np.bincount(idx, minlength=NUM_BUCKETS)
-                self._counts += hits * c if c != 1 else hits
+            _add_counts(self._counts, v, c)
             self._count += c * v.size
             self._add_sum(float(np.sum(v)) * c)
             lo, hi = float(v.min()), float(v.max())

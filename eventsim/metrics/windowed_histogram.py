@@ -16,10 +16,10 @@ import math
 import numpy as np
 
 from eventsim.metrics.histogram import (
-    _ADD_AT_THRESHOLD,
     _REPRESENTATIVE,
     NUM_BUCKETS,
     LatencyHistogram,
+    _add_counts,
     _as_values,
     _check_quantiles,
     _index_scalar,
@@ -80,14 +80,6 @@ def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     c = np.add.reduceat(counts.astype(np.int64), starts)
     keep = c > 0
     return k[keep], c[keep]
-
-
-def _increment(counts: np.ndarray, idx: np.ndarray) -> None:
-    """One more in ``counts`` at each of ``idx`` (all below ``counts.size``)."""
-    if idx.size < _ADD_AT_THRESHOLD:
-        np.add.at(counts, idx, 1)
-    else:
-        counts += np.bincount(idx, minlength=counts.size)
 
 
 class WindowedHistogram(_Windowed):
@@ -170,7 +162,6 @@ class WindowedHistogram(_Windowed):
             if v.size == 0:
                 return
             w = self._windows(t)
-        b = _index_unchecked(v)
         lo, hi = int(w.min()), int(w.max())
         n = hi + 1
         cnt, sm = self._count.ensure(n), self._sum.ensure(n)
@@ -191,12 +182,11 @@ class WindowedHistogram(_Windowed):
             ws = w[starts]
             np.minimum.at(mn, ws, np.minimum.reduceat(v, starts))
             np.maximum.at(mx, ws, np.maximum.reduceat(v, starts))
-        self._file(w, b, lo, hi)
+        self._file(w, v, lo, hi)
         self._after_record(hi)
 
     def _record_window(self, w: int, v: np.ndarray) -> None:
         """``record`` of values ``v`` (validated, not empty) that all fall in window ``w``."""
-        b = _index_unchecked(v)
         n = w + 1
         cnt, sm = self._count.ensure(n), self._sum.ensure(n)
         mn, mx = self._min.ensure(n), self._max.ensure(n)
@@ -206,24 +196,24 @@ class WindowedHistogram(_Windowed):
         mx[w] = max(mx[w], float(v.max()))
         lo = self._open_lo
         if w < lo:
-            self._late(b + w * NUM_BUCKETS)
+            self._late(_index_unchecked(v) + w * NUM_BUCKETS)
         else:
             start = (w - lo) * NUM_BUCKETS
-            _increment(self._rows(w - lo + 1)[start : start + NUM_BUCKETS], b)
+            _add_counts(self._rows(w - lo + 1)[start : start + NUM_BUCKETS], v)
         self._after_record(w)
 
-    def _file(self, w: np.ndarray, b: np.ndarray, lo: int, hi: int) -> None:
-        """Count values of windows ``w`` (from ``lo`` to ``hi``) in buckets ``b``."""
+    def _file(self, w: np.ndarray, v: np.ndarray, lo: int, hi: int) -> None:
+        """Count values ``v`` of windows ``w`` (from ``lo`` to ``hi``) in their buckets."""
         first = self._open_lo
         if lo < first:  # late values, for compacted windows
             late = w < first
-            self._late(w[late] * NUM_BUCKETS + b[late])
+            self._late(w[late] * NUM_BUCKETS + _index_unchecked(v[late]))
             if hi < first:
                 return
             keep = ~late
-            w, b = w[keep], b[keep]
+            w, v = w[keep], v[keep]
         rows = hi - first + 1
-        _increment(self._rows(rows)[: rows * NUM_BUCKETS], (w - first) * NUM_BUCKETS + b)
+        _add_counts(self._rows(rows)[: rows * NUM_BUCKETS], v, 1, w - first)
 
     def _rows(self, n: int) -> np.ndarray:
         """The open block with rows for windows ``_open_lo`` to ``_open_lo + n - 1``."""

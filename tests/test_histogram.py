@@ -14,12 +14,13 @@ from eventsim.metrics.histogram import (
     LOWEST_MS,
     NUM_BUCKETS,
     LatencyHistogram,
+    _add_counts_loop,
+    _index_unchecked,
     bucket_edges,
     bucket_index,
     bucket_lower,
     bucket_value,
 )
-from eventsim.metrics.histogram import _add_counts_loop, _index_unchecked
 
 # Latencies from 1 us to 1e8 ms, the documented range with <= 1 % relative error.
 latency = st.floats(min_value=LOWEST_MS, max_value=1e8, allow_nan=False, allow_infinity=False)

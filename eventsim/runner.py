@@ -62,7 +62,8 @@ class Run:
             key = (spec.keys, topic.partitions)
             if spec.keys.distribution != "none" and key not in tables:
                 tables[key] = KeyPartitionTable(
-                    spec.keys.key_bytes, spec.keys.count, topic.partitions, key_rows=spec.keys.key_rows
+                    spec.keys.key_bytes, spec.keys.count, topic.partitions, key_rows=spec.keys.key_rows,
+                    key_affixes=spec.keys.key_affixes(),
                 )
             for i in range(spec.count):
                 host = self.cluster.client_host(f"producer-{spec.name}-{i}")

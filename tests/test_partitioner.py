@@ -339,6 +339,31 @@ def test_key_rows_fast_path_matches_key_bytes(ids, fmt):
     np.testing.assert_array_equal(fast.lookup(arr), partitions_for_keys(spec.key_bytes(arr), 12))
 
 
+@given(st.lists(st.integers(min_value=0, max_value=9_999_999), min_size=1, max_size=50),
+       st.sampled_from(["user-{}", "{}", "k{}-x", "é{}ü", "abc{}"]),
+       st.sampled_from([1, 3, 12, 1000]))
+def test_key_lookup_loop_hashes_keys_from_their_digits_as_kafka(ids, fmt, num_partitions):
+    """The compiled build's lookup loop (run as Python here in a pure build) writes each unseen id's key
+    from its digits and gives the partition Kafka's murmur2 gives the key's bytes; seen ids come from
+    the table."""
+    from eventsim.producer.partitioner import _lookup_loop
+    from eventsim.workload.keys import KeySpec
+
+    spec = KeySpec(distribution="uniform", count=10**7, format=fmt)
+    prefix, suffix = spec.key_affixes()
+    arr = np.array(ids, dtype=np.int64)
+    expected = partitions_for_keys(spec.key_bytes(arr), num_partitions)
+    table = np.full(int(arr.max()) + 1, -1, dtype=np.int32)
+    key = np.zeros(len(prefix) + 20 + len(suffix), dtype=np.uint8)
+    key[: len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+    suffix_bytes = np.frombuffer(suffix, dtype=np.uint8).copy()
+    for _ in range(2):  # unseen, then from the table
+        out = np.empty(arr.size, dtype=np.int32)
+        _lookup_loop(table, arr, out, key, len(prefix), suffix_bytes, num_partitions)
+        np.testing.assert_array_equal(out, expected)
+    assert KeySpec(distribution="uniform", count=5, format="k{:03d}").key_affixes() is None
+
+
 def test_the_producer_gives_the_adaptive_partitioner_queued_batches_not_records(monkeypatch):
     """KIP-794 weighs partitions by the length of their batch deques; a partition holding one full batch
     of 160 records must weigh as one batch queued, not as 160."""

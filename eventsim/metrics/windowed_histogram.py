@@ -27,6 +27,13 @@ from eventsim.metrics.histogram import (
 )
 from eventsim.metrics.timeseries import _Dense, _Flat, _times, _Windowed
 
+try:  # compiled, the per-value loop below runs as C; as Python, numpy does the same in passes
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # pure Python, without Cython installed
+    _COMPILED = False
+
 __all__ = ["WindowedHistogram"]
 
 
@@ -80,6 +87,21 @@ def _aggregate(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
     c = np.add.reduceat(counts.astype(np.int64), starts)
     keep = c > 0
     return k[keep], c[keep]
+
+
+def _window_stats_loop(w, v, lo, part_cnt, part_sum, mn, mx) -> None:
+    """The compiled build's per-window count, sum and extremes of values ``v`` in windows ``w``
+    (typed in windowed_histogram.pxd): the sums add each window's values in order, as ``np.bincount``
+    with weights does."""
+    for i in range(v.shape[0]):
+        k = w[i]
+        x = v[i]
+        part_cnt[k - lo] += 1
+        part_sum[k - lo] += x
+        if x < mn[k]:
+            mn[k] = x
+        if x > mx[k]:
+            mx[k] = x
 
 
 class WindowedHistogram(_Windowed):
@@ -173,15 +195,22 @@ class WindowedHistogram(_Windowed):
             mx[lo] = max(mx[lo], float(v.max()))
         else:
             m = hi - lo + 1
-            rel = w - lo
-            cnt[lo:n] += np.bincount(rel, minlength=m)
-            sm[lo:n] += np.bincount(rel, weights=v, minlength=m)
-            # Extremes per run of equal windows (times mostly come in order, so runs are long), then per
-            # window: np.minimum.at over every value is far slower and gives the same values.
-            starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
-            ws = w[starts]
-            np.minimum.at(mn, ws, np.minimum.reduceat(v, starts))
-            np.maximum.at(mx, ws, np.maximum.reduceat(v, starts))
+            if _COMPILED:  # one C loop: the same counts, sums (each window's in the values' order) and extremes
+                part_cnt = np.zeros(m, dtype=np.int64)
+                part_sum = np.zeros(m, dtype=np.float64)
+                _window_stats_loop(w, v, lo, part_cnt, part_sum, mn, mx)
+                cnt[lo:n] += part_cnt
+                sm[lo:n] += part_sum
+            else:
+                rel = w - lo
+                cnt[lo:n] += np.bincount(rel, minlength=m)
+                sm[lo:n] += np.bincount(rel, weights=v, minlength=m)  # each window's sum in the values' order
+                # Extremes per run of equal windows (times mostly come in order, so runs are long), then
+                # per window: np.minimum.at over every value is far slower and gives the same values.
+                starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
+                ws = w[starts]
+                np.minimum.at(mn, ws, np.minimum.reduceat(v, starts))
+                np.maximum.at(mx, ws, np.maximum.reduceat(v, starts))
         self._file(w, v, lo, hi)
         self._after_record(hi)
 

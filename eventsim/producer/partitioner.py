@@ -66,6 +66,12 @@ _R = 24
 _MASK32 = 0xFFFFFFFF
 
 _U32_SEED = np.uint32(MURMUR2_SEED)
+try:  # compiled, the per-key loop below runs as C; as Python, numpy does the same in passes
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # pure Python, without Cython installed
+    _COMPILED = False
 _U32_M = np.uint32(MURMUR2_M)
 
 
@@ -183,6 +189,64 @@ def partitions_for_keys(keys: Sequence[bytes], num_partitions: int) -> np.ndarra
     return (to_positive(murmur2_many(keys)) % np.int32(num_partitions)).astype(np.int32, copy=False)
 
 
+def _lookup_loop(table, ids, out, key, pre, suffix, num_partitions) -> None:
+    """The compiled build's :meth:`KeyPartitionTable.lookup` for keys ``prefix + decimal id + suffix``
+    (typed in partitioner.pxd): each id's partition from the table, or, for an id not seen yet, from
+    murmur2 of its key written into ``key`` (the prefix already there), stored in the table."""
+    mask = 0xFFFFFFFF
+    m = MURMUR2_M
+    seed = MURMUR2_SEED
+    suf = suffix.shape[0]
+    for i in range(ids.shape[0]):
+        kid = int(ids[i])
+        p = table[kid]
+        if p < 0:
+            digits = 1
+            q = kid
+            while q >= 10:
+                q //= 10
+                digits += 1
+            q = kid
+            for j in range(pre + digits - 1, pre - 1, -1):
+                key[j] = 48 + q % 10
+                q //= 10
+            for j in range(suf):
+                key[pre + digits + j] = suffix[j]
+            length = pre + digits + suf
+            h = (seed ^ length) & mask
+            length4 = length - (length & 3)
+            for j in range(0, length4, 4):
+                k = int(key[j + 3])  # a little-endian word, in 64-bit numbers (Python ints as Python)
+                b = int(key[j + 2])
+                k = (k << 8) | b
+                b = int(key[j + 1])
+                k = (k << 8) | b
+                b = int(key[j])
+                k = (k << 8) | b
+                k = (k * m) & mask
+                k ^= k >> 24
+                k = (k * m) & mask
+                h = (h * m) & mask
+                h ^= k
+            tail = length & 3
+            if tail >= 3:
+                k = int(key[length4 + 2])
+                h ^= k << 16
+            if tail >= 2:
+                k = int(key[length4 + 1])
+                h ^= k << 8
+            if tail >= 1:
+                k = int(key[length4])
+                h ^= k
+                h = (h * m) & mask
+            h ^= h >> 13
+            h = (h * m) & mask
+            h ^= h >> 15
+            p = (h & 0x7FFFFFFF) % num_partitions
+            table[kid] = p
+        out[i] = p
+
+
 class KeyPartitionTable:
     """Lazy key-id -> partition table for one topic: each distinct key is hashed once.
 
@@ -197,12 +261,21 @@ class KeyPartitionTable:
         num_keys: int,
         num_partitions: int,
         key_rows: Callable | None = None,
+        key_affixes: tuple[bytes, bytes] | None = None,
     ):
         if isinstance(num_keys, bool) or not isinstance(num_keys, (int, np.integer)) or num_keys < 0:
             raise ValueError(f"num_keys must be a non-negative integer, got {num_keys!r}")
         self.key_bytes = key_bytes
         # Optional fast path: ids -> [(ids_group, uint8 key matrix)], e.g. ``KeySpec.key_rows``.
         self.key_rows = key_rows
+        # Optional: keys are prefix + the id in decimal + suffix (``KeySpec.key_affixes``); compiled, a
+        # lookup then hashes unseen ids in its one C loop, from the id's digits.
+        self._affixes = key_affixes
+        if key_affixes is not None:
+            prefix, suffix = key_affixes
+            self._key = np.zeros(len(prefix) + 20 + len(suffix), dtype=np.uint8)  # 20 digits: any int64
+            self._key[: len(prefix)] = np.frombuffer(prefix, dtype=np.uint8)
+            self._suffix = np.frombuffer(suffix, dtype=np.uint8).copy()
         self.num_keys = int(num_keys)
         self.num_partitions = _check_num_partitions(num_partitions)
         # Negative = not computed yet (-1, or a mark of ``lookup``); a computed partition is always >= 0.
@@ -225,6 +298,13 @@ class KeyPartitionTable:
                 f"key id {bad} outside [0, {self.num_keys}); records without a key (id -1) are "
                 "partitioned by BuiltInPartitioner, not by key"
             )
+        if _COMPILED and self._affixes is not None:
+            parts = np.empty(ids.shape, dtype=np.int32)
+            _lookup_loop(
+                self._table, ids.reshape(-1), parts.reshape(-1), self._key, len(self._affixes[0]),
+                self._suffix, self.num_partitions,
+            )
+            return parts
         parts = self._table[ids]
         missing = parts < 0
         if missing.any():

@@ -281,6 +281,12 @@ class KeySpec:
                 rest = q
             yield group, rows
 
+    def key_affixes(self) -> tuple[bytes, bytes] | None:
+        """``(prefix, suffix)`` as UTF-8 when every key is ``prefix + str(id) + suffix`` (a plain format
+        such as ``"user-{}"``), else None."""
+        prefix, suffix, plain = _split_format(self.format)
+        return (prefix.encode(), suffix.encode()) if plain else None
+
     def key_length(self, ids: np.ndarray) -> np.ndarray:
         """Length in bytes of each id's key as int64; 0 for a null key."""
         ids = np.asarray(ids, dtype=np.int64)

@@ -195,7 +195,7 @@ class WindowedHistogram(_Windowed):
             mx[lo] = max(mx[lo], float(v.max()))
         else:
             m = hi - lo + 1
-            if _COMPILED:  # one C loop: the same counts, sums (each window's in the values' order) and extremes
+            if _COMPILED:  # one C loop: the same counts, sums (each window's in the values' order), extremes
                 part_cnt = np.zeros(m, dtype=np.int64)
                 part_sum = np.zeros(m, dtype=np.float64)
                 _window_stats_loop(w, v, lo, part_cnt, part_sum, mn, mx)

@@ -405,3 +405,33 @@ def test_small_and_large_appends_keep_the_same_running_sums(chunks, seed):
     assert list(qa.append_times)[n - tail : n] == list(qb.append_times)[:tail]  # arrays as long as the block
     assert list(qa.cum_bytes)[n - tail : n] == list(qb.cum_bytes)[:tail]  # the sums stay absolute
     assert list(qa.cum_values)[n - tail : n] == list(qb.cum_values)[:tail]
+
+
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=80),
+    st.integers(7, 9),
+)
+def test_the_compiled_chunk_sort_is_numpy_stable_sort_by_partition(parts, num_partitions):
+    """The producer's counting sort of a chunk (its C loop compiled; run as Python here in a pure build)
+    puts the rows where a stable argsort by partition does and gives each partition's first row."""
+    from eventsim.producer.producer import _sort_rows_loop
+    from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_COLUMNS, RECORD_ID, VALUE_BYTES
+
+    parts = np.array(parts, dtype=np.int64)
+    n = parts.size
+    rng = np.random.default_rng(n)
+    create = np.sort(rng.uniform(0, 100, n))
+    appended = create + rng.uniform(0, 1, n)
+    rids, keys = np.arange(n, dtype=np.int64) + 2**40, rng.integers(0, 10**6, n)
+    values, sizes = rng.integers(1, 2000, n), rng.integers(20, 2100, n)
+    bounds = np.zeros(num_partitions + 1, dtype=np.int64)
+    records = np.empty((n, len(RECORD_COLUMNS)))
+    sorted_sizes, sorted_values = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    _sort_rows_loop(parts, create, appended, rids, keys, values, sizes, bounds, records, sorted_sizes,
+                    sorted_values)
+    order = np.argsort(parts, kind="stable")
+    assert bounds.tolist() == np.searchsorted(parts[order], np.arange(num_partitions + 1)).tolist()
+    for j, column in ((CREATE_MS, create), (APPEND_MS, appended), (RECORD_ID, rids), (KEY, keys),
+                      (VALUE_BYTES, values)):
+        assert np.array_equal(records[:, j], column[order].astype(np.float64))
+    assert np.array_equal(sorted_sizes, sizes[order]) and np.array_equal(sorted_values, values[order])

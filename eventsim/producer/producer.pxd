@@ -9,6 +9,14 @@ from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.producer.transaction_manager cimport TransactionManager
 
 
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=Py_ssize_t, r=Py_ssize_t, at_create=Py_ssize_t, at_append=Py_ssize_t,
+               at_id=Py_ssize_t, at_key=Py_ssize_t, at_value=Py_ssize_t)
+cpdef void _sort_rows_loop(const long long[:] parts, const double[:] create, const double[:] appended,
+                           const long long[:] rids, const long long[:] keys, const long long[:] values,
+                           const long long[:] sizes, long long[::1] bounds, double[:, ::1] records,
+                           long long[::1] sorted_sizes, long long[::1] sorted_values) except *
+
+
 cdef class KafkaProducer:
     cdef public Environment env
     cdef public object cluster

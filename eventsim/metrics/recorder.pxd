@@ -3,6 +3,7 @@
 
 cimport cython
 
+from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.protocol cimport MemoryRecords, ProduceRequest
 
 
@@ -82,3 +83,6 @@ cdef class Recorder:
 
     @cython.locals(b=MemoryRecords)
     cpdef tuple _counts_and_values(self, list batches)
+
+    @cython.locals(view="long long[:, ::1]", j=Py_ssize_t, b=ProducerBatch)
+    cpdef object _batch_fields(self, list items, list picks)

@@ -42,6 +42,13 @@ from eventsim.metrics.timeseries import BusyTracker, WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
 from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
 
+try:  # compiled, a per-batch loop below reads C fields; as Python, comprehensions do the same
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # pure Python, without Cython installed
+    _COMPILED = False
+
 __all__ = ["Recorder", "PolledColumns", "PRODUCE_STAGES", "CONSUME_STAGES"]
 
 PRODUCE_STAGES = (
@@ -307,6 +314,25 @@ class Recorder:
         as C fields)."""
         return [b.count for b in batches], [b.value_total for b in batches]
 
+    def _batch_fields(self, items: list, picks: list) -> np.ndarray:
+        """Base offset, partition and producer of each batch ``items[i]``, ``i`` in ``picks``: a row each
+        (compiled, the batches' fields are read as C fields)."""
+        if not _COMPILED:  # a column per list: cheaper than tuples
+            picked = [items[i] for i in picks]
+            fields = np.empty((len(picked), 3), dtype=np.int64)
+            fields[:, 0] = [b.base_offset for b in picked]
+            fields[:, 1] = [b.tp.partition for b in picked]
+            fields[:, 2] = [b.producer for b in picked]
+            return fields
+        fields = np.empty((len(picks), 3), dtype=np.int64)
+        view = fields
+        for j in range(len(picks)):
+            b = items[picks[j]]
+            view[j, 0] = b.base_offset
+            view[j, 1] = b.tp.partition
+            view[j, 2] = b.producer
+        return fields
+
     def _fold_acked(self, topic: str, rows: np.ndarray, items: list) -> None:
         tm = self.topic(topic)
         counts = rows[:, 0].astype(np.int64)
@@ -345,24 +371,20 @@ class Recorder:
         first[0] = True
         np.not_equal(which[1:], which[:-1], out=first[1:])
         slot = np.cumsum(first) - 1
-        picked = [items[i] for i in which[first].tolist()]
-        fields = np.empty((len(picked), 3), dtype=np.int64)  # a column per list: cheaper than tuples
-        fields[:, 0] = [b.base_offset for b in picked]
-        fields[:, 1] = [b.tp.partition for b in picked]
-        fields[:, 2] = [b.producer for b in picked]
+        fields = self._batch_fields(items, which[first].tolist())
         base = fields[slot, 0]
         # RecordMetadata.offset is -1 with acks=0: the producer never learns it.
         known = (base >= 0) & (rows[which, 7] > 0)
         self._produce_rows.append(
             {
-                "record_id": rids[m],
+                "record_id": rids[at],
                 "topic": np.full(pos.size, topic, dtype=object),
                 "partition": fields[slot, 1],
                 "offset": np.where(known, base + pos, -1),
                 "producer": fields[slot, 2],
-                "key": records[m, KEY].astype(np.int64),
-                "value_bytes": records[m, VALUE_BYTES].astype(np.int64),
-                "create_ms": create[m],
+                "key": records[at, KEY].astype(np.int64),
+                "value_bytes": records[at, VALUE_BYTES].astype(np.int64),
+                "create_ms": create[at],
                 "send_ms": send[which],
                 "append_ms": rows[which, 8],
                 "ack_ms": now[which],
@@ -421,8 +443,8 @@ class Recorder:
             rids = records[:, RECORD_ID].astype(np.int64)
             tm.consumed_duplicate += cols.seen.add(rids)
             if self.sample_rate > 0:
-                m = self._sampled(rids)
-                self._consume_rows.append((rids[m], now_each[m]))
+                at = np.flatnonzero(self._sampled(rids))
+                self._consume_rows.append((rids[at], now_each[at]))
             cols.clear()
 
     # ------------------------------------------------------------------ logs

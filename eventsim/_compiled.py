@@ -37,6 +37,7 @@ counts. :func:`compiled_modules` tells which modules run compiled.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -52,6 +53,7 @@ __all__ = [
     "REBUILD_COMMAND",
     "CompiledBuildWarning",
     "compiled_modules",
+    "cython_stand_in",
     "decide",
     "install",
     "read_module_list",
@@ -60,6 +62,23 @@ __all__ = [
 ]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class _CythonStandIn:
+    """What a compiled module's per-value loops use of ``cython`` when Cython is not installed (the module
+    then runs as Python): ``compiled`` is False and the loops' directives do nothing. Compiled, Cython
+    replaces ``import cython`` itself, so this is never used there."""
+
+    compiled = False
+
+    @staticmethod
+    def boundscheck(flag: bool) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+    wraparound = boundscheck
+
+
+cython_stand_in = _CythonStandIn()
 MODULE_LIST = _PACKAGE_DIR / "compiled_modules.txt"
 PURE_PYTHON_ENV = "EVENTSIM_PURE_PYTHON"
 REBUILD_COMMAND = "`make` (or `pip install -e .`)"

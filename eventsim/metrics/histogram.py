@@ -80,10 +80,9 @@ del _j, _o, _s
 
 try:  # compiled, the per-value loops below run as C; as Python, numpy does the same in passes
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 _NO_ROWS = np.zeros(1, dtype=np.int64)
 
 _MANTISSA_SHIFT = 52 - SUB_BUCKET_BITS
@@ -157,20 +156,21 @@ def _add_counts_loop(counts, bits, v, c, rows, use_rows) -> None:
     bias = _INDEX_BIAS
     lower = _LOWER
     upper = _REPRESENTATIVE
-    for i in range(v.shape[0]):
-        value = v[i]
-        k = (bits[i] >> shift) - bias
-        if k < 0:
-            k = 0
-        elif k > top:
-            k = top
-        if value < lower[k]:
-            k -= 1
-        if value >= upper[k]:
-            k += 1
-        if use_rows:
-            k += rows[i] * width
-        counts[k] += c
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(v.shape[0]):
+            value = v[i]
+            k = (bits[i] >> shift) - bias
+            if k < 0:
+                k = 0
+            elif k > top:
+                k = top
+            if value < lower[k]:
+                k -= 1
+            if value >= upper[k]:
+                k += 1
+            if use_rows:
+                k += rows[i] * width
+            counts[k] += c
 
 
 def _index_scalar(v: float) -> int:

@@ -44,10 +44,9 @@ from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
 
 try:  # compiled, a per-batch loop below reads C fields; as Python, comprehensions do the same
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 
 __all__ = ["Recorder", "PolledColumns", "PRODUCE_STAGES", "CONSUME_STAGES"]
 

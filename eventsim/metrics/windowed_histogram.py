@@ -29,10 +29,9 @@ from eventsim.metrics.timeseries import _Dense, _Flat, _times, _Windowed
 
 try:  # compiled, the per-value loop below runs as C; as Python, numpy does the same in passes
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 
 __all__ = ["WindowedHistogram"]
 
@@ -93,15 +92,16 @@ def _window_stats_loop(w, v, lo, part_cnt, part_sum, mn, mx) -> None:
     """The compiled build's per-window count, sum and extremes of values ``v`` in windows ``w``
     (typed in windowed_histogram.pxd): the sums add each window's values in order, as ``np.bincount``
     with weights does."""
-    for i in range(v.shape[0]):
-        k = w[i]
-        x = v[i]
-        part_cnt[k - lo] += 1
-        part_sum[k - lo] += x
-        if x < mn[k]:
-            mn[k] = x
-        if x > mx[k]:
-            mx[k] = x
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(v.shape[0]):
+            k = w[i]
+            x = v[i]
+            part_cnt[k - lo] += 1
+            part_sum[k - lo] += x
+            if x < mn[k]:
+                mn[k] = x
+            if x > mx[k]:
+                mx[k] = x
 
 
 class WindowedHistogram(_Windowed):

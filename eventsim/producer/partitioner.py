@@ -68,10 +68,9 @@ _MASK32 = 0xFFFFFFFF
 _U32_SEED = np.uint32(MURMUR2_SEED)
 try:  # compiled, the per-key loop below runs as C; as Python, numpy does the same in passes
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 _U32_M = np.uint32(MURMUR2_M)
 
 
@@ -197,54 +196,55 @@ def _lookup_loop(table, ids, out, key, pre, suffix, num_partitions) -> None:
     m = MURMUR2_M
     seed = MURMUR2_SEED
     suf = suffix.shape[0]
-    for i in range(ids.shape[0]):
-        kid = int(ids[i])
-        p = table[kid]
-        if p < 0:
-            digits = 1
-            q = kid
-            while q >= 10:
-                q //= 10
-                digits += 1
-            q = kid
-            for j in range(pre + digits - 1, pre - 1, -1):
-                key[j] = 48 + q % 10
-                q //= 10
-            for j in range(suf):
-                key[pre + digits + j] = suffix[j]
-            length = pre + digits + suf
-            h = (seed ^ length) & mask
-            length4 = length - (length & 3)
-            for j in range(0, length4, 4):
-                k = int(key[j + 3])  # a little-endian word, in 64-bit numbers (Python ints as Python)
-                b = int(key[j + 2])
-                k = (k << 8) | b
-                b = int(key[j + 1])
-                k = (k << 8) | b
-                b = int(key[j])
-                k = (k << 8) | b
-                k = (k * m) & mask
-                k ^= k >> 24
-                k = (k * m) & mask
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(ids.shape[0]):
+            kid = int(ids[i])
+            p = table[kid]
+            if p < 0:
+                digits = 1
+                q = kid
+                while q >= 10:
+                    q //= 10
+                    digits += 1
+                q = kid
+                for j in range(pre + digits - 1, pre - 1, -1):
+                    key[j] = 48 + q % 10
+                    q //= 10
+                for j in range(suf):
+                    key[pre + digits + j] = suffix[j]
+                length = pre + digits + suf
+                h = (seed ^ length) & mask
+                length4 = length - (length & 3)
+                for j in range(0, length4, 4):
+                    k = int(key[j + 3])  # a little-endian word, in 64-bit numbers (Python ints as Python)
+                    b = int(key[j + 2])
+                    k = (k << 8) | b
+                    b = int(key[j + 1])
+                    k = (k << 8) | b
+                    b = int(key[j])
+                    k = (k << 8) | b
+                    k = (k * m) & mask
+                    k ^= k >> 24
+                    k = (k * m) & mask
+                    h = (h * m) & mask
+                    h ^= k
+                tail = length & 3
+                if tail >= 3:
+                    k = int(key[length4 + 2])
+                    h ^= k << 16
+                if tail >= 2:
+                    k = int(key[length4 + 1])
+                    h ^= k << 8
+                if tail >= 1:
+                    k = int(key[length4])
+                    h ^= k
+                    h = (h * m) & mask
+                h ^= h >> 13
                 h = (h * m) & mask
-                h ^= k
-            tail = length & 3
-            if tail >= 3:
-                k = int(key[length4 + 2])
-                h ^= k << 16
-            if tail >= 2:
-                k = int(key[length4 + 1])
-                h ^= k << 8
-            if tail >= 1:
-                k = int(key[length4])
-                h ^= k
-                h = (h * m) & mask
-            h ^= h >> 13
-            h = (h * m) & mask
-            h ^= h >> 15
-            p = (h & 0x7FFFFFFF) % num_partitions
-            table[kid] = p
-        out[i] = p
+                h ^= h >> 15
+                p = (h & 0x7FFFFFFF) % num_partitions
+                table[kid] = p
+            out[i] = p
 
 
 class KeyPartitionTable:

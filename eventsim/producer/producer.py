@@ -75,10 +75,9 @@ EXPIRY_GRANULARITY_MS = 1.0  # blocked records past max.block.ms are failed in g
 
 try:  # compiled, the per-record loop below runs as C; as Python, numpy does the same in passes
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 
 
 def _sort_rows_loop(parts, create, appended, rids, keys, values, sizes, bounds, records, sorted_sizes,
@@ -89,24 +88,25 @@ def _sort_rows_loop(parts, create, appended, rids, keys, values, sizes, bounds, 
     (see ProducerBatch), their sizes and value sizes to ``sorted_sizes`` and ``sorted_values``."""
     n = parts.shape[0]
     at_create, at_append, at_id, at_key, at_value = CREATE_MS, APPEND_MS, RECORD_ID, KEY, VALUE_BYTES
-    for i in range(n):
-        bounds[parts[i] + 1] += 1
-    for p in range(bounds.shape[0] - 1):
-        bounds[p + 1] += bounds[p]
-    for i in range(n):  # each partition's next free row: its first, counted up in ``bounds`` and reset
-        p = parts[i]
-        r = bounds[p]
-        bounds[p] = r + 1
-        records[r, at_create] = create[i]
-        records[r, at_append] = appended[i]
-        records[r, at_id] = rids[i]
-        records[r, at_key] = keys[i]
-        records[r, at_value] = values[i]
-        sorted_sizes[r] = sizes[i]
-        sorted_values[r] = values[i]
-    for p in range(bounds.shape[0] - 1, 0, -1):  # back to first rows: partition p's is p - 1's end
-        bounds[p] = bounds[p - 1]
-    bounds[0] = 0
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(n):
+            bounds[parts[i] + 1] += 1
+        for p in range(bounds.shape[0] - 1):
+            bounds[p + 1] += bounds[p]
+        for i in range(n):  # each partition's next free row: its first, counted up in ``bounds`` and reset
+            p = parts[i]
+            r = bounds[p]
+            bounds[p] = r + 1
+            records[r, at_create] = create[i]
+            records[r, at_append] = appended[i]
+            records[r, at_id] = rids[i]
+            records[r, at_key] = keys[i]
+            records[r, at_value] = values[i]
+            sorted_sizes[r] = sizes[i]
+            sorted_values[r] = values[i]
+        for p in range(bounds.shape[0] - 1, 0, -1):  # back to first rows: partition p's is p - 1's end
+            bounds[p] = bounds[p - 1]
+        bounds[0] = 0
 
 
 class KafkaProducer:

@@ -37,10 +37,9 @@ MAX_ZIPF_KEYS = 100_000_000  # the float64 CDF table for this many keys takes 80
 _POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 try:  # compiled, the per-draw loops below run as C; as Python, numpy does the same in passes
     import cython
-
-    _COMPILED = cython.compiled
 except ImportError:  # pure Python, without Cython installed
-    _COMPILED = False
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 
 
 @functools.lru_cache(maxsize=16)
@@ -80,41 +79,42 @@ def _zipf_ids_loop(cdf, guide, u, out) -> None:
     moved to the first id whose CDF exceeds the draw (a step, or a binary search beyond it)."""
     n = cdf.shape[0]
     steps = _GUIDE_STEPS
-    for i in range(u.shape[0]):
-        x = u[i]
-        g = x * steps
-        j = int(g)
-        if j >= steps:  # u * steps rounds up to steps for u within 2**-37 of 1
-            j = steps - 1
-        lo = guide[j]
-        k = int(lo + (g - j) * (guide[j + 1] - lo))
-        if k > n - 1:
-            k = n - 1
-        if cdf[k] <= x:  # the id is above k (and below n - 1, whose CDF is 1 > x)
-            a = k + 1
-            if cdf[a] <= x:
-                a += 1
-                b = n - 1
-                while a < b:
-                    mid = (a + b) >> 1
-                    if cdf[mid] <= x:
-                        a = mid + 1
-                    else:
-                        b = mid
-            k = a
-        elif k > 0 and cdf[k - 1] > x:  # below k: the first one past x in [0, k)
-            b = k - 1
-            if b > 0 and cdf[b - 1] > x:
-                b -= 1
-                a = 0
-                while a < b:
-                    mid = (a + b) >> 1
-                    if cdf[mid] <= x:
-                        a = mid + 1
-                    else:
-                        b = mid
-            k = b
-        out[i] = k
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(u.shape[0]):
+            x = u[i]
+            g = x * steps
+            j = int(g)
+            if j >= steps:  # u * steps rounds up to steps for u within 2**-37 of 1
+                j = steps - 1
+            lo = guide[j]
+            k = int(lo + (g - j) * (guide[j + 1] - lo))
+            if k > n - 1:
+                k = n - 1
+            if cdf[k] <= x:  # the id is above k (and below n - 1, whose CDF is 1 > x)
+                a = k + 1
+                if cdf[a] <= x:
+                    a += 1
+                    b = n - 1
+                    while a < b:
+                        mid = (a + b) >> 1
+                        if cdf[mid] <= x:
+                            a = mid + 1
+                        else:
+                            b = mid
+                k = a
+            elif k > 0 and cdf[k - 1] > x:  # below k: the first one past x in [0, k)
+                b = k - 1
+                if b > 0 and cdf[b - 1] > x:
+                    b -= 1
+                    a = 0
+                    while a < b:
+                        mid = (a + b) >> 1
+                        if cdf[mid] <= x:
+                            a = mid + 1
+                        else:
+                            b = mid
+                k = b
+            out[i] = k
 
 
 def _zipf_ids_numpy(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray) -> np.ndarray:

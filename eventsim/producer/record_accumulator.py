@@ -395,6 +395,7 @@ class RecordAccumulator:
         size = 0
         batch_size = self.batch_size
         header = self.header_bytes
+        int_max = INT_MAX
         # Kafka looks at every partition from the drain index on, in order; only the queues that are due
         # are visited here, in that same order (the others would be passed over: empty, or holding only
         # records appended later than now).
@@ -452,7 +453,7 @@ class RecordAccumulator:
                 else:
                     raw = pq.bytes_view[end - 1] - pq.cum_bytes_base
                     value_total = pq.values_view[end - 1] - pq.cum_values_base
-                wire = header + (raw if codec_wire_bytes is None else codec_wire_bytes(raw))
+                wire = header + raw if codec_wire_bytes is None else header + codec_wire_bytes(raw)
                 if batches and size + wire > max_request_size:
                     idx = idx_
                     break  # it stays in the queue for the next request
@@ -482,8 +483,8 @@ class RecordAccumulator:
                     seq = e.next_sequence
                     batch.base_sequence = seq
                     seq += batch.count
-                    if seq > INT_MAX:
-                        seq -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+                    if seq > int_max:
+                        seq -= int_max + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
                     e.next_sequence = seq
                     e.in_flight.append(batch)
                     batch.txn = e

@@ -9,20 +9,20 @@ from eventsim.producer.producer_batch cimport ProducerBatch
 cdef class TxnPartitionEntry:
     cdef public object tp
     cdef public object queue
-    cdef public object producer_id
-    cdef public object producer_epoch
-    cdef public object next_sequence
-    cdef public object last_acked_sequence
+    cdef public long long producer_id
+    cdef public long long producer_epoch
+    cdef public long long next_sequence
+    cdef public long long last_acked_sequence
     cdef public list in_flight
-    cdef public object unresolved
-    cdef public object blocked_new
+    cdef public long long unresolved
+    cdef public bint blocked_new
 
 
 cdef class TransactionManager:
     cdef public object _init_producer_id
     cdef public object accumulator
-    cdef public object producer_id
-    cdef public object producer_epoch
+    cdef public long long producer_id
+    cdef public long long producer_epoch
     cdef public object epoch_bump_required
     cdef public list partitions_to_rewrite
     cdef public dict partitions

@@ -91,6 +91,22 @@ def test_counting_loop_files_values_as_the_index_rule(values, c):
     assert np.array_equal(block, np.bincount(rows * NUM_BUCKETS + idx, minlength=3 * NUM_BUCKETS))
 
 
+def test_counting_loop_near_every_edge():
+    """The loop skips the edge comparisons for values well inside their bucket: values within a dozen ulps
+    of every edge, on both sides, land where the index rule puts them."""
+    edges = bucket_edges()[1:-1]
+    near = [edges]
+    for direction in (0.0, np.inf):
+        x = edges.copy()
+        for _ in range(12):
+            x = np.nextafter(x, direction)
+            near.append(x)
+    v = np.concatenate(near + [np.array([0.0, 5e-324, 1e-3, HIGHEST_MS, 1e300])])
+    counts = np.zeros(NUM_BUCKETS, dtype=np.int64)
+    _add_counts_loop(counts, (v * 1000.0).view(np.int64), v, 1, np.zeros(1, dtype=np.int64), False)
+    assert np.array_equal(counts, np.bincount(_index_unchecked(v), minlength=NUM_BUCKETS))
+
+
 def test_values_exactly_on_edges():
     edges = bucket_edges()[1:-1]
     assert np.array_equal(bucket_index(edges), np.arange(1, NUM_BUCKETS))

@@ -156,18 +156,25 @@ def _add_counts_loop(counts, bits, v, c, rows, use_rows) -> None:
     bias = _INDEX_BIAS
     lower = _LOWER
     upper = _REPRESENTATIVE
+    low_bits = (1 << shift) - 1  # x's mantissa bits below the sub-bucket's
     with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
         for i in range(v.shape[0]):
-            value = v[i]
-            k = (bits[i] >> shift) - bias
-            if k < 0:
-                k = 0
-            elif k > top:
-                k = top
-            if value < lower[k]:
-                k -= 1
-            if value >= upper[k]:
-                k += 1
+            b = bits[i]
+            k = (b >> shift) - bias
+            r = b & low_bits  # how many of x's ulps x lies above its bucket's lower edge (in units)
+            # x = v * 1000 is within half an ulp of v's exact product, and the edges in ms within half an
+            # ulp of theirs: x at least 4 ulps inside its bucket (in units) puts v inside it in ms, with no
+            # comparison needed; nearer an edge, or clamped, compare as _index_unchecked does.
+            if k < 1 or k >= top or r < 4 or r > low_bits - 4:
+                value = v[i]
+                if k < 0:
+                    k = 0
+                elif k > top:
+                    k = top
+                if value < lower[k]:
+                    k -= 1
+                if value >= upper[k]:
+                    k += 1
             if use_rows:
                 k += rows[i] * width
             counts[k] += c

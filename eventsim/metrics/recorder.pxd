@@ -64,6 +64,9 @@ cdef class Recorder:
     cdef public Py_ssize_t _consumed_n
     cdef public list _processing
     cdef public dict _processing_fixed
+    cdef public object _fixed_key
+    cdef public double _fixed_value
+    cdef public long long _fixed_count
     cdef public list _produce_rows
     cdef public list _consume_rows
     cdef public list partition_rows
@@ -86,3 +89,5 @@ cdef class Recorder:
 
     @cython.locals(view="long long[:, ::1]", j=Py_ssize_t, b=ProducerBatch)
     cpdef object _batch_fields(self, list items, list picks)
+
+    cpdef _spill_fixed(self)

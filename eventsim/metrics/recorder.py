@@ -185,6 +185,10 @@ class Recorder:
         self._consumed_n = 0
         self._processing: list[np.ndarray] = []
         self._processing_fixed: dict[float, int] = {}
+        # The fixed processing time polled last and its records since it was last added to the dictionary.
+        self._fixed_key = None
+        self._fixed_value = 0.0
+        self._fixed_count = 0
         self._produce_rows: list[dict] = []  # sampled records, column arrays per flush
         self._consume_rows: list[tuple] = []  # (record ids, consume times) per flush
         self.partition_rows: list[tuple] = []
@@ -406,10 +410,17 @@ class Recorder:
         """
         if n == 0:
             return
-        if isinstance(processing, np.ndarray):
+        if type(processing) is float and self._fixed_count and processing == self._fixed_value:
+            self._fixed_count += n  # the same fixed time as the poll before: counted without the dictionary
+        elif isinstance(processing, np.ndarray):
             self._processing.append(processing)
         else:
-            self._processing_fixed[processing] = self._processing_fixed.get(processing, 0) + n
+            self._spill_fixed()
+            if processing not in self._processing_fixed:
+                self._processing_fixed[processing] = 0  # its place among the values: first seen
+            self._fixed_key = processing
+            self._fixed_value = processing
+            self._fixed_count = n
         if not cols.pending:
             cols.pending = True
             self._consume_order.append(cols)  # topics are folded in the order they were first polled
@@ -417,8 +428,15 @@ class Recorder:
         if self._consumed_n >= FLUSH_VALUES:
             self._flush_consumed()
 
+    def _spill_fixed(self) -> None:
+        """Add the records counted for the last fixed processing time to its entry."""
+        if self._fixed_count:
+            self._processing_fixed[self._fixed_key] += self._fixed_count
+            self._fixed_count = 0
+
     def _flush_consumed(self) -> None:
         st = self.stages
+        self._spill_fixed()
         if self._processing:
             st[("consume", "processing")].record(np.concatenate(self._processing))
             self._processing = []

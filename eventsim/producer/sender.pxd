@@ -42,7 +42,8 @@ cdef class Sender:
     cdef public double paused_until
 
     @cython.locals(p=KafkaProducer, b=ProducerBatch, req=ProduceRequest, broker=Broker, wire=cython.longlong,
-                   records=cython.longlong, tx_end=double, delivered=double)
+                   records=cython.longlong, tx_end=double, delivered=double, new_batches=cython.longlong,
+                   new_records=cython.longlong, new_bytes=cython.longlong, new_alloc=cython.longlong)
     cpdef _send(self, node, list batches, double now)
 
     cpdef run(self)

@@ -344,6 +344,7 @@ class Broker:
         partitions = self.partitions
         states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
         stored = req.stored_bytes
+        int_max = INT_MAX
         for i in range(n):
             b = batches[i]
             tp = b.tp
@@ -366,8 +367,8 @@ class Broker:
             if states is not None:
                 pid, epoch, seq = states[i]
                 last = seq + b.count - 1
-                if last > INT_MAX:
-                    last -= INT_MAX + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
+                if last > int_max:
+                    last -= int_max + 1  # DefaultRecordBatch.incrementSequence: wraps to 0
                 state = log.producer_state
                 verdict = state.validate(pid, epoch, seq, last, log.log_end_offset, b.count, now)
                 if verdict is not None:

@@ -1,5 +1,6 @@
 # Compiled build only (setup.py): C-level attributes for MemoryRecords, RecordBatch and the requests
-# (see protocol.py).
+# (see protocol.py), and the record-size loop.
+cimport cython
 
 cdef double INF  # a C number: comparisons with it need no float object
 
@@ -93,3 +94,10 @@ cpdef RecordBatch fill_record_batch(RecordBatch b, long long base_offset, object
                                     Py_ssize_t stored_bytes, long long value_total, double log_append_ms,
                                     long long partition_leader_epoch, long long producer_id,
                                     long long producer_epoch, long long base_sequence, double max_timestamp_ms)
+
+
+@cython.locals(z=cython.longlong, n=cython.longlong)
+cdef long long _varint_bytes(long long x)
+
+@cython.locals(i=Py_ssize_t, k=cython.longlong, v=cython.longlong, body=cython.longlong)
+cpdef void _record_sizes_loop(const long long[:] key, const long long[:] value, long long[::1] out) except *

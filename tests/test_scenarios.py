@@ -664,8 +664,15 @@ def test_uniform_and_null_keys():
     fmt=st.sampled_from(["user-{}", "{}", "k{:06d}é", "{0}x"]),
 )
 def test_key_lengths_match_key_bytes(ids, fmt):
+    from eventsim.workload.keys import _key_lengths_loop
+
     keys = KeySpec("uniform", count=10**12 + 1, format=fmt)
     arr = np.array(ids, dtype=np.int64)
     expected = [0 if k is None else len(k) for k in keys.key_bytes(arr)]
     assert keys.key_length(arr).tolist() == expected
+    if keys.key_affixes() is not None:  # the compiled build's loop (as Python in a pure build)
+        prefix, suffix = keys.key_affixes()
+        out = np.empty(arr.size, dtype=np.int64)
+        _key_lengths_loop(arr, len(prefix) + len(suffix), out)
+        assert out.tolist() == expected
     assert keys.key_bytes(np.array([42]))[0] == fmt.format(42).encode()

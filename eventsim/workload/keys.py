@@ -117,6 +117,22 @@ def _zipf_ids_loop(cdf, guide, u, out) -> None:
             out[i] = k
 
 
+def _key_lengths_loop(ids, affixes, out) -> None:
+    """The compiled build's key lengths for a plain format (typed in keys.pxd): the affixes' bytes plus
+    the id's decimal digits, 0 for a null key (-1)."""
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(ids.shape[0]):
+            q = ids[i]
+            if q < 0:
+                out[i] = 0
+                continue
+            digits = 1
+            while q >= 10:
+                q //= 10
+                digits += 1
+            out[i] = affixes + digits
+
+
 def _zipf_ids_numpy(cdf: np.ndarray, guide: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``cdf.searchsorted(u, side="right")`` for draws ``u`` in [0, 1): the first id whose CDF exceeds each.
 
@@ -291,6 +307,10 @@ class KeySpec:
         """Length in bytes of each id's key as int64; 0 for a null key."""
         ids = np.asarray(ids, dtype=np.int64)
         prefix, suffix, plain = _split_format(self.format)
+        if plain and _COMPILED and ids.ndim == 1:
+            out = np.empty(ids.size, dtype=np.int64)
+            _key_lengths_loop(ids, len(prefix.encode()) + len(suffix.encode()), out)
+            return out
         if plain:
             digits = 1 + np.searchsorted(_POWERS_OF_TEN, ids, side="right")
             lengths = len(prefix.encode()) + len(suffix.encode()) + digits

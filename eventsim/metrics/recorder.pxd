@@ -84,8 +84,8 @@ cdef class Recorder:
 
     cpdef consumed(self, PolledColumns cols, long long n, processing)
 
-    @cython.locals(b=MemoryRecords)
-    cpdef tuple _counts_and_values(self, list batches)
+    @cython.locals(b=MemoryRecords, view="double[:, ::1]", j=Py_ssize_t)
+    cpdef _counts_and_values(self, list batches, rows)
 
     @cython.locals(view="long long[:, ::1]", j=Py_ssize_t, b=ProducerBatch)
     cpdef object _batch_fields(self, list items, list picks)

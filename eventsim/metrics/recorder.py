@@ -297,7 +297,7 @@ class Recorder:
         self._acked_batches = []
         self._acked_n = 0
         rows = np.empty((len(batches), 10), dtype=np.float64)
-        rows[:, 0], rows[:, 6] = self._counts_and_values(batches)
+        self._counts_and_values(batches, rows)
         rows[:, 1:6] = req_rows[:, 0:5]
         rows[:, 7:10] = req_rows[:, 5:8]
         if len(self.topics) == 1:  # one topic in the run: every batch is of it
@@ -312,10 +312,17 @@ class Recorder:
                 sel, items = rows[mask], [b for b, m in zip(batches, mask, strict=True) if m]
             self._fold_acked(topic, sel, items)
 
-    def _counts_and_values(self, batches: list) -> tuple:
-        """The batches' record counts and value bytes, as two lists (compiled, each batch's fields are read
-        as C fields)."""
-        return [b.count for b in batches], [b.value_total for b in batches]
+    def _counts_and_values(self, batches: list, rows: np.ndarray) -> None:
+        """The batches' record counts and value bytes into ``rows``' columns 0 and 6 (compiled, each batch's
+        fields are read as C fields and written as C numbers)."""
+        if not _COMPILED:
+            rows[:, 0], rows[:, 6] = [b.count for b in batches], [b.value_total for b in batches]
+            return
+        view = rows
+        for j in range(len(batches)):
+            b = batches[j]
+            view[j, 0] = b.count
+            view[j, 6] = b.value_total
 
     def _batch_fields(self, items: list, picks: list) -> np.ndarray:
         """Base offset, partition and producer of each batch ``items[i]``, ``i`` in ``picks``: a row each

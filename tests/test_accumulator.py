@@ -435,3 +435,21 @@ def test_the_compiled_chunk_sort_is_numpy_stable_sort_by_partition(parts, num_pa
                       (VALUE_BYTES, values)):
         assert np.array_equal(records[:, j], column[order].astype(np.float64))
     assert np.array_equal(sorted_sizes, sizes[order]) and np.array_equal(sorted_values, values[order])
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0, exclude_max=True), min_size=2, max_size=60),
+    st.floats(0.0, 1e7),
+    st.floats(1e-6, 1e4),
+)
+def test_the_compiled_arrival_sort_is_numpy_sort(fractions, t0, span):
+    """The producer's bucket sort of a chunk's arrival times (C compiled; run as Python here in a pure
+    build) gives np.sort's array: the same values in order, repeated values and the window's ends too."""
+    from eventsim.producer.producer import _sort_uniform_loop
+
+    t1 = t0 + span
+    u = np.minimum(t0 + np.array(fractions) * span, np.nextafter(t1, 0.0))
+    u[-1] = u[0]  # a repeated value
+    out = np.empty(u.size)
+    _sort_uniform_loop(u, t0, t1, np.zeros(u.size + 1, dtype=np.int64), out)
+    assert np.array_equal(out, np.sort(u))

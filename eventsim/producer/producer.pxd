@@ -9,6 +9,11 @@ from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.producer.transaction_manager cimport TransactionManager
 
 
+@cython.locals(n=Py_ssize_t, scale=double, i=Py_ssize_t, b=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, j=Py_ssize_t,
+               x=double)
+cpdef void _sort_uniform_loop(const double[::1] u, double t0, double t1, long long[::1] starts,
+                              double[::1] out) except *
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, p=Py_ssize_t, r=Py_ssize_t, at_create=Py_ssize_t, at_append=Py_ssize_t,
                at_id=Py_ssize_t, at_key=Py_ssize_t, at_value=Py_ssize_t)
 cpdef void _sort_rows_loop(const long long[:] parts, const double[:] create, const double[:] appended,

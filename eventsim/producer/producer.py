@@ -80,6 +80,44 @@ except ImportError:  # pure Python, without Cython installed
 _COMPILED = cython.compiled
 
 
+def _sort_uniform_loop(u, t0, t1, starts, out) -> None:
+    """The compiled build's sort of draws ``u`` from [t0, t1) into ``out`` (typed in producer.pxd): each
+    goes to one of ``n`` buckets by value (a monotone map, so the buckets are in order), the buckets are
+    laid out in order (``starts``: zeros, n + 1) and each is insertion-sorted (one value, on average).
+    The result is ``np.sort(u)``: the same values in order."""
+    n = u.shape[0]
+    scale = n / (t1 - t0)
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(n):
+            b = int((u[i] - t0) * scale)
+            if b < 0:
+                b = 0
+            elif b >= n:
+                b = n - 1
+            starts[b + 1] += 1
+        for b in range(n):
+            starts[b + 1] += starts[b]
+        for i in range(n):  # into its bucket; ``starts[b]`` counts up to the bucket's end, then is reset
+            b = int((u[i] - t0) * scale)
+            if b < 0:
+                b = 0
+            elif b >= n:
+                b = n - 1
+            out[starts[b]] = u[i]
+            starts[b] += 1
+        lo = 0
+        for b in range(n):
+            hi = starts[b]  # bucket b is out[lo:hi]
+            for i in range(lo + 1, hi):
+                x = out[i]
+                j = i - 1
+                while j >= lo and out[j] > x:
+                    out[j + 1] = out[j]
+                    j -= 1
+                out[j + 1] = x
+            lo = hi
+
+
 def _sort_rows_loop(parts, create, appended, rids, keys, values, sizes, bounds, records, sorted_sizes,
                     sorted_values) -> None:
     """The compiled build's sort of a chunk's records by partition (typed in producer.pxd): a counting
@@ -232,7 +270,12 @@ class KafkaProducer:
             first = self._phase + math.ceil((t0 - self._phase) / period) * period
             return np.arange(first, t1, period) if first < t1 else np.empty(0)
         n = self.rng_arrivals.poisson(rate * (t1 - t0))
-        return np.sort(self.rng_arrivals.uniform(t0, t1, n))
+        u = self.rng_arrivals.uniform(t0, t1, n)
+        if _COMPILED and n > 1:  # a bucket sort in C: the same sorted values, in about linear time
+            out = np.empty(n, dtype=np.float64)
+            _sort_uniform_loop(u, t0, t1, np.zeros(n + 1, dtype=np.int64), out)
+            return out
+        return np.sort(u)
 
     def send_loop(self):
         env = self.env

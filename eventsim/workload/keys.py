@@ -80,9 +80,8 @@ def _zipf_ids_loop(cdf, guide, u, out) -> None:
     n = cdf.shape[0]
     steps = _GUIDE_STEPS
     with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
-        for i in range(u.shape[0]):
-            x = u[i]
-            g = x * steps
+        for i in range(u.shape[0]):  # the guesses first (the guide stays in the caches) ...
+            g = u[i] * steps
             j = int(g)
             if j >= steps:  # u * steps rounds up to steps for u within 2**-37 of 1
                 j = steps - 1
@@ -90,6 +89,10 @@ def _zipf_ids_loop(cdf, guide, u, out) -> None:
             k = int(lo + (g - j) * (guide[j + 1] - lo))
             if k > n - 1:
                 k = n - 1
+            out[i] = k
+        for i in range(u.shape[0]):  # ... then the checks: the CDF reads of many draws under way at once
+            x = u[i]
+            k = out[i]
             if cdf[k] <= x:  # the id is above k (and below n - 1, whose CDF is 1 > x)
                 a = k + 1
                 if cdf[a] <= x:

@@ -196,8 +196,16 @@ def _lookup_loop(table, ids, out, key, pre, suffix, num_partitions) -> None:
     m = MURMUR2_M
     seed = MURMUR2_SEED
     suf = suffix.shape[0]
+    missing = 0
     with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
-        for i in range(ids.shape[0]):
+        for i in range(ids.shape[0]):  # the table's entries first: their memory reads overlap ...
+            p = table[ids[i]]
+            out[i] = p
+            if p < 0:
+                missing += 1
+        for i in range(ids.shape[0] if missing else 0):  # ... then the ids not seen yet, hashed once each
+            if out[i] >= 0:
+                continue
             kid = int(ids[i])
             p = table[kid]
             if p < 0:

@@ -424,3 +424,22 @@ def test_delivery_timeout_expires_a_batch_in_flight_on_time():
     assert failed["REQUEST_TIMED_OUT"] == expired.drop(2.55).sum()
     s = r.summary().iloc[0]
     assert s.records_acked + s.records_failed <= s.records_produced
+
+
+def test_records_blocks_are_stacked_as_numpy_concatenates_them():
+    """The recorder joins thousands of small records blocks by their bytes; the result is
+    np.concatenate's, and blocks that are not contiguous float64 rows take numpy's way."""
+    import numpy as np
+
+    from eventsim.metrics.recorder import _stack
+
+    rng = np.random.default_rng(3)
+    base = rng.uniform(0, 100, (60, 5))
+    blocks = [base[0:3], base[3:4], base[10:20], base[20:20], base[40:60]]
+    rows = sum(len(b) for b in blocks)
+    out = _stack(blocks, rows)
+    assert out.flags.writeable and np.array_equal(out, np.concatenate(blocks))
+    strided = [base[0:6:2], base[7:9]]  # not contiguous: numpy's way
+    assert np.array_equal(_stack(strided, 5), np.concatenate(strided))
+    ints = [np.arange(10).reshape(2, 5)]  # not float64: numpy's way
+    assert np.array_equal(_stack(ints, 2), np.concatenate(ints))

@@ -40,7 +40,7 @@ from eventsim.metrics.duplicates import SeenRecords
 from eventsim.metrics.histogram import LatencyHistogram
 from eventsim.metrics.timeseries import BusyTracker, WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
-from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_ID, VALUE_BYTES
+from eventsim.protocol import APPEND_MS, CREATE_MS, KEY, RECORD_COLUMNS, RECORD_ID, VALUE_BYTES
 
 try:  # compiled, a per-batch loop below reads C fields; as Python, comprehensions do the same
     import cython
@@ -89,6 +89,21 @@ class TopicMetrics:
         self.batch_bytes = 0
         self.requests = 0
         self.consumed_duplicate = 0
+
+
+def _stack(blocks: list, rows: int) -> np.ndarray:
+    """Records blocks (float64, a row per record, C order: see ProducerBatch) one after the other, as
+    ``np.concatenate`` would give them: their bytes joined, which costs a fraction of numpy's work per
+    block for the thousands of small blocks a fold joins. Blocks that do not join to ``rows`` rows of
+    float64 (none the simulation makes) take numpy's way."""
+    if blocks and blocks[0].dtype == np.float64:
+        try:
+            joined = bytearray().join(blocks)
+        except (BufferError, TypeError):  # a block not contiguous
+            joined = None
+        if joined is not None and len(joined) == rows * len(RECORD_COLUMNS) * 8:
+            return np.frombuffer(joined, dtype=np.float64).reshape(rows, len(RECORD_COLUMNS))
+    return np.concatenate(blocks)
 
 
 class PolledColumns:
@@ -349,7 +364,7 @@ class Recorder:
         now, send, queue, start, done = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4], rows[:, 5]
         tm.acked.add(now, counts)
         tm.bytes_acked.add(now, rows[:, 6])
-        records = np.concatenate([b.records for b in items])
+        records = _stack([b.records for b in items], int(counts.sum()))
         if self.history is not None:
             self.history.acknowledged(records[:, RECORD_ID])
         create, append = records[:, CREATE_MS], records[:, APPEND_MS]
@@ -458,7 +473,7 @@ class Recorder:
             counts, vbytes, now, arrived, appended = cols.columns()
             tm.consumed.add(now, counts)
             tm.bytes_consumed.add(now, vbytes.astype(np.float64))
-            records = np.concatenate(cols.records)
+            records = _stack(cols.records, int(counts.sum()))
             create = records[:, CREATE_MS]
             now_each = np.repeat(now, counts)
             tm.e2e_latency.record(now, now_each - create, repeats=counts)

@@ -319,7 +319,8 @@ class Sender:
             for i in range(len(batches)):  # (a loop by index: zip's strict= is parsed as a keyword each call)
                 off = offsets[i]
                 if off >= 0:
-                    batches[i].base_offset = off
+                    b = batches[i]
+                    b.base_offset = off
         if self._expired and not self._expired.isdisjoint(req.batches):
             # Some of its batches expired in flight: their futures have failed already, so whatever the
             # broker answered for them is ignored (Kafka: ``ProducerBatch.done`` returns false).

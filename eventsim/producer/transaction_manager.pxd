@@ -30,5 +30,5 @@ cdef class TransactionManager:
     cdef public object epoch_bumps
     cdef public object wake
 
-    @cython.locals(e=TxnPartitionEntry, in_flight=list)
+    @cython.locals(e=TxnPartitionEntry, in_flight=list, last=cython.longlong, int_max=cython.longlong)
     cpdef completed(self, ProducerBatch batch)

@@ -120,8 +120,9 @@ class TransactionManager:
         if e is None:
             e = self.partitions[batch.tp]
         last = batch.base_sequence + batch.count - 1
-        if last > INT_MAX:
-            last -= INT_MAX + 1
+        int_max = INT_MAX
+        if last > int_max:
+            last -= int_max + 1
         if last > e.last_acked_sequence:  # maybeUpdateLastAckedSequence
             e.last_acked_sequence = last
         in_flight = e.in_flight

@@ -27,3 +27,10 @@ cdef class BusyTracker(_Windowed):
 
     @cython.locals(s=double, e=double, W=double, wa=Py_ssize_t, wz=Py_ssize_t)
     cpdef add_interval(self, double start_ms, double end_ms)
+
+    @cython.locals(s="const double[:]", e0="const double[:]", n=Py_ssize_t, W=double, horizon=double,
+                   e_v="double[::1]", w_v="long long[::1]", p_v="double[::1]", l_v="double[::1]",
+                   d_v="long long[::1]", kept=Py_ssize_t, lo=cython.longlong, hi=cython.longlong,
+                   i=Py_ssize_t, j=Py_ssize_t, a=double, b=double, wa=cython.longlong, wz=cython.longlong,
+                   m=Py_ssize_t, multi=Py_ssize_t, c=cython.longlong)
+    cpdef bint _add_intervals_compiled(self, starts_ms, ends_ms) except -1

@@ -31,6 +31,12 @@ import math
 
 import numpy as np
 
+try:  # compiled, the per-interval loops below run as C; as Python, numpy does the same in passes
+    import cython
+except ImportError:  # pure Python, without Cython installed
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
+
 _INF = math.inf  # (compiled: a C number, where math.inf is a module attribute looked up per call)
 
 __all__ = ["BusyTracker", "LevelSeries", "WindowedCounter", "windows_for"]
@@ -468,6 +474,11 @@ class BusyTracker(_Windowed):
 
     def add_intervals(self, starts_ms, ends_ms) -> None:
         """Vectorised :meth:`add_interval` over arrays of starts and ends."""
+        if _COMPILED and self._add_intervals_compiled(starts_ms, ends_ms):
+            return
+        self._add_intervals_numpy(starts_ms, ends_ms)
+
+    def _add_intervals_numpy(self, starts_ms, ends_ms) -> None:
         s = _times(starts_ms)
         e = np.asarray(ends_ms, dtype=np.float64).reshape(-1)
         if s.shape != e.shape:
@@ -500,6 +511,94 @@ class BusyTracker(_Windowed):
             d -= np.bincount(wz[multi] - lo, minlength=m + 1)
             partial += np.cumsum(d[:m]) * W
         self._busy.ensure(hi + 1)[lo : hi + 1] += partial
+
+    def _add_intervals_compiled(self, starts_ms, ends_ms) -> bool:
+        """:meth:`add_intervals` in C loops, compiled (typed in timeseries.pxd): the same windows and the
+        same sums in the same order as numpy's passes (each window's partial sums in the intervals' order,
+        as ``np.bincount`` adds them, then the later passes' terms). False, with nothing done, for input
+        the numpy passes must refuse (they raise with the message)."""
+        s = np.asarray(starts_ms, dtype=np.float64).reshape(-1)
+        e0 = np.asarray(ends_ms, dtype=np.float64).reshape(-1)
+        n = s.shape[0]
+        if e0.shape[0] != n:
+            return False
+        W = self.window_ms
+        horizon = _INF if self.horizon_ms is None else self.horizon_ms
+        ends = np.empty(n, dtype=np.float64)
+        wins = np.empty(2 * n, dtype=np.int64)  # each kept interval's first and last window
+        e_v = ends
+        w_v = wins
+        kept = 0
+        lo = hi = -1
+        with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+            for i in range(n):
+                a = s[i]
+                b = e0[i]
+                if not (a >= 0.0 and a < _INF and b >= a and b < _INF):
+                    return False
+            for i in range(n):
+                a = s[i]
+                b = e0[i]
+                if b > horizon:
+                    b = horizon
+                if not b > a:
+                    e_v[i] = -1.0  # empty within the horizon: dropped
+                    continue
+                wa = window_of(a, W)
+                wz = window_of(b, W)
+                if wz * W >= b:
+                    wz -= 1  # last window with positive overlap
+                e_v[i] = b
+                w_v[2 * i] = wa
+                w_v[2 * i + 1] = wz
+                if lo < 0 or wa < lo:
+                    lo = wa
+                if wz > hi:
+                    hi = wz
+                kept += 1
+            if not kept:
+                return True
+            self._settle()
+            m = hi - lo + 1
+            partial = np.zeros(m, dtype=np.float64)
+            p_v = partial
+            multi = 0
+            for i in range(n):  # partial first windows (the whole interval when it is in one)
+                b = e_v[i]
+                if b < 0.0:
+                    continue
+                a = s[i]
+                wa = w_v[2 * i]
+                wz = w_v[2 * i + 1]
+                if wa == wz:
+                    p_v[wa - lo] += b - a
+                else:
+                    p_v[wa - lo] += (wa + 1) * W - a
+                    multi += 1
+            if multi:
+                last = np.zeros(m, dtype=np.float64)
+                d = np.zeros(m + 1, dtype=np.int64)
+                l_v = last
+                d_v = d
+                for i in range(n):
+                    b = e_v[i]
+                    if b < 0.0:
+                        continue
+                    a = s[i]
+                    wa = w_v[2 * i]
+                    wz = w_v[2 * i + 1]
+                    if wa != wz:
+                        l_v[wz - lo] += b - wz * W
+                        d_v[wa + 1 - lo] += 1
+                        d_v[wz - lo] -= 1
+                c = 0
+                for j in range(m):
+                    p_v[j] += l_v[j]
+                for j in range(m):
+                    c += d_v[j]
+                    p_v[j] += c * W
+        self._busy.ensure(hi + 1)[lo : hi + 1] += partial
+        return True
 
     @property
     def n_windows(self) -> int:

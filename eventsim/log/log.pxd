@@ -67,6 +67,7 @@ cdef class Log:
                    roll=bint)
     cpdef _add(self, RecordBatch entry, double now_ms)
 
+    @cython.locals(first=RecordBatch)
     cpdef advance_reader(self, reader, long long offset)
 
     @cython.locals(low=cython.longlong, k=Py_ssize_t, cut=Py_ssize_t)

@@ -280,8 +280,10 @@ class Log:
 
     def advance_reader(self, reader, offset: int) -> None:
         self._readers[reader] = offset
-        if len(self.batches) > _TRIM_AT and self.batches[0].next_offset <= offset and not self.pinned:
-            self._trim()
+        if len(self.batches) > _TRIM_AT:
+            first = self.batches[0]
+            if first.next_offset <= offset and not self.pinned:
+                self._trim()
 
     def remove_reader(self, reader) -> None:
         self._readers.pop(reader, None)

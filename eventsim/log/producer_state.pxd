@@ -15,7 +15,7 @@ cdef class ProducerStateEntry:
     @cython.locals(n=Py_ssize_t)
     cpdef keep_below(self, long long offset)
 
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t)
+    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, retain=Py_ssize_t)
     cpdef add_batch(self, long long epoch, long long first_seq, long long last_seq, long long first_offset,
                     long long last_offset, double timestamp_ms)
 

@@ -102,7 +102,8 @@ class ProducerStateEntry:
             self.producer_epoch = epoch
             self.count = 0
         n = self.count
-        if n == NUM_BATCHES_TO_RETAIN:  # the oldest leaves
+        retain = NUM_BATCHES_TO_RETAIN
+        if n == retain:  # the oldest leaves
             for i in range(4 * (n - 1)):
                 self._meta[i] = self._meta[i + 4]
             for i in range(n - 1):

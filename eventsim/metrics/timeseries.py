@@ -561,9 +561,13 @@ class BusyTracker(_Windowed):
             self._settle()
             m = hi - lo + 1
             partial = np.zeros(m, dtype=np.float64)
+            last = np.zeros(m, dtype=np.float64)  # the last windows' parts, added after the first ones'
+            d = np.zeros(m + 1, dtype=np.int64)  # full windows between: a difference array
             p_v = partial
+            l_v = last
+            d_v = d
             multi = 0
-            for i in range(n):  # partial first windows (the whole interval when it is in one)
+            for i in range(n):
                 b = e_v[i]
                 if b < 0.0:
                     continue
@@ -574,23 +578,11 @@ class BusyTracker(_Windowed):
                     p_v[wa - lo] += b - a
                 else:
                     p_v[wa - lo] += (wa + 1) * W - a
+                    l_v[wz - lo] += b - wz * W
+                    d_v[wa + 1 - lo] += 1
+                    d_v[wz - lo] -= 1
                     multi += 1
             if multi:
-                last = np.zeros(m, dtype=np.float64)
-                d = np.zeros(m + 1, dtype=np.int64)
-                l_v = last
-                d_v = d
-                for i in range(n):
-                    b = e_v[i]
-                    if b < 0.0:
-                        continue
-                    a = s[i]
-                    wa = w_v[2 * i]
-                    wz = w_v[2 * i + 1]
-                    if wa != wz:
-                        l_v[wz - lo] += b - wz * W
-                        d_v[wa + 1 - lo] += 1
-                        d_v[wz - lo] -= 1
                 c = 0
                 for j in range(m):
                     p_v[j] += l_v[j]

@@ -93,31 +93,21 @@ def _zipf_ids_loop(cdf, guide, u, out) -> None:
         for i in range(u.shape[0]):  # ... then the checks: the CDF reads of many draws under way at once
             x = u[i]
             k = out[i]
-            if cdf[k] <= x:  # the id is above k (and below n - 1, whose CDF is 1 > x)
+            if cdf[k] <= x:  # above k, in [k + 1, n - 1] (the CDF of n - 1 is 1 > x): a step, most often
                 a = k + 1
-                if cdf[a] <= x:
-                    a += 1
-                    b = n - 1
-                    while a < b:
-                        mid = (a + b) >> 1
-                        if cdf[mid] <= x:
-                            a = mid + 1
-                        else:
-                            b = mid
-                k = a
-            elif k > 0 and cdf[k - 1] > x:  # below k: the first one past x in [0, k)
+                b = a if cdf[a] > x else n - 1
+            elif k > 0 and cdf[k - 1] > x:  # below k, in [0, k - 1]: a step, most often
                 b = k - 1
-                if b > 0 and cdf[b - 1] > x:
-                    b -= 1
-                    a = 0
-                    while a < b:
-                        mid = (a + b) >> 1
-                        if cdf[mid] <= x:
-                            a = mid + 1
-                        else:
-                            b = mid
-                k = b
-            out[i] = k
+                a = b if b == 0 or cdf[b - 1] <= x else 0
+            else:
+                a = b = k
+            while a < b:  # the first in [a, b] whose CDF exceeds x (that of b does)
+                mid = (a + b) >> 1
+                if cdf[mid] <= x:
+                    a = mid + 1
+                else:
+                    b = mid
+            out[i] = a
 
 
 def _key_lengths_loop(ids, affixes, out) -> None:

@@ -60,7 +60,8 @@ cdef class Log:
     cpdef RecordBatch append(self, MemoryRecords batch, double now_ms, long long leader_epoch=*,
                              long long stored_bytes=*)
 
-    @cython.locals(entry=RecordBatch, pid=cython.longlong, last=cython.longlong, state=ProducerStateManager)
+    @cython.locals(entry=RecordBatch, pid=cython.longlong, last=cython.longlong, state=ProducerStateManager,
+                   int_max=cython.longlong)
     cpdef append_entries(self, entries, double now_ms)
 
     @cython.locals(base=cython.longlong, seg=Segment, batch_ts=double, nbytes=cython.longlong, first_ts=double,

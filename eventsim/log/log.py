@@ -192,8 +192,9 @@ class Log:
             pid = entry.producer_id
             if pid >= 0:  # a follower keeps the producers' state too (it may lead, and check retries)
                 last = entry.base_sequence + entry.count - 1
-                if last > INT_MAX:
-                    last -= INT_MAX + 1
+                int_max = INT_MAX
+                if last > int_max:
+                    last -= int_max + 1
                 state = self.producer_state
                 state.append(
                     pid, entry.producer_epoch, entry.base_sequence, last, entry.base_offset,

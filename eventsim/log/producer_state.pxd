@@ -27,14 +27,14 @@ cdef class ProducerStateManager:
     cdef public dict producers
     cdef public list _by_pid
 
-    cdef _entry(self, producer_id)
+    cdef _entry(self, long long producer_id)
 
-    cdef ProducerStateEntry _add(self, producer_id, long long epoch)
+    cdef ProducerStateEntry _add(self, long long producer_id, long long epoch)
 
     @cython.locals(entry=ProducerStateEntry)
-    cpdef append(self, producer_id, long long epoch, long long first_seq, long long last_seq,
+    cpdef append(self, long long producer_id, long long epoch, long long first_seq, long long last_seq,
                  long long first_offset, long long last_offset, double timestamp_ms)
 
     @cython.locals(entry=ProducerStateEntry)
-    cpdef validate(self, producer_id, long long epoch, long long first_seq, long long last_seq,
+    cpdef validate(self, long long producer_id, long long epoch, long long first_seq, long long last_seq,
                    long long first_offset, long long count, double timestamp_ms)

@@ -71,7 +71,7 @@ cdef class Log:
     @cython.locals(first=RecordBatch)
     cpdef advance_reader(self, reader, long long offset)
 
-    @cython.locals(low=cython.longlong, k=Py_ssize_t, cut=Py_ssize_t)
+    @cython.locals(low=cython.longlong, k=Py_ssize_t, cut=Py_ssize_t, kth=RecordBatch)
     cpdef _trim(self)
 
     cpdef _epochs_below(self, long long offset)

@@ -307,8 +307,11 @@ class Log:
                 low = pos
         low = max(low, self.log_start_offset)
         k = _bisect_right(self._bases, low) - 1
-        if k > 0 or (k == 0 and self.batches and self.batches[0].next_offset <= low):
-            cut = k if self.batches[k].next_offset > low else k + 1
+        if k < 0 or not self.batches:
+            return
+        kth = self.batches[k]
+        if k > 0 or kth.next_offset <= low:
+            cut = k if kth.next_offset > low else k + 1
             if cut:
                 del self.batches[:cut]
                 del self._bases[:cut]

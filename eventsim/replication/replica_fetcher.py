@@ -212,8 +212,11 @@ class ReplicaFetcherThread:
         source_logs = self.source.logs
         for tp, entries in data:
             log = logs.get(tp)
-            if log is None or entries[0].base_offset != log.log_end_offset:
-                continue  # no longer fetched here, or fetched from before a truncation
+            if log is None:
+                continue  # no longer fetched here
+            first = entries[0]
+            if first.base_offset != log.log_end_offset:
+                continue  # fetched from before a truncation
             log.append_entries(entries, now)
             nbytes = 0
             for e in entries:

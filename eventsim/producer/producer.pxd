@@ -9,6 +9,9 @@ from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.producer.transaction_manager cimport TransactionManager
 
 
+@cython.locals(s=double, acc=double, i=Py_ssize_t, sv=double, a=double, f=double)
+cpdef void _lindley_loop(const double[:] create, const double[:] service, double free, double[::1] out) except *
+
 @cython.locals(n=Py_ssize_t, scale=double, i=Py_ssize_t, b=Py_ssize_t, lo=Py_ssize_t, hi=Py_ssize_t, j=Py_ssize_t,
                x=double)
 cpdef void _sort_uniform_loop(const double[::1] u, double t0, double t1, long long[::1] starts,

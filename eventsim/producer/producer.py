@@ -80,6 +80,23 @@ except ImportError:  # pure Python, without Cython installed
 _COMPILED = cython.compiled
 
 
+def _lindley_loop(create, service, free, out) -> None:
+    """The compiled build's application thread (typed in producer.pxd): record i's ``send()`` returns at
+    ``S_i + max_k<=i (max(a_k, free) - S_{k-1})``, S the running sum of the services (``np.cumsum``'s
+    order), as the numpy passes compute it."""
+    s = 0.0
+    acc = 0.0
+    with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
+        for i in range(create.shape[0]):
+            sv = service[i]
+            s = s + sv
+            a = create[i]
+            f = (a if a > free else free) - (s - sv)
+            if i == 0 or f > acc:
+                acc = f
+            out[i] = s + acc
+
+
 def _sort_uniform_loop(u, t0, t1, starts, out) -> None:
     """The compiled build's sort of draws ``u`` from [t0, t1) into ``out`` (typed in producer.pxd): each
     goes to one of ``n`` buckets by value (a monotone map, so the buckets are in order), the buckets are
@@ -398,9 +415,13 @@ class KafkaProducer:
             sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0
         )
         service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
-        s = np.cumsum(service)
-        start_floor = np.maximum(create, self.app_free_ms) - (s - service)
-        appended = s + np.maximum.accumulate(start_floor)
+        if _COMPILED:  # the same recursion in one C loop: the same operations on the same numbers, in order
+            appended = np.empty(n, dtype=np.float64)
+            _lindley_loop(create, service, self.app_free_ms, appended)
+        else:
+            s = np.cumsum(service)
+            start_floor = np.maximum(create, self.app_free_ms) - (s - service)
+            appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
         # buffer.memory: send() takes the records in order on the application's thread. A record whose
         # batch needs memory the pool does not have blocks that thread until completed batches free it, or

@@ -87,7 +87,9 @@ cdef class FetchRequest:
     cdef public list logs
 
 
-cdef _set_limits(FetchRequest fetch, FetchLimits limits)
+cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,
+                                      FetchLimits limits, double send_ms, object conn, object host,
+                                      long long replica_id)
 
 
 cpdef RecordBatch fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,

@@ -80,6 +80,7 @@ __all__ = [
     "METADATA_RESPONSE_OVERHEAD",
     "METADATA_PARTITION_BYTES",
     "RecordBatch",
+    "fill_fetch_request",
     "fill_record_batch",
     "ProduceRequest",
     "FetchRequest",
@@ -424,11 +425,32 @@ class FetchLimits:
         self.max_partition_fetch_bytes = cfg.max_partition_fetch_bytes
 
 
-def _set_limits(fetch: FetchRequest, limits: FetchLimits) -> None:
-    fetch.min_bytes = limits.fetch_min_bytes
-    fetch.max_wait_ms = limits.fetch_max_wait_ms
-    fetch.max_bytes = limits.fetch_max_bytes
-    fetch.max_partition_bytes = limits.max_partition_fetch_bytes
+def fill_fetch_request(
+    f: FetchRequest, client, node, partitions: list, limits: FetchLimits, send_ms: float, conn, host,
+    replica_id: int,
+) -> FetchRequest:
+    """Every field of ``f``, a new ``FetchRequest`` (its ``__init__``, or ``FetchRequest.__new__`` where a
+    client sends one on every response: compiled, a C call with no argument parsing); returns ``f``."""
+    f.client = client  # answered with client.response_cb(request, data): its on_fetch_response
+    f.node = node
+    f.partitions = partitions  # list of (tp, fetch offset)
+    f.min_bytes = limits.fetch_min_bytes
+    f.max_wait_ms = limits.fetch_max_wait_ms
+    f.max_bytes = limits.fetch_max_bytes
+    f.max_partition_bytes = limits.max_partition_fetch_bytes
+    f.send_ms = send_ms
+    f.arrive_ms = send_ms
+    f.parked = False
+    f.parked_seq = 0  # its key among the purgatory's parked operations
+    f.conn = conn
+    f.host = host
+    f.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
+    f.high_watermarks = None  # a follower's response: the leader's high watermark per partition
+    f.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
+    f.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
+    f.out_of_range = None  # a consumer's partitions answered OFFSET_OUT_OF_RANGE (past the log end)
+    f.logs = None  # the broker's logs of ``partitions``, in their order (``Broker._fetch_logs``)
+    return f
 
 
 class FetchRequest:
@@ -457,20 +479,6 @@ class FetchRequest:
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
-        self.client = client  # answered with client.response_cb(request, data): its on_fetch_response
-        self.node = node
-        self.partitions = partitions  # list of (tp, fetch offset)
         # The clients pass their FetchLimits; any config with the same four names is read into one.
-        _set_limits(self, cfg if isinstance(cfg, FetchLimits) else FetchLimits(cfg))
-        self.send_ms = send_ms
-        self.arrive_ms = send_ms
-        self.parked = False
-        self.parked_seq = 0  # its key among the purgatory's parked operations
-        self.conn = conn
-        self.host = host
-        self.replica_id = replica_id  # the follower broker's id, or CONSUMER_REPLICA_ID for a client
-        self.high_watermarks = None  # a follower's response: the leader's high watermark per partition
-        self.new_leaders = None  # partitions answered NOT_LEADER_OR_FOLLOWER: tp -> (leader, epoch)
-        self.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
-        self.out_of_range = None  # a consumer's partitions answered OFFSET_OUT_OF_RANGE (past the log end)
-        self.logs = None  # the broker's logs of ``partitions``, in their order (``Broker._fetch_logs``)
+        limits = cfg if isinstance(cfg, FetchLimits) else FetchLimits(cfg)
+        fill_fetch_request(self, client, node, partitions, limits, send_ms, conn, host, replica_id)

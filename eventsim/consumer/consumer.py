@@ -49,7 +49,14 @@ from eventsim.config.common import (
 )
 from eventsim.core.backoff import ReconnectBackoff
 from eventsim.metadata import DEFAULT_REFRESH_BACKOFF_MS, Metadata
-from eventsim.protocol import FETCH_REQUEST_BYTES, VALUE_BYTES, FetchLimits, FetchRequest
+from eventsim.protocol import (
+    CONSUMER_REPLICA_ID,
+    FETCH_REQUEST_BYTES,
+    VALUE_BYTES,
+    FetchLimits,
+    FetchRequest,
+    fill_fetch_request,
+)
 from eventsim.structs import TopicPartition, topic_partition
 
 __all__ = ["KafkaConsumer"]
@@ -182,7 +189,10 @@ class KafkaConsumer:
                         self.metadata.request_update()
                     self._wake_at(at)
                     continue
-            fetch = FetchRequest(self, node, parts, self._fetch_limits, now, self.connection(node), self.host)
+            fetch = fill_fetch_request(
+                FetchRequest.__new__(FetchRequest), self, node, parts, self._fetch_limits, now,
+                self.connection(node), self.host, CONSUMER_REPLICA_ID,
+            )
             fetch.window = self._window
             in_flight.add(node)
             idle.discard(node)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from eventsim.config.common import tcp_window
 from eventsim.core.stations import Station
-from eventsim.protocol import FETCH_REQUEST_BYTES, FetchLimits, FetchRequest
+from eventsim.protocol import FETCH_REQUEST_BYTES, FetchLimits, FetchRequest, fill_fetch_request
 
 __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
 
@@ -179,7 +179,10 @@ class ReplicaFetcherThread:
         for i in range(len(tps)):
             log = flogs[i]
             parts.append((tps[i], log.log_end_offset))
-        fetch = FetchRequest(self, self.source.id, parts, self.config, now, self.conn, broker.host, broker.id)
+        fetch = fill_fetch_request(
+            FetchRequest.__new__(FetchRequest), self, self.source.id, parts, self.config, now, self.conn,
+            broker.host, broker.id,
+        )
         fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
         fetch.window = self.window
         network = self.network

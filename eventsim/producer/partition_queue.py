@@ -35,8 +35,11 @@ INF = math.inf
 
 
 def _column(typecode: str, n: int) -> array:
-    """An ``array.array`` of ``n`` zeros."""
-    return array(typecode, bytes(8 * n))
+    """An ``array.array`` of ``n`` zeros (written once, by repetition: no zeroed bytes object to copy)."""
+    return array(typecode, _ZERO[typecode]) * n
+
+
+_ZERO = {"d": [0.0], "q": [0]}
 
 
 def _running_sum(sums: array, start: int, values: np.ndarray, base: int) -> None:

@@ -67,11 +67,17 @@ cdef class _EntryHeap:
     cpdef tuple first(self)
 
 
+cdef class _Ids:
+    cdef public long long n
+
+    cpdef long long take(self)
+
+
 cdef class Environment:
     cdef dict __dict__  # SimPy's event types are bound per instance (``BoundClass.bind_early``)
     cdef public double now
     cdef public list _queue
-    cdef public object _eid
+    cdef public _Ids _eid
     cdef public object _active_proc
     cdef public object streams
     cdef public long long _simpy_events

@@ -38,7 +38,6 @@ from array import array
 from collections import deque
 from collections.abc import Callable
 from heapq import heappop, heappush
-from itertools import count
 from typing import Any
 
 import numpy as np
@@ -300,6 +299,27 @@ class _EntryHeap:
 _TYPED_HEAP = type(_key).__name__ != "function"  # compiled: the kernel uses _EntryHeap
 
 
+
+class _Ids:
+    """The ids handed out in scheduling order (``itertools.count``'s ``next``, and ``take``: compiled, a C
+    call returning a C number, where ``next`` makes an int object for every timer)."""
+
+    __slots__ = ("n",)
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def take(self) -> int:
+        n = self.n
+        self.n = n + 1
+        return n
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> int:
+        return self.take()
+
 class Environment:
     """SimPy's environment, with the millisecond as its time unit and the run's random streams.
 
@@ -337,7 +357,7 @@ class Environment:
         self.now = float(initial_time)
         self._queue: list = []  # the heap of SimPy events (four fields) and timers (five), as SimPy's
         self._heap = _EntryHeap() if _TYPED_HEAP else None  # compiled, the heap itself (``_queue`` unused)
-        self._eid = count()  # ids in scheduling order: they break ties of time and priority
+        self._eid = _Ids()  # ids in scheduling order: they break ties of time and priority
         self._active_proc = None
         BoundClass.bind_early(self)
         self.streams = RandomStreams(seed)
@@ -352,7 +372,7 @@ class Environment:
     def events_scheduled(self) -> int:
         """Timers scheduled so far (``call_at``, ``call_later``, ``call_soon``): the ids handed out less
         SimPy's own events, so that scheduling a timer counts nothing itself."""
-        return int(repr(self._eid)[6:-1]) - self._simpy_events
+        return self._eid.n - self._simpy_events
 
     def schedule(self, event: Event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """SimPy's ``schedule`` (events: timeouts, process steps), counted."""
@@ -373,11 +393,11 @@ class Environment:
         now = self.now
         if when_ms > now:
             if self._heap is not None:
-                self._heap.push_call(when_ms, next(self._eid), fn, args)
+                self._heap.push_call(when_ms, self._eid.take(), fn, args)
             else:
-                self._push((when_ms, NORMAL, next(self._eid), fn, args))
+                self._push((when_ms, NORMAL, self._eid.take(), fn, args))
         else:
-            self._due_now.append((now, NORMAL, next(self._eid), fn, args))
+            self._due_now.append((now, NORMAL, self._eid.take(), fn, args))
 
     def call_later(self, delay_ms: float, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` ``delay_ms`` from now."""
@@ -387,11 +407,11 @@ class Environment:
         """``call_later(delay_ms, fn, *args)`` with the arguments as a tuple (see ``at``)."""
         if delay_ms > 0.0:
             if self._heap is not None:
-                self._heap.push_call(self.now + delay_ms, next(self._eid), fn, args)
+                self._heap.push_call(self.now + delay_ms, self._eid.take(), fn, args)
             else:
-                self._push((self.now + delay_ms, NORMAL, next(self._eid), fn, args))
+                self._push((self.now + delay_ms, NORMAL, self._eid.take(), fn, args))
         else:
-            self._due_now.append((self.now, NORMAL, next(self._eid), fn, args))
+            self._due_now.append((self.now, NORMAL, self._eid.take(), fn, args))
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` now, ahead of the events already due now: where ``env.process`` would run

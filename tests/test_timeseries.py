@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from eventsim.metrics import timeseries
 from eventsim.metrics.histogram import NUM_BUCKETS, LatencyHistogram
-from eventsim.metrics.timeseries import BusyTracker, LevelSeries, WindowedCounter
+from eventsim.metrics.levels import LevelSeries
+from eventsim.metrics.timeseries import BusyTracker, WindowedCounter
 from eventsim.metrics.windowed_histogram import WindowedHistogram
 
 W = 1000.0

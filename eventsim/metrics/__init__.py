@@ -15,8 +15,9 @@ What is modelled here, in simulated time (milliseconds) and with numpy only:
 - :mod:`eventsim.metrics.histogram` -- ``LatencyHistogram``, an HdrHistogram-style log-linear
   histogram (relative bucket error below 1 %) with exact count, sum, min and max.
 - :mod:`eventsim.metrics.timeseries` -- fixed windows of simulated time: ``WindowedCounter``
-  (records, bytes), ``LevelSeries`` (time-weighted mean and max of a queue depth or a byte count) and
-  ``BusyTracker`` (utilisation of a pool of identical servers: threads, disks, NICs).
+  (records, bytes) and ``BusyTracker`` (utilisation of a pool of identical servers: threads, disks,
+  NICs); :mod:`eventsim.metrics.levels` -- ``LevelSeries`` (time-weighted mean and max of a queue depth
+  or a byte count) in the same windows.
 - :mod:`eventsim.metrics.windowed_histogram` -- ``WindowedHistogram``, per-window latency
   percentiles in a compact sparse form.
 - :mod:`eventsim.metrics.recorder`, ``result`` and ``frames`` -- where the model reports, what a run

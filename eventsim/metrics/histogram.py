@@ -130,8 +130,8 @@ def _add_counts(counts: np.ndarray, v: np.ndarray, c: int = 1, rows: np.ndarray 
     """
     if v.size == 0:
         return
-    bits = (v * _UNITS_PER_MS).view(np.int64)  # x's IEEE-754 bits, as _index_unchecked reads them
     if _COMPILED:
+        bits = (v * _UNITS_PER_MS).view(np.int64)  # x's IEEE-754 bits, as _index_unchecked reads them
         if rows is None:
             _add_counts_loop(counts, bits, v, c, _NO_ROWS, 0)
         else:

@@ -409,14 +409,11 @@ class BusyTracker(_Windowed):
         kept = 0
         lo = hi = -1
         with cython.boundscheck(False), cython.wraparound(False):  # indices valid by construction
-            for i in range(n):
+            for i in range(n):  # (nothing is changed before the last interval is checked)
                 a = s[i]
                 b = e0[i]
                 if not (a >= 0.0 and a < _INF and b >= a and b < _INF):
                     return False
-            for i in range(n):
-                a = s[i]
-                b = e0[i]
                 if b > horizon:
                     b = horizon
                 if not b > a:

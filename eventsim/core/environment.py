@@ -296,7 +296,11 @@ class _EntryHeap:
         return self.n
 
 
-_TYPED_HEAP = type(_key).__name__ != "function"  # compiled: the kernel uses _EntryHeap
+try:  # compiled, the kernel uses _EntryHeap; as Python, heapq on tuples
+    import cython
+except ImportError:  # pure Python, without Cython installed
+    from eventsim._compiled import cython_stand_in as cython
+_TYPED_HEAP = cython.compiled
 
 
 

@@ -49,11 +49,11 @@ def _running_sum(sums: array, start: int, values: np.ndarray, base: int) -> None
     np.frombuffer(sums, dtype=np.int64)[start : start + len(cum)] = cum
 
 
-def _compiled_marker() -> None:
-    """A function whose type tells whether this module runs compiled."""
-
-
-_COMPILED = type(_compiled_marker).__name__ != "function"
+try:  # compiled, the appends below copy rows in a C loop; as Python, numpy does
+    import cython
+except ImportError:  # pure Python, without Cython installed
+    from eventsim._compiled import cython_stand_in as cython
+_COMPILED = cython.compiled
 NUM_COLUMNS = len(RECORD_COLUMNS)
 
 

@@ -129,16 +129,16 @@ def test_the_flusher_writes_pages_dirty_for_30_s_when_it_wakes_every_5_s():
     assert lm.written_back_bytes == [0]
     assert lm.disks[0].free_at() == 0.0  # the disk has done nothing
     clock.advance(35_000.0)
-    assert lm.inflight == [10 * MIB]  # one chunk: what expired
+    assert list(lm.inflight) == [10 * MIB]  # one chunk: what expired
     assert lm.disks[0].last_start == 35_000.0
     clock.advance(35_100.0)  # 10 MiB at 100 MiB/s
     assert lm.written_back_bytes == [10 * MIB]
-    assert lm.dirty == [20 * MIB]
+    assert list(lm.dirty) == [20 * MIB]
     clock.advance(39_999.0)
     assert lm.written_back_bytes == [10 * MIB]
     clock.advance(40_200.0)
     assert lm.written_back_bytes == [30 * MIB]
-    assert lm.dirty == [0]
+    assert list(lm.dirty) == [0]
     assert lm.writeback_chunks == [2]
 
 
@@ -146,13 +146,13 @@ def test_over_the_background_threshold_the_flusher_writes_chunks_until_below():
     clock, lm = manager()
     lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     dirty(lm, clock, 0.0, 999 * MIB)
-    assert lm.inflight == [0]  # below the background threshold: nothing before the pages expire
+    assert list(lm.inflight) == [0]  # below the background threshold: nothing before the pages expire
     dirty(lm, clock, 1.0, 2 * MIB)  # over it: a chunk at once
-    assert lm.inflight == [50 * MIB]
+    assert list(lm.inflight) == [50 * MIB]
     clock.advance(501.0)
     assert lm.written_back_bytes == [50 * MIB]
-    assert lm.dirty == [951 * MIB]  # below again: the flusher stops
-    assert lm.inflight == [0]
+    assert list(lm.dirty) == [951 * MIB]  # below again: the flusher stops
+    assert list(lm.inflight) == [0]
     clock.advance(4_999.0)
     assert lm.writeback_chunks == [1]
 
@@ -189,18 +189,18 @@ def test_a_warm_disk_starts_at_the_background_threshold_with_pages_of_the_last_3
     share = lm.bucket_bytes[0][0]
     assert len(lm.bucket_bytes[0]) == 6
     clock.advance(5_000.0)  # the first wake writes the oldest sixth, a chunk at a time
-    assert lm.inflight == [lm.chunk_bytes]
+    assert list(lm.inflight) == [lm.chunk_bytes]
     clock.advance(5_000.0 + share / RATE + 1)
     assert lm.written_back_bytes == [share]
     assert lm.writeback_chunks == [-(-share // lm.chunk_bytes)]
     dirty(lm, clock, 6_000.0, 200 * MIB)  # appends put it over the threshold at once
-    assert lm.inflight == [50 * MIB]
+    assert list(lm.inflight) == [50 * MIB]
 
 
 def test_cold_and_no_writeback_schedule_nothing():
     clock, lm = manager(writeback=False)
     assert clock._calls == []
-    assert lm.dirty == [0]
+    assert list(lm.dirty) == [0]
     with pytest.raises(ValueError):
         LogManager("b", PROFILE, 1000.0, None, True, False)
 
@@ -225,7 +225,7 @@ def test_what_survives_a_power_loss_is_what_the_flusher_wrote():
     assert log.durable_offset(clock.now) == 10
     clock.advance(37_000.0)
     assert log.lose_unflushed(clock.now) == 10  # the second append was still dirty
-    assert lm.dirty == [0] and lm.written_back_bytes == [10 * MIB]
+    assert list(lm.dirty) == [0] and lm.written_back_bytes == [10 * MIB]
     clock.advance(60_000.0)
     assert lm.written_back_bytes == [10 * MIB]  # what was lost is not written later
 
@@ -323,7 +323,7 @@ def test_power_loss_with_write_back_keeps_what_the_flusher_wrote():
     lm = run.cluster.brokers[0].log_manager
     before = {tp: log.durable_offset(run.env.now) for tp, log in lm.logs.items()}
     run.env.run(until=1501.0)
-    assert lm.dirty == [0]
+    assert list(lm.dirty) == [0]
     for tp, log in lm.logs.items():
         assert log.log_end_offset >= before[tp]  # what was on disk a moment before survived
     run.env.run(until=3000.0)

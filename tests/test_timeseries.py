@@ -467,6 +467,19 @@ def test_window_of_is_pythons_floor_division_of_floats(t, w):
         assert timeseries.window_of(x, w) == int(x // w)
 
 
+def test_window_of_near_every_edge_is_pythons_floor_division():
+    # Away from an edge the rounded quotient's integer part is taken; near one, the exact remainder decides.
+    # Multiples of the window and their neighbours a few ulps away, where the two can differ.
+    for w in (1000.0, 100.0, 0.1, 7.3, 1.0 / 3.0, 1e-3):
+        for k in list(range(0, 2000)) + [10**6 + 7, 2**40 + 3]:
+            x = k * w
+            for _ in range(4):
+                x = math.nextafter(x, 0.0)
+            for _ in range(9):
+                assert timeseries.window_of(x, w) == int(x // w), (x, w)
+                x = math.nextafter(x, math.inf)
+
+
 def test_window_of_at_a_quotient_that_rounds_up():
     assert timeseries.window_of(1.0, 0.1) == int(1.0 // 0.1) == 9  # the rounded quotient 1.0 / 0.1 is 10.0
     assert timeseries.window_of(0.0, 0.1) == 0

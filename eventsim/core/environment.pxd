@@ -70,6 +70,7 @@ cdef class _EntryHeap:
 cdef class _Ids:
     cdef public long long n
 
+    @cython.locals(n=cython.longlong)
     cpdef long long take(self)
 
 

@@ -25,13 +25,13 @@ cdef class LogManager:
     cdef public double write_rate
     cdef public long long chunk_bytes
     cdef public long long flusher_chunk_bytes
-    cdef public list dirty
+    cdef public long long[::1] dirty
     cdef public list bucket_index
     cdef public list bucket_bytes
-    cdef public list inflight
+    cdef public long long[::1] inflight
     cdef public list inflight_from
     cdef public list expire_before
-    cdef public list pace
+    cdef public double[::1] pace
     cdef public list generation
     cdef public list lost_ms
     cdef public list lost_written_before

@@ -67,6 +67,7 @@ are written back again), and the page cache emptied by a power loss for readers.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 
 from eventsim.core.stations import Station
@@ -136,13 +137,14 @@ class LogManager:
         # The flusher's chunk, as the kernel sizes it; booked on the disk WRITEBACK_BOOKING_BYTES at a time.
         self.flusher_chunk_bytes = max(int(chunk), MIN_WRITEBACK_BYTES)
         self.chunk_bytes = min(self.flusher_chunk_bytes, WRITEBACK_BOOKING_BYTES)
-        self.dirty = [0] * n  # dirty bytes, counting those being written (what the thresholds compare)
+        # Per-disk numbers read and written on every append are arrays (compiled, typed views: C numbers).
+        self.dirty = array("q", bytes(8 * n))  # dirty bytes, counting those being written (the thresholds')
         self.bucket_index = [deque() for _ in range(n)]  # per DIRTY_BUCKET_MS of booking time, oldest first
         self.bucket_bytes = [deque() for _ in range(n)]  # ... their bytes not yet being written
-        self.inflight = [0] * n  # bytes of the chunk being written
+        self.inflight = array("q", bytes(8 * n))  # bytes of the chunk being written
         self.inflight_from = [0.0] * n  # booking time of its oldest bytes
         self.expire_before = [-DIRTY_EXPIRE_MS] * n  # bytes booked before this have expired (last wake)
-        self.pace = [0.0] * n  # when the disk's throttled appends may go on (balance_dirty_pages)
+        self.pace = array("d", bytes(8 * n))  # when the disk's throttled appends may go on (dirty throttling)
         self.generation = [0] * n  # a power loss drops the chunks being written
         self.lost_ms = [-1.0] * n  # the last power loss, and what had reached the disk then
         self.lost_written_before = [0.0] * n

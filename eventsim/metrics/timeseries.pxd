@@ -9,7 +9,7 @@ cdef class _Windowed:
     cdef public double window_ms
 
 
-@cython.locals(mod=double, div=double, k=cython.longlong)
+@cython.locals(q=double, f=double, tol=double, mod=double, div=double, k=cython.longlong)
 cpdef long long window_of(double t, double window_ms) except? -1
 
 @cython.locals(k=cython.longlong)

@@ -172,7 +172,18 @@ def window_of(t: float, window_ms: float) -> int:
     """``int(t // window_ms)`` for ``t >= 0`` and ``window_ms > 0``: Python's floor division of floats
     (``float_floor_div``: the quotient of ``t`` less its remainder, rounded), written out so that compiled
     it is C arithmetic with the same result; compiled, ``//`` on two C doubles is floor(t / window_ms), whose
-    rounded quotient can reach the next integer (1.0 // 0.1 is 9, floor(1.0 / 0.1) is 10)."""
+    rounded quotient can reach the next integer (1.0 // 0.1 is 9, floor(1.0 / 0.1) is 10).
+
+    The rounded quotient ``q`` is within ``q * 2**-52`` of the exact one, so when its fraction is farther
+    than that from a whole number, its integer part is the exact floor, which is what Python's division
+    gives: the remainder (``fmod``, an exact but slow loop) is needed only near a window's edge."""
+    q = t / window_ms
+    if q < 1e15:
+        k = int(q)
+        f = q - k  # exact (q and k within a factor of 2, or k = 0)
+        tol = q * 4.5e-16  # more than q * 2**-52
+        if tol < f < 1.0 - tol:
+            return k
     mod = t % window_ms
     div = (t - mod) / window_ms
     k = int(div)

@@ -21,7 +21,6 @@ cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb
     cdef public object _read_cb
-    cdef public object _available_bytes_cb
     cdef public object id
     cdef public object config
     cdef public object profile
@@ -95,6 +94,9 @@ cdef class Broker:
     cpdef _book_fetch(self, FetchRequest fetch)
 
     cpdef _hw_advanced(self, tp, Partition partition)
+
+    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest)
+    cpdef _fetches_ready(self, tp)
 
     @cython.locals(now=double, sent=double)
     cpdef _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)

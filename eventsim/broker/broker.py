@@ -104,7 +104,6 @@ class Broker:
         # bound-method object each time).
         self._append_cb = self._append
         self._read_cb = self._read
-        self._available_bytes_cb = self._available_bytes
         self.id = broker_id
         self.config = config
         self.profile = profile
@@ -117,12 +116,7 @@ class Broker:
         self.host = Host(f"broker-{broker_id}", profile.nic_bytes_per_ms, window_ms)
         # Network threads, request queue and I/O threads (broker/socket_server.py); kinds as PRODUCE ...
         self.socket_server = SocketServer(
-            f"broker-{broker_id}",
-            config,
-            profile,
-            self.host,
-            cluster.network,
-            window_ms,
+            f"broker-{broker_id}", config, profile, self.host, cluster.network, window_ms,
             (self._book_produce, self._book_fetch, self._book_metadata),
         )
         self.processors = self.socket_server.processors
@@ -131,14 +125,8 @@ class Broker:
         # Its logs on its disks, behind the page cache (log/log_manager.py).
         # With variability.page_cache_writeback, the kernel's flusher and throttling run per disk.
         v = cluster.scenario.variability
-        self.log_manager = LogManager(
-            f"broker-{broker_id}",
-            profile,
-            window_ms,
-            env,
-            v.page_cache_writeback,
-            v.page_cache_start == "warm",
-        )
+        name, warm = f"broker-{broker_id}", v.page_cache_start == "warm"
+        self.log_manager = LogManager(name, profile, window_ms, env, v.page_cache_writeback, warm)
         self.disks = self.log_manager.disks
         self.logs = self.log_manager.logs
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
@@ -403,7 +391,7 @@ class Broker:
                             pending = []
                         pending.append((tp, required, i))
             if watchers.get(tp):
-                purgatory.check(tp, self._available_bytes_cb)
+                self._fetches_ready(tp)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -429,7 +417,15 @@ class Broker:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(tp, partition)
         if self.purgatory.watchers.get(tp):
-            self.purgatory.check(tp, self._available_bytes_cb)
+            self._fetches_ready(tp)
+
+    def _fetches_ready(self, tp) -> None:
+        """After an append to ``tp`` or a move of its high watermark: the fetches parked on it that now have
+        ``fetch.min.bytes`` are answered (``DelayedFetchPurgatory.release``)."""
+        purgatory = self.purgatory
+        for fetch in list(purgatory.watchers[tp]):
+            if fetch.parked and self._available_bytes(fetch) >= fetch.min_bytes:
+                purgatory.release(fetch)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:

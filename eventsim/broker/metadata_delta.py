@@ -90,7 +90,7 @@ def _resign(broker, tp) -> None:
         if fetch.parked and fetch.replica_id < 0:
             fetch.new_leaders = leader_hints(broker, fetch.new_leaders, tp)
             fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
-            purgatory._release(fetch)
+            purgatory.release(fetch)
 
 
 def _follow(broker, tp, leader: int, epoch: int) -> None:

@@ -71,10 +71,7 @@ cdef class DelayedFetchPurgatory(Purgatory):
     cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
 
     @cython.locals(watchers=dict, ws=list)
-    cpdef _release(self, FetchRequest fetch)
-
-    @cython.locals(ws=list, fetch=FetchRequest)
-    cpdef check(self, tp, available_bytes)
+    cpdef release(self, FetchRequest fetch)
 
 
 cdef class DelayedProduce:

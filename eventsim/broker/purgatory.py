@@ -233,9 +233,12 @@ class DelayedFetchPurgatory(Purgatory):
         fetch.parked_seq = seq
 
     def _on_expiry(self, fetch) -> None:
-        self._release(fetch)
+        self.release(fetch)
 
-    def _release(self, fetch) -> None:
+    def release(self, fetch) -> None:
+        """``fetch`` leaves the purgatory (its partitions' watchers and its deadline) and is answered: when an
+        append or a high watermark gives it ``fetch.min.bytes`` (``Broker._fetches_ready``), or when its wait
+        is over."""
         fetch.parked = False
         self._finish(fetch.parked_seq)
         watchers = self.watchers
@@ -247,15 +250,6 @@ class DelayedFetchPurgatory(Purgatory):
                 except ValueError:
                     pass
         self._complete(fetch)
-
-    def check(self, tp, available_bytes) -> None:
-        """After an append to ``tp``: complete the parked fetches that now have enough bytes."""
-        ws = self.watchers.get(tp)
-        if not ws:
-            return
-        for fetch in list(ws):
-            if fetch.parked and available_bytes(fetch) >= fetch.min_bytes:
-                self._release(fetch)
 
 
 class DelayedProduce:

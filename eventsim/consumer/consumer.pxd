@@ -37,6 +37,7 @@ cdef class KafkaConsumer:
     cdef public dict buffered_tps
     cdef public set in_flight
     cdef public set _idle
+    cdef public long long _last_idle
     cdef public dict _conn
     cdef public double _retry_at
     cdef public ReconnectBackoff _reconnect

@@ -108,6 +108,9 @@ class KafkaConsumer:
         self.buffered_tps: dict[TopicPartition, int] = {}
         self.in_flight: set[int] = set()
         self._idle: set = set(self.by_node)  # leaders with no fetch in flight: ``by_node`` less ``in_flight``
+        # The last leader whose fetch came back: usually the only one idle, taken without iterating the set
+        # (a set of a few nodes left in a table sized for all of them: a scan of every slot).
+        self._last_idle = -1
         self._blocked = False  # poll() waits for a fetch response
         self._busy_until = 0.0  # when the application finishes the records of the last poll()
         self._fixed_ms = None  # the processing time per record when it is fixed (None: drawn)
@@ -153,6 +156,7 @@ class KafkaConsumer:
         self.in_flight.discard(node)
         if node in self.by_node:
             self._idle.add(node)
+            self._last_idle = node
 
     def connection(self, node: int) -> int:
         c = self._conn.get(node)
@@ -171,7 +175,10 @@ class KafkaConsumer:
         now = self.env.now
         idle = self._idle
         # The leaders with no fetch in flight, in ``by_node``'s order: usually the one that just answered.
-        nodes = list(idle) if len(idle) < 2 else [node for node in self.by_node if node in idle]
+        if len(idle) == 1 and self._last_idle in idle:
+            nodes = [self._last_idle]
+        else:
+            nodes = list(idle) if len(idle) < 2 else [node for node in self.by_node if node in idle]
         for node in nodes:
             tps = self.by_node[node]
             parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]

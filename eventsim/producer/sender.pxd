@@ -33,6 +33,8 @@ cdef class Sender:
     cdef public object retries
     cdef public int acks
     cdef public dict in_flight
+    cdef public list _nodes
+    cdef public list _queues
     cdef public object _codec_wire
     cdef public bint _asleep
     cdef public double _timer_at
@@ -49,7 +51,8 @@ cdef class Sender:
     cpdef run(self)
 
     @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
-                   mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker)
+                   mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker, nodes=list, queues=list,
+                   i=Py_ssize_t, node=Py_ssize_t)
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)

@@ -105,6 +105,10 @@ class Sender:
         self.retries = cfg.retries
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
         self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
+        # The same nodes and queues as two lists in the dictionary's order: a pass over the leaders reads them
+        # by index (compiled, the node a C number), not a dictionary's items. Nodes are only ever added.
+        self._nodes: list = list(self.in_flight)
+        self._queues: list = list(self.in_flight.values())
         # Compressed size of a batch's records (None: uncompressed, the raw size).
         self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
         self._asleep = False  # the sender thread waits for a timer or a wake-up
@@ -133,7 +137,9 @@ class Sender:
     def add_node(self, node: int) -> None:
         """A broker that now leads one of the producer's partitions gets its in-flight window."""
         if node not in self.in_flight:
-            self.in_flight[node] = deque()
+            q = self.in_flight[node] = deque()
+            self._nodes.append(node)
+            self._queues.append(q)
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> None:
@@ -153,7 +159,6 @@ class Sender:
     def _drain_ready(self, now: float) -> None:
         """One pass: drain every ready leader with a free in-flight slot, and arm the next timer."""
         acc = self.producer.accumulator
-        in_flight = self.in_flight
         mif = self.max_in_flight
         producer = self.producer
         next_ms = INF  # the earliest time a node that can take a request has a sendable partition
@@ -163,7 +168,11 @@ class Sender:
                 tm.maybe_resolve_and_bump()
             tm.wake = False  # this pass looks at every partition
         brokers = self._brokers
-        for node, q in in_flight.items():
+        nodes = self._nodes
+        queues = self._queues
+        for i in range(len(nodes)):
+            node = nodes[i]
+            q = queues[i]
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
             r = acc.node_ready_ms(node)

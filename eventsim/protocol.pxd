@@ -85,6 +85,8 @@ cdef class FetchRequest:
     cdef public double window
     cdef public object out_of_range
     cdef public list logs
+    cdef public list leaders
+    cdef public long long leaders_version
 
 
 cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,

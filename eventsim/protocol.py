@@ -450,6 +450,10 @@ def fill_fetch_request(
     f.window = INF  # the response's TCP window (the fetcher's receive and the broker's send buffer)
     f.out_of_range = None  # a consumer's partitions answered OFFSET_OUT_OF_RANGE (past the log end)
     f.logs = None  # the broker's logs of ``partitions``, in their order (``Broker._fetch_logs``)
+    # A follower's: the leader's Partition of each of ``partitions`` when it led them all, as of the leader's
+    # ``led_version`` then (valid while that is unchanged: no dictionary lookup per partition and fetch).
+    f.leaders = None
+    f.leaders_version = -1
     return f
 
 
@@ -476,6 +480,8 @@ class FetchRequest:
         "window",
         "out_of_range",
         "logs",
+        "leaders",
+        "leaders_version",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):

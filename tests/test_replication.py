@@ -284,6 +284,26 @@ def test_a_stalled_follower_leaves_the_isr_and_rejoins_when_it_has_caught_up():
     assert result.frame("summary")["records_failed"].iloc[0] == 0
 
 
+def test_a_follower_fetch_carries_the_leaders_partitions_while_its_leadership_is_unchanged():
+    # A follower's fetch carries the leader's Partition of each partition it asks for, valid while the
+    # leader's ``led_version`` is unchanged; any change to what the leader leads makes it look them up again.
+    from eventsim.broker import metadata_delta
+
+    run = eventsim.build(_rf3(), seed=2)
+    run.start()
+    run.env.run(until=300)
+    fetcher = next(f for b in run.cluster.brokers for f in b.fetchers if f.logs)
+    source = fetcher.source
+    assert fetcher._leaders == [source.partitions[tp] for tp in fetcher._tps]
+    assert fetcher._leaders_version == source.led_version
+    before = source.led_version
+    metadata_delta._resign(source, fetcher._tps[0])  # no longer leads one of the fetched partitions
+    assert source.led_version == before + 1
+    fetcher._leaders_now()
+    assert fetcher._leaders is None and fetcher._leaders_version == source.led_version
+    run.env.run(until=600)  # its fetches are looked up by partition again, the resigned one left out
+
+
 def _stalled_follower(acks, producer_config=None):
     """min.insync.replicas = RF = 3, and broker 2 stalled from 200 to 900 ms: out of the ISR meanwhile."""
     run = eventsim.build(_rf3(acks, producer_config, **{"broker__min.insync.replicas": 3}), seed=2)

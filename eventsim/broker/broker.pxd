@@ -44,6 +44,7 @@ cdef class Broker:
     cdef public DelayedFetchPurgatory purgatory
     cdef public DelayedProducePurgatory produce_purgatory
     cdef public dict partitions
+    cdef public long long led_version
     cdef public list fetchers
     cdef public long long replication_bytes_out
     cdef public long long replication_bytes_in
@@ -87,7 +88,7 @@ cdef class Broker:
     @cython.locals(led=dict)
     cpdef _drop_not_led(self, FetchRequest fetch)
 
-    @cython.locals(partition=Partition, follower=cython.longlong)
+    @cython.locals(partition=Partition, follower=cython.longlong, leaders=list, parts=list, i=Py_ssize_t)
     cpdef _read(self, FetchRequest fetch, long long epoch, double booked_ms)
 
     @cython.locals(end=double)

@@ -132,6 +132,7 @@ class Broker:
         self.purgatory = DelayedFetchPurgatory(env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(env, self._send_produce_response)
         self.partitions: dict = {}  # the partitions this broker leads: tp -> Partition
+        self.led_version = 0  # bumped whenever ``partitions`` changes (FetchRequest.leaders)
         self.fetchers: list = []  # its ReplicaFetcherThreads (replication/replica_fetcher.py)
         self.replication_bytes_out = 0  # bytes sent to followers in fetch responses
         self.replication_bytes_in = 0  # bytes received as a follower
@@ -179,6 +180,7 @@ class Broker:
         partition.alter = self.cluster.controller.alter_partition
         partition.fenced = self.cluster.controller.fenced
         self.partitions[tp] = partition
+        self.led_version += 1
         self.metadata_cache[tp] = (self.id, leader_epoch)
         self.cluster.leader_partition[tp] = partition
         return partition
@@ -446,7 +448,8 @@ class Broker:
             if fetch.max_bytes > cap:  # a follower's limit is its own
                 fetch.max_bytes = cap
             self._drop_not_led(fetch)  # NOT_LEADER_OR_FOLLOWER, with the leader it knows (KIP-951)
-        else:  # a follower still fetching what this broker no longer leads: it hears from the metadata log
+        elif fetch.leaders is None or fetch.leaders_version != self.led_version:
+            # a follower still fetching what this broker no longer leads: it hears from the metadata log
             led = self.partitions
             for tp, _ in fetch.partitions:
                 if tp not in led:
@@ -500,9 +503,12 @@ class Broker:
         if follower >= 0:
             # The fetch offsets are the follower's log end offsets: the ISR and high watermarks may move.
             partitions = self.partitions
+            leaders = fetch.leaders if fetch.leaders_version == self.led_version else None
             gone = False
-            for tp, off in fetch.partitions:
-                partition = partitions.get(tp)
+            parts = fetch.partitions
+            for i in range(len(parts)):
+                tp, off = parts[i]
+                partition = leaders[i] if leaders is not None else partitions.get(tp)
                 if partition is None:
                     gone = True  # no longer led here: answered without it
                 elif partition.update_follower_fetch_state(follower, off, now):

@@ -70,6 +70,7 @@ def restart(broker) -> None:
     broker.running = True
     broker.registered = True
     broker.partitions = {}
+    broker.led_version += 1
     broker.following = {}
     broker.metadata_cache = {}
     for f in broker.fetchers:

@@ -82,6 +82,7 @@ def _resign(broker, tp) -> None:
     """No longer the leader of ``tp``: acks=all requests waiting on it and parked consumer fetches are
     answered ``NOT_LEADER_OR_FOLLOWER`` with the leader this broker now knows."""
     del broker.partitions[tp]
+    broker.led_version += 1
     broker.resigned_ms = broker.env.now
     broker.logs[tp].hw_follows_leo = False
     broker.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", leader_hints(broker, None, tp))

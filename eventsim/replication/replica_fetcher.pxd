@@ -41,6 +41,8 @@ cdef class ReplicaFetcherThread:
     cdef public list _tps
     cdef public list _flogs
     cdef public list _slogs
+    cdef public list _leaders
+    cdef public long long _leaders_version
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double, e=RecordBatch,
                    broker=Broker, logs=dict, per_disk=dict, source_logs=dict, leo=cython.longlong,
@@ -54,3 +56,6 @@ cdef class ReplicaFetcherThread:
     cpdef send_fetch(self, double now)
 
     cpdef _partitions(self)
+
+    @cython.locals(leaders=list)
+    cpdef _leaders_now(self)

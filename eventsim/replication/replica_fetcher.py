@@ -89,6 +89,8 @@ class ReplicaFetcherThread:
         self._tps: list = []
         self._flogs: list = []
         self._slogs = None
+        self._leaders = None  # the leader's Partition of each of ``_tps`` (None unless it leads them all),
+        self._leaders_version = -1  # as of its ``led_version`` then: a fetch carries both
         self.config = ReplicaFetchConfig(broker.config)
         # The fetch responses' TCP window: the follower's replica.socket.receive.buffer.bytes and the
         # leader's socket.send.buffer.bytes.
@@ -184,6 +186,10 @@ class ReplicaFetcherThread:
             broker.host, broker.id,
         )
         fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
+        if self._leaders_version != self.source.led_version:
+            self._leaders_now()
+        fetch.leaders = self._leaders
+        fetch.leaders_version = self._leaders_version
         fetch.window = self.window
         network = self.network
         fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
@@ -199,6 +205,14 @@ class ReplicaFetcherThread:
         self._tps = list(self.logs)
         self._flogs = list(self.logs.values())
         self._slogs = [source[tp] for tp in self._tps]
+        self._leaders_version = -1
+
+    def _leaders_now(self) -> None:
+        """The leader's Partitions of ``_tps`` as it leads them now (None if it has stopped leading one)."""
+        led = self.source.partitions
+        leaders = [led.get(tp) for tp in self._tps]
+        self._leaders = None if None in leaders else leaders
+        self._leaders_version = self.source.led_version
 
     def on_fetch_response(self, fetch, data) -> None:
         """The leader's response: append, take the high watermarks, and fetch again when done."""

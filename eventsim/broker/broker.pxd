@@ -69,9 +69,8 @@ cdef class Broker:
 
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=MemoryRecords, partition=Partition,
                    batches=list, logs=dict, partitions=dict, offsets=list, nbytes=cython.longlong,
-                   last=cython.longlong, purgatory=DelayedFetchPurgatory, watchers=dict,
-                   state=ProducerStateManager, pid=cython.longlong, seq=cython.longlong, required=cython.longlong,
-                   int_max=cython.longlong)
+                   last=cython.longlong, state=ProducerStateManager, pid=cython.longlong, seq=cython.longlong,
+                   required=cython.longlong, int_max=cython.longlong)
     cpdef _append(self, ProduceRequest req, long long epoch, double booked_ms)
 
     cpdef _send_produce_response(self, ProduceRequest req)
@@ -96,7 +95,7 @@ cdef class Broker:
 
     cpdef _hw_advanced(self, tp, Partition partition)
 
-    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest)
+    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list)
     cpdef _fetches_ready(self, tp)
 
     @cython.locals(now=double, sent=double)

@@ -373,8 +373,6 @@ class Broker:
         req.base_offsets = offsets
         # Like ReplicaManager.appendRecords: the high watermarks move and the purgatories are checked once
         # the whole request is appended.
-        purgatory = self.purgatory
-        watchers = purgatory.watchers
         pending = None
         for i in range(n):
             if offsets[i] < 0:
@@ -392,8 +390,7 @@ class Broker:
                         if pending is None:
                             pending = []
                         pending.append((tp, required, i))
-            if watchers.get(tp):
-                self._fetches_ready(tp)
+            self._fetches_ready(tp)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -418,14 +415,16 @@ class Broker:
     def _hw_advanced(self, tp, partition) -> None:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(tp, partition)
-        if self.purgatory.watchers.get(tp):
-            self._fetches_ready(tp)
+        self._fetches_ready(tp)
 
     def _fetches_ready(self, tp) -> None:
         """After an append to ``tp`` or a move of its high watermark: the fetches parked on it that now have
         ``fetch.min.bytes`` are answered (``DelayedFetchPurgatory.release``)."""
         purgatory = self.purgatory
-        for fetch in list(purgatory.watchers[tp]):
+        ws = purgatory.watchers.get(tp)
+        if not ws:
+            return
+        for fetch in list(ws):
             if fetch.parked and self._available_bytes(fetch) >= fetch.min_bytes:
                 purgatory.release(fetch)
 

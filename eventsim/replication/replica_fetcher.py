@@ -227,10 +227,23 @@ class ReplicaFetcherThread:
         total = 0
         per_disk: dict = {}
         source_logs = self.source.logs
+        parts = fetch.partitions
+        # As sent and still ours: the response's partitions are some of the fetch's, in its order and the
+        # same objects (Broker._respond_fetch), so the logs are found by walking the lists, not looked up.
+        same = fetch.logs is self._slogs and len(parts) == len(self._flogs)
+        tps, flogs, slogs = self._tps, self._flogs, self._slogs
+        j = 0
         for tp, entries in data:
-            log = logs.get(tp)
-            if log is None:
-                continue  # no longer fetched here
+            if same:
+                while tps[j] is not tp:
+                    j += 1
+                log = flogs[j]
+                source = slogs[j]
+            else:
+                log = logs.get(tp)
+                if log is None:
+                    continue  # no longer fetched here
+                source = source_logs[tp]
             first = entries[0]
             if first.base_offset != log.log_end_offset:
                 continue  # fetched from before a truncation
@@ -240,15 +253,11 @@ class ReplicaFetcherThread:
                 nbytes += e.stored_bytes
             total += nbytes
             per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
-            source = source_logs[tp]
             source.advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
         if hws is not None:
-            parts = fetch.partitions
             if len(hws) != len(parts):
                 raise ValueError(f"{len(hws)} high watermarks for {len(parts)} partitions")
-            same = fetch.logs is self._slogs and len(parts) == len(self._flogs)  # as sent, and still ours
-            flogs = self._flogs
             for i in range(len(parts)):  # (by index: zip's strict= is parsed as a keyword each call)
                 hw = hws[i]
                 log = flogs[i] if same else logs.get(parts[i][0])

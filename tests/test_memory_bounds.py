@@ -7,6 +7,7 @@ with its use.
 """
 
 from eventsim import runner
+from eventsim.broker.purgatory import COMPACT_SLACK
 from eventsim.core.stations import FIRST_ROOM, FOLD_AT, Station
 from eventsim.log.log import KEEP_ENTRIES
 from eventsim.scenarios import Scenario
@@ -34,7 +35,13 @@ def test_purgatories_and_logs_hold_only_what_is_still_needed():
         # one is let go at once), each with its entry in the deadline queues
         for p in (b.purgatory, b.produce_purgatory):
             seqs = {e[1] for e in list(p._in_order) + list(p._deadlines)}
-            assert p.parked == len(p._ops) and set(p._ops) <= seqs
+            parked = p.parked_seqs()
+            assert p.parked == len(parked) and set(parked) <= seqs
+            # The parked ones by seq: from the oldest parked to the newest, finished ones before it dropped
+            # once they are the larger part (at most about twice that span, and a slack)
+            assert p._base + len(p._ops) == p._seq + 1
+            if parked:
+                assert len(p._ops) <= 2 * (p._seq - parked[0] + 1) + COMPACT_SLACK + 1
         for log in b.logs.values():
             assert log.log_end_offset > 10 * KEEP_ENTRIES
             assert len(log.batches) <= 2 * KEEP_ENTRIES + 1

@@ -75,4 +75,4 @@ def test_operations_expire_at_their_deadlines_in_order_and_finished_ones_leave(p
     assert expired == {o.ident for o in ops} - finished_by_test  # the others expired, each once
     assert len(p.expired) == len(expired)
     assert p.expired == sorted((ops[i].deadline, i) for i in expired)  # at its deadline, ties in park order
-    assert p.parked == 0 and not p._ops
+    assert p.parked == 0 and not p.parked_seqs() and not p._ops

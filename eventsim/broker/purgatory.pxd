@@ -37,24 +37,32 @@ cdef class Purgatory:
     cdef public dict watchers
     cdef public _Deadlines _in_order
     cdef public list _deadlines
-    cdef public dict _ops
+    cdef public list _ops
+    cdef public long long _base
+    cdef public Py_ssize_t _head
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
 
-    @cython.locals(seq=cython.longlong, ops=dict, q=_Deadlines)
+    @cython.locals(seq=cython.longlong, q=_Deadlines)
     cpdef _deadline(self, op, double expire_at_ms)
 
-    @cython.locals(dl=list, ops=dict, kept=_Deadlines, q=_Deadlines, i=Py_ssize_t, k=Py_ssize_t, seq=cython.longlong)
+    @cython.locals(dl=list, kept=_Deadlines, q=_Deadlines, i=Py_ssize_t, k=Py_ssize_t, seq=cython.longlong)
     cpdef _compact(self)
 
     @cython.locals(dl=list, q=_Deadlines, head=tuple)
     cpdef tuple _first(self)
 
-    @cython.locals(first=tuple, now=double, dl=list, ops=dict, q=_Deadlines)
+    @cython.locals(first=tuple, now=double, dl=list, q=_Deadlines)
     cpdef _expire(self, double when_ms)
 
+    @cython.locals(k=cython.longlong)
+    cpdef _op(self, long long seq)
+
+    @cython.locals(ops=list, k=cython.longlong, h=Py_ssize_t)
     cpdef _finish(self, long long seq)
+
+    cpdef list parked_seqs(self)
 
     cpdef _set_seq(self, op, long long seq)
 

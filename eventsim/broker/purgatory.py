@@ -107,10 +107,15 @@ class Purgatory:
         # queue in ``_in_order``, the others in the heap ``_deadlines``; expiry takes the earlier head of
         # the two, so operations expire in (deadline, seq) order as from one heap. The operations
         # themselves are in ``_ops`` by seq while they are parked: one that finishes leaves it at once
-        # (and is freed once answered), its deadline entry when it comes to a queue's head.
+        # (and is freed once answered), its deadline entry when it comes to a queue's head. Seqs are
+        # handed out in order, so ``_ops`` is a list: the operation of seq ``_base + k`` at ``k`` (None
+        # once finished), its finished head dropped as it grows (``_finish``): a parked operation is found
+        # by a subtraction, where a dictionary would hash its seq three times over its life.
         self._in_order = _Deadlines()
         self._deadlines: list = []
-        self._ops: dict = {}
+        self._ops: list = []
+        self._base = 1  # the seq of ``_ops[0]``; always ``_base + len(_ops) == _seq + 1``
+        self._head = 0  # ``_ops[:_head]`` are all finished
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
@@ -120,13 +125,12 @@ class Purgatory:
         self.parked += 1
         self._seq += 1
         seq = self._seq
-        self._ops[seq] = op
+        self._ops.append(op)
         self._set_seq(op, seq)
         q = self._in_order
-        ops = self._ops
         # Operations finished early leave the front of the queue now, not when the timer comes (as a
         # completed operation leaves Kafka's timing wheel).
-        while q.n and q.first_seq() not in ops:
+        while q.n and self._op(q.first_seq()) is None:
             q.popleft()
         if not q.n or q.last_time() <= expire_at_ms:
             q.push(expire_at_ms, seq)
@@ -144,16 +148,15 @@ class Purgatory:
         every one behind it, and each out-of-order deadline stays in the heap until its own time: on a
         cluster of 30 brokers, about 1,200 answered fetches per broker beside some 40 parked ones. What
         expires, and when, is unchanged: the timer is set from the earliest unfinished deadline either way."""
-        ops = self._ops
         q = self._in_order
         kept = _Deadlines(q._room)  # as roomy as the queue it replaces: no doubling while it refills
         for i in range(q.n):  # (by index: compiled, the deadlines stay C numbers)
             k = q._at(i)
             seq = q._sv[k]
-            if seq in ops:
+            if self._op(seq) is not None:
                 kept.push(q._tv[k], seq)
         self._in_order = kept
-        dl = [e for e in self._deadlines if e[1] in ops]
+        dl = [e for e in self._deadlines if self._op(e[1]) is not None]
         heapq.heapify(dl)
         self._deadlines = dl
 
@@ -174,11 +177,10 @@ class Purgatory:
         now = self.env.now
         q = self._in_order
         dl = self._deadlines
-        ops = self._ops
         while True:
             if dl:  # deadlines that came out of order: the earlier of the two heads goes first
                 first = self._first()
-                op = ops.get(first[1])
+                op = self._op(first[1])
                 if not (first[0] <= now or op is None):
                     break
                 if dl[0] is first:
@@ -190,7 +192,7 @@ class Purgatory:
                 continue
             if not q.n:
                 break
-            op = ops.get(q.first_seq())  # the usual case: deadlines in order, one queue
+            op = self._op(q.first_seq())  # the usual case: deadlines in order, one queue
             if not (q.first_time() <= now or op is None):
                 break
             q.popleft()
@@ -201,10 +203,38 @@ class Purgatory:
             self._timer_at = first[0]
             self.env.at(self._timer_at, self._expire, (self._timer_at,))
 
+    def _op(self, seq: int):
+        """The parked operation ``seq``, or None (finished)."""
+        k = seq - self._base
+        if 0 <= k < len(self._ops):
+            return self._ops[k]
+        return None
+
     def _finish(self, seq: int) -> None:
         """The parked operation ``seq`` is done (answered or expired): it is let go."""
         self.parked -= 1
-        del self._ops[seq]
+        ops = self._ops
+        k = seq - self._base
+        if not (0 <= k < len(ops)) or ops[k] is None:
+            raise KeyError(seq)  # not parked (finished twice)
+        ops[k] = None
+        if not self.parked:  # none left: start again empty
+            ops.clear()
+            self._base = self._seq + 1
+            self._head = 0
+            return
+        h = self._head
+        while ops[h] is None:
+            h += 1
+        if h > _SLACK and 2 * h > len(ops):  # more finished than not before the first parked: drop them
+            del ops[:h]
+            self._base += h
+            h = 0
+        self._head = h
+
+    def parked_seqs(self) -> list:
+        """The seqs of the operations still parked, in order."""
+        return [self._base + k for k in range(len(self._ops)) if self._ops[k] is not None]
 
     def _set_seq(self, op, seq: int) -> None:
         """Remember ``seq`` on ``op`` (its key in ``_ops``, which it leaves when it finishes)."""

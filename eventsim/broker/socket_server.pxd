@@ -16,7 +16,7 @@ cdef class SocketServer:
     cdef public BoundedQueue request_queue
     cdef public Station handlers
     cdef public tuple book
-    cdef public dict muted
+    cdef public list muted
     cdef public long long connections
     cdef public long long generation
     cdef public long long receive_window
@@ -28,10 +28,11 @@ cdef class SocketServer:
     @cython.locals(proc=Station, handlers=Station, parsed=double, queued=double, end=double)
     cpdef double admit_end(self, long long conn, double now, double service_ms) except? -1.0
 
-    cpdef bint mute(self, conn, int kind, req, long long nbytes=*) except? -1
+    @cython.locals(muted=list)
+    cpdef bint mute(self, long long conn, int kind, req, long long nbytes=*) except? -1
 
     @cython.locals(arrive=double, nbytes=cython.longlong)
-    cpdef unmute(self, conn, double at_ms)
+    cpdef unmute(self, long long conn, double at_ms)
 
     cpdef close(self, conn)
 

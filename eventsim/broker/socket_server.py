@@ -55,7 +55,9 @@ class SocketServer:
         self.request_queue = BoundedQueue(config.queued_max_requests)
         self.handlers = Station(f"{name}.io-threads", config.num_io_threads, window_ms)
         self.book = book
-        self.muted: dict = {}  # connection -> requests waiting for it to be unmuted
+        # By connection id (ids are handed out in order, ``connect``): None while the connection is read,
+        # else the requests waiting for it to be unmuted (``_NONE_WAITING`` when none).
+        self.muted: list = []
         self.connections = 0
         self.generation = 0  # bumped when the process dies: responses still going out window by window stop
         # What a muted connection's waiting requests can hold at the broker: its socket receive buffer.
@@ -65,17 +67,19 @@ class SocketServer:
     def connect(self) -> int:
         """A new client connection; returns its id (which processor owns it)."""
         self.connections += 1
+        self.muted.append(None)
         return self.connections - 1
 
     def reset(self) -> None:
         """The broker stopped: what waited on its connections is gone, and so is what its responses had
         not sent yet."""
-        self.muted = {}
+        self.muted = [None] * len(self.muted)
         self.generation += 1
 
     def close(self, conn: int) -> None:
         """The client closed ``conn``: the requests waiting on it were never read and are gone."""
-        self.muted.pop(conn, None)
+        if conn < len(self.muted):
+            self.muted[conn] = None
 
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
@@ -97,22 +101,27 @@ class SocketServer:
     def mute(self, conn: int, kind: int, req, nbytes: int = 0) -> bool:
         """``req`` (``nbytes`` on the wire) arrived on ``conn``: True when the connection is muted and ``req``
         must wait on it."""
-        q = self.muted.get(conn)
+        muted = self.muted
+        if conn >= len(muted):  # (a connection not made through ``connect``)
+            muted.extend([None] * (conn + 1 - len(muted)))
+        q = muted[conn]
         if q is None:
-            self.muted[conn] = _NONE_WAITING  # muted; a queue only once a request waits on it
+            muted[conn] = _NONE_WAITING  # muted; a queue only once a request waits on it
             return False
         if q is _NONE_WAITING:
-            q = self.muted[conn] = deque()
+            q = muted[conn] = deque()
         q.append((kind, req, nbytes))
         return True
 
     def unmute(self, conn: int, at_ms: float) -> None:
         """The response on ``conn`` is sent at ``at_ms``: the next request waiting on it is read then."""
-        q = self.muted.get(conn)
+        if conn >= len(self.muted):
+            return
+        q = self.muted[conn]
         if q is None:
             return
         if not q:
-            del self.muted[conn]
+            self.muted[conn] = None
             return
         kind, req, nbytes = q.popleft()
         arrive = at_ms

@@ -17,6 +17,8 @@ cdef double MIB  # a C number: the CPU cost per byte of a request is C arithmeti
 
 cdef double INF  # a C number: comparisons with it need no float object
 
+cdef long long _FETCH_RESPONSE_OVERHEAD
+
 cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb
@@ -99,7 +101,7 @@ cdef class Broker:
     cpdef _fetches_ready(self, tp)
 
     @cython.locals(now=double, sent=double)
-    cpdef _send_response(self, conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)
+    cpdef _send_response(self, long long conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)
 
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
@@ -107,4 +109,4 @@ cdef class Broker:
                    parts=list, i=Py_ssize_t, off=cython.longlong, cpu=double)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
-    cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, epoch=*)
+    cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, long long epoch=*)

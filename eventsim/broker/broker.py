@@ -85,6 +85,7 @@ __all__ = ["Broker"]
 
 MIB = 1024.0 * 1024.0
 INF = float("inf")
+_FETCH_RESPONSE_OVERHEAD = FETCH_RESPONSE_OVERHEAD  # compiled, a C number
 # The hardware profile's costs the request path reads, copied into the broker's fields.
 PER_REQUEST_COSTS = (
     "request_cpu_ms",
@@ -564,10 +565,10 @@ class Broker:
         else:
             self._ship_fetch(fetch, data, total, cpu)
 
-    def _ship_fetch(self, fetch, data, total, cpu, epoch=None) -> None:
-        if epoch is not None and epoch != self.epoch:
+    def _ship_fetch(self, fetch, data, total, cpu, epoch=-1) -> None:
+        if epoch >= 0 and epoch != self.epoch:  # (-1: shipped at once, not booked for later)
             return
-        nbytes = FETCH_RESPONSE_OVERHEAD + total
+        nbytes = _FETCH_RESPONSE_OVERHEAD + total
         self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.client.response_cb,
                             (fetch, data))
 

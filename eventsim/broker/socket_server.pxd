@@ -6,6 +6,7 @@ from eventsim.network cimport Host, Network
 
 
 cdef double INF  # a C number: comparisons with it need no float object
+cdef long long _CONTROL_BYTES
 
 cdef class SocketServer:
     cdef public object profile
@@ -37,5 +38,5 @@ cdef class SocketServer:
     cpdef close(self, conn)
 
     @cython.locals(proc=Station, sent=double, network=Network, delivered=double)
-    cpdef send_response(self, conn, double now, Host host, long long nbytes, double cpu_ms, double window,
-                        fn, tuple args)
+    cpdef send_response(self, long long conn, double now, Host host, long long nbytes, double cpu_ms,
+                        double window, fn, tuple args)

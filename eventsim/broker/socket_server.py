@@ -34,6 +34,7 @@ __all__ = ["SocketServer", "CONTROL_BYTES"]
 
 INF = float("inf")
 CONTROL_BYTES = 1024  # messages up to this size skip NIC queueing (see network.Network.control)
+_CONTROL_BYTES = CONTROL_BYTES  # compiled, a C number (the public name stays a Python one)
 _NONE_WAITING = ()  # a muted connection on which no request waits (empty, as an empty queue)
 
 
@@ -143,7 +144,7 @@ class SocketServer:
         sent = proc.reserve_end(now, cpu_ms)
         self.unmute(conn, sent)
         network = self.network
-        if nbytes <= CONTROL_BYTES:
+        if nbytes <= _CONTROL_BYTES:
             delivered = network.control(self.host, host, sent, nbytes)
             if delivered < INF:
                 network.env.at(delivered, fn, args)

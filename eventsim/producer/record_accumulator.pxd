@@ -72,5 +72,5 @@ cdef class RecordAccumulator:
                    tm=TransactionManager, size=cython.longlong, raw=cython.longlong, value_total=cython.longlong,
                    wire=cython.longlong, alloc=cython.longlong, batch_size=cython.longlong, seq=cython.longlong,
                    pqs=list, batches=list, row=Py_ssize_t, idx_=Py_ssize_t, step=Py_ssize_t,
-                   least=double, t=double, int_max=cython.longlong)
+                   least=double, t=double, int_max=cython.longlong, header=cython.longlong)
     cpdef list drain_node(self, node, double now, long long max_request_size, producer, codec_wire_bytes=*)

@@ -398,7 +398,7 @@ def test_the_brokers_fetch_max_bytes_caps_a_consumers_fetch():
     run = build({**scenario({}), "broker": {"fetch.max.bytes": 2048}})
     broker = run.cluster.brokers[0]
     consumer = run.consumers[0]
-    fetch = FetchRequest(consumer, 0, [], consumer.config, 0.0, 0, consumer.host)
+    fetch = FetchRequest(consumer, 0, [], consumer.config, 0.0, broker.connect(), consumer.host)
     assert fetch.max_bytes == consumer.config.fetch_max_bytes > 2048
     broker.handle_fetch(fetch)
     assert fetch.max_bytes == 2048

@@ -199,9 +199,10 @@ def test_a_request_that_waited_on_a_muted_connection_is_read_once_its_rest_has_c
     server, client, booked = _socket_server(receive_buffer)
     first = type("R", (), {"host": client, "arrive_ms": 1.0})()
     second = type("R", (), {"host": client, "arrive_ms": 1.3})()
-    assert server.mute(0, 0, first, 128_000) is False  # read: the connection is muted from now on
-    assert server.mute(0, 0, second, 128_000) is True  # waits
-    server.unmute(0, 6.0)  # the first request's response has left at 6 ms
+    conn = server.connect()
+    assert server.mute(conn, 0, first, 128_000) is False  # read: the connection is muted from now on
+    assert server.mute(conn, 0, second, 128_000) is True  # waits
+    server.unmute(conn, 6.0)  # the first request's response has left at 6 ms
     assert booked == [second]
     if receive_buffer == 102_400:
         assert second.arrive_ms == pytest.approx(6.0 + 0.2 + (128_000 - 102_400) / RATE)
@@ -213,9 +214,10 @@ def test_a_small_request_that_waited_is_read_at_once():
     server, client, booked = _socket_server(102_400)
     first = type("R", (), {"host": client, "arrive_ms": 1.0})()
     second = type("R", (), {"host": client, "arrive_ms": 1.3})()
-    server.mute(0, 0, first, 16_000)
-    server.mute(0, 0, second, 16_000)
-    server.unmute(0, 6.0)
+    conn = server.connect()
+    server.mute(conn, 0, first, 16_000)
+    server.mute(conn, 0, second, 16_000)
+    server.unmute(conn, 6.0)
     assert booked == [second] and second.arrive_ms == 6.0
 
 
@@ -261,3 +263,14 @@ def test_a_buffer_set_above_the_linux_maximum_runs_as_the_maximum():
     with pytest.warns(UserWarning):
         above = _sync_producer(1_048_576)
     assert above == _sync_producer(212_992)
+
+
+def test_a_request_on_a_connection_the_server_never_made_is_refused():
+    server, client, _ = _socket_server(102_400)
+    req = type("R", (), {"host": client, "arrive_ms": 1.0})()
+    with pytest.raises(ValueError, match="connection 0 was not made by connect"):
+        server.mute(0, 0, req, 100)
+    conn = server.connect()
+    with pytest.raises(ValueError, match="connection -1 was not made"):
+        server.mute(-1, 0, req, 100)
+    assert server.mute(conn, 0, req, 100) is False

@@ -59,7 +59,7 @@ cdef class Purgatory:
     @cython.locals(k=cython.longlong)
     cpdef _op(self, long long seq)
 
-    @cython.locals(ops=list, k=cython.longlong, h=Py_ssize_t)
+    @cython.locals(ops=list, h=Py_ssize_t)
     cpdef _finish(self, long long seq)
 
     cpdef list parked_seqs(self)

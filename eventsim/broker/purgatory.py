@@ -213,11 +213,10 @@ class Purgatory:
     def _finish(self, seq: int) -> None:
         """The parked operation ``seq`` is done (answered or expired): it is let go."""
         self.parked -= 1
-        ops = self._ops
-        k = seq - self._base
-        if not (0 <= k < len(ops)) or ops[k] is None:
+        if self._op(seq) is None:
             raise KeyError(seq)  # not parked (finished twice)
-        ops[k] = None
+        ops = self._ops
+        ops[seq - self._base] = None
         if not self.parked:  # none left: start again empty
             ops.clear()
             self._base = self._seq + 1

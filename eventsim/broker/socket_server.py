@@ -79,8 +79,7 @@ class SocketServer:
 
     def close(self, conn: int) -> None:
         """The client closed ``conn``: the requests waiting on it were never read and are gone."""
-        if conn < len(self.muted):
-            self.muted[conn] = None
+        self.muted[conn] = None
 
     def admit(self, conn: int, now: float, service_ms: float) -> tuple:
         """Network thread → request queue → I/O thread; returns (queued_ms, start_ms, end_ms)."""
@@ -103,8 +102,8 @@ class SocketServer:
         """``req`` (``nbytes`` on the wire) arrived on ``conn``: True when the connection is muted and ``req``
         must wait on it."""
         muted = self.muted
-        if conn >= len(muted):  # (a connection not made through ``connect``)
-            muted.extend([None] * (conn + 1 - len(muted)))
+        if not 0 <= conn < len(muted):  # every request comes on a connection ``connect`` made
+            raise ValueError(f"connection {conn} was not made by connect() (ids 0 to {len(muted) - 1})")
         q = muted[conn]
         if q is None:
             muted[conn] = _NONE_WAITING  # muted; a queue only once a request waits on it
@@ -116,9 +115,7 @@ class SocketServer:
 
     def unmute(self, conn: int, at_ms: float) -> None:
         """The response on ``conn`` is sent at ``at_ms``: the next request waiting on it is read then."""
-        if conn >= len(self.muted):
-            return
-        q = self.muted[conn]
+        q = self.muted[conn]  # (a connection a request came on: checked by ``mute``)
         if q is None:
             return
         if not q:

@@ -97,7 +97,7 @@ cdef class Broker:
 
     cpdef _hw_advanced(self, tp, Partition partition)
 
-    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list)
+    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list, first=FetchRequest, more=list)
     cpdef _fetches_ready(self, tp)
 
     @cython.locals(now=double, sent=double)

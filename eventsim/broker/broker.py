@@ -57,8 +57,8 @@ resigns (waiting ``acks=all`` requests and parked consumer fetches are answered
 it diverges (KIP-101, KIP-279). Its process can crash, lose power, restart, shut down under control or
 pause (``broker/lifecycle.py``). Consumers fetching past a truncated log end get ``OFFSET_OUT_OF_RANGE``.
 
-Not modelled (yet): quotas, request types other than produce, fetch and metadata, power losses, and the
-JVM's own GC pauses (a ``pause`` fault stands for one).
+The JVM's young collections (``variability.gc``, ``eventsim.jvm``) pause the broker as a ``pause`` fault does.
+Not modelled (yet): quotas, request types other than produce, fetch and metadata, and power losses.
 """
 
 from __future__ import annotations
@@ -87,14 +87,8 @@ MIB = 1024.0 * 1024.0
 INF = float("inf")
 _FETCH_RESPONSE_OVERHEAD = FETCH_RESPONSE_OVERHEAD  # compiled, a C number
 # The hardware profile's costs the request path reads, copied into the broker's fields.
-PER_REQUEST_COSTS = (
-    "request_cpu_ms",
-    "append_cpu_ms_per_mb",
-    "network_thread_cpu_ms",
-    "fetch_cpu_ms_per_mb",
-    "disk_write_bytes_per_ms",
-    "disk_read_bytes_per_ms",
-)
+PER_REQUEST_COSTS = ("request_cpu_ms", "append_cpu_ms_per_mb", "network_thread_cpu_ms", "fetch_cpu_ms_per_mb",
+                     "disk_write_bytes_per_ms", "disk_read_bytes_per_ms")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
 
 
@@ -123,8 +117,8 @@ class Broker:
         self.processors = self.socket_server.processors
         self.request_queue = self.socket_server.request_queue
         self.handlers = self.socket_server.handlers
-        # Its logs on its disks, behind the page cache (log/log_manager.py).
-        # With variability.page_cache_writeback, the kernel's flusher and throttling run per disk.
+        # Its logs on its disks, behind the page cache (log/log_manager.py; with variability's
+        # page_cache_writeback, the kernel's flusher and throttling run per disk).
         v = cluster.scenario.variability
         name, warm = f"broker-{broker_id}", v.page_cache_start == "warm"
         self.log_manager = LogManager(name, profile, window_ms, env, v.page_cache_writeback, warm)
@@ -158,9 +152,7 @@ class Broker:
     def add_log(self, tp, topic_config) -> Log:
         return self.log_manager.add_log(tp, topic_config, self.env.now)
 
-    def become_leader(
-        self, tp, replicas: list[int], now_ms: float, leader_epoch: int = 0, isr=None
-    ) -> Partition:
+    def become_leader(self, tp, replicas: list, now_ms: float, leader_epoch: int = 0, isr=None) -> Partition:
         """Lead ``tp`` (its log must exist here) with ``replicas``; the ISR is ``isr`` (default: all of
         them). The controller hears of the partition's ISR changes (``AlterPartition``)."""
         log = self.logs[tp]
@@ -425,9 +417,19 @@ class Broker:
         ws = purgatory.watchers.get(tp)
         if not ws:
             return
-        for fetch in list(ws):
+        first = more = None  # those answered, in order (answering changes no log); usually one: no list
+        for fetch in ws:
             if fetch.parked and self._available_bytes(fetch) >= fetch.min_bytes:
-                purgatory.release(fetch)
+                if first is None:
+                    first = fetch
+                elif more is None:
+                    more = [fetch]
+                else:
+                    more.append(fetch)
+        if first is not None:
+            purgatory.release(first)
+        for fetch in more or ():
+            purgatory.release(fetch)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:

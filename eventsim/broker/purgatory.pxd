@@ -47,7 +47,8 @@ cdef class Purgatory:
     @cython.locals(seq=cython.longlong, q=_Deadlines)
     cpdef _deadline(self, op, double expire_at_ms)
 
-    @cython.locals(dl=list, kept=_Deadlines, q=_Deadlines, i=Py_ssize_t, k=Py_ssize_t, seq=cython.longlong)
+    @cython.locals(dl=list, q=_Deadlines, i=Py_ssize_t, k=Py_ssize_t, j=Py_ssize_t, w=Py_ssize_t,
+                   seq=cython.longlong)
     cpdef _compact(self)
 
     @cython.locals(dl=list, q=_Deadlines, head=tuple)

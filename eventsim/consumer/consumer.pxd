@@ -14,6 +14,12 @@ from eventsim.protocol cimport FetchRequest, RecordBatch
 
 cdef double INF  # a C number: comparisons with it need no float object
 
+cdef class _Assigned:
+    cdef public object tp
+    cdef public long long position
+    cdef public Py_ssize_t buffered
+
+
 cdef class KafkaConsumer:
     cdef public Environment env
     cdef public object response_cb
@@ -32,9 +38,10 @@ cdef class KafkaConsumer:
     cdef public list assignment
     cdef public object metadata
     cdef public dict by_node
-    cdef public dict positions
+    cdef public dict _states
+    cdef public dict _node_states
+    cdef public bint _positioned
     cdef public object buffer
-    cdef public dict buffered_tps
     cdef public set in_flight
     cdef public set _idle
     cdef public long long _last_idle
@@ -53,12 +60,12 @@ cdef class KafkaConsumer:
     cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
-                   added=Py_ssize_t, buffered=dict, positions=dict, logs=dict, log=Log, broker=Broker)
+                   added=Py_ssize_t, states=dict, st=_Assigned, logs=dict, log=Log, broker=Broker)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     cpdef _fetch_done(self, node)
 
-    @cython.locals(in_flight=set, buffered=dict, positions=dict, now=double, parts=list, fetch=FetchRequest,
+    @cython.locals(in_flight=set, now=double, parts=list, fetch=FetchRequest, st=_Assigned,
                    broker=Broker, delivered=double, idle=set, nodes=list)
     cpdef send_fetches(self)
 
@@ -68,5 +75,5 @@ cdef class KafkaConsumer:
     cpdef _on_data(self)
 
     @cython.locals(b=RecordBatch, n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, count=Py_ssize_t, entry=list,
-                   cols=PolledColumns)
+                   cols=PolledColumns, st=_Assigned)
     cpdef Py_ssize_t _take(self, Py_ssize_t max_records, double now) except? -1

@@ -64,6 +64,20 @@ __all__ = ["KafkaConsumer"]
 INF = float("inf")
 
 
+class _Assigned:
+    """An assigned partition's fetch state: its position (the next offset to fetch, Kafka's
+    ``SubscriptionState``) and how many of its fetched batches wait in the buffer. One object per
+    partition, carried in the buffer's entries: a fetch and its response read and write it in place
+    instead of looking the partition up in a dictionary per field."""
+
+    __slots__ = ("tp", "position", "buffered")
+
+    def __init__(self, tp: TopicPartition):
+        self.tp = tp
+        self.position = 0
+        self.buffered = 0
+
+
 class KafkaConsumer:
     def __init__(self, env, cluster, spec, instance: int, partitions: list[int], recorder, host):
         self.env = env
@@ -103,9 +117,13 @@ class KafkaConsumer:
         self.by_node: dict[int, list[TopicPartition]] = {}
         for tp in self.assignment:
             self.by_node.setdefault(self.metadata.leader_for(tp), []).append(tp)
-        self.positions: dict[TopicPartition, int] = {}
-        self.buffer: deque = deque()  # [tp, batch, index of next record, arrival ms]
-        self.buffered_tps: dict[TopicPartition, int] = {}
+        self._states: dict[TopicPartition, _Assigned] = {tp: _Assigned(tp) for tp in self.assignment}
+        # ``by_node``'s partitions as their states, in the same order (what a fetch to the leader asks for).
+        self._node_states: dict[int, list[_Assigned]] = {
+            node: [self._states[tp] for tp in tps] for node, tps in self.by_node.items()
+        }
+        self._positioned = False  # positions are known from ``_position`` on
+        self.buffer: deque = deque()  # [partition state, batch, index of next record, arrival ms]
         self.in_flight: set[int] = set()
         self._idle: set = set(self.by_node)  # leaders with no fetch in flight: ``by_node`` less ``in_flight``
         # The last leader whose fetch came back: usually the only one idle, taken without iterating the set
@@ -145,9 +163,13 @@ class KafkaConsumer:
         if tps is None or tp not in tps:
             return
         tps.remove(tp)
+        st = self._states[tp]
+        self._node_states[old].remove(st)
         if not tps:
             del self.by_node[old]
+            del self._node_states[old]
         self.by_node.setdefault(new, []).append(tp)
+        self._node_states.setdefault(new, []).append(st)
         self._idle = {node for node in self.by_node if node not in self.in_flight}
         self._wake_poll()  # a poll() blocked in the network client returns with the metadata: fetch there
 
@@ -170,8 +192,6 @@ class KafkaConsumer:
         in_flight = self.in_flight
         if len(in_flight) == len(self.by_node):
             return  # a fetch is already out to every leader
-        buffered = self.buffered_tps
-        positions = self.positions
         now = self.env.now
         idle = self._idle
         # The leaders with no fetch in flight, in ``by_node``'s order: usually the one that just answered.
@@ -180,8 +200,10 @@ class KafkaConsumer:
         else:
             nodes = list(idle) if len(idle) < 2 else [node for node in self.by_node if node in idle]
         for node in nodes:
-            tps = self.by_node[node]
-            parts = [(tp, positions[tp]) for tp in tps if not buffered.get(tp)]
+            parts = []
+            for st in self._node_states[node]:  # (a loop, not a comprehension: compiled, ``st`` is typed)
+                if not st.buffered:
+                    parts.append((st.tp, st.position))
             if not parts:
                 continue
             if node < 0:
@@ -240,14 +262,14 @@ class KafkaConsumer:
                 if not self.metadata.update_leader(tp, leader, epoch):
                     self.metadata.request_update()
         buffer = self.buffer
-        buffered = self.buffered_tps
-        positions = self.positions
+        states = self._states
         broker = self._brokers[fetch.node]
         logs = broker.logs
         if fetch.out_of_range is not None:
             self._reset_positions(fetch.out_of_range, logs)
         for tp, batches in data:
-            pos = positions[tp]
+            st = states[tp]
+            pos = st.position
             added = 0
             for b in batches:
                 nxt = b.next_offset
@@ -256,12 +278,11 @@ class KafkaConsumer:
                 start = pos - b.base_offset
                 if start < 0:  # the log has no records from pos to this batch: they are skipped
                     self.skipped += -start
-                buffer.append([tp, b, start if start > 0 else 0, now])
+                buffer.append([st, b, start if start > 0 else 0, now])
                 added += 1
                 pos = nxt
-            if added:
-                buffered[tp] = buffered.get(tp, 0) + added
-            positions[tp] = pos
+            st.buffered += added
+            st.position = pos
             log = logs[tp]
             log.advance_reader(self, pos)
         # A response wakes a poll() blocked in the network client; poll() then sends the next fetches.
@@ -276,12 +297,13 @@ class KafkaConsumer:
         earliest = self.config.auto_offset_reset == "earliest"
         for tp in tps:
             log = logs[tp]
+            st = self._states[tp]
             pos = log.log_start_offset if earliest else log.high_watermark
-            if pos < self.positions[tp]:
+            if pos < st.position:
                 self.rewinds += 1
-            elif pos > self.positions[tp]:
-                self.skipped += pos - self.positions[tp]
-            self.positions[tp] = pos
+            elif pos > st.position:
+                self.skipped += pos - st.position
+            st.position = pos
             log.advance_reader(self, pos)
 
     def on_broker_disconnected(self, node: int) -> None:
@@ -315,18 +337,25 @@ class KafkaConsumer:
         buffer are not consumed yet: a partition with buffered records is at its first buffered record,
         one without at its fetch position. Empty until the consumer has positioned itself (``start_ms``).
         """
-        fetched = self.positions
-        if not fetched:
+        if not self._positioned:
             return {}
         out = {}
         for entry in self.buffer:  # oldest first: the first entry of a partition is its position
-            tp = entry[0]
+            tp = entry[0].tp
             if tp not in out:
                 out[tp] = entry[1].base_offset + entry[2]
         for tp in self.assignment:
             if tp not in out:
-                out[tp] = fetched[tp]
+                out[tp] = self._states[tp].position
         return out
+
+    @property
+    def positions(self) -> dict:
+        """The fetch position of each assigned partition (the next offset to fetch); empty until the
+        consumer has positioned itself."""
+        if not self._positioned:
+            return {}
+        return {tp: st.position for tp, st in self._states.items()}
 
     # ------------------------------------------------------------------ poll loop
     def _take(self, max_records: int, now: float) -> int:
@@ -337,11 +366,10 @@ class KafkaConsumer:
         """
         n = 0
         buf = self.buffer
-        buffered = self.buffered_tps
         cols = self._polled
         while buf and n < max_records:
             entry = buf[0]
-            tp, b, i, arrived = entry
+            st, b, i, arrived = entry
             count = b.count
             k = count - i
             if k > max_records - n:
@@ -349,7 +377,7 @@ class KafkaConsumer:
                 entry[2] = i + k
             else:
                 buf.popleft()
-                buffered[tp] -= 1
+                st.buffered -= 1
             if k == count:
                 cols.add(k, now, arrived, b.log_append_ms, b.value_total, b.records)
             else:
@@ -374,8 +402,9 @@ class KafkaConsumer:
             log = self.cluster.brokers[self.metadata.leader_for(tp)].logs[tp]
             # ListOffsets LATEST answers a consumer with the high watermark (what it may read), not the LEO.
             pos = log.log_start_offset if reset == "earliest" else log.high_watermark
-            self.positions[tp] = pos
+            self._states[tp].position = pos
             log.advance_reader(self, pos)
+        self._positioned = True
         dist = self.spec.processing_ms
         self._fixed_ms = float(dist.params["value"]) if dist.kind == "fixed" else None
         self._busy_until = env.now

@@ -244,7 +244,9 @@ class Sender:
     def _on_timer(self, when_ms: float) -> None:
         if when_ms == self._timer_at:
             self._timer_at = INF
-            self.wakeup()
+            if self._asleep:  # the pass runs now (``wakeup`` would schedule it for this same instant)
+                self._asleep = False
+                self.run()
 
     def wakeup(self) -> None:
         """Wake the sender thread (a batch may be sendable, or an in-flight slot freed)."""

@@ -61,7 +61,8 @@ cdef class _EntryHeap:
     cpdef tuple pop(self)
 
     @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, t=double, key=cython.longlong, last=cython.longlong,
-                   pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t, ct=double, rt=double)
+                   pos=Py_ssize_t, child=Py_ssize_t, best=Py_ssize_t, end=Py_ssize_t, c=Py_ssize_t, ct=double,
+                   bt=double)
     cpdef Py_ssize_t pop_slot(self) except -1
 
     cpdef tuple first(self)

@@ -548,7 +548,8 @@ class Broker:
                 break
             log = logs[i]
             limit = partition_bytes if partition_bytes < left else left
-            batches, nbytes = log.read_sized(off, limit, min_one, log.log_end_offset if follower else -1)
+            batches = log.read_counted(off, limit, min_one, log.log_end_offset if follower else -1)
+            nbytes = log.last_read_bytes
             if not batches:
                 continue
             min_one = False

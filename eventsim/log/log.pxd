@@ -26,6 +26,7 @@ cdef class Log:
     cdef public long long log_end_offset
     cdef public long long high_watermark
     cdef public long long _stored
+    cdef public long long last_read_bytes
     cdef public list batches
     cdef public list _bases
     cdef public list _cum
@@ -79,6 +80,10 @@ cdef class Log:
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, bases=list)
     cpdef long long bytes_after(self, long long offset, long long max_offset=*) except? -1
 
+    @cython.locals(out=list)
+    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*, long long max_offset=*)
+
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=RecordBatch,
                    out=list, batches=list)
-    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*, long long max_offset=*)
+    cpdef list read_counted(self, long long offset, long long max_bytes, bint min_one=*,
+                            long long max_offset=*)

@@ -124,6 +124,7 @@ class Log:
         self._bases: list[int] = []
         self._cum: list[int] = []  # stored bytes up to and including each kept batch
         self._stored = 0  # bytes of all batches ever kept for readers
+        self.last_read_bytes = 0  # the stored bytes of the last ``read_counted``
         self._readers: dict[object, int] = {}
         self.appended_records = 0
         self.deleted_segments = 0
@@ -364,16 +365,23 @@ class Log:
         ``min_one`` (Kafka's ``minOneMessage``): the first batch is returned even if it is larger than
         ``max_bytes``; without it, only batches that fit (possibly none).
         """
-        return self.read_sized(offset, max_bytes, min_one, max_offset)[0]
+        return self.read_counted(offset, max_bytes, min_one, max_offset)
 
     def read_sized(
         self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1
     ) -> tuple[list, int]:
         """``read`` and the stored bytes of what it returns."""
+        out = self.read_counted(offset, max_bytes, min_one, max_offset)
+        return out, self.last_read_bytes
+
+    def read_counted(self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1) -> list:
+        """``read``, its stored bytes left in ``last_read_bytes`` (compiled, a C number: a broker's read of
+        each partition of each fetch makes no tuple and no number object)."""
         hw = self.high_watermark if max_offset < 0 else max_offset
         batches = self.batches
+        self.last_read_bytes = 0
         if offset >= hw or not batches:
-            return [], 0
+            return []
         i = _bisect_right(self._bases, offset) - 1
         if i < 0:
             i = 0
@@ -387,7 +395,8 @@ class Log:
                 break
             out.append(b)
             size += b.stored_bytes
-        return out, size
+        self.last_read_bytes = size
+        return out
 
     # ------------------------------------------------------------------ leader epochs and truncation
     def latest_epoch(self) -> int:

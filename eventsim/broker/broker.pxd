@@ -19,6 +19,8 @@ cdef double INF  # a C number: comparisons with it need no float object
 
 cdef long long _FETCH_RESPONSE_OVERHEAD
 
+cdef int PRODUCE, FETCH, METADATA  # C numbers: read on every request
+
 cdef class Broker:
     cdef public Environment env
     cdef public object _append_cb
@@ -62,7 +64,7 @@ cdef class Broker:
     cdef public dict following
     cdef public double resigned_ms
 
-    cpdef handle_produce(self, req)
+    cpdef handle_produce(self, ProduceRequest req)
 
     @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
                    nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,

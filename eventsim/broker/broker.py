@@ -339,7 +339,7 @@ class Broker:
                 continue
             log = partition.log
             nbytes = b.wire_bytes if stored is None else stored[i]
-            if nbytes > log.config.max_message_bytes:
+            if nbytes > log.max_message_bytes:
                 errors = errors or [None] * n
                 errors[i] = "RECORD_TOO_LARGE"
                 continue

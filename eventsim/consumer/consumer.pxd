@@ -9,10 +9,12 @@ from eventsim.jvm cimport YoungCollector
 from eventsim.metrics.timeseries cimport BusyTracker
 from eventsim.network cimport Host, Network
 from eventsim.log.log cimport Log
-from eventsim.protocol cimport FetchRequest, RecordBatch
+from eventsim.protocol cimport FetchRequest, RecordBatch, fill_fetch_request
 
 
 cdef double INF  # a C number: comparisons with it need no float object
+cdef long long _FETCH_REQUEST_BYTES
+cdef long long _CONSUMER_REPLICA_ID
 
 cdef class _Assigned:
     cdef public object tp
@@ -31,6 +33,7 @@ cdef class KafkaConsumer:
     cdef public object spec
     cdef public object config
     cdef public object _fetch_limits
+    cdef public Py_ssize_t _max_poll_records
     cdef public object instance
     cdef public str client_id
     cdef public Recorder recorder
@@ -64,6 +67,8 @@ cdef class KafkaConsumer:
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     cpdef _fetch_done(self, node)
+
+    cpdef connection(self, node)
 
     @cython.locals(in_flight=set, now=double, parts=list, fetch=FetchRequest, st=_Assigned,
                    broker=Broker, delivered=double, idle=set, nodes=list)

@@ -62,6 +62,8 @@ from eventsim.structs import TopicPartition, topic_partition
 __all__ = ["KafkaConsumer"]
 
 INF = float("inf")
+_FETCH_REQUEST_BYTES = FETCH_REQUEST_BYTES  # compiled, C numbers (consumer.pxd)
+_CONSUMER_REPLICA_ID = CONSUMER_REPLICA_ID
 
 
 class _Assigned:
@@ -92,6 +94,7 @@ class KafkaConsumer:
         self.spec = spec
         self.config = spec.config
         self._fetch_limits = FetchLimits(self.config)
+        self._max_poll_records = self.config.max_poll_records  # read on every poll(): a field
         self.instance = instance
         self.client_id = f"{spec.name}-{instance}"
         self.recorder = recorder
@@ -220,12 +223,12 @@ class KafkaConsumer:
                     continue
             fetch = fill_fetch_request(
                 FetchRequest.__new__(FetchRequest), self, node, parts, self._fetch_limits, now,
-                self.connection(node), self.host, CONSUMER_REPLICA_ID,
+                self.connection(node), self.host, _CONSUMER_REPLICA_ID,
             )
             fetch.window = self._window
             in_flight.add(node)
             idle.discard(node)
-            delivered = self.network.control(self.host, broker.host, now, FETCH_REQUEST_BYTES)
+            delivered = self.network.control(self.host, broker.host, now, _FETCH_REQUEST_BYTES)
             if delivered == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)
                 continue
             fetch.arrive_ms = delivered
@@ -424,7 +427,7 @@ class KafkaConsumer:
             if wait > env.now:
                 env.at(wait, self._poll_cb, ())
                 return
-        max_records = self.config.max_poll_records
+        max_records = self._max_poll_records
         fixed = self._fixed_ms
         while True:
             if not self.buffer:

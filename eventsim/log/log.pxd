@@ -44,6 +44,7 @@ cdef class Log:
     cdef public dict _readers
     cdef public Py_ssize_t disk
     cdef public long long segment_bytes
+    cdef public long long max_message_bytes
     cdef public double segment_ms
     cdef public long long log_start_offset
     cdef public object codec

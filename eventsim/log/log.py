@@ -114,6 +114,7 @@ class Log:
         self.config = config
         self.segment_bytes = config.segment_bytes  # read on every append: fields (compiled, C numbers)
         self.segment_ms = config.segment_ms
+        self.max_message_bytes = config.max_message_bytes  # checked by the leader on every batch
         self.disk = disk
         self.log_start_offset = 0
         self.log_end_offset = 0

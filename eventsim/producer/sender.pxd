@@ -11,6 +11,8 @@ from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.producer.transaction_manager cimport TransactionManager
 from eventsim.protocol cimport ProduceRequest
 
+cdef long long _PRODUCE_REQUEST_OVERHEAD
+
 
 cdef double INF  # a C number: comparisons with it need no float object
 

@@ -63,6 +63,7 @@ from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
 __all__ = ["Sender", "TIMEOUT_SWEEP_MS"]
 
 INF = math.inf
+_PRODUCE_REQUEST_OVERHEAD = PRODUCE_REQUEST_OVERHEAD  # compiled, a C number (sender.pxd)
 TIMEOUT_SWEEP_MS = 100.0
 # Errors the producer retries (Kafka: RetriableException subclasses).
 RETRIABLE = frozenset(
@@ -256,7 +257,7 @@ class Sender:
 
     def _send(self, node: int, batches: list[ProducerBatch], now: float) -> None:
         p = self.producer
-        wire = PRODUCE_REQUEST_OVERHEAD
+        wire = _PRODUCE_REQUEST_OVERHEAD
         records = 0
         # Batches sent for the first time: they count in the batch statistics and take pool memory.
         new_batches = new_records = new_bytes = new_alloc = 0

@@ -4,7 +4,7 @@ cimport cython
 
 from eventsim.core.environment cimport Environment
 from eventsim.broker.broker cimport Broker
-from eventsim.protocol cimport FetchLimits, FetchRequest, RecordBatch
+from eventsim.protocol cimport FetchLimits, FetchRequest, RecordBatch, fill_fetch_request
 from eventsim.core.stations cimport Station
 from eventsim.network cimport Network
 from eventsim.log.log cimport Log
@@ -15,6 +15,7 @@ cdef double MIB  # a C number: the CPU cost per byte of a response is C arithmet
 
 
 cdef double INF  # a C number: comparisons with it need no float object
+cdef long long _FETCH_REQUEST_BYTES
 
 cdef class ReplicaFetchConfig(FetchLimits):
     pass

@@ -35,6 +35,7 @@ __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_str
 
 MIB = 1024.0 * 1024.0
 INF = float("inf")
+_FETCH_REQUEST_BYTES = FETCH_REQUEST_BYTES  # compiled, a C number
 
 
 def java_string_hash(s: str) -> int:
@@ -192,7 +193,7 @@ class ReplicaFetcherThread:
         fetch.leaders_version = self._leaders_version
         fetch.window = self.window
         network = self.network
-        fetch.arrive_ms = network.control(broker.host, self.source.host, now, FETCH_REQUEST_BYTES)
+        fetch.arrive_ms = network.control(broker.host, self.source.host, now, _FETCH_REQUEST_BYTES)
         self.fetches += 1
         self.in_flight = fetch
         if fetch.arrive_ms == INF:  # a network partition: lost on the way; it times out (Cluster.partitioned)

@@ -87,11 +87,12 @@ cdef class FetchRequest:
     cdef public list logs
     cdef public list leaders
     cdef public long long leaders_version
+    cdef public object reply
 
 
 cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,
                                       FetchLimits limits, double send_ms, object conn, object host,
-                                      long long replica_id)
+                                      long long replica_id, object reply=*)
 
 
 cpdef RecordBatch fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,

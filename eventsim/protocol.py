@@ -427,11 +427,13 @@ class FetchLimits:
 
 def fill_fetch_request(
     f: FetchRequest, client, node, partitions: list, limits: FetchLimits, send_ms: float, conn, host,
-    replica_id: int,
+    replica_id: int, reply=None,
 ) -> FetchRequest:
     """Every field of ``f``, a new ``FetchRequest`` (its ``__init__``, or ``FetchRequest.__new__`` where a
-    client sends one on every response: compiled, a C call with no argument parsing); returns ``f``."""
-    f.client = client  # answered with client.response_cb(request, data): its on_fetch_response
+    client sends one on every response: compiled, a C call with no argument parsing); returns ``f``.
+    ``reply`` is ``client.response_cb``, passed by a client that holds it in a field."""
+    f.client = client
+    f.reply = client.response_cb if reply is None else reply  # answered with reply(request, data)
     f.node = node
     f.partitions = partitions  # list of (tp, fetch offset)
     f.min_bytes = limits.fetch_min_bytes
@@ -482,6 +484,7 @@ class FetchRequest:
         "logs",
         "leaders",
         "leaders_version",
+        "reply",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):

@@ -572,7 +572,7 @@ class Broker:
         if epoch >= 0 and epoch != self.epoch:  # (-1: shipped at once, not booked for later)
             return
         nbytes = _FETCH_RESPONSE_OVERHEAD + total
-        self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.client.response_cb,
+        self._send_response(fetch.conn, fetch.host, nbytes, cpu, fetch.window, fetch.reply,
                             (fetch, data))
 
     # ------------------------------------------------------------------ metadata

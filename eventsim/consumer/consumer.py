@@ -223,7 +223,7 @@ class KafkaConsumer:
                     continue
             fetch = fill_fetch_request(
                 FetchRequest.__new__(FetchRequest), self, node, parts, self._fetch_limits, now,
-                self.connection(node), self.host, _CONSUMER_REPLICA_ID,
+                self.connection(node), self.host, _CONSUMER_REPLICA_ID, self.response_cb,
             )
             fetch.window = self._window
             in_flight.add(node)

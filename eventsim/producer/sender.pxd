@@ -41,6 +41,7 @@ cdef class Sender:
     cdef public bint _asleep
     cdef public double _timer_at
     cdef public long long requests_sent
+    cdef public str _topic_name
     cdef public TransactionManager transaction_manager
     cdef public set _expired
     cdef public double paused_until

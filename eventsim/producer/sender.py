@@ -115,6 +115,7 @@ class Sender:
         self._asleep = False  # the sender thread waits for a timer or a wake-up
         self._timer_at = INF
         self.requests_sent = 0
+        self._topic_name = producer.spec.topic  # the one topic its batches go to
         self.transaction_manager = producer.transaction_manager  # None without idempotence
         self._expired: set = set()  # batches failed by delivery.timeout.ms while their request was in flight
         # The requests' TCP window: send.buffer.bytes and the brokers' socket.receive.buffer.bytes; each
@@ -290,7 +291,7 @@ class Sender:
         p.inflight_alloc += new_alloc
         self.in_flight[node].append(req)
         self.requests_sent += 1
-        p.recorder.request_sent(batches[0].tp.topic, new_batches, new_records, new_bytes)
+        p.recorder.request_sent(self._topic_name, new_batches, new_records, new_bytes)
         broker = self._brokers[node]
         tx_end, delivered = self.network.transfer(
             p.host, broker.host, now, req.wire_bytes, self.window, self._stream_ms.get(node, 0.0)

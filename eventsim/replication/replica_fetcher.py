@@ -184,7 +184,7 @@ class ReplicaFetcherThread:
             parts.append((tps[i], log.log_end_offset))
         fetch = fill_fetch_request(
             FetchRequest.__new__(FetchRequest), self, self.source.id, parts, self.config, now, self.conn,
-            broker.host, broker.id,
+            broker.host, broker.id, self.response_cb,
         )
         fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
         if self._leaders_version != self.source.led_version:

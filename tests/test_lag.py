@@ -93,3 +93,22 @@ def test_late_consumer_has_no_rows_before_it_starts():
     lag = eventsim.simulate(sc, seed=1).frame("lag")
     assert lag["time_s"].min() == 1.5
     assert np.isfinite(lag["lag"]).all()
+
+
+def test_fetch_positions_lead_the_consumed_positions_by_the_buffered_records():
+    """A consumer's fetch position per partition (the next offset it asks for) is empty until it positions
+    itself; afterwards it is past its ``position()`` by exactly the records fetched and still buffered."""
+    from eventsim import runner
+
+    run = runner.build(_scenario(processing_ms=1.0, count=1), 3, 1500)
+    c = run.consumers[0]
+    assert c.positions == {} and c.consumed_positions() == {}
+    run.start()
+    run.run()
+    fetched, consumed = c.positions, c.consumed_positions()
+    assert set(fetched) == set(consumed) == set(c.assignment)
+    buffered = dict.fromkeys(c.assignment, 0)
+    for state, batch, index, _ in c.buffer:
+        buffered[state.tp] += batch.count - index
+    assert sum(buffered.values()) > 0  # overloaded: it has fetched more than poll() handed out
+    assert all(fetched[tp] - consumed[tp] == buffered[tp] for tp in c.assignment)

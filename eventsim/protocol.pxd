@@ -88,6 +88,7 @@ cdef class FetchRequest:
     cdef public list leaders
     cdef public long long leaders_version
     cdef public object reply
+    cdef public list watching
 
 
 cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,

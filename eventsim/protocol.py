@@ -456,6 +456,7 @@ def fill_fetch_request(
     # ``led_version`` then (valid while that is unchanged: no dictionary lookup per partition and fetch).
     f.leaders = None
     f.leaders_version = -1
+    f.watching = None  # parked: the fetch purgatory's watcher lists it is in
     return f
 
 
@@ -485,6 +486,7 @@ class FetchRequest:
         "leaders",
         "leaders_version",
         "reply",
+        "watching",
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):

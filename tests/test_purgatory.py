@@ -76,3 +76,32 @@ def test_operations_expire_at_their_deadlines_in_order_and_finished_ones_leave(p
     assert len(p.expired) == len(expired)
     assert p.expired == sorted((ops[i].deadline, i) for i in expired)  # at its deadline, ties in park order
     assert p.parked == 0 and not p.parked_seqs() and not p._ops
+
+
+def test_a_released_fetch_leaves_every_watcher_list_it_joined():
+    """A parked fetch leaves the watcher lists of all the partitions it was parked on when it is released,
+    also one dropped from its partitions meanwhile (a resignation answers a consumer's fetch without the
+    partition it no longer leads)."""
+    from types import SimpleNamespace
+
+    from eventsim.broker.purgatory import DelayedFetchPurgatory
+    from eventsim.protocol import FetchRequest
+
+    env = Environment()
+    answered: list = []
+    purgatory = DelayedFetchPurgatory(env, answered.append)
+    limits = SimpleNamespace(fetch_min_bytes=1, fetch_max_wait_ms=500.0, fetch_max_bytes=1 << 20,
+                             max_partition_fetch_bytes=1 << 20)
+    client = SimpleNamespace(response_cb=None)
+    a, b = ("t", 0), ("t", 1)
+    first = FetchRequest(client, 0, [(a, 0), (b, 0)], limits, 0.0, 1, None)
+    second = FetchRequest(client, 0, [(b, 0)], limits, 0.0, 2, None)
+    purgatory.watch(first, [a, b], 500.0)
+    purgatory.watch(second, [b], 500.0)
+    assert purgatory.watchers == {a: [first], b: [first, second]}
+    first.partitions = [(b, 0)]  # as a resignation from ``a`` leaves it
+    purgatory.release(first)
+    assert purgatory.watchers == {a: [], b: [second]}
+    assert answered == [first] and not first.parked and first.watching is None
+    env.run(until=600.0)  # the second one's wait is over
+    assert answered == [first, second] and purgatory.watchers == {a: [], b: []}

@@ -76,10 +76,10 @@ cdef class DelayedFetchPurgatory(Purgatory):
 
     cpdef _on_expiry(self, op)
 
-    @cython.locals(watchers=dict, ws=list)
+    @cython.locals(watchers=dict, ws=list, joined=list)
     cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
 
-    @cython.locals(watchers=dict, ws=list)
+    @cython.locals(ws=list)
     cpdef release(self, FetchRequest fetch)
 
 

@@ -250,14 +250,18 @@ class DelayedFetchPurgatory(Purgatory):
     """Parked fetches: answered when enough bytes arrived, or when their wait is over."""
 
     def watch(self, fetch, tps, expire_at_ms: float) -> None:
+        """Park ``fetch`` on ``tps``; it keeps the watcher lists it joined (``fetch.watching``), which it
+        leaves when released, whatever its partitions are by then."""
         fetch.parked = True
         watchers = self.watchers
+        joined = []
         for tp in tps:
             ws = watchers.get(tp)
             if ws is None:
-                watchers[tp] = [fetch]
-            else:
-                ws.append(fetch)
+                ws = watchers[tp] = []
+            ws.append(fetch)
+            joined.append(ws)
+        fetch.watching = joined
         self._deadline(fetch, expire_at_ms)
 
     def _set_seq(self, op, seq: int) -> None:
@@ -273,14 +277,9 @@ class DelayedFetchPurgatory(Purgatory):
         is over."""
         fetch.parked = False
         self._finish(fetch.parked_seq)
-        watchers = self.watchers
-        for tp, _ in fetch.partitions:
-            ws = watchers.get(tp)
-            if ws:
-                try:
-                    ws.remove(fetch)
-                except ValueError:
-                    pass
+        for ws in fetch.watching:  # (no lookup by partition; a resignation may have dropped one from
+            ws.remove(fetch)  # ``fetch.partitions``, whose list it leaves all the same)
+        fetch.watching = None
         self._complete(fetch)
 
 

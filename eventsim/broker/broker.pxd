@@ -72,7 +72,7 @@ cdef class Broker:
     cpdef _book_produce(self, ProduceRequest req)
 
     @cython.locals(log=Log, i=Py_ssize_t, n=Py_ssize_t, acks_all=bint, b=MemoryRecords, partition=Partition,
-                   batches=list, logs=dict, partitions=dict, offsets=list, nbytes=cython.longlong,
+                   batches=list, led=list, partitions=dict, offsets=list, nbytes=cython.longlong,
                    last=cython.longlong, state=ProducerStateManager, pid=cython.longlong, seq=cython.longlong,
                    required=cython.longlong, int_max=cython.longlong)
     cpdef _append(self, ProduceRequest req, long long epoch, double booked_ms)

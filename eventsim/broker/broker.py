@@ -319,10 +319,10 @@ class Broker:
         if now > req.done_ms:  # a stall (a GC pause) held the append up: that time is the append's
             req.done_ms = now
         errors = None
-        logs = self.logs
         batches = req.batches
         n = len(batches)
         offsets = [-1] * n  # the base offset of each batch, for the response
+        led = [None] * n  # the Partition of each batch led here (read again below: no second lookup)
         acks_all = req.acks == -1
         partitions = self.partitions
         states = req.producer_state  # idempotent producer: (producer id, epoch, base sequence) per batch
@@ -338,6 +338,7 @@ class Broker:
                 req.new_leaders = metadata_delta.leader_hints(self, req.new_leaders, tp)
                 continue
             log = partition.log
+            led[i] = partition  # (a duplicate, answered with its offsets below, is read again too)
             nbytes = b.wire_bytes if stored is None else stored[i]
             if nbytes > log.max_message_bytes:
                 errors = errors or [None] * n
@@ -372,9 +373,9 @@ class Broker:
                 continue
             b = batches[i]
             tp = b.tp
-            log = logs[tp]
+            partition = led[i]
+            log = partition.log
             if not log.hw_follows_leo:
-                partition = partitions[tp]
                 if partition.maybe_increment_hw(now):
                     self.produce_purgatory.check(tp, partition)
                 if acks_all and (errors is None or errors[i] is None):
@@ -395,15 +396,8 @@ class Broker:
 
     def _send_produce_response(self, req) -> None:
         req.replicated_ms = self.env.now
-        self._send_response(
-            req.conn,
-            req.host,
-            PRODUCE_RESPONSE_BYTES,
-            self.network_thread_cpu_ms,
-            INF,
-            req.client.response_cb,
-            (req,),
-        )
+        self._send_response(req.conn, req.host, PRODUCE_RESPONSE_BYTES, self.network_thread_cpu_ms, INF,
+                            req.client.response_cb, (req,))
 
     def _hw_advanced(self, tp, partition) -> None:
         """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""

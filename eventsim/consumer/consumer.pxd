@@ -40,7 +40,6 @@ cdef class KafkaConsumer:
     cdef public Host host
     cdef public list assignment
     cdef public object metadata
-    cdef public dict by_node
     cdef public dict _states
     cdef public dict _node_states
     cdef public bint _positioned

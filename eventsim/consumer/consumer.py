@@ -117,18 +117,15 @@ class KafkaConsumer:
             cluster.scenario.broker.socket_send_buffer_bytes, self.config.receive_buffer_bytes
         )
         self.metadata.listeners.append(self._leader_moved)
-        self.by_node: dict[int, list[TopicPartition]] = {}
-        for tp in self.assignment:
-            self.by_node.setdefault(self.metadata.leader_for(tp), []).append(tp)
         self._states: dict[TopicPartition, _Assigned] = {tp: _Assigned(tp) for tp in self.assignment}
-        # ``by_node``'s partitions as their states, in the same order (what a fetch to the leader asks for).
-        self._node_states: dict[int, list[_Assigned]] = {
-            node: [self._states[tp] for tp in tps] for node, tps in self.by_node.items()
-        }
+        # The assigned partitions' states by leader, in assignment order (what a fetch to a leader asks for)
+        self._node_states: dict[int, list[_Assigned]] = {}
+        for tp in self.assignment:
+            self._node_states.setdefault(self.metadata.leader_for(tp), []).append(self._states[tp])
         self._positioned = False  # positions are known from ``_position`` on
         self.buffer: deque = deque()  # [partition state, batch, index of next record, arrival ms]
         self.in_flight: set[int] = set()
-        self._idle: set = set(self.by_node)  # leaders with no fetch in flight: ``by_node`` less ``in_flight``
+        self._idle: set = set(self._node_states)  # leaders with no fetch in flight (none is at the start)
         # The last leader whose fetch came back: usually the only one idle, taken without iterating the set
         # (a set of a few nodes left in a table sized for all of them: a scan of every slot).
         self._last_idle = -1
@@ -160,26 +157,28 @@ class KafkaConsumer:
     def _in_flight_count(self, node: int) -> int:
         return 1 if node in self.in_flight else 0
 
+    @property
+    def by_node(self) -> dict:
+        """The assigned partitions by the leader this consumer fetches them from."""
+        return {node: [st.tp for st in states] for node, states in self._node_states.items()}
+
     def _leader_moved(self, tp, old: int, new: int) -> None:
         """Metadata says ``tp`` has a new leader: the next fetches for it go there."""
-        tps = self.by_node.get(old)
-        if tps is None or tp not in tps:
+        st = self._states.get(tp)
+        states = self._node_states.get(old)
+        if st is None or states is None or st not in states:
             return
-        tps.remove(tp)
-        st = self._states[tp]
-        self._node_states[old].remove(st)
-        if not tps:
-            del self.by_node[old]
+        states.remove(st)
+        if not states:
             del self._node_states[old]
-        self.by_node.setdefault(new, []).append(tp)
         self._node_states.setdefault(new, []).append(st)
-        self._idle = {node for node in self.by_node if node not in self.in_flight}
+        self._idle = {node for node in self._node_states if node not in self.in_flight}
         self._wake_poll()  # a poll() blocked in the network client returns with the metadata: fetch there
 
     def _fetch_done(self, node: int) -> None:
         """The fetch to ``node`` was answered or lost: the next one may go."""
         self.in_flight.discard(node)
-        if node in self.by_node:
+        if node in self._node_states:
             self._idle.add(node)
             self._last_idle = node
 
@@ -193,15 +192,15 @@ class KafkaConsumer:
     def send_fetches(self) -> None:
         """One fetch per leader with no fetch in flight, for its partitions with no buffered data."""
         in_flight = self.in_flight
-        if len(in_flight) == len(self.by_node):
+        if len(in_flight) == len(self._node_states):
             return  # a fetch is already out to every leader
         now = self.env.now
         idle = self._idle
-        # The leaders with no fetch in flight, in ``by_node``'s order: usually the one that just answered.
+        # The leaders with no fetch in flight, in ``_node_states``' order: usually the one that just answered.
         if len(idle) == 1 and self._last_idle in idle:
             nodes = [self._last_idle]
         else:
-            nodes = list(idle) if len(idle) < 2 else [node for node in self.by_node if node in idle]
+            nodes = list(idle) if len(idle) < 2 else [node for node in self._node_states if node in idle]
         for node in nodes:
             parts = []
             for st in self._node_states[node]:  # (a loop, not a comprehension: compiled, ``st`` is typed)

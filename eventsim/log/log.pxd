@@ -81,9 +81,6 @@ cdef class Log:
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, bases=list)
     cpdef long long bytes_after(self, long long offset, long long max_offset=*) except? -1
 
-    @cython.locals(out=list)
-    cpdef tuple read_sized(self, long long offset, long long max_bytes, bint min_one=*, long long max_offset=*)
-
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=RecordBatch,
                    out=list, batches=list)
     cpdef list read_counted(self, long long offset, long long max_bytes, bint min_one=*,

@@ -20,7 +20,7 @@ can serve them if it becomes the leader.
 The high watermark (``high_watermark``) is the read limit of consumers: on a partition without
 followers it follows the log end offset; on a replicated partition the leader's ``Partition`` sets it
 (``replication/partition.py``) and a follower takes it from fetch responses. Followers read up to the log end
-offset (``read_sized(..., max_offset=...)``).
+offset (``read(..., max_offset=...)``).
 
 Leader epochs (KIP-101, ``LeaderEpochFileCache``): the log remembers the first offset written in each
 leader epoch (``leader_epochs``); ``end_offset_for_epoch`` answers ``OffsetsForLeaderEpoch`` and
@@ -367,13 +367,6 @@ class Log:
         ``max_bytes``; without it, only batches that fit (possibly none).
         """
         return self.read_counted(offset, max_bytes, min_one, max_offset)
-
-    def read_sized(
-        self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1
-    ) -> tuple[list, int]:
-        """``read`` and the stored bytes of what it returns."""
-        out = self.read_counted(offset, max_bytes, min_one, max_offset)
-        return out, self.last_read_bytes
 
     def read_counted(self, offset: int, max_bytes: int, min_one: bool = True, max_offset: int = -1) -> list:
         """``read``, its stored bytes left in ``last_read_bytes`` (compiled, a C number: a broker's read of

@@ -91,6 +91,11 @@ cdef class FetchRequest:
     cdef public list watching
 
 
+cpdef ProduceRequest fill_produce_request(ProduceRequest r, object client, object node, list batches,
+                                          double send_ms, int acks, long long wire_bytes, long long records,
+                                          object conn, object host, object codec, double timeout_ms)
+
+
 cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,
                                       FetchLimits limits, double send_ms, object conn, object host,
                                       long long replica_id, object reply=*)

@@ -81,6 +81,7 @@ __all__ = [
     "METADATA_PARTITION_BYTES",
     "RecordBatch",
     "fill_fetch_request",
+    "fill_produce_request",
     "fill_record_batch",
     "ProduceRequest",
     "FetchRequest",
@@ -386,29 +387,41 @@ class ProduceRequest:
 
     def __init__(self, client, node: int, batches: list, send_ms: float, acks: int, wire_bytes: int,
                  records: int, conn: int, host, codec, timeout_ms: float):  # fmt: skip
-        self.client = client  # answered with client.response_cb(request): its on_produce_response
-        self.node = node
-        self.batches = batches
-        self.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
-        self.records = records
-        self.send_ms = send_ms
-        self.arrive_ms = send_ms
-        self.queue_ms = send_ms
-        self.start_ms = send_ms
-        self.done_ms = send_ms
-        self.timed_out = False
-        self.acks = acks
-        self.errors = None  # per batch, set by the broker
-        self.conn = conn  # the client's connection to the leader
-        self.host = host  # the client's host, where the response goes
-        self.codec = codec  # the batches' compression codec (their attributes)
-        # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
-        self.producer_state = None
-        self.timeout_ms = timeout_ms  # ProduceRequest.timeoutMs: how long acks=all may wait
-        self.base_offsets = None  # per batch, set by the broker (-1: not appended)
-        self.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
-        self.new_leaders = None  # KIP-951: tp -> (leader, epoch) for NOT_LEADER_OR_FOLLOWER
-        self.stored_bytes = None  # per batch, as the leader stores it (set if it recompresses)
+        fill_produce_request(
+            self, client, node, batches, send_ms, acks, wire_bytes, records, conn, host, codec, timeout_ms
+        )
+
+
+def fill_produce_request(
+    r: ProduceRequest, client, node, batches: list, send_ms: float, acks: int, wire_bytes: int, records: int,
+    conn, host, codec, timeout_ms: float,
+) -> ProduceRequest:
+    """Every field of ``r``, a new ``ProduceRequest`` (its ``__init__``, or ``ProduceRequest.__new__`` where
+    a sender makes one per request: compiled, a C call with no argument parsing); returns ``r``."""
+    r.client = client  # answered with client.response_cb(request): its on_produce_response
+    r.node = node
+    r.batches = batches
+    r.wire_bytes = wire_bytes  # PRODUCE_REQUEST_OVERHEAD plus the batches' wire bytes
+    r.records = records
+    r.send_ms = send_ms
+    r.arrive_ms = send_ms
+    r.queue_ms = send_ms
+    r.start_ms = send_ms
+    r.done_ms = send_ms
+    r.timed_out = False
+    r.acks = acks
+    r.errors = None  # per batch, set by the broker
+    r.conn = conn  # the client's connection to the leader
+    r.host = host  # the client's host, where the response goes
+    r.codec = codec  # the batches' compression codec (their attributes)
+    # Idempotent producer: per batch, (producer id, epoch, base sequence) as sent; else None.
+    r.producer_state = None
+    r.timeout_ms = timeout_ms  # ProduceRequest.timeoutMs: how long acks=all may wait
+    r.base_offsets = None  # per batch, set by the broker (-1: not appended)
+    r.replicated_ms = send_ms  # when the leader answered (after the followers, with acks=all)
+    r.new_leaders = None  # KIP-951: tp -> (leader, epoch) for NOT_LEADER_OR_FOLLOWER
+    r.stored_bytes = None  # per batch, as the leader stores it (set if it recompresses)
+    return r
 
 
 class FetchLimits:

@@ -85,6 +85,8 @@ def test_a_released_fetch_leaves_every_watcher_list_it_joined():
     from types import SimpleNamespace
 
     from eventsim.broker.purgatory import DelayedFetchPurgatory
+    from eventsim.config import BrokerConfig, TopicConfig
+    from eventsim.log.log import Log
     from eventsim.protocol import FetchRequest
 
     env = Environment()
@@ -94,11 +96,14 @@ def test_a_released_fetch_leaves_every_watcher_list_it_joined():
                              max_partition_fetch_bytes=1 << 20)
     client = SimpleNamespace(response_cb=None)
     a, b = ("t", 0), ("t", 1)
+    config = TopicConfig(name="t").resolve(BrokerConfig())
+    log_a, log_b = Log(a, config), Log(b, config)  # the broker's logs, which keep their watcher lists
     first = FetchRequest(client, 0, [(a, 0), (b, 0)], limits, 0.0, 1, None)
     second = FetchRequest(client, 0, [(b, 0)], limits, 0.0, 2, None)
-    purgatory.watch(first, [a, b], 500.0)
-    purgatory.watch(second, [b], 500.0)
+    purgatory.watch(first, [log_a, log_b], 500.0)
+    purgatory.watch(second, [log_b], 500.0)
     assert purgatory.watchers == {a: [first], b: [first, second]}
+    assert log_a.fetch_watchers is purgatory.watchers[a] and log_b.fetch_watchers is purgatory.watchers[b]
     first.partitions = [(b, 0)]  # as a resignation from ``a`` leaves it
     purgatory.release(first)
     assert purgatory.watchers == {a: [], b: [second]}

@@ -67,7 +67,7 @@ cdef class Broker:
     cpdef handle_produce(self, ProduceRequest req)
 
     @cython.locals(log=Log, i=Py_ssize_t, cpu=double, end=double, queued=double, start=double, rate=double,
-                   nbytes=cython.longlong, per_disk=dict, logs=dict, batches=list, log_manager=LogManager,
+                   nbytes=cython.longlong, logs=dict, batches=list, log_manager=LogManager,
                    flushing=bint, b=MemoryRecords)
     cpdef _book_produce(self, ProduceRequest req)
 
@@ -97,10 +97,11 @@ cdef class Broker:
     @cython.locals(end=double)
     cpdef _book_fetch(self, FetchRequest fetch)
 
-    cpdef _hw_advanced(self, tp, Partition partition)
+    cpdef _hw_advanced(self, Partition partition)
 
-    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list, first=FetchRequest, more=list)
-    cpdef _fetches_ready(self, tp)
+    @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list, first=FetchRequest, more=list,
+                   awake=bint)
+    cpdef _fetches_ready(self, Log log)
 
     @cython.locals(now=double, sent=double)
     cpdef _send_response(self, long long conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)

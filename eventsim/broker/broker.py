@@ -199,6 +199,8 @@ class Broker:
         self.epoch += 1
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(self.env, self._send_produce_response)
+        for log in self.logs.values():  # what waited in the old purgatories is gone with them
+            log.fetch_watchers = log.produce_waiters = None
         self.socket_server.reset()
 
     def resume(self) -> None:
@@ -297,18 +299,16 @@ class Broker:
         req.stored_bytes = stored
         queued, start, end = self.socket_server.admit(req.conn, req.arrive_ms, cpu)
         rate = self.disk_write_bytes_per_ms
-        per_disk: dict[int, int] = {}
         flushing = log_manager.flushing
         for i, b in enumerate(batches):
             log = logs.get(b.tp)
             if log is None:
                 continue  # no replica here: refused when it is appended
             nbytes = b.wire_bytes if stored is None else stored[i]
-            per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
+            log_manager.add_pending(log.disk, nbytes)
             if flushing and log.flush_policy:
                 end = log_manager.flush(log, nbytes, b.count, end, rate)
-        for d, nbytes in per_disk.items():
-            end = log_manager.write_back(d, nbytes, end, rate)
+        end = log_manager.write_back_pending(end, rate)
         req.queue_ms, req.start_ms, req.done_ms = queued, start, end
         self.env.at(end, self._append_cb, (req, self.epoch, self.env.now))
 
@@ -377,14 +377,14 @@ class Broker:
             log = partition.log
             if not log.hw_follows_leo:
                 if partition.maybe_increment_hw(now):
-                    self.produce_purgatory.check(tp, partition)
+                    self.produce_purgatory.check(partition)
                 if acks_all and (errors is None or errors[i] is None):
                     required = offsets[i] + b.count
                     if log.high_watermark < required:
                         if pending is None:
                             pending = []
-                        pending.append((tp, required, i))
-            self._fetches_ready(tp)
+                        pending.append((log, required, i))
+            self._fetches_ready(log)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -399,16 +399,17 @@ class Broker:
         self._send_response(req.conn, req.host, PRODUCE_RESPONSE_BYTES, self.network_thread_cpu_ms, INF,
                             req.client.response_cb, (req,))
 
-    def _hw_advanced(self, tp, partition) -> None:
-        """``tp``'s high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
-        self.produce_purgatory.check(tp, partition)
-        self._fetches_ready(tp)
+    def _hw_advanced(self, partition) -> None:
+        """``partition``'s high watermark moved: acks=all requests and consumer fetches waiting on it may
+        go."""
+        self.produce_purgatory.check(partition)
+        self._fetches_ready(partition.log)
 
-    def _fetches_ready(self, tp) -> None:
-        """After an append to ``tp`` or a move of its high watermark: the fetches parked on it that now have
-        ``fetch.min.bytes`` are answered (``DelayedFetchPurgatory.release``)."""
+    def _fetches_ready(self, log) -> None:
+        """After an append to ``log`` or a move of its high watermark: the fetches parked on it that now have
+        ``fetch.min.bytes`` leave the purgatory (``DelayedFetchPurgatory.leave``) and are answered."""
         purgatory = self.purgatory
-        ws = purgatory.watchers.get(tp)
+        ws = log.fetch_watchers
         if not ws:
             return
         first = more = None  # those answered, in order (answering changes no log); usually one: no list
@@ -420,10 +421,15 @@ class Broker:
                     more = [fetch]
                 else:
                     more.append(fetch)
-        if first is not None:
-            purgatory.release(first)
-        for fetch in more or ():
-            purgatory.release(fetch)
+        if first is None:
+            return
+        awake = self.paused_until <= self.env.now  # paused, the purgatory answers them when the process wakes
+        for fetch in (first,) if more is None else [first] + more:  # (its _complete: lifecycle.pause)
+            if awake:
+                purgatory.leave(fetch)
+                self._respond_fetch(fetch)
+            else:
+                purgatory.release(fetch)
 
     # ------------------------------------------------------------------ fetch
     def handle_fetch(self, fetch: FetchRequest) -> None:
@@ -508,14 +514,14 @@ class Broker:
                 if partition is None:
                     gone = True  # no longer led here: answered without it
                 elif partition.update_follower_fetch_state(follower, off, now):
-                    self._hw_advanced(tp, partition)
+                    self._hw_advanced(partition)
             if gone:
                 fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in partitions]
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
             self.purgatory.watch(
-                fetch, [tp for tp, _ in fetch.partitions], max(now, fetch.arrive_ms + fetch.max_wait_ms)
+                fetch, self._fetch_logs(fetch), max(now, fetch.arrive_ms + fetch.max_wait_ms)
             )
 
     def _respond_fetch(self, fetch: FetchRequest) -> None:

@@ -141,6 +141,6 @@ def isr_expiration_loop(broker):
         now = broker.env.now
         if not broker.running or broker.paused_until > now:
             continue  # a stopped or paused process runs no task
-        for tp, partition in broker.partitions.items():
+        for partition in broker.partitions.values():
             if partition.remote and partition.maybe_shrink_isr(now):
-                broker._hw_advanced(tp, partition)
+                broker._hw_advanced(partition)

@@ -63,12 +63,12 @@ def apply_partition_change(broker, tp, state) -> None:
         if partition is not None and partition.leader_epoch == epoch:
             partition.take_isr(list(isr), now)  # the controller removed a fenced follower
             if partition.maybe_increment_hw(now):  # it no longer holds the high watermark back
-                broker._hw_advanced(tp, partition)
+                broker._hw_advanced(partition)
             return
         _unfollow(broker, tp)
         partition = broker.become_leader(tp, list(replicas), now, epoch, isr)
         if partition.maybe_increment_hw(now):
-            broker._hw_advanced(tp, partition)
+            broker._hw_advanced(partition)
         return
     if partition is not None:
         _resign(broker, tp)
@@ -85,7 +85,8 @@ def _resign(broker, tp) -> None:
     broker.led_version += 1
     broker.resigned_ms = broker.env.now
     broker.logs[tp].hw_follows_leo = False
-    broker.produce_purgatory.abandon(tp, "NOT_LEADER_OR_FOLLOWER", leader_hints(broker, None, tp))
+    hints = leader_hints(broker, None, tp)
+    broker.produce_purgatory.abandon(broker.logs[tp], "NOT_LEADER_OR_FOLLOWER", hints)
     purgatory = broker.purgatory
     for fetch in list(purgatory.watchers.get(tp, ())):
         if fetch.parked and fetch.replica_id < 0:

@@ -2,6 +2,7 @@
 cimport cython
 
 from eventsim.core.environment cimport Environment, _heap_pop, _heap_push
+from eventsim.log.log cimport Log
 from eventsim.protocol cimport FetchRequest, ProduceRequest
 from eventsim.replication.partition cimport Partition
 
@@ -76,11 +77,13 @@ cdef class DelayedFetchPurgatory(Purgatory):
 
     cpdef _on_expiry(self, op)
 
-    @cython.locals(watchers=dict, ws=list, joined=list)
-    cpdef watch(self, FetchRequest fetch, list tps, double expire_at_ms)
+    @cython.locals(ws=list, joined=list, log=Log)
+    cpdef watch(self, FetchRequest fetch, list logs, double expire_at_ms)
 
-    @cython.locals(ws=list)
     cpdef release(self, FetchRequest fetch)
+
+    @cython.locals(ws=list, i=Py_ssize_t)
+    cpdef leave(self, FetchRequest fetch)
 
 
 cdef class DelayedProduce:
@@ -91,11 +94,11 @@ cdef class DelayedProduce:
 
 
 cdef class DelayedProducePurgatory(Purgatory):
-    @cython.locals(op=DelayedProduce, watchers=dict)
+    @cython.locals(op=DelayedProduce, log=Log)
     cpdef watch(self, req, list pending, double expire_at_ms)
 
-    @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest)
-    cpdef check(self, tp, Partition partition)
+    @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest, log=Log)
+    cpdef check(self, Partition partition)
 
     @cython.locals(delayed=DelayedProduce)
     cpdef _set_seq(self, op, long long seq)

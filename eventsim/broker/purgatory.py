@@ -249,16 +249,19 @@ class Purgatory:
 class DelayedFetchPurgatory(Purgatory):
     """Parked fetches: answered when enough bytes arrived, or when their wait is over."""
 
-    def watch(self, fetch, tps, expire_at_ms: float) -> None:
-        """Park ``fetch`` on ``tps``; it keeps the watcher lists it joined (``fetch.watching``), which it
-        leaves when released, whatever its partitions are by then."""
+    def watch(self, fetch, logs, expire_at_ms: float) -> None:
+        """Park ``fetch`` on the partitions of ``logs`` (the broker's logs of them, in the fetch's order).
+        Each log keeps the list of the fetches parked on it (``Log.fetch_watchers``, the same lists as
+        ``watchers`` by partition), so an append finds them without a lookup by partition; the fetch keeps
+        the lists it joined (``fetch.watching``), which it leaves when released, whatever its partitions
+        are by then."""
         fetch.parked = True
-        watchers = self.watchers
         joined = []
-        for tp in tps:
-            ws = watchers.get(tp)
+        for log in logs:
+            ws = log.fetch_watchers
             if ws is None:
-                ws = watchers[tp] = []
+                ws = log.fetch_watchers = []
+                self.watchers[log.tp] = ws
             ws.append(fetch)
             joined.append(ws)
         fetch.watching = joined
@@ -272,15 +275,22 @@ class DelayedFetchPurgatory(Purgatory):
         self.release(fetch)
 
     def release(self, fetch) -> None:
-        """``fetch`` leaves the purgatory (its partitions' watchers and its deadline) and is answered: when an
-        append or a high watermark gives it ``fetch.min.bytes`` (``Broker._fetches_ready``), or when its wait
-        is over."""
+        """``fetch`` leaves the purgatory (``leave``) and is answered: when its wait is over, or when a
+        resignation answers it."""
+        self.leave(fetch)
+        self._complete(fetch)
+
+    def leave(self, fetch) -> None:
+        """``fetch`` leaves its partitions' watchers and its deadline; the caller answers it (the broker,
+        when an append or a high watermark gives it ``fetch.min.bytes``: ``Broker._fetches_ready``)."""
         fetch.parked = False
         self._finish(fetch.parked_seq)
         for ws in fetch.watching:  # (no lookup by partition; a resignation may have dropped one from
-            ws.remove(fetch)  # ``fetch.partitions``, whose list it leaves all the same)
+            for i in range(len(ws)):  # ``fetch.partitions``, whose list it leaves all the same). By
+                if ws[i] is fetch:  # identity: ``list.remove`` would compare each fetch before it with ==
+                    del ws[i]
+                    break
         fetch.watching = None
-        self._complete(fetch)
 
 
 class DelayedProduce:
@@ -299,22 +309,25 @@ class DelayedProducePurgatory(Purgatory):
     """``acks=all`` produce requests waiting for replication (see module docstring)."""
 
     def watch(self, req, pending, expire_at_ms: float) -> None:
-        """Park ``req``; ``pending`` lists (partition, required offset, batch index) still to replicate."""
+        """Park ``req``; ``pending`` lists (log, required offset, batch index) still to replicate, the log
+        being the leader's: each keeps its queue (``Log.produce_waiters``, the same queues as ``watchers``
+        by partition), so a high watermark's move finds it without a lookup by partition."""
         op = DelayedProduce(req, len(pending))
-        watchers = self.watchers
-        for tp, required, index in pending:
-            q = watchers.get(tp)
+        for log, required, index in pending:
+            q = log.produce_waiters
             if q is None:
-                q = watchers[tp] = deque()
+                q = log.produce_waiters = deque()
+                self.watchers[log.tp] = q
             q.append((required, index, op))
         self._deadline(op, expire_at_ms)
 
-    def check(self, tp, partition) -> None:
-        """``tp``'s high watermark advanced: acknowledge the batches it now covers."""
-        q = self.watchers.get(tp)
+    def check(self, partition) -> None:
+        """``partition``'s high watermark advanced: acknowledge the batches it now covers."""
+        log = partition.log
+        q = log.produce_waiters
         if not q:
             return
-        hw = partition.log.high_watermark
+        hw = log.high_watermark
         while q and (q[0][0] <= hw or q[0][2].done):
             required, index, op = q.popleft()
             if op.done:
@@ -331,10 +344,12 @@ class DelayedProducePurgatory(Purgatory):
                 self._finish(op.seq)
                 self._complete(op.req)
 
-    def abandon(self, tp, error: str, hints: dict) -> None:
-        """This broker no longer leads ``tp``: its waiting batches are answered ``error``, with the
-        leader ``hints`` (KIP-951) in the response."""
-        q = self.watchers.pop(tp, None)
+    def abandon(self, log, error: str, hints: dict) -> None:
+        """This broker no longer leads ``log``'s partition: its waiting batches are answered ``error``, with
+        the leader ``hints`` (KIP-951) in the response."""
+        q = log.produce_waiters
+        log.produce_waiters = None
+        self.watchers.pop(log.tp, None)
         if not q:
             return
         for _, index, op in q:

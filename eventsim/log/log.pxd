@@ -27,6 +27,8 @@ cdef class Log:
     cdef public long long high_watermark
     cdef public long long _stored
     cdef public long long last_read_bytes
+    cdef public list fetch_watchers
+    cdef public object produce_waiters
     cdef public list batches
     cdef public list _bases
     cdef public list _cum

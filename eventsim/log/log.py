@@ -127,6 +127,11 @@ class Log:
         self._stored = 0  # bytes of all batches ever kept for readers
         self.last_read_bytes = 0  # the stored bytes of the last ``read_counted``
         self._readers: dict[object, int] = {}
+        # The leader's purgatories keep here what waits on this partition (broker/purgatory.py): the parked
+        # fetches (a list) and the acks=all batches (a queue), found by an append or a high watermark's move
+        # without a lookup by partition; None until something waits.
+        self.fetch_watchers = None
+        self.produce_waiters = None
         self.appended_records = 0
         self.deleted_segments = 0
         self.unflushed_messages = 0

@@ -38,6 +38,13 @@ cdef class LogManager:
     cdef public list written_back_bytes
     cdef public list writeback_chunks
     cdef public double throttled_ms
+    cdef public long long[::1] _pending
+    cdef public list _pending_order
+
+    cpdef add_pending(self, Py_ssize_t d, long long nbytes)
+
+    @cython.locals(order=list, i=Py_ssize_t, d=Py_ssize_t)
+    cpdef double write_back_pending(self, double end, double rate, bint book=*) except? -1.0
 
     @cython.locals(disk=Station, backlog=double)
     cpdef double write_back(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0

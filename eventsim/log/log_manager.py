@@ -145,6 +145,10 @@ class LogManager:
         self.inflight_from = [0.0] * n  # booking time of its oldest bytes
         self.expire_before = [-DIRTY_EXPIRE_MS] * n  # bytes booked before this have expired (last wake)
         self.pace = array("d", bytes(8 * n))  # when the disk's throttled appends may go on (dirty throttling)
+        # The bytes per disk of the request being booked (add_pending), -1 for a disk it has not named, and
+        # the disks in the order it named them: a scratch for one booking at a time, not a dict per request.
+        self._pending = array("q", [-1] * n)
+        self._pending_order: list = []
         self.generation = [0] * n  # a power loss drops the chunks being written
         self.lost_ms = [-1.0] * n  # the last power loss, and what had reached the disk then
         self.lost_written_before = [0.0] * n
@@ -189,6 +193,27 @@ class LogManager:
         self.flushing = self.flushing or log.flush_policy
         self.page_cache_per_log = self.page_cache_bytes / len(self.logs)
         return log
+
+    def add_pending(self, d: int, nbytes: int) -> None:
+        """``nbytes`` of the request being booked go to disk ``d``: ``write_back_pending`` books them, per
+        disk, in the order the request named its disks."""
+        if self._pending[d] < 0:
+            self._pending[d] = nbytes
+            self._pending_order.append(d)
+        else:
+            self._pending[d] += nbytes
+
+    def write_back_pending(self, end: float, rate: float, book: bool = True) -> float:
+        """``write_back`` of each disk's bytes from ``add_pending`` (none if not ``book``), which starts
+        afresh; returns when the appends may go on."""
+        order = self._pending_order
+        for i in range(len(order)):
+            d = order[i]
+            if book:
+                end = self.write_back(d, self._pending[d], end, rate)
+            self._pending[d] = -1
+        order.clear()
+        return end
 
     def write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
         """Page cache write-back of ``nbytes`` appended to disk ``d`` at ``end``; returns when the append

@@ -9,7 +9,7 @@ from eventsim.producer.producer cimport KafkaProducer
 from eventsim.producer.producer_batch cimport ProducerBatch
 from eventsim.producer.record_accumulator cimport RecordAccumulator
 from eventsim.producer.transaction_manager cimport TransactionManager
-from eventsim.protocol cimport ProduceRequest
+from eventsim.protocol cimport ProduceRequest, fill_produce_request
 
 cdef long long _PRODUCE_REQUEST_OVERHEAD
 

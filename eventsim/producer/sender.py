@@ -58,7 +58,7 @@ from collections import deque
 from eventsim.config.common import tcp_window
 from eventsim.core.backoff import ReconnectBackoff
 from eventsim.producer.producer_batch import ProducerBatch
-from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest
+from eventsim.protocol import PRODUCE_REQUEST_OVERHEAD, ProduceRequest, fill_produce_request
 
 __all__ = ["Sender", "TIMEOUT_SWEEP_MS"]
 
@@ -274,7 +274,8 @@ class Sender:
                 new_bytes += b.wire_bytes
                 new_alloc += b.alloc_bytes
             b.attempts += 1
-        req = ProduceRequest(
+        req = fill_produce_request(
+            ProduceRequest.__new__(ProduceRequest),
             self,
             node,
             batches,

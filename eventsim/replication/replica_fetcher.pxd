@@ -46,7 +46,7 @@ cdef class ReplicaFetcherThread:
     cdef public long long _leaders_version
 
     @cython.locals(log=Log, total=cython.longlong, nbytes=cython.longlong, now=double, end=double, e=RecordBatch,
-                   broker=Broker, logs=dict, per_disk=dict, source_logs=dict, leo=cython.longlong,
+                   broker=Broker, logs=dict, source_logs=dict, leo=cython.longlong,
                    hw=cython.longlong, parts=list, hws=list, i=Py_ssize_t, d=Py_ssize_t,
                    source=Log, log_manager=LogManager, same=bint, flogs=list, first=RecordBatch,
                    count=cython.longlong, tps=list, slogs=list, j=Py_ssize_t)

@@ -226,7 +226,7 @@ class ReplicaFetcherThread:
         now = self.env.now
         logs = self.logs
         total = 0
-        per_disk: dict = {}
+        log_manager = broker.log_manager  # the bytes per disk go to its write-back scratch (add_pending)
         source_logs = self.source.logs
         parts = fetch.partitions
         # As sent and still ours: the response's partitions are some of the fetch's, in its order and the
@@ -253,7 +253,7 @@ class ReplicaFetcherThread:
             for e in entries:
                 nbytes += e.stored_bytes
             total += nbytes
-            per_disk[log.disk] = per_disk.get(log.disk, 0) + nbytes
+            log_manager.add_pending(log.disk, nbytes)
             source.advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
         if hws is not None:
@@ -270,7 +270,6 @@ class ReplicaFetcherThread:
         if total:
             broker.replication_bytes_in += total
             rate = broker.disk_write_bytes_per_ms
-            log_manager = broker.log_manager
             if log_manager.flushing:  # flush.messages / flush.ms apply to a follower's appends too
                 for tp, entries in data:
                     log = logs.get(tp)
@@ -279,8 +278,9 @@ class ReplicaFetcherThread:
                         for e in entries:
                             count += e.count
                         end = log_manager.flush(log, 0, count, end, rate, True)
-            for d, nbytes in per_disk.items():
-                end = log_manager.write_back(d, nbytes, end, rate)
+            end = log_manager.write_back_pending(end, rate)
+        else:
+            log_manager.write_back_pending(end, 0.0, False)  # (nothing appended: nothing to book)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
             self.env.at(end, self._send_fetch_cb, (end,))
         else:

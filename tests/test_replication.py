@@ -138,10 +138,11 @@ def _traced(scenario, seed=1):
             )
 
     wrap(leader, "_read", on_read)
-    # The purgatories hold the callbacks they were built with: trace those.
+    # A parked fetch leaves the purgatory when it is answered (by an append, or when its wait is over); the
+    # produce purgatory holds the callback it was built with: trace those.
     wrap(
         leader.purgatory,
-        "_complete",
+        "leave",
         lambda f: events.append(("parked fetch answered", env.now, f.replica_id)),
     )
     wrap(leader.produce_purgatory, "_complete", lambda req: events.append(("produce response", env.now, req)))

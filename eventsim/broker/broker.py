@@ -555,7 +555,7 @@ class Broker:
             min_one = False
             if log.size_bytes > cache and log.bytes_after(off) > cache:
                 rate = self.log_manager.disk_rate(self.disk_read_bytes_per_ms, now)
-                _, done = self.disks[log.disk].reserve(now, nbytes / rate)
+                done = self.disks[log.disk].reserve_end(now, nbytes / rate)
                 if done > disk_done:
                     disk_done = done
             data.append((tp, batches))

@@ -370,7 +370,7 @@ class LogManager:
         log.unflushed_messages += count
         if log.unflushed_messages >= cfg.flush_messages or end - log.last_flush_ms >= cfg.flush_ms:
             disk = self.disks[log.disk]
-            _, written = disk.reserve(end, nbytes / rate)
+            written = disk.reserve_end(end, nbytes / rate)
             end = max(end, written)
             log.unflushed_messages = 0
             log.last_flush_ms = end

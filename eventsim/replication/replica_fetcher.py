@@ -266,7 +266,7 @@ class ReplicaFetcherThread:
                     continue
                 leo = log.log_end_offset
                 log.high_watermark = hw if hw < leo else leo
-        _, end = self.thread.reserve(now, broker.request_cpu_ms + broker.append_cpu_ms_per_mb * total / MIB)
+        end = self.thread.reserve_end(now, broker.request_cpu_ms + broker.append_cpu_ms_per_mb * total / MIB)
         if total:
             broker.replication_bytes_in += total
             rate = broker.disk_write_bytes_per_ms

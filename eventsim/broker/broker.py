@@ -400,8 +400,7 @@ class Broker:
                             req.client.response_cb, (req,))
 
     def _hw_advanced(self, partition) -> None:
-        """``partition``'s high watermark moved: acks=all requests and consumer fetches waiting on it may
-        go."""
+        """Its high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(partition)
         self._fetches_ready(partition.log)
 
@@ -537,9 +536,10 @@ class Broker:
         min_one = True  # readFromLog's minOneMessage: until a partition returned data
         follower = fetch.replica_id >= 0
         if follower:  # the response carries the leader's high watermarks
-            hws = []
-            for log in logs:
-                hws.append(log.high_watermark)
+            hws = [0] * len(logs)  # (filled by index: a list of its size at once, not grown)
+            for i in range(len(logs)):
+                log = logs[i]
+                hws[i] = log.high_watermark
             fetch.high_watermarks = hws
         for i in range(len(parts)):
             tp, off = parts[i]

@@ -77,7 +77,7 @@ cdef class DelayedFetchPurgatory(Purgatory):
 
     cpdef _on_expiry(self, op)
 
-    @cython.locals(ws=list, joined=list, log=Log)
+    @cython.locals(ws=list, joined=list, log=Log, i=Py_ssize_t)
     cpdef watch(self, FetchRequest fetch, list logs, double expire_at_ms)
 
     cpdef release(self, FetchRequest fetch)

@@ -256,14 +256,15 @@ class DelayedFetchPurgatory(Purgatory):
         the lists it joined (``fetch.watching``), which it leaves when released, whatever its partitions
         are by then."""
         fetch.parked = True
-        joined = []
-        for log in logs:
+        joined = [None] * len(logs)  # (filled by index: a list of its size at once, not grown)
+        for i in range(len(logs)):
+            log = logs[i]
             ws = log.fetch_watchers
             if ws is None:
                 ws = log.fetch_watchers = []
                 self.watchers[log.tp] = ws
             ws.append(fetch)
-            joined.append(ws)
+            joined[i] = ws
         fetch.watching = joined
         self._deadline(fetch, expire_at_ms)
 

@@ -5,7 +5,7 @@ from eventsim.log.producer_state cimport ProducerStateManager
 from eventsim.protocol cimport MemoryRecords, RecordBatch, fill_record_batch
 
 
-@cython.locals(lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t, v=cython.longlong)
+@cython.locals(lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t, b=RecordBatch)
 cpdef Py_ssize_t _bisect_right(list a, long long x) except -1
 
 
@@ -30,7 +30,6 @@ cdef class Log:
     cdef public list fetch_watchers
     cdef public object produce_waiters
     cdef public list batches
-    cdef public list _bases
     cdef public list _cum
     cdef public long long size_bytes
     cdef public list segments
@@ -80,10 +79,10 @@ cdef class Log:
 
     cpdef _epochs_below(self, long long offset)
 
-    @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, bases=list)
+    @cython.locals(hw=cython.longlong, i=Py_ssize_t, j=Py_ssize_t, top=cython.longlong, batches=list)
     cpdef long long bytes_after(self, long long offset, long long max_offset=*) except? -1
 
     @cython.locals(hw=cython.longlong, i=Py_ssize_t, k=Py_ssize_t, size=cython.longlong, b=RecordBatch,
-                   out=list, batches=list)
+                   j=Py_ssize_t, batches=list)
     cpdef list read_counted(self, long long offset, long long max_bytes, bint min_one=*,
                             long long max_offset=*)

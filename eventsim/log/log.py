@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from functools import partial
+from operator import attrgetter
 
 import numpy as np
 
@@ -63,14 +65,16 @@ DURABILITY_HISTORY_MS = 2 * (DIRTY_EXPIRE_MS + DIRTY_WRITEBACK_MS)
 
 
 def _bisect_right(a: list, x: int) -> int:
-    """``bisect.bisect_right(a, x)``: compiled, a C loop over the list's numbers (a call of the bisect
-    module's function boxes ``x`` and goes through Python's call protocol, on every read of a log)."""
+    """``bisect.bisect_right`` of the entries ``a`` by their base offsets, for ``x``: compiled, a C loop
+    reading each probed entry's offset (the log keeps no list of offsets beside its entries: one number
+    object fewer per append; a call of the bisect module's function would box ``x`` and go through
+    Python's call protocol, on every read of a log)."""
     lo = 0
     hi = len(a)
     while lo < hi:
         mid = (lo + hi) >> 1
-        v = a[mid]
-        if x < v:
+        b = a[mid]
+        if x < b.base_offset:
             hi = mid
         else:
             lo = mid + 1
@@ -78,7 +82,7 @@ def _bisect_right(a: list, x: int) -> int:
 
 
 if type(_bisect_right).__name__ == "function":  # running as Python: the bisect module's C function
-    _bisect_right = bisect_right  # noqa: F811
+    _bisect_right = partial(bisect_right, key=attrgetter("base_offset"))  # noqa: F811
 
 
 class Segment:
@@ -122,7 +126,6 @@ class Log:
         self.segments: list[Segment] = [Segment(0, now_ms)]
         self._active = self.segments[-1]  # the active segment (segments[-1]), which every append reads
         self.batches: list = []  # kept for readers, oldest first
-        self._bases: list[int] = []
         self._cum: list[int] = []  # stored bytes up to and including each kept batch
         self._stored = 0  # bytes of all batches ever kept for readers
         self.last_read_bytes = 0  # the stored bytes of the last ``read_counted``
@@ -250,7 +253,6 @@ class Log:
                 while d and d[0][0] < written:
                     self._pruned_end = d.popleft()[1]  # on the disk
         self.batches.append(entry)
-        self._bases.append(base)
         self._stored += nbytes
         self._cum.append(self._stored)
         if len(self.batches) > _TRIM_AT and not self.pinned:  # pinned: only retention deletes
@@ -313,7 +315,7 @@ class Log:
             if pos < low:
                 low = pos
         low = max(low, self.log_start_offset)
-        k = _bisect_right(self._bases, low) - 1
+        k = _bisect_right(self.batches, low) - 1
         if k < 0 or not self.batches:
             return
         kth = self.batches[k]
@@ -321,7 +323,6 @@ class Log:
             cut = k if kth.next_offset > low else k + 1
             if cut:
                 del self.batches[:cut]
-                del self._bases[:cut]
                 del self._cum[:cut]
 
     def _expire_pinned(self) -> None:
@@ -337,7 +338,6 @@ class Log:
             ids = np.concatenate([e.records[:, RECORD_ID] for e in batches[:cut]]).astype(np.int64)
             self.expired_duplicates += self.expired.add(ids)
             del self.batches[:cut]
-            del self._bases[:cut]
             del self._cum[:cut]
 
     def record_ids(self):
@@ -352,13 +352,13 @@ class Log:
         hw = self.high_watermark if max_offset < 0 else max_offset
         if offset >= hw:
             return 0
-        bases = self._bases
-        if not bases:
+        batches = self.batches
+        if not batches:
             return 0
-        i = _bisect_right(bases, offset) - 1
+        i = _bisect_right(batches, offset) - 1
         top = self._stored
         if hw < self.log_end_offset:  # stop at the batch holding the limit
-            j = _bisect_right(bases, hw - 1) - 1
+            j = _bisect_right(batches, hw - 1) - 1
             top = self._cum[j] if j >= 0 else 0
         if i <= 0:
             return top - self._cum[0] + self.batches[0].stored_bytes
@@ -381,21 +381,21 @@ class Log:
         self.last_read_bytes = 0
         if offset >= hw or not batches:
             return []
-        i = _bisect_right(self._bases, offset) - 1
+        i = _bisect_right(batches, offset) - 1
         if i < 0:
             i = 0
-        out = []
+        j = i  # the entries i .. j - 1 are read: a slice, one list of their number (no list grown by appends)
         size = 0
         for k in range(i, len(batches)):
             b = batches[k]
             if b.base_offset >= hw:
                 break
-            if size + b.stored_bytes > max_bytes and (out or not min_one):
+            if size + b.stored_bytes > max_bytes and (k > i or not min_one):
                 break
-            out.append(b)
             size += b.stored_bytes
+            j = k + 1
         self.last_read_bytes = size
-        return out
+        return batches[i:j]
 
     # ------------------------------------------------------------------ leader epochs and truncation
     def latest_epoch(self) -> int:
@@ -453,13 +453,12 @@ class Log:
         with the page cache: the log simply ends at ``offset``)."""
         if offset >= self.log_end_offset:
             return self.log_end_offset
-        if self._bases and self._bases[0] <= offset:
+        if self.batches and self.batches[0].base_offset <= offset:
             return self.truncate_to(offset)
         gone = self.log_end_offset - offset
         span = max(self.log_end_offset - self.log_start_offset, 1)
         lost_bytes = int(self.size_bytes * gone / span)  # the kept entries do not cover it: in proportion
         self.batches.clear()
-        self._bases.clear()
         self._cum.clear()
         self.log_end_offset = offset
         self.size_bytes -= lost_bytes
@@ -491,17 +490,16 @@ class Log:
         reaches below the high watermark of a replica that was in sync."""
         if offset >= self.log_end_offset:
             return self.log_end_offset
-        bases = self._bases
-        if not bases or bases[0] > offset:
+        batches = self.batches
+        if not batches or batches[0].base_offset > offset:
             raise ValueError(f"{self.tp}: cannot truncate to {offset}: the entries below it are gone")
-        k = _bisect_right(bases, offset) - 1  # the batch holding offset (it goes too, unless it starts there)
-        if self.batches[k].next_offset <= offset:
+        k = _bisect_right(batches, offset) - 1  # the batch holding offset (it goes, unless it starts there)
+        if batches[k].next_offset <= offset:
             k += 1
-        new_end = bases[k]
+        new_end = batches[k].base_offset
         removed = self.batches[k:]
         gone = sum(e.stored_bytes for e in removed)
         del self.batches[k:]
-        del self._bases[k:]
         del self._cum[k:]
         self._stored = self._cum[-1] if self._cum else self._stored - gone
         self.log_end_offset = new_end

@@ -178,10 +178,10 @@ class ReplicaFetcherThread:
             self._partitions()
         tps = self._tps
         flogs = self._flogs
-        parts = []
+        parts = [None] * len(tps)  # (filled by index: a list of its size at once, not grown)
         for i in range(len(tps)):
             log = flogs[i]
-            parts.append((tps[i], log.log_end_offset))
+            parts[i] = (tps[i], log.log_end_offset)
         fetch = fill_fetch_request(
             FetchRequest.__new__(FetchRequest), self, self.source.id, parts, self.config, now, self.conn,
             broker.host, broker.id, self.response_cb,

@@ -101,8 +101,7 @@ def test_truncate_to_a_batch_boundary_keeps_the_batch_below_and_beyond_the_end_i
 
 def test_truncate_to_below_the_entries_the_log_keeps_is_refused():
     log = log_with([0] * 4)
-    log.batches[:2] = []
-    log._bases[:2] = []
+    log.batches[:2] = []  # as a trim leaves it: the entries and their running byte counts
     log._cum[:2] = []
     with pytest.raises(ValueError, match="entries below it are gone"):
         log.truncate_to(3)

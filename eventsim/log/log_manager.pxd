@@ -38,6 +38,11 @@ cdef class LogManager:
     cdef public list written_back_bytes
     cdef public list writeback_chunks
     cdef public double throttled_ms
+    cdef public long long[::1] _open_index
+    cdef public long long[::1] _open_bytes
+
+    @cython.locals(held=cython.longlong)
+    cpdef _settle(self, Py_ssize_t d)
     cdef public long long[::1] _pending
     cdef public list _pending_order
 
@@ -52,7 +57,7 @@ cdef class LogManager:
     @cython.locals(dirty=double, limit=double, r=double, start=double, pause=double)
     cpdef double throttle_ms(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
 
-    @cython.locals(pause=double, index=cython.longlong, indices=object, sizes=object)
+    @cython.locals(pause=double, index=cython.longlong, indices=object, held=cython.longlong)
     cpdef double dirty_pages(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0
 
     @cython.locals(disk=Station, written=double)

@@ -141,6 +141,10 @@ class LogManager:
         self.dirty = array("q", bytes(8 * n))  # dirty bytes, counting those being written (the thresholds')
         self.bucket_index = [deque() for _ in range(n)]  # per DIRTY_BUCKET_MS of booking time, oldest first
         self.bucket_bytes = [deque() for _ in range(n)]  # ... their bytes not yet being written
+        # The newest bucket, while appends still fill it, as two numbers (-1 bytes: none) rather than the last
+        # of the deques (a number object per append): it joins them when something reads them (_settle).
+        self._open_index = array("q", bytes(8 * n))
+        self._open_bytes = array("q", [-1] * n)
         self.inflight = array("q", bytes(8 * n))  # bytes of the chunk being written
         self.inflight_from = [0.0] * n  # booking time of its oldest bytes
         self.expire_before = [-DIRTY_EXPIRE_MS] * n  # bytes booked before this have expired (last wake)
@@ -265,13 +269,20 @@ class LogManager:
             self.throttled_ms += pause
             end += pause
         index = window_of(self.env.now, DIRTY_BUCKET_MS)
-        indices = self.bucket_index[d]
-        if indices and indices[-1] == index:
-            sizes = self.bucket_bytes[d]
-            sizes[-1] += nbytes
+        held = self._open_bytes[d]
+        if held >= 0 and self._open_index[d] == index:
+            self._open_bytes[d] = held + nbytes
         else:
-            indices.append(index)
-            self.bucket_bytes[d].append(nbytes)
+            if held >= 0:
+                self._settle(d)  # a new bucket: the one filled so far joins the deques
+            indices = self.bucket_index[d]
+            if indices and indices[-1] == index:  # the newest bucket, settled by a reader, fills on
+                indices.pop()
+                held = self.bucket_bytes[d].pop()
+                self._open_bytes[d] = held + nbytes
+            else:
+                self._open_bytes[d] = nbytes
+            self._open_index[d] = index
         self.dirty[d] += nbytes
         if self.dirty[d] > self.background_bytes and not self.inflight[d]:
             self.flush_dirty(d)  # balance_dirty_pages starts background write-back
@@ -286,9 +297,18 @@ class LogManager:
                 self.flush_dirty(d)
         self.env.at(now + DIRTY_WRITEBACK_MS, self._wake, ())
 
+    def _settle(self, d: int) -> None:
+        """Disk ``d``'s newest bucket joins the deques (``dirty_pages`` fills it as two numbers)."""
+        held = self._open_bytes[d]
+        if held >= 0:
+            self.bucket_index[d].append(self._open_index[d])
+            self.bucket_bytes[d].append(held)
+            self._open_bytes[d] = -1
+
     def next_chunk(self, d: int) -> int:
         """The bytes disk ``d``'s flusher writes next (0: none), taken from its oldest dirty bytes: over
         the background threshold a chunk of any age, else what expired by the last wake, up to a chunk."""
+        self._settle(d)
         indices = self.bucket_index[d]
         sizes = self.bucket_bytes[d]
         background = self.dirty[d] > self.background_bytes
@@ -313,6 +333,7 @@ class LogManager:
         when the chunk is on disk (``_written``) it looks again."""
         if self.inflight[d]:
             return  # one chunk at a time
+        self._settle(d)
         indices = self.bucket_index[d]
         oldest = indices[0] * DIRTY_BUCKET_MS if indices else 0.0
         nbytes = self.next_chunk(d)
@@ -342,6 +363,7 @@ class LogManager:
             return self.lost_written_before[d]
         if self.inflight[d]:
             return self.inflight_from[d]
+        self._settle(d)
         indices = self.bucket_index[d]
         if indices:
             return indices[0] * DIRTY_BUCKET_MS
@@ -360,6 +382,7 @@ class LogManager:
         self.dirty[d] = 0
         self.bucket_index[d].clear()
         self.bucket_bytes[d].clear()
+        self._open_bytes[d] = -1
 
     def flush(self, log, nbytes: int, count: int, end: float, rate: float, appended: bool = False) -> float:
         """``flush.messages`` / ``flush.ms``: an fsync makes the append wait for the disk (``appended``: a

@@ -186,8 +186,9 @@ def test_a_warm_disk_starts_at_the_background_threshold_with_pages_of_the_last_3
     clock, lm = manager(warm=True)
     lm.chunk_bytes = lm.flusher_chunk_bytes  # the flusher's chunk in one booking: its rule in round numbers
     assert lm.dirty[0] == pytest.approx(1000 * MIB, abs=8)
-    share = lm.bucket_bytes[0][0]
-    assert len(lm.bucket_bytes[0]) == 6
+    buckets = lm.dirty_buckets(0)
+    share = buckets[0][1]
+    assert len(buckets) == 6
     clock.advance(5_000.0)  # the first wake writes the oldest sixth, a chunk at a time
     assert list(lm.inflight) == [lm.chunk_bytes]
     clock.advance(5_000.0 + share / RATE + 1)
@@ -253,9 +254,11 @@ def test_dirty_bytes_are_kept_per_bucket_of_booking_time_not_per_append():
     clock, lm = manager()
     for k in range(100):
         dirty(lm, clock, k * 0.05, 1000)  # 100 appends within 5 ms
-    assert len(lm.bucket_index[0]) == 1
+    assert lm.dirty_buckets(0) == [(0, 100_000)]
     dirty(lm, clock, DIRTY_BUCKET_MS, 1000)
-    assert list(lm.bucket_index[0]) == [0, 1]
+    assert lm.dirty_buckets(0) == [(0, 100_000), (1, 1000)]
+    dirty(lm, clock, DIRTY_BUCKET_MS + 1.0, 1000)  # the newest bucket fills on after it was read
+    assert lm.dirty_buckets(0) == [(0, 100_000), (1, 2000)]
 
 
 # -------------------------------------------------------------------------------------------- in a run

@@ -297,6 +297,12 @@ class LogManager:
                 self.flush_dirty(d)
         self.env.at(now + DIRTY_WRITEBACK_MS, self._wake, ())
 
+    def dirty_buckets(self, d: int) -> list[tuple[int, int]]:
+        """Disk ``d``'s dirty bytes not yet being written, per ``DIRTY_BUCKET_MS`` of booking time, oldest
+        first: ``(bucket index, bytes)``."""
+        self._settle(d)
+        return list(zip(self.bucket_index[d], self.bucket_bytes[d], strict=True))
+
     def _settle(self, d: int) -> None:
         """Disk ``d``'s newest bucket joins the deques (``dirty_pages`` fills it as two numbers)."""
         held = self._open_bytes[d]

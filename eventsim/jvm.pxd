@@ -20,3 +20,5 @@ cdef class YoungCollector:
     cdef public double _seen_ms
 
     cpdef double collect_if_full(self) except? -1.0
+
+    cpdef double collect_if_full_at(self, double allocated) except? -1.0

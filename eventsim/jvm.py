@@ -148,7 +148,11 @@ class YoungCollector:
     def collect_if_full(self) -> float:
         """Where the process allocates: if eden is full, a young collection starts now; returns its pause
         (0: none). The caller's ``pause`` action has run when this returns."""
-        allocated = self.allocated()
+        return self.collect_if_full_at(self.allocated())
+
+    def collect_if_full_at(self, allocated: float) -> float:
+        """``collect_if_full`` with the process's ``allocated()`` bytes given by the caller (compiled, a C
+        number: a consumer asks on every fetch response)."""
         if allocated - self._eden_base >= self.eden_bytes:
             pause = self._draw()
             self._eden_base = allocated

@@ -187,6 +187,26 @@ def test_a_restarted_broker_truncates_catches_up_and_rejoins_every_isr():
     assert s.records_consumed == s.records_acked == s.records_produced
 
 
+def test_a_crashed_broker_answers_none_of_its_parked_fetches_and_requests():
+    """Kafka's purgatories live in the broker's process: when it dies, what was parked there (consumer
+    fetches waiting for fetch.min.bytes, acks=all requests) dies with it, unanswered, also when its
+    deadline comes. The crashed broker's NIC sends nothing after the crash."""
+    from eventsim.broker import lifecycle
+    from eventsim.runner import build
+
+    scenario = Scenario.load("data/scenarios/reference.yaml").to_dict()
+    scenario["producers"][0]["rate_per_s"] = 50  # a record now and then: consumer fetches wait parked
+    run = build(scenario, seed=3, horizon_ms=3000)
+    run.start()
+    broker = run.cluster.brokers[1]
+    run.env.run(until=1000.0)
+    assert broker.purgatory.parked > 0
+    lifecycle.crash(broker)
+    sent = broker.host.bytes_out
+    run.env.run(until=2500.0)  # past every parked fetch's fetch.max.wait.ms
+    assert broker.host.bytes_out == sent
+
+
 def test_a_controlled_shutdown_moves_leadership_at_once_and_stalls_nothing():
     r = eventsim.simulate(scenario([{"at_ms": 1050, "kind": "shutdown", "broker": 0}]), seed=1)
     changes = r.frame("leadership").query("time_s > 0")

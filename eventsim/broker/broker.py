@@ -197,10 +197,10 @@ class Broker:
         stay on disk. Responses already on the wire still arrive (no more windows of a large one)."""
         self.running = False
         self.epoch += 1
+        self.purgatory.close()  # its parked fetches and acks=all requests are dropped, never answered
+        self.produce_purgatory.close()
         self.purgatory = DelayedFetchPurgatory(self.env, self._respond_fetch)
         self.produce_purgatory = DelayedProducePurgatory(self.env, self._send_produce_response)
-        for log in self.logs.values():  # what waited in the old purgatories is gone with them
-            log.fetch_watchers = log.produce_waiters = None
         self.socket_server.reset()
 
     def resume(self) -> None:

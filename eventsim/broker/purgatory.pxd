@@ -44,6 +44,8 @@ cdef class Purgatory:
     cdef public long long _seq
     cdef public double _timer_at
     cdef public long long parked
+    cdef public bint closed
+    cdef public list _attached
 
     @cython.locals(seq=cython.longlong, q=_Deadlines)
     cpdef _deadline(self, op, double expire_at_ms)

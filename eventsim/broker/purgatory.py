@@ -119,6 +119,8 @@ class Purgatory:
         self._seq = 0
         self._timer_at = math.inf
         self.parked = 0
+        self.closed = False  # its process stopped (``close``)
+        self._attached: list = []  # the logs that keep a list or queue of this purgatory's (``watch``)
 
     def _deadline(self, op, expire_at_ms: float) -> None:
         """``op`` expires at ``expire_at_ms`` unless finished before."""
@@ -173,9 +175,17 @@ class Purgatory:
             return dl[0] if dl and dl[0] < head else head
         return dl[0] if dl else None
 
+    def close(self) -> None:
+        """The process that holds this purgatory stopped: what is parked in it is dropped with it (the logs
+        let go of its lists), and its pending timer answers nothing (a stopped broker sends no response, not
+        even an expired one)."""
+        self.closed = True
+        for log in self._attached:
+            log.fetch_watchers = log.produce_waiters = None
+
     def _expire(self, when_ms: float) -> None:
-        if when_ms != self._timer_at:
-            return  # superseded by an earlier timer
+        if when_ms != self._timer_at or self.closed:
+            return  # superseded by an earlier timer, or its process stopped
         self._timer_at = math.inf
         now = self.env.now
         q = self._in_order
@@ -263,6 +273,7 @@ class DelayedFetchPurgatory(Purgatory):
             if ws is None:
                 ws = log.fetch_watchers = []
                 self.watchers[log.tp] = ws
+                self._attached.append(log)
             ws.append(fetch)
             joined[i] = ws
         fetch.watching = joined
@@ -319,6 +330,7 @@ class DelayedProducePurgatory(Purgatory):
             if q is None:
                 q = log.produce_waiters = deque()
                 self.watchers[log.tp] = q
+                self._attached.append(log)
             q.append((required, index, op))
         self._deadline(op, expire_at_ms)
 

@@ -177,11 +177,15 @@ class Purgatory:
 
     def close(self) -> None:
         """The process that holds this purgatory stopped: what is parked in it is dropped with it (the logs
-        let go of its lists), and its pending timer answers nothing (a stopped broker sends no response, not
-        even an expired one)."""
+        let go of its lists: ``_detach``), and its pending timer answers nothing (a stopped broker sends no
+        response, not even an expired one)."""
         self.closed = True
         for log in self._attached:
-            log.fetch_watchers = log.produce_waiters = None
+            self._detach(log)
+
+    def _detach(self, log) -> None:
+        """``log`` lets go of what this purgatory keeps on it."""
+        raise NotImplementedError
 
     def _expire(self, when_ms: float) -> None:
         if when_ms != self._timer_at or self.closed:
@@ -286,6 +290,9 @@ class DelayedFetchPurgatory(Purgatory):
     def _on_expiry(self, fetch) -> None:
         self.release(fetch)
 
+    def _detach(self, log) -> None:
+        log.fetch_watchers = None
+
     def release(self, fetch) -> None:
         """``fetch`` leaves the purgatory (``leave``) and is answered: when its wait is over, or when a
         resignation answers it."""
@@ -382,6 +389,9 @@ class DelayedProducePurgatory(Purgatory):
     def _set_seq(self, op, seq: int) -> None:
         delayed = op  # compiled, a DelayedProduce: its field written in C
         delayed.seq = seq
+
+    def _detach(self, log) -> None:
+        log.produce_waiters = None
 
     def _on_expiry(self, op) -> None:
         """``REQUEST_TIMED_OUT`` for the batches still waiting: those of this request in some queue."""

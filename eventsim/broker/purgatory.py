@@ -13,7 +13,10 @@ advances), or expires after the request's timeout (the producer's ``request.time
 Modelled: both, each with one timer for the earliest deadline (an operation completed early costs no
 event, and leaves the deadline queues long before its own deadline, as from Kafka's timing wheel). High
 watermarks only grow, so the produce requests waiting on a partition are a queue in offset order and a
-check looks at its head only.
+check looks at its head only. What waits on a partition is kept on the leader's log (``Log.fetch_watchers``,
+``Log.produce_waiters``), so an append or a high watermark's move finds it without a lookup. The purgatories
+live in the broker's process, as Kafka's do: when it stops, they are closed (``close``) and what was
+parked in them is dropped unanswered, also when its deadline comes.
 """
 
 from __future__ import annotations

@@ -49,7 +49,10 @@ cdef class LogManager:
     cpdef add_pending(self, Py_ssize_t d, long long nbytes)
 
     @cython.locals(order=list, i=Py_ssize_t, d=Py_ssize_t)
-    cpdef double write_back_pending(self, double end, double rate, bint book=*) except? -1.0
+    cpdef double write_back_pending(self, double end, double rate) except? -1.0
+
+    @cython.locals(order=list, i=Py_ssize_t)
+    cpdef drop_pending(self)
 
     @cython.locals(disk=Station, backlog=double)
     cpdef double write_back(self, Py_ssize_t d, long long nbytes, double end, double rate) except? -1.0

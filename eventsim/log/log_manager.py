@@ -207,17 +207,23 @@ class LogManager:
         else:
             self._pending[d] += nbytes
 
-    def write_back_pending(self, end: float, rate: float, book: bool = True) -> float:
-        """``write_back`` of each disk's bytes from ``add_pending`` (none if not ``book``), which starts
-        afresh; returns when the appends may go on."""
+    def write_back_pending(self, end: float, rate: float) -> float:
+        """``write_back`` of each disk's bytes from ``add_pending``, which starts afresh; returns when the
+        appends may go on."""
         order = self._pending_order
         for i in range(len(order)):
             d = order[i]
-            if book:
-                end = self.write_back(d, self._pending[d], end, rate)
+            end = self.write_back(d, self._pending[d], end, rate)
             self._pending[d] = -1
         order.clear()
         return end
+
+    def drop_pending(self) -> None:
+        """Forget what ``add_pending`` collected (nothing was appended after all)."""
+        order = self._pending_order
+        for i in range(len(order)):
+            self._pending[order[i]] = -1
+        order.clear()
 
     def write_back(self, d: int, nbytes: int, end: float, rate: float) -> float:
         """Page cache write-back of ``nbytes`` appended to disk ``d`` at ``end``; returns when the append

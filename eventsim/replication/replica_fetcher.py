@@ -280,7 +280,7 @@ class ReplicaFetcherThread:
                         end = log_manager.flush(log, 0, count, end, rate, True)
             end = log_manager.write_back_pending(end, rate)
         else:
-            log_manager.write_back_pending(end, 0.0, False)  # (nothing appended: nothing to book)
+            log_manager.drop_pending()  # (nothing appended: nothing to book)
         if broker.paused_until > now:  # the process is paused: the next fetch leaves when it wakes
             self.env.at(end, self._send_fetch_cb, (end,))
         else:

@@ -19,6 +19,4 @@ cdef class YoungCollector:
     cdef public double _seen_bytes
     cdef public double _seen_ms
 
-    cpdef double collect_if_full(self) except? -1.0
-
-    cpdef double collect_if_full_at(self, double allocated) except? -1.0
+    cpdef double collect_if_full(self, double allocated) except? -1.0

@@ -145,14 +145,11 @@ class YoungCollector:
         self.pauses.append((self.env.now, pause))
         self.pause(pause)
 
-    def collect_if_full(self) -> float:
-        """Where the process allocates: if eden is full, a young collection starts now; returns its pause
-        (0: none). The caller's ``pause`` action has run when this returns."""
-        return self.collect_if_full_at(self.allocated())
-
-    def collect_if_full_at(self, allocated: float) -> float:
-        """``collect_if_full`` with the process's ``allocated()`` bytes given by the caller (compiled, a C
-        number: a consumer asks on every fetch response)."""
+    def collect_if_full(self, allocated: float) -> float:
+        """Where the process allocates, ``allocated`` being its ``allocated()`` bytes now (the caller's own
+        counter, read as a C number compiled: a consumer asks on every fetch response): if eden is full, a
+        young collection starts now; returns its pause (0: none). The caller's ``pause`` action has run when
+        this returns."""
         if allocated - self._eden_base >= self.eden_bytes:
             pause = self._draw()
             self._eden_base = allocated

@@ -62,7 +62,8 @@ cdef class KafkaConsumer:
     cdef public double paused_until
 
     @cython.locals(b=RecordBatch, pos=cython.longlong, nxt=cython.longlong, start=cython.longlong,
-                   added=Py_ssize_t, states=dict, st=_Assigned, logs=dict, log=Log, broker=Broker)
+                   added=Py_ssize_t, states=dict, st=_Assigned, logs=dict, log=Log, broker=Broker,
+                   jvm=YoungCollector)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     cpdef _fetch_done(self, node)

@@ -254,10 +254,8 @@ class KafkaConsumer:
 
     def on_fetch_response(self, fetch: FetchRequest, data) -> None:
         now = self.env.now
-        # (Its JVM's allocation is what it received, ``bytes_received``, read here as a C number.)
-        if self.jvm is not None and (
-            self.paused_until > now or self.jvm.collect_if_full_at(self.host.bytes_in) > 0.0
-        ):
+        jvm = self.jvm  # (its allocation is what it received, ``bytes_received``, read as a C number)
+        if jvm is not None and (self.paused_until > now or jvm.collect_if_full(self.host.bytes_in) > 0.0):
             # The JVM is paused (or reading this response filled eden): it is read when the pause ends.
             self.env.at(self.paused_until, self.on_fetch_response, (fetch, data))
             return

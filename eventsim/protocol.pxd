@@ -69,6 +69,7 @@ cdef class FetchRequest:
     cdef public object client
     cdef public object node
     cdef public list partitions
+    cdef public list offsets
     cdef public long long min_bytes
     cdef public double max_wait_ms
     cdef public long long max_bytes
@@ -97,8 +98,8 @@ cpdef ProduceRequest fill_produce_request(ProduceRequest r, object client, objec
 
 
 cpdef FetchRequest fill_fetch_request(FetchRequest f, object client, object node, list partitions,
-                                      FetchLimits limits, double send_ms, object conn, object host,
-                                      long long replica_id, object reply=*)
+                                      list offsets, FetchLimits limits, double send_ms, object conn,
+                                      object host, long long replica_id, object reply=*)
 
 
 cpdef RecordBatch fill_record_batch(RecordBatch b, long long base_offset, object records, Py_ssize_t count,

@@ -439,8 +439,8 @@ class FetchLimits:
 
 
 def fill_fetch_request(
-    f: FetchRequest, client, node, partitions: list, limits: FetchLimits, send_ms: float, conn, host,
-    replica_id: int, reply=None,
+    f: FetchRequest, client, node, partitions: list, offsets: list, limits: FetchLimits, send_ms: float,
+    conn, host, replica_id: int, reply=None,
 ) -> FetchRequest:
     """Every field of ``f``, a new ``FetchRequest`` (its ``__init__``, or ``FetchRequest.__new__`` where a
     client sends one on every response: compiled, a C call with no argument parsing); returns ``f``.
@@ -448,7 +448,11 @@ def fill_fetch_request(
     f.client = client
     f.reply = client.response_cb if reply is None else reply  # answered with reply(request, data)
     f.node = node
-    f.partitions = partitions  # list of (tp, fetch offset)
+    # The partitions and their fetch offsets, index-aligned: two lists, not a pair per partition (a follower
+    # sends the same partitions on every fetch and passes its own list; only the offsets are new). Nothing
+    # changes either list in place: a broker that drops partitions gives the fetch new ones (``retain``).
+    f.partitions = partitions
+    f.offsets = offsets
     f.min_bytes = limits.fetch_min_bytes
     f.max_wait_ms = limits.fetch_max_wait_ms
     f.max_bytes = limits.fetch_max_bytes
@@ -480,6 +484,7 @@ class FetchRequest:
         "client",
         "node",
         "partitions",
+        "offsets",
         "min_bytes",
         "max_wait_ms",
         "max_bytes",
@@ -503,6 +508,36 @@ class FetchRequest:
     )
 
     def __init__(self, client, node, partitions, cfg, send_ms, conn, host, replica_id=CONSUMER_REPLICA_ID):
-        # The clients pass their FetchLimits; any config with the same four names is read into one.
+        """``partitions``: (topic-partition, fetch offset) pairs. The clients pass their FetchLimits; any
+        config with the same four names is read into one."""
         limits = cfg if isinstance(cfg, FetchLimits) else FetchLimits(cfg)
-        fill_fetch_request(self, client, node, partitions, limits, send_ms, conn, host, replica_id)
+        tps = [tp for tp, _ in partitions]
+        offsets = [offset for _, offset in partitions]
+        fill_fetch_request(self, client, node, tps, offsets, limits, send_ms, conn, host, replica_id)
+
+    def pairs(self) -> list:
+        """The (topic-partition, fetch offset) pairs the fetch asks for, in its order."""
+        return list(zip(self.partitions, self.offsets, strict=True))
+
+    def retain(self, keep) -> None:
+        """Keep only the partitions in ``keep`` (a set or a dict of topic-partitions), with their offsets:
+        new lists (the old ones may be a client's own)."""
+        tps, offsets = self.partitions, self.offsets
+        kept_tps, kept_offsets = [], []
+        for i in range(len(tps)):
+            tp = tps[i]
+            if tp in keep:
+                kept_tps.append(tp)
+                kept_offsets.append(offsets[i])
+        self.partitions, self.offsets = kept_tps, kept_offsets
+
+    def drop(self, gone) -> None:
+        """Leave out the partition ``gone`` (new lists, as ``retain``)."""
+        tps, offsets = self.partitions, self.offsets
+        kept_tps, kept_offsets = [], []
+        for i in range(len(tps)):
+            tp = tps[i]
+            if tp != gone:
+                kept_tps.append(tp)
+                kept_offsets.append(offsets[i])
+        self.partitions, self.offsets = kept_tps, kept_offsets

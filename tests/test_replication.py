@@ -127,14 +127,14 @@ def _traced(scenario, seed=1):
                 setattr(obj, alias, traced)
 
     def hw(fetch):
-        return leader.logs[fetch.partitions[0][0]].high_watermark
+        return leader.logs[fetch.partitions[0]].high_watermark
 
     wrap(leader, "_append", lambda req, *a: events.append(("append", env.now, req)))
 
     def on_read(fetch, *a):
         if fetch.replica_id >= 0:
             events.append(
-                ("follower fetch read", env.now, (fetch.replica_id, fetch.partitions[0][1], hw(fetch)))
+                ("follower fetch read", env.now, (fetch.replica_id, fetch.offsets[0], hw(fetch)))
             )
 
     wrap(leader, "_read", on_read)
@@ -394,7 +394,7 @@ def _checked_run(data, seed):
 
         def checked_respond(self, fetch):
             if fetch.replica_id < 0:  # a consumer: never above the high watermark at this moment
-                hws = {tp: self.logs[tp].high_watermark for tp, _ in fetch.partitions}
+                hws = {tp: self.logs[tp].high_watermark for tp in fetch.partitions}
                 ship = self._ship_fetch
 
                 def checked_ship(fetch_, data_, *a):

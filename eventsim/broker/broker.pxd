@@ -85,13 +85,14 @@ cdef class Broker:
     cpdef list _fetch_logs(self, FetchRequest fetch)
 
     @cython.locals(log=Log, total=cython.longlong, need=cython.longlong, follower=bint, logs=list, parts=list,
-                   i=Py_ssize_t, off=cython.longlong)
+                   offsets=list, i=Py_ssize_t, off=cython.longlong)
     cpdef long long _available_bytes(self, FetchRequest fetch) except? -1
 
     @cython.locals(led=dict)
     cpdef _drop_not_led(self, FetchRequest fetch)
 
-    @cython.locals(partition=Partition, follower=cython.longlong, leaders=list, parts=list, i=Py_ssize_t)
+    @cython.locals(partition=Partition, follower=cython.longlong, leaders=list, parts=list, offsets=list,
+                   i=Py_ssize_t)
     cpdef _read(self, FetchRequest fetch, long long epoch, double booked_ms)
 
     @cython.locals(end=double)
@@ -109,7 +110,7 @@ cdef class Broker:
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
                    limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=list, hws=list,
-                   parts=list, i=Py_ssize_t, off=cython.longlong, cpu=double)
+                   parts=list, offsets=list, i=Py_ssize_t, off=cython.longlong, cpu=double)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
     cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, long long epoch=*)

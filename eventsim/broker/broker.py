@@ -216,11 +216,11 @@ class Broker:
         """A consumer's fetch answers ``NOT_LEADER_OR_FOLLOWER`` (with the leader it knows) for what this
         broker no longer leads."""
         led = self.partitions
-        for tp, _ in fetch.partitions:
+        for tp in fetch.partitions:
             if tp not in led:
                 fetch.new_leaders = metadata_delta.leader_hints(self, fetch.new_leaders, tp)
         if fetch.new_leaders is not None:
-            fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in led]
+            fetch.retain(led)
 
     def stall(self, start_ms: float, end_ms: float) -> None:
         """The broker's threads stop from ``start_ms`` to ``end_ms`` (a long GC pause, a paused VM): work
@@ -452,9 +452,9 @@ class Broker:
         elif fetch.leaders is None or fetch.leaders_version != self.led_version:
             # a follower still fetching what this broker no longer leads: it hears from the metadata log
             led = self.partitions
-            for tp, _ in fetch.partitions:
+            for tp in fetch.partitions:
                 if tp not in led:
-                    fetch.partitions = [(t, off) for t, off in fetch.partitions if t in led]
+                    fetch.retain(led)
                     break
         end = self.socket_server.admit_end(fetch.conn, fetch.arrive_ms, self.request_cpu_ms)
         self.env.at(end, self._read_cb, (fetch, self.epoch, self.env.now))
@@ -466,18 +466,19 @@ class Broker:
         logs = fetch.logs
         if logs is None or len(logs) != len(fetch.partitions):
             by_tp = self.logs
-            logs = fetch.logs = [by_tp[tp] for tp, _ in fetch.partitions]
+            logs = fetch.logs = [by_tp[tp] for tp in fetch.partitions]
         return logs
 
     def _available_bytes(self, fetch: FetchRequest) -> int:
         """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
         logs = self._fetch_logs(fetch)
         parts = fetch.partitions
+        offsets = fetch.offsets
         need = fetch.min_bytes
         total = 0
         follower = fetch.replica_id >= 0
         for i in range(len(parts)):
-            tp, off = parts[i]
+            off = offsets[i]
             log = logs[i]
             if off < log.log_end_offset:
                 total += log.bytes_after(off, log.log_end_offset if follower else -1)
@@ -486,6 +487,7 @@ class Broker:
             elif off > log.log_end_offset and not follower:
                 # OFFSET_OUT_OF_RANGE (the log was truncated below the consumer: an unclean election):
                 # answered at once, and the consumer resets its position (auto.offset.reset).
+                tp = parts[i]
                 oor = fetch.out_of_range
                 if oor is None:
                     fetch.out_of_range = [tp]
@@ -507,15 +509,15 @@ class Broker:
             leaders = fetch.leaders if fetch.leaders_version == self.led_version else None
             gone = False
             parts = fetch.partitions
+            offsets = fetch.offsets
             for i in range(len(parts)):
-                tp, off = parts[i]
-                partition = leaders[i] if leaders is not None else partitions.get(tp)
+                partition = leaders[i] if leaders is not None else partitions.get(parts[i])
                 if partition is None:
                     gone = True  # no longer led here: answered without it
-                elif partition.update_follower_fetch_state(follower, off, now):
+                elif partition.update_follower_fetch_state(follower, offsets[i], now):
                     self._hw_advanced(partition)
             if gone:
-                fetch.partitions = [(tp, off) for tp, off in fetch.partitions if tp in partitions]
+                fetch.retain(partitions)
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:
             self._respond_fetch(fetch)
         else:
@@ -530,6 +532,7 @@ class Broker:
         disk_done = now
         logs = self._fetch_logs(fetch)
         parts = fetch.partitions
+        offsets = fetch.offsets
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
         cache = self.log_manager.page_cache_per_log
@@ -542,7 +545,7 @@ class Broker:
                 hws[i] = log.high_watermark
             fetch.high_watermarks = hws
         for i in range(len(parts)):
-            tp, off = parts[i]
+            off = offsets[i]
             left = max_bytes - total
             if not min_one and left <= 0:
                 break
@@ -558,7 +561,7 @@ class Broker:
                 done = self.disks[log.disk].reserve_end(now, nbytes / rate)
                 if done > disk_done:
                     disk_done = done
-            data.append((tp, batches))
+            data.append((parts[i], batches))
             total += nbytes
         cpu = self.network_thread_cpu_ms + self.fetch_cpu_ms_per_mb * total / MIB
         if follower:

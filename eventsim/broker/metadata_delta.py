@@ -91,7 +91,7 @@ def _resign(broker, tp) -> None:
     for fetch in list(purgatory.watchers.get(tp, ())):
         if fetch.parked and fetch.replica_id < 0:
             fetch.new_leaders = leader_hints(broker, fetch.new_leaders, tp)
-            fetch.partitions = [(t, off) for t, off in fetch.partitions if t != tp]
+            fetch.drop(tp)
             purgatory.release(fetch)
 
 

@@ -308,7 +308,7 @@ class DelayedFetchPurgatory(Purgatory):
         fetch.parked = False
         self._finish(fetch.parked_seq)
         for ws in fetch.watching:  # (no lookup by partition; a resignation may have dropped one from
-            for i in range(len(ws)):  # ``fetch.partitions``, whose list it leaves all the same). By
+            for i in range(len(ws)):  # the fetch's partitions, whose list it leaves all the same). By
                 if ws[i] is fetch:  # identity: ``list.remove`` would compare each fetch before it with ==
                     del ws[i]
                     break

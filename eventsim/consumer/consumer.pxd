@@ -70,7 +70,7 @@ cdef class KafkaConsumer:
 
     cpdef connection(self, node)
 
-    @cython.locals(in_flight=set, now=double, parts=list, fetch=FetchRequest, st=_Assigned,
+    @cython.locals(in_flight=set, now=double, parts=list, offsets=list, fetch=FetchRequest, st=_Assigned,
                    broker=Broker, delivered=double, idle=set, nodes=list)
     cpdef send_fetches(self)
 

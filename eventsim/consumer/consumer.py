@@ -203,9 +203,11 @@ class KafkaConsumer:
             nodes = list(idle) if len(idle) < 2 else [node for node in self._node_states if node in idle]
         for node in nodes:
             parts = []
+            offsets = []
             for st in self._node_states[node]:  # (a loop, not a comprehension: compiled, ``st`` is typed)
                 if not st.buffered:
-                    parts.append((st.tp, st.position))
+                    parts.append(st.tp)
+                    offsets.append(st.position)
             if not parts:
                 continue
             if node < 0:
@@ -221,7 +223,7 @@ class KafkaConsumer:
                     self._wake_at(at)
                     continue
             fetch = fill_fetch_request(
-                FetchRequest.__new__(FetchRequest), self, node, parts, self._fetch_limits, now,
+                FetchRequest.__new__(FetchRequest), self, node, parts, offsets, self._fetch_limits, now,
                 self.connection(node), self.host, _CONSUMER_REPLICA_ID, self.response_cb,
             )
             fetch.window = self._window

@@ -52,8 +52,8 @@ cdef class ReplicaFetcherThread:
                    count=cython.longlong, tps=list, slogs=list, j=Py_ssize_t)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
-    @cython.locals(broker=Broker, fetch=FetchRequest, parts=list, log=Log, network=Network, tps=list,
-                   flogs=list, i=Py_ssize_t)
+    @cython.locals(broker=Broker, fetch=FetchRequest, offsets=list, log=Log, network=Network, flogs=list,
+                   i=Py_ssize_t)
     cpdef send_fetch(self, double now)
 
     cpdef _partitions(self)

@@ -176,15 +176,14 @@ class ReplicaFetcherThread:
             return
         if self._slogs is None:
             self._partitions()
-        tps = self._tps
         flogs = self._flogs
-        parts = [None] * len(tps)  # (filled by index: a list of its size at once, not grown)
-        for i in range(len(tps)):
+        offsets = [0] * len(flogs)  # (filled by index: a list of its size at once, not grown)
+        for i in range(len(flogs)):
             log = flogs[i]
-            parts[i] = (tps[i], log.log_end_offset)
-        fetch = fill_fetch_request(
-            FetchRequest.__new__(FetchRequest), self, self.source.id, parts, self.config, now, self.conn,
-            broker.host, broker.id, self.response_cb,
+            offsets[i] = log.log_end_offset
+        fetch = fill_fetch_request(  # the partitions: the fetcher's own list, the same on every fetch
+            FetchRequest.__new__(FetchRequest), self, self.source.id, self._tps, offsets, self.config, now,
+            self.conn, broker.host, broker.id, self.response_cb,
         )
         fetch.logs = self._slogs  # the leader's logs of ``parts`` (Broker._fetch_logs), never changed
         if self._leaders_version != self.source.led_version:
@@ -261,7 +260,7 @@ class ReplicaFetcherThread:
                 raise ValueError(f"{len(hws)} high watermarks for {len(parts)} partitions")
             for i in range(len(parts)):  # (by index: zip's strict= is parsed as a keyword each call)
                 hw = hws[i]
-                log = flogs[i] if same else logs.get(parts[i][0])
+                log = flogs[i] if same else logs.get(parts[i])
                 if log is None:
                     continue
                 leo = log.log_end_offset

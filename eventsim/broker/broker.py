@@ -472,8 +472,7 @@ class Broker:
     def _available_bytes(self, fetch: FetchRequest) -> int:
         """Bytes the fetch could read now, counted until ``fetch.min.bytes`` is reached."""
         logs = self._fetch_logs(fetch)
-        parts = fetch.partitions
-        offsets = fetch.offsets
+        parts, offsets = fetch.partitions, fetch.offsets
         need = fetch.min_bytes
         total = 0
         follower = fetch.replica_id >= 0
@@ -508,8 +507,7 @@ class Broker:
             partitions = self.partitions
             leaders = fetch.leaders if fetch.leaders_version == self.led_version else None
             gone = False
-            parts = fetch.partitions
-            offsets = fetch.offsets
+            parts, offsets = fetch.partitions, fetch.offsets
             for i in range(len(parts)):
                 partition = leaders[i] if leaders is not None else partitions.get(parts[i])
                 if partition is None:
@@ -531,8 +529,7 @@ class Broker:
         total = 0
         disk_done = now
         logs = self._fetch_logs(fetch)
-        parts = fetch.partitions
-        offsets = fetch.offsets
+        parts, offsets = fetch.partitions, fetch.offsets
         max_bytes = fetch.max_bytes
         partition_bytes = fetch.max_partition_bytes
         cache = self.log_manager.page_cache_per_log

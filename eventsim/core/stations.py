@@ -34,6 +34,11 @@ import numpy as np
 
 from eventsim.metrics.timeseries import BusyTracker, window_of
 
+try:  # compiled, a booking reads the buffers through raw pointers (``Station._point``)
+    import cython
+except ImportError:  # pure Python, without Cython installed
+    from eventsim._compiled import cython_stand_in as cython
+
 __all__ = ["Station", "BoundedQueue"]
 
 VARY_BLOCK = 4096  # service-time factors drawn at a time by a busy variable station
@@ -155,6 +160,25 @@ class Station:
         self._factor_n = 0  # factors in the current block
         self._rng = None
         self._sigma = 0.0
+        self._point()
+
+    def _point(self) -> None:
+        """What a booking reads the buffers through (``_free_p`` and the others), taken again whenever a
+        buffer is replaced: compiled, a raw pointer to its first element, a word among the station's first
+        fields (a typed view is a struct of some 200 bytes, so four of them spread a booking's reads over
+        four more cache lines, each a miss on a cluster of a thousand stations booked now and then); as
+        Python, the buffer itself."""
+        if cython.compiled:
+            self._free_p = cython.address(self._free_view[0])
+            self._busy_p = cython.address(self._busy_view[0])
+            self._wait_p = cython.address(self._wait_view[0])
+            if self._factors is not None:
+                self._factor_p = cython.address(self._factor_view[0])
+        else:
+            self._free_p = self._free_view
+            self._busy_p = self._busy_view
+            self._wait_p = self._wait_view
+            self._factor_p = self._factor_view
 
     def vary(self, cv: float, rng) -> None:
         """From now on each booking's service time is the caller's times a lognormal factor of mean 1 and
@@ -176,6 +200,7 @@ class Station:
         if self._factors is None or len(self._factors) < n:
             self._factors = array("d", bytes(8 * n))  # a new buffer: the view holds the old one's
             self._factor_view = self._factors
+            self._point()
         sigma = self._sigma
         out = np.frombuffer(self._factors, dtype=np.float64, count=n)
         out[:] = self._rng.lognormal(-0.5 * sigma * sigma, sigma, n)
@@ -238,6 +263,7 @@ class Station:
             return
         self._busy_iv = self._busy_view = self._grown(self._busy_iv, self._busy_n, self._busy_room)
         self._busy_room = len(self._busy_iv) - 2
+        self._point()
 
     def _full_waiting(self) -> None:
         """As ``_full_busy``, for the waiting buffer."""
@@ -246,6 +272,7 @@ class Station:
             return
         self._wait_iv = self._wait_view = self._grown(self._wait_iv, self._wait_n, self._wait_room)
         self._wait_room = len(self._wait_iv) - 2
+        self._point()
 
     @property
     def busy(self) -> BusyTracker:
@@ -278,22 +305,22 @@ class Station:
             if i >= self._factor_n:
                 self._draw_factors()
                 i = 0
-            service_ms = service_ms * self._factor_view[i]
+            service_ms = service_ms * self._factor_p[i]
             self._factor_i = i + 1
         j = self._earliest()
-        first = self._free_view[j]
+        first = self._free_p[j]
         start = arrival_ms if arrival_ms >= first else first
         if self._stalls:
             start, end = self._around_stalls(start, service_ms)
         else:
             end = start + service_ms
-        self._free_view[j] = end
-        # (The interval buffers are written through the fields: a local view would be acquired and released
+        self._free_p[j] = end
+        # (The buffers are written through the fields' pointers: a local view would be acquired and released
         # on every booking.)
         if start > arrival_ms:
             k = self._wait_n
-            self._wait_view[k] = arrival_ms
-            self._wait_view[k + 1] = start
+            self._wait_p[k] = arrival_ms
+            self._wait_p[k + 1] = start
             self._wait_n = k + 2
             self._starts.push(start)
             self.max_queue.observe(arrival_ms, self.queue_length(arrival_ms))
@@ -301,8 +328,8 @@ class Station:
                 self._full_waiting()
         if service_ms > 0.0:
             k = self._busy_n
-            self._busy_view[k] = start
-            self._busy_view[k + 1] = end
+            self._busy_p[k] = start
+            self._busy_p[k + 1] = end
             self._busy_n = k + 2
             if k + 2 > self._busy_room:
                 self._full_busy()
@@ -311,13 +338,13 @@ class Station:
 
     def free_at(self) -> float:
         """Time at which the earliest server becomes free."""
-        return self._free_view[self._earliest()]
+        return self._free_p[self._earliest()]
 
     def _earliest(self) -> int:
         """The server free first (a scan: a station has a handful)."""
         j = 0
         for i in range(1, self.servers):
-            if self._free_view[i] < self._free_view[j]:
+            if self._free_p[i] < self._free_p[j]:
                 j = i
         return j
 

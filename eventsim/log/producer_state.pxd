@@ -8,14 +8,17 @@ cdef class ProducerStateEntry:
     cdef public long long producer_epoch
     cdef public long long last_seq
     cdef public Py_ssize_t count
-    # NUM_BATCHES_TO_RETAIN (5) batches: four numbers each, and a timestamp.
+    cdef public Py_ssize_t start
+    # NUM_BATCHES_TO_RETAIN (5) batches, a ring from ``start``: four numbers each, and a timestamp.
     cdef public long long _meta[20]
     cdef public double _ts[5]
 
     @cython.locals(n=Py_ssize_t)
     cpdef keep_below(self, long long offset)
 
-    @cython.locals(n=Py_ssize_t, i=Py_ssize_t, k=Py_ssize_t, retain=Py_ssize_t)
+    cpdef Py_ssize_t _slot(self, Py_ssize_t i)
+
+    @cython.locals(n=Py_ssize_t, slot=Py_ssize_t, k=Py_ssize_t, retain=Py_ssize_t)
     cpdef add_batch(self, long long epoch, long long first_seq, long long last_seq, long long first_offset,
                     long long last_offset, double timestamp_ms)
 

@@ -75,16 +75,19 @@ class ProducerStateEntry:
     per batch, first and last sequence and offset, in ``_meta``; timestamps in ``_ts``): a cluster of a
     thousand partitions holds an entry per producer, partition and replica, and a list of tuples would
     allocate a tuple and its numbers per appended batch and free the oldest ones, long out of the
-    caches. ``batches`` reads them as tuples in ``BatchMetadata``'s field order.
+    caches. The slots are a ring (the oldest at ``start``): a new batch is written over the oldest one,
+    not behind the others shifted down, so an append touches one slot of an entry that is mostly out of
+    the caches, not all five. ``batches`` reads them as tuples in ``BatchMetadata``'s field order.
     """
 
-    __slots__ = ("producer_id", "producer_epoch", "last_seq", "count", "_meta", "_ts")
+    __slots__ = ("producer_id", "producer_epoch", "last_seq", "count", "start", "_meta", "_ts")
 
     def __init__(self, producer_id: int, producer_epoch: int):
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
         self.last_seq = -1
         self.count = 0  # batches retained, at most NUM_BATCHES_TO_RETAIN
+        self.start = 0  # the oldest one's slot
         self._meta = _zeros(4 * NUM_BATCHES_TO_RETAIN, 0)
         self._ts = _zeros(NUM_BATCHES_TO_RETAIN, 0.0)
 
@@ -93,7 +96,8 @@ class ProducerStateEntry:
         """The retained batches, oldest first: ``(first_seq, last_seq, first_offset, last_offset,
         timestamp_ms)`` tuples."""
         m = self._meta
-        return [(m[4 * i], m[4 * i + 1], m[4 * i + 2], m[4 * i + 3], self._ts[i]) for i in range(self.count)]
+        slots = [(self.start + i) % NUM_BATCHES_TO_RETAIN for i in range(self.count)]
+        return [(m[4 * k], m[4 * k + 1], m[4 * k + 2], m[4 * k + 3], self._ts[k]) for k in slots]
 
     def add_batch(self, epoch: int, first_seq: int, last_seq: int, first_offset: int, last_offset: int,
                   timestamp_ms: float) -> None:
@@ -101,31 +105,37 @@ class ProducerStateEntry:
         if epoch != self.producer_epoch:
             self.producer_epoch = epoch
             self.count = 0
+            self.start = 0
         n = self.count
         retain = NUM_BATCHES_TO_RETAIN
-        if n == retain:  # the oldest leaves
-            for i in range(4 * (n - 1)):
-                self._meta[i] = self._meta[i + 4]
-            for i in range(n - 1):
-                self._ts[i] = self._ts[i + 1]
-            n -= 1
-        k = 4 * n
+        if n == retain:  # the oldest leaves: the new batch takes its slot
+            slot = self.start
+            self.start = slot + 1 if slot + 1 < retain else 0
+        else:
+            slot = self.start + n
+            if slot >= retain:
+                slot -= retain
+            self.count = n + 1
+        k = 4 * slot
         self._meta[k] = first_seq
         self._meta[k + 1] = last_seq
         self._meta[k + 2] = first_offset
         self._meta[k + 3] = last_offset
-        self._ts[n] = timestamp_ms
-        self.count = n + 1
+        self._ts[slot] = timestamp_ms
         self.last_seq = last_seq
 
     def keep_below(self, offset: int) -> None:
         """Forget the batches from ``offset`` on (a truncation): they are the newest ones."""
         n = self.count
-        while n and self._meta[4 * (n - 1) + 2] >= offset:
+        while n and self._meta[4 * self._slot(n - 1) + 2] >= offset:
             n -= 1
         self.count = n
         if n:
-            self.last_seq = self._meta[4 * (n - 1) + 1]
+            self.last_seq = self._meta[4 * self._slot(n - 1) + 1]
+
+    def _slot(self, i: int) -> int:
+        """The slot of the ``i``-th oldest retained batch."""
+        return (self.start + i) % NUM_BATCHES_TO_RETAIN
 
     def retained(self) -> list[BatchMetadata]:
         return [BatchMetadata(*m) for m in self.batches]
@@ -135,7 +145,8 @@ class ProducerStateEntry:
         if epoch != self.producer_epoch:
             return None
         for i in range(self.count):
-            if self._meta[4 * i] == first_seq and self._meta[4 * i + 1] == last_seq:
+            k = self._slot(i)
+            if self._meta[4 * k] == first_seq and self._meta[4 * k + 1] == last_seq:
                 return BatchMetadata(*self.batches[i])
         return None
 

@@ -27,29 +27,30 @@ cdef class Log:
     cdef public long long high_watermark
     cdef public long long _stored
     cdef public long long last_read_bytes
-    cdef public list fetch_watchers
-    cdef public object produce_waiters
     cdef public list batches
     cdef public list _cum
     cdef public long long size_bytes
-    cdef public list segments
+    cdef public list fetch_watchers
+    cdef public object produce_waiters
+    # What an append reads besides (``_add``), next: a follower's log is touched only by its appends.
     cdef public Segment _active
-    cdef public long long _epoch_top
+    cdef public long long segment_bytes
+    cdef public double segment_ms
     cdef public long long appended_records
-    cdef public list leader_epochs
+    cdef public long long _epoch_top
     cdef public bint hw_follows_leo
-    cdef public bint flush_policy
     cdef public bint pinned
+    cdef public bint flush_policy
     cdef public object durability
+    cdef public object writeback
+    cdef public Py_ssize_t disk
     cdef public object producer_state
     cdef public dict _readers
-    cdef public Py_ssize_t disk
-    cdef public long long segment_bytes
+    cdef public list segments
+    cdef public list leader_epochs
     cdef public long long max_message_bytes
-    cdef public double segment_ms
     cdef public long long log_start_offset
     cdef public object codec
-    cdef public object writeback
     cdef public object tp
     cdef public object config
     cdef public long long deleted_segments

@@ -13,21 +13,24 @@ cdef class ReplicaState:
 
 
 cdef class Partition:
-    cdef public object tp
+    # Field order is memory order: what a follower's fetch reads (``update_follower_fetch_state``,
+    # ``maybe_increment_hw``) comes first, in the object's first cache lines: a large cluster's leaders
+    # hold thousands of partitions, each read now and then.
     cdef public Log log
+    cdef public tuple _followers
+    cdef public list isr
+    cdef public bint elr
+    cdef public long long min_insync_replicas
+    cdef public double lag_time_max_ms
+    cdef public object fenced
+    cdef public object tp
     cdef public long long leader
     cdef public list replicas
     cdef public long long leader_epoch
     cdef public long long leader_epoch_start_offset
-    cdef public long long min_insync_replicas
-    cdef public double lag_time_max_ms
-    cdef public bint elr
-    cdef public list isr
     cdef public dict remote
-    cdef public tuple _followers
     cdef public list isr_history
     cdef public object alter
-    cdef public object fenced
 
     @cython.locals(r=ReplicaState, leo=cython.longlong, state=ReplicaState, in_isr=bint, b=cython.longlong)
     cpdef bint update_follower_fetch_state(self, long long broker, long long fetch_offset, double now_ms) except? -1

@@ -473,7 +473,7 @@ def fill_fetch_request(
     # ``led_version`` then (valid while that is unchanged: no dictionary lookup per partition and fetch).
     f.leaders = None
     f.leaders_version = -1
-    f.watching = None  # parked: the fetch purgatory's watcher lists it is in
+    f.watching = None  # parked: the logs whose watcher lists it is in (``DelayedFetchPurgatory.watch``)
     return f
 
 

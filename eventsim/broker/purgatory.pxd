@@ -79,12 +79,12 @@ cdef class DelayedFetchPurgatory(Purgatory):
 
     cpdef _on_expiry(self, op)
 
-    @cython.locals(ws=list, joined=list, log=Log, i=Py_ssize_t)
+    @cython.locals(ws=list, log=Log, i=Py_ssize_t)
     cpdef watch(self, FetchRequest fetch, list logs, double expire_at_ms)
 
     cpdef release(self, FetchRequest fetch)
 
-    @cython.locals(ws=list, i=Py_ssize_t)
+    @cython.locals(ws=list, log=Log, i=Py_ssize_t)
     cpdef leave(self, FetchRequest fetch)
 
 

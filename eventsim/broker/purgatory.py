@@ -270,10 +270,10 @@ class DelayedFetchPurgatory(Purgatory):
         """Park ``fetch`` on the partitions of ``logs`` (the broker's logs of them, in the fetch's order).
         Each log keeps the list of the fetches parked on it (``Log.fetch_watchers``, the same lists as
         ``watchers`` by partition), so an append finds them without a lookup by partition; the fetch keeps
-        the lists it joined (``fetch.watching``), which it leaves when released, whatever its partitions
-        are by then."""
+        ``logs`` (``fetch.watching``: a list nobody changes in place, the fetch's logs when parked), whose
+        lists it leaves when released, whatever its partitions are by then. A log keeps its list while the
+        purgatory is open, so the lists are found again from the logs (no list of them per parked fetch)."""
         fetch.parked = True
-        joined = [None] * len(logs)  # (filled by index: a list of its size at once, not grown)
         for i in range(len(logs)):
             log = logs[i]
             ws = log.fetch_watchers
@@ -282,8 +282,7 @@ class DelayedFetchPurgatory(Purgatory):
                 self.watchers[log.tp] = ws
                 self._attached.append(log)
             ws.append(fetch)
-            joined[i] = ws
-        fetch.watching = joined
+        fetch.watching = logs
         self._deadline(fetch, expire_at_ms)
 
     def _set_seq(self, op, seq: int) -> None:
@@ -307,9 +306,10 @@ class DelayedFetchPurgatory(Purgatory):
         when an append or a high watermark gives it ``fetch.min.bytes``: ``Broker._fetches_ready``)."""
         fetch.parked = False
         self._finish(fetch.parked_seq)
-        for ws in fetch.watching:  # (no lookup by partition; a resignation may have dropped one from
-            for i in range(len(ws)):  # the fetch's partitions, whose list it leaves all the same). By
-                if ws[i] is fetch:  # identity: ``list.remove`` would compare each fetch before it with ==
+        for log in fetch.watching:  # (no lookup by partition; a resignation may have dropped one from
+            ws = log.fetch_watchers  # the fetch's partitions, whose list it leaves all the same). By
+            for i in range(len(ws)):  # identity: ``list.remove`` would compare each fetch before it with ==
+                if ws[i] is fetch:
                     del ws[i]
                     break
         fetch.watching = None

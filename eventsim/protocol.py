@@ -533,11 +533,4 @@ class FetchRequest:
 
     def drop(self, gone) -> None:
         """Leave out the partition ``gone`` (new lists, as ``retain``)."""
-        tps, offsets = self.partitions, self.offsets
-        kept_tps, kept_offsets = [], []
-        for i in range(len(tps)):
-            tp = tps[i]
-            if tp != gone:
-                kept_tps.append(tp)
-                kept_offsets.append(offsets[i])
-        self.partitions, self.offsets = kept_tps, kept_offsets
+        self.retain({tp for tp in self.partitions if tp != gone})

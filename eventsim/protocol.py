@@ -515,10 +515,6 @@ class FetchRequest:
         offsets = [offset for _, offset in partitions]
         fill_fetch_request(self, client, node, tps, offsets, limits, send_ms, conn, host, replica_id)
 
-    def pairs(self) -> list:
-        """The (topic-partition, fetch offset) pairs the fetch asks for, in its order."""
-        return list(zip(self.partitions, self.offsets, strict=True))
-
     def retain(self, keep) -> None:
         """Keep only the partitions in ``keep`` (a set or a dict of topic-partitions), with their offsets:
         new lists (the old ones may be a client's own)."""

@@ -96,7 +96,7 @@ class ProducerStateEntry:
         """The retained batches, oldest first: ``(first_seq, last_seq, first_offset, last_offset,
         timestamp_ms)`` tuples."""
         m = self._meta
-        slots = [(self.start + i) % NUM_BATCHES_TO_RETAIN for i in range(self.count)]
+        slots = [self._slot(i) for i in range(self.count)]
         return [(m[4 * k], m[4 * k + 1], m[4 * k + 2], m[4 * k + 3], self._ts[k]) for k in slots]
 
     def add_batch(self, epoch: int, first_seq: int, last_seq: int, first_offset: int, last_offset: int,

@@ -110,7 +110,8 @@ cdef class Broker:
     @cython.locals(log=Log, total=cython.longlong, now=double, disk_done=double, follower=bint, min_one=bint,
                    max_bytes=cython.longlong, partition_bytes=cython.longlong, left=cython.longlong,
                    limit=cython.longlong, nbytes=cython.longlong, cache=double, data=list, logs=list, hws=list,
-                   parts=list, offsets=list, i=Py_ssize_t, off=cython.longlong, cpu=double)
+                   parts=list, offsets=list, i=Py_ssize_t, off=cython.longlong, end=cython.longlong,
+                   cpu=double)
     cpdef _respond_fetch(self, FetchRequest fetch)
 
     cpdef _ship_fetch(self, FetchRequest fetch, list data, long long total, double cpu, long long epoch=*)

@@ -547,8 +547,11 @@ class Broker:
             if not min_one and left <= 0:
                 break
             log = logs[i]
+            end = log.log_end_offset if follower else log.high_watermark
+            if off >= end:
+                continue  # nothing to read (most partitions of a fetch, most of the time): no call, no list
             limit = partition_bytes if partition_bytes < left else left
-            batches = log.read_counted(off, limit, min_one, log.log_end_offset if follower else -1)
+            batches = log.read_counted(off, limit, min_one, end)
             nbytes = log.last_read_bytes
             if not batches:
                 continue

@@ -517,7 +517,7 @@ class Environment:
             with cython.boundscheck(False), cython.wraparound(False):  # a slot is below the lists' length
                 fn = heap._items[slot]
                 args = heap._args[slot]
-                heap._items[slot] = None  # (read and cleared before the entry runs: it may push into the slot)
+                heap._items[slot] = None  # (cleared before the entry runs: it may push into the slot)
                 if args is not None:
                     heap._args[slot] = None
             if args is None:

@@ -67,3 +67,5 @@ cdef class KafkaProducer:
     cpdef batches_done(self, list batches, req, double now)
 
     cpdef _free(self, long long nbytes)
+
+    cpdef connection(self, node)

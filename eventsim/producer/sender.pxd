@@ -55,7 +55,7 @@ cdef class Sender:
 
     @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
                    mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker, nodes=list, queues=list,
-                   i=Py_ssize_t, node=Py_ssize_t)
+                   i=Py_ssize_t, node=Py_ssize_t, q=list)
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)
@@ -66,6 +66,6 @@ cdef class Sender:
 
     cpdef on_produce_response(self, ProduceRequest req)
 
-    @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, now=double, batches=list, i=Py_ssize_t,
-                   off=cython.longlong, tm=TransactionManager)
+    @cython.locals(p=KafkaProducer, b=ProducerBatch, was_full=bint, q=list, now=double, batches=list,
+                   i=Py_ssize_t, off=cython.longlong, tm=TransactionManager)
     cpdef complete(self, ProduceRequest req)

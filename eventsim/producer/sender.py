@@ -53,7 +53,6 @@ were written is the broker's business, which is exactly how duplicates arise wit
 from __future__ import annotations
 
 import math
-from collections import deque
 
 from eventsim.config.common import tcp_window
 from eventsim.core.backoff import ReconnectBackoff
@@ -105,7 +104,8 @@ class Sender:
         self.delivery_timeout_ms = float(cfg.delivery_timeout_ms)
         self.retries = cfg.retries
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
-        self.in_flight: dict[int, deque[ProduceRequest]] = {n: deque() for n in producer.accumulator.by_node}
+        # Per leader, its requests in flight in send order (lists: at most max.in.flight of them).
+        self.in_flight: dict[int, list[ProduceRequest]] = {n: [] for n in producer.accumulator.by_node}
         # The same nodes and queues as two lists in the dictionary's order: a pass over the leaders reads them
         # by index (compiled, the node a C number), not a dictionary's items. Nodes are only ever added.
         self._nodes: list = list(self.in_flight)
@@ -139,7 +139,7 @@ class Sender:
     def add_node(self, node: int) -> None:
         """A broker that now leads one of the producer's partitions gets its in-flight window."""
         if node not in self.in_flight:
-            q = self.in_flight[node] = deque()
+            q = self.in_flight[node] = []
             self._nodes.append(node)
             self._queues.append(q)
 
@@ -318,10 +318,13 @@ class Sender:
             return
         q = self.in_flight[req.node]
         was_full = len(q) >= self.max_in_flight
-        try:
-            q.remove(req)
-        except ValueError:
-            return
+        if q and q[0] is req:
+            del q[0]  # the usual case: answers come in send order (a muted connection's order)
+        else:
+            try:
+                q.remove(req)
+            except ValueError:
+                return
         now = self.env.now
         p = self.producer
         errors = req.errors

@@ -1,64 +1,61 @@
 """``Broker``: the request path from socket to log and back.
 
 What Kafka does (``core/.../network/SocketServer.scala``, ``RequestChannel``, ``KafkaRequestHandler``,
-``ReplicaManager``): each connection belongs to one of ``num.network.threads`` processors, which read
-requests off the socket and put them on one bounded request queue (``queued.max.requests``; a full
-queue blocks the processor). ``num.io.threads`` request-handler threads take requests in order and
-run them: a produce request validates and appends its batches to the partitions' logs (the OS page
-cache; ``log.flush.interval.messages``/``ms`` force an fsync, off by default); a fetch reads from the
-log and, below ``fetch.min.bytes``, parks in the fetch purgatory. Responses go back through the
-processor that owns the connection and out through the NIC.
+``ReplicaManager``): each connection belongs to one of ``num.network.threads`` processors, which read requests
+off the socket and put them on one bounded request queue (``queued.max.requests``; a full queue blocks the
+processor). ``num.io.threads`` request-handler threads take requests in order and run them: a produce request
+validates and appends its batches to the partitions' logs (the OS page cache;
+``log.flush.interval.messages``/``ms`` force an fsync, off by default); a fetch reads from the log and, below
+``fetch.min.bytes``, parks in the fetch purgatory. Responses go back through the processor that owns the
+connection and out through the NIC.
 
 The network threads, the request queue and the handler threads are the broker's ``SocketServer``
-(``broker/socket_server.py``), which also mutes a connection from a request's receipt until its response
-has been sent: a broker works on one request per connection at a time, in the order sent. That keeps an
-idempotent producer's batches in order, and it is why ``acks=all`` costs throughput: a connection's next
-request is read only when the followers have the previous one.
+(``broker/socket_server.py``), which also mutes a connection from a request's receipt until its response has
+been sent: a broker works on one request per connection at a time, in the order sent. That keeps an idempotent
+producer's batches in order, and it is why ``acks=all`` costs throughput: a connection's next request is read
+only when the followers have the previous one.
 
-What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``),
-with the hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
-append/validation CPU (plus decompression to validate compressed batches, and recompression when the
-topic's ``compression.type`` differs from the producer's), and per-disk sequential write bandwidth.
-Before appending a batch of an idempotent producer the leader checks it against the log's
-``ProducerStateManager`` (``log/producer_state.py``): a duplicate of one of the producer's last five
-batches is answered with success and not appended again; an out-of-order sequence or an old epoch is
-refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs
-writes; a disk writes back in the background, and when its backlog of dirty bytes exceeds
-``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way Linux throttles writers
-(with the scenario's ``variability.page_cache_writeback``, the kernel's flusher and its thresholds
-instead: ``log/log_manager.py``).
-Reads of data that has fallen out of the page cache (a consumer far behind) cost a disk read.
+What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``), with the
+hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
+append/validation CPU (plus decompression to validate compressed batches, and recompression when the topic's
+``compression.type`` differs from the producer's), and per-disk sequential write bandwidth. Before appending a
+batch of an idempotent producer the leader checks it against the log's ``ProducerStateManager``
+(``log/producer_state.py``): a duplicate of one of the producer's last five batches is answered with success
+and not appended again; an out-of-order sequence or an old epoch is refused with
+``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs writes; a disk writes
+back in the background, and when its backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page
+cache, appends wait for it — the way Linux throttles writers (with the scenario's
+``variability.page_cache_writeback``, the kernel's flusher and its thresholds instead:
+``log/log_manager.py``). Reads of data that has fallen out of the page cache (a consumer far behind) cost a
+disk read.
 
-A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition
-with data returns at least its first whole batch, even one larger than ``max.partition.fetch.bytes`` or
+A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition with data
+returns at least its first whole batch, even one larger than ``max.partition.fetch.bytes`` or
 ``fetch.max.bytes`` (``minOneMessage``), so a consumer never stalls on a large batch; after that, each
-partition gets whole batches up to ``max.partition.fetch.bytes`` and what is left of
-``fetch.max.bytes``, and may get none.
+partition gets whole batches up to ``max.partition.fetch.bytes`` and what is left of ``fetch.max.bytes``, and
+may get none.
 
-A broker can stop (``stop``: it reads nothing more, drops the work it had booked, answers nothing) and
-stall (``stall``: its network and I/O threads do no work for a window, so what they had booked across it
-finishes later). Booked work checks the broker's epoch when it comes due, since SimPy cannot unschedule
-an event.
+A broker can stop (``stop``: it reads nothing more, drops the work it had booked, answers nothing) and stall
+(``stall``: its network and I/O threads do no work for a window, so what they had booked across it finishes
+later). Booked work checks the broker's epoch when it comes due, since SimPy cannot unschedule an event.
 
 Replication (``ReplicaManager``, ``Partition``): the leader of a replicated partition answers followers'
-fetches like consumers' (through the same network threads, request queue, handler threads, NIC and
-disk), except that a follower reads up to the log end offset, its fetch offsets tell the leader how far
-it has come (which moves the ISR and the high watermark, ``replication/partition.py``) and its response
-carries the high watermarks. ``acks=all`` requests are refused with ``NOT_ENOUGH_REPLICAS`` while the
-ISR is below ``min.insync.replicas`` and otherwise wait in the ``DelayedProduce`` purgatory until the high
-watermark passes their batches; consumers' parked fetches are checked when a high watermark moves.
-Each broker follows the partitions it is a follower of with its ``ReplicaFetcherThread``s
-(``replication/replica_fetcher.py``).
+fetches like consumers' (through the same network threads, request queue, handler threads, NIC and disk),
+except that a follower reads up to the log end offset, its fetch offsets tell the leader how far it has come
+(which moves the ISR and the high watermark, ``replication/partition.py``) and its response carries the high
+watermarks. ``acks=all`` requests are refused with ``NOT_ENOUGH_REPLICAS`` while the ISR is below
+``min.insync.replicas`` and otherwise wait in the ``DelayedProduce`` purgatory until the high watermark passes
+their batches; consumers' parked fetches are checked when a high watermark moves. Each broker follows the
+partitions it is a follower of with its ``ReplicaFetcherThread``s (``replication/replica_fetcher.py``).
 
 Failover (``controller/``): a broker applies the controller's partition records as they reach it
-(``broker/metadata_delta.py``): it leads from its own log end offset with the controller's ISR, or
-resigns (waiting ``acks=all`` requests and parked consumer fetches are answered
-``NOT_LEADER_OR_FOLLOWER`` with the new leader), or follows the new leader after truncating its log where
-it diverges (KIP-101, KIP-279). Its process can crash, lose power, restart, shut down under control or
-pause (``broker/lifecycle.py``). Consumers fetching past a truncated log end get ``OFFSET_OUT_OF_RANGE``.
-
-The JVM's young collections (``variability.gc``, ``eventsim.jvm``) pause the broker as a ``pause`` fault does.
-Not modelled (yet): quotas, request types other than produce, fetch and metadata, and power losses.
+(``broker/metadata_delta.py``): it leads from its own log end offset with the controller's ISR, or resigns
+(waiting ``acks=all`` requests and parked consumer fetches are answered ``NOT_LEADER_OR_FOLLOWER`` with the
+new leader), or follows the new leader after truncating its log where it diverges (KIP-101, KIP-279). Its
+process can crash, lose power, restart, shut down under control or pause (``broker/lifecycle.py``). Consumers
+fetching past a truncated log end get ``OFFSET_OUT_OF_RANGE``. The JVM's young collections
+(``variability.gc``, ``eventsim.jvm``) pause the broker as a ``pause`` fault does.
+Not modelled (yet): quotas, request types other than produce, fetch and metadata.
 """
 
 from __future__ import annotations

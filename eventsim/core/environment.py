@@ -44,11 +44,6 @@ import numpy as np
 from simpy.core import NORMAL, URGENT, BoundClass, EmptySchedule, EventPriority, StopSimulation
 from simpy.events import AllOf, AnyOf, Event, Process, Timeout
 
-try:  # the compiled kernel's directives; ``cython.compiled`` chooses the heap (_TYPED_HEAP)
-    import cython
-except ImportError:  # pure Python, without Cython installed
-    from eventsim._compiled import cython_stand_in as cython
-
 __all__ = ["Environment", "RandomStreams"]
 
 
@@ -215,9 +210,8 @@ class _EntryHeap:
     def push_call(self, t: float, eid: int, fn, args: tuple) -> None:
         """The timer ``(t, NORMAL, eid, fn, args)`` without its tuple (see the class docstring)."""
         slot = self._slot()
-        with cython.boundscheck(False), cython.wraparound(False):  # a slot is below the lists' length
-            self._items[slot] = fn
-            self._args[slot] = args
+        self._items[slot] = fn
+        self._args[slot] = args
         self._sift_up(self.n, t, _CALL_KEY | eid, slot)
         self.n += 1
 
@@ -228,8 +222,7 @@ class _EntryHeap:
             self._grow(2 * n)
         if self._nfree:
             self._nfree -= 1
-            with cython.boundscheck(False), cython.wraparound(False):  # 0 <= _nfree < room
-                return self._fv[self._nfree]
+            return self._fv[self._nfree]
         return n  # with no slot free, entries fill slots 0 .. n-1
 
     def _entry(self, slot: int, t: float, key: int) -> tuple:
@@ -241,20 +234,19 @@ class _EntryHeap:
 
     def _sift_up(self, pos: int, t: float, key: int, slot: int) -> None:
         """Place ``(t, key, slot)`` at ``pos`` or above it (heapq's ``_siftdown``)."""
-        with cython.boundscheck(False), cython.wraparound(False):  # 0 <= pos < room by construction
-            while pos > 0:
-                parent = (pos - 1) >> 2
-                pt = self._tv[parent]
-                if t < pt or (t == pt and key < self._kv[parent]):
-                    self._tv[pos] = pt
-                    self._kv[pos] = self._kv[parent]
-                    self._sv[pos] = self._sv[parent]
-                    pos = parent
-                    continue
-                break
-            self._tv[pos] = t
-            self._kv[pos] = key
-            self._sv[pos] = slot
+        while pos > 0:
+            parent = (pos - 1) >> 2
+            pt = self._tv[parent]
+            if t < pt or (t == pt and key < self._kv[parent]):
+                self._tv[pos] = pt
+                self._kv[pos] = self._kv[parent]
+                self._sv[pos] = self._sv[parent]
+                pos = parent
+                continue
+            break
+        self._tv[pos] = t
+        self._kv[pos] = key
+        self._sv[pos] = slot
 
     def pop(self) -> tuple:
         """The first entry, out of the heap (``IndexError`` when it is empty)."""
@@ -267,39 +259,38 @@ class _EntryHeap:
     def pop_slot(self) -> int:
         """Take the first entry out of the heap, leaving it in its slot (``_items``, ``_args``) for the caller
         to read and clear before anything is pushed; its time in ``last_t``."""
-        with cython.boundscheck(False), cython.wraparound(False):  # indices below n <= room by construction
-            n = self.n
-            if n == 0:
-                raise IndexError("pop from an empty heap")
-            slot = self._sv[0]
-            self.last_t = self._tv[0]
-            self._popped_key = self._kv[0]
-            self._fv[self._nfree] = slot
-            self._nfree += 1
-            n -= 1
-            self.n = n
-            if n:
-                t = self._tv[n]  # the last one sinks from the root (heapq's _siftup, then _siftdown)
-                key = self._kv[n]
-                last = self._sv[n]
-                pos = 0
-                child = 1
-                while child < n:
-                    best = child  # the first of up to four children (their times side by side in _tv)
-                    bt = self._tv[child]
-                    end = child + 4 if child + 4 < n else n
-                    for c in range(child + 1, end):
-                        ct = self._tv[c]
-                        if ct < bt or (ct == bt and self._kv[c] < self._kv[best]):
-                            best = c
-                            bt = ct
-                    self._tv[pos] = bt
-                    self._kv[pos] = self._kv[best]
-                    self._sv[pos] = self._sv[best]
-                    pos = best
-                    child = 4 * pos + 1
-                self._sift_up(pos, t, key, last)
-            return slot
+        n = self.n
+        if n == 0:
+            raise IndexError("pop from an empty heap")
+        slot = self._sv[0]
+        self.last_t = self._tv[0]
+        self._popped_key = self._kv[0]
+        self._fv[self._nfree] = slot
+        self._nfree += 1
+        n -= 1
+        self.n = n
+        if n:
+            t = self._tv[n]  # the last one sinks from the root (heapq's _siftup, then _siftdown)
+            key = self._kv[n]
+            last = self._sv[n]
+            pos = 0
+            child = 1
+            while child < n:
+                best = child  # the first of up to four children (their times side by side in _tv)
+                bt = self._tv[child]
+                end = child + 4 if child + 4 < n else n
+                for c in range(child + 1, end):
+                    ct = self._tv[c]
+                    if ct < bt or (ct == bt and self._kv[c] < self._kv[best]):
+                        best = c
+                        bt = ct
+                self._tv[pos] = bt
+                self._kv[pos] = self._kv[best]
+                self._sv[pos] = self._sv[best]
+                pos = best
+                child = 4 * pos + 1
+            self._sift_up(pos, t, key, last)
+        return slot
 
     def first(self) -> tuple:
         """The first entry, left in the heap."""
@@ -309,6 +300,10 @@ class _EntryHeap:
         return self.n
 
 
+try:  # compiled, the kernel uses _EntryHeap; as Python, heapq on tuples
+    import cython
+except ImportError:  # pure Python, without Cython installed
+    from eventsim._compiled import cython_stand_in as cython
 _TYPED_HEAP = cython.compiled
 
 
@@ -514,15 +509,13 @@ class Environment:
                 continue
             slot = heap.pop_slot()
             self.now = heap.last_t
-            with cython.boundscheck(False), cython.wraparound(False):  # a slot is below the lists' length
-                fn = heap._items[slot]
-                args = heap._args[slot]
-                heap._items[slot] = None  # (cleared before the entry runs: it may push into the slot)
-                if args is not None:
-                    heap._args[slot] = None
+            fn = heap._items[slot]
+            args = heap._args[slot]
+            heap._items[slot] = None  # (read and cleared before the entry runs: it may push into the slot)
             if args is None:
                 self._run(fn)  # a tuple entry: an event, or a timer pushed as one
             else:
+                heap._args[slot] = None
                 fn(*args)
 
     def _run(self, entry: tuple) -> None:

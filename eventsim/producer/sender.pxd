@@ -37,6 +37,7 @@ cdef class Sender:
     cdef public dict in_flight
     cdef public list _nodes
     cdef public list _queues
+    cdef public long long[::1] _node_ids
     cdef public object _codec_wire
     cdef public bint _asleep
     cdef public double _timer_at
@@ -55,7 +56,9 @@ cdef class Sender:
 
     @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
                    mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker, nodes=list, queues=list,
-                   i=Py_ssize_t, node=Py_ssize_t, q=list)
+                   i=Py_ssize_t, node=Py_ssize_t, q=list, k=Py_ssize_t,
+                   rows=Py_ssize_t, exhausted=bint, ids=cython.longlong[::1], ready_at=double[::1],
+                   dirty=cython.uchar[::1])
     cpdef _drain_ready(self, double now)
 
     cpdef _arm(self, double when_ms)

@@ -53,6 +53,7 @@ were written is the broker's business, which is exactly how duplicates arise wit
 from __future__ import annotations
 
 import math
+from array import array
 
 from eventsim.config.common import tcp_window
 from eventsim.core.backoff import ReconnectBackoff
@@ -110,6 +111,9 @@ class Sender:
         # by index (compiled, the node a C number), not a dictionary's items. Nodes are only ever added.
         self._nodes: list = list(self.in_flight)
         self._queues: list = list(self.in_flight.values())
+        # The node ids again as C numbers (compiled, a typed view): the pass reads each leader's earliest
+        # ready time by id before it touches the leader's queue of requests.
+        self._node_ids = array("q", self._nodes)
         # Compressed size of a batch's records (None: uncompressed, the raw size).
         self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
         self._asleep = False  # the sender thread waits for a timer or a wake-up
@@ -142,6 +146,7 @@ class Sender:
             q = self.in_flight[node] = []
             self._nodes.append(node)
             self._queues.append(q)
+            self._node_ids = array("q", self._nodes)
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> None:
@@ -170,15 +175,30 @@ class Sender:
                 tm.maybe_resolve_and_bump()
             tm.wake = False  # this pass looks at every partition
         brokers = self._brokers
-        nodes = self._nodes
         queues = self._queues
-        for i in range(len(nodes)):
-            node = nodes[i]
+        ids = self._node_ids
+        # Each leader's earliest ready time (``node_ready_ms``) read from the accumulator's arrays; a leader
+        # that is not due and cannot bring the next timer forward is passed over without touching its queue
+        # of requests (most leaders, most passes: a producer of a large cluster leads to dozens).
+        ready_at = acc._ready_at
+        dirty = acc._dirty
+        rows = len(ready_at)
+        exhausted = acc.exhausted
+        for i in range(len(ids)):
+            node = ids[i]
+            k = node + 1
+            if k >= rows:
+                r = INF
+            elif dirty[k]:
+                r = acc.node_ready_ms(node)
+            else:
+                r = ready_at[k]
+            if r > now and r >= next_ms and not exhausted:
+                continue
             q = queues[i]
             if len(q) >= mif or node < 0:
                 continue  # no free slot, or the partitions have no leader (they wait for metadata)
-            r = acc.node_ready_ms(node)
-            if r <= now or (acc.exhausted and acc.node_ready(node, now)):
+            if r <= now or (exhausted and acc.node_ready(node, now)):
                 broker = brokers[node]
                 if node in self._reconnect.waiting and broker.running:  # reconnect after the backoff
                     retry = self._reconnect.next_attempt(node, now, True)

@@ -96,10 +96,10 @@ cdef class DelayedProduce:
 
 
 cdef class DelayedProducePurgatory(Purgatory):
-    @cython.locals(op=DelayedProduce, log=Log)
+    @cython.locals(op=DelayedProduce, log=Log, q=list)
     cpdef watch(self, req, list pending, double expire_at_ms)
 
-    @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest, log=Log)
+    @cython.locals(op=DelayedProduce, hw=cython.longlong, req=ProduceRequest, log=Log, q=list)
     cpdef check(self, Partition partition)
 
     @cython.locals(delayed=DelayedProduce)

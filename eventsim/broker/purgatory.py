@@ -27,7 +27,6 @@ import math
 __all__ = ["Purgatory", "DelayedFetchPurgatory", "DelayedProducePurgatory", "DelayedProduce"]
 
 from array import array
-from collections import deque
 
 from eventsim.core.environment import _heap_pop, _heap_push  # the kernel's heap: (time, seq, ...) entries
 
@@ -338,7 +337,7 @@ class DelayedProducePurgatory(Purgatory):
         for log, required, index in pending:
             q = log.produce_waiters
             if q is None:
-                q = log.produce_waiters = deque()
+                q = log.produce_waiters = []  # (a list: appended, and dropped from the front, in C)
                 self.watchers[log.tp] = q
                 self._attached.append(log)
             q.append((required, index, op))
@@ -352,7 +351,8 @@ class DelayedProducePurgatory(Purgatory):
             return
         hw = log.high_watermark
         while q and (q[0][0] <= hw or q[0][2].done):
-            required, index, op = q.popleft()
+            required, index, op = q[0]
+            del q[0]
             if op.done:
                 continue
             verdict = partition.check_enough_replicas_reach_offset(required)

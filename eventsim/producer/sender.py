@@ -48,6 +48,10 @@ before timed-out requests).
 Not modelled: connection setup, ``max.block.ms`` for the first metadata, and a response that
 arrives after its request timed out is ignored (Kafka closes the connection); whether its records
 were written is the broker's business, which is exactly how duplicates arise without idempotence.
+Nor ``InFlightRequests.canSendMore``'s other condition: Kafka builds a leader's next request only once
+the previous one is completely written to the socket, where a request is built here whenever the leader
+has fewer than ``max.in.flight.requests.per.connection`` unanswered (behind a slow broker whose socket
+buffers are full, Kafka's batches wait in the accumulator and go in fewer, fuller requests).
 """
 
 from __future__ import annotations

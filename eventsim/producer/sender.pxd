@@ -55,7 +55,7 @@ cdef class Sender:
     cpdef run(self)
 
     @cython.locals(acc=RecordAccumulator, producer=KafkaProducer, next_ms=double, r=double, retry=double,
-                   mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker, nodes=list, queues=list,
+                   mif=Py_ssize_t, tm=TransactionManager, brokers=list, broker=Broker, queues=list,
                    i=Py_ssize_t, node=Py_ssize_t, q=list, k=Py_ssize_t,
                    rows=Py_ssize_t, exhausted=bint, ids=cython.longlong[::1], ready_at=double[::1],
                    dirty=cython.uchar[::1])

@@ -35,7 +35,6 @@ cdef class Sender:
     cdef public object retries
     cdef public int acks
     cdef public dict in_flight
-    cdef public list _nodes
     cdef public list _queues
     cdef public long long[::1] _node_ids
     cdef public object _codec_wire

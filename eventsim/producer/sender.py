@@ -111,13 +111,11 @@ class Sender:
         self.acks = {"all": -1, "1": 1, "0": 0}[str(cfg.acks)]
         # Per leader, its requests in flight in send order (lists: at most max.in.flight of them).
         self.in_flight: dict[int, list[ProduceRequest]] = {n: [] for n in producer.accumulator.by_node}
-        # The same nodes and queues as two lists in the dictionary's order: a pass over the leaders reads them
-        # by index (compiled, the node a C number), not a dictionary's items. Nodes are only ever added.
-        self._nodes: list = list(self.in_flight)
+        # The same nodes and queues in the dictionary's order, the ids as C numbers (compiled, a typed view)
+        # and the queues as a list: a pass over the leaders reads them by index, not a dictionary's items, and
+        # reads each leader's earliest ready time by id before it touches its queue. Nodes are only added.
+        self._node_ids = array("q", self.in_flight)
         self._queues: list = list(self.in_flight.values())
-        # The node ids again as C numbers (compiled, a typed view): the pass reads each leader's earliest
-        # ready time by id before it touches the leader's queue of requests.
-        self._node_ids = array("q", self._nodes)
         # Compressed size of a batch's records (None: uncompressed, the raw size).
         self._codec_wire = None if producer.codec.name == "none" else producer.wire_bytes
         self._asleep = False  # the sender thread waits for a timer or a wake-up
@@ -148,9 +146,8 @@ class Sender:
         """A broker that now leads one of the producer's partitions gets its in-flight window."""
         if node not in self.in_flight:
             q = self.in_flight[node] = []
-            self._nodes.append(node)
             self._queues.append(q)
-            self._node_ids = array("q", self._nodes)
+            self._node_ids = array("q", self.in_flight)  # (a new array: the typed view holds the old one)
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> None:

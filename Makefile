@@ -27,6 +27,10 @@ HASH := $(shell printf '\043')
 COMPILED_MODULES := $(shell sed 's/$(HASH).*//' eventsim/compiled_modules.txt)
 COMPILED_SOURCES := $(addsuffix .py,$(subst .,/,$(COMPILED_MODULES)))
 
+# Test processes (pytest-xdist's -n): `auto` is one per physical core; TEST_WORKERS=1 runs in one process.
+# Notebooks go out whole (--dist loadscope: a notebook's cells run in order in one worker's kernel).
+TEST_WORKERS ?= auto
+
 SOLUTIONS := notebooks/solutions
 EXERCISES := notebooks/exercises
 
@@ -35,7 +39,8 @@ EXERCISES := notebooks/exercises
 # were executed (with Agg, figures would produce no outputs and nbval would report mismatches).
 define run_nbval
 	@if ls $(1)/*.ipynb >/dev/null 2>&1; then \
-		env -u MPLBACKEND $(BIN)/pytest $(2) --nbval-current-env $(1) $(3); rc=$$?; \
+		env -u MPLBACKEND $(BIN)/pytest $(2) --nbval-current-env -n $(TEST_WORKERS) --dist loadscope \
+			$(1) $(3); rc=$$?; \
 		if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then exit $$rc; fi; \
 	else \
 		echo "no notebooks in $(1); skipping"; \
@@ -82,9 +87,9 @@ demo: build
 
 test: venv-dev
 	$(BIN)/ruff check eventsim tests tools benchmarks setup.py
-	MPLBACKEND=Agg $(BIN)/pytest
+	MPLBACKEND=Agg $(BIN)/pytest -n $(TEST_WORKERS)
 	@# The same tests on the pure-Python modules, what a machine without a C compiler runs.
-	EVENTSIM_PURE_PYTHON=1 MPLBACKEND=Agg $(BIN)/pytest -p no:cacheprovider
+	EVENTSIM_PURE_PYTHON=1 MPLBACKEND=Agg $(BIN)/pytest -n $(TEST_WORKERS) -p no:cacheprovider
 	$(call run_nbval,$(SOLUTIONS),--nbval,-p no:cacheprovider)
 	$(call run_nbval,$(EXERCISES),--nbval-lax,)
 

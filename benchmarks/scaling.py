@@ -233,23 +233,22 @@ def main(argv=None) -> int:
     ]
     specs.append({"scenario": large, "seed": args.seed, "horizon_ms": args.horizon_ms})
 
-    header = (
-        f"{'scenario':<12}{'brokers':>8}{'parts':>6}{'RF':>3}{'sim s/wall s':>13}{'records':>10}"
-        f"{'produce req':>12}{'fetch cli':>10}{'fetch fol':>10}{'events/wall s':>14}"
-        f"{'us/request':>11}{'RSS MiB':>9}"
-    )
-    print(header)
+    # (header, key, width, format): each column right-aligned after a space, wide enough for an hour of
+    # `large` (about a billion follower fetches), so long horizons keep their columns apart.
+    columns = [
+        ("brokers", "brokers", 7, ""), ("parts", "partitions", 5, ""), ("RF", "replication_factor", 2, ""),
+        ("sim s/wall s", "sim_s_per_wall_s", 12, ".3f"), ("records", "records", 13, ","),
+        ("produce req", "produce_requests", 13, ","), ("fetch cli", "fetch_requests_client", 13, ","),
+        ("fetch fol", "fetch_requests_follower", 13, ","), ("events/wall s", "events_per_wall_s", 13, ",.0f"),
+        ("us/request", "wall_us_per_request", 10, ".1f"), ("RSS MiB", "peak_rss_mib", 7, ".0f"),
+    ]
+    print(f"{'scenario':<12}" + "".join(f" {head:>{width}}" for head, _, width, _ in columns))
     rows = []
     for spec in specs:
         r = run_child(spec)
         rows.append(r)
-        print(
-            f"{r['name']:<12}{r['brokers']:>8}{r['partitions']:>6}{r['replication_factor']:>3}"
-            f"{r['sim_s_per_wall_s']:>13.3f}{r['records']:>10,}{r['produce_requests']:>12,}"
-            f"{r['fetch_requests_client']:>10,}{r['fetch_requests_follower']:>10,}"
-            f"{r['events_per_wall_s']:>14,.0f}{r['wall_us_per_request']:>11.1f}{r['peak_rss_mib']:>9.0f}",
-            flush=True,
-        )
+        cells = "".join(f" {r[key]:>{width}{fmt}}" for _, key, width, fmt in columns)
+        print(f"{r['name']:<12}{cells}", flush=True)
     ref = rows[0]
     print(
         f"reference: {ref['records_per_wall_s']:,.0f} records per wall-second = {ref['vs_lean_naive']:.1f}x "

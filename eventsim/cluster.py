@@ -18,7 +18,6 @@ from eventsim.config.versions import message_format, truncates_to_high_watermark
 from eventsim.controller.kafka_controller import KafkaController
 from eventsim.controller.quorum_controller import QuorumController
 from eventsim.controller.replica_placer import StripedReplicaPlacer, admin_utils_assignment
-from eventsim.hardware import get_profile
 from eventsim.metrics.timeseries import BusyTracker
 from eventsim.network import Host, Network
 from eventsim.replication.replica_fetcher import ReplicaFetcherThread, fetcher_id
@@ -50,7 +49,7 @@ class Cluster:
     def __init__(self, env, scenario, recorder):
         self.env = env
         self.scenario = scenario
-        self.profile = get_profile(scenario.cluster.hardware)
+        self.profile = scenario.cluster.cluster_profile()
         prof = self.profile
         window = scenario.metrics.window_ms
         self.network = Network(prof.network_latency_ms)

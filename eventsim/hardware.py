@@ -52,6 +52,7 @@ __all__ = [
     "HardwareProfile",
     "PROFILES",
     "get_profile",
+    "cluster_profile",
     "BROKER_HOST_FIELDS",
     "broker_profile",
     "bytes_per_ms",
@@ -347,6 +348,46 @@ def get_profile(name: str | HardwareProfile) -> HardwareProfile:
     close = difflib.get_close_matches(str(name), names, n=1) if isinstance(name, str) else []
     reason = f"unknown hardware profile; did you mean {close[0]!r}?" if close else "unknown hardware profile"
     raise InvalidConfigurationError("cluster.hardware", name, "one of: " + ", ".join(names), reason)
+
+
+DEFAULT_PROFILE = "cloud-2020"  # cluster.hardware when a scenario names none
+
+
+def cluster_profile(spec: object, path: str = "cluster.hardware") -> HardwareProfile:
+    """The cluster's profile (``cluster.hardware``): a profile name, or a mapping of profile fields that
+    change a named profile (``hardware:``, default ``cloud-2020``), e.g. ``{hardware: commodity-2014,
+    network_latency_ms: 0.25}``. Every field but the labels may change here, the network latency and the
+    client hosts' fields included (``cluster.broker_hardware`` changes one broker's host fields only).
+    Each problem is one :class:`~eventsim.core.errors.InvalidConfigurationError` whose field starts with
+    ``path``."""
+    if isinstance(spec, (str, HardwareProfile)):
+        return get_profile(spec)
+    fields = dict(spec)
+    name = fields.pop("hardware", DEFAULT_PROFILE)
+    try:
+        base = get_profile(name)
+    except InvalidConfigurationError as err:
+        raise InvalidConfigurationError(f"{path}.hardware", name, err.allowed, err.reason) from None
+    names = [f.name for f in dataclasses.fields(HardwareProfile) if f.name not in _TEXT_FIELDS]
+    allowed = "hardware (a profile name) or one of: " + ", ".join(names)
+    for key, value in fields.items():
+        if key in _TEXT_FIELDS:
+            raise InvalidConfigurationError(
+                f"{path}.{key}", value, allowed, f"{key} is a label of the profile, not a capacity"
+            )
+        if key not in names:
+            close = difflib.get_close_matches(str(key), [*names, "hardware"], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidConfigurationError(f"{path}.{key}", value, allowed, "unknown hardware field" + hint)
+    if not fields:
+        return base
+    try:
+        changed = base.with_overrides(**fields)
+    except InvalidConfigurationError as err:
+        field = err.field.removeprefix("hardware.")
+        raise InvalidConfigurationError(f"{path}.{field}", err.value, err.allowed, err.reason) from None
+    shown = ", ".join(f"{key}={value:g}" for key, value in fields.items())
+    return dataclasses.replace(changed, description=f"{base.description}; changed: {shown}")
 
 
 # What one broker host may have of its own (``cluster.broker_hardware``); the rest is cluster-wide.

@@ -1,7 +1,8 @@
 """Kafka configuration as frozen dataclasses: producer, consumer, broker, topic and cluster.
 
-The client configs are in :mod:`eventsim.config.clients`, the broker, topic and cluster configs in
-:mod:`eventsim.config.server`, what they share in :mod:`eventsim.config.common`.
+The client configs are in :mod:`eventsim.config.clients`, the broker and topic configs in
+:mod:`eventsim.config.server`, the cluster's shape in :mod:`eventsim.config.cluster`, what they share in
+:mod:`eventsim.config.common`.
 
 What Kafka does: every client and broker setting is a named property declared with a type, a
 default and a validator (``ProducerConfig.java``, ``ConsumerConfig.java`` in
@@ -38,10 +39,11 @@ requires >= 0 or >= 1 and says so in the message. Values are parsed as ``ConfigD
 takes the broker's ``num.partitions`` / ``default.replication.factor``, as a ``CreateTopics`` request
 without them does (KIP-464); a topic's ``replicas`` is a manual assignment
 (``kafka-topics --replica-assignment``) that implies both. The cluster's ``racks`` drive the KRaft
-striped replica placement (:mod:`eventsim.controller.replica_placer`), and ``broker_hardware`` gives
-single brokers hardware of their own (``ClusterConfig.profile_for``). Unknown property names are
-errors with a did-you-mean; real Kafka properties that are not modelled (serializers, TLS,
-transactions) are errors that say so.
+striped replica placement (:mod:`eventsim.controller.replica_placer`); ``hardware`` is a profile's name
+or a mapping of fields that change one for every host (``ClusterConfig.cluster_profile``), and
+``broker_hardware`` gives single brokers hardware of their own (``ClusterConfig.profile_for``).
+Unknown property names are errors with a did-you-mean; real Kafka properties that are not modelled
+(serializers, TLS, transactions) are errors that say so.
 
 Not modelled yet, so accepted only at their default (each class's ``_NOT_MODELLED_YET`` table; any
 other value is an error naming the capability that will model it):

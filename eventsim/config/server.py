@@ -1,4 +1,5 @@
-"""Broker, topic and cluster configs: ``server.properties``, a topic's ``LogConfig``, the cluster's shape.
+"""Broker and topic configs: ``server.properties`` and a topic's ``LogConfig`` (the cluster's shape is in
+:mod:`eventsim.config.cluster`, re-exported here).
 
 See :mod:`eventsim.config` for what Kafka does, what is modelled and what is not modelled yet.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
+from eventsim.config.cluster import ClusterConfig
 from eventsim.config.common import (
     BOOL,
     BROKER_CODECS,
@@ -19,14 +21,6 @@ from eventsim.config.common import (
     int_prop,
     long_prop,
 )
-from eventsim.config.versions import (
-    LATEST,
-    VERSIONS,
-    check_controller_mode,
-    check_eligible_leader_replicas,
-    default_controller_mode,
-    default_eligible_leader_replicas,
-)
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import (
     LONG_MAX,
@@ -34,7 +28,6 @@ from eventsim.core.validation import (
     Prop,
     PropertyConfig,
     check_mapping,
-    did_you_mean,
     join_path,
 )
 
@@ -381,201 +374,3 @@ class TopicConfig(PropertyConfig):
                 value = getattr(broker, broker_field)
                 filled[topic_field] = LONG_MAX if value is None else value
         return dataclasses.replace(self, **filled) if filled else self
-
-
-class _VersionProp(Prop):
-    """``cluster.kafka_version``: a release as ``"major.minor"``; YAML's unquoted ``3.9`` (a number) is
-    read as the text it was written as, except ``0.10``, which YAML reads as 0.1 and must be quoted."""
-
-    def allowed(self) -> str:
-        return "one of " + ", ".join(VERSIONS)
-
-    def _check_version(self, name: str, value: object) -> str:
-        if isinstance(value, bool):
-            raise self._fail(name, value, "expected a version such as 3.9")
-        text = repr(value) if isinstance(value, float) else str(value).strip()
-        if text == "0.1":
-            raise self._fail(name, value, 'write 0.10 in quotes ("0.10"): unquoted, YAML reads it as 0.1')
-        if text not in VERSIONS:
-            reason = "not a Kafka release the model knows" + did_you_mean(text, VERSIONS)
-            raise self._fail(name, value, reason)
-        return text
-
-
-class _BrokerHardwareProp(Prop):
-    """``cluster.broker_hardware``: broker id -> a profile name or a mapping of profile fields.
-
-    Stored as a tuple of ``(broker id, override)`` pairs in broker order, each override a profile name
-    or a tuple of ``(field, value)`` pairs, so that the config stays frozen and hashable. Broker ids may
-    be integers or numeric strings (YAML and ``--set`` may give either)."""
-
-    def allowed(self) -> str:
-        return "a mapping of broker ids to a hardware profile name or a mapping of profile fields" + (
-            " or null" if self.nullable else ""
-        )
-
-    def _check_broker_hardware(self, name: str, value: object) -> tuple:
-        if isinstance(value, tuple):  # already stored form (dataclasses.replace)
-            value = dict(value)
-        if not isinstance(value, Mapping):
-            raise self._fail(name, value, "expected a mapping of broker ids")
-        out: dict[int, object] = {}
-        for key, spec in value.items():
-            broker = int_prop(0).check(f"{name}.{key}", key)
-            where = f"{name}.{broker}"
-            if broker in out:
-                raise InvalidConfigurationError(
-                    where, spec, "each broker once", f"broker {broker} is given twice"
-                )
-            if isinstance(spec, tuple):
-                spec = dict(spec)
-            if isinstance(spec, str):
-                out[broker] = spec.strip()
-            elif isinstance(spec, Mapping):
-                out[broker] = tuple((str(k).strip(), v) for k, v in spec.items())
-            else:
-                raise InvalidConfigurationError(
-                    where,
-                    spec,
-                    "a hardware profile name or a mapping of profile fields",
-                    f"expected a name or a mapping, got {type(spec).__name__}",
-                )
-        return tuple(sorted(out.items()))
-
-
-@dataclass(frozen=True)
-class ClusterConfig(PropertyConfig):
-    """The cluster's shape: broker count, hardware, racks and controller mode (eventsim's own keys).
-
-    ``hardware`` names the profile of every host (:data:`eventsim.hardware.PROFILES`). ``racks`` gives
-    each broker its ``broker.rack`` (one name per broker, broker 0 first); the KRaft controller's
-    striped placement then puts a partition's replicas on different racks
-    (:mod:`eventsim.controller.replica_placer`). ``broker_hardware`` lets single brokers run on other
-    hardware, e.g. one slow follower: ``{2: {disk_write_bytes_per_ms: 50000}}`` changes fields of the
-    cluster's profile for broker 2 (the names of :data:`eventsim.hardware.BROKER_HOST_FIELDS`), and
-    ``{2: laptop}`` makes broker 2 a whole other machine (``{2: {hardware: laptop, disks: 1}}`` both).
-    The network latency and the client hosts stay the cluster's. :meth:`profile_for` gives a broker's
-    profile. ``eligible_leader_replicas`` is KIP-966's feature (``eligible.leader.replicas.version=1``, on
-    for new clusters from Kafka 4.1): the high watermark waits while the ISR is below
-    ``min.insync.replicas``, and replicas that left the ISR meanwhile stay eligible to lead.
-    ``controllers`` is the size of the KRaft quorum; ``controller_nodes`` says where its voters run:
-    ``dedicated`` nodes ``controller-0`` ... (``process.roles=controller``, what Kafka recommends for
-    production) or ``combined`` with brokers ``0`` ... ``controllers - 1``
-    (``process.roles=broker,controller``), so that a broker's crash, power loss, shutdown or long pause
-    takes its voter with it.
-    """
-
-    brokers: int = 3
-    hardware: str = "cloud-2020"
-    racks: tuple[str, ...] | None = None
-    controller_mode: str | None = None  # None: what kafka_version offers (ZooKeeper before 4.0)
-    broker_hardware: tuple | None = None
-    eligible_leader_replicas: bool | None = None  # None: kafka_version's (on for KRaft from 4.1)
-    kafka_version: str = LATEST
-    controllers: int = 3  # KRaft: the controller quorum's voters (dedicated nodes controller-0 ...)
-    controller_nodes: str = "dedicated"  # KRaft: voters on nodes of their own, or inside brokers 0 ...
-
-    _KIND: ClassVar[str] = "cluster"
-
-    @staticmethod
-    def dotted(name: str) -> str:
-        """Cluster keys are eventsim's own, not Kafka properties, so they keep their underscores."""
-        return name
-
-    _PROPS: ClassVar[dict[str, Prop]] = {
-        "brokers": int_prop(1),
-        "hardware": STR,
-        "racks": Prop("strs", nullable=True),
-        "controller_mode": Prop("choice", choices=("kraft", "zookeeper"), nullable=True),
-        "broker_hardware": _BrokerHardwareProp("broker_hardware", nullable=True),
-        "eligible_leader_replicas": Prop("bool", nullable=True),
-        "kafka_version": _VersionProp("version"),
-        "controllers": int_prop(1, 9),
-        "controller_nodes": Prop("choice", choices=("dedicated", "combined")),
-    }
-
-    def _resolve(self, derived: dict[str, object]) -> None:
-        from eventsim.hardware import PROFILES  # imported here: hardware profiles import nothing from config
-
-        if self.hardware not in PROFILES:
-            raise InvalidConfigurationError(
-                "hardware",
-                self.hardware,
-                "one of " + ", ".join(sorted(PROFILES)),
-                "unknown hardware profile" + did_you_mean(self.hardware, PROFILES),
-            )
-        # The release's controllers and Eligible Leader Replicas (config/versions.py).
-        if self._is_unset("controller_mode"):
-            self._derive(derived, "controller_mode", default_controller_mode(self.kafka_version))
-        check_controller_mode(self.kafka_version, self.controller_mode)
-        if self._is_unset("eligible_leader_replicas"):
-            elr = default_eligible_leader_replicas(self.kafka_version, self.controller_mode)
-            self._derive(derived, "eligible_leader_replicas", elr)
-        elr = self.eligible_leader_replicas
-        check_eligible_leader_replicas(self.kafka_version, self.controller_mode, elr)
-        if self.controller_mode == "zookeeper" and self.controllers != 3:
-            raise InvalidConfigurationError(
-                "controllers",
-                self.controllers,
-                "3 (unused) with controller_mode zookeeper",
-                "controllers counts KRaft's voters; in ZooKeeper mode the controller is one of the brokers",
-            )
-        if self.controller_nodes == "combined":
-            if self.controller_mode == "zookeeper":
-                raise InvalidConfigurationError(
-                    "controller_nodes",
-                    self.controller_nodes,
-                    "dedicated with controller_mode zookeeper",
-                    "combined nodes (process.roles=broker,controller) are KRaft's; in ZooKeeper mode the "
-                    "controller is always one of the brokers",
-                )
-            if self.controllers > self.brokers:
-                raise InvalidConfigurationError(
-                    "controllers",
-                    self.controllers,
-                    f"1..{self.brokers} with controller_nodes combined",
-                    f"combined voters run on brokers 0..{self.controllers - 1}, and the cluster has "
-                    f"{self.brokers} brokers",
-                )
-        if self.controller_mode == "zookeeper" and self.racks is not None:
-            raise InvalidConfigurationError(
-                "racks",
-                list(self.racks),
-                "null with controller_mode zookeeper",
-                "the ZooKeeper-era rack-aware placement (AdminUtils) is not modelled yet",
-            )
-        if self.racks is not None and len(self.racks) != self.brokers:
-            raise InvalidConfigurationError(
-                "racks",
-                list(self.racks),
-                f"a list of {self.brokers} rack names, one per broker",
-                f"{len(self.racks)} racks for {self.brokers} brokers",
-            )
-        for broker, override in self.broker_hardware or ():
-            if broker >= self.brokers:
-                raise InvalidConfigurationError(
-                    f"broker_hardware.{broker}",
-                    override if isinstance(override, str) else dict(override),
-                    f"broker ids 0..{self.brokers - 1}",
-                    f"the cluster has {self.brokers} brokers; there is no broker {broker}",
-                )
-            self.profile_for(broker)  # every override is checked before the run
-
-    def profile_for(self, broker_id: int):
-        """The :class:`~eventsim.hardware.HardwareProfile` of broker ``broker_id``: the cluster's, with
-        its ``broker_hardware`` override applied when it has one."""
-        from eventsim.hardware import broker_profile, get_profile
-
-        cluster = get_profile(self.hardware)
-        override = dict(self.broker_hardware or ()).get(broker_id)
-        if override is None:
-            return cluster
-        return broker_profile(cluster, override, f"broker_hardware.{broker_id}")
-
-    def to_properties(self) -> dict[str, object]:
-        props = super().to_properties()
-        if self.broker_hardware is not None:
-            props["broker_hardware"] = {
-                broker: spec if isinstance(spec, str) else dict(spec) for broker, spec in self.broker_hardware
-            }
-        return props

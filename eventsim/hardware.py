@@ -368,15 +368,21 @@ def cluster_profile(spec: object, path: str = "cluster.hardware") -> HardwarePro
         base = get_profile(name)
     except InvalidConfigurationError as err:
         raise InvalidConfigurationError(f"{path}.hardware", name, err.allowed, err.reason) from None
-    names = [f.name for f in dataclasses.fields(HardwareProfile) if f.name not in _TEXT_FIELDS]
-    allowed = "hardware (a profile name) or one of: " + ", ".join(names)
+    names = tuple(f.name for f in dataclasses.fields(HardwareProfile) if f.name not in _TEXT_FIELDS)
+    labels = {f: f"{f} is a label of the profile, not a capacity" for f in _TEXT_FIELDS}
+    return _changed(base, fields, names, labels, path, "changed")
+
+
+def _changed(base: HardwareProfile, fields: dict, changeable, refused: dict, path: str, label: str):
+    """``base`` with ``fields`` changed (its description saying so after ``label``): every key one of
+    ``changeable`` (else a did-you-mean) and none of ``refused`` (key -> the reason); values validated
+    as a profile's are. Each error's field starts with ``path``."""
+    allowed = "hardware (a profile name) or one of: " + ", ".join(changeable)
     for key, value in fields.items():
-        if key in _TEXT_FIELDS:
-            raise InvalidConfigurationError(
-                f"{path}.{key}", value, allowed, f"{key} is a label of the profile, not a capacity"
-            )
-        if key not in names:
-            close = difflib.get_close_matches(str(key), [*names, "hardware"], n=1)
+        if key in refused:
+            raise InvalidConfigurationError(f"{path}.{key}", value, allowed, refused[key])
+        if key not in changeable:
+            close = difflib.get_close_matches(str(key), [*changeable, "hardware"], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InvalidConfigurationError(f"{path}.{key}", value, allowed, "unknown hardware field" + hint)
     if not fields:
@@ -387,7 +393,7 @@ def cluster_profile(spec: object, path: str = "cluster.hardware") -> HardwarePro
         field = err.field.removeprefix("hardware.")
         raise InvalidConfigurationError(f"{path}.{field}", err.value, err.allowed, err.reason) from None
     shown = ", ".join(f"{key}={value:g}" for key, value in fields.items())
-    return dataclasses.replace(changed, description=f"{base.description}; changed: {shown}")
+    return dataclasses.replace(changed, description=f"{base.description}; {label}: {shown}")
 
 
 # What one broker host may have of its own (``cluster.broker_hardware``); the rest is cluster-wide.
@@ -443,22 +449,5 @@ def broker_profile(
             source=machine.source,
             **{f: getattr(machine, f) for f in BROKER_HOST_FIELDS},
         )
-    allowed = "hardware (a profile name) or one of: " + ", ".join(BROKER_HOST_FIELDS)
-    for key, value in fields.items():
-        if key in _CLUSTER_WIDE:
-            raise InvalidConfigurationError(
-                f"{path}.{key}", value, allowed, f"{key} cannot differ per broker: {_CLUSTER_WIDE[key]}"
-            )
-        if key not in BROKER_HOST_FIELDS:
-            close = difflib.get_close_matches(str(key), [*BROKER_HOST_FIELDS, "hardware"], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise InvalidConfigurationError(f"{path}.{key}", value, allowed, "unknown hardware field" + hint)
-    if not fields:
-        return base
-    try:
-        changed = base.with_overrides(**fields)
-    except InvalidConfigurationError as err:
-        field = err.field.removeprefix("hardware.")
-        raise InvalidConfigurationError(f"{path}.{field}", err.value, err.allowed, err.reason) from None
-    shown = ", ".join(f"{key}={value:g}" for key, value in fields.items())
-    return dataclasses.replace(changed, description=f"{base.description}; this broker: {shown}")
+    per_broker = {key: f"{key} cannot differ per broker: {why}" for key, why in _CLUSTER_WIDE.items()}
+    return _changed(base, fields, BROKER_HOST_FIELDS, per_broker, path, "this broker")

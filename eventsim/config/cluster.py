@@ -44,6 +44,23 @@ class _VersionProp(Prop):
         return text
 
 
+def _name_or_fields(where: str, spec: object):
+    """A hardware spec as stored: a profile name, or a tuple of ``(field, value)`` pairs (so that the
+    config stays frozen and hashable); anything else is an error naming ``where``."""
+    if isinstance(spec, tuple):  # already stored form (dataclasses.replace)
+        spec = dict(spec)
+    if isinstance(spec, str):
+        return spec.strip()
+    if isinstance(spec, Mapping):
+        return tuple((str(k).strip(), v) for k, v in spec.items())
+    raise InvalidConfigurationError(
+        where,
+        spec,
+        "a hardware profile name or a mapping of profile fields",
+        f"expected a name or a mapping, got {type(spec).__name__}",
+    )
+
+
 class _BrokerHardwareProp(Prop):
     """``cluster.broker_hardware``: broker id -> a profile name or a mapping of profile fields.
 
@@ -69,38 +86,20 @@ class _BrokerHardwareProp(Prop):
                 raise InvalidConfigurationError(
                     where, spec, "each broker once", f"broker {broker} is given twice"
                 )
-            if isinstance(spec, tuple):
-                spec = dict(spec)
-            if isinstance(spec, str):
-                out[broker] = spec.strip()
-            elif isinstance(spec, Mapping):
-                out[broker] = tuple((str(k).strip(), v) for k, v in spec.items())
-            else:
-                raise InvalidConfigurationError(
-                    where,
-                    spec,
-                    "a hardware profile name or a mapping of profile fields",
-                    f"expected a name or a mapping, got {type(spec).__name__}",
-                )
+            out[broker] = _name_or_fields(where, spec)
         return tuple(sorted(out.items()))
 
 
 class _HardwareProp(Prop):
     """``cluster.hardware``: a profile name, or a mapping of profile fields that change one
     (``{hardware: commodity-2014, network_latency_ms: 0.25}``). Stored as the name, or as a tuple of
-    ``(field, value)`` pairs so that the config stays frozen and hashable."""
+    ``(field, value)`` pairs (``_name_or_fields``)."""
 
     def allowed(self) -> str:
         return "a hardware profile name or a mapping of profile fields"
 
     def _check_hardware(self, name: str, value: object):
-        if isinstance(value, str):
-            return value.strip()
-        if isinstance(value, tuple):  # already stored form (dataclasses.replace)
-            value = dict(value)
-        if not isinstance(value, Mapping):
-            raise self._fail(name, value, f"expected a name or a mapping, got {type(value).__name__}")
-        return tuple(sorted((str(k).strip(), v) for k, v in value.items()))
+        return _name_or_fields(name, value)
 
 
 @dataclass(frozen=True)

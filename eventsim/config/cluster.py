@@ -21,6 +21,7 @@ from eventsim.config.versions import (
 )
 from eventsim.core.errors import InvalidConfigurationError
 from eventsim.core.validation import Prop, PropertyConfig, did_you_mean
+from eventsim.hardware import DEFAULT_PROFILE, PROFILES, broker_profile, cluster_profile
 
 __all__ = ["ClusterConfig"]
 
@@ -128,7 +129,7 @@ class ClusterConfig(PropertyConfig):
     """
 
     brokers: int = 3
-    hardware: str | tuple = "cloud-2020"
+    hardware: str | tuple = DEFAULT_PROFILE
     racks: tuple[str, ...] | None = None
     controller_mode: str | None = None  # None: what kafka_version offers (ZooKeeper before 4.0)
     broker_hardware: tuple | None = None
@@ -157,8 +158,6 @@ class ClusterConfig(PropertyConfig):
     }
 
     def _resolve(self, derived: dict[str, object]) -> None:
-        from eventsim.hardware import PROFILES  # imported here: hardware profiles import nothing from config
-
         if not isinstance(self.hardware, str):
             self.cluster_profile()  # a mapping of fields: every one checked before the run
         elif self.hardware not in PROFILES:
@@ -228,16 +227,12 @@ class ClusterConfig(PropertyConfig):
     def cluster_profile(self):
         """The cluster's :class:`~eventsim.hardware.HardwareProfile`: the named one, or the one that
         ``hardware``'s mapping of fields makes (:func:`eventsim.hardware.cluster_profile`)."""
-        from eventsim.hardware import cluster_profile
-
         spec = self.hardware if isinstance(self.hardware, str) else dict(self.hardware)
         return cluster_profile(spec, "hardware")  # (a config's errors name fields under it: "cluster.")
 
     def profile_for(self, broker_id: int):
         """The :class:`~eventsim.hardware.HardwareProfile` of broker ``broker_id``: the cluster's, with
         its ``broker_hardware`` override applied when it has one."""
-        from eventsim.hardware import broker_profile
-
         cluster = self.cluster_profile()
         override = dict(self.broker_hardware or ()).get(broker_id)
         if override is None:

@@ -25,8 +25,9 @@ published results. Every number carries a comment with its source, or ``judgemen
 
 What is not modelled: disk seeks and rotational latency (Kafka's I/O is sequential), SSD garbage
 collection and write-cache exhaustion, NUMA, hyper-threading (a vCPU counts as a core), interrupts
-and TCP congestion control, JVM garbage-collection pauses and warm-up, and the per-byte cost of the
-network threads' socket copies (at 5-10 GB/s per core it is far above any NIC here).
+and TCP congestion control, JVM warm-up (its garbage-collection pauses are a source of variability,
+``eventsim.jvm``), and the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it
+is far above any NIC here).
 
 Units. Simulated time is milliseconds, so bandwidths are bytes per millisecond. Vendors, ``dd`` and
 NIC line rates use decimal megabytes: **MB = 10^6 bytes, so 1 MB/s = 1000 bytes/ms**. Memory is binary:
@@ -65,7 +66,9 @@ GIB = 1 << 30  # bytes: binary gibibyte, as in RAM sizes and JVM -Xmx
 
 # TCP payload per byte on the wire at MTU 1500: 1448 bytes of payload (1500 - 20 IP - 20 TCP - 12 TCP
 # timestamp option) per 1538 bytes of wire time (1500 + 14 Ethernet header + 4 FCS + 8 preamble
-# + 12 inter-frame gap; IEEE 802.3 framing). About 94 %.
+# + 12 inter-frame gap; IEEE 802.3 framing). About 94 %. A profile's NIC rate is this share of its line
+# rate, the payload rate in full packets; eventsim.network charges a message's last, partial packet its
+# 90 bytes of overhead too, so small messages cost more per byte.
 TCP_PAYLOAD_SHARE = 1448 / 1538
 
 

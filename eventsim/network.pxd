@@ -7,10 +7,13 @@ from eventsim.core.stations cimport Station
 
 cdef double INF  # a C number: comparisons with it need no float object
 cdef Py_ssize_t JITTER_BLOCK
+cdef long long MSS
+cdef long long PACKET_OVERHEAD_BYTES
 
 cdef class Host:
     cdef public str name
     cdef public double rate
+    cdef public double wire_ms_per_byte
     cdef public Station tx
     cdef public Station rx
     cdef public long long bytes_out
@@ -44,7 +47,7 @@ cdef class Network:
                          double stream_ms=*)
 
     @cython.locals(lat=double, tx_start=double, tx_end=double, arrive=double, rx_start=double, rx_end=double,
-                   delivered=double, start=double, paced=double, rx=Station)
+                   delivered=double, start=double, paced=double, rx=Station, wire=cython.longlong, tx_ms=double)
     cpdef double _delivered(self, Host src, Host dst, double t_ms, long long nbytes, double window,
                             double stream_ms) except? -1.0
 
@@ -56,7 +59,7 @@ cdef class Network:
     cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
                   tuple args, owner, long long generation)
 
-    @cython.locals(rate=double, back=double)
+    @cython.locals(per_byte=double, back=double, wire=cython.longlong)
     cpdef double resume(self, Host src, Host dst, double t_ms, long long nbytes) except? -1.0
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

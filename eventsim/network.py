@@ -7,9 +7,18 @@ responses; its outbound NIC carries fetch responses to consumers and followers.
 
 Modelled: each host has a transmit and a receive :class:`~eventsim.core.stations.Station` (full
 duplex, FCFS). A transfer of ``n`` bytes started at ``t`` occupies the sender's transmit side for
-``n / rate_tx`` and the receiver's receive side for ``n / rate_rx`` starting one latency later; the
-two are pipelined, so the bytes are delivered at ``max(tx_end, rx_end - ...)``: whichever side is
-the bottleneck sets the time, plus latency. Both sides are reserved when the transfer starts.
+its wire bytes (``Network.wire_bytes(n)``, see Packets) at its rate and the receiver's receive side
+for the same bytes at its own rate, starting one latency later; the two are pipelined, so the bytes
+are delivered at ``max(tx_end, rx_end - ...)``: whichever side is the bottleneck sets the time, plus
+latency. Both sides are reserved when the transfer starts.
+
+Packets: a NIC's rate (``nic_bytes_per_ms``) is its TCP payload rate in full packets, 1448 bytes of
+payload per 1538 bytes on the wire at MTU 1500 (``hardware.TCP_PAYLOAD_SHARE``). A message goes as
+``ceil(n / 1448)`` packets and each one, the last partial one too, carries the same 90 bytes of
+headers, trailer and gap on the wire (IP 20, TCP 20 with the timestamp option 12, Ethernet 14 + 4 FCS,
+preamble 8, inter-frame gap 12; ``PACKET_OVERHEAD_BYTES``): a 100-byte message takes as long on the wire
+as 179 bytes of full packets, a 1 MiB one as 1 MiB (to within a packet). So small messages cost more per
+byte, as on a real link.
 
 Control messages of a few hundred bytes (fetch requests, produce responses) take the latency but are not
 queued on the NICs (``Network.control``).
@@ -51,7 +60,10 @@ queues, interrupt coalescing and the kernel's scheduling, which pings show as a 
 minimum. A connection's messages still arrive in order. Messages of the control plane (heartbeats,
 metadata, elections) keep the profile's latency.
 
-Not modelled: TCP slow start and congestion control, packet loss, switches and oversubscription, TLS.
+Not modelled: TCP slow start and congestion control, packet loss, ACK packets (about 3 % of a bulk
+transfer's bytes in the other direction), switches and oversubscription, TLS, and the kernel's CPU per
+packet (interrupts and the TCP stack run on whichever core takes the NIC's interrupts, not on Kafka's
+threads; the network threads' CPU per request, ``network_thread_cpu_ms``, is the syscalls Kafka makes).
 """
 
 from __future__ import annotations
@@ -66,6 +78,10 @@ from eventsim.core.stations import Station
 __all__ = ["Host", "Network"]
 
 INF = math.inf
+MSS = 1448  # TCP payload per packet at MTU 1500: 1500 - 20 IP - 20 TCP - 12 timestamp option
+# Wire bytes of a packet beyond its payload: 52 of IP and TCP headers, 14 + 4 of Ethernet header and
+# FCS, 8 of preamble and 12 of inter-frame gap (IEEE 802.3); 1448 + 90 = 1538 (hardware.TCP_PAYLOAD_SHARE).
+PACKET_OVERHEAD_BYTES = 90
 Z99 = 2.3263478740408408  # the standard normal's 99th percentile
 JITTER_BLOCK = 4096  # extra delays drawn at a time
 
@@ -76,6 +92,8 @@ class Host:
     def __init__(self, name: str, nic_bytes_per_ms: float, window_ms: float):
         self.name = name
         self.rate = float(nic_bytes_per_ms)
+        # ms per wire byte: the rate is payload in full packets, MSS per MSS + overhead bytes on the wire
+        self.wire_ms_per_byte = MSS / ((MSS + PACKET_OVERHEAD_BYTES) * self.rate)
         self.tx = Station(f"{name}.nic_out", 1, window_ms)
         self.rx = Station(f"{name}.nic_in", 1, window_ms)
         self.bytes_out = 0
@@ -128,6 +146,16 @@ class Network:
         self._extra_i = i + 1
         return self.latency_ms + self._extra_view[i]
 
+    @staticmethod
+    def packets(nbytes: int) -> int:
+        """The TCP packets a message of ``nbytes`` goes in (MTU 1500)."""
+        return (nbytes + MSS - 1) // MSS
+
+    @staticmethod
+    def wire_bytes(nbytes: int) -> int:
+        """The bytes a message of ``nbytes`` occupies on the wire: its payload and each packet's overhead."""
+        return nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+
     def reachable(self, src_name: str, dst_name: str) -> bool:
         """Whether ``src_name`` can send to ``dst_name`` (no network partition between them)."""
         blocked = self.blocked
@@ -153,11 +181,13 @@ class Network:
             self._tx_end = t_ms
             return INF  # a network partition: it never arrives
         lat = self._latency() if self._jitter else self.latency_ms
-        tx_end = src.tx.reserve_end(t_ms, nbytes / src.rate)
-        tx_start = tx_end - nbytes / src.rate
+        wire = nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+        tx_ms = wire * src.wire_ms_per_byte
+        tx_end = src.tx.reserve_end(t_ms, tx_ms)
+        tx_start = tx_end - tx_ms
         arrive = tx_start + lat
         rx = dst.rx
-        rx_end = rx.reserve_end(arrive, nbytes / dst.rate)
+        rx_end = rx.reserve_end(arrive, wire * dst.wire_ms_per_byte)
         rx_start = rx.last_start
         src.bytes_out += nbytes
         dst.bytes_in += nbytes
@@ -228,15 +258,16 @@ class Network:
         sender one latency later, and the bytes follow at the slower NIC's rate. They were counted on the
         NICs when the message was sent (``transfer``), so they are not booked again. (A network partition
         that began meanwhile does not hold them up: not modelled.)"""
-        rate = src.rate if src.rate < dst.rate else dst.rate
+        per_byte = src.wire_ms_per_byte if src.rate < dst.rate else dst.wire_ms_per_byte
         back = self._latency()  # the window update's way to the sender
-        return t_ms + back + self._latency() + nbytes / rate
+        wire = nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+        return t_ms + back + self._latency() + wire * per_byte
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.
 
-        A few hundred bytes occupy a NIC for well under a microsecond, so such messages are not queued
-        on the NICs (their bytes are still counted).
+        A few hundred bytes (one packet) occupy a NIC for a microsecond or two at 1 GbE, so such messages
+        are not queued on the NICs (their bytes are still counted).
         """
         if self.blocked is not None and (src.name, dst.name) in self.blocked:
             return INF  # a network partition: it never arrives

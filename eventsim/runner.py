@@ -95,6 +95,9 @@ class Run:
                 YoungCollector.for_broker(self.env, b, variability, self.env.rng(f"broker.{b.id}.gc"))
                 for b in self.cluster.brokers
             ]
+        if variability.service_times:  # each producer's application thread: its CPU per send() varies too
+            for p in self.producers:
+                p.vary_cpu(variability.service_cv_cpu, self.env.rng(f"{p.host.name}.cpu"))
         if variability.client_gc:
             # Each client's JVM: a producer's eden fills with the records its send() calls serialise, a
             # consumer's with the fetch responses its NIC receives (eventsim.jvm).

@@ -55,11 +55,16 @@ class VariabilitySpec:
 
     ``service_times``: the brokers' stations take a service time drawn around its mean instead of the
     mean itself, from a lognormal with coefficient of variation ``service_cv_cpu`` for the threads (network
-    threads, request handlers, replica fetchers) and ``service_cv_disk`` for the disks (see
-    ``eventsim.core.stations``). 0.37 is the lognormal whose 99.9th percentile is 3 times its median, what
-    Li et al. ("Tales of the Tail", SoCC 2014) measured for a tuned server; 1.07 the one whose 99.9th
-    percentile is 15 times its median, a SATA SSD's 800 us 99.9 % write QoS against its typical 52 us
-    (Intel DC S4500 specification). No published CV of Kafka's request handling was found.
+    threads, request handlers and their appends, replica fetchers) and ``service_cv_disk`` for the disks
+    (see ``eventsim.core.stations``); a producer's application thread takes its CPU for each ``send()``
+    around its mean with ``service_cv_cpu`` too (``KafkaProducer.vary_cpu``). A NIC's time for a message is
+    not drawn: a NIC clocks bits at its line rate, so its coefficient of variation is 0, and what varies
+    in a message's time on the network is ``network_jitter``. A consumer's ``processing_ms`` is the
+    application's work as the scenario gives it, not varied here. 0.37 is the lognormal whose 99.9th
+    percentile is 3 times its median, what Li et al. ("Tales of the Tail", SoCC 2014) measured for a tuned
+    server; 1.07 the one whose 99.9th percentile is 15 times its median, a SATA SSD's 800 us 99.9 % write
+    QoS against its typical 52 us (Intel DC S4500 specification). No published CV of Kafka's request
+    handling was found.
 
     ``network_jitter``: each message between hosts takes an extra one-way delay on top of the profile's
     latency, lognormal with median ``network_jitter_p50_ms`` and 99th percentile ``network_jitter_p99_ms``

@@ -183,3 +183,35 @@ def test_jitter_spreads_the_tail():
     spread = run(network_jitter=True, network_jitter_p50_ms=0.05, network_jitter_p99_ms=5).summary().iloc[0]
     assert spread.produce_latency_p99_ms > calm.produce_latency_p99_ms + 2
     assert spread.produce_latency_p50_ms < calm.produce_latency_p50_ms + 1
+
+
+def run_busy_producer(**variability):
+    """One producer whose application thread is 60 % busy with its send() calls (commodity-2014: 0.6 us of
+    CPU per record, 1,000,000 records/s)."""
+    data = copy.deepcopy(BASE)
+    data["horizon_ms"] = 500
+    data["cluster"] = {"brokers": 1, "hardware": "commodity-2014"}
+    data["producers"][0].update(rate_per_s=1_000_000, value_bytes=100)
+    data["variability"] = {**OFF, **variability}
+    return eventsim.simulate(data, seed=3)
+
+
+def test_service_times_vary_the_producers_cpu_per_send_and_keep_its_mean():
+    calm = run_busy_producer()
+    varied = run_busy_producer(service_times=True, service_cv_cpu=1.5)
+
+    def waits_and_cpu(result):
+        stages = result.frame("breakdown").set_index(["path", "stage"])["mean_ms"]
+        clients = result.frame("clients")
+        cpu = clients[clients.resource == "cpu"]["utilisation"].mean()
+        return stages["produce", "accumulator_wait"], cpu
+
+    (calm_wait, calm_cpu), (varied_wait, varied_cpu) = waits_and_cpu(calm), waits_and_cpu(varied)
+    assert calm_cpu == pytest.approx(0.6, rel=0.05)
+    assert varied_cpu == pytest.approx(calm_cpu, rel=0.05)  # the same work on the thread, on average
+    # Constant arrivals at a constant service time never wait: the stage is the send() itself, 0.6 us.
+    # Varied service times queue (D/G/1): records wait behind long send() calls.
+    assert calm_wait == pytest.approx(0.0006)
+    assert varied_wait > 2 * calm_wait
+    again = run_busy_producer(service_times=True, service_cv_cpu=1.5)
+    assert again.summary().equals(varied.summary())  # the same seed draws the same CPU times

@@ -59,6 +59,8 @@ cdef class KafkaProducer:
     cdef public long long _wake_bytes
     cdef public double blocked_ms
     cdef public object jvm
+    cdef public object cpu_rng
+    cdef public double cpu_sigma
     cdef public object _drawn_until
     cdef public double _stop_ms
     cdef public double _phase

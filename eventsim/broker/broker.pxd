@@ -20,7 +20,6 @@ cdef double INF  # a C number: comparisons with it need no float object
 cdef long long _FETCH_RESPONSE_OVERHEAD
 
 cdef int PRODUCE, FETCH, METADATA  # C numbers: read on every request
-cdef int MOVED_LEO, MOVED_HW, MOVED_BOTH
 
 cdef class Broker:
     cdef public Environment env
@@ -99,11 +98,11 @@ cdef class Broker:
     @cython.locals(end=double)
     cpdef _book_fetch(self, FetchRequest fetch)
 
-    cpdef _hw_advanced(self, Partition partition, int moved=*)
+    cpdef _hw_advanced(self, Partition partition)
 
     @cython.locals(purgatory=DelayedFetchPurgatory, fetch=FetchRequest, ws=list, first=FetchRequest, more=list,
                    awake=bint)
-    cpdef _fetches_ready(self, Log log, int moved=*)
+    cpdef _fetches_ready(self, Log log)
 
     @cython.locals(now=double, sent=double)
     cpdef _send_response(self, long long conn, Host host, long long nbytes, double cpu_ms, double window, fn, tuple args)

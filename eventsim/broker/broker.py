@@ -87,9 +87,6 @@ _FETCH_RESPONSE_OVERHEAD = FETCH_RESPONSE_OVERHEAD  # compiled, a C number
 PER_REQUEST_COSTS = ("request_cpu_ms", "append_cpu_ms_per_mb", "network_thread_cpu_ms", "fetch_cpu_ms_per_mb",
                      "disk_write_bytes_per_ms", "disk_read_bytes_per_ms")
 PRODUCE, FETCH, METADATA = 0, 1, 2  # request kinds waiting on a muted connection
-# What moved on a log (Broker._fetches_ready): a follower's fetch reads to the log end offset, a consumer's
-# to the high watermark, so a parked fetch can only have become answerable when its end moved.
-MOVED_LEO, MOVED_HW, MOVED_BOTH = 1, 2, 3
 
 
 class Broker:
@@ -375,19 +372,16 @@ class Broker:
             tp = b.tp
             partition = led[i]
             log = partition.log
-            moved = MOVED_BOTH  # the high watermark follows the log end offset: both moved
             if not log.hw_follows_leo:
                 if partition.maybe_increment_hw(now):
                     self.produce_purgatory.check(partition)
-                else:
-                    moved = MOVED_LEO
                 if acks_all and (errors is None or errors[i] is None):
                     required = offsets[i] + b.count
                     if log.high_watermark < required:
                         if pending is None:
                             pending = []
                         pending.append((log, required, i))
-            self._fetches_ready(log, moved)
+            self._fetches_ready(log)
         req.replicated_ms = now
         if pending is not None:
             # DelayedProduce: answered when the followers have the records, or after the request's timeout.
@@ -402,31 +396,21 @@ class Broker:
         self._send_response(req.conn, req.host, PRODUCE_RESPONSE_BYTES, self.network_thread_cpu_ms, INF,
                             req.client.response_cb, (req,))
 
-    def _hw_advanced(self, partition, moved: int = MOVED_BOTH) -> None:
-        """Its high watermark moved: acks=all requests and consumer fetches waiting on it may go. ``moved``:
-        ``MOVED_HW`` when the log end offset stayed where it was (a follower's fetch moved the watermark)."""
+    def _hw_advanced(self, partition) -> None:
+        """Its high watermark moved: acks=all requests and consumer fetches waiting on it may go."""
         self.produce_purgatory.check(partition)
-        self._fetches_ready(partition.log, moved)
+        self._fetches_ready(partition.log)
 
-    def _fetches_ready(self, log, moved: int = MOVED_BOTH) -> None:
+    def _fetches_ready(self, log) -> None:
         """After an append to ``log`` or a move of its high watermark: the fetches parked on it that now have
-        ``fetch.min.bytes`` leave the purgatory (``DelayedFetchPurgatory.leave``) and are answered.
-
-        ``moved`` says which end of the log moved (``MOVED_LEO``, ``MOVED_HW`` or ``MOVED_BOTH``): a fetch
-        whose end did not move is not counted again (what it can read is what it could when it was last
-        counted), so a follower's fetch is skipped when only the high watermark moved, a consumer's when only
-        the log end offset did. The same fetches leave, in the same order."""
+        ``fetch.min.bytes`` leave the purgatory (``DelayedFetchPurgatory.leave``) and are answered."""
         purgatory = self.purgatory
         ws = log.fetch_watchers
         if not ws:
             return
         first = more = None  # those answered, in order (answering changes no log); usually one: no list
         for fetch in ws:
-            if not fetch.parked:
-                continue
-            if moved != MOVED_BOTH and (moved == MOVED_LEO) != (fetch.replica_id >= 0):
-                continue  # its end of the log did not move
-            if self._available_bytes(fetch) >= fetch.min_bytes:
+            if fetch.parked and self._available_bytes(fetch) >= fetch.min_bytes:
                 if first is None:
                     first = fetch
                 elif more is None:
@@ -526,7 +510,7 @@ class Broker:
                 if partition is None:
                     gone = True  # no longer led here: answered without it
                 elif partition.update_follower_fetch_state(follower, offsets[i], now):
-                    self._hw_advanced(partition, MOVED_HW)  # (the log end offset stays)
+                    self._hw_advanced(partition)
             if gone:
                 fetch.retain(partitions)
         if fetch.min_bytes <= 0 or self._available_bytes(fetch) >= fetch.min_bytes:

@@ -236,17 +236,15 @@ class KafkaProducer:
         self._wake_bytes = max(cfg.batch_size, 1)  # a blocked send() needs one batch's memory
         self.blocked_ms = 0.0
         self.jvm = None  # the JVM's young collections (variability.client_gc; eventsim.jvm.YoungCollector)
-        self.cpu_rng = None  # variability.service_times: each send()'s CPU varies (vary_cpu)
-        self.cpu_sigma = 0.0
+        self.cpu_rng, self.cpu_sigma = None, 0.0  # variability.service_times: send()'s CPU varies (vary_cpu)
         self._drawn_until = None  # the application's arrivals are drawn up to here
         self._stop_ms = math.inf
         # Constant-rate producers are offset so instances do not fire in lockstep.
         self._phase = (instance + 0.5) / spec.count / self.rate_per_ms if self.rate_per_ms > 0 else 0.0
 
     def vary_cpu(self, cv: float, rng) -> None:
-        """From now on the application thread's CPU for each ``send()`` is its mean times a lognormal factor
-        of mean 1 and coefficient of variation ``cv``, drawn from ``rng`` (the producer's own stream), as a
-        broker's stations vary (``Station.vary``)."""
+        """From now on each ``send()``'s CPU is its mean times a lognormal factor of mean 1 and coefficient of
+        variation ``cv``, drawn from ``rng`` (the producer's own stream), as ``Station.vary`` does."""
         if cv > 0.0:
             self.cpu_sigma = math.sqrt(math.log1p(cv * cv))
             self.cpu_rng = rng
@@ -424,12 +422,10 @@ class KafkaProducer:
         cpu = self.record_cpu_ms + (
             sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0
         )
-        if self.cpu_rng is None:
-            service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
-        else:  # variability.service_times: each send()'s CPU drawn around its mean (mean-1 lognormal factors)
+        service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
+        if self.cpu_rng is not None:  # variability.service_times: each send()'s CPU drawn around its mean
             sigma = self.cpu_sigma
-            factors = self.cpu_rng.lognormal(-0.5 * sigma * sigma, sigma, n)
-            service = np.asarray(cpu, dtype=np.float64) * factors
+            service = service * self.cpu_rng.lognormal(-0.5 * sigma * sigma, sigma, n)
         if _COMPILED:  # the same recursion in one C loop: the same operations on the same numbers, in order
             appended = np.empty(n, dtype=np.float64)
             _lindley_loop(create, service, self.app_free_ms, appended)

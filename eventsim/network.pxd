@@ -10,6 +10,8 @@ cdef Py_ssize_t JITTER_BLOCK
 cdef long long MSS
 cdef long long PACKET_OVERHEAD_BYTES
 
+cdef long long _wire(long long nbytes) except -1  # a C call on every transfer
+
 cdef class Host:
     cdef public str name
     cdef public double rate
@@ -59,7 +61,7 @@ cdef class Network:
     cpdef _window(self, Host src, Host dst, double t_ms, long long left, double window, double delivered, fn,
                   tuple args, owner, long long generation)
 
-    @cython.locals(per_byte=double, back=double, wire=cython.longlong)
+    @cython.locals(per_byte=double, back=double)
     cpdef double resume(self, Host src, Host dst, double t_ms, long long nbytes) except? -1.0
 
     cpdef double control(self, Host src, Host dst, double t_ms, long long nbytes)

@@ -82,6 +82,11 @@ MSS = 1448  # TCP payload per packet at MTU 1500: 1500 - 20 IP - 20 TCP - 12 tim
 # Wire bytes of a packet beyond its payload: 52 of IP and TCP headers, 14 + 4 of Ethernet header and
 # FCS, 8 of preamble and 12 of inter-frame gap (IEEE 802.3); 1448 + 90 = 1538 (hardware.TCP_PAYLOAD_SHARE).
 PACKET_OVERHEAD_BYTES = 90
+
+
+def _wire(nbytes: int) -> int:
+    """The bytes a message of ``nbytes`` occupies on the wire: its payload and each packet's overhead."""
+    return nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
 Z99 = 2.3263478740408408  # the standard normal's 99th percentile
 JITTER_BLOCK = 4096  # extra delays drawn at a time
 
@@ -154,7 +159,7 @@ class Network:
     @staticmethod
     def wire_bytes(nbytes: int) -> int:
         """The bytes a message of ``nbytes`` occupies on the wire: its payload and each packet's overhead."""
-        return nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+        return _wire(nbytes)
 
     def reachable(self, src_name: str, dst_name: str) -> bool:
         """Whether ``src_name`` can send to ``dst_name`` (no network partition between them)."""
@@ -181,7 +186,7 @@ class Network:
             self._tx_end = t_ms
             return INF  # a network partition: it never arrives
         lat = self._latency() if self._jitter else self.latency_ms
-        wire = nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+        wire = _wire(nbytes)
         tx_ms = wire * src.wire_ms_per_byte
         tx_end = src.tx.reserve_end(t_ms, tx_ms)
         tx_start = tx_end - tx_ms
@@ -260,8 +265,7 @@ class Network:
         that began meanwhile does not hold them up: not modelled.)"""
         per_byte = src.wire_ms_per_byte if src.rate < dst.rate else dst.wire_ms_per_byte
         back = self._latency()  # the window update's way to the sender
-        wire = nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
-        return t_ms + back + self._latency() + wire * per_byte
+        return t_ms + back + self._latency() + _wire(nbytes) * per_byte
 
     def control(self, src: Host, dst: Host, t_ms: float, nbytes: int) -> float:
         """A small control message (fetch request, produce response): latency only.

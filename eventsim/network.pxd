@@ -10,6 +10,7 @@ cdef Py_ssize_t JITTER_BLOCK
 cdef long long MSS
 cdef long long PACKET_OVERHEAD_BYTES
 
+cdef long long _packets(long long nbytes) except -1
 cdef long long _wire(long long nbytes) except -1  # a C call on every transfer
 
 cdef class Host:

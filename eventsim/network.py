@@ -84,9 +84,14 @@ MSS = 1448  # TCP payload per packet at MTU 1500: 1500 - 20 IP - 20 TCP - 12 tim
 PACKET_OVERHEAD_BYTES = 90
 
 
+def _packets(nbytes: int) -> int:
+    """The TCP packets a message of ``nbytes`` goes in (MTU 1500)."""
+    return (nbytes + MSS - 1) // MSS
+
+
 def _wire(nbytes: int) -> int:
     """The bytes a message of ``nbytes`` occupies on the wire: its payload and each packet's overhead."""
-    return nbytes + PACKET_OVERHEAD_BYTES * ((nbytes + MSS - 1) // MSS)
+    return nbytes + PACKET_OVERHEAD_BYTES * _packets(nbytes)
 Z99 = 2.3263478740408408  # the standard normal's 99th percentile
 JITTER_BLOCK = 4096  # extra delays drawn at a time
 
@@ -154,7 +159,7 @@ class Network:
     @staticmethod
     def packets(nbytes: int) -> int:
         """The TCP packets a message of ``nbytes`` goes in (MTU 1500)."""
-        return (nbytes + MSS - 1) // MSS
+        return _packets(nbytes)
 
     @staticmethod
     def wire_bytes(nbytes: int) -> int:

@@ -39,13 +39,24 @@ try:  # compiled, a booking reads the buffers through raw pointers (``Station._p
 except ImportError:  # pure Python, without Cython installed
     from eventsim._compiled import cython_stand_in as cython
 
-__all__ = ["Station", "BoundedQueue"]
+__all__ = ["Station", "BoundedQueue", "factor_sigma", "mean_one_factors"]
 
 VARY_BLOCK = 4096  # service-time factors drawn at a time by a busy variable station
 FIRST_FACTORS = 64  # ... and by one that has just started: the block doubles up to VARY_BLOCK
 STALL_MEMORY_MS = 1000.0  # stalls that ended this long before a booking's start are forgotten
 FOLD_AT = 16_384  # buffered interval ends before they are folded into the per-window trackers
 FIRST_ROOM = 64  # interval ends a station's buffer holds at first; it doubles as needed up to FOLD_AT
+
+
+def factor_sigma(cv: float) -> float:
+    """The shape of the lognormal of mean 1 and coefficient of variation ``cv``: sqrt(ln(1 + cv^2))."""
+    return math.sqrt(math.log1p(cv * cv))
+
+
+def mean_one_factors(rng, sigma: float, n: int) -> np.ndarray:
+    """``n`` factors from the lognormal of mean 1 and shape ``sigma`` (``factor_sigma``), drawn from ``rng``:
+    a service time times one keeps its mean and varies around it."""
+    return rng.lognormal(-0.5 * sigma * sigma, sigma, n)
 
 
 def _interval_buffer(room: int = FIRST_ROOM) -> array:
@@ -185,7 +196,7 @@ class Station:
         coefficient of variation ``cv``, drawn from ``rng`` (a numpy Generator of the station's own)."""
         if cv <= 0.0:
             return
-        self._sigma = math.sqrt(math.log1p(cv * cv))
+        self._sigma = factor_sigma(cv)
         self._rng = rng
         self._factor_i = self._factor_n = 0  # the first booking draws a block
         self._vary = True
@@ -201,9 +212,8 @@ class Station:
             self._factors = array("d", bytes(8 * n))  # a new buffer: the view holds the old one's
             self._factor_view = self._factors
             self._point()
-        sigma = self._sigma
         out = np.frombuffer(self._factors, dtype=np.float64, count=n)
-        out[:] = self._rng.lognormal(-0.5 * sigma * sigma, sigma, n)
+        out[:] = mean_one_factors(self._rng, self._sigma, n)
         self._factor_n = n
         self._factor_i = 0
 

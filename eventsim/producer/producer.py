@@ -51,6 +51,7 @@ import math
 import numpy as np
 
 from eventsim.config.versions import parse_version
+from eventsim.core.stations import factor_sigma, mean_one_factors
 from eventsim.log.compression import CODECS, compressed_size
 from eventsim.metadata import Metadata
 from eventsim.producer.partitioner import BuiltInPartitioner, RoundRobinPartitioner
@@ -246,7 +247,7 @@ class KafkaProducer:
         """From now on each ``send()``'s CPU is its mean times a lognormal factor of mean 1 and coefficient of
         variation ``cv``, drawn from ``rng`` (the producer's own stream), as ``Station.vary`` does."""
         if cv > 0.0:
-            self.cpu_sigma = math.sqrt(math.log1p(cv * cv))
+            self.cpu_sigma = factor_sigma(cv)
             self.cpu_rng = rng
 
     # ------------------------------------------------------------------ lifecycle
@@ -424,8 +425,7 @@ class KafkaProducer:
         )
         service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
         if self.cpu_rng is not None:  # variability.service_times: each send()'s CPU drawn around its mean
-            sigma = self.cpu_sigma
-            service = service * self.cpu_rng.lognormal(-0.5 * sigma * sigma, sigma, n)
+            service = service * mean_one_factors(self.cpu_rng, self.cpu_sigma, n)
         if _COMPILED:  # the same recursion in one C loop: the same operations on the same numbers, in order
             appended = np.empty(n, dtype=np.float64)
             _lindley_loop(create, service, self.app_free_ms, appended)

@@ -15,7 +15,11 @@ the producer (Kreps 2014).
 What is modelled: one :class:`HardwareProfile` per named testbed, giving per-host capacities that the
 broker, network and producer models turn into service times: NIC payload bandwidth per direction,
 one-way host-to-host latency, a number of disks with sequential write/read bandwidth, the RAM left for
-the page cache, and CPU costs per request, per MiB and per record. The numbers for ``commodity-2014``
+the page cache, and CPU costs per request, per MiB and per record. A producer's CPU per record follows
+the message format of the scenario's release (``cluster.kafka_version``): before 0.11 (v0/v1 messages)
+``send()`` also computes each message's CRC32 (``client_crc_cpu_ms_per_mb``, per MiB of the checksummed
+bytes); from 0.11 a v2 batch carries one CRC32C, computed when the sender closes the batch on its own
+thread, which is not modelled as CPU. The numbers for ``commodity-2014``
 and ``cloud-2020`` come from the testbeds of the two most cited Kafka benchmarks, Kreps, "Benchmarking
 Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)" (LinkedIn engineering blog, 2014,
 with the author's gist ``benchmark-commands.txt``) and Nikhil, "Benchmarking Apache Kafka, Apache
@@ -102,6 +106,7 @@ _COST_FIELDS = (
     "append_cpu_ms_per_mb",
     "fetch_cpu_ms_per_mb",
     "client_record_cpu_ms",
+    "client_crc_cpu_ms_per_mb",
 )
 _COUNT_FIELDS = ("cpu_cores", "disks", "page_cache_bytes")
 _TEXT_FIELDS = ("name", "description", "source")
@@ -133,6 +138,7 @@ class HardwareProfile:
     fetch_cpu_ms_per_mb: float  # broker CPU per MiB served to a fetcher (zero-copy sendfile)
     client_nic_bytes_per_ms: float  # usable TCP payload per direction, client NIC
     client_record_cpu_ms: float  # producer CPU per record: serialise, partition, append to accumulator
+    client_crc_cpu_ms_per_mb: float  # producer CPU per MiB of v0/v1 messages checksummed one by one in send()
 
     def __post_init__(self) -> None:
         for f in _TEXT_FIELDS:
@@ -230,12 +236,20 @@ _COMMODITY_2014 = HardwareProfile(
     # source: the load generators were the same kind of machine on the same 1 GbE (Kreps 2014).
     client_nic_bytes_per_ms=tcp_payload_bytes_per_ms(1.0),
     # judgement (first principles): KafkaProducer.send on a 2.5 GHz core in 2014: serialise (byte[]
-    # pass-through), choose a partition, take the deque lock, write the v0 message with its own CRC32
-    # into the batch buffer, allocate the future and callback, record metrics: ~600 ns, so one thread
-    # tops out near 1.7 million records/s. With 10-byte values (+22 bytes overhead) the 1 GbE NIC would
-    # carry ~3.7 million records/s, so the producer is CPU-bound; with 100-byte values the NIC allows
-    # ~0.96 million/s and becomes the limit, as Kreps reports.
-    client_record_cpu_ms=0.0006,
+    # pass-through), choose a partition, take the deque lock, write the message into the batch buffer,
+    # allocate the future and callback, record metrics: ~500 ns. A v0/v1 message's own CRC32 comes on top
+    # (client_crc_cpu_ms_per_mb): ~0.1 us for a 100-byte record, ~0.6 us in all, so one thread tops out
+    # near 1.6 million records/s. With 10-byte values (+22 bytes overhead) the 1 GbE NIC would carry ~3.7
+    # million records/s, so the producer is CPU-bound; with 100-byte values the NIC allows ~0.96
+    # million/s and becomes the limit, as Kreps reports.
+    client_record_cpu_ms=0.0005,
+    # judgement (first principles): the v0/v1 producer (2014 trunk to 0.10) checksums each message in
+    # send() with org.apache.kafka.common.utils.Crc32, Hadoop's PureJavaCrc32 (table lookups, slice-by-8,
+    # ~2 cycles per byte); with the per-call share at ~100-byte messages, ~1 GB/s on a 2.5 GHz core ->
+    # 1.0 ms per MiB. (PureJavaCrc32 plateaus near 2.2 GB/s on large buffers on a current amd64 core,
+    # Java 17, HADOOP-19839, and runs at 110-140 MB/s on 32-64-byte chunks on an AArch64 server core,
+    # HADOOP-15033.)
+    client_crc_cpu_ms_per_mb=1.0,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -287,6 +301,10 @@ _CLOUD_2020 = HardwareProfile(
     # encoding) on a ~3.0-3.5 GHz c5n core: ~300 ns per record, one thread tops out near 3.3 million
     # records/s; the benchmark's highest rate, 1 million 1-KiB records/s over 4 producers, is far below.
     client_record_cpu_ms=0.0003,
+    # judgement (first principles): when the scenario runs a release before 0.11 (v0/v1 messages), the
+    # client's pure-Java CRC32 per message (as commodity-2014) on a ~3 GHz core, ~2 GB/s (PureJavaCrc32's
+    # ~2.2 GB/s plateau on large buffers, Java 17 amd64, HADOOP-19839) -> 0.5 ms per MiB.
+    client_crc_cpu_ms_per_mb=0.5,
 )
 
 # ---------------------------------------------------------------------------------------------------
@@ -330,6 +348,9 @@ _LAPTOP = HardwareProfile(
     # judgement (first principles): a current producer on a ~4 GHz core, ~250 ns per record: one thread
     # tops out near 4 million tiny records/s.
     client_record_cpu_ms=0.00025,
+    # judgement (first principles): a v0/v1 producer's pure-Java CRC32 per message on a ~4 GHz core, as
+    # cloud-2020's -> 0.5 ms per MiB.
+    client_crc_cpu_ms_per_mb=0.5,
 )
 
 PROFILES: dict[str, HardwareProfile] = {p.name: p for p in (_COMMODITY_2014, _CLOUD_2020, _LAPTOP)}
@@ -417,6 +438,7 @@ _CLUSTER_WIDE = {
     "for every host; a per-broker latency is not modelled",
     "client_nic_bytes_per_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
     "client_record_cpu_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
+    "client_crc_cpu_ms_per_mb": "it describes the client hosts, not a broker; clients use the cluster's",
     "name": "a label of the profile, not a capacity of the broker",
     "description": "a label of the profile, not a capacity of the broker",
     "source": "a label of the profile, not a capacity of the broker",

@@ -103,6 +103,9 @@ RECORD_BATCH_OVERHEAD = 61  # DefaultRecordBatch.RECORD_BATCH_OVERHEAD
 # The old formats (LegacyRecord): every message carries the log overhead (offset 8, size 4) and its own
 # header: CRC 4, magic 1, attributes 1, key length 4, value length 4, and in v1 a timestamp 8.
 LEGACY_RECORD_OVERHEAD = {0: 12 + 14, 1: 12 + 22}  # Records.LOG_OVERHEAD + RECORD_OVERHEAD_V0 / _V1
+# A v0/v1 message's bytes outside its own CRC32 (Record.computeChecksum covers magic to the value's end):
+# the log overhead (offset 8, size 4) and the CRC field itself (4).
+LEGACY_CRC_EXCLUDED_BYTES = 12 + 4
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framing at most
 INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
 NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE

@@ -64,6 +64,21 @@ def test_the_producers_cpu_is_its_records_times_the_per_record_cost():
     assert busy_ms == pytest.approx(expected_ms, rel=0.01) and busy_ms != expected_ms
 
 
+@pytest.mark.parametrize(("version", "message_bytes"), [("0.8", 12 + 14 + 100), ("0.10", 12 + 22 + 100)])
+def test_before_0_11_send_also_checksums_each_message(version, message_bytes):
+    # v0/v1 (0.8-0.10): send() computes each message's CRC32 over its bytes but the log overhead (12) and
+    # the CRC field (4), at the profile's client_crc_cpu_ms_per_mb; v2 (the default release) does not.
+    data = copy.deepcopy(BASE)
+    data["variability"] = {"service_times": False}
+    busy_v2, per_record_total = _producer_cpu_ms(eventsim.simulate(data, seed=1))
+    data["cluster"]["kafka_version"] = version
+    busy_old, _ = _producer_cpu_ms(eventsim.simulate(data, seed=1))
+    records = per_record_total / get_profile("commodity-2014").client_record_cpu_ms
+    crc_ms = (message_bytes - 16) * get_profile("commodity-2014").client_crc_cpu_ms_per_mb / 2**20
+    assert busy_v2 == pytest.approx(per_record_total, rel=1e-9)
+    assert busy_old - busy_v2 == pytest.approx(records * crc_ms, rel=1e-9)
+
+
 def test_the_consumers_cpu_is_its_processing():
     r = run()
     cpu = r.frame("clients").query("host == 'consumer-reader-0' and resource == 'cpu'")

@@ -51,6 +51,7 @@ cdef class KafkaProducer:
     cdef public double rate_per_ms
     cdef public object record_cpu_ms
     cdef public object magic
+    cdef public double crc_ms_per_byte
     cdef public long long inflight_alloc
     cdef public object next_seq
     cdef public double app_free_ms

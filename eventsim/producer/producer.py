@@ -1,47 +1,48 @@
 """``KafkaProducer``: the application thread calling ``send()``, the accumulator and the sender.
 
-What Kafka does (``clients/.../producer/KafkaProducer.java``): ``send()`` serialises the record, picks
-its partition (murmur2 of the key, or the built-in sticky partitioner for null keys, KIP-480/794),
-and appends it to the ``RecordAccumulator``; if ``buffer.memory`` is used up, ``send()`` blocks for up
-to ``max.block.ms`` and then throws a ``TimeoutException``. A separate ``Sender`` thread ships batches.
-Batches still unsent after ``delivery.timeout.ms`` fail.
+What Kafka does (``clients/.../producer/KafkaProducer.java``): ``send()`` serialises the record, picks its
+partition (murmur2 of the key, or the built-in sticky partitioner for null keys, KIP-480/794), and appends it
+to the ``RecordAccumulator``; if ``buffer.memory`` is used up, ``send()`` blocks for up to ``max.block.ms``
+and then throws a ``TimeoutException``. A separate ``Sender`` thread ships batches. Batches still unsent
+after ``delivery.timeout.ms`` fail.
 
-What is modelled: the application produces an open-loop arrival stream (Poisson or constant rate) in
-chunks of simulated time; each chunk is drawn at once with numpy (arrival times, key ids, value sizes),
-partitioned through a key → partition table computed once per key with Kafka's murmur2, charged the
-client's per-record CPU (serialise, partition, append; plus compression) on a single application
-thread (a vectorised Lindley recursion, so a producer that cannot keep up falls behind), and appended
-to the accumulator. ``buffer.memory`` is checked per record: records are admitted while the pool (whole
-``batch.size`` buffers per batch, held until the batch completes) has room. A record that does not fit
-blocks ``send()`` on the application's thread, as Kafka's ``BufferPool.allocate`` does, until completed
-batches free memory, or fails with a ``TimeoutException`` once it has blocked for ``max.block.ms``
-(counted from its own ``send()``, not from when the application wanted to send it); the records behind it
-wait for the thread meanwhile, so overload plateaus at what the bottleneck acknowledges, with one
-failure per ``max.block.ms`` while nothing completes. Failures past the deadline are recorded in groups, at
-most ``EXPIRY_GRANULARITY_MS`` late. What the application offered but its thread never reached by the
-end of the run still counts as offered (``count_unsent_offers``), per window, without being drawn.
-Records carry their ``send()`` time, so blocking shows up as accumulator wait.
+What is modelled: the application produces an open-loop arrival stream (Poisson or constant rate) in chunks
+of simulated time; each chunk is drawn at once with numpy (arrival times, key ids, value sizes), partitioned
+through a key → partition table computed once per key with Kafka's murmur2, charged the client's per-record
+CPU (serialise, partition, append; plus compression, and before 0.11 each message's own CRC32,
+``client_crc_cpu_ms_per_mb``; v2's one CRC32C per batch is the sender's) on a single application thread (a
+vectorised Lindley recursion, so a producer that cannot keep up falls behind), and appended to the
+accumulator. ``buffer.memory`` is checked per record: records are admitted while the pool (whole
+``batch.size`` buffers per batch, held until the batch completes) has room. A record that does not fit blocks
+``send()`` on the application's thread, as Kafka's ``BufferPool.allocate`` does, until completed batches free
+memory, or fails with a ``TimeoutException`` once it has blocked for ``max.block.ms`` (counted from its own
+``send()``, not from when the application wanted to send it); the records behind it wait for the thread
+meanwhile, so overload plateaus at what the bottleneck acknowledges, with one failure per ``max.block.ms``
+while nothing completes. Failures past the deadline are recorded in groups, at most ``EXPIRY_GRANULARITY_MS``
+late. What the application offered but its thread never reached by the end of the run still counts as offered
+(``count_unsent_offers``), per window, without being drawn. Records carry their ``send()`` time, so blocking
+shows up as accumulator wait.
 
-With ``enable.idempotence`` (the default) the producer gets a producer id from the cluster
-(InitProducerId) and a ``TransactionManager`` numbers its batches per partition (see
-``transaction_manager.py``); the brokers then drop retried duplicates. Every ``send()`` counts as
-*offered*; it is *produced* once it has entered the accumulator (see ``metrics/recorder.py``).
+With ``enable.idempotence`` (the default) the producer gets a producer id from the cluster (InitProducerId)
+and a ``TransactionManager`` numbers its batches per partition (see ``transaction_manager.py``); the brokers
+then drop retried duplicates. Every ``send()`` counts as *offered*; it is *produced* once it has entered the
+accumulator (see ``metrics/recorder.py``).
 
-With ``variability.client_gc`` the producer's JVM has young collections (``eventsim.jvm``): eden fills
-with the serialised size of the records the accumulator takes, in the order the application's thread
-calls ``send()``, so the pauses are placed on that thread's timeline as each block of records is admitted
+With ``variability.client_gc`` the producer's JVM has young collections (``eventsim.jvm``): eden fills with
+the serialised size of the records the accumulator takes, in the order the application's thread calls
+``send()``, so the pauses are placed on that thread's timeline as each block of records is admitted
 (``YoungCollector.schedule``): a pause starts when the ``send()`` whose bytes do not fit starts, and that
 ``send()`` and the ones behind it start no earlier than its end (the Lindley floor moves past it). The
 thread's CPU counts only the records' service, never the pause. The ``Sender`` stops too
-(``Sender.paused_until``, set when the pause begins). Records keep their ``send()`` times, so a pause
-shows up as accumulator wait, and ``delivery.timeout.ms`` counts through it; for a record whose ``send()``
-the pause held up it counts from when the application called ``send()``, where Kafka's starts when the
-record's batch is created after the pause (a difference of one pause against a timeout of minutes).
+(``Sender.paused_until``, set when the pause begins). Records keep their ``send()`` times, so a pause shows
+up as accumulator wait, and ``delivery.timeout.ms`` counts through it; for a record whose ``send()`` the
+pause held up it counts from when the application called ``send()``, where Kafka's starts when the record's
+batch is created after the pause (a difference of one pause against a timeout of minutes).
 
 Not modelled: serializers' cost beyond the per-record CPU figure, interceptors, metadata fetches,
-transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The
-adaptive sticky partitioner (KIP-794) sees the partitions' queue lengths once per chunk of arrivals, not
-at every record.
+transactions (later), and per-record callbacks (results are aggregated by the metrics recorder). The adaptive
+sticky partitioner (KIP-794) sees the partitions' queue lengths once per chunk of arrivals, not at every
+record.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from eventsim.log.compression import CODECS, compressed_size
 from eventsim.metadata import Metadata
 from eventsim.producer.partitioner import BuiltInPartitioner, RoundRobinPartitioner
 from eventsim.producer.producer_batch import (
+    LEGACY_CRC_EXCLUDED_BYTES,
     RECORD_COLUMNS,
     RECORD_ID_PRODUCER_SHIFT,
     ProducerBatch,
@@ -229,6 +231,8 @@ class KafkaProducer:
         self.rate_per_ms = spec.rate_per_s / spec.count / 1000.0
         self.record_cpu_ms = host.record_cpu_ms
         self.magic = cluster.magic  # the message format of the cluster's Kafka version
+        # v0/v1 (before 0.11): send() computes each message's CRC32; a v2 batch's CRC32C is the sender's.
+        self.crc_ms_per_byte = cluster.profile.client_crc_cpu_ms_per_mb / 1048576.0 if self.magic < 2 else 0.0
         self.inflight_alloc = 0
         self.next_seq = 0
         self.app_free_ms = 0.0  # the application thread's virtual clock
@@ -344,11 +348,8 @@ class KafkaProducer:
             self.recorder.offered_count(self.spec.topic, edges[:-1], counts)
 
     def _chunk_for_pool_ms(self) -> float:
-        """A chunk small enough to need at most a quarter of ``buffer.memory``.
-
-        Records of a chunk are admitted to the pool in order of their ``send()`` times; keeping the chunk
-        small against the pool keeps a tight ``buffer.memory`` from being judged a chunk at a time.
-        """
+        """A chunk small enough to need at most a quarter of ``buffer.memory``, so that a tight pool is not
+        judged a chunk at a time (a chunk's records are admitted in order of their ``send()`` times)."""
         cfg = self.config
         spec = self.spec
         record = spec.value_bytes.mean + spec.keys.max_key_length() + 12  # varint framing, roughly
@@ -420,9 +421,11 @@ class KafkaProducer:
             if n == 0:
                 return
         # The application thread: per-record CPU, FIFO (end_i = S_i + max_k<=i (a_k - S_{k-1})).
-        cpu = self.record_cpu_ms + (
-            sizes / self.codec.compress_bytes_per_ms if self.codec.name != "none" else 0.0
-        )
+        cpu = self.record_cpu_ms
+        if self.codec.name != "none":
+            cpu = cpu + sizes / self.codec.compress_bytes_per_ms
+        if self.crc_ms_per_byte > 0.0:  # v0/v1: each message's own CRC32, over its bytes but two fields
+            cpu = cpu + (sizes - LEGACY_CRC_EXCLUDED_BYTES) * self.crc_ms_per_byte
         service = np.broadcast_to(np.asarray(cpu, dtype=np.float64), (n,))
         if self.cpu_rng is not None:  # variability.service_times: each send()'s CPU drawn around its mean
             service = service * mean_one_factors(self.cpu_rng, self.cpu_sigma, n)
@@ -434,11 +437,11 @@ class KafkaProducer:
             start_floor = np.maximum(create, self.app_free_ms) - (s - service)
             appended = s + np.maximum.accumulate(start_floor)
         self.app_free_ms = float(appended[-1])
-        # buffer.memory: send() takes the records in order on the application's thread. A record whose
-        # batch needs memory the pool does not have blocks that thread until completed batches free it, or
-        # fails once it has blocked for max.block.ms; the records behind it wait for the thread.
-        # ``appended`` is each record's send() return unless the thread was held up by blocking: then it is
-        # ``max(appended, floor + service since the block)`` (a Lindley recursion restarted at ``floor``).
+        # buffer.memory: send() takes the records in order on the application's thread. A record whose batch
+        # needs memory the pool does not have blocks that thread until completed batches free it, or fails
+        # once it has blocked for max.block.ms; the records behind it wait for the thread. ``appended`` is
+        # each record's send() return unless the thread was held up by blocking: then it is ``max(appended,
+        # floor + service since the block)`` (a Lindley recursion restarted at ``floor``).
         acc = self.accumulator
         per_batch = max(acc.fill_limit, 1.0)
         batch_bytes = max(cfg.batch_size, 1)
@@ -454,8 +457,8 @@ class KafkaProducer:
                 k = 1  # one record larger than the whole pool still goes
             if k:
                 first = [c[:k] for c in cols]
-                # The first send() returns now at the earliest (if it had to wait) and not before the
-                # thread's floor; the others follow it on the thread.
+                # The first send() returns now at the earliest (if it had to wait) and not before the thread's
+                # floor; the others follow it on the thread.
                 s0 = float(service[0])
                 start = max(floor + s0, env.now)
                 if start > first[1][0]:
@@ -571,8 +574,7 @@ class KafkaProducer:
         self.inflight_alloc -= nbytes
         self._freed_since_block += nbytes
         ev = self._memory_freed
-        # A blocked send() is woken once a batch's worth of memory has been freed (Kafka wakes it on every
-        # deallocation; the record at the head needs at most one batch).
+        # A blocked send() wakes once a batch's worth is free (Kafka: every deallocation; the head needs one).
         if ev is not None and not ev.triggered and self._freed_since_block >= self._wake_bytes:
             ev.succeed()
 

@@ -25,6 +25,7 @@ from eventsim.protocol import (  # the wire format, defined once; re-exported he
     CREATE_MS,
     INT_MAX,
     KEY,
+    LEGACY_CRC_EXCLUDED_BYTES,
     MAX_EXACT_ID,
     MAX_PRODUCER_INSTANCES,
     NO_PRODUCER_ID,
@@ -43,6 +44,7 @@ from eventsim.protocol import (  # the wire format, defined once; re-exported he
 from eventsim.structs import TopicPartition
 
 __all__ = [
+    "LEGACY_CRC_EXCLUDED_BYTES",
     "RECORD_BATCH_OVERHEAD",
     "RECORD_COLUMNS",
     "MAX_EXACT_ID",

@@ -30,8 +30,11 @@ published results. Every number carries a comment with its source, or ``judgemen
 What is not modelled: disk seeks and rotational latency (Kafka's I/O is sequential), SSD garbage
 collection and write-cache exhaustion, NUMA, hyper-threading (a vCPU counts as a core), interrupts
 and TCP congestion control, JVM warm-up (its garbage-collection pauses are a source of variability,
-``eventsim.jvm``), and the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it
-is far above any NIC here).
+``eventsim.jvm``), the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it
+is far above any NIC here), and the brokers' append cost by message format: each profile's
+``append_cpu_ms_per_mb`` is stated for its own release's format (v0's CRC32 per message for
+``commodity-2014``, v2's CRC32C per batch for ``cloud-2020`` and ``laptop``) and stays as it is when a
+scenario runs another release.
 
 Units. Simulated time is milliseconds, so bandwidths are bytes per millisecond. Vendors, ``dd`` and
 NIC line rates use decimal megabytes: **MB = 10^6 bytes, so 1 MB/s = 1000 bytes/ms**. Memory is binary:

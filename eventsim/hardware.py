@@ -31,10 +31,13 @@ What is not modelled: disk seeks and rotational latency (Kafka's I/O is sequenti
 collection and write-cache exhaustion, NUMA, hyper-threading (a vCPU counts as a core), interrupts
 and TCP congestion control, JVM warm-up (its garbage-collection pauses are a source of variability,
 ``eventsim.jvm``), the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it
-is far above any NIC here), and the brokers' append cost by message format: each profile's
-``append_cpu_ms_per_mb`` is stated for its own release's format (v0's CRC32 per message for
-``commodity-2014``, v2's CRC32C per batch for ``cloud-2020`` and ``laptop``) and stays as it is when a
-scenario runs another release.
+is far above any NIC here), and the CRC's cost per byte by format on the brokers: each profile's
+``append_cpu_ms_per_mb`` counts its own release's checksum (v0's CRC32 per message for
+``commodity-2014``, v2's CRC32C per batch for ``cloud-2020`` and ``laptop``) whichever release a scenario
+runs. What does follow the format is the brokers' work per message: before 0.11 an append passes over
+every v0/v1 message several times (``message_pass_cpu_ms`` each, ``protocol.LEGACY_LEADER_PASSES`` on the
+leader and ``LEGACY_FOLLOWER_PASSES`` on a follower); a v2 batch's one validation pass per record is in
+``append_cpu_ms_per_mb``.
 
 Units. Simulated time is milliseconds, so bandwidths are bytes per millisecond. Vendors, ``dd`` and
 NIC line rates use decimal megabytes: **MB = 10^6 bytes, so 1 MB/s = 1000 bytes/ms**. Memory is binary:
@@ -110,6 +113,7 @@ _COST_FIELDS = (
     "fetch_cpu_ms_per_mb",
     "client_record_cpu_ms",
     "client_crc_cpu_ms_per_mb",
+    "message_pass_cpu_ms",
 )
 _COUNT_FIELDS = ("cpu_cores", "disks", "page_cache_bytes")
 _TEXT_FIELDS = ("name", "description", "source")
@@ -139,6 +143,7 @@ class HardwareProfile:
     request_cpu_ms: float  # request handler (io) thread CPU per request, fixed part
     append_cpu_ms_per_mb: float  # handler CPU per MiB appended: validation, CRC, copy into page cache
     fetch_cpu_ms_per_mb: float  # broker CPU per MiB served to a fetcher (zero-copy sendfile)
+    message_pass_cpu_ms: float  # broker CPU per v0/v1 message per pass of an append over its message set
     client_nic_bytes_per_ms: float  # usable TCP payload per direction, client NIC
     client_record_cpu_ms: float  # producer CPU per record: serialise, partition, append to accumulator
     client_crc_cpu_ms_per_mb: float  # producer CPU per MiB of v0/v1 messages checksummed one by one in send()
@@ -229,13 +234,19 @@ _COMMODITY_2014 = HardwareProfile(
     # lookup and lock, offset and index bookkeeping, response building) is tens of microseconds -> 50 us.
     request_cpu_ms=0.05,
     # judgement (first principles): 0.8.x message format v0 checks a CRC32 per message on append
-    # (java.util.zip.CRC32 at ~1-2 GB/s -> ~0.7 ms/MiB), copies into the page cache (write(2) at
-    # ~5 GB/s -> 0.2 ms/MiB) and iterates every message (~8-9k 100-byte messages with their overhead per
-    # MiB x ~50 ns -> 0.4 ms/MiB), plus margin: ~1.5 ms per MiB, i.e. one handler thread appends ~700 MB/s.
-    append_cpu_ms_per_mb=1.5,
+    # (java.util.zip.CRC32 at ~1-2 GB/s -> ~0.7 ms/MiB) and copies into the page cache (write(2) at
+    # ~5 GB/s -> 0.2 ms/MiB), plus margin: ~1.1 ms per MiB. Its passes over the messages are
+    # message_pass_cpu_ms: with 100-byte records (~8,300 messages per MiB) a leader's three come to
+    # ~1.25 ms/MiB more, so one handler thread appends ~450 MB/s.
+    append_cpu_ms_per_mb=1.1,
     # judgement (first principles): sendfile moves page-cache pages to the socket without a user-space
     # copy; what is left is kernel TCP work and response building, ~3-5 GB/s -> 0.3 ms per MiB.
     fetch_cpu_ms_per_mb=0.3,
+    # judgement (first principles): each pass of Kafka 0.8.1's append over a v0 message set
+    # (protocol.LEGACY_LEADER_PASSES, _FOLLOWER_PASSES) reads every message into a ByteBuffer slice, a
+    # Message and a MessageAndOffset (three allocations and their field reads) on a 2.5 GHz core, Java 7:
+    # ~50 ns per message.
+    message_pass_cpu_ms=0.00005,
     # source: the load generators were the same kind of machine on the same 1 GbE (Kreps 2014).
     client_nic_bytes_per_ms=tcp_payload_bytes_per_ms(1.0),
     # judgement (first principles): KafkaProducer.send on a 2.5 GHz core in 2014: serialise (byte[]
@@ -298,6 +309,10 @@ _CLOUD_2020 = HardwareProfile(
     # judgement (first principles): zero-copy sendfile, kernel TCP work with checksum/segmentation
     # offload on a 25 Gbps ENA NIC: ~7 GB/s -> 0.15 ms per MiB.
     fetch_cpu_ms_per_mb=0.15,
+    # judgement (first principles): when the scenario runs a release before 0.11, a pass over a v0/v1
+    # message (as commodity-2014's) on a ~3 GHz core, Java 11 -> ~20 ns. (v2's one validation pass per
+    # record is in append_cpu_ms_per_mb.)
+    message_pass_cpu_ms=0.00002,
     # source: clients on c5n.2xlarge, "up to 25 Gbps", same payload share as the brokers.
     client_nic_bytes_per_ms=tcp_payload_bytes_per_ms(25.0),
     # judgement (first principles): Kafka 2.6 producer with v2 batches (no per-record CRC, varint
@@ -346,6 +361,8 @@ _LAPTOP = HardwareProfile(
     append_cpu_ms_per_mb=0.3,
     # judgement (first principles): zero-copy sendfile on a modern core, ~10 GB/s -> 0.1 ms per MiB.
     fetch_cpu_ms_per_mb=0.1,
+    # judgement (first principles): a pass over a v0/v1 message on a ~4 GHz core, as cloud-2020's -> 15 ns.
+    message_pass_cpu_ms=0.000015,
     # judgement: the clients sit on the same 1 GbE switch.
     client_nic_bytes_per_ms=tcp_payload_bytes_per_ms(1.0),
     # judgement (first principles): a current producer on a ~4 GHz core, ~250 ns per record: one thread
@@ -435,6 +452,7 @@ BROKER_HOST_FIELDS = (
     "request_cpu_ms",
     "append_cpu_ms_per_mb",
     "fetch_cpu_ms_per_mb",
+    "message_pass_cpu_ms",
 )
 _CLUSTER_WIDE = {
     "network_latency_ms": "the model has one network, whose host-to-host latency is the cluster profile's "

@@ -106,6 +106,13 @@ LEGACY_RECORD_OVERHEAD = {0: 12 + 14, 1: 12 + 22}  # Records.LOG_OVERHEAD + RECO
 # A v0/v1 message's bytes outside its own CRC32 (Record.computeChecksum covers magic to the value's end):
 # the log overhead (offset 8, size 4) and the CRC field itself (4).
 LEGACY_CRC_EXCLUDED_BYTES = 12 + 4
+# The passes a broker makes over each v0/v1 message of a message set it appends, each reading the message
+# into new objects (Kafka 0.8.1's Log.append: analyzeAndValidateMessageSet, with the CRC check; validBytes,
+# counted once per set; the size check; the in-place offset assignment reads only the sizes and is not
+# counted). A follower's fetcher also takes validBytes and the last offset (shallowIterator.toSeq) before
+# it appends, and its append's validBytes is the one already counted (AbstractFetcherThread).
+LEGACY_LEADER_PASSES = 3
+LEGACY_FOLLOWER_PASSES = 4
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framing at most
 INT_MAX = 2**31 - 1  # Integer.MAX_VALUE: sequences wrap after it
 NO_SEQUENCE = -1  # RecordBatch.NO_SEQUENCE

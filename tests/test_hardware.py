@@ -100,6 +100,8 @@ def test_cpu_costs_are_plausible(profile):
     # Appending validates and copies at hundreds of MB/s to GB/s per thread; zero-copy fetch is cheaper.
     assert 300 <= mb_per_s(MIB / profile.append_cpu_ms_per_mb) <= 10_000
     assert profile.fetch_cpu_ms_per_mb < profile.append_cpu_ms_per_mb
+    # A pass over a v0/v1 message reads it into a few objects: tens of nanoseconds.
+    assert 5e-6 <= profile.message_pass_cpu_ms <= 1e-4
     # One-way latency within a datacentre or rack.
     assert 0.05 <= profile.network_latency_ms <= 0.25
     assert profile.disk_read_bytes_per_ms >= profile.disk_write_bytes_per_ms

@@ -16,6 +16,7 @@ import pytest
 
 import eventsim
 from eventsim.metrics.result import Result
+from eventsim.protocol import LEGACY_FOLLOWER_PASSES, LEGACY_LEADER_PASSES
 from eventsim.replication.replica_fetcher import fetcher_id, java_string_hash
 
 # These tests trace the broker by wrapping its methods, which compiled classes do not allow; the suite's
@@ -229,6 +230,41 @@ def test_one_acks_all_produce_through_two_followers_event_by_event():
         assert e[1] == pytest.approx(t_r - admit + wait, abs=1e-9)
     for b in run.cluster.brokers[1:]:
         assert b.logs[tp].high_watermark == 5
+
+
+@pytest.mark.parametrize("version", ["0.10", "3.9"])
+def test_before_0_11_the_leader_and_the_followers_pass_over_every_message(version):
+    # v0/v1 (before 0.11): the leader's append passes over each message three times and a follower's fetch
+    # and append four (Kafka 0.8.1's Log.append and AbstractFetcherThread), at message_pass_cpu_ms each;
+    # with v2 that work is in the per-MiB figure alone.
+    run = eventsim.build({**ONE_BATCH, "cluster": {**ONE_BATCH["cluster"], "kafka_version": version}}, seed=1)
+    per_pass = run.cluster.profile.message_pass_cpu_ms if version == "0.10" else 0.0
+    assert per_pass > 0 or version != "0.10"
+    assert run.cluster.brokers[0].leader_pass_ms == pytest.approx(LEGACY_LEADER_PASSES * per_pass)
+    for b in run.cluster.brokers[1:]:
+        assert [f.pass_ms for f in b.fetchers] == pytest.approx([LEGACY_FOLLOWER_PASSES * per_pass])
+
+
+@traced
+def test_a_v1_produce_pays_the_passes_on_the_leader_and_on_each_follower():
+    scenario = {**ONE_BATCH, "cluster": {**ONE_BATCH["cluster"], "kafka_version": "0.10"}}
+    run, events = _traced(scenario)
+    run.start()
+    run.run()
+    prof = run.cluster.profile
+    (_, t_a, req), *_ = [e for e in events if e[0] == "append"]
+    assert req.records == 5
+    handler = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * req.wire_bytes / MIB
+    assert req.done_ms - req.start_ms == pytest.approx(handler + 3 * 5 * prof.message_pass_cpu_ms, abs=1e-9)
+    t_f = {e[2][0]: e[1] for e in events if e[0] == "follower response" and e[2][1]}
+    reads = [e for e in events if e[0] == "follower fetch read" and e[2][1] == 5]
+    stored = run.cluster.brokers[0].logs[req.batches[0].tp].batches[0].stored_bytes
+    passes = 4 * 5 * prof.message_pass_cpu_ms  # four passes over the five messages
+    fetcher = prof.request_cpu_ms + prof.append_cpu_ms_per_mb * stored / MIB + passes
+    admit = prof.network_thread_cpu_ms + prof.request_cpu_ms
+    assert len(reads) == 2
+    for _, t_r, (follower, _, _) in reads:
+        assert t_r == pytest.approx(t_f[follower] + fetcher + prof.network_latency_ms + admit, abs=1e-9)
 
 
 # ------------------------------------------------------------------ behaviour

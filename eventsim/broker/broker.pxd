@@ -30,6 +30,7 @@ cdef class Broker:
     cdef public object profile
     cdef public double request_cpu_ms
     cdef public double append_cpu_ms_per_mb
+    cdef public double leader_pass_ms
     cdef public double network_thread_cpu_ms
     cdef public double fetch_cpu_ms_per_mb
     cdef public double disk_write_bytes_per_ms

@@ -17,17 +17,17 @@ only when the followers have the previous one.
 
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``), with the
 hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
-append/validation CPU (plus decompression to validate compressed batches, and recompression when the topic's
-``compression.type`` differs from the producer's), and per-disk sequential write bandwidth. Before appending a
-batch of an idempotent producer the leader checks it against the log's ``ProducerStateManager``
-(``log/producer_state.py``): a duplicate of one of the producer's last five batches is answered with success
-and not appended again; an out-of-order sequence or an old epoch is refused with
-``OUT_OF_ORDER_SEQUENCE_NUMBER`` / ``INVALID_PRODUCER_EPOCH``. The page cache absorbs writes; a disk writes
-back in the background, and when its backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page
-cache, appends wait for it — the way Linux throttles writers (with the scenario's
-``variability.page_cache_writeback``, the kernel's flusher and its thresholds instead:
-``log/log_manager.py``). Reads of data that has fallen out of the page cache (a consumer far behind) cost a
-disk read.
+append/validation CPU and, before 0.11, passes over every v0/v1 message (``message_pass_cpu_ms``) (plus
+decompression to validate compressed batches, and recompression when the topic's ``compression.type`` differs
+from the producer's), and per-disk sequential write bandwidth. Before appending a batch of an idempotent
+producer the leader checks it against the log's ``ProducerStateManager`` (``log/producer_state.py``): a
+duplicate of one of the producer's last five batches is answered with success and not appended again; an
+out-of-order sequence or an old epoch is refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` /
+``INVALID_PRODUCER_EPOCH``. The page cache absorbs writes; a disk writes back in the background, and when its
+backlog of dirty bytes exceeds ``vm.dirty_ratio`` (20 %) of the page cache, appends wait for it — the way
+Linux throttles writers (with the scenario's ``variability.page_cache_writeback``, the kernel's flusher and
+its thresholds instead: ``log/log_manager.py``). Reads of data that has fallen out of the page cache (a
+consumer far behind) cost a disk read.
 
 A fetch reads its partitions in order (``ReplicaManager.readFromLog``, KIP-74): the first partition with data
 returns at least its first whole batch, even one larger than ``max.partition.fetch.bytes`` or
@@ -54,8 +54,8 @@ Failover (``controller/``): a broker applies the controller's partition records 
 new leader), or follows the new leader after truncating its log where it diverges (KIP-101, KIP-279). Its
 process can crash, lose power, restart, shut down under control or pause (``broker/lifecycle.py``). Consumers
 fetching past a truncated log end get ``OFFSET_OUT_OF_RANGE``. The JVM's young collections
-(``variability.gc``, ``eventsim.jvm``) pause the broker as a ``pause`` fault does.
-Not modelled (yet): quotas, request types other than produce, fetch and metadata.
+(``variability.gc``, ``eventsim.jvm``) pause the broker as a ``pause`` fault does. Not modelled (yet): quotas,
+request types other than produce, fetch and metadata.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ from eventsim.network import Host
 from eventsim.protocol import (
     FETCH_RESPONSE_OVERHEAD,
     INT_MAX,
+    LEGACY_LEADER_PASSES,
     METADATA_PARTITION_BYTES,
     METADATA_RESPONSE_OVERHEAD,
     PRODUCE_RESPONSE_BYTES,
@@ -102,6 +103,7 @@ class Broker:
         # The profile's costs read on every request, as fields (compiled, C numbers; the profile is frozen).
         for name in PER_REQUEST_COSTS:
             setattr(self, name, getattr(profile, name))
+        self.leader_pass_ms = LEGACY_LEADER_PASSES * profile.message_pass_cpu_ms if cluster.magic < 2 else 0.0
         self.fetch_max_bytes = config.fetch_max_bytes
         self.cluster = cluster
         self.recorder = recorder
@@ -252,11 +254,8 @@ class Broker:
 
     # ------------------------------------------------------------------ produce
     def handle_produce(self, req) -> None:
-        """Book a produce request's path through the broker, from its arrival time ``req.arrive_ms``.
-
-        Called when the request is sent: with one latency between every pair of hosts, booking at send
-        time keeps the order in which requests reach the broker and saves an event per request.
-        """
+        """Book a produce request's path from its arrival (``req.arrive_ms``) when it is sent: with one
+        latency between every pair of hosts that keeps the order of arrival, and saves an event."""
         if not self.running:
             return  # a stopped broker reads nothing; the client's request times out
         self.produce_requests += 1
@@ -266,7 +265,7 @@ class Broker:
 
     def _book_produce(self, req) -> None:
         wire = req.wire_bytes
-        cpu = self.request_cpu_ms + self.append_cpu_ms_per_mb * wire / MIB
+        cpu = self.request_cpu_ms + self.append_cpu_ms_per_mb * wire / MIB + self.leader_pass_ms * req.records
         codec = req.codec
         batches = req.batches
         logs = self.logs

@@ -24,6 +24,7 @@ cdef class ReplicaFetchConfig(FetchLimits):
 cdef class ReplicaFetcherThread:
     cdef public object response_cb
     cdef public object _send_fetch_cb
+    cdef public double pass_ms
     cdef public Broker broker
     cdef public Environment env
     cdef public Broker source

@@ -29,7 +29,13 @@ from __future__ import annotations
 
 from eventsim.config.common import tcp_window
 from eventsim.core.stations import Station
-from eventsim.protocol import FETCH_REQUEST_BYTES, FetchLimits, FetchRequest, fill_fetch_request
+from eventsim.protocol import (
+    FETCH_REQUEST_BYTES,
+    LEGACY_FOLLOWER_PASSES,
+    FetchLimits,
+    FetchRequest,
+    fill_fetch_request,
+)
 
 __all__ = ["ReplicaFetcherThread", "ReplicaFetchConfig", "fetcher_id", "java_string_hash"]
 
@@ -99,6 +105,9 @@ class ReplicaFetcherThread:
             source.config.socket_send_buffer_bytes, broker.config.replica_socket_receive_buffer_bytes
         )
         self.thread = Station(self.name, 1, window_ms)
+        # Before 0.11 the fetcher and the append pass over every v0/v1 message (protocol.py).
+        legacy = broker.profile.message_pass_cpu_ms if broker.cluster.magic < 2 else 0.0
+        self.pass_ms = LEGACY_FOLLOWER_PASSES * legacy
         self.conn = -1
         self.fetches = 0
         self.running = False
@@ -224,7 +233,7 @@ class ReplicaFetcherThread:
             return
         now = self.env.now
         logs = self.logs
-        total = 0
+        total = count = 0
         log_manager = broker.log_manager  # the bytes per disk go to its write-back scratch (add_pending)
         source_logs = self.source.logs
         parts = fetch.partitions
@@ -251,6 +260,7 @@ class ReplicaFetcherThread:
             nbytes = 0
             for e in entries:
                 nbytes += e.stored_bytes
+                count += e.count
             total += nbytes
             log_manager.add_pending(log.disk, nbytes)
             source.advance_reader(log, log.log_end_offset)
@@ -265,7 +275,8 @@ class ReplicaFetcherThread:
                     continue
                 leo = log.log_end_offset
                 log.high_watermark = hw if hw < leo else leo
-        end = self.thread.reserve_end(now, broker.request_cpu_ms + broker.append_cpu_ms_per_mb * total / MIB)
+        end = broker.request_cpu_ms + broker.append_cpu_ms_per_mb * total / MIB + self.pass_ms * count
+        end = self.thread.reserve_end(now, end)  # (the CPU, then when it is done)
         if total:
             broker.replication_bytes_in += total
             rate = broker.disk_write_bytes_per_ms

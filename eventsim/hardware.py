@@ -13,31 +13,31 @@ client, ``KafkaProducer.send`` serialises, partitions and appends every record t
 the producer (Kreps 2014).
 
 What is modelled: one :class:`HardwareProfile` per named testbed, giving per-host capacities that the
-broker, network and producer models turn into service times: NIC payload bandwidth per direction,
-one-way host-to-host latency, a number of disks with sequential write/read bandwidth, the RAM left for
-the page cache, and CPU costs per request, per MiB and per record. A producer's CPU per record follows
-the message format of the scenario's release (``cluster.kafka_version``): before 0.11 (v0/v1 messages)
-``send()`` also computes each message's CRC32 (``client_crc_cpu_ms_per_mb``, per MiB of the checksummed
-bytes); from 0.11 a v2 batch carries one CRC32C, computed when the sender closes the batch on its own
-thread, which is not modelled as CPU. The numbers for ``commodity-2014``
-and ``cloud-2020`` come from the testbeds of the two most cited Kafka benchmarks, Kreps, "Benchmarking
-Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)" (LinkedIn engineering blog, 2014,
-with the author's gist ``benchmark-commands.txt``) and Nikhil, "Benchmarking Apache Kafka, Apache
-Pulsar, and RabbitMQ: Which is the Fastest?" (Confluent blog, 2020, with the configurations in
-confluentinc/openmessaging-benchmark); they are set from the hardware, not fitted to the
-published results. Every number carries a comment with its source, or ``judgement:`` and the reason.
+broker, network and producer models turn into service times: NIC payload bandwidth per direction, one-way
+host-to-host latency, a number of disks with sequential write/read bandwidth, the RAM left for the page
+cache, and CPU costs per request, per MiB and per record. A producer's CPU per record follows the message
+format of the scenario's release (``cluster.kafka_version``): before 0.11 (v0/v1 messages) ``send()``
+also computes each message's CRC32 (``client_crc_cpu_ms_per_mb``, per MiB of the checksummed bytes); from
+0.11 a v2 batch carries one CRC32C, computed when the sender closes the batch on its own thread, which is
+not modelled as CPU. So does the brokers' work per message: before 0.11 an append passes over every v0/v1
+message several times (``message_pass_cpu_ms`` each, ``protocol.LEGACY_LEADER_PASSES`` on the leader and
+``LEGACY_FOLLOWER_PASSES`` on a follower); a v2 batch's one validation pass per record is in
+``append_cpu_ms_per_mb``. The numbers for ``commodity-2014`` and ``cloud-2020`` come from the testbeds of
+the two most cited Kafka benchmarks, Kreps, "Benchmarking Apache Kafka: 2 Million Writes Per Second (On
+Three Cheap Machines)" (LinkedIn engineering blog, 2014, with the author's gist
+``benchmark-commands.txt``) and Nikhil, "Benchmarking Apache Kafka, Apache Pulsar, and RabbitMQ: Which is
+the Fastest?" (Confluent blog, 2020, with the configurations in confluentinc/openmessaging-benchmark);
+they are set from the hardware, not fitted to the published results. Every number carries a comment with
+its source, or ``judgement:`` and the reason.
 
 What is not modelled: disk seeks and rotational latency (Kafka's I/O is sequential), SSD garbage
-collection and write-cache exhaustion, NUMA, hyper-threading (a vCPU counts as a core), interrupts
-and TCP congestion control, JVM warm-up (its garbage-collection pauses are a source of variability,
-``eventsim.jvm``), the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it
-is far above any NIC here), and the CRC's cost per byte by format on the brokers: each profile's
+collection and write-cache exhaustion, NUMA, hyper-threading (a vCPU counts as a core), interrupts and
+TCP congestion control, JVM warm-up (its garbage-collection pauses are a source of variability,
+``eventsim.jvm``), the per-byte cost of the network threads' socket copies (at 5-10 GB/s per core it is
+far above any NIC here), and the CRC's cost per byte by format on the brokers: each profile's
 ``append_cpu_ms_per_mb`` counts its own release's checksum (v0's CRC32 per message for
 ``commodity-2014``, v2's CRC32C per batch for ``cloud-2020`` and ``laptop``) whichever release a scenario
-runs. What does follow the format is the brokers' work per message: before 0.11 an append passes over
-every v0/v1 message several times (``message_pass_cpu_ms`` each, ``protocol.LEGACY_LEADER_PASSES`` on the
-leader and ``LEGACY_FOLLOWER_PASSES`` on a follower); a v2 batch's one validation pass per record is in
-``append_cpu_ms_per_mb``.
+runs.
 
 Units. Simulated time is milliseconds, so bandwidths are bytes per millisecond. Vendors, ``dd`` and
 NIC line rates use decimal megabytes: **MB = 10^6 bytes, so 1 MB/s = 1000 bytes/ms**. Memory is binary:
@@ -454,12 +454,13 @@ BROKER_HOST_FIELDS = (
     "fetch_cpu_ms_per_mb",
     "message_pass_cpu_ms",
 )
+_CLIENT_HOSTS = "it describes the client hosts, not a broker; clients use the cluster profile"
 _CLUSTER_WIDE = {
     "network_latency_ms": "the model has one network, whose host-to-host latency is the cluster profile's "
     "for every host; a per-broker latency is not modelled",
-    "client_nic_bytes_per_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
-    "client_record_cpu_ms": "it describes the client hosts, not a broker; clients use the cluster profile",
-    "client_crc_cpu_ms_per_mb": "it describes the client hosts, not a broker; clients use the cluster's",
+    "client_nic_bytes_per_ms": _CLIENT_HOSTS,
+    "client_record_cpu_ms": _CLIENT_HOSTS,
+    "client_crc_cpu_ms_per_mb": _CLIENT_HOSTS,
     "name": "a label of the profile, not a capacity of the broker",
     "description": "a label of the profile, not a capacity of the broker",
     "source": "a label of the profile, not a capacity of the broker",

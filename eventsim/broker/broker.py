@@ -17,9 +17,9 @@ only when the followers have the previous one.
 
 What is modelled: every stage above as an FCFS station on a virtual clock (``core/stations.py``), with the
 hardware profile's costs: NIC bytes/ms, per-request CPU on network and handler threads, per-MiB
-append/validation CPU and, before 0.11, passes over every v0/v1 message (``message_pass_cpu_ms``) (plus
-decompression to validate compressed batches, and recompression when the topic's ``compression.type`` differs
-from the producer's), and per-disk sequential write bandwidth. Before appending a batch of an idempotent
+append/validation CPU (plus decompression to validate compressed batches, recompression when the topic's
+``compression.type`` differs from the producer's, and before 0.11 passes over every v0/v1 message,
+``message_pass_cpu_ms``), and per-disk sequential write bandwidth. Before appending a batch of an idempotent
 producer the leader checks it against the log's ``ProducerStateManager`` (``log/producer_state.py``): a
 duplicate of one of the producer's last five batches is answered with success and not appended again; an
 out-of-order sequence or an old epoch is refused with ``OUT_OF_ORDER_SEQUENCE_NUMBER`` /

@@ -62,6 +62,8 @@ class Cluster:
         self.truncate_to_high_watermark = truncates_to_high_watermark(scenario.cluster.kafka_version)
         # The record format its release writes (v0 before 0.10, v1 in 0.10, v2 from 0.11): sizes on the wire.
         self.magic = message_format(scenario.cluster.kafka_version)
+        # The topics some producer compresses for (with compression.type "producer" the log keeps its sets).
+        self.compressing_topics = {p.topic for p in scenario.producers if p.config.compression_type != "none"}
         if scenario.cluster.controller_mode == "zookeeper":
             self.controller = KafkaController(env, self, scenario.broker, scenario.cluster.kafka_version)
         else:

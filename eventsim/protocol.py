@@ -110,7 +110,8 @@ LEGACY_CRC_EXCLUDED_BYTES = 12 + 4
 # into new objects (Kafka 0.8.1's Log.append: analyzeAndValidateMessageSet, with the CRC check; validBytes,
 # counted once per set; the size check; the in-place offset assignment reads only the sizes and is not
 # counted). A follower's fetcher also takes validBytes and the last offset (shallowIterator.toSeq) before
-# it appends, and its append's validBytes is the one already counted (AbstractFetcherThread).
+# it appends, and its append's validBytes is the one already counted (AbstractFetcherThread). The passes
+# are shallow: a compressed set is one message, its wrapper (the leader's decompression is the codec's).
 LEGACY_LEADER_PASSES = 3
 LEGACY_FOLLOWER_PASSES = 4
 MAX_RECORD_OVERHEAD = 21  # DefaultRecord.MAX_RECORD_OVERHEAD: a record's framing at most

@@ -50,7 +50,7 @@ cdef class ReplicaFetcherThread:
                    broker=Broker, logs=dict, source_logs=dict, leo=cython.longlong,
                    hw=cython.longlong, parts=list, hws=list, i=Py_ssize_t, d=Py_ssize_t,
                    source=Log, log_manager=LogManager, same=bint, flogs=list, first=RecordBatch,
-                   count=cython.longlong, records=cython.longlong, tps=list, slogs=list, j=Py_ssize_t)
+                   count=cython.longlong, tps=list, slogs=list, j=Py_ssize_t)
     cpdef on_fetch_response(self, FetchRequest fetch, data)
 
     @cython.locals(broker=Broker, fetch=FetchRequest, offsets=list, log=Log, network=Network, flogs=list,

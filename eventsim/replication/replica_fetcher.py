@@ -264,13 +264,16 @@ class ReplicaFetcherThread:
             if first.base_offset != log.log_end_offset:
                 continue  # fetched from before a truncation
             log.append_entries(entries, now)
-            nbytes = records = 0
+            nbytes = 0
             for e in entries:
                 nbytes += e.stored_bytes
-                records += e.count
             total += nbytes
             if self.pass_ms > 0.0:  # v0/v1: each stored message is read; a compressed set is one, its wrapper
-                count += len(entries) if self._compressed(log, tp) else records
+                if self._compressed(log, tp):
+                    count += len(entries)
+                else:
+                    for e in entries:
+                        count += e.count
             log_manager.add_pending(log.disk, nbytes)
             source.advance_reader(log, log.log_end_offset)
         hws = fetch.high_watermarks
